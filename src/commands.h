@@ -1,0 +1,48 @@
+/* commands.h - what the bot says in answer to what a user typed.
+ *
+ * Independent of IRC: input is the raw text plus who and where, output is
+ * a list of lines, each valid UTF-8, free of CR, LF and NUL, and within the
+ * line budget.  The IRC layer and the console both call commands_dispatch().
+ */
+#ifndef MISSIVE_COMMANDS_H
+#define MISSIVE_COMMANDS_H
+
+#include <stddef.h>
+
+#include "corpus.h"
+
+#define COMMANDS_MAX_INPUT 4096   /* longer input is cut (at a boundary) */
+
+typedef struct {
+    const char *prefix;          /* "!" */
+    size_t line_budget;          /* bytes per output line */
+    int max_lines;               /* lines per answer */
+} CommandsConfig;
+
+typedef struct {
+    const char *text;            /* raw bytes as received */
+    const char *nick;            /* who typed it */
+    const char *channel;         /* NULL in a private message */
+} CommandInput;
+
+typedef struct {
+    char **lines;
+    size_t n, cap;
+} CommandOutput;
+
+typedef struct Commands Commands;
+
+Commands *commands_new(Corpus *corpus, const CommandsConfig *cfg);
+void commands_free(Commands *c);
+
+/* Returns 1 when text was a command (out filled, maybe with an error line),
+ * 0 when it was not addressed to the bot (out empty), -1 on out-of-memory. */
+int commands_dispatch(Commands *c, const CommandInput *in, CommandOutput *out);
+
+/* Treats text as "<prefix>reply text" (the bot was addressed by nick). */
+int commands_dispatch_reply(Commands *c, const CommandInput *in,
+                            CommandOutput *out);
+
+void command_output_clear(CommandOutput *out);
+
+#endif

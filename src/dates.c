@@ -1,0 +1,2 @@
+/* dates.c - not written yet */
+typedef int dates_stub_;

@@ -1,0 +1,2 @@
+/* format.c - not written yet */
+typedef int format_stub_;

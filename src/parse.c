@@ -1,0 +1,2 @@
+/* parse.c - not written yet */
+typedef int parse_stub_;

@@ -1,0 +1,2 @@
+/* people.c - not written yet */
+typedef int people_stub_;

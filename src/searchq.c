@@ -1,0 +1,2 @@
+/* searchq.c - not written yet */
+typedef int searchq_stub_;

@@ -1,0 +1,39 @@
+/* searchq.h - a user's search words to a safe FTS5 MATCH expression.
+ *
+ * Missive's own syntax: words (all must match), "exact phrase", prefix*,
+ * -exclude.  Every term is emitted as an FTS5 string ("...") holding only
+ * word characters, so quotes, NEAR, AND/OR/NOT, parentheses, ^, + and
+ * column filters typed by a user are plain words or nothing: they can never
+ * raise an SQL error or change the query's structure.
+ */
+#ifndef MISSIVE_SEARCHQ_H
+#define MISSIVE_SEARCHQ_H
+
+#include <stddef.h>
+
+#define SEARCHQ_MAX_TERMS 16
+#define SEARCHQ_MAX 1024         /* bytes of a built expression */
+
+enum searchq_result {
+    SEARCHQ_OK = 0,
+    SEARCHQ_EMPTY,          /* no word to look for */
+    SEARCHQ_ONLY_EXCLUDED,  /* only -words: nothing to search from */
+};
+
+typedef struct {
+    char match[SEARCHQ_MAX];     /* the FTS5 expression */
+    int nterms;                  /* positive terms */
+    int nexcluded;
+    int truncated;               /* more than SEARCHQ_MAX_TERMS were given */
+} SearchQuery;
+
+/* All positive terms must match; excluded ones must not. */
+enum searchq_result searchq_build(const char *user, SearchQuery *q);
+
+/* Any term may match ("w1" OR "w2" ...), stop words dropped: for !reply. */
+enum searchq_result searchq_build_any(const char *user, SearchQuery *q);
+
+/* True for an English stop word (ASCII case-insensitive). */
+int searchq_is_stopword(const char *word, size_t len);
+
+#endif

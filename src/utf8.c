@@ -1,0 +1,2 @@
+/* utf8.c - not written yet */
+typedef int utf8_stub_;

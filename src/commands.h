@@ -15,14 +15,16 @@
 
 typedef struct {
     const char *prefix;          /* "!" */
-    size_t line_budget;          /* bytes per output line */
-    int max_lines;               /* lines per answer */
+    size_t line_budget;          /* default bytes per output line */
+    int max_lines;               /* lines per answer; the rest wait for !more */
+    int more_expiry;             /* seconds a !more continuation is kept */
 } CommandsConfig;
 
 typedef struct {
     const char *text;            /* raw bytes as received */
     const char *nick;            /* who typed it */
     const char *channel;         /* NULL in a private message */
+    size_t line_budget;          /* bytes per line for this target; 0: default */
 } CommandInput;
 
 typedef struct {
@@ -38,6 +40,10 @@ void commands_free(Commands *c);
 /* Returns 1 when text was a command (out filled, maybe with an error line),
  * 0 when it was not addressed to the bot (out empty), -1 on out-of-memory. */
 int commands_dispatch(Commands *c, const CommandInput *in, CommandOutput *out);
+
+/* True when text is addressed to the bot as a command (prefix + name),
+ * whether or not the command exists: what rate limits count. */
+int commands_match(const Commands *c, const char *text);
 
 /* Treats text as "<prefix>reply text" (the bot was addressed by nick). */
 int commands_dispatch_reply(Commands *c, const CommandInput *in,

@@ -1,2 +1,49 @@
-/* console.c - not written yet */
-typedef int console_stub_;
+/* console.c - the bot's answers on a terminal or a pipe (see console.h).
+ *
+ * The console calls the same dispatcher as the IRC layer with a made-up
+ * nick and channel, so what it prints is exactly what a channel would see.
+ */
+#include "console.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define CONSOLE_NICK "console"
+#define CONSOLE_CHANNEL "#console"
+
+int console_run(Commands *cmds, FILE *in, FILE *out, bool interactive)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int rc = 0;
+
+    if (interactive)
+        fputs("Missive console: type !help, Ctrl-D to leave.\nmissive> ", out);
+    fflush(out);
+    while ((len = getline(&line, &cap, in)) >= 0) {
+        CommandOutput answer = {0};
+        /* getline keeps NUL bytes; the dispatcher sees the line up to the
+         * first one, which is all a C string can carry anyway. */
+        line[strcspn(line, "\r\n")] = '\0';
+        CommandInput cmd = {line, CONSOLE_NICK, CONSOLE_CHANNEL, 0};
+        int handled = commands_dispatch(cmds, &cmd, &answer);
+        if (handled < 0) {
+            rc = -1;
+            command_output_clear(&answer);
+            break;
+        }
+        for (size_t i = 0; i < answer.n; i++)
+            fprintf(out, "%s\n", answer.lines[i]);
+        if (!handled && interactive && line[0])
+            fputs("(not a command: the bot stays silent; try !help)\n", out);
+        command_output_clear(&answer);
+        if (interactive)
+            fputs("missive> ", out);
+        fflush(out);
+    }
+    if (interactive)
+        fputc('\n', out);
+    free(line);
+    return rc;
+}

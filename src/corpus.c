@@ -1,2 +1,343 @@
-/* corpus.c - not written yet */
-typedef int corpus_stub_;
+/* corpus.c - questions asked of the corpus (see corpus.h).
+ *
+ * Statements are prepared once per Corpus and reset after each use: the bot
+ * asks the same few questions all day.  Every value from a user is bound,
+ * and full-text queries go through searchq, which owns FTS5 syntax.
+ */
+#include "corpus.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "searchq.h"
+
+#define CORPUS_PASSAGE_COLUMNS                                              \
+    "l.id, p.para, p.shown, p.corrected, l.sender, l.recipient, l.date,"   \
+    " l.date_kind, l.date_source IS NOT NULL"
+
+#define CORPUS_FILTER                                                       \
+    "(?1 IS NULL OR sender = ?1) AND (?2 IS NULL OR recipient = ?2)"      \
+    " AND (?3 = 0 OR year = ?3)"
+
+enum corpus_stmt {
+    ST_COUNT,
+    ST_CELLS,
+    ST_BY_CELL,
+    ST_BY_ID,
+    ST_SEARCH_COUNT,
+    ST_SEARCH,
+    ST_REPLY,
+    ST_PERSON,
+    ST_COUNT_STMTS
+};
+
+static const char *const corpus_sql[ST_COUNT_STMTS] = {
+    [ST_COUNT] = "SELECT coalesce(sum(n), 0) FROM cells WHERE " CORPUS_FILTER,
+    /* O(cells): there is one cell per (sender, recipient, year), a few
+     * dozen even for the whole edition. */
+    [ST_CELLS] = "SELECT id, n FROM cells WHERE " CORPUS_FILTER " ORDER BY id",
+    [ST_BY_CELL] = "SELECT " CORPUS_PASSAGE_COLUMNS
+                   " FROM passages p JOIN letters l ON l.id = p.letter_id"
+                   " WHERE p.cell_id = ?1 AND p.cell_ord = ?2",
+    [ST_BY_ID] = "SELECT " CORPUS_PASSAGE_COLUMNS
+                 " FROM passages p JOIN letters l ON l.id = p.letter_id"
+                 " WHERE p.letter_id = ?1 AND p.para = ?2",
+    [ST_SEARCH_COUNT] = "SELECT count(*) FROM passages_fts"
+                        " WHERE passages_fts MATCH ?1",
+    [ST_SEARCH] = "SELECT " CORPUS_PASSAGE_COLUMNS ","
+                  " snippet(passages_fts, 0, char(2), char(2), '…', 40)"
+                  " FROM passages_fts"
+                  " JOIN passages p ON p.id = passages_fts.rowid"
+                  " JOIN letters l ON l.id = p.letter_id"
+                  " WHERE passages_fts MATCH ?1"
+                  " ORDER BY passages_fts.rank, p.id LIMIT 1 OFFSET ?2",
+    [ST_REPLY] = "SELECT " CORPUS_PASSAGE_COLUMNS
+                 " FROM passages_fts"
+                 " JOIN passages p ON p.id = passages_fts.rowid"
+                 " JOIN letters l ON l.id = p.letter_id"
+                 " WHERE passages_fts MATCH ?1"
+                 "   AND (?2 IS NULL OR l.sender = ?2)"
+                 " ORDER BY passages_fts.rank, p.id LIMIT 1",
+    [ST_PERSON] = "SELECT name FROM people WHERE name = ?1 COLLATE NOCASE",
+};
+
+struct Corpus {
+    sqlite3 *db;
+    sqlite3_stmt *st[ST_COUNT_STMTS];
+};
+
+void passage_clear(Passage *p)
+{
+    free(p->text);
+    free(p->sender);
+    free(p->recipient);
+    free(p->snippet);
+    memset(p, 0, sizeof *p);
+}
+
+Corpus *corpus_new(sqlite3 *db)
+{
+    Corpus *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->db = db;
+    for (int i = 0; i < ST_COUNT_STMTS; i++) {
+        if (sqlite3_prepare_v3(db, corpus_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                               &c->st[i], NULL) != SQLITE_OK) {
+            log_error("corpus: preparing statement %d: %s", i,
+                      sqlite3_errmsg(db));
+            corpus_free(c);
+            return NULL;
+        }
+    }
+    return c;
+}
+
+void corpus_free(Corpus *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; i < ST_COUNT_STMTS; i++)
+        sqlite3_finalize(c->st[i]);
+    free(c);
+}
+
+/* Resets a statement for reuse; every query path ends here. */
+static void corpus_done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+static int corpus_fail(Corpus *c, sqlite3_stmt *st, const char *what)
+{
+    log_error("corpus: %s: %s", what, sqlite3_errmsg(c->db));
+    corpus_done(st);
+    return CORPUS_ERROR;
+}
+
+static char *corpus_dup_column(sqlite3_stmt *st, int col)
+{
+    const unsigned char *s = sqlite3_column_text(st, col);
+    return strdup(s ? (const char *)s : "");
+}
+
+/* Fills *out from a row laid out as CORPUS_PASSAGE_COLUMNS (then, when
+ * snippet_col >= 0, the snippet). */
+static int corpus_read_passage(sqlite3_stmt *st, int snippet_col, Passage *out)
+{
+    memset(out, 0, sizeof *out);
+    out->letter = sqlite3_column_int(st, 0);
+    out->para = sqlite3_column_int(st, 1);
+    out->text = corpus_dup_column(st, 2);
+    out->corrected = sqlite3_column_int(st, 3) != 0;
+    out->sender = corpus_dup_column(st, 4);
+    out->recipient = corpus_dup_column(st, 5);
+    const unsigned char *date = sqlite3_column_text(st, 6);
+    if (date && dates_iso_valid((const char *)date)) {
+        memcpy(out->date, date, sizeof out->date - 1);
+        out->date_kind = dates_kind_parse((const char *)sqlite3_column_text(st, 7));
+        if (out->date_kind == DATE_NONE)
+            out->date_kind = DATE_WRITTEN;
+        out->date_curated = sqlite3_column_int(st, 8) != 0;
+    }
+    if (snippet_col >= 0)
+        out->snippet = corpus_dup_column(st, snippet_col);
+    if (!out->text || !out->sender || !out->recipient ||
+        (snippet_col >= 0 && !out->snippet)) {
+        passage_clear(out);
+        return CORPUS_ERROR;
+    }
+    return CORPUS_OK;
+}
+
+/* Steps a statement expected to yield at most one passage row. */
+static int corpus_one_passage(Corpus *c, sqlite3_stmt *st, int snippet_col,
+                              Passage *out, const char *what)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        corpus_done(st);
+        return CORPUS_NOTFOUND;
+    }
+    if (rc != SQLITE_ROW)
+        return corpus_fail(c, st, what);
+    rc = corpus_read_passage(st, snippet_col, out);
+    corpus_done(st);
+    return rc;
+}
+
+static void corpus_bind_filter(sqlite3_stmt *st, const PassageFilter *f)
+{
+    static const PassageFilter any = {0};
+    if (!f)
+        f = &any;
+    sqlite3_bind_text(st, 1, f->sender, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, f->recipient, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, f->year);
+}
+
+int corpus_count(Corpus *c, const PassageFilter *f, long *n)
+{
+    sqlite3_stmt *st = c->st[ST_COUNT];
+    corpus_bind_filter(st, f);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        return corpus_fail(c, st, "count");
+    *n = (long)sqlite3_column_int64(st, 0);
+    corpus_done(st);
+    return CORPUS_OK;
+}
+
+int corpus_pick(Corpus *c, const PassageFilter *f, long k, Passage *out)
+{
+    sqlite3_stmt *st = c->st[ST_CELLS];
+    sqlite3_int64 cell = -1;
+    long before = 0;
+    int rc;
+
+    if (k < 0)
+        return CORPUS_NOTFOUND;
+    corpus_bind_filter(st, f);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        long n = (long)sqlite3_column_int64(st, 1);
+        if (k < before + n) {
+            cell = sqlite3_column_int64(st, 0);
+            break;
+        }
+        before += n;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return corpus_fail(c, st, "pick");
+    corpus_done(st);
+    if (cell < 0)
+        return CORPUS_NOTFOUND;
+
+    st = c->st[ST_BY_CELL];
+    sqlite3_bind_int64(st, 1, cell);
+    sqlite3_bind_int64(st, 2, k - before);
+    return corpus_one_passage(c, st, -1, out, "pick");
+}
+
+int corpus_random(Corpus *c, const PassageFilter *f, Passage *out)
+{
+    long n;
+    int rc = corpus_count(c, f, &n);
+    if (rc != CORPUS_OK)
+        return rc;
+    if (n <= 0)
+        return CORPUS_NOTFOUND;
+    /* arc4random_uniform: unbiased, and seeded by the kernel. */
+    long k = n > 0xffffffffL ? (long)arc4random() % n
+                             : (long)arc4random_uniform((unsigned)n);
+    return corpus_pick(c, f, k, out);
+}
+
+int corpus_get(Corpus *c, int letter, int para, Passage *out)
+{
+    sqlite3_stmt *st = c->st[ST_BY_ID];
+    sqlite3_bind_int(st, 1, letter);
+    sqlite3_bind_int(st, 2, para);
+    return corpus_one_passage(c, st, -1, out, "get");
+}
+
+int corpus_search(Corpus *c, const char *query, long offset,
+                  Passage *out, long *total)
+{
+    SearchQuery q;
+    sqlite3_stmt *st = c->st[ST_SEARCH_COUNT];
+
+    *total = 0;
+    if (searchq_build(query, &q) != SEARCHQ_OK)
+        return CORPUS_BADQUERY;
+    sqlite3_bind_text(st, 1, q.match, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        return corpus_fail(c, st, "search count");
+    *total = (long)sqlite3_column_int64(st, 0);
+    corpus_done(st);
+    if (*total == 0 || offset < 0 || offset >= *total)
+        return CORPUS_NOTFOUND;
+
+    st = c->st[ST_SEARCH];
+    sqlite3_bind_text(st, 1, q.match, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, offset);
+    return corpus_one_passage(c, st, 9, out, "search");
+}
+
+int corpus_reply(Corpus *c, const char *message, const char *sender,
+                 Passage *out)
+{
+    SearchQuery q;
+    sqlite3_stmt *st = c->st[ST_REPLY];
+
+    if (searchq_build_any(message, &q) != SEARCHQ_OK)
+        return CORPUS_NOTFOUND;
+    sqlite3_bind_text(st, 1, q.match, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, sender, -1, SQLITE_STATIC);
+    return corpus_one_passage(c, st, -1, out, "reply");
+}
+
+static int corpus_scalar(Corpus *c, const char *sql, int *out)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        log_error("corpus: stats: %s", sqlite3_errmsg(c->db));
+        return CORPUS_ERROR;
+    }
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int(st, 0);
+    else
+        log_error("corpus: stats: %s", sqlite3_errmsg(c->db));
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? CORPUS_OK : CORPUS_ERROR;
+}
+
+static int corpus_text_scalar(Corpus *c, const char *sql, char *out, size_t outsz)
+{
+    sqlite3_stmt *st;
+    out[0] = '\0';
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        log_error("corpus: stats: %s", sqlite3_errmsg(c->db));
+        return CORPUS_ERROR;
+    }
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(out, outsz, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? CORPUS_OK : CORPUS_ERROR;
+}
+
+/* Stats are asked rarely: preparing on demand keeps Corpus small. */
+int corpus_stats(Corpus *c, CorpusStats *s)
+{
+    memset(s, 0, sizeof *s);
+    if (corpus_scalar(c, "SELECT count(*) FROM letters", &s->letters) ||
+        corpus_scalar(c, "SELECT count(*) FROM passages", &s->passages) ||
+        corpus_scalar(c, "SELECT count(*) FROM people", &s->people) ||
+        corpus_scalar(c, "SELECT count(*) FROM files", &s->files) ||
+        corpus_scalar(c, "SELECT count(*) FROM letters WHERE date IS NULL",
+                      &s->undated_letters) ||
+        corpus_scalar(c, "SELECT count(*) FROM passages WHERE corrected",
+                      &s->corrected_passages) ||
+        corpus_text_scalar(c, "SELECT min(date) FROM letters", s->first_date,
+                           sizeof s->first_date) ||
+        corpus_text_scalar(c, "SELECT max(date) FROM letters", s->last_date,
+                           sizeof s->last_date))
+        return CORPUS_ERROR;
+    return CORPUS_OK;
+}
+
+bool corpus_person(Corpus *c, const char *word, char *out, size_t outsz)
+{
+    sqlite3_stmt *st = c->st[ST_PERSON];
+    bool found = false;
+    sqlite3_bind_text(st, 1, word, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(out, outsz, "%s", (const char *)sqlite3_column_text(st, 0));
+        found = true;
+    }
+    corpus_done(st);
+    return found;
+}

@@ -62,7 +62,8 @@ Corpus *corpus_new(sqlite3 *db);
 void corpus_free(Corpus *c);
 
 int corpus_count(Corpus *c, const PassageFilter *f, long *n);
-/* The k-th passage (0-based, in id order) among those matching f. */
+/* The k-th passage (0-based; cells in id order, passages in id order
+ * within a cell) among those matching f. */
 int corpus_pick(Corpus *c, const PassageFilter *f, long k, Passage *out);
 int corpus_random(Corpus *c, const PassageFilter *f, Passage *out);
 int corpus_get(Corpus *c, int letter, int para, Passage *out);

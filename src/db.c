@@ -17,11 +17,12 @@ static const char *const db_migrations[] = {
     "CREATE TABLE files ("
     "  id INTEGER PRIMARY KEY,"
     "  name TEXT NOT NULL UNIQUE,"           /* base name of the file */
-    "  sha256 TEXT NOT NULL,"
+    "  content BLOB NOT NULL,"               /* the exact bytes imported */
     "  imported_at TEXT NOT NULL"
     ");"
     "CREATE TABLE letters ("
-    "  id INTEGER PRIMARY KEY,"              /* the human letter number */
+    /* AUTOINCREMENT: a number once given is never given to another letter. */
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT," /* the human letter number */
     "  file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,"
     "  seq INTEGER NOT NULL,"                /* position in its file, from 1 */
     "  number INTEGER,"                      /* the edition's \"No. 23\" */
@@ -206,7 +207,7 @@ int db_open_readonly(const char *path, sqlite3 **out, char *err, size_t errsz)
 
     *out = NULL;
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        snprintf(err, errsz, "%s: %s", path,
+        snprintf(err, errsz, "%s: %s (run 'missive import' first?)", path,
                  db ? sqlite3_errmsg(db) : "out of memory");
         goto fail;
     }

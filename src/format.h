@@ -15,7 +15,8 @@
 
 #include "corpus.h"
 
-#define FORMAT_MIN_BUDGET 64   /* smaller budgets are raised to this */
+#define FORMAT_MIN_BUDGET 160  /* smaller budgets are raised to this; the
+                                  citation line always fits in it */
 
 /* The citation alone: "Stalin to Churchill, 18 July 1941 [1.4]". */
 size_t format_citation(const Passage *p, char *out, size_t outsz);

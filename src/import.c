@@ -1,2 +1,928 @@
-/* import.c - not written yet */
-typedef int import_stub_;
+/* import.c - correspondence files into the database, all or nothing.
+ *
+ * Everything that can be wrong with the input is found before the database
+ * is touched: every file is read and parsed, and errata.tsv and dates.tsv
+ * are checked, so the user sees every error at once.  Then one IMMEDIATE
+ * transaction writes the files, re-applies errata and curated dates, and
+ * rebuilds the cells; any failure rolls it back and leaves the database as it
+ * was.
+ *
+ * Letter numbers are what users quote ("!letter 2"), so they are stable: a
+ * changed file's k-th letter keeps the number its k-th letter had, and new
+ * letters take fresh AUTOINCREMENT numbers that were never used before.
+ *
+ * Errata and curated dates are applied on every import, from scratch, but
+ * only rows whose values actually change are written: the FTS triggers fire
+ * on every UPDATE of passages.shown, changed or not.
+ */
+#include "import.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dates.h"
+#include "parse.h"
+#include "people.h"
+#include "utf8.h"
+
+#define IMPORT_MAX_FILE  (64u << 20)   /* the whole corpus is a few MB */
+#define IMPORT_MAX_TSV   (1u << 20)
+#define IMPORT_PATH_MAX  4096
+#define IMPORT_MSG       1024
+
+typedef struct {
+    const char *path;
+    const char *base;         /* points into path */
+    char *buf;                /* exact bytes, never NULL once read */
+    size_t len;
+    ParsedFile parsed;
+} ImportFile;
+
+typedef struct {
+    int line;
+    long letter;
+    long para;
+    char *original;
+    char *replacement;
+    char *reason;
+} Erratum;
+
+typedef struct {
+    int line;
+    long letter;
+    char iso[11];
+    enum date_kind kind;
+    char *source;
+} CuratedDate;
+
+/* Prepared once per import, finalized on every path. */
+typedef struct {
+    sqlite3 *db;
+    FILE *errs;
+    sqlite3_stmt *file_get, *file_ins, *file_upd, *letter_ids, *passage_del,
+                 *letter_del, *person_ins, *letter_ins, *passage_ins,
+                 *erratum_ins, *passage_get, *passage_set, *letter_date,
+                 *letter_set_date;
+} Importer;
+
+/* --- reading -------------------------------------------------------------- */
+
+/* Reads all of path into *buf (NUL-terminated, never NULL on success).
+ * Returns 0, 1 when the file does not exist and missing_ok, or -1. */
+static int import_read(const char *path, size_t cap, bool missing_ok,
+                       char **buf, size_t *len, FILE *errs)
+{
+    FILE *f = fopen(path, "rb");
+    char *b = NULL;
+    size_t n = 0, bcap = 0;
+
+    *buf = NULL;
+    *len = 0;
+    if (!f) {
+        if (missing_ok && errno == ENOENT)
+            return 1;
+        fprintf(errs, "%s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    for (;;) {
+        if (n + 1 >= bcap) {
+            size_t ncap = bcap ? bcap * 2 : 65536;
+            if (ncap > (size_t)cap + 2)
+                ncap = (size_t)cap + 2;
+            char *nb = realloc(b, ncap);
+            if (!nb) {
+                fprintf(errs, "%s: out of memory\n", path);
+                goto fail;
+            }
+            b = nb;
+            bcap = ncap;
+        }
+        size_t got = fread(b + n, 1, bcap - 1 - n, f);
+        n += got;
+        if (n > cap) {
+            fprintf(errs, "%s: larger than %zu MiB\n", path,
+                    (size_t)cap >> 20);
+            goto fail;
+        }
+        if (got == 0) {
+            if (ferror(f)) {
+                fprintf(errs, "%s: %s\n", path, strerror(errno));
+                goto fail;
+            }
+            break;
+        }
+    }
+    fclose(f);
+    b[n] = '\0';
+    *buf = b;
+    *len = n;
+    return 0;
+
+fail:
+    fclose(f);
+    free(b);
+    return -1;
+}
+
+static const char *import_base(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* --- errata.tsv and dates.tsv ------------------------------------------- */
+
+/* Splits line (NUL-terminated, modified) at TABs into exactly n fields. */
+static int import_fields(char *line, char **fields, int n)
+{
+    int i = 0;
+    char *s = line;
+    for (;;) {
+        char *tab = strchr(s, '\t');
+        if (i == n)
+            return -1;
+        fields[i++] = s;
+        if (!tab)
+            break;
+        *tab = '\0';
+        s = tab + 1;
+    }
+    return i == n ? 0 : -1;
+}
+
+/* A positive decimal of at most 9 digits, whole string; -1 otherwise. */
+static long import_number(const char *s, size_t len)
+{
+    long v = 0;
+    if (len == 0 || len > 9)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v > 0 ? v : -1;
+}
+
+typedef int (*import_line_fn)(void *ctx, const char *path, int lineno,
+                              char *line, FILE *errs);
+
+/* Calls fn on every line of a TSV file that is neither blank nor a comment.
+ * A missing file has no lines. */
+static int import_tsv(const char *path, import_line_fn fn, void *ctx, FILE *errs)
+{
+    char *buf;
+    size_t len, pos = 0;
+    int lineno = 0, rc = 0;
+
+    int r = import_read(path, IMPORT_MAX_TSV, true, &buf, &len, errs);
+    if (r != 0)
+        return r > 0 ? 0 : -1;
+    if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+        pos = 3;
+    while (pos < len) {
+        char *line = buf + pos;
+        char *nl = memchr(line, '\n', len - pos);
+        size_t l = nl ? (size_t)(nl - line) : len - pos;
+        pos += l + 1;
+        lineno++;
+        line[l] = '\0';           /* the '\n', or the terminating NUL */
+        if (l > 0 && line[l - 1] == '\r')
+            line[--l] = '\0';
+        bool bad = false;
+        for (size_t i = 0; i < l && !bad; i++) {
+            unsigned char c = (unsigned char)line[i];
+            bad = (c < 0x20 && c != '\t') || c == 0x7f;
+        }
+        if (bad || !utf8_valid(line, l, NULL)) {
+            fprintf(errs, "%s:%d: %s\n", path, lineno,
+                    bad ? "control byte in line" : "invalid UTF-8");
+            rc = -1;
+            continue;
+        }
+        size_t k = 0;
+        while (k < l && (line[k] == ' ' || line[k] == '\t'))
+            k++;
+        if (k == l || line[k] == '#')
+            continue;
+        if (fn(ctx, path, lineno, line, errs) < 0)
+            rc = -1;
+    }
+    free(buf);
+    return rc;
+}
+
+typedef struct {
+    Erratum *v;
+    size_t n, cap;
+} ErrataList;
+
+static int import_erratum_line(void *ctx, const char *path, int lineno,
+                               char *line, FILE *errs)
+{
+    ErrataList *list = ctx;
+    char *f[4];
+    const char *what = NULL;
+
+    if (import_fields(line, f, 4) < 0) {
+        fprintf(errs, "%s:%d: expected LETTER.PARA<TAB>ORIGINAL<TAB>"
+                "REPLACEMENT<TAB>REASON\n", path, lineno);
+        return -1;
+    }
+    char *dot = strchr(f[0], '.');
+    long letter = dot ? import_number(f[0], (size_t)(dot - f[0])) : -1;
+    long para = dot ? import_number(dot + 1, strlen(dot + 1)) : -1;
+    if (letter < 0 || para < 0)
+        what = "passage must be LETTER.PARA, e.g. 1.5";
+    else if (f[1][0] == '\0')
+        what = "empty ORIGINAL";
+    else if (strcmp(f[1], f[2]) == 0)
+        what = "REPLACEMENT equals ORIGINAL";
+    else if (f[3][0] == '\0')
+        what = "empty REASON";
+    if (what) {
+        fprintf(errs, "%s:%d: %s\n", path, lineno, what);
+        return -1;
+    }
+    for (size_t i = 0; i < list->n; i++) {
+        const Erratum *e = &list->v[i];
+        if (e->letter == letter && e->para == para &&
+            strcmp(e->original, f[1]) == 0) {
+            fprintf(errs, "%s:%d: same passage and ORIGINAL as line %d\n",
+                    path, lineno, e->line);
+            return -1;
+        }
+    }
+    if (list->n == list->cap) {
+        size_t ncap = list->cap ? list->cap * 2 : 16;
+        Erratum *nv = realloc(list->v, ncap * sizeof *nv);
+        if (!nv)
+            goto oom;
+        list->v = nv;
+        list->cap = ncap;
+    }
+    Erratum *e = &list->v[list->n];
+    memset(e, 0, sizeof *e);
+    e->line = lineno;
+    e->letter = letter;
+    e->para = para;
+    if (!(e->original = strdup(f[1])) || !(e->replacement = strdup(f[2])) ||
+        !(e->reason = strdup(f[3]))) {
+        free(e->original);
+        free(e->replacement);
+        goto oom;
+    }
+    list->n++;
+    return 0;
+
+oom:
+    fprintf(errs, "%s:%d: out of memory\n", path, lineno);
+    return -1;
+}
+
+static void import_errata_free(ErrataList *list)
+{
+    for (size_t i = 0; i < list->n; i++) {
+        free(list->v[i].original);
+        free(list->v[i].replacement);
+        free(list->v[i].reason);
+    }
+    free(list->v);
+}
+
+typedef struct {
+    CuratedDate *v;
+    size_t n, cap;
+} DateList;
+
+static int import_date_line(void *ctx, const char *path, int lineno,
+                            char *line, FILE *errs)
+{
+    DateList *list = ctx;
+    char *f[4];
+    const char *what = NULL;
+
+    if (import_fields(line, f, 4) < 0) {
+        fprintf(errs, "%s:%d: expected LETTER<TAB>YYYY-MM-DD<TAB>"
+                "written|sent|received<TAB>SOURCE\n", path, lineno);
+        return -1;
+    }
+    long letter = import_number(f[0], strlen(f[0]));
+    enum date_kind kind = dates_kind_parse(f[2]);
+    if (letter < 0)
+        what = "LETTER must be a letter number";
+    else if (strlen(f[1]) != 10 || !dates_iso_valid(f[1]))
+        what = "date must be a valid YYYY-MM-DD";
+    else if (kind == DATE_NONE)
+        what = "kind must be written, sent or received";
+    else if (f[3][strspn(f[3], " ")] == '\0')
+        what = "empty SOURCE: say where the date comes from";
+    if (what) {
+        fprintf(errs, "%s:%d: %s\n", path, lineno, what);
+        return -1;
+    }
+    for (size_t i = 0; i < list->n; i++) {
+        if (list->v[i].letter == letter) {
+            fprintf(errs, "%s:%d: letter %ld already dated on line %d\n",
+                    path, lineno, letter, list->v[i].line);
+            return -1;
+        }
+    }
+    if (list->n == list->cap) {
+        size_t ncap = list->cap ? list->cap * 2 : 16;
+        CuratedDate *nv = realloc(list->v, ncap * sizeof *nv);
+        if (!nv)
+            goto oom;
+        list->v = nv;
+        list->cap = ncap;
+    }
+    CuratedDate *d = &list->v[list->n];
+    d->line = lineno;
+    d->letter = letter;
+    memcpy(d->iso, f[1], sizeof d->iso);     /* 10 chars and the NUL */
+    d->kind = kind;
+    if (!(d->source = strdup(f[3])))
+        goto oom;
+    list->n++;
+    return 0;
+
+oom:
+    fprintf(errs, "%s:%d: out of memory\n", path, lineno);
+    return -1;
+}
+
+static void import_dates_free(DateList *list)
+{
+    for (size_t i = 0; i < list->n; i++)
+        free(list->v[i].source);
+    free(list->v);
+}
+
+/* --- statements ------------------------------------------------------------ */
+
+static int import_prepare(Importer *im)
+{
+    static const struct {
+        size_t off;
+        const char *sql;
+    } stmts[] = {
+#define IM_ST(field, sql) { offsetof(Importer, field), sql }
+        IM_ST(file_get, "SELECT id, content FROM files WHERE name = ?1"),
+        IM_ST(file_ins, "INSERT INTO files(name, content, imported_at) "
+                        "VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))"),
+        IM_ST(file_upd, "UPDATE files SET content = ?2, "
+                        "imported_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+                        "WHERE id = ?1"),
+        IM_ST(letter_ids, "SELECT id FROM letters WHERE file_id = ?1 ORDER BY seq"),
+        IM_ST(passage_del, "DELETE FROM passages WHERE letter_id IN "
+                           "(SELECT id FROM letters WHERE file_id = ?1)"),
+        IM_ST(letter_del, "DELETE FROM letters WHERE file_id = ?1"),
+        IM_ST(person_ins, "INSERT OR IGNORE INTO people(name) VALUES (?1)"),
+        IM_ST(letter_ins, "INSERT INTO letters(id, file_id, seq, number, "
+                          "heading, line, sender, recipient, date, date_kind, "
+                          "date_source, signature, source) VALUES "
+                          "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11, ?12)"),
+        IM_ST(passage_ins, "INSERT INTO passages(letter_id, para, line, text, "
+                           "shown) VALUES (?1, ?2, ?3, ?4, ?4)"),
+        IM_ST(erratum_ins, "INSERT INTO errata(letter_id, para, original, "
+                           "replacement, reason) VALUES (?1, ?2, ?3, ?4, ?5)"),
+        IM_ST(passage_get, "SELECT id, text FROM passages "
+                           "WHERE letter_id = ?1 AND para = ?2"),
+        IM_ST(passage_set, "UPDATE passages SET shown = ?2, corrected = ?3 "
+                           "WHERE id = ?1 AND (shown IS NOT ?2 OR corrected IS NOT ?3)"),
+        IM_ST(letter_date, "SELECT date FROM letters WHERE id = ?1"),
+        IM_ST(letter_set_date, "UPDATE letters SET date = ?2, date_kind = ?3, "
+                               "date_source = ?4 WHERE id = ?1"),
+#undef IM_ST
+    };
+    for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
+        sqlite3_stmt **st = (sqlite3_stmt **)((char *)im + stmts[i].off);
+        if (sqlite3_prepare_v2(im->db, stmts[i].sql, -1, st, NULL) != SQLITE_OK) {
+            fprintf(im->errs, "import: %s\n", sqlite3_errmsg(im->db));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void import_finalize(Importer *im)
+{
+    sqlite3_stmt **all[] = {
+        &im->file_get, &im->file_ins, &im->file_upd, &im->letter_ids,
+        &im->passage_del, &im->letter_del, &im->person_ins, &im->letter_ins,
+        &im->passage_ins, &im->erratum_ins, &im->passage_get,
+        &im->passage_set, &im->letter_date, &im->letter_set_date,
+    };
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        sqlite3_finalize(*all[i]);
+        *all[i] = NULL;
+    }
+}
+
+/* Steps a statement that returns no row, then resets it for the next use. */
+static int import_run(Importer *im, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE)
+        fprintf(im->errs, "%s: %s\n", what, sqlite3_errmsg(im->db));
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int import_exec(Importer *im, const char *sql, const char *what)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(im->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        fprintf(im->errs, "%s: %s\n", what, msg ? msg : sqlite3_errmsg(im->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static void import_done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+/* --- files -------------------------------------------------------------- */
+
+static int import_letters(Importer *im, const ImportFile *f, sqlite3_int64 file_id,
+                          const sqlite3_int64 *old_ids, size_t nold)
+{
+    const ParsedFile *pf = &f->parsed;
+
+    for (size_t k = 0; k < pf->nletters; k++) {
+        const ParsedLetter *l = &pf->letters[k];
+        const char *names[2] = { l->sender, l->recipient };
+        for (int i = 0; i < 2; i++) {
+            sqlite3_bind_text(im->person_ins, 1, names[i], -1, SQLITE_STATIC);
+            if (import_run(im, im->person_ins, f->path) < 0)
+                return -1;
+        }
+        sqlite3_stmt *st = im->letter_ins;
+        if (k < nold)
+            sqlite3_bind_int64(st, 1, old_ids[k]);
+        else
+            sqlite3_bind_null(st, 1);     /* a fresh number, never reused */
+        sqlite3_bind_int64(st, 2, file_id);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)k + 1);
+        if (l->number > 0)
+            sqlite3_bind_int(st, 4, l->number);
+        sqlite3_bind_text(st, 5, l->heading, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 6, l->line);
+        sqlite3_bind_text(st, 7, l->sender, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 8, l->recipient, -1, SQLITE_STATIC);
+        if (l->date.kind != DATE_NONE) {
+            sqlite3_bind_text(st, 9, l->date.iso, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 10, dates_kind_name(l->date.kind), -1,
+                              SQLITE_STATIC);
+        }
+        if (l->signature)
+            sqlite3_bind_text(st, 11, l->signature, -1, SQLITE_STATIC);
+        if (l->source)
+            sqlite3_bind_text(st, 12, l->source, -1, SQLITE_STATIC);
+        if (import_run(im, st, f->path) < 0)
+            return -1;
+        sqlite3_int64 letter_id = sqlite3_last_insert_rowid(im->db);
+
+        for (size_t j = 0; j < l->npara; j++) {
+            st = im->passage_ins;
+            sqlite3_bind_int64(st, 1, letter_id);
+            sqlite3_bind_int64(st, 2, (sqlite3_int64)j + 1);
+            sqlite3_bind_int(st, 3, l->paras[j].line);
+            sqlite3_bind_text(st, 4, l->paras[j].text, -1, SQLITE_STATIC);
+            if (import_run(im, st, f->path) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static int import_file(Importer *im, const ImportFile *f, ImportReport *rep)
+{
+    sqlite3_int64 file_id = 0, *old_ids = NULL;
+    size_t nold = 0, capold = 0;
+    bool found = false, same = false;
+    int rc = -1;
+
+    sqlite3_bind_text(im->file_get, 1, f->base, -1, SQLITE_STATIC);
+    int step = sqlite3_step(im->file_get);
+    if (step == SQLITE_ROW) {
+        found = true;
+        file_id = sqlite3_column_int64(im->file_get, 0);
+        const void *old = sqlite3_column_blob(im->file_get, 1);
+        size_t oldlen = (size_t)sqlite3_column_bytes(im->file_get, 1);
+        same = oldlen == f->len && (oldlen == 0 || memcmp(old, f->buf, oldlen) == 0);
+    } else if (step != SQLITE_DONE) {
+        fprintf(im->errs, "%s: %s\n", f->path, sqlite3_errmsg(im->db));
+        import_done(im->file_get);
+        return -1;
+    }
+    import_done(im->file_get);
+    if (same) {
+        rep->files_unchanged++;
+        return 0;
+    }
+
+    if (found) {
+        /* Remember the numbers of the old letters, in file order. */
+        sqlite3_bind_int64(im->letter_ids, 1, file_id);
+        while ((step = sqlite3_step(im->letter_ids)) == SQLITE_ROW) {
+            if (nold == capold) {
+                size_t ncap = capold ? capold * 2 : 32;
+                sqlite3_int64 *n = realloc(old_ids, ncap * sizeof *n);
+                if (!n) {
+                    fprintf(im->errs, "%s: out of memory\n", f->path);
+                    import_done(im->letter_ids);
+                    goto done;
+                }
+                old_ids = n;
+                capold = ncap;
+            }
+            old_ids[nold++] = sqlite3_column_int64(im->letter_ids, 0);
+        }
+        import_done(im->letter_ids);
+        if (step != SQLITE_DONE) {
+            fprintf(im->errs, "%s: %s\n", f->path, sqlite3_errmsg(im->db));
+            goto done;
+        }
+        sqlite3_bind_int64(im->passage_del, 1, file_id);
+        if (import_run(im, im->passage_del, f->path) < 0)
+            goto done;
+        sqlite3_bind_int64(im->letter_del, 1, file_id);
+        if (import_run(im, im->letter_del, f->path) < 0)
+            goto done;
+        sqlite3_bind_int64(im->file_upd, 1, file_id);
+        sqlite3_bind_blob(im->file_upd, 2, f->buf, (int)f->len, SQLITE_STATIC);
+        if (import_run(im, im->file_upd, f->path) < 0)
+            goto done;
+        rep->files_changed++;
+    } else {
+        sqlite3_bind_text(im->file_ins, 1, f->base, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(im->file_ins, 2, f->buf, (int)f->len, SQLITE_STATIC);
+        if (import_run(im, im->file_ins, f->path) < 0)
+            goto done;
+        file_id = sqlite3_last_insert_rowid(im->db);
+        rep->files_new++;
+    }
+    rc = import_letters(im, f, file_id, old_ids, nold);
+
+done:
+    free(old_ids);
+    return rc;
+}
+
+/* --- errata ----------------------------------------------------------------- */
+
+/* Replaces the first occurrence of from in *s by to.  Returns 1 when done, 0
+ * when from does not occur, -1 on allocation failure. */
+static int import_replace(char **s, const char *from, const char *to)
+{
+    char *at = strstr(*s, from);
+    if (!at)
+        return 0;
+    size_t pre = (size_t)(at - *s), fl = strlen(from), tl = strlen(to);
+    size_t post = strlen(at + fl);
+    char *n = malloc(pre + tl + post + 1);
+    if (!n)
+        return -1;
+    memcpy(n, *s, pre);
+    memcpy(n + pre, to, tl);
+    memcpy(n + pre + tl, at + fl, post + 1);
+    free(*s);
+    *s = n;
+    return 1;
+}
+
+static int import_cmp_erratum(const void *a, const void *b)
+{
+    const Erratum *x = *(const Erratum *const *)a, *y = *(const Erratum *const *)b;
+    if (x->letter != y->letter)
+        return x->letter < y->letter ? -1 : 1;
+    if (x->para != y->para)
+        return x->para < y->para ? -1 : 1;
+    return (x->line > y->line) - (x->line < y->line);
+}
+
+/* Applies the entries g[0..n) of one passage, in file order, each to the
+ * result of the previous ones. */
+static int import_erratum_group(Importer *im, const char *path,
+                                Erratum *const *g, size_t n, int *applied)
+{
+    sqlite3_int64 id = 0;
+    char *shown = NULL;
+    int ok = 0, rc = -1;
+
+    sqlite3_bind_int64(im->passage_get, 1, g[0]->letter);
+    sqlite3_bind_int64(im->passage_get, 2, g[0]->para);
+    int step = sqlite3_step(im->passage_get);
+    if (step == SQLITE_ROW) {
+        id = sqlite3_column_int64(im->passage_get, 0);
+        const char *text = (const char *)sqlite3_column_text(im->passage_get, 1);
+        shown = strdup(text ? text : "");
+    }
+    import_done(im->passage_get);
+    if (step == SQLITE_DONE) {
+        for (size_t i = 0; i < n; i++)
+            fprintf(im->errs, "%s:%d: passage %ld.%ld does not exist; "
+                    "not applied\n", path, g[i]->line, g[i]->letter, g[i]->para);
+        return 0;
+    }
+    if (step != SQLITE_ROW) {
+        fprintf(im->errs, "%s: %s\n", path, sqlite3_errmsg(im->db));
+        return -1;
+    }
+    if (!shown)
+        goto oom;
+    for (size_t i = 0; i < n; i++) {
+        int r = import_replace(&shown, g[i]->original, g[i]->replacement);
+        if (r < 0)
+            goto oom;
+        if (r == 0)
+            fprintf(im->errs, "%s:%d: passage %ld.%ld does not contain '%s'; "
+                    "not applied\n", path, g[i]->line, g[i]->letter,
+                    g[i]->para, g[i]->original);
+        ok += r;
+    }
+    /* No entry applied: the passage goes back to its text. */
+    sqlite3_bind_int64(im->passage_set, 1, id);
+    sqlite3_bind_text(im->passage_set, 2, shown, -1, SQLITE_STATIC);
+    sqlite3_bind_int(im->passage_set, 3, ok > 0);
+    if (import_run(im, im->passage_set, path) < 0)
+        goto done;
+    *applied += ok;
+    rc = 0;
+    goto done;
+
+oom:
+    fprintf(im->errs, "%s: out of memory\n", path);
+done:
+    free(shown);
+    return rc;
+}
+
+static int import_errata(Importer *im, const char *path, ErrataList *list,
+                         ImportReport *rep)
+{
+    Erratum **order = NULL;
+    int rc = -1;
+
+    if (import_exec(im, "DELETE FROM errata", path) < 0)
+        return -1;
+    for (size_t i = 0; i < list->n; i++) {
+        const Erratum *e = &list->v[i];
+        sqlite3_stmt *st = im->erratum_ins;
+        sqlite3_bind_int64(st, 1, e->letter);
+        sqlite3_bind_int64(st, 2, e->para);
+        sqlite3_bind_text(st, 3, e->original, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, e->replacement, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, e->reason, -1, SQLITE_STATIC);
+        if (import_run(im, st, path) < 0)
+            return -1;
+    }
+    /* Every passage no erratum names shows its own text. */
+    if (import_exec(im,
+            "UPDATE passages SET shown = text, corrected = 0 "
+            "WHERE (shown IS NOT text OR corrected IS NOT 0) AND NOT EXISTS "
+            "(SELECT 1 FROM errata e WHERE e.letter_id = passages.letter_id "
+            "AND e.para = passages.para)", path) < 0)
+        return -1;
+    if (list->n == 0)
+        return 0;
+    if (!(order = malloc(list->n * sizeof *order))) {
+        fprintf(im->errs, "%s: out of memory\n", path);
+        return -1;
+    }
+    for (size_t i = 0; i < list->n; i++)
+        order[i] = &list->v[i];
+    qsort(order, list->n, sizeof *order, import_cmp_erratum);
+    for (size_t i = 0; i < list->n;) {
+        size_t j = i + 1;
+        while (j < list->n && order[j]->letter == order[i]->letter &&
+               order[j]->para == order[i]->para)
+            j++;
+        if (import_erratum_group(im, path, order + i, j - i,
+                                 &rep->errata_applied) < 0)
+            goto done;
+        i = j;
+    }
+    rc = 0;
+done:
+    free(order);
+    return rc;
+}
+
+/* --- curated dates ------------------------------------------------------------ */
+
+static int import_dates(Importer *im, const char *path, const DateList *list)
+{
+    /* Curated dates are re-applied from scratch; a letter's own date
+     * (date_source NULL) is never touched. */
+    if (import_exec(im, "UPDATE letters SET date = NULL, date_kind = NULL, "
+                        "date_source = NULL WHERE date_source IS NOT NULL",
+                    path) < 0)
+        return -1;
+    for (size_t i = 0; i < list->n; i++) {
+        const CuratedDate *d = &list->v[i];
+        sqlite3_bind_int64(im->letter_date, 1, d->letter);
+        int step = sqlite3_step(im->letter_date);
+        bool dated = step == SQLITE_ROW &&
+                     sqlite3_column_type(im->letter_date, 0) != SQLITE_NULL;
+        char own[11] = "";
+        if (dated) {
+            const char *t = (const char *)sqlite3_column_text(im->letter_date, 0);
+            snprintf(own, sizeof own, "%s", t ? t : "");
+        }
+        import_done(im->letter_date);
+        if (step == SQLITE_DONE) {
+            fprintf(im->errs, "%s:%d: letter %ld does not exist; not applied\n",
+                    path, d->line, d->letter);
+            continue;
+        }
+        if (step != SQLITE_ROW) {
+            fprintf(im->errs, "%s: %s\n", path, sqlite3_errmsg(im->db));
+            return -1;
+        }
+        if (dated) {
+            fprintf(im->errs, "%s:%d: letter %ld has its own date (%s); "
+                    "not applied\n", path, d->line, d->letter, own);
+            continue;
+        }
+        sqlite3_stmt *st = im->letter_set_date;
+        sqlite3_bind_int64(st, 1, d->letter);
+        sqlite3_bind_text(st, 2, d->iso, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, dates_kind_name(d->kind), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, d->source, -1, SQLITE_STATIC);
+        if (import_run(im, st, path) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* --- cells ------------------------------------------------------------------- */
+
+static int import_cells(Importer *im)
+{
+    static const char *const sql =
+        "DELETE FROM cells;"
+        "INSERT INTO cells(sender, recipient, year, n)"
+        "  SELECT l.sender, l.recipient,"
+        "         COALESCE(CAST(substr(l.date, 1, 4) AS INT), 0), count(*)"
+        "  FROM passages p JOIN letters l ON l.id = p.letter_id"
+        "  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;"
+        "UPDATE passages SET cell_id = r.cell_id, cell_ord = r.ord FROM ("
+        "  SELECT p.id AS pid, c.id AS cell_id,"
+        "         row_number() OVER (PARTITION BY c.id ORDER BY p.id) - 1 AS ord"
+        "  FROM passages p JOIN letters l ON l.id = p.letter_id"
+        "  JOIN cells c ON c.sender = l.sender AND c.recipient = l.recipient"
+        "   AND c.year = COALESCE(CAST(substr(l.date, 1, 4) AS INT), 0)"
+        ") AS r WHERE passages.id = r.pid"
+        "  AND (passages.cell_id IS NOT r.cell_id OR passages.cell_ord IS NOT r.ord);";
+    return import_exec(im, sql, "import: cells");
+}
+
+static int import_count(Importer *im, const char *sql, int *out)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(im->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        fprintf(im->errs, "import: %s\n", sqlite3_errmsg(im->db));
+        return -1;
+    }
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int(st, 0);
+    else
+        fprintf(im->errs, "import: %s\n", sqlite3_errmsg(im->db));
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* --- entry point ---------------------------------------------------------- */
+
+static int import_check_files(ImportFile *files, size_t n, const People *people,
+                              FILE *errs)
+{
+    int rc = 0;
+    char err[IMPORT_MSG];
+
+    for (size_t i = 0; i < n; i++) {
+        ImportFile *f = &files[i];
+        f->base = import_base(f->path);
+        if (f->base[0] == '\0') {
+            fprintf(errs, "%s: not a file name\n", f->path);
+            rc = -1;
+            continue;
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(files[j].base, f->base) == 0) {
+                fprintf(errs, "%s: same file name as %s (files are known by "
+                        "their base name)\n", f->path, files[j].path);
+                rc = -1;
+                break;
+            }
+        }
+        if (import_read(f->path, IMPORT_MAX_FILE, false, &f->buf, &f->len,
+                        errs) < 0) {
+            rc = -1;
+            continue;
+        }
+        if (f->len > INT32_MAX) {           /* sqlite3_bind_blob takes an int */
+            fprintf(errs, "%s: too large\n", f->path);
+            rc = -1;
+            continue;
+        }
+        if (parse_text(f->path, f->buf, f->len, people, &f->parsed,
+                       err, sizeof err) < 0) {
+            fprintf(errs, "%s\n", err);
+            rc = -1;
+            continue;
+        }
+        for (size_t w = 0; w < f->parsed.nwarnings; w++)
+            fprintf(errs, "%s\n", f->parsed.warnings[w]);
+    }
+    return rc;
+}
+
+int import_files(sqlite3 *db, const char *const *paths, size_t npaths,
+                 const char *datadir, ImportReport *report, FILE *errs)
+{
+    char aliases[IMPORT_PATH_MAX], errata_path[IMPORT_PATH_MAX],
+         dates_path[IMPORT_PATH_MAX], err[IMPORT_MSG];
+    ImportFile *files = NULL;
+    ErrataList errata = { 0 };
+    DateList dates = { 0 };
+    People *people = NULL;
+    Importer im = { .db = db, .errs = errs };
+    bool in_tx = false;
+    int rc = -1;
+
+    memset(report, 0, sizeof *report);
+    if (snprintf(aliases, sizeof aliases, "%s/aliases.txt", datadir) >= (int)sizeof aliases ||
+        snprintf(errata_path, sizeof errata_path, "%s/errata.tsv", datadir) >= (int)sizeof errata_path ||
+        snprintf(dates_path, sizeof dates_path, "%s/dates.tsv", datadir) >= (int)sizeof dates_path) {
+        fprintf(errs, "%s: data directory path too long\n", datadir);
+        return -1;
+    }
+    if (!(people = people_load(aliases, err, sizeof err))) {
+        fprintf(errs, "%s\n", err);
+        return -1;
+    }
+    if (npaths > 0 && !(files = calloc(npaths, sizeof *files))) {
+        fprintf(errs, "import: out of memory\n");
+        goto done;
+    }
+    for (size_t i = 0; i < npaths; i++)
+        files[i].path = paths[i];
+
+    /* Everything is checked before the first write. */
+    int bad = import_check_files(files, npaths, people, errs);
+    if (import_tsv(errata_path, import_erratum_line, &errata, errs) < 0)
+        bad = -1;
+    if (import_tsv(dates_path, import_date_line, &dates, errs) < 0)
+        bad = -1;
+    if (bad < 0)
+        goto done;
+
+    if (import_exec(&im, "BEGIN IMMEDIATE", "import") < 0)
+        goto done;
+    in_tx = true;
+    if (import_prepare(&im) < 0)
+        goto done;
+    for (size_t i = 0; i < npaths; i++)
+        if (import_file(&im, &files[i], report) < 0)
+            goto done;
+    if (import_errata(&im, errata_path, &errata, report) < 0 ||
+        import_dates(&im, dates_path, &dates) < 0 ||
+        import_cells(&im) < 0 ||
+        import_count(&im, "SELECT count(*) FROM letters", &report->letters) < 0 ||
+        import_count(&im, "SELECT count(*) FROM passages", &report->passages) < 0)
+        goto done;
+    import_finalize(&im);
+    if (import_exec(&im, "COMMIT", "import") < 0)
+        goto done;
+    in_tx = false;
+    rc = 0;
+
+done:
+    import_finalize(&im);
+    if (in_tx)
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    if (rc < 0)
+        memset(report, 0, sizeof *report);
+    for (size_t i = 0; i < npaths && files; i++) {
+        free(files[i].buf);
+        parsed_file_free(&files[i].parsed);
+    }
+    free(files);
+    import_errata_free(&errata);
+    import_dates_free(&dates);
+    people_free(people);
+    return rc;
+}

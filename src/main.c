@@ -1,2 +1,305 @@
+/* main.c - the missive command line: one binary, one subcommand per job.
+ *
+ *   missive import [--db PATH] [--data DIR] FILE...
+ *   missive console [--db PATH]
+ *   missive query [--db PATH] 'TEXT'
+ *   missive demo [--db PATH]
+ *   missive run [-c FILE]
+ *   missive check-config FILE
+ *
+ * main() only parses arguments and wires modules together; each job lives
+ * in its module.
+ */
+#include <getopt.h>
 #include <stdio.h>
-int main(void) { puts("missive"); return 0; }
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bot.h"
+#include "commands.h"
+#include "config.h"
+#include "console.h"
+#include "corpus.h"
+#include "db.h"
+#include "import.h"
+#include "log.h"
+
+#define MAIN_DEFAULT_DB "missive.db"
+#define MAIN_DEFAULT_CONFIG "/etc/missive/missive.conf"
+#define MAIN_SHIPPED_CORPUS "stalin-churchill-1941.txt"
+
+typedef struct {
+    const char *db;
+    const char *datadir;
+} MainOptions;
+
+static void main_usage(FILE *out)
+{
+    fputs("usage: missive COMMAND [OPTIONS]\n"
+          "\n"
+          "  import [--db PATH] [--data DIR] FILE...  import correspondence files\n"
+          "  console [--db PATH]                      answer commands typed on stdin\n"
+          "  query [--db PATH] 'TEXT'                 answer one command\n"
+          "  demo [--db PATH]                         import the shipped corpus, show\n"
+          "                                           a few answers, open the console\n"
+          "  run [-c FILE]                            run the IRC bot (default config\n"
+          "                                           " MAIN_DEFAULT_CONFIG ")\n"
+          "  check-config FILE                        check a config file and print the\n"
+          "                                           effective settings, secrets masked\n"
+          "  --version                                print the version\n"
+          "\n"
+          "PATH defaults to $MISSIVE_DB, else " MAIN_DEFAULT_DB "; DIR (aliases,\n"
+          "errata, curated dates) defaults to " MISSIVE_DATADIR ".\n",
+          out);
+}
+
+/* Parses --db and --data; returns the index of the first operand, or -1. */
+static int main_options(int argc, char **argv, MainOptions *o)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"data", required_argument, NULL, 'D'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *env = getenv("MISSIVE_DB");
+    int ch;
+
+    o->db = env && *env ? env : MAIN_DEFAULT_DB;
+    o->datadir = MISSIVE_DATADIR;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'd': o->db = optarg; break;
+        case 'D': o->datadir = optarg; break;
+        case 'h': main_usage(stdout); exit(0);
+        default: main_usage(stderr); return -1;
+        }
+    }
+    return optind;
+}
+
+static int main_import(int argc, char **argv)
+{
+    MainOptions o;
+    ImportReport rep;
+    sqlite3 *db;
+    char err[1024];
+    int first = main_options(argc, argv, &o);
+
+    if (first < 0)
+        return 2;
+    if (first >= argc) {
+        fputs("missive import: no file to import\n", stderr);
+        return 2;
+    }
+    if (db_open(o.db, &db, err, sizeof err) < 0) {
+        fprintf(stderr, "missive import: %s\n", err);
+        return 1;
+    }
+    int rc = import_files(db, (const char *const *)argv + first,
+                          (size_t)(argc - first), o.datadir, &rep, stderr);
+    db_close(db);
+    if (rc < 0) {
+        fprintf(stderr, "missive import: nothing imported; %s is unchanged\n", o.db);
+        return 1;
+    }
+    printf("%s: %d new, %d changed, %d unchanged file(s); "
+           "%d letters, %d passages, %d errata applied\n",
+           o.db, rep.files_new, rep.files_changed, rep.files_unchanged,
+           rep.letters, rep.passages, rep.errata_applied);
+    return 0;
+}
+
+/* Opens the database and the command layer for console, query and demo. */
+static int main_open_commands(const char *path, sqlite3 **db, Corpus **corpus,
+                              Commands **cmds)
+{
+    char err[1024];
+    *db = NULL;
+    *corpus = NULL;
+    *cmds = NULL;
+    if (db_open_readonly(path, db, err, sizeof err) < 0) {
+        fprintf(stderr, "missive: %s\n", err);
+        return -1;
+    }
+    if (!(*corpus = corpus_new(*db)) || !(*cmds = commands_new(*corpus, NULL))) {
+        fputs("missive: cannot prepare the corpus queries\n", stderr);
+        corpus_free(*corpus);
+        db_close(*db);
+        return -1;
+    }
+    return 0;
+}
+
+static void main_close_commands(sqlite3 *db, Corpus *corpus, Commands *cmds)
+{
+    commands_free(cmds);
+    corpus_free(corpus);
+    db_close(db);
+}
+
+static int main_console(int argc, char **argv)
+{
+    MainOptions o;
+    sqlite3 *db;
+    Corpus *corpus;
+    Commands *cmds;
+
+    if (main_options(argc, argv, &o) < 0)
+        return 2;
+    if (main_open_commands(o.db, &db, &corpus, &cmds) < 0)
+        return 1;
+    int rc = console_run(cmds, stdin, stdout, isatty(STDIN_FILENO));
+    main_close_commands(db, corpus, cmds);
+    return rc < 0 ? 1 : 0;
+}
+
+static int main_answer(Commands *cmds, const char *text, FILE *out)
+{
+    CommandOutput answer = {0};
+    CommandInput in = {text, "console", "#console", 0};
+    int handled = commands_dispatch(cmds, &in, &answer);
+    for (size_t i = 0; i < answer.n; i++)
+        fprintf(out, "%s\n", answer.lines[i]);
+    command_output_clear(&answer);
+    return handled;
+}
+
+static int main_query(int argc, char **argv)
+{
+    MainOptions o;
+    sqlite3 *db;
+    Corpus *corpus;
+    Commands *cmds;
+    int first = main_options(argc, argv, &o);
+
+    if (first < 0)
+        return 2;
+    if (first != argc - 1) {
+        fputs("usage: missive query [--db PATH] 'TEXT'\n", stderr);
+        return 2;
+    }
+    if (main_open_commands(o.db, &db, &corpus, &cmds) < 0)
+        return 1;
+    int handled = main_answer(cmds, argv[first], stdout);
+    main_close_commands(db, corpus, cmds);
+    if (handled == 0)
+        fputs("missive query: not a command (commands start with !)\n", stderr);
+    return handled == 1 ? 0 : 1;
+}
+
+static int main_demo(int argc, char **argv)
+{
+    static const char *const examples[] = {
+        "!help", "!quote 1.4", "!search finland",
+        "!reply when will you open a second front?", "!quote churchill",
+    };
+    MainOptions o;
+    ImportReport rep;
+    sqlite3 *db;
+    Corpus *corpus;
+    Commands *cmds;
+    char err[1024], corpus_path[4096];
+
+    if (main_options(argc, argv, &o) < 0)
+        return 2;
+    snprintf(corpus_path, sizeof corpus_path, "%s/%s", o.datadir, MAIN_SHIPPED_CORPUS);
+    const char *paths[] = {corpus_path};
+    if (db_open(o.db, &db, err, sizeof err) < 0) {
+        fprintf(stderr, "missive demo: %s\n", err);
+        return 1;
+    }
+    int rc = import_files(db, paths, 1, o.datadir, &rep, stderr);
+    db_close(db);
+    if (rc < 0)
+        return 1;
+    printf("Imported %s into %s: %d letters, %d passages.\n\n", corpus_path, o.db,
+           rep.letters, rep.passages);
+
+    if (main_open_commands(o.db, &db, &corpus, &cmds) < 0)
+        return 1;
+    for (size_t i = 0; i < sizeof examples / sizeof examples[0]; i++) {
+        printf("> %s\n", examples[i]);
+        main_answer(cmds, examples[i], stdout);
+        putchar('\n');
+    }
+    if (isatty(STDIN_FILENO))
+        rc = console_run(cmds, stdin, stdout, true);
+    main_close_commands(db, corpus, cmds);
+    return rc < 0 ? 1 : 0;
+}
+
+static int main_run(int argc, char **argv)
+{
+    const char *path = MAIN_DEFAULT_CONFIG;
+    int ch;
+
+    optind = 1;
+    while ((ch = getopt(argc, argv, "+c:h")) != -1) {
+        switch (ch) {
+        case 'c': path = optarg; break;
+        case 'h': main_usage(stdout); return 0;
+        default: main_usage(stderr); return 2;
+        }
+    }
+    if (optind != argc) {
+        fputs("usage: missive run [-c FILE]\n", stderr);
+        return 2;
+    }
+    return bot_run(path);
+}
+
+static int main_check_config(int argc, char **argv)
+{
+    Config cfg;
+
+    if (argc != 2) {
+        fputs("usage: missive check-config FILE\n", stderr);
+        return 2;
+    }
+    config_defaults(&cfg);
+    if (config_load(argv[1], &cfg, stderr) < 0) {
+        fprintf(stderr, "missive check-config: %s has errors\n", argv[1]);
+        return 1;
+    }
+    config_print(&cfg, stdout);
+    config_free(&cfg);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*run)(int argc, char **argv);
+    } subcommands[] = {
+        {"import", main_import},
+        {"console", main_console},
+        {"query", main_query},
+        {"demo", main_demo},
+        {"run", main_run},
+        {"check-config", main_check_config},
+    };
+
+    log_init();
+    if (argc < 2) {
+        main_usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        puts("missive " MISSIVE_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        main_usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+        if (strcmp(argv[1], subcommands[i].name) == 0)
+            return subcommands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "missive: unknown command '%s'\n", argv[1]);
+    main_usage(stderr);
+    return 2;
+}

@@ -1,2 +1,407 @@
-/* people.c - not written yet */
-typedef int people_stub_;
+/* people.c - the alias table: many spellings of a name, one person.
+ *
+ * The alias file has two kinds of lines (see data/aliases.txt):
+ *
+ *     title: the, mr, premier, prime minister, ...
+ *     Stalin: Stalin, J. V. Stalin, Joseph Stalin, ...
+ *
+ * Every alias and every looked-up phrase is normalised the same way (ASCII
+ * case folded, ASCII punctuation turned into spaces, runs of spaces collapsed,
+ * ends trimmed), so "MR. W. CHURCHILL" and "Mr W Churchill" meet.  A phrase
+ * that matches no alias loses one leading title and is tried again, until
+ * nothing is left: a bare title never resolves to anyone.
+ *
+ * Lookups are linear scans: the file holds a few dozen names and lookups only
+ * happen while importing, so a hash table would buy nothing.
+ */
+#include "people.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "utf8.h"
+
+#define PEOPLE_MAX_PHRASE 256     /* longer phrases are not names */
+#define PEOPLE_MAX_NAME   64      /* canonical names end up in IRC lines */
+#define PEOPLE_MAX_FILE   (1u << 20)
+
+typedef struct {
+    char *norm;                   /* normalised alias */
+    size_t person;                /* index into names */
+} Alias;
+
+struct People {
+    char **names;                 /* canonical names, in file order */
+    size_t nnames, capnames;
+    Alias *aliases;
+    size_t naliases, capaliases;
+    char **titles;                /* normalised, longest first once loaded */
+    size_t ntitles, captitles;
+};
+
+/* --- normalisation ------------------------------------------------------ */
+
+static bool people_is_punct(unsigned char c)
+{
+    return c < 0x80 && !(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') &&
+           !(c >= '0' && c <= '9');
+}
+
+/* Writes the normalised form of s[0..len) to out.  Returns its length, or
+ * -1 when it does not fit. */
+static int people_normalise(const char *s, size_t len, char *out, size_t outsz)
+{
+    size_t n = 0;
+    bool space = false;
+
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (people_is_punct(c)) {
+            space = n > 0;
+            continue;
+        }
+        if (space) {
+            if (n + 1 >= outsz)
+                return -1;
+            out[n++] = ' ';
+            space = false;
+        }
+        if (n + 1 >= outsz)
+            return -1;
+        out[n++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : (char)c;
+    }
+    if (outsz == 0)
+        return -1;
+    out[n] = '\0';
+    return (int)n;
+}
+
+/* --- growing arrays ----------------------------------------------------- */
+
+static int people_grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 16;
+    while (ncap < need)
+        ncap *= 2;
+    void *p = realloc(*arr, ncap * elem);
+    if (!p)
+        return -1;
+    *arr = p;
+    *cap = ncap;
+    return 0;
+}
+
+static long people_find_name(const People *p, const char *name)
+{
+    for (size_t i = 0; i < p->nnames; i++)
+        if (strcmp(p->names[i], name) == 0)
+            return (long)i;
+    return -1;
+}
+
+static const Alias *people_find_alias(const People *p, const char *norm)
+{
+    for (size_t i = 0; i < p->naliases; i++)
+        if (strcmp(p->aliases[i].norm, norm) == 0)
+            return &p->aliases[i];
+    return NULL;
+}
+
+/* --- parsing the file --------------------------------------------------- */
+
+static void people_trim(const char **s, size_t *len)
+{
+    while (*len > 0 && (**s == ' ' || **s == '\t')) {
+        (*s)++;
+        (*len)--;
+    }
+    while (*len > 0 && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
+        (*len)--;
+}
+
+/* Adds one title (is_title) or one alias of person. */
+static int people_add_item(People *p, bool is_title, size_t person,
+                           const char *item, size_t len,
+                           const char *name, int lineno,
+                           char *err, size_t errsz)
+{
+    char norm[PEOPLE_MAX_PHRASE];
+    int n;
+
+    people_trim(&item, &len);
+    if (len == 0) {
+        snprintf(err, errsz, "%s:%d: empty entry in list", name, lineno);
+        return -1;
+    }
+    n = people_normalise(item, len, norm, sizeof norm);
+    if (n < 0) {
+        snprintf(err, errsz, "%s:%d: entry longer than %d bytes", name,
+                 lineno, PEOPLE_MAX_PHRASE - 1);
+        return -1;
+    }
+    if (n == 0) {
+        snprintf(err, errsz, "%s:%d: entry '%.*s' has no letters or digits",
+                 name, lineno, (int)len, item);
+        return -1;
+    }
+    if (is_title) {
+        for (size_t i = 0; i < p->ntitles; i++)
+            if (strcmp(p->titles[i], norm) == 0)
+                return 0;
+        if (people_grow((void **)&p->titles, &p->captitles, p->ntitles + 1,
+                        sizeof *p->titles) < 0)
+            goto oom;
+        if (!(p->titles[p->ntitles] = strdup(norm)))
+            goto oom;
+        p->ntitles++;
+        return 0;
+    }
+    const Alias *old = people_find_alias(p, norm);
+    if (old) {
+        if (old->person == person)
+            return 0;            /* "Stalin: Stalin" repeats the implicit alias */
+        snprintf(err, errsz, "%s:%d: alias '%.*s' already belongs to %s",
+                 name, lineno, (int)len, item, p->names[old->person]);
+        return -1;
+    }
+    if (people_grow((void **)&p->aliases, &p->capaliases, p->naliases + 1,
+                    sizeof *p->aliases) < 0)
+        goto oom;
+    if (!(p->aliases[p->naliases].norm = strdup(norm)))
+        goto oom;
+    p->aliases[p->naliases].person = person;
+    p->naliases++;
+    return 0;
+
+oom:
+    snprintf(err, errsz, "%s:%d: out of memory", name, lineno);
+    return -1;
+}
+
+/* Adds (or finds) the canonical person on the left of a line. */
+static int people_add_person(People *p, const char *key, size_t klen,
+                             size_t *person, const char *name, int lineno,
+                             char *err, size_t errsz)
+{
+    char canon[PEOPLE_MAX_NAME + 1];
+
+    if (klen > PEOPLE_MAX_NAME) {
+        snprintf(err, errsz, "%s:%d: name longer than %d bytes", name, lineno,
+                 PEOPLE_MAX_NAME);
+        return -1;
+    }
+    memcpy(canon, key, klen);
+    canon[klen] = '\0';
+    long found = people_find_name(p, canon);
+    if (found >= 0) {
+        *person = (size_t)found;  /* a second line for the same person adds */
+        return 0;
+    }
+    if (people_grow((void **)&p->names, &p->capnames, p->nnames + 1,
+                    sizeof *p->names) < 0 ||
+        !(p->names[p->nnames] = strdup(canon))) {
+        snprintf(err, errsz, "%s:%d: out of memory", name, lineno);
+        return -1;
+    }
+    *person = p->nnames++;
+    /* The canonical name is always an alias of itself. */
+    return people_add_item(p, false, *person, key, klen, name, lineno,
+                           err, errsz);
+}
+
+static int people_parse_line(People *p, const char *line, size_t len,
+                             const char *name, int lineno,
+                             char *err, size_t errsz)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)line[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            snprintf(err, errsz, "%s:%d: control byte 0x%02x", name, lineno, c);
+            return -1;
+        }
+    }
+    if (!utf8_valid(line, len, NULL)) {
+        snprintf(err, errsz, "%s:%d: invalid UTF-8", name, lineno);
+        return -1;
+    }
+    people_trim(&line, &len);
+    if (len == 0 || line[0] == '#')
+        return 0;
+
+    const char *colon = memchr(line, ':', len);
+    if (!colon) {
+        snprintf(err, errsz, "%s:%d: expected 'Name: alias, alias, ...'",
+                 name, lineno);
+        return -1;
+    }
+    const char *key = line;
+    size_t klen = (size_t)(colon - line);
+    people_trim(&key, &klen);
+    const char *list = colon + 1;
+    size_t llen = (size_t)(line + len - list);
+    if (klen == 0) {
+        snprintf(err, errsz, "%s:%d: missing name before ':'", name, lineno);
+        return -1;
+    }
+
+    bool is_title = klen == 5 && memcmp(key, "title", 5) == 0;
+    size_t person = 0;
+    if (!is_title &&
+        people_add_person(p, key, klen, &person, name, lineno, err, errsz) < 0)
+        return -1;
+
+    const char *item = list, *end = list + llen;
+    if (!is_title) {
+        /* An empty list is allowed: the canonical name is its own alias. */
+        const char *t = list;
+        size_t tl = llen;
+        people_trim(&t, &tl);
+        if (tl == 0)
+            return 0;
+    }
+    for (;;) {
+        const char *comma = memchr(item, ',', (size_t)(end - item));
+        const char *stop = comma ? comma : end;
+        if (people_add_item(p, is_title, person, item, (size_t)(stop - item),
+                            name, lineno, err, errsz) < 0)
+            return -1;
+        if (!comma)
+            break;
+        item = comma + 1;
+    }
+    return 0;
+}
+
+static int people_cmp_title(const void *a, const void *b)
+{
+    size_t la = strlen(*(char *const *)a), lb = strlen(*(char *const *)b);
+    return la < lb ? 1 : la > lb ? -1 : strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+People *people_load_buffer(const char *name, const char *buf, size_t len,
+                           char *err, size_t errsz)
+{
+    People *p = calloc(1, sizeof *p);
+    int lineno = 0;
+    size_t pos = 0;
+
+    if (!p) {
+        snprintf(err, errsz, "%s: out of memory", name);
+        return NULL;
+    }
+    if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+        pos = 3;
+    while (pos < len) {
+        const char *nl = memchr(buf + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - buf) : len;
+        size_t l = end - pos;
+        lineno++;
+        if (l > 0 && buf[pos + l - 1] == '\r')
+            l--;
+        if (people_parse_line(p, buf + pos, l, name, lineno, err, errsz) < 0)
+            goto fail;
+        pos = end + 1;
+    }
+    if (p->nnames == 0) {
+        snprintf(err, errsz, "%s:%d: no people defined", name,
+                 lineno ? lineno : 1);
+        goto fail;
+    }
+    qsort(p->titles, p->ntitles, sizeof *p->titles, people_cmp_title);
+    return p;
+
+fail:
+    people_free(p);
+    return NULL;
+}
+
+People *people_load(const char *path, char *err, size_t errsz)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t len = 0;
+    People *p = NULL;
+
+    if (!f) {
+        snprintf(err, errsz, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    buf = malloc(PEOPLE_MAX_FILE + 1);
+    if (!buf) {
+        snprintf(err, errsz, "%s: out of memory", path);
+        goto done;
+    }
+    len = fread(buf, 1, PEOPLE_MAX_FILE + 1, f);
+    if (ferror(f)) {
+        snprintf(err, errsz, "%s: %s", path, strerror(errno));
+        goto done;
+    }
+    if (len > PEOPLE_MAX_FILE) {
+        snprintf(err, errsz, "%s: larger than %u bytes", path, PEOPLE_MAX_FILE);
+        goto done;
+    }
+    p = people_load_buffer(path, buf, len, err, errsz);
+done:
+    free(buf);
+    fclose(f);
+    return p;
+}
+
+void people_free(People *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->nnames; i++)
+        free(p->names[i]);
+    for (size_t i = 0; i < p->naliases; i++)
+        free(p->aliases[i].norm);
+    for (size_t i = 0; i < p->ntitles; i++)
+        free(p->titles[i]);
+    free(p->names);
+    free(p->aliases);
+    free(p->titles);
+    free(p);
+}
+
+/* --- lookup ------------------------------------------------------------- */
+
+const char *people_resolve(const People *p, const char *phrase)
+{
+    char norm[PEOPLE_MAX_PHRASE];
+    const char *s = norm;
+
+    if (!p || !phrase)
+        return NULL;
+    if (people_normalise(phrase, strlen(phrase), norm, sizeof norm) <= 0)
+        return NULL;
+    for (;;) {
+        const Alias *a = people_find_alias(p, s);
+        if (a)
+            return p->names[a->person];
+        /* Strip the longest leading title that is a whole word, and retry. */
+        const char *next = NULL;
+        for (size_t i = 0; i < p->ntitles && !next; i++) {
+            size_t tl = strlen(p->titles[i]);
+            if (strncmp(s, p->titles[i], tl) == 0 && s[tl] == ' ')
+                next = s + tl + 1;
+        }
+        if (!next)
+            return NULL;
+        s = next;
+    }
+}
+
+size_t people_count(const People *p)
+{
+    return p ? p->nnames : 0;
+}
+
+const char *people_name(const People *p, size_t i)
+{
+    return p && i < p->nnames ? p->names[i] : NULL;
+}

@@ -1,2 +1,220 @@
-/* searchq.c - not written yet */
-typedef int searchq_stub_;
+/* searchq.c - a user's search words to a safe FTS5 MATCH expression.
+ *
+ * The trick that makes it safe: every term we emit is an FTS5 string, "...",
+ * holding only letters, digits, non-ASCII bytes and single spaces.  FTS5
+ * syntax can only live outside strings, and a string can only end at a '"',
+ * which we never copy.  So whatever the user typed, the structure of the
+ * expression is ours: terms joined by AND (juxtaposition) or OR, and NOT.
+ */
+#include "searchq.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SEARCHQ_MAX_TERM 64   /* bytes of one normalised term */
+
+typedef struct {
+    char text[SEARCHQ_MAX_TERM + 1];
+    bool prefix;
+    bool excluded;
+} SearchTerm;
+
+/* English stop words: too common to say anything about a passage.  Sorted,
+ * so lookup is a binary search. */
+static const char *const searchq_stopwords[] = {
+    "a", "about", "after", "again", "all", "also", "am", "an", "and", "any",
+    "are", "as", "at", "be", "been", "before", "being", "both", "but", "by",
+    "can", "could", "did", "do", "does", "doing", "for", "from", "had",
+    "has", "have", "having", "he", "her", "here", "hers", "him", "his",
+    "how", "i", "if", "in", "into", "is", "it", "its", "just", "may", "me",
+    "might", "more", "most", "much", "must", "my", "no", "nor", "not", "now",
+    "of", "on", "once", "only", "or", "other", "our", "ours", "out", "over",
+    "own", "same", "shall", "she", "should", "so", "some", "such", "than",
+    "that", "the", "their", "theirs", "them", "then", "there", "these",
+    "they", "this", "those", "through", "to", "too", "under", "until", "up",
+    "upon", "us", "very", "was", "we", "were", "what", "when", "where",
+    "which", "while", "who", "whom", "why", "will", "with", "would", "you",
+    "your", "yours",
+};
+
+int searchq_is_stopword(const char *word, size_t len)
+{
+    char low[16];
+    if (len == 0 || len >= sizeof low)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)word[i];
+        low[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+    }
+    low[len] = '\0';
+    size_t lo = 0, hi = sizeof searchq_stopwords / sizeof searchq_stopwords[0];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int cmp = strcmp(low, searchq_stopwords[mid]);
+        if (cmp == 0)
+            return 1;
+        if (cmp < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return 0;
+}
+
+static bool searchq_wordbyte(unsigned char ch)
+{
+    return ch >= 0x80 || (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+           (ch >= 'A' && ch <= 'Z');
+}
+
+/* Copies the word bytes of s[0..len) into t->text, every run of other bytes
+ * becoming one space (so "Kishinev-Lvov" is the phrase "Kishinev Lvov").
+ * A term longer than SEARCHQ_MAX_TERM is cut back to its last whole word;
+ * a cut inside a UTF-8 sequence is harmless here (the tokenizer drops the
+ * broken tail) but we avoid it anyway by cutting at a space. */
+static void searchq_normalise(const char *s, size_t len, SearchTerm *t)
+{
+    size_t n = 0;
+    bool space = false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (!searchq_wordbyte(ch)) {
+            space = n > 0;
+            continue;
+        }
+        if (space) {
+            if (n + 1 >= SEARCHQ_MAX_TERM)
+                break;
+            t->text[n++] = ' ';
+            space = false;
+        }
+        if (n >= SEARCHQ_MAX_TERM) {
+            while (n > 0 && t->text[n - 1] != ' ')
+                n--;
+            while (n > 0 && t->text[n - 1] == ' ')
+                n--;
+            break;
+        }
+        t->text[n++] = (char)ch;
+    }
+    t->text[n] = '\0';
+}
+
+/* Splits the user's text into terms.  Returns the number of terms (at most
+ * max); *truncated is set when more were given. */
+static int searchq_terms(const char *user, SearchTerm *terms, int max,
+                         int *truncated)
+{
+    const char *p = user;
+    int n = 0;
+
+    *truncated = 0;
+    while (*p) {
+        SearchTerm t = {0};
+        const char *start, *end;
+
+        while (*p == ' ' || (unsigned char)*p < 0x20)
+            p++;
+        if (!*p)
+            break;
+        if (*p == '-' && p[1] && p[1] != ' ') {
+            t.excluded = true;
+            p++;
+        }
+        if (*p == '"') {
+            start = ++p;
+            while (*p && *p != '"')
+                p++;
+            end = p;
+            if (*p == '"')
+                p++;
+        } else {
+            start = p;
+            while (*p && *p != ' ' && *p != '"' && (unsigned char)*p >= 0x20)
+                p++;
+            end = p;
+            if (end > start && end[-1] == '*') {
+                t.prefix = true;
+                while (end > start && end[-1] == '*')
+                    end--;
+            }
+        }
+        searchq_normalise(start, (size_t)(end - start), &t);
+        if (!t.text[0])
+            continue;
+        if (n == max) {
+            *truncated = 1;
+            break;
+        }
+        terms[n++] = t;
+    }
+    return n;
+}
+
+static int searchq_append(SearchQuery *q, size_t *len, const char *sep,
+                          const SearchTerm *t)
+{
+    int w = snprintf(q->match + *len, sizeof q->match - *len, "%s\"%s\"%s",
+                     sep, t->text, t->prefix ? "*" : "");
+    if (w < 0 || (size_t)w >= sizeof q->match - *len)
+        return -1;
+    *len += (size_t)w;
+    return 0;
+}
+
+enum searchq_result searchq_build(const char *user, SearchQuery *q)
+{
+    SearchTerm terms[SEARCHQ_MAX_TERMS];
+    int n = searchq_terms(user, terms, SEARCHQ_MAX_TERMS, &q->truncated);
+    size_t len = 0;
+
+    q->match[0] = '\0';
+    q->nterms = q->nexcluded = 0;
+    /* Positive terms first, grouped, then each exclusion: "(a b) NOT c". */
+    for (int i = 0; i < n; i++) {
+        if (terms[i].excluded)
+            continue;
+        if (searchq_append(q, &len, q->nterms ? " " : "(", &terms[i]) < 0)
+            break;
+        q->nterms++;
+    }
+    if (q->nterms == 0) {
+        q->match[0] = '\0';
+        for (int i = 0; i < n; i++)
+            q->nexcluded += terms[i].excluded;
+        return q->nexcluded ? SEARCHQ_ONLY_EXCLUDED : SEARCHQ_EMPTY;
+    }
+    /* SEARCHQ_MAX holds 16 maximal terms with room to spare, so the
+     * closing parenthesis always fits. */
+    q->match[len++] = ')';
+    q->match[len] = '\0';
+    for (int i = 0; i < n; i++) {
+        if (!terms[i].excluded)
+            continue;
+        if (searchq_append(q, &len, " NOT ", &terms[i]) < 0)
+            break;
+        q->nexcluded++;
+    }
+    return SEARCHQ_OK;
+}
+
+enum searchq_result searchq_build_any(const char *user, SearchQuery *q)
+{
+    SearchTerm terms[SEARCHQ_MAX_TERMS * 2];
+    int n = searchq_terms(user, terms, SEARCHQ_MAX_TERMS * 2, &q->truncated);
+    size_t len = 0;
+
+    q->match[0] = '\0';
+    q->nterms = q->nexcluded = 0;
+    for (int i = 0; i < n && q->nterms < SEARCHQ_MAX_TERMS; i++) {
+        SearchTerm *t = &terms[i];
+        t->excluded = false;  /* "-" means nothing in a message */
+        if (!strchr(t->text, ' ') && searchq_is_stopword(t->text, strlen(t->text)))
+            continue;
+        if (searchq_append(q, &len, q->nterms ? " OR " : "", t) < 0)
+            break;
+        q->nterms++;
+    }
+    return q->nterms ? SEARCHQ_OK : SEARCHQ_EMPTY;
+}

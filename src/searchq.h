@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 #define SEARCHQ_MAX_TERMS 16
-#define SEARCHQ_MAX 1024         /* bytes of a built expression */
+#define SEARCHQ_MAX 2048         /* bytes of a built expression: 16 maximal terms fit */
 
 enum searchq_result {
     SEARCHQ_OK = 0,

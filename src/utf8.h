@@ -23,6 +23,12 @@ bool utf8_valid(const char *s, size_t len, size_t *bad);
  * Never truncates inside a sequence.  Returns the length written. */
 size_t utf8_sanitize(const char *s, size_t len, char *out, size_t outsz);
 
+/* utf8_sanitize, except that the control byte keep (e.g. '\x02', IRC bold,
+ * which our own code puts around search matches) is copied through; keep
+ * '\0' keeps nothing. */
+size_t utf8_sanitize_keep(const char *s, size_t len, char keep, char *out,
+                          size_t outsz);
+
 /* Largest n <= max such that s[0..n) ends on a character boundary (s is
  * assumed valid UTF-8 of length len). */
 size_t utf8_boundary(const char *s, size_t len, size_t max);

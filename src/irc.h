@@ -1,0 +1,102 @@
+/* irc.h - one connection to one IRC server, kept alive for months.
+ *
+ * Wraps libircclient's session in our own loop (never irc_run): a single
+ * pselect() over the socket with our timers - the send queue's token bucket,
+ * keep-alive PING and its timeout, registration timeout, reconnect with
+ * exponential backoff and jitter, nick regain.  Every line we send goes
+ * through the send queue; what arrives is handed to IrcHandlers.  This layer
+ * knows IRC, not commands or SQL.
+ */
+#ifndef MISSIVE_IRC_H
+#define MISSIVE_IRC_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sendq.h"
+
+#define IRC_NICK_MAX 64
+
+typedef struct {
+    const char *server;
+    int port;
+    const char *password;            /* NULL: none */
+    const char *nick;
+    const char *const *alt_nicks;    /* tried in order when nick is taken */
+    size_t alt_nick_count;
+    const char *username;
+    const char *realname;
+    int ping_interval;               /* seconds of silence before our PING */
+    int ping_timeout;                /* seconds to wait for any answer */
+    int reconnect_min;               /* seconds; doubles up to reconnect_max */
+    int reconnect_max;
+    unsigned flood_burst;
+    unsigned flood_interval_ms;
+    size_t queue_max;
+} IrcSettings;
+
+/* Callbacks; origin is "nick!user@host" (or a server name), never NULL. */
+typedef struct {
+    void (*registered)(void *ud, const char *nick);
+    void (*disconnected)(void *ud, const char *why);
+    /* PRIVMSG that is not CTCP; target is a channel or our nick. */
+    void (*message)(void *ud, const char *origin, const char *target,
+                    const char *text);
+    /* CTCP request (PRIVMSG \x01...\x01), e.g. "VERSION" or "PING 123". */
+    void (*ctcp)(void *ud, const char *origin, const char *request);
+    void (*joined)(void *ud, const char *channel);           /* we joined */
+    void (*parted)(void *ud, const char *channel);           /* we left */
+    void (*kicked)(void *ud, const char *channel, const char *by,
+                   const char *reason);
+    /* ERR_CHANNELISFULL, INVITEONLYCHAN, BANNEDFROMCHAN, BADCHANNELKEY ... */
+    void (*join_failed)(void *ud, const char *channel, unsigned code,
+                        const char *reason);
+} IrcHandlers;
+
+typedef struct {
+    bool connected;                  /* registered with the server */
+    uint64_t connected_since_ms;
+    uint64_t reconnects;
+    struct sendq_stats queue;
+} IrcStats;
+
+typedef struct Irc Irc;
+
+Irc *irc_new(const IrcSettings *s, const IrcHandlers *h, void *ud);
+void irc_free(Irc *irc);
+
+/* New settings on reload: rates apply at once; server, port, password,
+ * username and realname at the next connection; a new nick is asked for. */
+int irc_update(Irc *irc, const IrcSettings *s);
+
+/* One turn of the loop: (re)connects when due, waits at most max_wait_ms
+ * (or less, for our own timers) with `unblocked` as the signal mask during
+ * the wait, handles what arrived and sends what the bucket allows.
+ * Returns 0, or -1 on a fatal error (out of memory). */
+int irc_step(Irc *irc, long max_wait_ms, const sigset_t *unblocked);
+
+/* Queues a raw line (no CR LF; refused if it holds CR, LF or NUL). */
+int irc_send(Irc *irc, enum sendq_class cls, const char *target,
+             const char *line);
+
+/* Queues text to target as PRIVMSG or NOTICE, split to fit 512 bytes as
+ * the server will relay it.  Returns the number of lines queued, -1 when
+ * some were dropped (the queue is full) or the target is bad. */
+int irc_say(Irc *irc, const char *command, const char *target,
+            const char *text);
+
+/* Bytes of text that fit in one PRIVMSG to target as relayed. */
+size_t irc_text_budget(const Irc *irc, const char *target);
+
+bool irc_registered(const Irc *irc);
+const char *irc_nick(const Irc *irc);
+void irc_stats(const Irc *irc, IrcStats *out);
+
+/* Queues QUIT; irc_flushed() turns true once it has been written out (or
+ * the connection is gone). */
+void irc_quit(Irc *irc, const char *reason);
+bool irc_flushed(const Irc *irc);
+
+#endif

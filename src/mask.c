@@ -1,0 +1,198 @@
+/* mask.c - nick!user@host glob masks compiled to PCRE2 (see mask.h).
+ *
+ * The glob is folded (RFC 1459) and translated byte by byte: '*' to ".*",
+ * '?' to ".", letters and digits as they are, anything else escaped, so no
+ * character of a mask is ever a regex operator.  Byte mode (no PCRE2_UTF):
+ * hostmasks are ASCII in practice, and byte matching cannot fail on invalid
+ * UTF-8 in a subject.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "mask.h"
+
+#include "ircline.h"
+
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MASK_MATCH_LIMIT 100000  /* backtracking steps per match */
+#define MASK_DEPTH_LIMIT 1000
+
+struct mask {
+    pcre2_code *code;
+    pcre2_match_data *md;
+    pcre2_match_context *mctx;
+    char text[];
+};
+
+struct mask_list {
+    struct mask **v;
+    size_t n, cap;
+};
+
+static void set_err(char *err, size_t errsz, const char *msg)
+{
+    if (err && errsz > 0) snprintf(err, errsz, "%s", msg);
+}
+
+/* --- compiling ---------------------------------------------------------- */
+
+static const char *glob_check(const char *glob)
+{
+    const char *bang, *at;
+    size_t n = strlen(glob);
+
+    if (n == 0) return "empty mask";
+    if (n > MASK_MAX) return "mask too long";
+    for (const char *p = glob; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7F)
+            return "mask holds a space or control character";
+    bang = strchr(glob, '!');
+    at = bang ? strchr(bang + 1, '@') : NULL;
+    if (!at) return "mask is not of the form nick!user@host";
+    return NULL;
+}
+
+/* Writes the regex for glob to out (sized for the worst case: 6 bytes per
+ * glob byte, "\x{hh}"). */
+static void glob_to_regex(const char *glob, char *out, size_t outsz)
+{
+    size_t w = 0;
+
+    for (const char *p = glob; *p; p++) {
+        unsigned char c = (unsigned char)ircline_lower(*p);
+
+        if (c == '*') {
+            if (p[1] == '*') continue;                    /* "**" is "*" */
+            w += (size_t)snprintf(out + w, outsz - w, ".*");
+        } else if (c == '?') {
+            w += (size_t)snprintf(out + w, outsz - w, ".");
+        } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+            w += (size_t)snprintf(out + w, outsz - w, "%c", c);
+        } else if (c < 0x80) {
+            w += (size_t)snprintf(out + w, outsz - w, "\\%c", c);
+        } else {
+            w += (size_t)snprintf(out + w, outsz - w, "\\x{%02x}", c);
+        }
+    }
+}
+
+struct mask *mask_compile(const char *glob, char *err, size_t errsz)
+{
+    char re[MASK_MAX * 6 + 1];
+    const char *why = glob_check(glob);
+    size_t n;
+    struct mask *m;
+    int rc;
+    PCRE2_SIZE off;
+
+    if (why) {
+        set_err(err, errsz, why);
+        return NULL;
+    }
+    n = strlen(glob);
+    m = calloc(1, sizeof *m + n + 1);
+    if (!m) goto oom;
+    memcpy(m->text, glob, n + 1);
+    glob_to_regex(glob, re, sizeof re);
+
+    m->code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
+                            PCRE2_ANCHORED | PCRE2_ENDANCHORED | PCRE2_DOTALL |
+                            PCRE2_CASELESS | PCRE2_NEVER_UTF | PCRE2_NEVER_UCP,
+                            &rc, &off, NULL);
+    if (!m->code) {                       /* cannot happen: all escaped */
+        set_err(err, errsz, "mask does not compile");
+        mask_free(m);
+        return NULL;
+    }
+    m->md = pcre2_match_data_create_from_pattern(m->code, NULL);
+    m->mctx = pcre2_match_context_create(NULL);
+    if (!m->md || !m->mctx) goto oom;
+    if (pcre2_set_match_limit(m->mctx, MASK_MATCH_LIMIT) != 0 ||
+        pcre2_set_depth_limit(m->mctx, MASK_DEPTH_LIMIT) != 0)
+        goto oom;
+    return m;
+
+oom:
+    set_err(err, errsz, "out of memory");
+    mask_free(m);
+    return NULL;
+}
+
+void mask_free(struct mask *m)
+{
+    if (!m) return;
+    pcre2_match_context_free(m->mctx);
+    pcre2_match_data_free(m->md);
+    pcre2_code_free(m->code);
+    free(m);
+}
+
+const char *mask_text(const struct mask *m)
+{
+    return m->text;
+}
+
+/* --- matching ----------------------------------------------------------- */
+
+bool mask_match(struct mask *m, const char *nuh)
+{
+    char folded[MASK_SUBJECT_MAX + 1];
+    size_t n = strlen(nuh);
+
+    if (n > MASK_SUBJECT_MAX) return false;
+    memcpy(folded, nuh, n + 1);
+    ircline_lower_str(folded);
+    /* Any error, the match limit included, is "no match". */
+    return pcre2_match(m->code, (PCRE2_SPTR)folded, n, 0, 0, m->md,
+                       m->mctx) >= 0;
+}
+
+/* --- lists -------------------------------------------------------------- */
+
+struct mask_list *mask_list_new(void)
+{
+    return calloc(1, sizeof(struct mask_list));
+}
+
+void mask_list_free(struct mask_list *l)
+{
+    if (!l) return;
+    for (size_t i = 0; i < l->n; i++) mask_free(l->v[i]);
+    free(l->v);
+    free(l);
+}
+
+int mask_list_add(struct mask_list *l, const char *glob, char *err,
+                  size_t errsz)
+{
+    struct mask *m;
+
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        struct mask **v = realloc(l->v, cap * sizeof *v);
+        if (!v) {
+            set_err(err, errsz, "out of memory");
+            return -1;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    m = mask_compile(glob, err, errsz);
+    if (!m) return -1;
+    l->v[l->n++] = m;
+    return 0;
+}
+
+size_t mask_list_count(const struct mask_list *l)
+{
+    return l->n;
+}
+
+bool mask_list_match(struct mask_list *l, const char *nuh)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (mask_match(l->v[i], nuh)) return true;
+    return false;
+}

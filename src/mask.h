@@ -1,0 +1,43 @@
+/* mask.h - nick!user@host glob masks, as in bans and ignore lists.
+ *
+ * '*' matches any run of bytes (empty included), '?' exactly one byte; every
+ * other character is literal ("a.b!*@*" does not match "axb!u@h").  Matching
+ * folds case with RFC 1459 rules on both sides.  Each mask is compiled once
+ * to an anchored PCRE2 pattern with match limits, so a hostile mask like
+ * "*a*a*a*a*a*a*b!*@*" cannot stall the bot; a match that hits a limit counts
+ * as no match.
+ */
+#ifndef MISSIVE_MASK_H
+#define MISSIVE_MASK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define MASK_MAX 256             /* longest mask accepted, in bytes */
+#define MASK_SUBJECT_MAX 512     /* longer nick!user@host never matches */
+
+struct mask;
+
+/* Compiles glob.  Rejects (NULL, reason in err) masks that are empty, longer
+ * than MASK_MAX, hold a space or control byte, or lack a '!' followed later
+ * by an '@'.  err may be NULL. */
+struct mask *mask_compile(const char *glob, char *err, size_t errsz);
+void mask_free(struct mask *m);
+/* The glob as given. */
+const char *mask_text(const struct mask *m);
+/* Does "nick!user@host" match?  Not reentrant: each mask owns its match
+ * data (the daemon is single-threaded). */
+bool mask_match(struct mask *m, const char *nuh);
+
+struct mask_list;
+
+struct mask_list *mask_list_new(void);
+void mask_list_free(struct mask_list *l);
+/* Compiles and appends glob; 0, or -1 with the reason in err. */
+int mask_list_add(struct mask_list *l, const char *glob, char *err,
+                  size_t errsz);
+size_t mask_list_count(const struct mask_list *l);
+/* True when any mask of the list matches nuh. */
+bool mask_list_match(struct mask_list *l, const char *nuh);
+
+#endif

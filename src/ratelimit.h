@@ -1,0 +1,50 @@
+/* ratelimit.h - per-user and per-channel flood control for incoming commands.
+ *
+ * One token bucket per key ("nick" for a user, "#chan" for a channel; keys
+ * compare with RFC 1459 case mapping): a burst of `burst` commands, then one
+ * per interval_ms.  A denied user hears about it once (RATE_DENY_NOTIFY: the
+ * bot sends one short notice) and is then ignored silently until the bucket
+ * has refilled completely, i.e. until the user has been quiet for a while;
+ * without this, answering every denied command would be a flood of its own.
+ *
+ * Memory is bounded: at most max_keys buckets, in a fixed table allocated
+ * once.  A bucket that has refilled completely carries no information and is
+ * recycled first; when all are in use, the least recently used one is.  Every
+ * check is O(1) on average.
+ *
+ * Pure: no I/O, the caller passes a monotonic time in milliseconds.
+ */
+#ifndef MISSIVE_RATELIMIT_H
+#define MISSIVE_RATELIMIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RATELIMIT_DEFAULT_KEYS 4096
+#define RATELIMIT_KEY_MAX 64     /* longer keys are compared on this prefix */
+
+enum rate_verdict {
+    RATE_ALLOW,
+    RATE_DENY_NOTIFY,            /* first denial: tell the user, once */
+    RATE_DENY_SILENT,            /* later denials: say nothing */
+};
+
+struct ratelimit;
+
+/* burst 0 counts as 1; interval_ms 0 allows everything.  max_keys 0 means
+ * RATELIMIT_DEFAULT_KEYS.  NULL on OOM. */
+struct ratelimit *ratelimit_new(unsigned burst, unsigned interval_ms,
+                                size_t max_keys);
+void ratelimit_free(struct ratelimit *rl);
+
+/* Spends one token of key's bucket if it has one. */
+enum rate_verdict ratelimit_check(struct ratelimit *rl, const char *key,
+                                  uint64_t now_ms);
+
+/* New rate on reload; every bucket keeps the tokens it holds (capped). */
+void ratelimit_set(struct ratelimit *rl, unsigned burst, unsigned interval_ms);
+
+/* Buckets currently held (<= max_keys). */
+size_t ratelimit_count(const struct ratelimit *rl);
+
+#endif

@@ -1,0 +1,95 @@
+/* sendq.h - the single queue every outgoing IRC line goes through.
+ *
+ * Servers punish a client that talks too fast: InspIRCd 3 cuts it with
+ * "Excess Flood" once (lines sent - seconds elapsed) reaches 10 (JOIN counts
+ * 2, PONG 0); Solanum takes ~5 lines at once then ~2/s; ngircd only delays.
+ * libircclient has no send queue of its own, so the daemon pops lines from
+ * here no faster than a token bucket allows: a burst of `burst` lines, then
+ * one every interval_ms (tokens refill continuously).  The defaults (burst 4,
+ * 1100 ms) stay under all three rules indefinitely.
+ *
+ * Urgent lines (registration, PONG, QUIT, nick regain, JOIN: the caller
+ * decides) go before all others and are never dropped for lack of room.
+ * Normal lines are queued per target (channel or nick, RFC 1459 case-
+ * insensitive) and served round-robin between targets, so one long answer in
+ * a busy channel cannot starve a reply to someone else.
+ *
+ * Costs follow InspIRCd's accounting, the strictest we meet: PONG is free and
+ * bypasses the bucket entirely when pushed as urgent (a PONG stuck behind a
+ * throttled queue would get us pinged out); JOIN costs two tokens per channel
+ * named; every other line one.
+ *
+ * Pure: no I/O, the caller passes a monotonic time in milliseconds.
+ */
+#ifndef MISSIVE_SENDQ_H
+#define MISSIVE_SENDQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SENDQ_PER_TARGET_MIN 8   /* per-target cap is max(this, max / 4) */
+#define SENDQ_URGENT_MAX 1024    /* memory safety only, see sendq_push */
+
+enum sendq_class {
+    SENDQ_URGENT,
+    SENDQ_NORMAL,
+};
+
+struct sendq_stats {
+    uint64_t lines_sent;         /* popped since sendq_new */
+    uint64_t lines_dropped;      /* refused by sendq_push for lack of room */
+    size_t depth;                /* lines queued now, urgent included */
+    size_t targets;              /* targets with normal lines queued */
+};
+
+struct sendq;
+
+/* burst 0 counts as 1; interval_ms 0 means no limit (local tests only).
+ * queue_max bounds the normal lines queued in total.  NULL on OOM. */
+struct sendq *sendq_new(unsigned burst, unsigned interval_ms, size_t queue_max);
+void sendq_free(struct sendq *q);
+
+/* Queues line (without CR LF).  target names the channel or nick a normal
+ * line is for (NULL or "" for lines with no target); it is ignored for urgent
+ * lines.  Returns 0, or -1 when the line was not queued:
+ *   - invalid line (empty, CR or LF inside, longer than IRCLINE_BODY_MAX):
+ *     a bug upstream;
+ *   - normal line while queue_max lines are queued, or max(8, queue_max/4)
+ *     for this target: the NEW line is dropped, so the beginning of an
+ *     answer, which the reader sees first, survives; counted in lines_dropped;
+ *   - urgent line while SENDQ_URGENT_MAX urgent lines wait (only a hostile
+ *     server could cause that); counted in lines_dropped;
+ *   - out of memory.
+ * The caller logs the drop. */
+int sendq_push(struct sendq *q, enum sendq_class cls, const char *target,
+               const char *line);
+
+/* The next line to send now, or NULL when none is queued or the bucket is
+ * empty.  Order: urgent PONGs, other urgent lines, then normal lines one per
+ * target in turn.  The string (no CR LF) is borrowed: it stays valid until
+ * the next sendq_pop, sendq_clear or sendq_free on q.  The caller must send
+ * every line it pops: its tokens are spent. */
+const char *sendq_pop(struct sendq *q, uint64_t now_ms);
+
+/* Gives back the line the last sendq_pop returned, when the transport could
+ * not take it (libircclient refuses a line when its 1024-byte output buffer
+ * is full): it goes back first in its queue and its tokens are refunded.
+ * The borrowed string is then invalid.  Returns -1 when no line is lent (or
+ * on OOM: the line is then lost). */
+int sendq_unpop(struct sendq *q);
+
+/* Milliseconds until sendq_pop can return a line (0: now), or -1 when nothing
+ * is queued: the select() timeout of the event loop. */
+long sendq_wait_ms(struct sendq *q, uint64_t now_ms);
+
+/* Drops everything queued and refills the bucket: call on disconnect (a new
+ * connection starts with a clean flood counter on the server).  Cleared lines
+ * are not counted as dropped; returns how many there were, for the log. */
+size_t sendq_clear(struct sendq *q);
+
+/* New rate on reload; the tokens held are kept (rescaled, capped). */
+void sendq_set_rate(struct sendq *q, unsigned burst, unsigned interval_ms);
+
+void sendq_stats(const struct sendq *q, struct sendq_stats *out);
+
+#endif

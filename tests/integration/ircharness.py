@@ -1,0 +1,912 @@
+"""ircharness: real IRC servers, raw clients and the Missive daemon for tests.
+
+Everything here binds or connects to 127.0.0.1 only, every wait is bounded,
+and every process started is ended by PID: by its owner's stop()/close(), by
+a `with` block, and, as a last resort, by an atexit hook (SIGTERM is turned
+into SystemExit so that hook runs on `kill` too; Ctrl-C already raises).
+
+    with Ngircd(tmpdir) as srv:                     # or Inspircd(tmpdir)
+        a = Client(srv.port, "alice"); a.join("#t")
+        b = Client(srv.port, "bob");   b.join("#t")
+        a.privmsg("#t", "hi")
+        m = b.expect(r"^:alice!\\S+ PRIVMSG #t :hi$", timeout=5)
+
+Python 3 standard library only.
+"""
+
+import atexit
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+HOST = "127.0.0.1"
+MAX_LINE = 512          # RFC 1459: a message, CR LF included, is at most 512 bytes
+_RECV_CHUNK = 4096
+
+
+class HarnessError(AssertionError):
+    """A bounded wait ran out or a helper process misbehaved.  An
+    AssertionError so that unittest reports it as a failure, not an error."""
+
+
+# --- processes ---------------------------------------------------------------
+#
+# Every Popen we start is registered here until it has been reaped, so the
+# atexit hook can end whatever a crashed or interrupted test left running.
+
+_live = {}
+_live_lock = threading.Lock()
+
+
+def _register(proc):
+    with _live_lock:
+        _live[proc.pid] = proc
+
+
+def _unregister(proc):
+    with _live_lock:
+        _live.pop(proc.pid, None)
+
+
+def _end_process(proc, sig=signal.SIGTERM, grace=3.0):
+    """Send sig to proc (by PID), SIGKILL it after `grace` seconds, reap it
+    and return its exit status (negative signal number when killed)."""
+    if proc.poll() is None:
+        try:
+            os.kill(proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            try:
+                os.kill(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait(timeout=10)
+    _unregister(proc)
+    return proc.returncode
+
+
+def _cleanup_all():
+    with _live_lock:
+        procs = list(_live.values())
+    for proc in procs:
+        try:
+            if proc.poll() is None:
+                os.kill(proc.pid, signal.SIGCONT)   # a paused server can't die of SIGTERM
+            _end_process(proc, grace=2.0)
+        except Exception:                           # best effort at exit
+            pass
+
+
+atexit.register(_cleanup_all)
+
+
+def _sigterm_to_exit(signum, _frame):
+    raise SystemExit(128 + signum)
+
+
+if (threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL):
+    signal.signal(signal.SIGTERM, _sigterm_to_exit)
+
+
+def pid_alive(pid):
+    """True if a process with this PID exists and is not a zombie."""
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as f:
+            stat = f.read()
+    except OSError:
+        return False
+    # state is the field after the parenthesised command name
+    return stat[stat.rfind(b")") + 2:stat.rfind(b")") + 3] not in (b"Z", b"X")
+
+
+def rss_kb(pid):
+    """Resident set size of a process in KiB (VmRSS), or None if gone."""
+    try:
+        with open("/proc/%d/status" % pid, "r", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+# --- ports ---------------------------------------------------------------------
+
+def free_port():
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def port_accepts(port, host=HOST, timeout=0.5):
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def wait_port(port, timeout=10.0, host=HOST, proc=None):
+    """Wait until port accepts connections; False on timeout or if proc died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
+        if port_accepts(port, host):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def wait_until(predicate, timeout, interval=0.05):
+    """Poll predicate() until it returns something truthy (returned) or the
+    timeout passes (returns the last falsy value)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(interval)
+
+
+# --- IRC servers ----------------------------------------------------------------
+
+class _Server:
+    """Common life cycle of a test IRC server: config file, log file, one
+    process on a fixed port (kept across restart())."""
+
+    binary = None
+    name = "irc.test"
+
+    def __init__(self, tmpdir, port=None):
+        self.tmpdir = os.path.abspath(tmpdir)
+        os.makedirs(self.tmpdir, exist_ok=True)
+        self.port = port or free_port()
+        self.proc = None
+        self.paused = False
+        self.log_path = os.path.join(self.tmpdir, self._stem + ".log")
+        self.conf_path = os.path.join(self.tmpdir, self._stem + ".conf")
+        self._logf = None
+
+    # subclasses: _stem, _write_config(), _argv()
+
+    @property
+    def pid(self):
+        return self.proc.pid if self.proc else None
+
+    @property
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def start(self, timeout=10.0):
+        if self.running:
+            raise HarnessError("%s already running" % self._stem)
+        self._write_config()
+        self._logf = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(self._argv(), stdin=subprocess.DEVNULL,
+                                     stdout=self._logf, stderr=subprocess.STDOUT,
+                                     cwd=self.tmpdir)
+        _register(self.proc)
+        self.paused = False
+        if not wait_port(self.port, timeout=min(timeout, 10.0), proc=self.proc):
+            code = self.stop()
+            raise HarnessError("%s did not listen on %s:%d (exit %r); log:\n%s"
+                               % (self._stem, HOST, self.port, code, self.log_text()[-2000:]))
+        return self
+
+    def stop(self, grace=3.0):
+        """SIGTERM, then SIGKILL after `grace` s.  Returns the exit status."""
+        if self.proc is None:
+            return None
+        if self.paused:
+            self.resume()
+        code = _end_process(self.proc, signal.SIGTERM, grace)
+        if self._logf:
+            self._logf.close()
+            self._logf = None
+        return code
+
+    def restart(self, down_for=0.0, timeout=10.0):
+        """Stop and start again on the same port (clients see a disconnect)."""
+        self.stop()
+        if down_for > 0:
+            time.sleep(down_for)
+        # the old socket may linger in TIME_WAIT; both daemons set SO_REUSEADDR
+        return self.start(timeout=timeout)
+
+    def pause(self):
+        """SIGSTOP: the server stops answering (sockets stay open), so a
+        client's ping timeout can be tested."""
+        if self.running and not self.paused:
+            os.kill(self.proc.pid, signal.SIGSTOP)
+            self.paused = True
+
+    def resume(self):
+        if self.proc is not None and self.paused:
+            os.kill(self.proc.pid, signal.SIGCONT)
+            self.paused = False
+
+    def log_text(self):
+        try:
+            with open(self.log_path, "r", encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+
+class Ngircd(_Server):
+    """ngIRCd 26 (Debian) on 127.0.0.1:port, run in the foreground.
+
+    Run as root it drops to nobody (it refuses UID 0), which is fine: it reads
+    its config before that.  ping_timeout/pong_timeout are ngircd's PingTimeout
+    and PongTimeout; penalties=False sets MaxPenaltyTime = 0 so the server
+    never throttles a fast client (for benchmarks)."""
+
+    binary = "/usr/sbin/ngircd"
+    _stem = "ngircd"
+
+    def __init__(self, tmpdir, port=None, ping_timeout=120, pong_timeout=20,
+                 penalties=True, motd="Missive test server", max_nick=30,
+                 password=None):
+        super().__init__(tmpdir, port)
+        self.ping_timeout = ping_timeout
+        self.pong_timeout = pong_timeout
+        self.penalties = penalties
+        self.motd = motd
+        self.max_nick = max_nick
+        self.password = password
+
+    @classmethod
+    def available(cls):
+        return os.access(cls.binary, os.X_OK) or shutil.which("ngircd") is not None
+
+    def _argv(self):
+        binary = self.binary if os.access(self.binary, os.X_OK) else shutil.which("ngircd")
+        return [binary, "--nodaemon", "--config", self.conf_path]
+
+    def _write_config(self):
+        lines = [
+            "# written by ircharness.py",
+            "[Global]",
+            "\tName = %s" % self.name,
+            "\tInfo = Missive test server",
+            "\tAdminInfo1 = Missive integration tests",
+            "\tAdminInfo2 = 127.0.0.1 only",
+            "\tAdminEMail = root@localhost",
+            "\tListen = %s" % HOST,
+            "\tPorts = %d" % self.port,
+            "\tMotdPhrase = %s" % self.motd,
+            "\tPidFile =",
+            "\tHelpFile =",
+        ]
+        if self.password:
+            lines.append("\tPassword = %s" % self.password)
+        if os.geteuid() == 0:
+            lines += ["\tServerUID = 65534", "\tServerGID = 65534"]
+        lines += [
+            "[Limits]",
+            "\tMaxConnections = 0",
+            "\tMaxConnectionsIP = 0",
+            "\tMaxJoins = 0",
+            "\tMaxNickLength = %d" % self.max_nick,
+            "\tPingTimeout = %d" % self.ping_timeout,
+            "\tPongTimeout = %d" % self.pong_timeout,
+            "\tIdleTimeout = 0",
+        ]
+        if not self.penalties:
+            lines.append("\tMaxPenaltyTime = 0")
+        lines += [
+            "[Options]",
+            "\tPAM = no",
+            "\tIdent = no",
+            "\tDNS = no",
+            "\tChrootDir =",
+            "\tRequireAuthPing = no",
+            "",
+        ]
+        with open(self.conf_path, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines))
+
+
+class Inspircd(_Server):
+    """InspIRCd 3 (Debian package `inspircd`) on 127.0.0.1:port.
+
+    The connect class keeps InspIRCd's DEFAULT flood limits (threshold 10,
+    commandrate 1000: about 10 commands at once, then 1 per second) and sets
+    fakelag="no", so a client that goes over is disconnected with
+    "Excess Flood" instead of being silently delayed: that is what catches a
+    flooding bot.  Only the per-IP connection limits are raised, because every
+    test client comes from 127.0.0.1.  Run as root it needs --runasroot."""
+
+    binary = "/usr/sbin/inspircd"
+    _stem = "inspircd"
+
+    def __init__(self, tmpdir, port=None, pingfreq=120, fakelag=False,
+                 motd="Missive test server", max_nick=30):
+        super().__init__(tmpdir, port)
+        self.pingfreq = pingfreq
+        self.fakelag = fakelag
+        self.motd = motd
+        self.max_nick = max_nick
+
+    @classmethod
+    def available(cls):
+        return os.access(cls.binary, os.X_OK)
+
+    def _argv(self):
+        argv = [self.binary, "--nofork", "--nopid", "--config", self.conf_path]
+        if os.geteuid() == 0:
+            argv.append("--runasroot")
+        return argv
+
+    def _write_config(self):
+        motd_path = os.path.join(self.tmpdir, "inspircd.motd")
+        with open(motd_path, "w", encoding="utf-8") as f:
+            f.write(self.motd + "\n")
+        conf = """# written by ircharness.py
+<server name="{name}" description="Missive test server" network="MissiveTest">
+<admin name="Missive integration tests" nick="admin" email="root@localhost">
+<bind address="{host}" port="{port}" type="clients">
+<power diepass="" restartpass="">
+<connect name="main" allow="*"
+         timeout="60" pingfreq="{pingfreq}"
+         threshold="10" commandrate="1000" fakelag="{fakelag}"
+         hardsendq="1048576" softsendq="8192" recvq="8192"
+         localmax="1000" globalmax="1000" limit="5000"
+         resolvehostnames="no" useident="no">
+<files motd="{motd}">
+<limits maxnick="{maxnick}">
+<dns server="127.0.0.1" timeout="1">
+<log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="{log}.server">
+<options hostintopic="no" syntaxhints="no">
+""".format(name=self.name, host=HOST, port=self.port, pingfreq=self.pingfreq,
+           fakelag="yes" if self.fakelag else "no", motd=motd_path,
+           maxnick=self.max_nick, log=self.log_path)
+        with open(self.conf_path, "w", encoding="utf-8") as f:
+            f.write(conf)
+
+
+# --- raw IRC client ---------------------------------------------------------------
+
+class Message:
+    """One parsed IRC line: prefix (without ':'), nick (from the prefix),
+    command (upper case) and params (trailing one included, ':' removed)."""
+
+    __slots__ = ("raw", "prefix", "nick", "command", "params", "time")
+
+    def __init__(self, line, when=None):
+        self.raw = line
+        self.time = when
+        self.prefix = None
+        rest = line
+        if rest.startswith("@"):                     # IRCv3 tags: not expected, skipped
+            rest = rest.split(" ", 1)[1] if " " in rest else ""
+        if rest.startswith(":"):
+            self.prefix, _, rest = rest[1:].partition(" ")
+        self.nick = self.prefix.split("!", 1)[0] if self.prefix else None
+        trailing = None
+        if " :" in rest:
+            rest, trailing = rest.split(" :", 1)
+        elif rest.startswith(":"):
+            rest, trailing = "", rest[1:]
+        words = rest.split()
+        self.command = words[0].upper() if words else ""
+        self.params = words[1:]
+        if trailing is not None:
+            self.params.append(trailing)
+
+    @property
+    def text(self):
+        return self.params[-1] if self.params else ""
+
+    @property
+    def target(self):
+        return self.params[0] if self.params else ""
+
+    def __repr__(self):
+        return "Message(%r)" % self.raw
+
+
+def parse(line):
+    return Message(line)
+
+
+class Client:
+    """A raw-socket IRC client with a reader thread.
+
+    Every received line is kept, in order: `raw` (bytes exactly as received,
+    CR LF included, so tests can check the 512-byte limit and UTF-8 validity),
+    `lines` (decoded text without CR LF; invalid UTF-8 is replaced with U+FFFD)
+    and `times` (time.monotonic() of arrival).  PING is answered by the reader
+    thread.  expect() searches forward from a cursor it advances past each
+    match, so consecutive expects read a conversation in order."""
+
+    def __init__(self, port, nick, host=HOST, user=None, realname=None,
+                 password=None, register=True, timeout=10.0, answer_ping=True):
+        if host not in ("127.0.0.1", "::1", "localhost"):
+            raise ValueError("tests only talk to loopback addresses")
+        self.nick = nick
+        self.port = port
+        self.answer_ping = answer_ping
+        self.raw = []
+        self.lines = []
+        self.times = []
+        self.sent = []
+        self.cursor = 0
+        self.closed = False            # set when the server closed / we closed
+        self.error = None              # the ERROR line, if the server sent one
+        self._cond = threading.Condition()
+        self._send_lock = threading.Lock()
+        self._stop = False
+        self.sock = socket.create_connection((host, port), timeout=min(timeout, 10.0))
+        self.sock.settimeout(0.2)       # the reader wakes up to notice close()
+        self._reader = threading.Thread(target=self._read_loop, daemon=True,
+                                        name="irc-%s" % nick)
+        self._reader.start()
+        if register:
+            self.register(user=user, realname=realname, password=password, timeout=timeout)
+
+    # -- reading
+
+    def _read_loop(self):
+        buf = b""
+        while not self._stop:
+            try:
+                data = self.sock.recv(_RECV_CHUNK)
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            if not data:
+                break
+            buf += data
+            while True:
+                nl = buf.find(b"\n")
+                if nl < 0:
+                    break
+                raw, buf = buf[:nl + 1], buf[nl + 1:]
+                self._got(raw)
+            if len(buf) > 64 * 1024:     # a server never sends that without LF
+                self._got(buf)
+                buf = b""
+        if buf:
+            self._got(buf)
+        with self._cond:
+            self.closed = True
+            self._cond.notify_all()
+
+    def _got(self, raw):
+        text = raw.rstrip(b"\r\n").decode("utf-8", errors="replace")
+        if self.answer_ping and text.startswith("PING"):
+            try:
+                self.send("PONG" + text[4:])
+            except OSError:
+                pass
+        with self._cond:
+            self.raw.append(raw)
+            self.lines.append(text)
+            self.times.append(time.monotonic())
+            if text.startswith("ERROR"):
+                self.error = text
+            self._cond.notify_all()
+
+    # -- writing
+
+    def send(self, line):
+        """Send one line (str or bytes); CR LF is appended.  Bytes are sent
+        as they are, so tests can send hostile input."""
+        data = line.encode("utf-8") if isinstance(line, str) else bytes(line)
+        with self._send_lock:
+            self.sent.append(data)
+            self.sock.sendall(data + b"\r\n")
+
+    def send_raw(self, data):
+        """Send bytes with nothing appended (partial lines, bare LF, ...)."""
+        with self._send_lock:
+            self.sent.append(data)
+            self.sock.sendall(data)
+
+    def register(self, user=None, realname=None, password=None, timeout=10.0):
+        if password:
+            self.send("PASS " + password)
+        self.send("NICK " + self.nick)
+        self.send("USER %s 0 * :%s" % (user or self.nick[:10], realname or "harness client"))
+        m = self.expect(r"^:\S+ (001|433|432|464|465) ", timeout=timeout)
+        if m.group(1) != "001":
+            raise HarnessError("registration of %s refused: %s" % (self.nick, m.string))
+        # the welcome burst ends with the MOTD (376) or its absence (422)
+        self.expect(r"^:\S+ (376|422) ", timeout=timeout)
+        return self
+
+    def join(self, channel, key=None, timeout=5.0):
+        """JOIN and wait for our own JOIN echo and the end of NAMES."""
+        self.send("JOIN %s%s" % (channel, " " + key if key else ""))
+        esc = re.escape(channel)
+        m = self.expect(r"^:%s!\S+ JOIN :?%s$|^:\S+ (403|405|471|473|474|475|476) \S+ %s "
+                        % (re.escape(self.nick), esc, esc), timeout=timeout, flags=re.I)
+        if m.group(1):
+            raise HarnessError("%s could not join %s: %s" % (self.nick, channel, m.string))
+        self.expect(r"^:\S+ 366 \S+ %s " % esc, timeout=timeout, flags=re.I)
+
+    def part(self, channel, reason="bye"):
+        self.send("PART %s :%s" % (channel, reason))
+
+    def privmsg(self, target, text):
+        self.send("PRIVMSG %s :%s" % (target, text))
+
+    def notice(self, target, text):
+        self.send("NOTICE %s :%s" % (target, text))
+
+    def set_nick(self, nick):
+        self.send("NICK " + nick)
+        self.nick = nick
+
+    # -- waiting
+
+    def expect(self, regex, timeout=5.0, flags=0, since=None):
+        """First line at or after the cursor (or index `since`) matching
+        regex; moves the cursor past it and returns the re.Match (whose
+        .string is the line).  Raises HarnessError after timeout seconds."""
+        pat = re.compile(regex, flags)
+        start = self.cursor if since is None else since
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for i in range(start, len(self.lines)):
+                    m = pat.search(self.lines[i])
+                    if m:
+                        self.cursor = i + 1
+                        return m
+                start = len(self.lines)
+                left = deadline - time.monotonic()
+                if left <= 0 or (self.closed and start == len(self.lines)):
+                    break
+                self._cond.wait(min(left, 0.5))
+        tail = "\n  ".join(self.lines[-15:])
+        raise HarnessError("%s: no line matching %r within %.1fs%s; last lines:\n  %s"
+                           % (self.nick, regex, timeout,
+                              " (connection closed)" if self.closed else "", tail))
+
+    def expect_privmsg(self, frm, target=None, regex="", timeout=5.0, flags=0):
+        """Next PRIVMSG from nick `frm` (to `target` if given) whose text
+        matches regex.  Returns the Message."""
+        tgt = re.escape(target) if target else r"\S+"
+        m = self.expect(r"^:%s!\S+ PRIVMSG %s :" % (re.escape(frm), tgt),
+                        timeout=timeout, flags=re.I)
+        deadline = time.monotonic() + timeout
+        while not re.search(regex, Message(m.string).text, flags):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise HarnessError("%s: no PRIVMSG from %s matching %r" % (self.nick, frm, regex))
+            m = self.expect(r"^:%s!\S+ PRIVMSG %s :" % (re.escape(frm), tgt),
+                            timeout=left, flags=re.I)
+        return Message(m.string)
+
+    def wait_for(self, predicate, timeout=5.0):
+        """Call predicate() (under no lock; it may read self.lines) each time
+        a line arrives, until it returns something truthy, which is returned.
+        Raises HarnessError on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise HarnessError("%s: condition not met within %.1fs" % (self.nick, timeout))
+            with self._cond:
+                self._cond.wait(min(left, 0.2))     # woken early by a new line
+
+    def wait_closed(self, timeout=5.0):
+        """Wait until the server closes the connection; True if it did."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not self.closed:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(min(left, 0.5))
+        return True
+
+    def messages(self, command=None, frm=None, target=None):
+        """Parsed messages received so far, filtered."""
+        with self._cond:
+            lines = list(self.lines)
+            times = list(self.times)
+        out = []
+        for line, when in zip(lines, times):
+            msg = Message(line, when)
+            if command and msg.command != command.upper():
+                continue
+            if frm and (msg.nick or "").lower() != frm.lower():
+                continue
+            if target and msg.target.lower() != target.lower():
+                continue
+            out.append(msg)
+        return out
+
+    def privmsgs(self, frm=None, target=None):
+        return self.messages("PRIVMSG", frm, target)
+
+    def mark(self):
+        """Index of the next line to arrive (use as `since=`)."""
+        with self._cond:
+            return len(self.lines)
+
+    def skip(self):
+        """Move the cursor past everything received so far."""
+        self.cursor = self.mark()
+
+    # -- ending
+
+    def quit(self, reason="bye", timeout=2.0):
+        try:
+            self.send("QUIT :" + reason)
+        except OSError:
+            pass
+        self.wait_closed(timeout)
+        self.close()
+
+    def close(self):
+        self._stop = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._reader.join(timeout=2.0)
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        self.closed = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+# --- the Missive daemon ---------------------------------------------------------------
+
+def missive_bin():
+    path = os.environ.get("MISSIVE_BIN")
+    if not path:
+        raise HarnessError("MISSIVE_BIN is not set (ctest sets it to the built binary)")
+    return path
+
+
+def source_dir():
+    return os.environ.get("MISSIVE_SOURCE_DIR") or os.path.abspath(
+        os.path.join(os.path.dirname(__file__), os.pardir, os.pardir))
+
+
+def corpus_path():
+    return os.path.join(source_dir(), "data", "stalin-churchill-1941.txt")
+
+
+def missive_has_subcommand(name, binary=None, timeout=5.0):
+    """Whether the binary's usage text (from --help, or from running it with
+    no arguments) lists subcommand `name` as a word.  Never starts a daemon:
+    `run` is not invoked."""
+    binary = binary or missive_bin()
+    text = ""
+    for args in (["--help"], []):
+        try:
+            r = subprocess.run([binary] + args, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               timeout=timeout)
+            text += r.stdout.decode("utf-8", errors="replace")
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    return re.search(r"(?m)^\s*(missive\s+)?%s\b|\b%s\b\s+-c\b|[\s|{,]%s[\s|},]"
+                     % ((re.escape(name),) * 3), text) is not None
+
+
+def import_corpus(db_path, corpus=None, binary=None, timeout=120.0, extra_args=()):
+    """`missive import --db DB CORPUS`; returns the CompletedProcess, raises
+    HarnessError (with its output) when it fails."""
+    binary = binary or missive_bin()
+    argv = [binary, "import", "--db", db_path] + list(extra_args) + [corpus or corpus_path()]
+    try:
+        r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise HarnessError("%s timed out after %ss" % (" ".join(argv), timeout))
+    if r.returncode != 0:
+        raise HarnessError("%s exited %d:\n%s%s" % (" ".join(argv), r.returncode,
+                           r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")))
+    return r
+
+
+BOT_DEFAULTS = {
+    "irc": {
+        "server": HOST,
+        "port": None,                 # required
+        "nick": "missive",
+        "alt_nicks": None,            # default: nick_, nick__
+        "username": "missive",
+        "realname": "Missive test bot",
+        "channels": (),
+        "password_file": None,
+        "ping_interval": 30,
+        "ping_timeout": 60,
+        "reconnect_min": 1,
+        "reconnect_max": 4,
+    },
+    "bot": {
+        "prefix": "!",
+        "database": None,             # required
+        "answer_addressed": "yes",
+        "log_level": "debug",
+        "more_expiry": None,
+        "max_lines": None,
+    },
+    "flood": {"burst": None, "interval_ms": None, "queue_max": None},
+    "limits": {"user_burst": None, "user_interval": None,
+               "channel_burst": None, "channel_interval": None, "ignore": None},
+    "admin": {"owners": None},
+}
+
+
+def _ini_value(value):
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def write_bot_config(path, port, database, nick="missive", channels=("#missive",),
+                     sections=None, **irc):
+    """Write a Missive INI config and return its path.
+
+    `channels` is a list of "#chan" or "#chan key".  Extra keyword arguments
+    go to [irc] (alt_nicks=..., ping_timeout=...); `sections` is a dict of
+    dicts merged over the defaults, e.g. {"flood": {"burst": 5}}.  A value of
+    None leaves the key out (the daemon's own default applies)."""
+    conf = {name: dict(keys) for name, keys in BOT_DEFAULTS.items()}
+    conf["irc"].update(port=port, nick=nick, channels=list(channels))
+    conf["irc"]["alt_nicks"] = [nick + "_", nick + "__"]
+    conf["irc"].update(irc)
+    conf["bot"]["database"] = database
+    for name, keys in (sections or {}).items():
+        conf.setdefault(name, {}).update(keys)
+    out = ["# written by ircharness.py"]
+    for name, keys in conf.items():
+        items = [(k, v) for k, v in keys.items() if v is not None]
+        if not items:
+            continue
+        out.append("[%s]" % name)
+        out += ["%s = %s" % (k, _ini_value(v)) for k, v in items]
+        out.append("")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(out))
+    return path
+
+
+class Bot:
+    """`MISSIVE_BIN run -c CONFIG`, stdout+stderr captured to a file."""
+
+    def __init__(self, config_path, binary=None, env=None, log_path=None, args=()):
+        self.binary = binary or missive_bin()
+        self.config_path = config_path
+        self.env = dict(os.environ if env is None else env)
+        self.log_path = log_path or (os.path.splitext(config_path)[0] + ".log")
+        self.args = list(args)
+        self.proc = None
+        self._logf = None
+        self.returncode = None
+
+    @property
+    def pid(self):
+        return self.proc.pid if self.proc else None
+
+    @property
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def start(self):
+        if self.running:
+            raise HarnessError("bot already running")
+        self._logf = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([self.binary, "run", "-c", self.config_path] + self.args,
+                                     stdin=subprocess.DEVNULL, stdout=self._logf,
+                                     stderr=subprocess.STDOUT, env=self.env)
+        _register(self.proc)
+        self.returncode = None
+        return self
+
+    def send_signal(self, sig):
+        if self.running:
+            os.kill(self.proc.pid, sig)
+
+    def wait(self, timeout=10.0):
+        """Wait for the bot to exit by itself; its exit code, or None."""
+        if self.proc is None:
+            return None
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        _unregister(self.proc)
+        self._close_log()
+        self.returncode = self.proc.returncode
+        return self.returncode
+
+    def stop(self, sig=signal.SIGTERM, timeout=10.0):
+        """Send sig; SIGKILL after timeout s.  Returns the exit code
+        (negative signal number if it had to be killed)."""
+        if self.proc is None:
+            return None
+        self.returncode = _end_process(self.proc, sig, timeout)
+        self._close_log()
+        return self.returncode
+
+    def _close_log(self):
+        if self._logf:
+            self._logf.close()
+            self._logf = None
+
+    def rss_kb(self):
+        return rss_kb(self.proc.pid) if self.running else None
+
+    def log_text(self):
+        try:
+            with open(self.log_path, "r", encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def wait_log(self, regex, timeout=10.0, flags=0):
+        """Wait until the log matches regex; returns the match."""
+        pat = re.compile(regex, flags)
+        m = wait_until(lambda: pat.search(self.log_text()), timeout, 0.1)
+        if not m:
+            raise HarnessError("bot log has no %r within %.1fs; tail:\n%s"
+                               % (regex, timeout, self.log_text()[-2000:]))
+        return m
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+
+# --- small assertion helpers --------------------------------------------------------
+
+def check_line_sane(raw):
+    """None if a raw received line is a valid IRC line (≤ 512 bytes with
+    CR LF, valid UTF-8, no NUL/bare CR inside), else a reason string."""
+    if len(raw) > MAX_LINE:
+        return "line is %d bytes (> %d)" % (len(raw), MAX_LINE)
+    body = raw.rstrip(b"\r\n")
+    if b"\0" in body or b"\r" in body or b"\n" in body:
+        return "line contains NUL/CR/LF"
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return "invalid UTF-8: %s" % e
+    return None

@@ -1,0 +1,139 @@
+"""Import the shipped corpus into a real SQLite file, then ask the CLI.
+
+Runs the built binary (MISSIVE_BIN) exactly as an operator would.
+"""
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import unittest
+
+BIN = os.environ.get("MISSIVE_BIN", "build/missive")
+SRC = os.environ.get("MISSIVE_SOURCE_DIR", ".")
+CORPUS = os.path.join(SRC, "data", "stalin-churchill-1941.txt")
+
+
+def run(*args, stdin=None):
+    return subprocess.run([BIN, *args], input=stdin, capture_output=True,
+                          timeout=60)
+
+
+def dump(path):
+    with sqlite3.connect(path) as con:
+        return list(con.iterdump())
+
+
+class CorpusCli(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.db = os.path.join(self.tmp.name, "m.db")
+        r = run("import", "--db", self.db, CORPUS)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"3 letters", r.stdout)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def query(self, text):
+        r = run("query", "--db", self.db, text)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = r.stdout.decode("utf-8")   # raises on invalid UTF-8
+        for line in out.splitlines():
+            self.assertNotIn("\r", line)
+            self.assertNotIn("\0", line)
+        return out.strip()
+
+    def test_quote_by_id(self):
+        out = self.query("!quote 1.4")
+        self.assertTrue(out.startswith('"It seems to me, furthermore'), out)
+        self.assertTrue(out.endswith("— Stalin to Churchill, 18 July 1941 [1.4]"), out)
+
+    def test_quote_by_author_and_year(self):
+        for _ in range(10):
+            out = self.query("!quote churchill")
+            self.assertIn("— Churchill to Stalin,", out)
+            self.assertRegex(out, r"\[2\.\d+")
+            out = self.query("!quote stalin 1941")
+            self.assertIn("— Stalin to Churchill,", out)
+        self.assertIn("No passage", self.query("!quote churchill 1943"))
+        self.assertIn("There is no passage 9.9", self.query("!quote 9.9"))
+        self.assertIn("I know no author", self.query("!quote napoleon"))
+
+    def test_errata_shown_original_kept(self):
+        out = self.query("!quote 1.6")
+        self.assertIn("send thither", out)
+        self.assertNotIn("send&", out)
+        self.assertIn("[1.6, emended]", out)
+        with sqlite3.connect(self.db) as con:
+            (text,) = con.execute(
+                "SELECT text FROM passages WHERE letter_id=1 AND para=6").fetchone()
+        self.assertIn("send& thither", text)
+
+    def test_search_finland(self):
+        out = self.query("!search finland")
+        m = re.match(r"\(1 of (\d+)\) ", out)
+        self.assertTrue(m, out)
+        self.assertEqual(int(m.group(1)), 2)
+        self.assertRegex(out, r"\[(2\.2|3\.3)\]$")
+        self.assertIn("\x02", out)   # the matched word is in bold
+        with sqlite3.connect(self.db) as con:
+            letters = {r[0] for r in con.execute(
+                "SELECT p.letter_id FROM passages_fts f JOIN passages p ON p.id=f.rowid"
+                " WHERE passages_fts MATCH 'finland'")}
+        self.assertEqual(letters, {2, 3})
+
+    def test_search_hostile(self):
+        for q in ['!search "', '!search NEAR(a b)', "!search ' OR 1=1 --",
+                  "!search -finland", "!search *", "!search finland\" OR \"x"]:
+            out = self.query(q)
+            self.assertTrue(out, q)
+            self.assertLess(len(out.encode()), 512)
+
+    def test_reply_second_front(self):
+        out = self.query("!reply when will you open a second front?")
+        self.assertRegex(out, r"— Stalin to Churchill, 18 July 1941 \[1\.\d\]$")
+
+    def test_help_and_unknown(self):
+        self.assertIn("!quote", self.query("!help"))
+        self.assertIn("Usage: !search", self.query("!search"))
+        self.assertIn("Unknown command !frobnicate", self.query("!frobnicate"))
+
+    def test_reimport_changes_nothing(self):
+        before = dump(self.db)
+        r = run("import", "--db", self.db, CORPUS)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"1 unchanged", r.stdout)
+        self.assertEqual(before, dump(self.db))
+
+    def test_bad_file_leaves_db_untouched(self):
+        bad = os.path.join(self.tmp.name, "bad.txt")
+        with open(bad, "w") as f:
+            f.write("Some text before any heading.\n")
+        before = dump(self.db)
+        r = run("import", "--db", self.db, CORPUS, bad)
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stderr.decode(), r"bad\.txt:1: ")
+        self.assertEqual(before, dump(self.db))
+
+    def test_console_piped(self):
+        r = run("console", "--db", self.db,
+                stdin=b"!quote 1.1\nhello there\n!quote 3.1\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.decode().splitlines()
+        self.assertEqual(len(lines), 2, lines)
+        self.assertTrue(lines[0].endswith("[1.1]"))
+        self.assertTrue(lines[1].endswith("[3.1]"))
+
+    def test_missing_db(self):
+        r = run("query", "--db", os.path.join(self.tmp.name, "nope.db"), "!quote")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(b"missive import", r.stderr)
+
+
+if __name__ == "__main__":
+    result = unittest.main(exit=False, verbosity=2).result
+    failed = len(result.failures) + len(result.errors)
+    print(f"{result.testsRun - failed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,625 @@
+/* test_parse.c - the corpus parser: heading forms, letter structure, the
+ * shipped corpus, the edition fixtures and every error with its position. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "parse.h"
+#include "people.h"
+
+static People *people;
+
+static int setup(void **state)
+{
+    (void)state;
+    char err[512];
+    people = people_load(DATADIR "/aliases.txt", err, sizeof err);
+    if (!people)
+        fprintf(stderr, "%s\n", err);
+    return people ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    people_free(people);
+    return 0;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *buf = malloc(1 << 20);
+    assert_non_null(buf);
+    *len = fread(buf, 1, 1 << 20, f);
+    assert_false(ferror(f));
+    fclose(f);
+    return buf;
+}
+
+static int parse_str(const char *name, const char *s, ParsedFile *pf,
+                     char *err, size_t errsz)
+{
+    return parse_text(name, s, strlen(s), people, pf, err, errsz);
+}
+
+static int parse_fixture(const char *file, ParsedFile *pf, char *err,
+                         size_t errsz)
+{
+    char path[1024];
+    size_t len;
+    snprintf(path, sizeof path, "%s/%s", FIXTURES, file);
+    char *buf = slurp(path, &len);
+    int rc = parse_text(file, buf, len, people, pf, err, errsz);
+    free(buf);
+    return rc;
+}
+
+/* Expects an error with exactly this message, and an empty result. */
+static void expect_error(const char *name, const char *buf, size_t len,
+                         const char *want)
+{
+    ParsedFile pf;
+    char err[1024] = "";
+    assert_int_equal(parse_text(name, buf, len, people, &pf, err, sizeof err), -1);
+    assert_string_equal(err, want);
+    assert_int_equal(pf.nletters, 0);
+    assert_null(pf.letters);
+    assert_int_equal(pf.nwarnings, 0);
+}
+
+/* For literals that may hold NUL bytes. */
+#define expect_lit(name, lit, want) expect_error(name, lit, sizeof lit - 1, want)
+
+/* --- heading forms ---------------------------------------------------------- */
+
+static const struct {
+    const char *line;
+    const char *sender, *recipient;   /* NULL: not a heading */
+    int number;
+    const char *heading;              /* stored heading, when not the line */
+} heading_cases[] = {
+    { "Personal Message from Stalin to Mr Churchill", "Stalin", "Churchill", 0, NULL },
+    { "W. CHURCHILL TO J. V. STALIN*", "Churchill", "Stalin", 0, NULL },
+    { "J. V. STALIN TO W. CHURCHILL*", "Stalin", "Churchill", 0, NULL },
+    { "J. V. STALIN TO W. CHURCHILL", "Stalin", "Churchill", 0, NULL },
+    { "MESSAGE FROM PREMIER STALIN TO PRIME MINISTER CHURCHILL", "Stalin", "Churchill", 0, NULL },
+    { "Personal and Secret Message from Premier Stalin to Prime Minister Churchill", "Stalin", "Churchill", 0, NULL },
+    { "Message from Mr Winston Churchill to Marshal Stalin", "Churchill", "Stalin", 0, NULL },
+    { "PERSONAL AND SECRET MESSAGE FROM PREMIER J. V. STALIN TO THE PRIME MINISTER, MR. W. CHURCHILL", "Stalin", "Churchill", 0, NULL },
+    { "Personal Message from Premier J. V. Stalin to the Prime Minister, Mr Winston Churchill", "Stalin", "Churchill", 0, NULL },
+    { "MOST SECRET AND PERSONAL MESSAGE FROM THE PRIME MINISTER, MR. WINSTON CHURCHILL, TO PREMIER STALIN", "Churchill", "Stalin", 0, NULL },
+    { "Personal Message from Mr W. Churchill to Marshal Stalin", "Churchill", "Stalin", 0, NULL },
+    { "PERSONAL AND SECRET FROM PRESIDENT ROOSEVELT TO MARSHAL STALIN", "Roosevelt", "Stalin", 0, NULL },
+    { "SECRET AND PERSONAL FROM PRESIDENT TRUMAN TO GENERALISSIMO STALIN", "Truman", "Stalin", 0, NULL },
+    { "Personal message from Mr. Attlee to Generalissimo Stalin", "Attlee", "Stalin", 0, NULL },
+    { "Strictly Secret and Personal, Message from Marshal Stalin to President Roosevelt", "Stalin", "Roosevelt", 0, NULL },
+    { "No. 23 MESSAGE FROM PREMIER STALIN TO PRIME MINISTER CHURCHILL", "Stalin", "Churchill", 23,
+      "MESSAGE FROM PREMIER STALIN TO PRIME MINISTER CHURCHILL" },
+    { "No. 7 J. V. STALIN TO W. CHURCHILL*", "Stalin", "Churchill", 7, "J. V. STALIN TO W. CHURCHILL*" },
+    { "THE THE J. V. STALIN TO W. CHURCHILL", "Stalin", "Churchill", 0, NULL },
+    /* Not headings: body text, so the file has text before its heading. */
+    { "STALIN TO VOROSHILOV", NULL, NULL, 0, NULL },         /* unknown: body */
+    { "Stalin to Churchill", NULL, NULL, 0, NULL },          /* not upper case */
+    { "Message from Stalin to Churchill.", NULL, NULL, 0, NULL }, /* a sentence */
+    { "From Stalin to Churchill", NULL, NULL, 0, NULL },     /* no "message" */
+    { "The message from Stalin to Churchill", NULL, NULL, 0, NULL },
+    { "No. 23", NULL, NULL, 0, NULL },                       /* no heading after */
+    /* The bare upper-case form must be under 120 bytes: the first line is
+     * 120 and is body text, the second is 116 and a heading, although the
+     * names of both resolve once their titles are stripped. */
+    { "THE THE THE THE THE THE THE THE THE THE THE THE THE THE THE THE THE THE "
+      "THE THE THE THE THE J. V. STALIN TO W. CHURCHILL", NULL, NULL, 0, NULL },
+    { "THE THE THE THE THE THE THE THE THE THE THE THE THE THE THE THE THE THE "
+      "THE THE THE THE J. V. STALIN TO W. CHURCHILL", "Stalin", "Churchill", 0, NULL },
+};
+
+static void test_heading_forms(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof heading_cases / sizeof heading_cases[0]; i++) {
+        char buf[1024], err[1024] = "";
+        ParsedFile pf;
+        snprintf(buf, sizeof buf, "%s\n\nThe body.\n\nSource: test\n",
+                 heading_cases[i].line);
+        int rc = parse_str("h.txt", buf, &pf, err, sizeof err);
+        if (!heading_cases[i].sender) {
+            if (rc == 0)
+                fail_msg("heading accepted: %s", heading_cases[i].line);
+            if (strncmp(heading_cases[i].line, "No. ", 4) == 0)
+                assert_string_equal(err, "h.txt:1: No. 23 is not followed by a letter heading");
+            else
+                assert_string_equal(err, "h.txt:1: text before the first letter heading");
+            continue;
+        }
+        if (rc != 0)
+            fail_msg("'%s': %s", heading_cases[i].line, err);
+        assert_int_equal(pf.nletters, 1);
+        assert_string_equal(pf.letters[0].sender, heading_cases[i].sender);
+        assert_string_equal(pf.letters[0].recipient, heading_cases[i].recipient);
+        assert_int_equal(pf.letters[0].number, heading_cases[i].number);
+        assert_string_equal(pf.letters[0].heading, heading_cases[i].heading ?
+                            heading_cases[i].heading : heading_cases[i].line);
+        assert_int_equal(pf.letters[0].line, 1);
+        assert_int_equal(pf.letters[0].npara, 1);
+        assert_string_equal(pf.letters[0].paras[0].text, "The body.");
+        assert_string_equal(pf.letters[0].source, "test");
+        parsed_file_free(&pf);
+    }
+}
+
+static void test_heading_unknown_person(void **state)
+{
+    (void)state;
+    const char *a = "Personal Message from Marshal Voroshilov to Mr Churchill\n\nBody.\n";
+    expect_error("u.txt", a, strlen(a),
+                 "u.txt:1: unknown person 'Marshal Voroshilov' (add it to data/aliases.txt)");
+    /* A bare title is never guessed. */
+    const char *b = "MESSAGE FROM THE PRIME MINISTER TO PREMIER STALIN\n\nBody.\n";
+    expect_error("u.txt", b, strlen(b),
+                 "u.txt:1: unknown person 'THE PRIME MINISTER' (add it to data/aliases.txt)");
+    /* The recipient too, and inside a letter as well as at its head. */
+    const char *c = "Personal Message from Stalin to Mr Churchill\n\nBody.\n\n"
+                    "Message from Stalin to President Benes\n\nBody.\n";
+    expect_error("u.txt", c, strlen(c),
+                 "u.txt:5: unknown person 'President Benes' (add it to data/aliases.txt)");
+}
+
+/* --- the shipped corpus ------------------------------------------------------- */
+
+static void test_shipped_corpus(void **state)
+{
+    (void)state;
+    size_t len;
+    char *buf = slurp(DATADIR "/stalin-churchill-1941.txt", &len);
+    ParsedFile pf;
+    char err[1024] = "";
+    int rc = parse_text("stalin-churchill-1941.txt", buf, len, people, &pf,
+                        err, sizeof err);
+    if (rc != 0)
+        fail_msg("%s", err);
+    assert_int_equal(pf.nletters, 3);
+    assert_int_equal(pf.nwarnings, 0);
+
+    static const size_t npara[3] = { 6, 6, 6 };
+    static const int lines[3] = { 1, 19, 35 };
+    static const char *const sender[3] = { "Stalin", "Churchill", "Stalin" };
+    static const char *const recipient[3] = { "Churchill", "Stalin", "Churchill" };
+    static const char *const heading[3] = {
+        "Personal Message from Stalin to Mr Churchill",
+        "W. CHURCHILL TO J. V. STALIN*",
+        "MESSAGE FROM PREMIER STALIN TO PRIME MINISTER CHURCHILL",
+    };
+    for (int i = 0; i < 3; i++) {
+        const ParsedLetter *l = &pf.letters[i];
+        assert_int_equal(l->npara, npara[i]);
+        assert_int_equal(l->line, lines[i]);
+        assert_string_equal(l->sender, sender[i]);
+        assert_string_equal(l->recipient, recipient[i]);
+        assert_string_equal(l->heading, heading[i]);
+        assert_int_equal(l->number, 0);
+        assert_null(l->signature);
+        assert_non_null(l->source);
+        /* Body paragraphs follow the heading on every other line. */
+        for (size_t j = 0; j < l->npara; j++)
+            assert_int_equal(l->paras[j].line, lines[i] + 2 + 2 * (int)j);
+    }
+    const ParsedLetter *l1 = &pf.letters[0];
+    assert_int_equal(l1->date.kind, DATE_WRITTEN);
+    assert_string_equal(l1->date.iso, "1941-07-18");
+    assert_int_equal(l1->date_line, 15);
+    assert_string_equal(l1->source, "Stalin: Works, Vol. 17: 1941");
+    assert_string_equal(l1->paras[0].text,
+                        "Allow me to thank you for your two personal messages.");
+    assert_memory_equal(l1->paras[3].text, "It seems to me, furthermore", 27);
+    assert_non_null(strstr(l1->paras[5].text, "could send& thither"));
+    assert_int_equal(pf.letters[1].date.kind, DATE_NONE);
+    assert_string_equal(pf.letters[1].date.iso, "");
+    assert_int_equal(pf.letters[2].date.kind, DATE_NONE);
+    assert_memory_equal(pf.letters[1].source, "Correspondence between", 22);
+    assert_non_null(strstr(pf.letters[1].paras[1].text, "About Finland. 1 was"));
+    assert_non_null(strstr(pf.letters[1].paras[4].text, "with you* to the utmost"));
+    /* UTF-8 kept byte for byte (the em dashes of 3.3). */
+    assert_non_null(strstr(pf.letters[2].paras[2].text,
+                           "anything\xe2\x80\x94" "at least"));
+    parsed_file_free(&pf);
+    assert_int_equal(pf.nletters, 0);
+    free(buf);
+}
+
+/* --- edition fixtures ------------------------------------------------------- */
+
+static void check_edition(const ParsedFile *pf, const char *name)
+{
+    (void)name;
+    assert_int_equal(pf->nletters, 6);
+    assert_int_equal(pf->nwarnings, 0);
+
+    const ParsedLetter *l = &pf->letters[0];       /* No. 29 */
+    assert_int_equal(l->number, 29);
+    assert_int_equal(l->line, 5);
+    assert_string_equal(l->heading, "J. V. STALIN TO W. CHURCHILL*");
+    assert_string_equal(l->sender, "Stalin");
+    assert_string_equal(l->recipient, "Churchill");
+    assert_int_equal(l->date.kind, DATE_SENT);
+    assert_string_equal(l->date.iso, "1942-01-08");
+    assert_int_equal(l->date_line, 3);
+    assert_int_equal(l->npara, 1);
+    assert_int_equal(l->paras[0].line, 7);
+    /* Three wrapped lines joined by single spaces. */
+    assert_string_equal(l->paras[0].text,
+        "Test fixture, paraphrased after the 1957 Moscow edition. Your message "
+        "received; thank you for the news of the convoy, which arrived safely.");
+    assert_string_equal(l->signature, "J. STALIN");
+    assert_string_equal(l->source, "Test fixture (paraphrase of No. 29).");
+
+    l = &pf->letters[1];                           /* No. 98 */
+    assert_int_equal(l->number, 98);
+    assert_int_equal(l->date.kind, DATE_SENT);
+    assert_string_equal(l->date.iso, "1943-01-05");
+    assert_string_equal(l->sender, "Stalin");
+    assert_int_equal(l->npara, 1);
+    assert_null(l->signature);
+
+    l = &pf->letters[2];                           /* No. 221, two-part heading */
+    assert_int_equal(l->number, 221);
+    assert_int_equal(l->line, 29);         /* the qualifier's line */
+    assert_string_equal(l->heading, "Personal and Most Secret Message from "
+                        "Mr Winston Churchill to Marshal Stalin");
+    assert_string_equal(l->sender, "Churchill");
+    assert_string_equal(l->recipient, "Stalin");
+    assert_int_equal(l->date.kind, DATE_RECEIVED);
+    assert_string_equal(l->date.iso, "1944-01-05");
+    assert_int_equal(l->npara, 2);
+    assert_string_equal(l->paras[1].text,
+                        "2. President Bene\xc5\xa1 is coming to see me today. (Test fixture.)");
+    assert_string_equal(l->signature, "W. S. CHURCHILL");
+
+    l = &pf->letters[3];                           /* "No. 23 " prefix */
+    assert_int_equal(l->number, 23);
+    assert_string_equal(l->heading,
+                        "PERSONAL AND SECRET FROM PRESIDENT ROOSEVELT TO MARSHAL STALIN");
+    assert_string_equal(l->sender, "Roosevelt");
+    assert_int_equal(l->date.kind, DATE_WRITTEN);
+    assert_string_equal(l->date.iso, "1943-01-11");
+    assert_string_equal(l->source, "Test fixture.");
+
+    l = &pf->letters[4];
+    assert_int_equal(l->number, 0);
+    assert_string_equal(l->sender, "Truman");
+    assert_int_equal(l->date.kind, DATE_NONE);
+
+    l = &pf->letters[5];
+    assert_string_equal(l->sender, "Attlee");
+    assert_string_equal(l->recipient, "Stalin");
+    assert_string_equal(l->date.iso, "1944-01-02");
+    assert_int_equal(l->npara, 1);
+}
+
+static void test_edition_fixture(void **state)
+{
+    (void)state;
+    static const char *const files[] = {
+        "edition-1942-1944.txt", "edition-crlf.txt", "edition-bom.txt",
+    };
+    for (size_t i = 0; i < 3; i++) {
+        ParsedFile pf;
+        char err[1024] = "";
+        if (parse_fixture(files[i], &pf, err, sizeof err) != 0)
+            fail_msg("%s: %s", files[i], err);
+        check_edition(&pf, files[i]);
+        parsed_file_free(&pf);
+    }
+}
+
+/* --- structure -------------------------------------------------------------- */
+
+static void test_date_positions(void **state)
+{
+    (void)state;
+    ParsedFile pf;
+    char err[1024] = "";
+
+    /* A "Sent on" line before the heading, without "No." (start of file). */
+    const char *a = "Sent on January 5, 1943\n\nPersonal Message from Stalin to Mr Churchill\n\n"
+                    "Body.\n\nSource: s\n";
+    assert_int_equal(parse_str("d.txt", a, &pf, err, sizeof err), 0);
+    assert_int_equal(pf.letters[0].date.kind, DATE_SENT);
+    assert_int_equal(pf.letters[0].date_line, 1);
+    assert_int_equal(pf.letters[0].line, 3);
+    parsed_file_free(&pf);
+
+    /* "Received on" after the body. */
+    const char *b = "Personal Message from Stalin to Mr Churchill\n\nBody.\n\n"
+                    "Received on November 25, 1941\n\nSource: s\n";
+    assert_int_equal(parse_str("d.txt", b, &pf, err, sizeof err), 0);
+    assert_int_equal(pf.letters[0].date.kind, DATE_RECEIVED);
+    assert_string_equal(pf.letters[0].date.iso, "1941-11-25");
+    assert_int_equal(pf.letters[0].date_line, 5);
+    assert_int_equal(pf.letters[0].npara, 1);
+    parsed_file_free(&pf);
+
+    /* Second letter: a date after the first Source starts the next letter. */
+    const char *c = "Personal Message from Stalin to Mr Churchill\n\nBody.\n\nSource: s\n\n"
+                    "Sent on January 5, 1943\n\nW. CHURCHILL TO J. V. STALIN\n\nBody.\n\nSource: s\n";
+    assert_int_equal(parse_str("d.txt", c, &pf, err, sizeof err), 0);
+    assert_int_equal(pf.nletters, 2);
+    assert_int_equal(pf.letters[0].date.kind, DATE_NONE);
+    assert_int_equal(pf.letters[1].date.kind, DATE_SENT);
+    parsed_file_free(&pf);
+
+    /* Without a Source line, a date before the next heading stays with the
+     * letter it ends. */
+    const char *d = "Personal Message from Stalin to Mr Churchill\n\nBody.\n\n"
+                    "July 18, 1941\n\nW. CHURCHILL TO J. V. STALIN\n\nBody.\n\nSource: s\n";
+    assert_int_equal(parse_str("d.txt", d, &pf, err, sizeof err), 0);
+    assert_int_equal(pf.nletters, 2);
+    assert_string_equal(pf.letters[0].date.iso, "1941-07-18");
+    assert_int_equal(pf.letters[1].date.kind, DATE_NONE);
+    assert_int_equal(pf.nwarnings, 1);
+    assert_string_equal(pf.warnings[0], "d.txt:1: letter 1 has no Source line");
+    parsed_file_free(&pf);
+
+    /* A date after a Source line that no heading follows. */
+    const char *e = "Personal Message from Stalin to Mr Churchill\n\nBody.\n\nSource: s\n\n"
+                    "July 18, 1941\n";
+    expect_error("d.txt", e, strlen(e), "d.txt:7: text after the Source line of "
+                 "letter 1 does not start a new letter");
+}
+
+static void test_number_handling(void **state)
+{
+    (void)state;
+    ParsedFile pf;
+    char err[1024] = "";
+
+    /* "No. N" inside a letter with no Source line starts the next letter. */
+    const char *a = "No. 1\n\nPersonal Message from Stalin to Mr Churchill\n\nBody.\n\n"
+                    "No. 2\n\nReceived on January 5, 1944\n\nPersonal and Most Secret\n\n"
+                    "Message from Mr Winston Churchill to Marshal Stalin\n\nBody two.\n\nSource: s\n";
+    assert_int_equal(parse_str("n.txt", a, &pf, err, sizeof err), 0);
+    assert_int_equal(pf.nletters, 2);
+    assert_int_equal(pf.letters[0].number, 1);
+    assert_int_equal(pf.letters[0].npara, 1);
+    assert_null(pf.letters[0].source);
+    assert_int_equal(pf.letters[0].date.kind, DATE_NONE);
+    assert_int_equal(pf.letters[1].number, 2);
+    assert_int_equal(pf.letters[1].date.kind, DATE_RECEIVED);
+    assert_int_equal(pf.letters[1].line, 11);
+    assert_int_equal(pf.nwarnings, 1);
+    assert_string_equal(pf.warnings[0], "n.txt:3: letter 1 has no Source line");
+    parsed_file_free(&pf);
+
+    /* "NO.12" spacing and case variants. */
+    const char *b = "NO.12\n\nJ. V. STALIN TO W. CHURCHILL\n\nBody.\n\nSource: s\n";
+    assert_int_equal(parse_str("n.txt", b, &pf, err, sizeof err), 0);
+    assert_int_equal(pf.letters[0].number, 12);
+    parsed_file_free(&pf);
+
+    /* A number twice, or a number inside a body with no heading after it. */
+    const char *c = "No. 1\n\nNo. 2 J. V. STALIN TO W. CHURCHILL\n\nBody.\n";
+    expect_error("n.txt", c, strlen(c), "n.txt:1: No. 1 is not followed by a letter heading");
+    const char *d = "J. V. STALIN TO W. CHURCHILL\n\nBody.\n\nNo. 4\n\nMore body.\n";
+    expect_error("n.txt", d, strlen(d), "n.txt:5: No. 4 is not followed by a letter heading");
+    /* A qualifier not followed by a heading is ordinary body text. */
+    const char *e = "J. V. STALIN TO W. CHURCHILL\n\nBody.\n\nPersonal and secret.\n\nSource: s\n";
+    assert_int_equal(parse_str("n.txt", e, &pf, err, sizeof err), 0);
+    assert_int_equal(pf.letters[0].npara, 2);
+    assert_string_equal(pf.letters[0].paras[1].text, "Personal and secret.");
+    parsed_file_free(&pf);
+}
+
+static void test_signature(void **state)
+{
+    (void)state;
+    ParsedFile pf;
+    char err[1024] = "";
+
+    /* After the date line too; the signature is not a paragraph. */
+    const char *a = "J. V. STALIN TO W. CHURCHILL\n\nBody.\n\nI. STALIN.\n\nJuly 18, 1941\n\nSource: s\n";
+    assert_int_equal(parse_str("s.txt", a, &pf, err, sizeof err), 0);
+    assert_int_equal(pf.letters[0].npara, 1);
+    assert_string_equal(pf.letters[0].signature, "I. STALIN.");
+    parsed_file_free(&pf);
+
+    /* Someone else's name is body text. */
+    const char *b = "J. V. STALIN TO W. CHURCHILL\n\nBody.\n\nW. S. CHURCHILL\n\nSource: s\n";
+    assert_int_equal(parse_str("s.txt", b, &pf, err, sizeof err), 0);
+    assert_int_equal(pf.letters[0].npara, 2);
+    assert_null(pf.letters[0].signature);
+    parsed_file_free(&pf);
+
+    /* Only at the end of the body. */
+    const char *c = "J. V. STALIN TO W. CHURCHILL\n\nBody.\n\nJ. STALIN\n\nMore body.\n\nSource: s\n";
+    assert_int_equal(parse_str("s.txt", c, &pf, err, sizeof err), 0);
+    assert_int_equal(pf.letters[0].npara, 3);
+    assert_null(pf.letters[0].signature);
+    parsed_file_free(&pf);
+
+    /* Over 60 bytes: not a signature, even if it would resolve. */
+    const char *d = "J. V. STALIN TO W. CHURCHILL\n\nBody.\n\n"
+                    "THE THE THE THE THE THE THE THE THE THE THE THE THE THE J. STALIN\n\nSource: s\n";
+    assert_int_equal(parse_str("s.txt", d, &pf, err, sizeof err), 0);
+    assert_int_equal(pf.letters[0].npara, 2);
+    assert_null(pf.letters[0].signature);
+    parsed_file_free(&pf);
+
+    /* A signature alone is no body. */
+    const char *e = "J. V. STALIN TO W. CHURCHILL\n\nJ. STALIN\n\nSource: s\n";
+    expect_error("s.txt", e, strlen(e), "s.txt:1: letter 1 has no body");
+}
+
+static void test_paragraph_text(void **state)
+{
+    (void)state;
+    ParsedFile pf;
+    char err[1024] = "";
+
+    /* Trailing blanks go, inner and leading ones stay; lines of only
+     * blanks separate paragraphs; TAB is text. */
+    const char *a = "J. V. STALIN TO W. CHURCHILL  \n\n  First  line \t \nsecond\tline\n \t \n"
+                    "Third.\n\n\n\nSource:   the source  \n";
+    assert_int_equal(parse_str("p.txt", a, &pf, err, sizeof err), 0);
+    assert_string_equal(pf.letters[0].heading, "J. V. STALIN TO W. CHURCHILL");
+    assert_int_equal(pf.letters[0].npara, 2);
+    assert_string_equal(pf.letters[0].paras[0].text, "  First  line second\tline");
+    assert_int_equal(pf.letters[0].paras[0].line, 3);
+    assert_string_equal(pf.letters[0].paras[1].text, "Third.");
+    assert_int_equal(pf.letters[0].paras[1].line, 6);
+    assert_string_equal(pf.letters[0].source, "the source");
+    parsed_file_free(&pf);
+
+    /* No final newline; mixed LF and CRLF. */
+    const char *b = "J. V. STALIN TO W. CHURCHILL\r\n\r\nOne\r\ntwo\n\nSource: s";
+    assert_int_equal(parse_str("p.txt", b, &pf, err, sizeof err), 0);
+    assert_string_equal(pf.letters[0].paras[0].text, "One two");
+    assert_string_equal(pf.letters[0].source, "s");
+    parsed_file_free(&pf);
+
+    /* A line of exactly PARSE_MAX_LINE bytes is fine. */
+    const char *head = "J. V. STALIN TO W. CHURCHILL\n\n";
+    size_t hl = strlen(head);
+    char *big = malloc(hl + PARSE_MAX_LINE + 2);
+    assert_non_null(big);
+    memcpy(big, head, hl);
+    memset(big + hl, 'a', PARSE_MAX_LINE);
+    big[hl + PARSE_MAX_LINE] = '\n';
+    assert_int_equal(parse_text("p.txt", big, hl + PARSE_MAX_LINE + 1, people,
+                                &pf, err, sizeof err), 0);
+    assert_int_equal(strlen(pf.letters[0].paras[0].text), PARSE_MAX_LINE);
+    assert_int_equal(pf.nwarnings, 1);
+    parsed_file_free(&pf);
+    free(big);
+}
+
+static void test_missing_source(void **state)
+{
+    (void)state;
+    ParsedFile pf;
+    char err[1024] = "";
+    assert_int_equal(parse_fixture("warn-no-source.txt", &pf, err, sizeof err), 0);
+    assert_int_equal(pf.nletters, 2);
+    assert_null(pf.letters[0].source);
+    assert_null(pf.letters[1].source);
+    assert_int_equal(pf.letters[0].npara, 1);
+    assert_int_equal(pf.letters[1].npara, 1);
+    assert_int_equal(pf.nwarnings, 2);
+    assert_string_equal(pf.warnings[0], "warn-no-source.txt:1: letter 1 has no Source line");
+    assert_string_equal(pf.warnings[1], "warn-no-source.txt:5: letter 2 has no Source line");
+    parsed_file_free(&pf);
+}
+
+/* --- errors ----------------------------------------------------------------- */
+
+static void test_error_fixtures(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file, *err;
+    } cases[] = {
+        { "bad-empty.txt", "bad-empty.txt:1: no letters found" },
+        { "bad-blank.txt", "bad-blank.txt:1: no letters found" },
+        { "bad-binary.txt", "bad-binary.txt:3: binary data (control byte 0x00)" },
+        { "bad-utf8.txt", "bad-utf8.txt:3: invalid UTF-8" },
+        { "bad-before-heading.txt", "bad-before-heading.txt:1: text before the first letter heading" },
+        { "bad-no-body.txt", "bad-no-body.txt:7: letter 2 has no body" },
+        { "bad-unknown-person.txt", "bad-unknown-person.txt:7: unknown person "
+          "'Marshal Voroshilov' (add it to data/aliases.txt)" },
+        { "bad-number.txt", "bad-number.txt:7: No. 12 is not followed by a letter heading" },
+        { "bad-after-source.txt", "bad-after-source.txt:7: text after the Source line "
+          "of letter 1 does not start a new letter" },
+        { "bad-two-dates.txt", "bad-two-dates.txt:9: second date line in letter 1 "
+          "(first on line 3)" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ParsedFile pf;
+        char err[1024] = "";
+        assert_int_equal(parse_fixture(cases[i].file, &pf, err, sizeof err), -1);
+        assert_string_equal(err, cases[i].err);
+        assert_int_equal(pf.nletters, 0);
+        assert_int_equal(pf.nwarnings, 0);
+    }
+}
+
+static void test_error_bytes(void **state)
+{
+    (void)state;
+    const char *h = "J. V. STALIN TO W. CHURCHILL\n\n";
+
+    /* Overlong line, generated rather than committed. */
+    size_t hl = strlen(h);
+    size_t len = hl + PARSE_MAX_LINE + 1 + 1;
+    char *big = malloc(len);
+    assert_non_null(big);
+    memcpy(big, h, hl);
+    memset(big + hl, 'a', PARSE_MAX_LINE + 1);
+    big[len - 1] = '\n';
+    expect_error("big.txt", big, len, "big.txt:3: line longer than 65536 bytes");
+    free(big);
+
+    /* Other control bytes, a lone CR, DEL. */
+    expect_lit("c.txt", "J. V. STALIN TO W. CHURCHILL\n\nA \x1b[31m red\n",
+                 "c.txt:3: binary data (control byte 0x1b)");
+    expect_lit("c.txt", "J. V. STALIN TO W. CHURCHILL\n\nA\rB\n",
+                 "c.txt:3: binary data (control byte 0x0d)");
+    expect_lit("c.txt", "J. V. STALIN TO W. CHURCHILL\n\nA\x7f" "B\n",
+                 "c.txt:3: binary data (control byte 0x7f)");
+    expect_lit("c.txt", "J. V. STALIN TO W. CHURCHILL\n\nAB\r",
+                 "c.txt:3: binary data (control byte 0x0d)");
+    /* A NUL in the middle of the heading line: the whole buffer is read. */
+    expect_lit("c.txt", "J. V. STALIN\0TO W. CHURCHILL\n",
+                 "c.txt:1: binary data (control byte 0x00)");
+
+    /* Invalid UTF-8: overlong, surrogate, truncated sequence, lone
+     * continuation byte. */
+    static const char *const bad[] = {
+        "\xc0\xaf", "\xed\xa0\x80", "\xe2\x80", "\x80", "\xf4\x90\x80\x80",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char buf[128];
+        int n = snprintf(buf, sizeof buf, "%sBody %s.\n", h, bad[i]);
+        expect_error("u.txt", buf, (size_t)n, "u.txt:3: invalid UTF-8");
+    }
+    /* A BOM elsewhere than the start is just a character (U+FEFF), but a
+     * BOM alone is an empty file. */
+    expect_lit("b.txt", "\xef\xbb\xbf", "b.txt:1: no letters found");
+    expect_lit("b.txt", "\xef\xbb\xbf\n\n", "b.txt:1: no letters found");
+}
+
+static void test_error_leaves_nothing(void **state)
+{
+    (void)state;
+    /* Letters parsed before the error are freed and *out is empty. */
+    const char *a = "J. V. STALIN TO W. CHURCHILL\n\nBody.\n\nSource: s\n\n"
+                    "J. V. STALIN TO W. CHURCHILL\n\nBody.\n\n"
+                    "J. V. STALIN TO W. CHURCHILL\n\nBody \xff.\n";
+    expect_error("e.txt", a, strlen(a), "e.txt:13: invalid UTF-8");
+    const char *b = "J. V. STALIN TO W. CHURCHILL\n\nBody.\n\n"
+                    "J. V. STALIN TO W. CHURCHILL\n\nSource: s\n";
+    expect_error("e.txt", b, strlen(b), "e.txt:5: letter 2 has no body");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_heading_forms),
+        cmocka_unit_test(test_heading_unknown_person),
+        cmocka_unit_test(test_shipped_corpus),
+        cmocka_unit_test(test_edition_fixture),
+        cmocka_unit_test(test_date_positions),
+        cmocka_unit_test(test_number_handling),
+        cmocka_unit_test(test_signature),
+        cmocka_unit_test(test_paragraph_text),
+        cmocka_unit_test(test_missing_source),
+        cmocka_unit_test(test_error_fixtures),
+        cmocka_unit_test(test_error_bytes),
+        cmocka_unit_test(test_error_leaves_nothing),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

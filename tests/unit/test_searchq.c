@@ -1,0 +1,186 @@
+/* test_searchq.c - user text to FTS5: structure is ours, whatever is typed. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "searchq.h"
+
+static sqlite3 *db;
+
+static int setup(void **state)
+{
+    (void)state;
+    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+        "CREATE VIRTUAL TABLE t USING fts5(x, tokenize='porter unicode61 remove_diacritics 2');"
+        "INSERT INTO t VALUES ('About Finland. I was quite ready to advise the Cabinet');"
+        "INSERT INTO t VALUES ('a front in the North of France, Kishinev-Lvov');"
+        "INSERT INTO t VALUES ('Hitler''s forces near Leningrad and Moscow');"
+        "INSERT INTO t VALUES ('AND OR NOT NEAR x column');",
+        NULL, NULL, NULL), SQLITE_OK);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    sqlite3_close(db);
+    return 0;
+}
+
+/* Runs the expression; returns the number of rows or -1 on an SQL error. */
+static int run_match(const char *match)
+{
+    sqlite3_stmt *st;
+    int n = 0, rc;
+    if (sqlite3_prepare_v2(db, "SELECT rowid FROM t WHERE t MATCH ?", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        n++;
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? n : -1;
+}
+
+static void test_plain_words(void **state)
+{
+    (void)state;
+    SearchQuery q;
+    assert_int_equal(searchq_build("finland", &q), SEARCHQ_OK);
+    assert_string_equal(q.match, "(\"finland\")");
+    assert_int_equal(run_match(q.match), 1);
+    assert_int_equal(searchq_build("Finland cabinet", &q), SEARCHQ_OK);
+    assert_string_equal(q.match, "(\"Finland\" \"cabinet\")");
+    assert_int_equal(q.nterms, 2);
+    assert_int_equal(run_match(q.match), 1);
+    assert_int_equal(searchq_build("finland france", &q), SEARCHQ_OK);
+    assert_int_equal(run_match(q.match), 0);   /* all words must match */
+}
+
+static void test_phrase_prefix_exclude(void **state)
+{
+    (void)state;
+    SearchQuery q;
+    assert_int_equal(searchq_build("\"quite ready\"", &q), SEARCHQ_OK);
+    assert_string_equal(q.match, "(\"quite ready\")");
+    assert_int_equal(run_match(q.match), 1);
+    assert_int_equal(searchq_build("\"ready quite\"", &q), SEARCHQ_OK);
+    assert_int_equal(run_match(q.match), 0);
+    assert_int_equal(searchq_build("fin*", &q), SEARCHQ_OK);
+    assert_string_equal(q.match, "(\"fin\"*)");
+    assert_int_equal(run_match(q.match), 1);
+    assert_int_equal(searchq_build("the -finland", &q), SEARCHQ_OK);
+    assert_string_equal(q.match, "(\"the\") NOT \"finland\"");
+    assert_int_equal(q.nexcluded, 1);
+    assert_int_equal(run_match(q.match), 1);
+    assert_int_equal(searchq_build("-finland", &q), SEARCHQ_ONLY_EXCLUDED);
+    assert_int_equal(searchq_build("", &q), SEARCHQ_EMPTY);
+    assert_int_equal(searchq_build("  \"\" ** -- ()", &q), SEARCHQ_EMPTY);
+}
+
+static void test_punctuation_becomes_phrase(void **state)
+{
+    (void)state;
+    SearchQuery q;
+    assert_int_equal(searchq_build("Kishinev-Lvov", &q), SEARCHQ_OK);
+    assert_string_equal(q.match, "(\"Kishinev Lvov\")");
+    assert_int_equal(run_match(q.match), 1);
+    assert_int_equal(searchq_build("hitler's", &q), SEARCHQ_OK);
+    assert_int_equal(run_match(q.match), 1);
+}
+
+/* Every string here is FTS5 syntax or an attack on it; each must build an
+ * expression that runs without error and never holds a stray quote. */
+static void test_hostile_syntax(void **state)
+{
+    (void)state;
+    static const char *const hostile[] = {
+        "\"", "\"\"\"", "a\"b", "finland\" OR \"x", "NEAR(finland france, 2)",
+        "finland AND france", "finland OR", "NOT finland", "x: finland",
+        "t:finland", "{x}: finland", "^finland", "+finland", "finland*)*(",
+        "((((((", ")", "*", "-", "--x", "'; DROP TABLE t; --",
+        "\x01\x02\x03 finland \x7f", "\xff\xfe finland \xc3", "é ü Москва",
+        "a b c d e f g h i j k l m n o p q r s t u v w x y z",
+        "column:finland", "rowid:1", "NEAR/3", "\"finland\"*\"", "-\"\"",
+    };
+    for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+        SearchQuery q;
+        enum searchq_result r = searchq_build(hostile[i], &q);
+        if (r != SEARCHQ_OK) {
+            assert_string_equal(q.match, "");
+            continue;
+        }
+        /* Quotes come in pairs and every one is ours. */
+        size_t quotes = 0;
+        for (const char *p = q.match; *p; p++)
+            quotes += *p == '"';
+        assert_int_equal(quotes % 2, 0);
+        assert_true(run_match(q.match) >= 0);
+        SearchQuery any;
+        if (searchq_build_any(hostile[i], &any) == SEARCHQ_OK)
+            assert_true(run_match(any.match) >= 0);
+    }
+}
+
+static void test_operators_are_words(void **state)
+{
+    (void)state;
+    SearchQuery q;
+    /* "AND" typed by a user is the word "and", found in row 4 only. */
+    assert_int_equal(searchq_build("AND NEAR column", &q), SEARCHQ_OK);
+    assert_int_equal(run_match(q.match), 1);
+}
+
+static void test_limits(void **state)
+{
+    (void)state;
+    char big[10240];
+    SearchQuery q;
+    for (size_t i = 0; i < sizeof big - 1; i++)
+        big[i] = (i % 7 == 6) ? ' ' : (char)('a' + i % 26);
+    big[sizeof big - 1] = '\0';
+    assert_int_equal(searchq_build(big, &q), SEARCHQ_OK);
+    assert_int_equal(q.nterms, SEARCHQ_MAX_TERMS);
+    assert_true(q.truncated);
+    assert_true(run_match(q.match) >= 0);
+    /* One enormous word: cut to nothing rather than to a broken term. */
+    memset(big, 'x', sizeof big - 1);
+    assert_int_equal(searchq_build(big, &q), SEARCHQ_EMPTY);
+    /* Maximal terms, all excluded but one: still fits. */
+    char many[4096] = "keep";
+    for (int i = 0; i < 20; i++)
+        strcat(many, " -aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    assert_int_equal(searchq_build(many, &q), SEARCHQ_OK);
+    assert_true(run_match(q.match) >= 0);
+}
+
+static void test_any_drops_stopwords(void **state)
+{
+    (void)state;
+    SearchQuery q;
+    assert_int_equal(searchq_build_any("when will you open a second front?", &q), SEARCHQ_OK);
+    assert_string_equal(q.match, "\"open\" OR \"second\" OR \"front\"");
+    assert_int_equal(run_match(q.match), 1);
+    assert_int_equal(searchq_build_any("what is the", &q), SEARCHQ_EMPTY);
+    assert_true(searchq_is_stopword("The", 3));
+    assert_false(searchq_is_stopword("front", 5));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_plain_words),
+        cmocka_unit_test(test_phrase_prefix_exclude),
+        cmocka_unit_test(test_punctuation_becomes_phrase),
+        cmocka_unit_test(test_hostile_syntax),
+        cmocka_unit_test(test_operators_are_words),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_any_drops_stopwords),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

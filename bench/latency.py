@@ -68,7 +68,8 @@ def wait_bot_joined(client, nick, channel, timeout=20.0):
 
 def one_round(client, target, text="!quote"):
     """Send one command, wait for the bot's first line in the channel."""
-    pattern = r"^:%s!\S+ PRIVMSG %s :" % (re.escape(target.nick), re.escape(target.channel))
+    pattern = r"^:%s!\S+ (PRIVMSG|NOTICE) (%s|%s) :" % (re.escape(target.nick), re.escape(target.channel),
+                                                        re.escape(client.nick))
     since = client.mark()
     t0 = time.monotonic()
     client.privmsg(target.channel, text)
@@ -93,13 +94,13 @@ def latency_phase(client, targets, n, pace_s, out):
         if len(targets) == 2 and None not in got:
             pairs.append(got[1] - got[0])
     out("latency: %d rounds, one command in flight at a time, pace %.0f ms" % (n, pace_s * 1000))
-    out("  %-10s %8s %8s %8s %8s %7s" % ("bot", "median", "p99", "min", "max", "missed"))
+    out("  %-12s %8s %8s %8s %8s %7s" % ("bot", "median", "p99", "min", "max", "missed"))
     for t in targets:
-        out("  %-10s %s %s %s %s %7d  (ms)" % (
+        out("  %-12s %s %s %s %s %7d  (ms)" % (
             t.label, fmt(statistics.median(t.lat) if t.lat else None), fmt(pct(t.lat, 99)),
             fmt(min(t.lat) if t.lat else None), fmt(max(t.lat) if t.lat else None), t.missed))
     if pairs:
-        out("  %-10s %s %s %s %s %7s  (ms, per pair)" % (
+        out("  %-12s %s %s %s %s %7s  (ms, per pair)" % (
             "missive-echo", fmt(statistics.median(pairs)), fmt(pct(pairs, 99)),
             fmt(min(pairs)), fmt(max(pairs)), "-"))
     return pairs

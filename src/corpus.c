@@ -10,8 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
 #include "searchq.h"
+
+/* No question may hold the bot's loop longer than this.  SQLite calls the
+ * progress handler every CORPUS_PROGRESS_OPS virtual-machine steps (a few
+ * microseconds each), so the bound is tight. */
+#define CORPUS_QUERY_MS 250
+#define CORPUS_PROGRESS_OPS 1000
 
 #define CORPUS_PASSAGE_COLUMNS                                              \
     "l.id, p.para, p.shown, p.corrected, l.sender, l.recipient, l.date,"   \
@@ -66,7 +73,22 @@ static const char *const corpus_sql[ST_COUNT_STMTS] = {
 struct Corpus {
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT_STMTS];
+    uint64_t deadline_ms;        /* of the question being answered */
 };
+
+/* Interrupts a statement that runs past the deadline (SQLITE_INTERRUPT).
+ * The handler is per connection: the Corpus owns its connection's handler,
+ * and each public entry point below sets a fresh deadline. */
+static int corpus_progress(void *ud)
+{
+    const Corpus *c = ud;
+    return clock_now_ms() > c->deadline_ms;
+}
+
+static void corpus_begin(Corpus *c)
+{
+    c->deadline_ms = clock_now_ms() + CORPUS_QUERY_MS;
+}
 
 void passage_clear(Passage *p)
 {
@@ -83,6 +105,8 @@ Corpus *corpus_new(sqlite3 *db)
     if (!c)
         return NULL;
     c->db = db;
+    c->deadline_ms = UINT64_MAX;
+    sqlite3_progress_handler(db, CORPUS_PROGRESS_OPS, corpus_progress, c);
     for (int i = 0; i < ST_COUNT_STMTS; i++) {
         if (sqlite3_prepare_v3(db, corpus_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
                                &c->st[i], NULL) != SQLITE_OK) {
@@ -101,6 +125,7 @@ void corpus_free(Corpus *c)
         return;
     for (int i = 0; i < ST_COUNT_STMTS; i++)
         sqlite3_finalize(c->st[i]);
+    sqlite3_progress_handler(c->db, 0, NULL, NULL);
     free(c);
 }
 
@@ -181,6 +206,7 @@ static void corpus_bind_filter(sqlite3_stmt *st, const PassageFilter *f)
 
 int corpus_count(Corpus *c, const PassageFilter *f, long *n)
 {
+    corpus_begin(c);
     sqlite3_stmt *st = c->st[ST_COUNT];
     corpus_bind_filter(st, f);
     if (sqlite3_step(st) != SQLITE_ROW)
@@ -199,6 +225,7 @@ int corpus_pick(Corpus *c, const PassageFilter *f, long k, Passage *out)
 
     if (k < 0)
         return CORPUS_NOTFOUND;
+    corpus_begin(c);
     corpus_bind_filter(st, f);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         long n = (long)sqlite3_column_int64(st, 1);
@@ -236,6 +263,7 @@ int corpus_random(Corpus *c, const PassageFilter *f, Passage *out)
 
 int corpus_get(Corpus *c, int letter, int para, Passage *out)
 {
+    corpus_begin(c);
     sqlite3_stmt *st = c->st[ST_BY_ID];
     sqlite3_bind_int(st, 1, letter);
     sqlite3_bind_int(st, 2, para);
@@ -251,6 +279,7 @@ int corpus_search(Corpus *c, const char *query, long offset,
     *total = 0;
     if (searchq_build(query, &q) != SEARCHQ_OK)
         return CORPUS_BADQUERY;
+    corpus_begin(c);
     sqlite3_bind_text(st, 1, q.match, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_ROW)
         return corpus_fail(c, st, "search count");
@@ -273,6 +302,7 @@ int corpus_reply(Corpus *c, const char *message, const char *sender,
 
     if (searchq_build_any(message, &q) != SEARCHQ_OK)
         return CORPUS_NOTFOUND;
+    corpus_begin(c);
     sqlite3_bind_text(st, 1, q.match, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, sender, -1, SQLITE_STATIC);
     return corpus_one_passage(c, st, -1, out, "reply");
@@ -312,6 +342,7 @@ static int corpus_text_scalar(Corpus *c, const char *sql, char *out, size_t outs
 /* Stats are asked rarely: preparing on demand keeps Corpus small. */
 int corpus_stats(Corpus *c, CorpusStats *s)
 {
+    corpus_begin(c);
     memset(s, 0, sizeof *s);
     if (corpus_scalar(c, "SELECT count(*) FROM letters", &s->letters) ||
         corpus_scalar(c, "SELECT count(*) FROM passages", &s->passages) ||
@@ -331,6 +362,7 @@ int corpus_stats(Corpus *c, CorpusStats *s)
 
 bool corpus_person(Corpus *c, const char *word, char *out, size_t outsz)
 {
+    corpus_begin(c);
     sqlite3_stmt *st = c->st[ST_PERSON];
     bool found = false;
     sqlite3_bind_text(st, 1, word, -1, SQLITE_STATIC);

@@ -70,6 +70,7 @@ struct Irc {
     uint64_t reconnects;
 
     bool quitting;
+    bool output_full;                 /* libircclient refused our last line */
 };
 
 /* --- helpers --------------------------------------------------------------- */
@@ -439,10 +440,14 @@ static void irc_flush(Irc *irc, uint64_t now)
     const char *line;
     if (!irc->session || irc->state == IRC_DOWN)
         return;
+    irc->output_full = false;
     while ((line = sendq_pop(irc->q, now)) != NULL) {
         if (irc_send_raw(irc->session, "%s", line) != 0) {
-            log_warn("line lost, the library's output buffer is full: %.40s", line);
-            continue;
+            /* libircclient's 1024-byte output buffer is full: give the line
+             * back and wait for the socket to drain it. */
+            sendq_unpop(irc->q);
+            irc->output_full = true;
+            break;
         }
         log_debug(">> %s", line);
     }
@@ -477,7 +482,10 @@ int irc_step(Irc *irc, long max_wait_ms, const sigset_t *unblocked)
         wait = irc_min_wait(wait, irc_timers(irc, now));
         if (irc->state != IRC_DOWN) {
             irc_flush(irc, now);
-            wait = irc_min_wait(wait, sendq_wait_ms(irc->q, now));
+            /* With the library's buffer full, the socket turning writable
+             * is what wakes us, not the bucket. */
+            if (!irc->output_full)
+                wait = irc_min_wait(wait, sendq_wait_ms(irc->q, now));
             irc_add_select_descriptors(irc->session, &in, &out, &maxfd);
         }
     }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "clock.h"
 #include "format.h"
 #include "utf8.h"
@@ -90,14 +91,8 @@ void command_output_clear(CommandOutput *out)
 /* Takes a line already made safe (by format_*) and appends a copy. */
 static int output_push(CommandOutput *out, const char *line)
 {
-    if (out->n == out->cap) {
-        size_t cap = out->cap ? out->cap * 2 : 4;
-        char **lines = realloc(out->lines, cap * sizeof *lines);
-        if (!lines)
-            return -1;
-        out->lines = lines;
-        out->cap = cap;
-    }
+    if (array_grow(&out->lines, &out->cap, out->n + 1, sizeof *out->lines) < 0)
+        return -1;
     if (!(out->lines[out->n] = strdup(line)))
         return -1;
     out->n++;

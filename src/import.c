@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "dates.h"
 #include "parse.h"
 #include "people.h"
@@ -257,14 +258,8 @@ static int import_erratum_line(void *ctx, const char *path, int lineno,
             return -1;
         }
     }
-    if (list->n == list->cap) {
-        size_t ncap = list->cap ? list->cap * 2 : 16;
-        Erratum *nv = realloc(list->v, ncap * sizeof *nv);
-        if (!nv)
-            goto oom;
-        list->v = nv;
-        list->cap = ncap;
-    }
+    if (array_grow(&list->v, &list->cap, list->n + 1, sizeof *list->v) < 0)
+        goto oom;
     Erratum *e = &list->v[list->n];
     memset(e, 0, sizeof *e);
     e->line = lineno;
@@ -332,14 +327,8 @@ static int import_date_line(void *ctx, const char *path, int lineno,
             return -1;
         }
     }
-    if (list->n == list->cap) {
-        size_t ncap = list->cap ? list->cap * 2 : 16;
-        CuratedDate *nv = realloc(list->v, ncap * sizeof *nv);
-        if (!nv)
-            goto oom;
-        list->v = nv;
-        list->cap = ncap;
-    }
+    if (array_grow(&list->v, &list->cap, list->n + 1, sizeof *list->v) < 0)
+        goto oom;
     CuratedDate *d = &list->v[list->n];
     d->line = lineno;
     d->letter = letter;
@@ -535,16 +524,10 @@ static int import_file(Importer *im, const ImportFile *f, ImportReport *rep)
         /* Remember the numbers of the old letters, in file order. */
         sqlite3_bind_int64(im->letter_ids, 1, file_id);
         while ((step = sqlite3_step(im->letter_ids)) == SQLITE_ROW) {
-            if (nold == capold) {
-                size_t ncap = capold ? capold * 2 : 32;
-                sqlite3_int64 *n = realloc(old_ids, ncap * sizeof *n);
-                if (!n) {
-                    fprintf(im->errs, "%s: out of memory\n", f->path);
-                    import_done(im->letter_ids);
-                    goto done;
-                }
-                old_ids = n;
-                capold = ncap;
+            if (array_grow(&old_ids, &capold, nold + 1, sizeof *old_ids) < 0) {
+                fprintf(im->errs, "%s: out of memory\n", f->path);
+                import_done(im->letter_ids);
+                goto done;
             }
             old_ids[nold++] = sqlite3_column_int64(im->letter_ids, 0);
         }

@@ -9,6 +9,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "mask.h"
 
+#include "array.h"
 #include "ircline.h"
 
 #include <pcre2.h>
@@ -169,15 +170,9 @@ int mask_list_add(struct mask_list *l, const char *glob, char *err,
 {
     struct mask *m;
 
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        struct mask **v = realloc(l->v, cap * sizeof *v);
-        if (!v) {
-            set_err(err, errsz, "out of memory");
-            return -1;
-        }
-        l->v = v;
-        l->cap = cap;
+    if (array_grow(&l->v, &l->cap, l->n + 1, sizeof *l->v) < 0) {
+        set_err(err, errsz, "out of memory");
+        return -1;
     }
     m = mask_compile(glob, err, errsz);
     if (!m) return -1;

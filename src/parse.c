@@ -27,6 +27,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "array.h"
 #include "utf8.h"
 
 #define PARSE_MAX_HEADING   300   /* longer paragraphs are never headings */
@@ -155,20 +156,6 @@ typedef struct {
     size_t errsz;
 } Parser;
 
-static int parse_grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t ncap = *cap ? *cap * 2 : 16;
-    while (ncap < need)
-        ncap *= 2;
-    void *p = realloc(*arr, ncap * elem);
-    if (!p)
-        return -1;
-    *arr = p;
-    *cap = ncap;
-    return 0;
-}
 
 static void parse_fail(Parser *ps, int line, const char *what)
 {
@@ -180,7 +167,7 @@ static int parse_flush(Parser *ps, char **buf, size_t *len, int line)
 {
     if (!*buf)
         return 0;
-    if (parse_grow((void **)&ps->paras, &ps->cappara, ps->npara + 1,
+    if (array_grow(&ps->paras, &ps->cappara, ps->npara + 1,
                    sizeof *ps->paras) < 0) {
         parse_fail(ps, line, "out of memory");
         return -1;
@@ -494,7 +481,7 @@ static int parse_open(Parser *ps, ParsedFile *out, size_t *cap, size_t i,
     Para *p = ps->paras;
     Para *hp = &p[h];
 
-    if (parse_grow((void **)&out->letters, cap, out->nletters + 1,
+    if (array_grow(&out->letters, cap, out->nletters + 1,
                    sizeof *out->letters) < 0)
         goto oom;
     ParsedLetter *l = &out->letters[out->nletters++];
@@ -604,7 +591,7 @@ static int parse_letters(Parser *ps, ParsedFile *out)
             i++;
             continue;
         }
-        if (parse_grow((void **)&cur->paras, &pcap, cur->npara + 1,
+        if (array_grow(&cur->paras, &pcap, cur->npara + 1,
                        sizeof *cur->paras) < 0) {
             parse_fail(ps, p->line, "out of memory");
             return -1;

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "utf8.h"
 
 #define PEOPLE_MAX_PHRASE 256     /* longer phrases are not names */
@@ -79,22 +80,6 @@ static int people_normalise(const char *s, size_t len, char *out, size_t outsz)
     return (int)n;
 }
 
-/* --- growing arrays ----------------------------------------------------- */
-
-static int people_grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t ncap = *cap ? *cap * 2 : 16;
-    while (ncap < need)
-        ncap *= 2;
-    void *p = realloc(*arr, ncap * elem);
-    if (!p)
-        return -1;
-    *arr = p;
-    *cap = ncap;
-    return 0;
-}
 
 static long people_find_name(const People *p, const char *name)
 {
@@ -153,7 +138,7 @@ static int people_add_item(People *p, bool is_title, size_t person,
         for (size_t i = 0; i < p->ntitles; i++)
             if (strcmp(p->titles[i], norm) == 0)
                 return 0;
-        if (people_grow((void **)&p->titles, &p->captitles, p->ntitles + 1,
+        if (array_grow(&p->titles, &p->captitles, p->ntitles + 1,
                         sizeof *p->titles) < 0)
             goto oom;
         if (!(p->titles[p->ntitles] = strdup(norm)))
@@ -169,7 +154,7 @@ static int people_add_item(People *p, bool is_title, size_t person,
                  name, lineno, (int)len, item, p->names[old->person]);
         return -1;
     }
-    if (people_grow((void **)&p->aliases, &p->capaliases, p->naliases + 1,
+    if (array_grow(&p->aliases, &p->capaliases, p->naliases + 1,
                     sizeof *p->aliases) < 0)
         goto oom;
     if (!(p->aliases[p->naliases].norm = strdup(norm)))
@@ -202,7 +187,7 @@ static int people_add_person(People *p, const char *key, size_t klen,
         *person = (size_t)found;  /* a second line for the same person adds */
         return 0;
     }
-    if (people_grow((void **)&p->names, &p->capnames, p->nnames + 1,
+    if (array_grow(&p->names, &p->capnames, p->nnames + 1,
                     sizeof *p->names) < 0 ||
         !(p->names[p->nnames] = strdup(canon))) {
         snprintf(err, errsz, "%s:%d: out of memory", name, lineno);

@@ -2,18 +2,25 @@
 """latency.py - reply latency of Missive against a minimal libircclient bot.
 
 One ngircd on 127.0.0.1 (penalties off, so the server never delays a line),
-bench/echobot in #echo and `missive run` in #missive, in the same run.  A
-client sends N `!quote` alternating between the two channels, one at a time
-(each waits for its reply), and reports median and p99 latency of each bot and
-of the per-pair difference (Missive - echo).  Then several clients send
-10,000 commands to Missive over time and its RSS (VmRSS) is read before and
-after.  Missive's config sets its flood and rate limits high for the bench.
+bench/echobot in #echo and `missive run` in #missive0.., in the same run.
+Clients send N `!quote` alternating between the two bots, one command in
+flight at a time, and the script reports median and p99 latency of each bot
+and of the per-pair difference (Missive - echo).  Then 20 clients send 10,000
+mixed commands to Missive over ~200 s and its VmRSS is read before and after.
 
-If the missive binary has no `run` subcommand yet, Missive is skipped with a
-message and the RSS phase runs against the echobot, so the script itself is
-exercised.  Every loop is bounded; every process is ended by PID.
+Missive's config is loosened for the bench, within the bounds its config
+accepts: [flood] burst 20 / interval_ms 100 (10 lines/s), [limits] burst 100
+then 1 per second per user and per channel.  The latency phase stays under
+all of them (rounds rotate over clients and channels, 60 ms pauses), so it
+measures processing and the wire, not queueing.  The load phase does not:
+50 commands/s is more than Missive will answer (10 lines/s), so it also
+drives the rate limiters and a full send queue, the worst case for memory.
 
-usage: bench/latency.py [--build DIR] [-n 200] [--load 10000] [--rate 100] [--out FILE]
+If the missive binary has no `run` subcommand, Missive is skipped with a
+message and the RSS phase runs against the echobot.  Every loop is bounded;
+every process is ended by PID.
+
+usage: bench/latency.py [--build DIR] [-n 200] [--load 10000] [--rate 50] [--out FILE]
 Build the baseline first: cmake -DMISSIVE_BENCH=ON ... && cmake --build ... --target echobot
 """
 
@@ -52,48 +59,54 @@ def fmt(ms):
 
 
 class Target:
-    def __init__(self, label, nick, channel, proc_pid):
+    def __init__(self, label, nick, channels, pid):
         self.label = label
         self.nick = nick
-        self.channel = channel
-        self.pid = proc_pid
+        self.channels = channels      # latency rounds rotate over these
+        self.load_channels = channels # the load phase spreads over these
+        self.pid = pid
         self.lat = []
         self.missed = 0
 
 
-def wait_bot_joined(client, nick, channel, timeout=20.0):
+def wait_bot_joined(client, nick, channel, timeout=30.0):
     client.expect(r"^:%s!\S+ JOIN :?%s$" % (re.escape(nick), re.escape(channel)),
-                  timeout=timeout, since=0)
+                  timeout=timeout, since=0, flags=re.I)
 
 
-def one_round(client, target, text="!quote"):
-    """Send one command, wait for the bot's first line in the channel."""
-    pattern = r"^:%s!\S+ (PRIVMSG|NOTICE) (%s|%s) :" % (re.escape(target.nick), re.escape(target.channel),
-                                                        re.escape(client.nick))
+def one_round(client, target, channel, text="!quote"):
+    """Send one command, wait for the bot's first line (in the channel or to
+    us); its latency in ms, or None after REPLY_TIMEOUT."""
+    pattern = r"^:%s!\S+ (PRIVMSG|NOTICE) (%s|%s) :" % (
+        re.escape(target.nick), re.escape(channel), re.escape(client.nick))
     since = client.mark()
     t0 = time.monotonic()
-    client.privmsg(target.channel, text)
+    client.privmsg(channel, text)
     try:
         client.expect(pattern, timeout=REPLY_TIMEOUT, flags=re.I, since=since)
     except h.HarnessError:
         target.missed += 1
         return None
-    idx = client.cursor - 1
-    ms = (client.times[idx] - t0) * 1000.0
+    ms = (client.times[client.cursor - 1] - t0) * 1000.0
     target.lat.append(ms)
     return ms
 
 
-def latency_phase(client, targets, n, pace_s, out):
+def latency_phase(clients, targets, n, pace_s, out):
+    """n rounds; round i: client i%K asks each bot once, in turn.  Rotating
+    clients and channels keeps every per-user and per-channel bucket of the
+    bot far from empty, so only processing and the wire are measured."""
     pairs = []
     for i in range(n):
+        client = clients[i % len(clients)]
         got = []
         for t in targets:
-            got.append(one_round(client, t))
+            got.append(one_round(client, t, t.channels[i % len(t.channels)]))
             time.sleep(pace_s)
         if len(targets) == 2 and None not in got:
             pairs.append(got[1] - got[0])
-    out("latency: %d rounds, one command in flight at a time, pace %.0f ms" % (n, pace_s * 1000))
+    out("latency: %d rounds over %d clients, one command in flight at a time, %.0f ms pause"
+        % (n, len(clients), pace_s * 1000))
     out("  %-12s %8s %8s %8s %8s %7s" % ("bot", "median", "p99", "min", "max", "missed"))
     for t in targets:
         out("  %-12s %s %s %s %s %7d  (ms)" % (
@@ -106,57 +119,79 @@ def latency_phase(client, targets, n, pace_s, out):
     return pairs
 
 
-def load_phase(port, target, total, rate, clients, out):
-    """`total` commands to target's channel from `clients` clients, at
-    `rate` commands/s overall; returns (sent, replies seen, seconds)."""
-    conns = []
+def status_kb(pid, field):
     try:
-        for i in range(clients):
-            c = h.Client(port, "load%d" % i)
-            c.join(target.channel)
+        with open("/proc/%d/status" % pid, encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def load_phase(port, target, total, rate, nclients, out):
+    """`total` commands from `nclients` clients (client k talks in channel
+    k % len(target.load_channels)), paced at `rate`/s overall.  Returns
+    (sent, answers seen, notices seen, seconds)."""
+    conns = []
+    chans = target.load_channels
+    try:
+        for k in range(nclients):
+            c = h.Client(port, "load%d" % k)
+            c.join(chans[k % len(chans)])
             conns.append(c)
-        watcher = conns[0]
-        base = len(watcher.privmsgs(frm=target.nick))
-        per = [total // clients + (1 if i < total % clients else 0) for i in range(clients)]
-        interval = clients / float(rate)
-        sent = [0] * clients
+        per = [total // nclients + (1 if k < total % nclients else 0) for k in range(nclients)]
+        interval = nclients / float(rate)
+        sent = [0] * nclients
         errors = []
 
         def run(k):
             c = conns[k]
-            nxt = time.monotonic()
+            chan = chans[k % len(chans)]
+            nxt = time.monotonic() + k * (1.0 / rate)      # staggered start
             try:
                 for j in range(per[k]):
-                    c.privmsg(target.channel, LOAD_COMMANDS[(j + k) % len(LOAD_COMMANDS)])
-                    sent[k] += 1
-                    nxt += interval
                     delay = nxt - time.monotonic()
                     if delay > 0:
                         time.sleep(delay)
+                    c.privmsg(chan, LOAD_COMMANDS[(j + k) % len(LOAD_COMMANDS)])
+                    sent[k] += 1
+                    nxt += interval
             except OSError as e:
                 errors.append("load%d: %s" % (k, e))
 
+        def answers():
+            said = 0
+            for k, c in enumerate(conns):
+                said += len(c.privmsgs(frm=target.nick, target=chans[k % len(chans)]))
+            return said
+
         t0 = time.monotonic()
-        threads = [threading.Thread(target=run, args=(k,), daemon=True) for k in range(clients)]
+        threads = [threading.Thread(target=run, args=(k,), daemon=True) for k in range(nclients)]
         for t in threads:
             t.start()
-        limit = total / float(rate) * 2 + 60        # bounded even if pacing slips
-        for t in threads:
-            t.join(timeout=max(1.0, limit - (time.monotonic() - t0)))
-        # let the replies drain: stop when none arrived for 3 s (at most 60 s)
+        limit = total / float(rate) * 1.5 + 30        # bounded even if pacing slips
+        peak = 0
+        while any(t.is_alive() for t in threads) and time.monotonic() - t0 < limit:
+            peak = max(peak, h.rss_kb(target.pid) or 0)
+            time.sleep(1.0)
+        sending = time.monotonic() - t0
+        # let the send queue drain: stop when nothing came for 3 s (60 s at most)
         last, still = -1, time.monotonic()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            n = len(watcher.privmsgs(frm=target.nick))
+            n = answers()
             if n != last:
                 last, still = n, time.monotonic()
             elif time.monotonic() - still > 3.0:
                 break
+            peak = max(peak, h.rss_kb(target.pid) or 0)
             time.sleep(0.5)
-        elapsed = time.monotonic() - t0
+        notices = sum(len(c.messages("NOTICE", frm=target.nick)) for c in conns)
         for e in errors:
             out("  load error: " + e)
-        return sum(sent), last - base, elapsed
+        return sum(sent), answers(), notices, sending, peak
     finally:
         for c in conns:
             c.close()
@@ -169,16 +204,20 @@ def main():
     ap.add_argument("--missive", default=None, help="missive binary (default $MISSIVE_BIN or BUILD/missive)")
     ap.add_argument("--echobot", default=None, help="echobot binary (default BUILD/bench/echobot)")
     ap.add_argument("-n", type=int, default=200, help="latency rounds per bot (max %d)" % MAX_N)
-    ap.add_argument("--pace-ms", type=float, default=20.0, help="pause between commands")
+    ap.add_argument("--pace-ms", type=float, default=60.0,
+                    help="pause after each command (>= 50 keeps Missive's 100 ms send bucket idle)")
     ap.add_argument("--load", type=int, default=10000, help="commands for the RSS phase (max %d)" % MAX_LOAD)
-    ap.add_argument("--rate", type=float, default=100.0, help="RSS phase commands per second, overall")
-    ap.add_argument("--clients", type=int, default=5, help="RSS phase client count")
+    ap.add_argument("--rate", type=float, default=50.0, help="RSS phase commands per second, overall")
+    ap.add_argument("--clients", type=int, default=20, help="RSS phase clients (one channel each)")
     ap.add_argument("--out", default=None, help="results file (default BUILD/bench/latency-results.txt)")
     args = ap.parse_args()
     n = max(1, min(args.n, MAX_N))
     load = max(0, min(args.load, MAX_LOAD))
-    rate = max(1.0, min(args.rate, 1000.0))
-    nclients = max(1, min(args.clients, 20))
+    rate = max(1.0, min(args.rate, 500.0))
+    nclients = max(1, min(args.clients, 40))
+    # Missive's input buckets (bench config): burst 100, then 1/s, per user and
+    # per channel.  Rotate over enough clients/channels that each sees <= 60.
+    k = max(1, min(10, -(-n // 60)))
 
     build = os.path.abspath(args.build)
     missive = args.missive or os.environ.get("MISSIVE_BIN") or os.path.join(build, "missive")
@@ -196,77 +235,100 @@ def main():
         return 2
     with_missive = os.access(missive, os.X_OK) and h.missive_has_subcommand("run", binary=missive)
 
-    out("Missive latency benchmark, %s" % time.strftime("%Y-%m-%d %H:%M:%S"))
-    out("  ngircd on 127.0.0.1 (penalties off); echobot: %s" % echobot)
+    out("Missive latency benchmark, %s, %d CPUs" % (time.strftime("%Y-%m-%d %H:%M:%S"),
+                                                   os.cpu_count() or 0))
+    out("  ngircd 127.0.0.1 (penalties off); echobot: %s" % echobot)
     if with_missive:
         out("  missive: %s" % missive)
+        out("  missive bench config: [flood] burst 20 interval_ms 100; [limits] user/channel"
+            " burst 100 interval 1; max_lines 3; log_level warn")
     else:
         out("  SKIPPED Missive: %s has no `run` subcommand (yet); measuring the echobot alone"
             % missive)
 
     tmp = tempfile.TemporaryDirectory(prefix="missive-bench-")
-    srv = echo = bot = client = None
+    srv = echo = bot = None
+    clients = []
+    rc = 1
     try:
         srv = h.Ngircd(os.path.join(tmp.name, "ngircd"), penalties=False).start()
-        client = h.Client(srv.port, "bencher")
-        client.join("#echo")
-        if with_missive:
-            client.join("#missive")
+        lat_chans = ["#missive%d" % i for i in range(k)]
+        load_chans = ["#load%d" % i for i in range(min(nclients, 50 - k))]
+        for i in range(k):
+            c = h.Client(srv.port, "bencher%d" % i)
+            c.join("#echo")
+            if with_missive:
+                c.join(lat_chans[i])
+            clients.append(c)
 
         with open(os.path.join(tmp.name, "echobot.log"), "wb") as elog:
             echo = h.subprocess.Popen([echobot, h.HOST, str(srv.port), "echobot", "#echo"],
                                       stdin=h.subprocess.DEVNULL, stdout=elog,
                                       stderr=h.subprocess.STDOUT)
         h._register(echo)
-        wait_bot_joined(client, "echobot", "#echo")
-        targets = [Target("echobot", "echobot", "#echo", echo.pid)]
+        wait_bot_joined(clients[0], "echobot", "#echo")
+        targets = [Target("echobot", "echobot", ["#echo"], echo.pid)]
 
         if with_missive:
             db = os.path.join(tmp.name, "missive.db")
-            h.import_corpus(db, binary=missive, corpus=os.path.join(SOURCE, "data",
-                                                                     "stalin-churchill-1941.txt"))
+            h.import_corpus(db, binary=missive,
+                            corpus=os.path.join(SOURCE, "data", "stalin-churchill-1941.txt"))
             conf = h.write_bot_config(
                 os.path.join(tmp.name, "missive.conf"), srv.port, db, nick="missive",
-                channels=["#missive"], log_level="info",
-                sections={"bot": {"log_level": "info"},
-                          "flood": {"burst": 1000, "interval_ms": 1, "queue_max": 100000},
-                          "limits": {"user_burst": 100000, "user_interval": 1,
-                                     "channel_burst": 100000, "channel_interval": 1}})
-            bot = h.Bot(conf, binary=missive).start()
-            wait_bot_joined(client, "missive", "#missive")
-            targets.append(Target("missive", "missive", "#missive", bot.pid))
+                channels=lat_chans + load_chans,
+                sections={"bot": {"log_level": "warn", "max_lines": 3},
+                          "flood": {"burst": 20, "interval_ms": 100},
+                          "limits": {"user_burst": 100, "user_interval": 1,
+                                     "channel_burst": 100, "channel_interval": 1}})
+            bot = h.Bot(conf, binary=missive,
+                        log_path=os.path.join(tmp.name, "missive.log")).start()
+            for i in range(k):
+                wait_bot_joined(clients[i], "missive", lat_chans[i])
+            t = Target("missive", "missive", lat_chans, bot.pid)
+            t.load_channels = load_chans
+            targets.append(t)
 
-        time.sleep(1.0)
+        time.sleep(2.0)
         # warm-up: page cache, SQLite statement cache, TCP
         for t in targets:
-            for _ in range(3):
-                one_round(client, t)
+            for i in range(3):
+                one_round(clients[0], t, t.channels[0])
+                time.sleep(0.2)
             t.lat.clear()
             t.missed = 0
-        latency_phase(client, targets, n, args.pace_ms / 1000.0, out)
+        latency_phase(clients, targets, n, args.pace_ms / 1000.0, out)
 
         subject = targets[-1]
         out("")
-        out("memory (%s, VmRSS): %d commands from %d clients at %.0f/s"
-            % (subject.label, load, nclients, rate))
+        out("memory of %s: %d commands from %d clients in %d channels at %.0f/s"
+            % (subject.label, load, nclients, len(subject.load_channels), rate))
         idle = h.rss_kb(subject.pid)
-        out("  idle (after latency phase): %s KiB" % idle)
+        out("  VmRSS idle (after the latency phase): %s KiB" % idle)
         if load:
-            sent, replies, secs = load_phase(srv.port, subject, load, rate, nclients, out)
+            sent, answers, notices, secs, peak = load_phase(srv.port, subject, load, rate,
+                                                            nclients, out)
             after = h.rss_kb(subject.pid)
-            out("  after %d commands (%d replies seen, %.0f s): %s KiB (%+d KiB)"
-                % (sent, replies, secs, after, (after or 0) - (idle or 0)))
+            out("  sent %d in %.0f s; answers seen %d, notices seen %d" % (sent, secs, answers, notices))
+            out("  VmRSS after, send queue drained: %s KiB (%+d KiB); peak sampled %s KiB; VmHWM %s KiB"
+                % (after, (after or 0) - (idle or 0), peak, status_kb(subject.pid, "VmHWM")))
         if subject is not targets[0]:
-            out("  echobot for reference: %s KiB" % h.rss_kb(targets[0].pid))
+            out("  echobot VmRSS for reference: %s KiB" % h.rss_kb(targets[0].pid))
         alive = [t.label for t in targets if h.pid_alive(t.pid)]
         out("  bots alive at the end: %s" % ", ".join(alive))
         rc = 0 if len(alive) == len(targets) else 1
     finally:
-        if client:
-            client.close()
+        for c in clients:
+            c.close()
         if bot:
             code = bot.stop()
             out("  missive exit status after SIGTERM: %s" % code)
+            text = bot.log_text()
+            warns = [l for l in text.splitlines() if l.startswith(("warn", "error"))]
+            out("  missive log: %d warning/error lines%s" % (
+                len(warns), (", last: " + warns[-1]) if warns else ""))
+            os.makedirs(os.path.dirname(out_path), exist_ok=True)
+            with open(os.path.splitext(out_path)[0] + "-missive.log", "w") as f:
+                f.write(text)
         if echo:
             h._end_process(echo)
         if srv:

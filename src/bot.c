@@ -64,6 +64,7 @@ typedef struct {
     Config cfg;
     sqlite3 *db;
     Corpus *corpus;
+    State *state;
     Commands *cmds;
     Irc *irc;
     struct ratelimit *users, *channels, *ctcp;
@@ -300,6 +301,10 @@ static bool bot_owner_command(Bot *b, const char *nick, const char *text)
 
     if (strcmp(verb, "status") == 0) {
         bot_status(b, nick);
+    } else if (strcmp(verb, "set") == 0) {
+        char answer[256];
+        commands_configure(b->cmds, rest, answer, sizeof answer);
+        bot_say(b, "PRIVMSG", nick, answer);
     } else if (strcmp(verb, "reload") == 0) {
         bot_reload_signal = 1;
         bot_say(b, "PRIVMSG", nick, "Reloading the configuration.");
@@ -352,6 +357,8 @@ static void bot_answer(Bot *b, const char *nick, const char *channel,
         log_error("out of memory answering %s", nick);
     for (size_t i = 0; i < out.n; i++)
         bot_say(b, "PRIVMSG", reply_to, out.lines[i]);
+    for (size_t i = 0; i < out.npriv; i++)
+        bot_say(b, "PRIVMSG", nick, out.priv[i]);
     command_output_clear(&out);
 }
 
@@ -381,10 +388,11 @@ static void bot_on_message(void *ud, const char *origin, const char *target,
 
     const char *body = text;
     bool as_reply = false;
-    if (!commands_match(b->cmds, text)) {
+    if (!commands_match(b->cmds, channel, text)) {
         if (private)
             as_reply = true;
-        else if (b->cfg.answer_addressed && (body = bot_addressed(b, text)))
+        else if (commands_addressed(b->cmds, channel, b->cfg.answer_addressed) &&
+                 (body = bot_addressed(b, text)))
             as_reply = true;
         else
             return;
@@ -545,7 +553,8 @@ static int bot_open_corpus(Bot *b, const Config *cfg)
         log_error("%s", err);
         return -1;
     }
-    if (!(b->corpus = corpus_new(b->db)) || !(b->cmds = commands_new(b->corpus, &cc))) {
+    if (!(b->corpus = corpus_new(b->db)) || !(b->state = state_new(b->db)) ||
+        !(b->cmds = commands_new(b->corpus, b->state, &cc))) {
         log_error("cannot prepare the corpus queries on %s", cfg->database);
         return -1;
     }
@@ -558,9 +567,11 @@ static int bot_open_corpus(Bot *b, const Config *cfg)
 static void bot_close_corpus(Bot *b)
 {
     commands_free(b->cmds);
+    state_free(b->state);
     corpus_free(b->corpus);
     db_close(b->db);
     b->cmds = NULL;
+    b->state = NULL;
     b->corpus = NULL;
     b->db = NULL;
 }
@@ -642,6 +653,7 @@ static void bot_reload(Bot *b)
     bot_close_corpus(b);
     b->db = fresh.db;
     b->corpus = fresh.corpus;
+    b->state = fresh.state;
     b->cmds = fresh.cmds;
     config_free(&b->cfg);
     b->cfg = next;

@@ -4,6 +4,10 @@
  * and the dispatcher can never disagree.  Input is sanitised once, on the
  * way in (utf8_sanitize: no control codes, valid UTF-8); every line on the
  * way out goes through format_*, which cut to the budget at a boundary.
+ *
+ * Two small in-memory tables give commands a memory: `!more` continuations
+ * per person and place, and the last `!reply` per channel (so the same
+ * question twice in a row can get a different, nearly as good answer).
  */
 #include "commands.h"
 
@@ -12,36 +16,67 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "array.h"
 #include "clock.h"
 #include "format.h"
+#include "grep.h"
+#include "searchq.h"
+#include "state.h"
 #include "utf8.h"
 
 #define COMMANDS_NAME_MAX 32
 #define COMMANDS_LINE_MAX 1024   /* scratch for one line; budgets are smaller */
+#define COMMANDS_TEXT_MAX 16384  /* a whole passage, for !read and !letter */
 #define COMMANDS_MORE_SLOTS 64   /* people with a !more waiting, at most */
 #define COMMANDS_KEY_MAX 128     /* "nick channel" */
+#define COMMANDS_PRIVATE_MAX 40  /* lines sent privately at once */
+#define COMMANDS_REPLY_SLOTS 32  /* channels whose last !reply is remembered */
+#define COMMANDS_GREP_COUNT_MAX 1000  /* matches counted for "1 of N" */
+#define COMMANDS_GREP_BEFORE 100 /* bytes of context kept before a match */
 
-/* Lines of an answer that did not fit in max_lines, for `!more`.  A small
- * fixed table: O(slots) per lookup, fine because it holds only the people
- * who asked for something long in the last few minutes; when full, the
- * oldest continuation goes. */
+/* What `!more` continues: lines that did not fit, or a search or grep
+ * whose next result is fetched when asked for.  A small fixed table:
+ * O(slots) per lookup, fine because it holds only people who asked for
+ * something long in the last few minutes; when full, the oldest goes. */
+enum more_kind {
+    MORE_FREE,
+    MORE_LINES,
+    MORE_SEARCH,
+    MORE_GREP,
+};
+
 typedef struct {
+    enum more_kind kind;
     char key[COMMANDS_KEY_MAX];
-    char **lines;
+    char **lines;                /* MORE_LINES */
     size_t n, next;
+    bool priv;                   /* the lines go to the user alone */
+    char *query;                 /* MORE_SEARCH, MORE_GREP: the arguments */
+    long query_next;             /* offset of the next result */
     uint64_t expires_ms;
 } MoreSlot;
 
+typedef struct {
+    char channel[COMMANDS_KEY_MAX];
+    uint64_t question;           /* hash of the normalised message */
+    int letter, para;
+} LastReply;
+
 struct Commands {
     Corpus *corpus;
-    char prefix[16];
+    State *state;                /* per-channel settings and shuffles; may be NULL */
+    char prefix[16];             /* the configured prefix */
+    const char *pfx;             /* the prefix where the command was typed */
     size_t line_budget;
     size_t budget;               /* for the command being run */
     int max_lines;
     uint64_t more_expiry_ms;
     MoreSlot more[COMMANDS_MORE_SLOTS];
+    LastReply replies[COMMANDS_REPLY_SLOTS];
+    size_t next_reply_slot;
 };
 
 typedef int (*command_fn)(Commands *c, const char *args,
@@ -49,7 +84,7 @@ typedef int (*command_fn)(Commands *c, const char *args,
 
 typedef struct {
     const char *name;
-    const char *usage;      /* arguments, after the name */
+    const char *usage;      /* arguments, after the name; "" for none */
     const char *help;       /* one line */
     const char *example;    /* arguments of an example, or NULL */
     command_fn run;
@@ -57,23 +92,43 @@ typedef struct {
 
 static int command_quote(Commands *, const char *, const CommandInput *, CommandOutput *);
 static int command_search(Commands *, const char *, const CommandInput *, CommandOutput *);
+static int command_grep(Commands *, const char *, const CommandInput *, CommandOutput *);
 static int command_reply(Commands *, const char *, const CommandInput *, CommandOutput *);
-static int command_help(Commands *, const char *, const CommandInput *, CommandOutput *);
+static int command_read(Commands *, const char *, const CommandInput *, CommandOutput *);
+static int command_letter(Commands *, const char *, const CommandInput *, CommandOutput *);
+static int command_today(Commands *, const char *, const CommandInput *, CommandOutput *);
+static int command_stats(Commands *, const char *, const CommandInput *, CommandOutput *);
+static int command_about(Commands *, const char *, const CommandInput *, CommandOutput *);
 static int command_more(Commands *, const char *, const CommandInput *, CommandOutput *);
+static int command_help(Commands *, const char *, const CommandInput *, CommandOutput *);
 
 static const CommandSpec commands_table[] = {
     {"quote", "[author] [year] [letter.paragraph]",
-     "a passage of the letters: at random, by author or year, or by its id",
-     "stalin", command_quote},
+     "a passage of the letters: at random (no repeats until all were shown), "
+     "by author or year, or by its id", "stalin 1941", command_quote},
     {"search", "WORDS",
-     "passages containing all the words; \"exact phrase\", prefix*, -exclude",
+     "passages containing all the words, best first; \"exact phrase\", prefix*, "
+     "-exclude, from:NAME, to:NAME, year:YYYY; !more for the next result",
      "finland", command_search},
-    {"reply", "MESSAGE",
-     "the passage that best answers your message, in the author's own words",
+    {"grep", "PATTERN",
+     "passages matching a regular expression (PCRE2, case-insensitive); "
+     "!more for the next match", "declar\\w+ (of )?war", command_grep},
+    {"reply", "[as AUTHOR] MESSAGE",
+     "the passage that best answers your message, in its author's own words",
      "when will you open a second front?", command_reply},
-    {"more", "", "the rest of the last long answer you asked for", NULL,
-     command_more},
-    {"help", "[command]", "what each command does", "quote", command_help},
+    {"read", "LETTER.PARAGRAPH", "the whole passage, sent to you privately",
+     "1.4", command_read},
+    {"letter", "N", "the whole letter N, sent to you privately", "2",
+     command_letter},
+    {"today", "", "a passage written on this day of the year, or the nearest day",
+     NULL, command_today},
+    {"stats", "", "how many letters, passages and people, and the dates they span",
+     NULL, command_stats},
+    {"about", "", "what Missive is and where its letters come from", NULL,
+     command_about},
+    {"more", "", "the rest of your last long answer, or the next search result",
+     NULL, command_more},
+    {"help", "[command]", "what each command does", "search", command_help},
 };
 
 #define COMMANDS_COUNT (sizeof commands_table / sizeof commands_table[0])
@@ -84,19 +139,27 @@ void command_output_clear(CommandOutput *out)
 {
     for (size_t i = 0; i < out->n; i++)
         free(out->lines[i]);
+    for (size_t i = 0; i < out->npriv; i++)
+        free(out->priv[i]);
     free(out->lines);
+    free(out->priv);
     memset(out, 0, sizeof *out);
 }
 
-/* Takes a line already made safe (by format_*) and appends a copy. */
+/* Appends a copy of a line already made safe (by format_*). */
+static int output_push_to(char ***lines, size_t *n, size_t *cap, const char *line)
+{
+    if (array_grow(lines, cap, *n + 1, sizeof **lines) < 0)
+        return -1;
+    if (!((*lines)[*n] = strdup(line)))
+        return -1;
+    (*n)++;
+    return 0;
+}
+
 static int output_push(CommandOutput *out, const char *line)
 {
-    if (array_grow(&out->lines, &out->cap, out->n + 1, sizeof *out->lines) < 0)
-        return -1;
-    if (!(out->lines[out->n] = strdup(line)))
-        return -1;
-    out->n++;
-    return 0;
+    return output_push_to(&out->lines, &out->n, &out->cap, line);
 }
 
 /* printf into a line, then sanitise and cut it to the budget.  fmt is
@@ -125,6 +188,34 @@ static int output_passage(Commands *c, CommandOutput *out, const Passage *p,
     memcpy(line, lead, n);
     format_passage(p, use_snippet, c->budget - n, line + n, sizeof line - n);
     return output_push(out, line);
+}
+
+/* Splits long text into budget-sized lines at word boundaries, for the
+ * user alone (or for the channel when the command came privately: then
+ * both are the same place). */
+static int output_long(Commands *c, CommandOutput *out, const CommandInput *in,
+                       const char *text)
+{
+    char clean[COMMANDS_TEXT_MAX], line[COMMANDS_LINE_MAX];
+    size_t len = utf8_sanitize(text, strlen(text), clean, sizeof clean);
+    const char *s = clean;
+
+    while (len > 0) {
+        size_t cut = len <= c->budget ? len : utf8_word_boundary(s, len, c->budget);
+        if (cut == 0)
+            cut = utf8_boundary(s, len, c->budget);
+        memcpy(line, s, cut);
+        line[cut] = '\0';
+        int rc = in->channel ? output_push_to(&out->priv, &out->npriv, &out->cappriv, line)
+                             : output_push(out, line);
+        if (rc < 0)
+            return -1;
+        s += cut;
+        len -= cut;
+        while (len > 0 && *s == ' ')
+            s++, len--;
+    }
+    return 0;
 }
 
 /* --- arguments ------------------------------------------------------------ */
@@ -157,7 +248,7 @@ static int args_all_digits(const char *s)
     return 1;
 }
 
-/* "2.3" -> letter 2, paragraph 3. */
+/* "2.3" -> letter 2, paragraph 3; nothing is written unless it parses. */
 static int args_passage_id(const char *s, int *letter, int *para)
 {
     int l, p;
@@ -170,15 +261,178 @@ static int args_passage_id(const char *s, int *letter, int *para)
     return 1;
 }
 
+/* A positive number of at most 9 digits, or 0. */
+static int args_number(const char *s)
+{
+    if (!args_all_digits(s) || strlen(s) > 9)
+        return 0;
+    return atoi(s);
+}
+
+/* --- !more ----------------------------------------------------------------- */
+
+static void more_key(const CommandInput *in, char *key, size_t keysz)
+{
+    snprintf(key, keysz, "%s %s", in->nick ? in->nick : "",
+             in->channel ? in->channel : "");
+    for (char *k = key; *k; k++)
+        *k = (char)tolower((unsigned char)*k);
+}
+
+static void more_slot_clear(MoreSlot *m)
+{
+    for (size_t i = 0; i < m->n; i++)
+        free(m->lines[i]);
+    free(m->lines);
+    free(m->query);
+    memset(m, 0, sizeof *m);
+}
+
+static bool more_slot_used(const MoreSlot *m)
+{
+    return m->kind != MORE_FREE;
+}
+
+static MoreSlot *more_find(Commands *c, const char *key, uint64_t now)
+{
+    for (size_t i = 0; i < COMMANDS_MORE_SLOTS; i++) {
+        MoreSlot *m = &c->more[i];
+        if (more_slot_used(m) && m->expires_ms <= now)
+            more_slot_clear(m);
+        if (more_slot_used(m) && strcmp(m->key, key) == 0)
+            return m;
+    }
+    return NULL;
+}
+
+/* The slot for this user and place, emptied: theirs, a free one, or the
+ * one closest to expiry. */
+static MoreSlot *more_take(Commands *c, const CommandInput *in)
+{
+    char key[COMMANDS_KEY_MAX];
+    uint64_t now = clock_now_ms();
+    MoreSlot *slot;
+
+    more_key(in, key, sizeof key);
+    if (!(slot = more_find(c, key, now))) {
+        slot = &c->more[0];
+        for (size_t i = 0; i < COMMANDS_MORE_SLOTS; i++) {
+            if (!more_slot_used(&c->more[i])) {
+                slot = &c->more[i];
+                break;
+            }
+            if (c->more[i].expires_ms < slot->expires_ms)
+                slot = &c->more[i];
+        }
+    }
+    more_slot_clear(slot);
+    snprintf(slot->key, sizeof slot->key, "%s", key);
+    slot->expires_ms = now + c->more_expiry_ms;
+    return slot;
+}
+
+/* Keeps lines[from..n) of a list for `!more` and cuts the list back;
+ * returns the slot, or NULL when out of memory. */
+static MoreSlot *more_keep(Commands *c, const CommandInput *in, char **lines,
+                           size_t *n, size_t from, bool priv)
+{
+    MoreSlot *slot = more_take(c, in);
+    slot->lines = malloc((*n - from) * sizeof *slot->lines);
+    if (!slot->lines)
+        return NULL;
+    slot->kind = MORE_LINES;
+    for (size_t i = from; i < *n; i++)
+        slot->lines[slot->n++] = lines[i];
+    *n = from;
+    slot->priv = priv;
+    return slot;
+}
+
+/* Sends at most max_lines (COMMANDS_PRIVATE_MAX privately) now and keeps
+ * the rest; one line says how many wait. */
+static int more_limit(Commands *c, const CommandInput *in, CommandOutput *out)
+{
+    size_t max = (size_t)c->max_lines;
+    MoreSlot *slot;
+    if (out->n > max) {
+        if (!(slot = more_keep(c, in, out->lines, &out->n, max > 1 ? max - 1 : 1, false)))
+            return -1;
+        return output_printf(c, out, "(%zu more: %smore)", slot->n, c->pfx) < 0 ? -1 : 0;
+    }
+    if (out->npriv > COMMANDS_PRIVATE_MAX) {
+        if (!(slot = more_keep(c, in, out->priv, &out->npriv, COMMANDS_PRIVATE_MAX - 1, true)))
+            return -1;
+        char line[64];
+        snprintf(line, sizeof line, "(%zu more: %smore)", slot->n, c->pfx);
+        return output_push_to(&out->priv, &out->npriv, &out->cappriv, line);
+    }
+    return 0;
+}
+
+static int search_show(Commands *c, const char *args, long offset,
+                       const CommandInput *in, CommandOutput *out);
+static int grep_show(Commands *c, const char *pattern, long offset,
+                     const CommandInput *in, CommandOutput *out);
+
+/* Remembers a search or grep for `!more`: its next result is `next`. */
+static void more_query(Commands *c, const CommandInput *in, enum more_kind kind,
+                       const char *query, long next)
+{
+    MoreSlot *slot = more_take(c, in);
+    if (!(slot->query = strdup(query)))
+        return;   /* out of memory: !more will say "Nothing more." */
+    slot->kind = kind;
+    slot->query_next = next;
+}
+
+static int command_more(Commands *c, const char *args, const CommandInput *in,
+                        CommandOutput *out)
+{
+    char key[COMMANDS_KEY_MAX];
+    (void)args;
+    more_key(in, key, sizeof key);
+    MoreSlot *m = more_find(c, key, clock_now_ms());
+    if (!m)
+        return output_printf(c, out, "Nothing more.");
+    if (m->kind == MORE_SEARCH || m->kind == MORE_GREP) {
+        char *query = m->query;
+        long next = m->query_next;
+        enum more_kind kind = m->kind;
+        m->query = NULL;
+        more_slot_clear(m);
+        int rc = kind == MORE_SEARCH ? search_show(c, query, next, in, out)
+                                     : grep_show(c, query, next, in, out);
+        free(query);
+        return rc;
+    }
+    size_t max = m->priv ? COMMANDS_PRIVATE_MAX : (size_t)c->max_lines;
+    size_t left = m->n - m->next;
+    size_t take = left <= max ? left : (max > 1 ? max - 1 : 1);
+    for (size_t i = 0; i < take; i++) {
+        const char *line = m->lines[m->next++];
+        int rc = m->priv && in->channel
+                     ? output_push_to(&out->priv, &out->npriv, &out->cappriv, line)
+                     : output_push(out, line);
+        if (rc < 0)
+            return -1;
+    }
+    left = m->n - m->next;
+    if (left == 0) {
+        more_slot_clear(m);
+        return 0;
+    }
+    return output_printf(c, out, "(%zu more: %smore)", left, c->pfx);
+}
+
 /* --- the commands --------------------------------------------------------- */
 
 static int command_usage(Commands *c, CommandOutput *out, const CommandSpec *spec)
 {
     if (spec->example)
         return output_printf(c, out, "Usage: %s%s %s (for example: %s%s %s)",
-                             c->prefix, spec->name, spec->usage, c->prefix,
+                             c->pfx, spec->name, spec->usage, c->pfx,
                              spec->name, spec->example);
-    return output_printf(c, out, "Usage: %s%s %s", c->prefix, spec->name,
+    return output_printf(c, out, "Usage: %s%s %s", c->pfx, spec->name,
                          spec->usage);
 }
 
@@ -195,6 +449,11 @@ static int command_corpus_error(Commands *c, CommandOutput *out)
     return output_printf(c, out, "Sorry, the letters cannot be read just now.");
 }
 
+static int command_unknown_person(Commands *c, CommandOutput *out, const char *who)
+{
+    return output_printf(c, out, "I know no author called \"%s\".", who);
+}
+
 static int command_quote(Commands *c, const char *args, const CommandInput *in,
                          CommandOutput *out)
 {
@@ -203,7 +462,6 @@ static int command_quote(Commands *c, const char *args, const CommandInput *in,
     Passage p;
     int letter = 0, para = 0, rc;
 
-    (void)in;
     while (args_next(&args, word, sizeof word)) {
         if (args_passage_id(word, &letter, &para))
             continue;
@@ -218,7 +476,7 @@ static int command_quote(Commands *c, const char *args, const CommandInput *in,
         return output_printf(c, out,
                              "I know no author, year or passage called \"%s\". "
                              "Try %squote stalin, %squote 1941 or %squote 1.4",
-                             word, c->prefix, c->prefix, c->prefix);
+                             word, c->pfx, c->pfx, c->pfx);
     }
 
     if (letter) {
@@ -226,7 +484,9 @@ static int command_quote(Commands *c, const char *args, const CommandInput *in,
         if (rc == CORPUS_NOTFOUND)
             return output_printf(c, out, "There is no passage %d.%d.", letter, para);
     } else {
-        rc = corpus_random(c->corpus, &f, &p);
+        /* A fair shuffle per channel and filter when there is state. */
+        rc = c->state ? state_next_passage(c->state, c->corpus, in->channel, &f, &p)
+                      : corpus_random(c->corpus, &f, &p);
         if (rc == CORPUS_NOTFOUND)
             return output_printf(c, out, "No passage matches that.");
     }
@@ -237,43 +497,432 @@ static int command_quote(Commands *c, const char *args, const CommandInput *in,
     return rc;
 }
 
-static int command_search(Commands *c, const char *args, const CommandInput *in,
-                          CommandOutput *out)
+/* Result `offset` of a search; remembers the next one for !more. */
+static int search_show(Commands *c, const char *args, long offset,
+                       const CommandInput *in, CommandOutput *out)
 {
+    char from[64], to[64], lead[96];
+    SearchQuery q;
+    PassageFilter f = {0};
     Passage p;
     long total = 0;
-    char lead[64];
 
-    (void)in;
-    int rc = corpus_search(c->corpus, args, 0, &p, &total);
-    if (rc == CORPUS_BADQUERY)
-        return output_printf(c, out,
-                             "Give me at least one word to look for, e.g. %ssearch finland",
-                             c->prefix);
+    switch (searchq_build(args, &q)) {
+    case SEARCHQ_OK:
+        break;
+    case SEARCHQ_STOPWORDS:
+        return output_printf(c, out, "Those words are too common to search for; "
+                             "try a rarer one, or an \"exact phrase\".");
+    case SEARCHQ_BAD_YEAR:
+        return output_printf(c, out, "year: takes four digits, e.g. year:1941");
+    default:
+        return output_printf(c, out, "Give me at least one word to look for, "
+                             "e.g. %ssearch finland", c->pfx);
+    }
+    if (q.from[0]) {
+        if (!corpus_person(c->corpus, q.from, from, sizeof from))
+            return command_unknown_person(c, out, q.from);
+        f.sender = from;
+    }
+    if (q.to[0]) {
+        if (!corpus_person(c->corpus, q.to, to, sizeof to))
+            return command_unknown_person(c, out, q.to);
+        f.recipient = to;
+    }
+    f.year = q.year;
+
+    int rc = corpus_search(c->corpus, &q, &f, offset, &p, &total);
     if (rc == CORPUS_NOTFOUND)
-        return output_printf(c, out, "No passage contains that.");
+        return output_printf(c, out, offset ? "No more results."
+                                            : "No passage contains that.");
     if (rc != CORPUS_OK)
         return command_corpus_error(c, out);
-    snprintf(lead, sizeof lead, "(1 of %ld) ", total);
+    if (offset + 1 < total) {
+        snprintf(lead, sizeof lead, "Result %ld of %ld (%smore for the next): ",
+                 offset + 1, total, c->pfx);
+        more_query(c, in, MORE_SEARCH, args, offset + 1);
+    } else {
+        snprintf(lead, sizeof lead, "Result %ld of %ld: ", offset + 1, total);
+    }
     rc = output_passage(c, out, &p, lead, 1);
     passage_clear(&p);
     return rc;
 }
 
+static int command_search(Commands *c, const char *args, const CommandInput *in,
+                          CommandOutput *out)
+{
+    return search_show(c, args, 0, in, out);
+}
+
+/* --- !grep ------------------------------------------------------------------ */
+
+typedef struct {
+    Grep *g;
+    long want;                   /* the match to show, 0-based */
+    long seen;                   /* matching passages so far */
+    int letter, para;            /* of match `want` */
+    size_t start, end;
+    bool costly;                 /* a limit was hit */
+} GrepWalk;
+
+/* One passage: counts it when it matches, remembers match `want`.  O(N)
+ * over the corpus per command; grep's budget bounds the whole walk. */
+static int grep_visit(int letter, int para, const char *text, size_t len, void *ud)
+{
+    GrepWalk *w = ud;
+    size_t start, end;
+    int m = grep_match(w->g, text, len, &start, &end);
+    if (m < 0) {
+        w->costly = true;
+        return 1;
+    }
+    if (m == 0)
+        return 0;
+    if (w->seen == w->want) {
+        w->letter = letter;
+        w->para = para;
+        w->start = start;
+        w->end = end;
+    }
+    return ++w->seen >= COMMANDS_GREP_COUNT_MAX;
+}
+
+/* The passage text around [start, end) with the match in bold (), as
+ * a heap string for Passage.snippet. */
+static char *grep_snippet(const char *text, size_t start, size_t end)
+{
+    size_t len = strlen(text), from = 0;
+    if (start > COMMANDS_GREP_BEFORE) {
+        from = utf8_boundary(text, len, start - COMMANDS_GREP_BEFORE);
+        const char *space = memchr(text + from, ' ', start - from);
+        if (space)
+            from = (size_t)(space - text) + 1;
+    }
+    size_t size = len - from + 16;
+    char *s = malloc(size);
+    if (!s)
+        return NULL;
+    snprintf(s, size, "%s%.*s%s%.*s%s%s", from ? "…" : "", (int)(start - from),
+             text + from, end > start ? "\x02" : "", (int)(end - start), text + start,
+             end > start ? "\x02" : "", text + end);
+    return s;
+}
+
+static int grep_show(Commands *c, const char *pattern, long offset,
+                     const CommandInput *in, CommandOutput *out)
+{
+    char err[160], lead[96];
+    GrepWalk w = {.want = offset};
+    Passage p;
+
+    if (!(w.g = grep_compile(pattern, err, sizeof err)))
+        return output_printf(c, out, "Cannot use that pattern: %s.", err);
+    int rc = corpus_each(c->corpus, grep_visit, &w);
+    grep_free(w.g);
+    if (rc == CORPUS_ERROR)
+        return command_corpus_error(c, out);
+    if (w.costly)
+        return output_printf(c, out, "That pattern is too costly to run; "
+                             "try a simpler one.");
+    if (w.seen <= offset)
+        return output_printf(c, out, offset ? "No more matches."
+                                            : "No passage matches that pattern.");
+    if (corpus_get(c->corpus, w.letter, w.para, &p) != CORPUS_OK)
+        return command_corpus_error(c, out);
+    free(p.snippet);
+    if (!(p.snippet = grep_snippet(p.text, w.start, w.end))) {
+        passage_clear(&p);
+        return -1;
+    }
+    const char *more = w.seen >= COMMANDS_GREP_COUNT_MAX ? "+" : "";
+    if (offset + 1 < w.seen) {
+        snprintf(lead, sizeof lead, "Match %ld of %ld%s (%smore for the next): ",
+                 offset + 1, w.seen, more, c->pfx);
+        more_query(c, in, MORE_GREP, pattern, offset + 1);
+    } else {
+        snprintf(lead, sizeof lead, "Match %ld of %ld%s: ", offset + 1, w.seen, more);
+    }
+    rc = output_passage(c, out, &p, lead, 1);
+    passage_clear(&p);
+    return rc;
+}
+
+static int command_grep(Commands *c, const char *args, const CommandInput *in,
+                        CommandOutput *out)
+{
+    return grep_show(c, args, 0, in, out);
+}
+
+/* FNV-1a of the message's letters and digits, lower-cased: "Will you send
+ * Eden?" and "will you send eden" are the same question. */
+static uint64_t reply_question_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (!isalnum(ch) && ch < 0x80)
+            continue;
+        h = (h ^ (unsigned char)tolower(ch)) * 1099511628211ULL;
+    }
+    return h;
+}
+
+static LastReply *reply_last(Commands *c, const CommandInput *in, bool create)
+{
+    char key[COMMANDS_KEY_MAX];
+    more_key(in, key, sizeof key);
+    /* In a channel the channel remembers; in private, the person. */
+    const char *k = in->channel ? strchr(key, ' ') + 1 : key;
+    for (size_t i = 0; i < COMMANDS_REPLY_SLOTS; i++)
+        if (strcmp(c->replies[i].channel, k) == 0)
+            return &c->replies[i];
+    if (!create)
+        return NULL;
+    LastReply *r = &c->replies[c->next_reply_slot++ % COMMANDS_REPLY_SLOTS];
+    snprintf(r->channel, sizeof r->channel, "%s", k);
+    return r;
+}
+
 static int command_reply(Commands *c, const char *args, const CommandInput *in,
                          CommandOutput *out)
 {
+    char word[64], person[64];
+    const char *sender = NULL, *message = args, *rest = args;
     Passage p;
 
-    (void)in;
-    int rc = corpus_reply(c->corpus, args, NULL, &p);
+    /* "as churchill MESSAGE" picks the author. */
+    if (args_next(&rest, word, sizeof word) && strcasecmp(word, "as") == 0 &&
+        args_next(&rest, word, sizeof word)) {
+        if (!corpus_person(c->corpus, word, person, sizeof person))
+            return command_unknown_person(c, out, word);
+        sender = person;
+        message = rest;
+        while (*message == ' ')
+            message++;
+        if (!*message)
+            return output_printf(c, out, "What should %s answer? e.g. %sreply as %s "
+                                 "what about Finland?", person, c->pfx, word);
+    }
+
+    uint64_t question = reply_question_hash(message);
+    LastReply *last = reply_last(c, in, false);
+    ReplyAvoid avoid = {0, 0};
+    if (last && last->question == question) {
+        avoid.letter = last->letter;
+        avoid.para = last->para;
+    }
+    int rc = corpus_reply_ex(c->corpus, message, sender, &avoid, &p);
     if (rc == CORPUS_NOTFOUND)
         return output_printf(c, out, "Nothing in the letters answers that.");
     if (rc != CORPUS_OK)
         return command_corpus_error(c, out);
+    last = reply_last(c, in, true);
+    last->question = question;
+    last->letter = p.letter;
+    last->para = p.para;
     rc = output_passage(c, out, &p, "", 0);
     passage_clear(&p);
     return rc;
+}
+
+/* "Sent you passage 1.4 privately, alice." in the channel, unless the
+ * command came privately already. */
+static int command_sent(Commands *c, const CommandInput *in, CommandOutput *out,
+                        const char *what)
+{
+    if (!in->channel)
+        return 0;
+    return output_printf(c, out, "%s: I have sent you %s privately.",
+                         in->nick ? in->nick : "you", what);
+}
+
+static int command_read(Commands *c, const char *args, const CommandInput *in,
+                        CommandOutput *out)
+{
+    char word[64], citation[COMMANDS_LINE_MAX], what[64];
+    static char text[COMMANDS_TEXT_MAX];   /* single-threaded dispatcher */
+    int letter, para;
+    Passage p;
+
+    args_next(&args, word, sizeof word);
+    if (!args_passage_id(word, &letter, &para))
+        return command_usage(c, out, commands_find("read"));
+    int rc = corpus_get(c->corpus, letter, para, &p);
+    if (rc == CORPUS_NOTFOUND)
+        return output_printf(c, out, "There is no passage %d.%d.", letter, para);
+    if (rc != CORPUS_OK)
+        return command_corpus_error(c, out);
+    format_citation(&p, citation, sizeof citation);
+    snprintf(text, sizeof text, "\"%s\" \xe2\x80\x94 %s", p.text, citation);
+    passage_clear(&p);
+    snprintf(what, sizeof what, "passage %d.%d", letter, para);
+    if (command_sent(c, in, out, what) < 0 || output_long(c, out, in, text) < 0)
+        return -1;
+    return 0;
+}
+
+static int command_letter(Commands *c, const char *args, const CommandInput *in,
+                          CommandOutput *out)
+{
+    char word[64], date[64], what[64], head[COMMANDS_LINE_MAX];
+    static char text[COMMANDS_TEXT_MAX];
+    LetterInfo l;
+
+    args_next(&args, word, sizeof word);
+    int letter = args_number(word);
+    if (!letter)
+        return command_usage(c, out, commands_find("letter"));
+    int rc = corpus_letter(c->corpus, letter, &l);
+    if (rc == CORPUS_NOTFOUND)
+        return output_printf(c, out, "There is no letter %d.", letter);
+    if (rc != CORPUS_OK)
+        return command_corpus_error(c, out);
+
+    dates_format(l.date, l.date_kind, date, sizeof date);
+    snprintf(what, sizeof what, "letter %d (%d passages)", letter, l.passages);
+    snprintf(head, sizeof head, "Letter %d: %s to %s, %s%s.", letter, l.sender,
+             l.recipient, date, l.date_curated ? " (date from a curated source)" : "");
+    rc = command_sent(c, in, out, what);
+    if (rc == 0)
+        rc = output_long(c, out, in, head);
+    for (int para = 1; rc == 0 && para <= l.passages; para++) {
+        Passage p;
+        if (corpus_get(c->corpus, letter, para, &p) != CORPUS_OK)
+            continue;
+        snprintf(text, sizeof text, "[%d.%d] %s", letter, para, p.text);
+        passage_clear(&p);
+        rc = output_long(c, out, in, text);
+    }
+    if (rc == 0 && l.source) {
+        snprintf(text, sizeof text, "Source: %s", l.source);
+        rc = output_long(c, out, in, text);
+    }
+    letter_info_clear(&l);
+    return rc;
+}
+
+/* --- !today ------------------------------------------------------------------ */
+
+typedef struct {
+    int today;          /* day of the year, 0..364, ignoring leap days */
+    int best_letter;
+    int best_distance;
+    char best_date[11];
+} TodaySearch;
+
+static int today_day_of_year(int month, int day)
+{
+    static const int before[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+    if (month < 1 || month > 12)
+        return 0;
+    int d = before[month - 1] + day - 1;
+    return d > 364 ? 364 : d;   /* 29 February counts as 28 */
+}
+
+static int today_visit(int letter, const char *date, void *ud)
+{
+    TodaySearch *t = ud;
+    int doy = today_day_of_year(atoi(date + 5), atoi(date + 8));
+    int d = abs(doy - t->today);
+    if (365 - d < d)
+        d = 365 - d;     /* the year wraps: 30 December is near 2 January */
+    if (t->best_letter == 0 || d < t->best_distance) {
+        t->best_letter = letter;
+        t->best_distance = d;
+        memcpy(t->best_date, date, sizeof t->best_date);
+    }
+    return 0;
+}
+
+/* Today's month and day: MISSIVE_TODAY (YYYY-MM-DD, for tests and demos)
+ * or the local calendar. */
+static void today_date(int *month, int *day)
+{
+    const char *env = getenv("MISSIVE_TODAY");
+    if (env && dates_iso_valid(env)) {
+        *month = atoi(env + 5);
+        *day = atoi(env + 8);
+        return;
+    }
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    *month = tm.tm_mon + 1;
+    *day = tm.tm_mday;
+}
+
+static int command_today(Commands *c, const char *args, const CommandInput *in,
+                         CommandOutput *out)
+{
+    static const char *const months[] = {
+        "January", "February", "March", "April", "May", "June", "July",
+        "August", "September", "October", "November", "December",
+    };
+    TodaySearch t = {0};
+    LetterInfo l;
+    Passage p;
+    char lead[160];
+    int month, day;
+
+    (void)args, (void)in;
+    today_date(&month, &day);
+    t.today = today_day_of_year(month, day);
+    if (corpus_dated(c->corpus, today_visit, &t) != CORPUS_OK)
+        return command_corpus_error(c, out);
+    if (!t.best_letter)
+        return output_printf(c, out, "No letter is dated.");
+    if (corpus_letter(c->corpus, t.best_letter, &l) != CORPUS_OK)
+        return command_corpus_error(c, out);
+    int para = l.passages > 0 ? 1 + (int)arc4random_uniform((unsigned)l.passages) : 1;
+    letter_info_clear(&l);
+    if (corpus_get(c->corpus, t.best_letter, para, &p) != CORPUS_OK)
+        return command_corpus_error(c, out);
+    if (t.best_distance == 0)
+        snprintf(lead, sizeof lead, "On this day, %d %s: ", day, months[month - 1]);
+    else
+        snprintf(lead, sizeof lead, "Nothing was written on %d %s; the nearest day is "
+                 "%d %s: ", day, months[month - 1], atoi(t.best_date + 8),
+                 months[atoi(t.best_date + 5) - 1]);
+    int rc = output_passage(c, out, &p, lead, 0);
+    passage_clear(&p);
+    return rc;
+}
+
+/* --- !stats, !about, !help ---------------------------------------------------- */
+
+static int command_stats(Commands *c, const char *args, const CommandInput *in,
+                         CommandOutput *out)
+{
+    CorpusStats s;
+    char first[64], last[64];
+
+    (void)args, (void)in;
+    if (corpus_stats(c->corpus, &s) != CORPUS_OK)
+        return command_corpus_error(c, out);
+    if (s.letters == 0)
+        return output_printf(c, out, "No letters are imported yet.");
+    dates_format(s.first_date, DATE_WRITTEN, first, sizeof first);
+    dates_format(s.last_date, DATE_WRITTEN, last, sizeof last);
+    return output_printf(c, out,
+                         "%d letters in %d passages between %d people, from %s to %s; "
+                         "%d undated, %d passages emended.",
+                         s.letters, s.passages, s.people, first, last,
+                         s.undated_letters, s.corrected_passages);
+}
+
+static int command_about(Commands *c, const char *args, const CommandInput *in,
+                         CommandOutput *out)
+{
+    char sources[COMMANDS_LINE_MAX];
+
+    (void)args, (void)in;
+    if (corpus_sources(c->corpus, sources, sizeof sources) != CORPUS_OK)
+        return command_corpus_error(c, out);
+    return output_printf(c, out,
+                         "Missive %s: passages of historical correspondence, exactly "
+                         "cited. Sources: %s. %shelp for the commands.",
+                         MISSIVE_VERSION, sources[0] ? sources : "none yet", c->pfx);
 }
 
 static int command_help(Commands *c, const char *args, const CommandInput *in,
@@ -285,55 +934,49 @@ static int command_help(Commands *c, const char *args, const CommandInput *in,
     (void)in;
     if (args_next(&args, word, sizeof word)) {
         const char *name = word;
-        if (strncmp(name, c->prefix, strlen(c->prefix)) == 0)
-            name += strlen(c->prefix);
+        if (strncmp(name, c->pfx, strlen(c->pfx)) == 0)
+            name += strlen(c->pfx);
         const CommandSpec *spec = commands_find(name);
         if (!spec)
             return output_printf(c, out, "No command \"%s\". Commands: try %shelp",
-                                 name, c->prefix);
-        if (output_printf(c, out, "%s%s %s: %s", c->prefix, spec->name,
-                          spec->usage, spec->help) < 0)
+                                 name, c->pfx);
+        if (output_printf(c, out, "%s%s%s%s: %s", c->pfx, spec->name,
+                          spec->usage[0] ? " " : "", spec->usage, spec->help) < 0)
             return -1;
         if (!spec->example)
             return 0;
-        return output_printf(c, out, "Example: %s%s %s", c->prefix, spec->name,
+        return output_printf(c, out, "Example: %s%s %s", c->pfx, spec->name,
                              spec->example);
     }
     for (size_t i = 0; i < COMMANDS_COUNT; i++) {
         int w = snprintf(list + len, sizeof list - len, "%s%s%s",
-                         i ? ", " : "", c->prefix, commands_table[i].name);
+                         i ? " " : "", c->pfx, commands_table[i].name);
         if (w < 0 || (size_t)w >= sizeof list - len)
             break;
         len += (size_t)w;
     }
     return output_printf(c, out,
-                         "Passages from the 1941 letters of Stalin and Churchill. "
+                         "Passages from historical letters, exactly cited. "
                          "Commands: %s. %shelp COMMAND for more.",
-                         list, c->prefix);
+                         list, c->pfx);
 }
 
 /* --- dispatch ------------------------------------------------------------- */
 
-Commands *commands_new(Corpus *corpus, const CommandsConfig *cfg)
+Commands *commands_new(Corpus *corpus, State *state, const CommandsConfig *cfg)
 {
     Commands *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
     c->corpus = corpus;
+    c->state = state;
     snprintf(c->prefix, sizeof c->prefix, "%s",
              cfg && cfg->prefix && cfg->prefix[0] ? cfg->prefix : "!");
+    c->pfx = c->prefix;
     c->line_budget = cfg && cfg->line_budget ? cfg->line_budget : 400;
     c->max_lines = cfg && cfg->max_lines > 0 ? cfg->max_lines : 3;
     c->more_expiry_ms = (uint64_t)(cfg && cfg->more_expiry > 0 ? cfg->more_expiry : 600) * 1000;
     return c;
-}
-
-static void more_slot_clear(MoreSlot *m)
-{
-    for (size_t i = 0; i < m->n; i++)
-        free(m->lines[i]);
-    free(m->lines);
-    memset(m, 0, sizeof *m);
 }
 
 void commands_free(Commands *c)
@@ -345,97 +988,13 @@ void commands_free(Commands *c)
     free(c);
 }
 
-/* --- !more ----------------------------------------------------------------- */
-
-static void more_key(const CommandInput *in, char *key, size_t keysz)
-{
-    snprintf(key, keysz, "%s %s", in->nick ? in->nick : "",
-             in->channel ? in->channel : "");
-    for (char *k = key; *k; k++)
-        *k = (char)tolower((unsigned char)*k);
-}
-
-static MoreSlot *more_find(Commands *c, const char *key, uint64_t now)
-{
-    for (size_t i = 0; i < COMMANDS_MORE_SLOTS; i++) {
-        MoreSlot *m = &c->more[i];
-        if (m->lines && m->expires_ms <= now)
-            more_slot_clear(m);
-        if (m->lines && strcmp(m->key, key) == 0)
-            return m;
-    }
-    return NULL;
-}
-
-/* Keeps out->lines[from..] for `!more` and cuts out back to `from` lines;
- * the last line sent says how many wait. */
-static int more_keep(Commands *c, const CommandInput *in, CommandOutput *out,
-                     size_t from)
-{
-    char key[COMMANDS_KEY_MAX];
-    uint64_t now = clock_now_ms();
-    MoreSlot *slot;
-
-    more_key(in, key, sizeof key);
-    if (!(slot = more_find(c, key, now))) {
-        slot = &c->more[0];
-        for (size_t i = 0; i < COMMANDS_MORE_SLOTS; i++) {
-            if (!c->more[i].lines) {
-                slot = &c->more[i];
-                break;
-            }
-            if (c->more[i].expires_ms < slot->expires_ms)
-                slot = &c->more[i];
-        }
-    }
-    more_slot_clear(slot);
-    slot->lines = malloc((out->n - from) * sizeof *slot->lines);
-    if (!slot->lines)
-        return -1;
-    snprintf(slot->key, sizeof slot->key, "%s", key);
-    for (size_t i = from; i < out->n; i++)
-        slot->lines[slot->n++] = out->lines[i];
-    out->n = from;
-    slot->expires_ms = now + c->more_expiry_ms;
-    return output_printf(c, out, "(%zu more: %smore)", slot->n, c->prefix);
-}
-
-/* Sends at most max_lines of out now and keeps the rest. */
-static int more_limit(Commands *c, const CommandInput *in, CommandOutput *out)
-{
-    size_t max = (size_t)c->max_lines;
-    if (out->n <= max)
-        return 0;
-    /* One line is given to the "(N more)" notice. */
-    return more_keep(c, in, out, max > 1 ? max - 1 : 1);
-}
-
-static int command_more(Commands *c, const char *args, const CommandInput *in,
-                        CommandOutput *out)
-{
-    char key[COMMANDS_KEY_MAX];
-    (void)args;
-    more_key(in, key, sizeof key);
-    MoreSlot *m = more_find(c, key, clock_now_ms());
-    if (!m)
-        return output_printf(c, out, "Nothing more.");
-    size_t max = (size_t)c->max_lines, left = m->n - m->next;
-    size_t take = left <= max ? left : (max > 1 ? max - 1 : 1);
-    for (size_t i = 0; i < take; i++)
-        if (output_push(out, m->lines[m->next++]) < 0)
-            return -1;
-    left = m->n - m->next;
-    if (left == 0) {
-        more_slot_clear(m);
-        return 0;
-    }
-    return output_printf(c, out, "(%zu more: %smore)", left, c->prefix);
-}
+static const char *commands_prefix(const Commands *c, const char *channel);
 
 /* The line budget for this input: the caller's (the IRC layer knows its
  * target), else the configured one, within what format can honour. */
 static void commands_set_budget(Commands *c, const CommandInput *in)
 {
+    c->pfx = commands_prefix(c, in->channel);
     size_t budget = in->line_budget ? in->line_budget : c->line_budget;
     if (budget < FORMAT_MIN_BUDGET)
         budget = FORMAT_MIN_BUDGET;
@@ -459,14 +1018,29 @@ static int commands_run(Commands *c, const CommandSpec *spec, const char *args,
     return rc < 0 ? -1 : 1;
 }
 
+/* The channel's settings, or NULL (none kept, or a private message). */
+static const ChannelSettings *commands_channel(const Commands *c, const char *channel)
+{
+    return c->state && channel ? state_channel(c->state, channel) : NULL;
+}
+
+/* The prefix commands take where text was typed. */
+static const char *commands_prefix(const Commands *c, const char *channel)
+{
+    const ChannelSettings *cs = commands_channel(c, channel);
+    return cs && cs->prefix[0] ? cs->prefix : c->prefix;
+}
+
 /* Splits "<prefix>name rest" from sanitised text: the lower-cased name
  * into name, and returns the rest, or NULL when text is not a command.  A
- * command name is letters only: "!!!", "! hi" and "!1941" are talk. */
-static const char *commands_parse(const Commands *c, const char *text,
-                                  char name[COMMANDS_NAME_MAX + 1])
+ * command name is letters only: "!!!", "! hi" and "!1941" are talk; so is
+ * a command an owner disabled in this channel (another bot may serve it). */
+static const char *commands_parse(const Commands *c, const char *channel,
+                                  const char *text, char name[COMMANDS_NAME_MAX + 1])
 {
-    size_t plen = strlen(c->prefix), n = 0;
-    if (strncmp(text, c->prefix, plen) != 0)
+    const char *prefix = commands_prefix(c, channel);
+    size_t plen = strlen(prefix), n = 0;
+    if (strncmp(text, prefix, plen) != 0)
         return NULL;
     const char *p = text + plen;
     while (isalpha((unsigned char)p[n]) && n < COMMANDS_NAME_MAX) {
@@ -476,14 +1050,82 @@ static const char *commands_parse(const Commands *c, const char *text,
     name[n] = '\0';
     if (n == 0 || (p[n] && p[n] != ' '))
         return NULL;
+    const ChannelSettings *cs = commands_channel(c, channel);
+    if (cs && state_command_disabled(cs, name))
+        return NULL;
     return p + n;
 }
 
-int commands_match(const Commands *c, const char *text)
+int commands_match(const Commands *c, const char *channel, const char *text)
 {
     char name[COMMANDS_NAME_MAX + 1], clean[COMMANDS_NAME_MAX * 2];
     utf8_sanitize(text, strnlen(text, sizeof clean), clean, sizeof clean);
-    return commands_parse(c, clean, name) != NULL;
+    return commands_parse(c, channel, clean, name) != NULL;
+}
+
+int commands_addressed(const Commands *c, const char *channel, int fallback)
+{
+    const ChannelSettings *cs = commands_channel(c, channel);
+    return cs && cs->addressed >= 0 ? cs->addressed : fallback;
+}
+
+/* Owners' settings: "#chan prefix X|default", "#chan addressed on|off|default",
+ * "#chan enable|disable COMMAND", "#chan show". */
+int commands_configure(Commands *c, const char *args, char *reply, size_t replysz)
+{
+    char chan[64], what[16], value[32] = "";
+    int rc;
+
+    if (!c->state) {
+        snprintf(reply, replysz, "Settings need the state database.");
+        return -1;
+    }
+    if (sscanf(args, "%63s %15s %31s", chan, what, value) < 2) {
+        snprintf(reply, replysz, "Usage: set #channel prefix X|default, "
+                 "addressed on|off|default, enable|disable COMMAND, show");
+        return -1;
+    }
+    if (strcmp(what, "prefix") == 0) {
+        rc = state_channel_set_prefix(c->state, chan,
+                                      !value[0] || strcmp(value, "default") == 0 ? NULL : value);
+    } else if (strcmp(what, "addressed") == 0) {
+        int on = strcmp(value, "on") == 0 ? 1 : strcmp(value, "off") == 0 ? 0 : -1;
+        if (on < 0 && strcmp(value, "default") != 0) {
+            snprintf(reply, replysz, "addressed takes on, off or default");
+            return -1;
+        }
+        rc = state_channel_set_addressed(c->state, chan, on);
+    } else if (strcmp(what, "enable") == 0 || strcmp(what, "disable") == 0) {
+        if (!commands_find(value)) {
+            snprintf(reply, replysz, "No command \"%s\".", value);
+            return -1;
+        }
+        rc = state_channel_enable(c->state, chan, value, what[0] == 'e');
+    } else if (strcmp(what, "show") == 0) {
+        rc = STATE_OK;
+    } else {
+        snprintf(reply, replysz, "Unknown setting \"%s\".", what);
+        return -1;
+    }
+    if (rc != STATE_OK) {
+        snprintf(reply, replysz, "Not changed: %s.", state_strerror(rc));
+        return -1;
+    }
+    ChannelSettings cs;
+    char disabled[STATE_DISABLED_MAX * (STATE_COMMAND_MAX + 1) + 1] = "";
+    size_t len = 0;
+    state_channel_get(c->state, chan, &cs);
+    for (size_t i = 0; i < cs.ndisabled; i++) {
+        int w = snprintf(disabled + len, sizeof disabled - len, "%s%s",
+                         i ? "," : "", cs.disabled[i]);
+        if (w > 0 && (size_t)w < sizeof disabled - len)
+            len += (size_t)w;
+    }
+    snprintf(reply, replysz, "%s: prefix %s, addressed %s, disabled: %s", chan,
+             cs.prefix[0] ? cs.prefix : c->prefix,
+             cs.addressed < 0 ? "as configured" : cs.addressed ? "on" : "off",
+             cs.ndisabled ? disabled : "none");
+    return 0;
 }
 
 int commands_dispatch(Commands *c, const CommandInput *in, CommandOutput *out)
@@ -491,15 +1133,14 @@ int commands_dispatch(Commands *c, const CommandInput *in, CommandOutput *out)
     char text[COMMANDS_MAX_INPUT], name[COMMANDS_NAME_MAX + 1];
 
     utf8_sanitize(in->text, strlen(in->text), text, sizeof text);
-    const char *args = commands_parse(c, text, name);
+    const char *args = commands_parse(c, in->channel, text, name);
     if (!args)
         return 0;
     commands_set_budget(c, in);
     const CommandSpec *spec = commands_find(name);
-    if (!spec) {
+    if (!spec)
         return output_printf(c, out, "Unknown command %s%s. Try %shelp",
-                             c->prefix, name, c->prefix) < 0 ? -1 : 1;
-    }
+                             c->pfx, name, c->pfx) < 0 ? -1 : 1;
     return commands_run(c, spec, args, in, out);
 }
 

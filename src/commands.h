@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "corpus.h"
+#include "state.h"
 
 #define COMMANDS_MAX_INPUT 4096   /* longer input is cut (at a boundary) */
 
@@ -27,23 +28,38 @@ typedef struct {
     size_t line_budget;          /* bytes per line for this target; 0: default */
 } CommandInput;
 
+/* An answer: lines for where the command was typed (the channel, or the
+ * user in a private message) and lines for the user alone (!read, !letter).
+ * Both are sent through the send queue by the caller. */
 typedef struct {
     char **lines;
     size_t n, cap;
+    char **priv;
+    size_t npriv, cappriv;
 } CommandOutput;
 
 typedef struct Commands Commands;
 
-Commands *commands_new(Corpus *corpus, const CommandsConfig *cfg);
+/* state may be NULL: no per-channel settings, !quote picks at random. */
+Commands *commands_new(Corpus *corpus, State *state, const CommandsConfig *cfg);
 void commands_free(Commands *c);
 
 /* Returns 1 when text was a command (out filled, maybe with an error line),
  * 0 when it was not addressed to the bot (out empty), -1 on out-of-memory. */
 int commands_dispatch(Commands *c, const CommandInput *in, CommandOutput *out);
 
-/* True when text is addressed to the bot as a command (prefix + name),
+/* True when text is addressed to the bot as a command in channel (NULL:
+ * private) - that channel's prefix and a command not disabled there -
  * whether or not the command exists: what rate limits count. */
-int commands_match(const Commands *c, const char *text);
+int commands_match(const Commands *c, const char *channel, const char *text);
+
+/* Whether to answer "nick: message" in channel: its setting, else fallback. */
+int commands_addressed(const Commands *c, const char *channel, int fallback);
+
+/* An owner's settings change, e.g. "#chan prefix @", "#chan addressed off",
+ * "#chan disable grep", "#chan show"; writes a one-line answer to reply.
+ * Returns 0, or -1 when nothing changed. */
+int commands_configure(Commands *c, const char *args, char *reply, size_t replysz);
 
 /* Treats text as "<prefix>reply text" (the bot was addressed by nick). */
 int commands_dispatch_reply(Commands *c, const CommandInput *in,

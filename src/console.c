@@ -35,6 +35,8 @@ int console_run(Commands *cmds, FILE *in, FILE *out, bool interactive)
         }
         for (size_t i = 0; i < answer.n; i++)
             fprintf(out, "%s\n", answer.lines[i]);
+        for (size_t i = 0; i < answer.npriv; i++)
+            fprintf(out, "(to you privately) %s\n", answer.priv[i]);
         if (!handled && interactive && line[0])
             fputs("(not a command: the bot stays silent; try !help)\n", out);
         command_output_clear(&answer);

@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "reply.h"
 #include "searchq.h"
 
 /* No question may hold the bot's loop longer than this.  SQLite calls the
@@ -28,6 +29,11 @@
     "(?1 IS NULL OR sender = ?1) AND (?2 IS NULL OR recipient = ?2)"      \
     " AND (?3 = 0 OR year = ?3)"
 
+/* The same filter on letters l, numbered ?2..?4 after the MATCH text. */
+#define CORPUS_LETTER_FILTER                                                \
+    "(?2 IS NULL OR l.sender = ?2) AND (?3 IS NULL OR l.recipient = ?3)"  \
+    " AND (?4 = 0 OR substr(l.date, 1, 4) = printf('%04d', ?4))"
+
 enum corpus_stmt {
     ST_COUNT,
     ST_CELLS,
@@ -37,6 +43,9 @@ enum corpus_stmt {
     ST_SEARCH,
     ST_REPLY,
     ST_PERSON,
+    ST_LETTER,
+    ST_DATED,
+    ST_SOURCES,
     ST_COUNT_STMTS
 };
 
@@ -52,14 +61,24 @@ static const char *const corpus_sql[ST_COUNT_STMTS] = {
                  " FROM passages p JOIN letters l ON l.id = p.letter_id"
                  " WHERE p.letter_id = ?1 AND p.para = ?2",
     [ST_SEARCH_COUNT] = "SELECT count(*) FROM passages_fts"
-                        " WHERE passages_fts MATCH ?1",
+                        " JOIN passages p ON p.id = passages_fts.rowid"
+                        " JOIN letters l ON l.id = p.letter_id"
+                        " WHERE passages_fts MATCH ?1 AND " CORPUS_LETTER_FILTER,
     [ST_SEARCH] = "SELECT " CORPUS_PASSAGE_COLUMNS ","
                   " snippet(passages_fts, 0, char(2), char(2), '…', 40)"
                   " FROM passages_fts"
                   " JOIN passages p ON p.id = passages_fts.rowid"
                   " JOIN letters l ON l.id = p.letter_id"
-                  " WHERE passages_fts MATCH ?1"
-                  " ORDER BY passages_fts.rank, p.id LIMIT 1 OFFSET ?2",
+                  " WHERE passages_fts MATCH ?1 AND " CORPUS_LETTER_FILTER
+                  " ORDER BY passages_fts.rank, p.id LIMIT 1 OFFSET ?5",
+    [ST_LETTER] = "SELECT l.id, l.sender, l.recipient, l.date, l.date_kind,"
+                  " l.date_source IS NOT NULL, l.heading, l.source, l.number,"
+                  " (SELECT count(*) FROM passages p WHERE p.letter_id = l.id)"
+                  " FROM letters l WHERE l.id = ?1",
+    /* Every dated letter: O(letters), asked once a day or so by !today. */
+    [ST_DATED] = "SELECT id, date FROM letters WHERE date IS NOT NULL ORDER BY id",
+    [ST_SOURCES] = "SELECT source FROM letters WHERE source IS NOT NULL"
+                   " GROUP BY source ORDER BY min(id)",
     [ST_REPLY] = "SELECT " CORPUS_PASSAGE_COLUMNS
                  " FROM passages_fts"
                  " JOIN passages p ON p.id = passages_fts.rowid"
@@ -77,8 +96,10 @@ struct Corpus {
 };
 
 /* Interrupts a statement that runs past the deadline (SQLITE_INTERRUPT).
- * The handler is per connection: the Corpus owns its connection's handler,
- * and each public entry point below sets a fresh deadline. */
+ * The handler belongs to the whole connection, which state.c shares, so
+ * the deadline is armed (corpus_begin) right before each of our statements
+ * steps and disarmed (corpus_end) as soon as it is reset: other modules'
+ * statements never inherit a stale deadline. */
 static int corpus_progress(void *ud)
 {
     const Corpus *c = ud;
@@ -88,6 +109,11 @@ static int corpus_progress(void *ud)
 static void corpus_begin(Corpus *c)
 {
     c->deadline_ms = clock_now_ms() + CORPUS_QUERY_MS;
+}
+
+static void corpus_end(Corpus *c)
+{
+    c->deadline_ms = UINT64_MAX;
 }
 
 void passage_clear(Passage *p)
@@ -130,16 +156,17 @@ void corpus_free(Corpus *c)
 }
 
 /* Resets a statement for reuse; every query path ends here. */
-static void corpus_done(sqlite3_stmt *st)
+static void corpus_done(Corpus *c, sqlite3_stmt *st)
 {
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
+    corpus_end(c);
 }
 
 static int corpus_fail(Corpus *c, sqlite3_stmt *st, const char *what)
 {
     log_error("corpus: %s: %s", what, sqlite3_errmsg(c->db));
-    corpus_done(st);
+    corpus_done(c, st);
     return CORPUS_ERROR;
 }
 
@@ -184,13 +211,13 @@ static int corpus_one_passage(Corpus *c, sqlite3_stmt *st, int snippet_col,
 {
     int rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
-        corpus_done(st);
+        corpus_done(c, st);
         return CORPUS_NOTFOUND;
     }
     if (rc != SQLITE_ROW)
         return corpus_fail(c, st, what);
     rc = corpus_read_passage(st, snippet_col, out);
-    corpus_done(st);
+    corpus_done(c, st);
     return rc;
 }
 
@@ -212,7 +239,7 @@ int corpus_count(Corpus *c, const PassageFilter *f, long *n)
     if (sqlite3_step(st) != SQLITE_ROW)
         return corpus_fail(c, st, "count");
     *n = (long)sqlite3_column_int64(st, 0);
-    corpus_done(st);
+    corpus_done(c, st);
     return CORPUS_OK;
 }
 
@@ -237,10 +264,11 @@ int corpus_pick(Corpus *c, const PassageFilter *f, long k, Passage *out)
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return corpus_fail(c, st, "pick");
-    corpus_done(st);
+    corpus_done(c, st);
     if (cell < 0)
         return CORPUS_NOTFOUND;
 
+    corpus_begin(c);
     st = c->st[ST_BY_CELL];
     sqlite3_bind_int64(st, 1, cell);
     sqlite3_bind_int64(st, 2, k - before);
@@ -270,92 +298,194 @@ int corpus_get(Corpus *c, int letter, int para, Passage *out)
     return corpus_one_passage(c, st, -1, out, "get");
 }
 
-int corpus_search(Corpus *c, const char *query, long offset,
-                  Passage *out, long *total)
+static void corpus_bind_search(sqlite3_stmt *st, const SearchQuery *q,
+                               const PassageFilter *f)
 {
-    SearchQuery q;
+    static const PassageFilter any = {0};
+    if (!f)
+        f = &any;
+    sqlite3_bind_text(st, 1, q->match, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, f->sender, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, f->recipient, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, f->year);
+}
+
+int corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,
+                  long offset, Passage *out, long *total)
+{
     sqlite3_stmt *st = c->st[ST_SEARCH_COUNT];
 
     *total = 0;
-    if (searchq_build(query, &q) != SEARCHQ_OK)
+    if (!q->match[0])
         return CORPUS_BADQUERY;
     corpus_begin(c);
-    sqlite3_bind_text(st, 1, q.match, -1, SQLITE_STATIC);
+    corpus_bind_search(st, q, f);
     if (sqlite3_step(st) != SQLITE_ROW)
         return corpus_fail(c, st, "search count");
     *total = (long)sqlite3_column_int64(st, 0);
-    corpus_done(st);
+    corpus_done(c, st);
     if (*total == 0 || offset < 0 || offset >= *total)
         return CORPUS_NOTFOUND;
 
+    corpus_begin(c);
     st = c->st[ST_SEARCH];
-    sqlite3_bind_text(st, 1, q.match, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, offset);
+    corpus_bind_search(st, q, f);
+    sqlite3_bind_int64(st, 5, offset);
     return corpus_one_passage(c, st, 9, out, "search");
+}
+
+void letter_info_clear(LetterInfo *l)
+{
+    free(l->sender);
+    free(l->recipient);
+    free(l->heading);
+    free(l->source);
+    memset(l, 0, sizeof *l);
+}
+
+int corpus_letter(Corpus *c, int letter, LetterInfo *out)
+{
+    sqlite3_stmt *st = c->st[ST_LETTER];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    corpus_begin(c);
+    sqlite3_bind_int(st, 1, letter);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        corpus_done(c, st);
+        return CORPUS_NOTFOUND;
+    }
+    if (rc != SQLITE_ROW)
+        return corpus_fail(c, st, "letter");
+    out->letter = sqlite3_column_int(st, 0);
+    out->sender = corpus_dup_column(st, 1);
+    out->recipient = corpus_dup_column(st, 2);
+    const unsigned char *date = sqlite3_column_text(st, 3);
+    if (date && dates_iso_valid((const char *)date)) {
+        memcpy(out->date, date, sizeof out->date - 1);
+        out->date_kind = dates_kind_parse((const char *)sqlite3_column_text(st, 4));
+        if (out->date_kind == DATE_NONE)
+            out->date_kind = DATE_WRITTEN;
+        out->date_curated = sqlite3_column_int(st, 5) != 0;
+    }
+    out->heading = corpus_dup_column(st, 6);
+    out->source = sqlite3_column_type(st, 7) == SQLITE_NULL ? NULL : corpus_dup_column(st, 7);
+    out->number = sqlite3_column_int(st, 8);
+    out->passages = sqlite3_column_int(st, 9);
+    corpus_done(c, st);
+    if (!out->sender || !out->recipient || !out->heading) {
+        letter_info_clear(out);
+        return CORPUS_ERROR;
+    }
+    return CORPUS_OK;
+}
+
+int corpus_dated(Corpus *c, corpus_dated_fn fn, void *ud)
+{
+    sqlite3_stmt *st = c->st[ST_DATED];
+    int rc;
+
+    corpus_begin(c);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *date = (const char *)sqlite3_column_text(st, 1);
+        if (date && dates_iso_valid(date) && fn(sqlite3_column_int(st, 0), date, ud))
+            break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return corpus_fail(c, st, "dated letters");
+    corpus_done(c, st);
+    return CORPUS_OK;
+}
+
+int corpus_sources(Corpus *c, char *out, size_t outsz)
+{
+    sqlite3_stmt *st = c->st[ST_SOURCES];
+    size_t len = 0;
+    int rc;
+
+    out[0] = '\0';
+    corpus_begin(c);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int w = snprintf(out + len, outsz - len, "%s%s", len ? "; " : "",
+                         (const char *)sqlite3_column_text(st, 0));
+        if (w < 0 || (size_t)w >= outsz - len) {
+            len = outsz - 1;   /* cut; the caller cuts again to its budget */
+            break;
+        }
+        len += (size_t)w;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return corpus_fail(c, st, "sources");
+    corpus_done(c, st);
+    return CORPUS_OK;
 }
 
 int corpus_reply(Corpus *c, const char *message, const char *sender,
                  Passage *out)
 {
-    SearchQuery q;
-    sqlite3_stmt *st = c->st[ST_REPLY];
+    return corpus_reply_ex(c, message, sender, NULL, out);
+}
 
-    if (searchq_build_any(message, &q) != SEARCHQ_OK)
-        return CORPUS_NOTFOUND;
+int corpus_reply_ex(Corpus *c, const char *message, const char *sender,
+                    const ReplyAvoid *avoid, Passage *out)
+{
+    /* The ranking is reply.c's; here only the passage it names is read. */
+    ReplyQuery q = {.message = message, .sender = sender};
+    ReplyResult r;
+
+    if (avoid) {
+        q.avoid_letter = avoid->letter;
+        q.avoid_para = avoid->para;
+    }
     corpus_begin(c);
-    sqlite3_bind_text(st, 1, q.match, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, sender, -1, SQLITE_STATIC);
-    return corpus_one_passage(c, st, -1, out, "reply");
+    int rc = reply_best(c->db, &q, &r);
+    corpus_end(c);
+    if (rc != CORPUS_OK)
+        return rc;
+    return corpus_get(c, r.letter, r.para, out);
 }
 
-static int corpus_scalar(Corpus *c, const char *sql, int *out)
+/* One value of a one-row query: an int into *num, or text into text. */
+static int corpus_scalar(Corpus *c, const char *sql, int *num, char *text,
+                         size_t textsz)
 {
     sqlite3_stmt *st;
+    if (text)
+        text[0] = '\0';
     if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
         log_error("corpus: stats: %s", sqlite3_errmsg(c->db));
         return CORPUS_ERROR;
     }
+    corpus_begin(c);
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_int(st, 0);
-    else
+    if (rc == SQLITE_ROW && num)
+        *num = sqlite3_column_int(st, 0);
+    if (rc == SQLITE_ROW && text && sqlite3_column_text(st, 0))
+        snprintf(text, textsz, "%s", (const char *)sqlite3_column_text(st, 0));
+    if (rc != SQLITE_ROW)
         log_error("corpus: stats: %s", sqlite3_errmsg(c->db));
     sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? CORPUS_OK : CORPUS_ERROR;
-}
-
-static int corpus_text_scalar(Corpus *c, const char *sql, char *out, size_t outsz)
-{
-    sqlite3_stmt *st;
-    out[0] = '\0';
-    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        log_error("corpus: stats: %s", sqlite3_errmsg(c->db));
-        return CORPUS_ERROR;
-    }
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
-        snprintf(out, outsz, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    corpus_end(c);
     return rc == SQLITE_ROW ? CORPUS_OK : CORPUS_ERROR;
 }
 
 /* Stats are asked rarely: preparing on demand keeps Corpus small. */
 int corpus_stats(Corpus *c, CorpusStats *s)
 {
-    corpus_begin(c);
     memset(s, 0, sizeof *s);
-    if (corpus_scalar(c, "SELECT count(*) FROM letters", &s->letters) ||
-        corpus_scalar(c, "SELECT count(*) FROM passages", &s->passages) ||
-        corpus_scalar(c, "SELECT count(*) FROM people", &s->people) ||
-        corpus_scalar(c, "SELECT count(*) FROM files", &s->files) ||
+    if (corpus_scalar(c, "SELECT count(*) FROM letters", &s->letters, NULL, 0) ||
+        corpus_scalar(c, "SELECT count(*) FROM passages", &s->passages, NULL, 0) ||
+        corpus_scalar(c, "SELECT count(*) FROM people", &s->people, NULL, 0) ||
+        corpus_scalar(c, "SELECT count(*) FROM files", &s->files, NULL, 0) ||
         corpus_scalar(c, "SELECT count(*) FROM letters WHERE date IS NULL",
-                      &s->undated_letters) ||
+                      &s->undated_letters, NULL, 0) ||
         corpus_scalar(c, "SELECT count(*) FROM passages WHERE corrected",
-                      &s->corrected_passages) ||
-        corpus_text_scalar(c, "SELECT min(date) FROM letters", s->first_date,
-                           sizeof s->first_date) ||
-        corpus_text_scalar(c, "SELECT max(date) FROM letters", s->last_date,
-                           sizeof s->last_date))
+                      &s->corrected_passages, NULL, 0) ||
+        corpus_scalar(c, "SELECT min(date) FROM letters", NULL, s->first_date,
+                      sizeof s->first_date) ||
+        corpus_scalar(c, "SELECT max(date) FROM letters", NULL, s->last_date,
+                      sizeof s->last_date))
         return CORPUS_ERROR;
     return CORPUS_OK;
 }
@@ -370,6 +500,39 @@ bool corpus_person(Corpus *c, const char *word, char *out, size_t outsz)
         snprintf(out, outsz, "%s", (const char *)sqlite3_column_text(st, 0));
         found = true;
     }
-    corpus_done(st);
+    corpus_done(c, st);
     return found;
+}
+
+/* One full scan, prepared on demand: O(passages), fine because !grep is the
+ * only caller and the corpus is a few hundred paragraphs.  The statement
+ * runs under the usual deadline, which also bounds the time fn spends
+ * between rows. */
+int corpus_each(Corpus *c, corpus_each_fn fn, void *ud)
+{
+    sqlite3_stmt *st;
+    int rc, stop = 0;
+
+    if (sqlite3_prepare_v2(c->db, "SELECT letter_id, para, shown"
+                           " FROM passages ORDER BY letter_id, para",
+                           -1, &st, NULL) != SQLITE_OK) {
+        log_error("corpus: each: %s", sqlite3_errmsg(c->db));
+        return CORPUS_ERROR;
+    }
+    corpus_begin(c);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *text = (const char *)sqlite3_column_text(st, 2);
+        size_t len = (size_t)sqlite3_column_bytes(st, 2);
+        stop = fn(sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
+                  text ? text : "", text ? len : 0, ud);
+        if (stop != 0)
+            break;
+    }
+    if (stop == 0 && rc != SQLITE_DONE) {
+        log_error("corpus: each: %s", sqlite3_errmsg(c->db));
+        stop = CORPUS_ERROR;
+    }
+    sqlite3_finalize(st);
+    corpus_end(c);
+    return stop;
 }

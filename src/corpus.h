@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "dates.h"
+#include "searchq.h"
 
 enum corpus_result {
     CORPUS_OK = 0,
@@ -68,20 +69,62 @@ int corpus_pick(Corpus *c, const PassageFilter *f, long k, Passage *out);
 int corpus_random(Corpus *c, const PassageFilter *f, Passage *out);
 int corpus_get(Corpus *c, int letter, int para, Passage *out);
 
-/* Full-text search, bm25 order; result number `offset` (0-based) and the
+/* Full-text search with a query built by searchq_build, bm25 order,
+ * restricted by f (NULL: none); result number `offset` (0-based) and the
  * total number of matches. */
-int corpus_search(Corpus *c, const char *query, long offset,
-                  Passage *out, long *total);
+int corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,
+                  long offset, Passage *out, long *total);
+
+typedef struct {
+    int letter;
+    int number;              /* the edition's "No.", 0 when none */
+    char *sender, *recipient;
+    char date[11];           /* ISO, or "" when undated */
+    enum date_kind date_kind;
+    bool date_curated;
+    char *heading;           /* as written */
+    char *source;            /* NULL when the letter has no Source line */
+    int passages;
+} LetterInfo;
+
+void letter_info_clear(LetterInfo *l);
+int corpus_letter(Corpus *c, int letter, LetterInfo *out);
+
+/* Calls fn(letter, iso_date, ud) for every dated letter in id order until
+ * fn returns non-zero. */
+typedef int (*corpus_dated_fn)(int letter, const char *date, void *ud);
+int corpus_dated(Corpus *c, corpus_dated_fn fn, void *ud);
+
+/* The distinct Source lines, in order of first use, joined by "; ". */
+int corpus_sources(Corpus *c, char *out, size_t outsz);
 
 /* The passage that best answers a free-text message; sender may restrict
  * the author (NULL: anyone). */
 int corpus_reply(Corpus *c, const char *message, const char *sender,
                  Passage *out);
 
+/* A passage a reply should avoid when another is nearly as good (the same
+ * question asked twice in a row); letter 0 avoids nothing. */
+typedef struct {
+    int letter, para;
+} ReplyAvoid;
+
+int corpus_reply_ex(Corpus *c, const char *message, const char *sender,
+                    const ReplyAvoid *avoid, Passage *out);
+
 int corpus_stats(Corpus *c, CorpusStats *out);
 
 /* The canonical name for a word a user typed ("stalin", "Churchill"), when
  * it names a person in the corpus; writes it to out. */
 bool corpus_person(Corpus *c, const char *word, char *out, size_t outsz);
+
+/* Calls fn for every passage in reading order (letter, then paragraph)
+ * with its letter, para and shown text (valid only during the call), until
+ * fn returns non-zero.  Returns that value, 0 when every passage was seen,
+ * or CORPUS_ERROR on database trouble (so fn should stop with a positive
+ * value). */
+typedef int (*corpus_each_fn)(int letter, int para, const char *text,
+                              size_t len, void *ud);
+int corpus_each(Corpus *c, corpus_each_fn fn, void *ud);
 
 #endif

@@ -85,6 +85,24 @@ static const char *const db_migrations[] = {
     "    VALUES ('delete', old.id, old.shown);"
     "  INSERT INTO passages_fts(rowid, shown) VALUES (new.id, new.shown);"
     "END;",
+
+    /* 1 -> 2: the bot's state (see state.c).  Channels are stored folded
+     * (RFC 1459), "" for private messages and the console. */
+    "CREATE TABLE shuffles ("
+    "  channel TEXT NOT NULL,"
+    "  filter TEXT NOT NULL,"                /* canonical PassageFilter */
+    "  n INTEGER NOT NULL,"                  /* passages when the cycle began */
+    "  seed INTEGER NOT NULL,"               /* of the cycle's permutation */
+    "  pos INTEGER NOT NULL,"                /* passages shown in the cycle */
+    "  PRIMARY KEY (channel, filter)"
+    ");"
+    /* NULL prefix / addressed: the global configuration applies. */
+    "CREATE TABLE channel_settings ("
+    "  channel TEXT PRIMARY KEY,"
+    "  prefix TEXT,"
+    "  disabled TEXT NOT NULL DEFAULT '',"   /* "quote,search" */
+    "  addressed INTEGER"
+    ");",
 };
 
 #define DB_NMIGRATIONS (int)(sizeof db_migrations / sizeof db_migrations[0])
@@ -215,7 +233,16 @@ int db_open_readonly(const char *path, sqlite3 **out, char *err, size_t errsz)
         snprintf(err, errsz, "%s: %s", path, msg);
         goto fail;
     }
-    if (db_user_version(db, &version) < 0 || version != DB_NMIGRATIONS) {
+    if (db_user_version(db, &version) < 0)
+        version = -1;
+    if (version > 0 && version < DB_NMIGRATIONS) {
+        snprintf(err, errsz,
+                 "%s: schema %d is older than this missive's (%d): start "
+                 "the bot or run 'missive import FILE' once to upgrade it",
+                 path, version, DB_NMIGRATIONS);
+        goto fail;
+    }
+    if (version != DB_NMIGRATIONS) {
         snprintf(err, errsz,
                  "%s: not a missive database of schema %d (found %d): "
                  "run 'missive import' first", path, DB_NMIGRATIONS, version);

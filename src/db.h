@@ -1,7 +1,7 @@
 /* db.h - opening the Missive database and keeping its schema current.
  *
  * One SQLite file holds the corpus (people, files, letters, passages and
- * their FTS5 index) and, later, the bot's state.  The schema is versioned
+ * their FTS5 index) and the bot's state (state.h).  The schema is versioned
  * with PRAGMA user_version; db_open() applies every missing migration in one
  * transaction.  WAL journal, foreign keys on, a busy timeout so that an import
  * and a running bot can share the file.
@@ -12,13 +12,14 @@
 #include <stddef.h>
 #include <sqlite3.h>
 
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 
 /* Opens (creating if needed) and migrates.  Returns 0, or -1 with a message
  * naming the path in err. */
 int db_open(const char *path, sqlite3 **out, char *err, size_t errsz);
 /* Opens an existing database read-only (no migration; fails when its schema
- * is older or newer than this binary's). */
+ * is older or newer than this binary's: an older one is upgraded by opening
+ * it once with db_open(), as 'missive import' and the bot do). */
 int db_open_readonly(const char *path, sqlite3 **out, char *err, size_t errsz);
 void db_close(sqlite3 *db);
 

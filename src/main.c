@@ -112,47 +112,58 @@ static int main_import(int argc, char **argv)
     return 0;
 }
 
-/* Opens the database and the command layer for console, query and demo. */
-static int main_open_commands(const char *path, sqlite3 **db, Corpus **corpus,
-                              Commands **cmds)
+/* What console, query and demo answer with. */
+typedef struct {
+    sqlite3 *db;
+    Corpus *corpus;
+    State *state;
+    Commands *cmds;
+} MainSession;
+
+static void main_close_commands(MainSession *m)
+{
+    commands_free(m->cmds);
+    state_free(m->state);
+    corpus_free(m->corpus);
+    db_close(m->db);
+    memset(m, 0, sizeof *m);
+}
+
+static int main_open_commands(const char *path, MainSession *m)
 {
     char err[1024];
-    *db = NULL;
-    *corpus = NULL;
-    *cmds = NULL;
-    if (db_open_readonly(path, db, err, sizeof err) < 0) {
+    memset(m, 0, sizeof *m);
+    /* Read-write (the shuffle cycles of !quote are state), but never
+     * create: a missing database is a mistake worth saying. */
+    if (access(path, F_OK) != 0) {
+        fprintf(stderr, "missive: %s: no such database (run 'missive import' first)\n",
+                path);
+        return -1;
+    }
+    if (db_open(path, &m->db, err, sizeof err) < 0) {
         fprintf(stderr, "missive: %s\n", err);
         return -1;
     }
-    if (!(*corpus = corpus_new(*db)) || !(*cmds = commands_new(*corpus, NULL))) {
+    if (!(m->corpus = corpus_new(m->db)) || !(m->state = state_new(m->db)) ||
+        !(m->cmds = commands_new(m->corpus, m->state, NULL))) {
         fputs("missive: cannot prepare the corpus queries\n", stderr);
-        corpus_free(*corpus);
-        db_close(*db);
+        main_close_commands(m);
         return -1;
     }
     return 0;
 }
 
-static void main_close_commands(sqlite3 *db, Corpus *corpus, Commands *cmds)
-{
-    commands_free(cmds);
-    corpus_free(corpus);
-    db_close(db);
-}
-
 static int main_console(int argc, char **argv)
 {
     MainOptions o;
-    sqlite3 *db;
-    Corpus *corpus;
-    Commands *cmds;
+    MainSession m;
 
     if (main_options(argc, argv, &o) < 0)
         return 2;
-    if (main_open_commands(o.db, &db, &corpus, &cmds) < 0)
+    if (main_open_commands(o.db, &m) < 0)
         return 1;
-    int rc = console_run(cmds, stdin, stdout, isatty(STDIN_FILENO));
-    main_close_commands(db, corpus, cmds);
+    int rc = console_run(m.cmds, stdin, stdout, isatty(STDIN_FILENO));
+    main_close_commands(&m);
     return rc < 0 ? 1 : 0;
 }
 
@@ -163,6 +174,8 @@ static int main_answer(Commands *cmds, const char *text, FILE *out)
     int handled = commands_dispatch(cmds, &in, &answer);
     for (size_t i = 0; i < answer.n; i++)
         fprintf(out, "%s\n", answer.lines[i]);
+    for (size_t i = 0; i < answer.npriv; i++)
+        fprintf(out, "(to you privately) %s\n", answer.priv[i]);
     command_output_clear(&answer);
     return handled;
 }
@@ -170,9 +183,7 @@ static int main_answer(Commands *cmds, const char *text, FILE *out)
 static int main_query(int argc, char **argv)
 {
     MainOptions o;
-    sqlite3 *db;
-    Corpus *corpus;
-    Commands *cmds;
+    MainSession m;
     int first = main_options(argc, argv, &o);
 
     if (first < 0)
@@ -181,10 +192,10 @@ static int main_query(int argc, char **argv)
         fputs("usage: missive query [--db PATH] 'TEXT'\n", stderr);
         return 2;
     }
-    if (main_open_commands(o.db, &db, &corpus, &cmds) < 0)
+    if (main_open_commands(o.db, &m) < 0)
         return 1;
-    int handled = main_answer(cmds, argv[first], stdout);
-    main_close_commands(db, corpus, cmds);
+    int handled = main_answer(m.cmds, argv[first], stdout);
+    main_close_commands(&m);
     if (handled == 0)
         fputs("missive query: not a command (commands start with !)\n", stderr);
     return handled == 1 ? 0 : 1;
@@ -198,9 +209,8 @@ static int main_demo(int argc, char **argv)
     };
     MainOptions o;
     ImportReport rep;
+    MainSession m;
     sqlite3 *db;
-    Corpus *corpus;
-    Commands *cmds;
     char err[1024], corpus_path[4096];
 
     if (main_options(argc, argv, &o) < 0)
@@ -218,16 +228,16 @@ static int main_demo(int argc, char **argv)
     printf("Imported %s into %s: %d letters, %d passages.\n\n", corpus_path, o.db,
            rep.letters, rep.passages);
 
-    if (main_open_commands(o.db, &db, &corpus, &cmds) < 0)
+    if (main_open_commands(o.db, &m) < 0)
         return 1;
     for (size_t i = 0; i < sizeof examples / sizeof examples[0]; i++) {
         printf("> %s\n", examples[i]);
-        main_answer(cmds, examples[i], stdout);
+        main_answer(m.cmds, examples[i], stdout);
         putchar('\n');
     }
     if (isatty(STDIN_FILENO))
-        rc = console_run(cmds, stdin, stdout, true);
-    main_close_commands(db, corpus, cmds);
+        rc = console_run(m.cmds, stdin, stdout, true);
+    main_close_commands(&m);
     return rc < 0 ? 1 : 0;
 }
 

@@ -5,6 +5,15 @@
  *     title: the, mr, premier, prime minister, ...
  *     Stalin: Stalin, J. V. Stalin, Joseph Stalin, ...
  *
+ * and lines for groups that are not correspondents, which headings never
+ * resolve to but !reply matches in messages:
+ *
+ *     place Russia: Soviet Union, U.S.S.R., ...
+ *     term wish: want, desire
+ *
+ * An alias belongs to one person or group only, whatever its kind, so a
+ * phrase in a message never names two things.
+ *
  * Every alias and every looked-up phrase is normalised the same way (ASCII
  * case folded, ASCII punctuation turned into spaces, runs of spaces collapsed,
  * ends trimmed), so "MR. W. CHURCHILL" and "Mr W Churchill" meet.  A phrase
@@ -31,8 +40,13 @@
 
 typedef struct {
     char *norm;                   /* normalised alias */
-    size_t person;                /* index into names */
+    PeopleEntity who;             /* index into names or groups */
 } Alias;
+
+typedef struct {
+    char *name;
+    enum people_kind kind;        /* PEOPLE_PLACE or PEOPLE_TERM */
+} Group;
 
 struct People {
     char **names;                 /* canonical names, in file order */
@@ -41,6 +55,8 @@ struct People {
     size_t naliases, capaliases;
     char **titles;                /* normalised, longest first once loaded */
     size_t ntitles, captitles;
+    Group *groups;                /* places and terms, in file order */
+    size_t ngroups, capgroups;
 };
 
 /* --- normalisation ------------------------------------------------------ */
@@ -89,6 +105,20 @@ static long people_find_name(const People *p, const char *name)
     return -1;
 }
 
+static long people_find_group(const People *p, enum people_kind kind,
+                              const char *name)
+{
+    for (size_t i = 0; i < p->ngroups; i++)
+        if (p->groups[i].kind == kind && strcmp(p->groups[i].name, name) == 0)
+            return (long)i;
+    return -1;
+}
+
+static const char *people_entity_name(const People *p, PeopleEntity e)
+{
+    return e.kind == PEOPLE_PERSON ? p->names[e.index] : p->groups[e.index].name;
+}
+
 static const Alias *people_find_alias(const People *p, const char *norm)
 {
     for (size_t i = 0; i < p->naliases; i++)
@@ -109,8 +139,8 @@ static void people_trim(const char **s, size_t *len)
         (*len)--;
 }
 
-/* Adds one title (is_title) or one alias of person. */
-static int people_add_item(People *p, bool is_title, size_t person,
+/* Adds one title (is_title) or one alias of who. */
+static int people_add_item(People *p, bool is_title, PeopleEntity who,
                            const char *item, size_t len,
                            const char *name, int lineno,
                            char *err, size_t errsz)
@@ -148,10 +178,10 @@ static int people_add_item(People *p, bool is_title, size_t person,
     }
     const Alias *old = people_find_alias(p, norm);
     if (old) {
-        if (old->person == person)
+        if (old->who.kind == who.kind && old->who.index == who.index)
             return 0;            /* "Stalin: Stalin" repeats the implicit alias */
         snprintf(err, errsz, "%s:%d: alias '%.*s' already belongs to %s",
-                 name, lineno, (int)len, item, p->names[old->person]);
+                 name, lineno, (int)len, item, people_entity_name(p, old->who));
         return -1;
     }
     if (array_grow(&p->aliases, &p->capaliases, p->naliases + 1,
@@ -159,7 +189,7 @@ static int people_add_item(People *p, bool is_title, size_t person,
         goto oom;
     if (!(p->aliases[p->naliases].norm = strdup(norm)))
         goto oom;
-    p->aliases[p->naliases].person = person;
+    p->aliases[p->naliases].who = who;
     p->naliases++;
     return 0;
 
@@ -168,9 +198,10 @@ oom:
     return -1;
 }
 
-/* Adds (or finds) the canonical person on the left of a line. */
-static int people_add_person(People *p, const char *key, size_t klen,
-                             size_t *person, const char *name, int lineno,
+/* Adds (or finds) the canonical person or group on the left of a line. */
+static int people_add_entity(People *p, enum people_kind kind,
+                             const char *key, size_t klen, PeopleEntity *who,
+                             const char *name, int lineno,
                              char *err, size_t errsz)
 {
     char canon[PEOPLE_MAX_NAME + 1];
@@ -182,21 +213,55 @@ static int people_add_person(People *p, const char *key, size_t klen,
     }
     memcpy(canon, key, klen);
     canon[klen] = '\0';
-    long found = people_find_name(p, canon);
+    who->kind = kind;
+    long found = kind == PEOPLE_PERSON ? people_find_name(p, canon)
+                                       : people_find_group(p, kind, canon);
     if (found >= 0) {
-        *person = (size_t)found;  /* a second line for the same person adds */
+        who->index = (size_t)found;  /* a second line for the same name adds */
         return 0;
     }
-    if (array_grow(&p->names, &p->capnames, p->nnames + 1,
-                    sizeof *p->names) < 0 ||
-        !(p->names[p->nnames] = strdup(canon))) {
-        snprintf(err, errsz, "%s:%d: out of memory", name, lineno);
-        return -1;
+    if (kind == PEOPLE_PERSON) {
+        if (array_grow(&p->names, &p->capnames, p->nnames + 1,
+                        sizeof *p->names) < 0 ||
+            !(p->names[p->nnames] = strdup(canon)))
+            goto oom;
+        who->index = p->nnames++;
+    } else {
+        if (array_grow(&p->groups, &p->capgroups, p->ngroups + 1,
+                        sizeof *p->groups) < 0 ||
+            !(p->groups[p->ngroups].name = strdup(canon)))
+            goto oom;
+        p->groups[p->ngroups].kind = kind;
+        who->index = p->ngroups++;
     }
-    *person = p->nnames++;
     /* The canonical name is always an alias of itself. */
-    return people_add_item(p, false, *person, key, klen, name, lineno,
+    return people_add_item(p, false, *who, key, klen, name, lineno,
                            err, errsz);
+
+oom:
+    snprintf(err, errsz, "%s:%d: out of memory", name, lineno);
+    return -1;
+}
+
+/* "place Russia" and "term wish" name groups; anything else a person. */
+static enum people_kind people_key_kind(const char **key, size_t *klen)
+{
+    static const struct {
+        const char *word;
+        enum people_kind kind;
+    } kinds[] = { {"place", PEOPLE_PLACE}, {"term", PEOPLE_TERM} };
+
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        size_t wl = strlen(kinds[i].word);
+        if (*klen > wl + 1 && memcmp(*key, kinds[i].word, wl) == 0 &&
+            ((*key)[wl] == ' ' || (*key)[wl] == '\t')) {
+            *key += wl;
+            *klen -= wl;
+            people_trim(key, klen);
+            return kinds[i].kind;
+        }
+    }
+    return PEOPLE_PERSON;
 }
 
 static int people_parse_line(People *p, const char *line, size_t len,
@@ -235,10 +300,13 @@ static int people_parse_line(People *p, const char *line, size_t len,
     }
 
     bool is_title = klen == 5 && memcmp(key, "title", 5) == 0;
-    size_t person = 0;
-    if (!is_title &&
-        people_add_person(p, key, klen, &person, name, lineno, err, errsz) < 0)
-        return -1;
+    PeopleEntity who = {PEOPLE_PERSON, 0};
+    if (!is_title) {
+        enum people_kind kind = people_key_kind(&key, &klen);
+        if (people_add_entity(p, kind, key, klen, &who, name, lineno,
+                              err, errsz) < 0)
+            return -1;
+    }
 
     const char *item = list, *end = list + llen;
     if (!is_title) {
@@ -252,7 +320,7 @@ static int people_parse_line(People *p, const char *line, size_t len,
     for (;;) {
         const char *comma = memchr(item, ',', (size_t)(end - item));
         const char *stop = comma ? comma : end;
-        if (people_add_item(p, is_title, person, item, (size_t)(stop - item),
+        if (people_add_item(p, is_title, who, item, (size_t)(stop - item),
                             name, lineno, err, errsz) < 0)
             return -1;
         if (!comma)
@@ -347,15 +415,19 @@ void people_free(People *p)
         free(p->aliases[i].norm);
     for (size_t i = 0; i < p->ntitles; i++)
         free(p->titles[i]);
+    for (size_t i = 0; i < p->ngroups; i++)
+        free(p->groups[i].name);
     free(p->names);
     free(p->aliases);
     free(p->titles);
+    free(p->groups);
     free(p);
 }
 
 /* --- lookup ------------------------------------------------------------- */
 
-const char *people_resolve(const People *p, const char *phrase)
+/* The person's alias a phrase names, titles stripped; NULL if none. */
+static const Alias *people_resolve_alias(const People *p, const char *phrase)
 {
     char norm[PEOPLE_MAX_PHRASE];
     const char *s = norm;
@@ -366,8 +438,8 @@ const char *people_resolve(const People *p, const char *phrase)
         return NULL;
     for (;;) {
         const Alias *a = people_find_alias(p, s);
-        if (a)
-            return p->names[a->person];
+        if (a && a->who.kind == PEOPLE_PERSON)
+            return a;
         /* Strip the longest leading title that is a whole word, and retry. */
         const char *next = NULL;
         for (size_t i = 0; i < p->ntitles && !next; i++) {
@@ -381,6 +453,26 @@ const char *people_resolve(const People *p, const char *phrase)
     }
 }
 
+const char *people_resolve(const People *p, const char *phrase)
+{
+    const Alias *a = people_resolve_alias(p, phrase);
+    return a ? p->names[a->who.index] : NULL;
+}
+
+int people_lookup(const People *p, const char *phrase, PeopleEntity *e)
+{
+    char norm[PEOPLE_MAX_PHRASE];
+    const Alias *a = people_resolve_alias(p, phrase);
+
+    if (!a && p && phrase &&
+        people_normalise(phrase, strlen(phrase), norm, sizeof norm) > 0)
+        a = people_find_alias(p, norm);
+    if (!a)
+        return 0;
+    *e = a->who;
+    return 1;
+}
+
 size_t people_count(const People *p)
 {
     return p ? p->nnames : 0;
@@ -389,4 +481,33 @@ size_t people_count(const People *p)
 const char *people_name(const People *p, size_t i)
 {
     return p && i < p->nnames ? p->names[i] : NULL;
+}
+
+size_t people_group_count(const People *p)
+{
+    return p ? p->ngroups : 0;
+}
+
+const char *people_group_name(const People *p, size_t i)
+{
+    return p && i < p->ngroups ? p->groups[i].name : NULL;
+}
+
+enum people_kind people_group_kind(const People *p, size_t i)
+{
+    return p && i < p->ngroups ? p->groups[i].kind : PEOPLE_PERSON;
+}
+
+size_t people_alias_count(const People *p)
+{
+    return p ? p->naliases : 0;
+}
+
+const char *people_alias(const People *p, size_t i, PeopleEntity *e)
+{
+    if (!p || i >= p->naliases)
+        return NULL;
+    if (e)
+        *e = p->aliases[i].who;
+    return p->aliases[i].norm;
 }

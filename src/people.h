@@ -5,6 +5,11 @@
  * canonical name ("Stalin").  Lookup ignores case, punctuation and leading
  * titles listed in the same file.  An unknown name is never guessed: the
  * caller reports it with file and line.
+ *
+ * The same file also names groups that are not correspondents: places
+ * ("place Russia: Soviet Union, U.S.S.R., ...") and the letters' own words
+ * for what a reader types ("term wish: want, desire").  Headings never
+ * resolve to a group; !reply uses them to match a message to the letters.
  */
 #ifndef MISSIVE_PEOPLE_H
 #define MISSIVE_PEOPLE_H
@@ -27,5 +32,31 @@ const char *people_resolve(const People *p, const char *phrase);
 
 size_t people_count(const People *p);
 const char *people_name(const People *p, size_t i);
+
+/* --- every alias, of people and groups alike (for !reply) --------------- */
+
+enum people_kind {
+    PEOPLE_PERSON = 0,
+    PEOPLE_PLACE,            /* "place NAME: ..." lines */
+    PEOPLE_TERM,             /* "term NAME: ..." lines */
+};
+
+typedef struct {
+    enum people_kind kind;
+    size_t index;            /* into people_name, or people_group_name */
+} PeopleEntity;
+
+size_t people_group_count(const People *p);
+const char *people_group_name(const People *p, size_t i);
+enum people_kind people_group_kind(const People *p, size_t i);
+
+/* What a phrase names: a person (titles stripped as for people_resolve) or
+ * a group (exact alias).  Returns 1 and fills *e, or 0. */
+int people_lookup(const People *p, const char *phrase, PeopleEntity *e);
+
+/* The i-th alias of all, normalised (lower case, punctuation turned into
+ * spaces), and whose it is; NULL past the end.  O(1). */
+size_t people_alias_count(const People *p);
+const char *people_alias(const People *p, size_t i, PeopleEntity *e);
 
 #endif

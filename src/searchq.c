@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define SEARCHQ_MAX_TERM 64   /* bytes of one normalised term */
 
@@ -101,15 +102,44 @@ static void searchq_normalise(const char *s, size_t len, SearchTerm *t)
     t->text[n] = '\0';
 }
 
-/* Splits the user's text into terms.  Returns the number of terms (at most
- * max); *truncated is set when more were given. */
+/* from:NAME, to:NAME, year:YYYY.  Returns 1 when the token [s, end) was a
+ * filter (stored in q), 0 when it is an ordinary word, -1 for a bad year. */
+static int searchq_filter(const char *s, const char *end, SearchQuery *q)
+{
+    static const struct { const char *key; size_t len; } keys[] = {
+        {"from:", 5}, {"to:", 3}, {"year:", 5},
+    };
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        size_t klen = keys[i].len, vlen = (size_t)(end - s) - klen;
+        if ((size_t)(end - s) <= klen || strncasecmp(s, keys[i].key, klen) != 0)
+            continue;
+        const char *v = s + klen;
+        if (i == 2) {
+            if (vlen != 4 || strspn(v, "0123456789") < 4)
+                return -1;
+            q->year = (v[0] - '0') * 1000 + (v[1] - '0') * 100 + (v[2] - '0') * 10 + (v[3] - '0');
+            return 1;
+        }
+        char *dst = i == 0 ? q->from : q->to;
+        if (vlen >= SEARCHQ_NAME_MAX)
+            vlen = SEARCHQ_NAME_MAX - 1;
+        memcpy(dst, v, vlen);
+        dst[vlen] = '\0';
+        return 1;
+    }
+    return 0;
+}
+
+/* Splits the user's text into terms, taking filters out into q when
+ * `filters` is set.  Returns the number of terms (at most max), or -1 for a bad
+ * filter; q->truncated is set when more terms were given. */
 static int searchq_terms(const char *user, SearchTerm *terms, int max,
-                         int *truncated)
+                         SearchQuery *q, bool filters)
 {
     const char *p = user;
     int n = 0;
 
-    *truncated = 0;
+    q->truncated = 0;
     while (*p) {
         SearchTerm t = {0};
         const char *start, *end;
@@ -134,6 +164,11 @@ static int searchq_terms(const char *user, SearchTerm *terms, int max,
             while (*p && *p != ' ' && *p != '"' && (unsigned char)*p >= 0x20)
                 p++;
             end = p;
+            int filter = filters && !t.excluded ? searchq_filter(start, end, q) : 0;
+            if (filter < 0)
+                return -1;
+            if (filter > 0)
+                continue;
             if (end > start && end[-1] == '*') {
                 t.prefix = true;
                 while (end > start && end[-1] == '*')
@@ -144,7 +179,7 @@ static int searchq_terms(const char *user, SearchTerm *terms, int max,
         if (!t.text[0])
             continue;
         if (n == max) {
-            *truncated = 1;
+            q->truncated = 1;
             break;
         }
         terms[n++] = t;
@@ -163,14 +198,29 @@ static int searchq_append(SearchQuery *q, size_t *len, const char *sep,
     return 0;
 }
 
+static bool searchq_term_is_stopword(const SearchTerm *t)
+{
+    return !t->prefix && !strchr(t->text, ' ') &&
+           searchq_is_stopword(t->text, strlen(t->text));
+}
+
+static void searchq_reset(SearchQuery *q)
+{
+    memset(q, 0, sizeof *q);
+}
+
 enum searchq_result searchq_build(const char *user, SearchQuery *q)
 {
     SearchTerm terms[SEARCHQ_MAX_TERMS];
-    int n = searchq_terms(user, terms, SEARCHQ_MAX_TERMS, &q->truncated);
     size_t len = 0;
+    bool meaningful = false;
 
-    q->match[0] = '\0';
-    q->nterms = q->nexcluded = 0;
+    searchq_reset(q);
+    int n = searchq_terms(user, terms, SEARCHQ_MAX_TERMS, q, true);
+    if (n < 0)
+        return SEARCHQ_BAD_YEAR;
+    for (int i = 0; i < n; i++)
+        meaningful |= !terms[i].excluded && !searchq_term_is_stopword(&terms[i]);
     /* Positive terms first, grouped, then each exclusion: "(a b) NOT c". */
     for (int i = 0; i < n; i++) {
         if (terms[i].excluded)
@@ -184,6 +234,11 @@ enum searchq_result searchq_build(const char *user, SearchQuery *q)
         for (int i = 0; i < n; i++)
             q->nexcluded += terms[i].excluded;
         return q->nexcluded ? SEARCHQ_ONLY_EXCLUDED : SEARCHQ_EMPTY;
+    }
+    if (!meaningful) {
+        /* "the of and" would match nearly every passage: say so instead. */
+        q->match[0] = '\0';
+        return SEARCHQ_STOPWORDS;
     }
     /* SEARCHQ_MAX holds 16 maximal terms with room to spare, so the
      * closing parenthesis always fits. */
@@ -202,15 +257,15 @@ enum searchq_result searchq_build(const char *user, SearchQuery *q)
 enum searchq_result searchq_build_any(const char *user, SearchQuery *q)
 {
     SearchTerm terms[SEARCHQ_MAX_TERMS * 2];
-    int n = searchq_terms(user, terms, SEARCHQ_MAX_TERMS * 2, &q->truncated);
     size_t len = 0;
 
-    q->match[0] = '\0';
-    q->nterms = q->nexcluded = 0;
+    searchq_reset(q);
+    /* A message is not a query: "from:" and "year:" in it are words. */
+    int n = searchq_terms(user, terms, SEARCHQ_MAX_TERMS * 2, q, false);
     for (int i = 0; i < n && q->nterms < SEARCHQ_MAX_TERMS; i++) {
         SearchTerm *t = &terms[i];
         t->excluded = false;  /* "-" means nothing in a message */
-        if (!strchr(t->text, ' ') && searchq_is_stopword(t->text, strlen(t->text)))
+        if (searchq_term_is_stopword(t))
             continue;
         if (searchq_append(q, &len, q->nterms ? " OR " : "", t) < 0)
             break;

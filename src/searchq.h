@@ -1,7 +1,8 @@
 /* searchq.h - a user's search words to a safe FTS5 MATCH expression.
  *
  * Missive's own syntax: words (all must match), "exact phrase", prefix*,
- * -exclude.  Every term is emitted as an FTS5 string ("...") holding only
+ * -exclude, and the filters from:NAME, to:NAME and year:YYYY (returned
+ * apart, for the caller to resolve and bind).  Every term is emitted as an FTS5 string ("...") holding only
  * word characters, so quotes, NEAR, AND/OR/NOT, parentheses, ^, + and
  * column filters typed by a user are plain words or nothing: they can never
  * raise an SQL error or change the query's structure.
@@ -14,10 +15,14 @@
 #define SEARCHQ_MAX_TERMS 16
 #define SEARCHQ_MAX 2048         /* bytes of a built expression: 16 maximal terms fit */
 
+#define SEARCHQ_NAME_MAX 64      /* bytes of a from:/to: name */
+
 enum searchq_result {
     SEARCHQ_OK = 0,
     SEARCHQ_EMPTY,          /* no word to look for */
     SEARCHQ_ONLY_EXCLUDED,  /* only -words: nothing to search from */
+    SEARCHQ_STOPWORDS,      /* only words too common to mean anything */
+    SEARCHQ_BAD_YEAR,       /* year: not followed by four digits */
 };
 
 typedef struct {
@@ -25,6 +30,9 @@ typedef struct {
     int nterms;                  /* positive terms */
     int nexcluded;
     int truncated;               /* more than SEARCHQ_MAX_TERMS were given */
+    char from[SEARCHQ_NAME_MAX]; /* from:NAME as typed, "" when absent */
+    char to[SEARCHQ_NAME_MAX];   /* to:NAME */
+    int year;                    /* year:YYYY, 0 when absent */
 } SearchQuery;
 
 /* All positive terms must match; excluded ones must not. */

@@ -151,6 +151,10 @@ prefix = !
 database = $DEMO/missive.db
 answer_addressed = yes
 log_level = info
+
+[limits]
+# the scripted reader asks four questions in a row (the default burst is 3)
+user_burst = 5
 EOF
 echo "== starting the bot ($MISSIVE run -c $DEMO/missive.conf)"
 "$MISSIVE" run -c "$DEMO/missive.conf" > "$DEMO/missive.log" 2>&1 &

@@ -463,7 +463,11 @@ class Client:
                                         name="irc-%s" % nick)
         self._reader.start()
         if register:
-            self.register(user=user, realname=realname, password=password, timeout=timeout)
+            try:
+                self.register(user=user, realname=realname, password=password, timeout=timeout)
+            except BaseException:
+                self.close()
+                raise
 
     # -- reading
 
@@ -769,12 +773,24 @@ BOT_DEFAULTS = {
 }
 
 
-def _ini_value(value):
+_INI_LINE_MAX = 150     # Missive's inih reads at most 198 characters a line
+
+
+def _ini_lines(key, value):
+    """`key = value` lines; a list is joined with ", " and wrapped onto
+    repeated `key = ...` lines, which Missive loads as one list."""
     if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (list, tuple)):
-        return ",".join(str(v) for v in value)
-    return str(value)
+        return ["%s = %s" % (key, "yes" if value else "no")]
+    if not isinstance(value, (list, tuple)):
+        return ["%s = %s" % (key, value)]
+    lines, cur = [], []
+    for item in (str(v) for v in value):
+        if cur and len("%s = %s, %s" % (key, ", ".join(cur), item)) > _INI_LINE_MAX:
+            lines.append("%s = %s" % (key, ", ".join(cur)))
+            cur = []
+        cur.append(item)
+    lines.append("%s = %s" % (key, ", ".join(cur)))
+    return lines
 
 
 def write_bot_config(path, port, database, nick="missive", channels=("#missive",),
@@ -798,7 +814,8 @@ def write_bot_config(path, port, database, nick="missive", channels=("#missive",
         if not items:
             continue
         out.append("[%s]" % name)
-        out += ["%s = %s" % (k, _ini_value(v)) for k, v in items]
+        for k, v in items:
+            out += _ini_lines(k, v)
         out.append("")
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(out))

@@ -73,7 +73,7 @@ class CorpusCli(unittest.TestCase):
 
     def test_search_finland(self):
         out = self.query("!search finland")
-        m = re.match(r"\(1 of (\d+)\) ", out)
+        m = re.match(r"Result 1 of (\d+) \(!more for the next\): ", out)
         self.assertTrue(m, out)
         self.assertEqual(int(m.group(1)), 2)
         self.assertRegex(out, r"\[(2\.2|3\.3)\]$")

@@ -183,14 +183,51 @@ class BotAndConfigTest(unittest.TestCase):
         self.assertEqual(cp["irc"]["server"], "127.0.0.1")
         self.assertEqual(cp["irc"]["port"], "6667")
         self.assertEqual(cp["irc"]["nick"], "qbot")
-        self.assertEqual(cp["irc"]["alt_nicks"], "qbot_,qbot__")
-        self.assertEqual(cp["irc"]["channels"], "#a,#b secret")
+        self.assertEqual(cp["irc"]["alt_nicks"], "qbot_, qbot__")
+        self.assertEqual(cp["irc"]["channels"], "#a, #b secret")
         self.assertEqual(cp["irc"]["ping_timeout"], "9")
         self.assertEqual(cp["bot"]["database"], "/tmp/x.db")
         self.assertEqual(cp["flood"]["burst"], "5")
-        self.assertEqual(cp["admin"]["owners"], "op1,op2")
+        self.assertEqual(cp["admin"]["owners"], "op1, op2")
         self.assertNotIn("queue_max", cp["flood"])
         self.assertNotIn("limits", cp)           # all None: section left out
+
+    def test_long_lists_wrap(self):
+        chans = ["#channel-number-%02d" % i for i in range(40)]
+        path = h.write_bot_config(os.path.join(self.tmp.name, "long.conf"), 1, "db",
+                                  channels=chans)
+        with open(path) as f:
+            lines = [l.rstrip("\n") for l in f]
+        self.assertTrue(all(len(l) <= 150 for l in lines), max(map(len, lines)))
+        got = []
+        for l in lines:
+            if l.startswith("channels = "):
+                got += l[len("channels = "):].split(", ")
+        self.assertEqual(got, chans)
+        self.assertGreater(sum(l.startswith("channels = ") for l in lines), 1)
+
+    @unittest.skipUnless(os.environ.get("MISSIVE_BIN") and h.missive_has_subcommand("check-config"),
+                         "needs MISSIVE_BIN with check-config")
+    def test_config_accepted_by_missive(self):
+        pw = os.path.join(self.tmp.name, "pw")
+        with open(pw, "w") as f:
+            f.write("sekrit\n")
+        os.chmod(pw, 0o600)
+        path = h.write_bot_config(
+            os.path.join(self.tmp.name, "full.conf"), 6667, os.path.join(self.tmp.name, "m.db"),
+            channels=["#c%02d" % i for i in range(30)] + ["#keyed key123"],
+            password_file=pw,
+            sections={"bot": {"more_expiry": 600, "max_lines": 3},
+                      "flood": {"burst": 4, "interval_ms": 1100, "queue_max": 200},
+                      "limits": {"user_burst": 3, "user_interval": 10, "channel_burst": 6,
+                                 "channel_interval": 4, "ignore": ["*!*@bad.example"]},
+                      "admin": {"owners": ["boss!*@127.0.0.1"]}})
+        r = h.subprocess.run([h.missive_bin(), "check-config", path], stdout=h.subprocess.PIPE,
+                             stderr=h.subprocess.STDOUT, timeout=10)
+        text = r.stdout.decode(errors="replace")
+        self.assertEqual(r.returncode, 0, text)
+        self.assertIn("#c29", text)
+        self.assertNotIn("sekrit", text)
 
     def test_bot_lifecycle_with_fake_binary(self):
         fake = self.script("fakebot", 'echo "args: $*" >&2\n'

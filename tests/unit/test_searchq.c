@@ -74,10 +74,11 @@ static void test_phrase_prefix_exclude(void **state)
     assert_int_equal(searchq_build("fin*", &q), SEARCHQ_OK);
     assert_string_equal(q.match, "(\"fin\"*)");
     assert_int_equal(run_match(q.match), 1);
-    assert_int_equal(searchq_build("the -finland", &q), SEARCHQ_OK);
-    assert_string_equal(q.match, "(\"the\") NOT \"finland\"");
+    assert_int_equal(searchq_build("north -finland", &q), SEARCHQ_OK);
+    assert_string_equal(q.match, "(\"north\") NOT \"finland\"");
     assert_int_equal(q.nexcluded, 1);
     assert_int_equal(run_match(q.match), 1);
+    assert_int_equal(searchq_build("the -finland", &q), SEARCHQ_STOPWORDS);
     assert_int_equal(searchq_build("-finland", &q), SEARCHQ_ONLY_EXCLUDED);
     assert_int_equal(searchq_build("", &q), SEARCHQ_EMPTY);
     assert_int_equal(searchq_build("  \"\" ** -- ()", &q), SEARCHQ_EMPTY);
@@ -136,6 +137,32 @@ static void test_operators_are_words(void **state)
     assert_int_equal(run_match(q.match), 1);
 }
 
+static void test_filters(void **state)
+{
+    (void)state;
+    SearchQuery q;
+    assert_int_equal(searchq_build("finland from:Stalin to:churchill year:1941", &q), SEARCHQ_OK);
+    assert_string_equal(q.match, "(\"finland\")");
+    assert_string_equal(q.from, "Stalin");
+    assert_string_equal(q.to, "churchill");
+    assert_int_equal(q.year, 1941);
+    assert_int_equal(searchq_build("finland year:19", &q), SEARCHQ_BAD_YEAR);
+    assert_int_equal(searchq_build("finland year:abcd", &q), SEARCHQ_BAD_YEAR);
+    assert_int_equal(searchq_build("from:stalin", &q), SEARCHQ_EMPTY);
+    assert_string_equal(q.from, "stalin");
+    /* Unknown keys are words; -from: is an exclusion, not a filter. */
+    assert_int_equal(searchq_build("col:finland", &q), SEARCHQ_OK);
+    assert_string_equal(q.match, "(\"col finland\")");
+    assert_int_equal(searchq_build("north -from:x", &q), SEARCHQ_OK);
+    assert_string_equal(q.from, "");
+    /* Stop words alone, but a quoted phrase of them is a real query. */
+    assert_int_equal(searchq_build("to be or not to be", &q), SEARCHQ_STOPWORDS);
+    assert_int_equal(searchq_build("\"to be\"", &q), SEARCHQ_OK);
+    /* In a message, filters are words. */
+    assert_int_equal(searchq_build_any("from:stalin year:19", &q), SEARCHQ_OK);
+    assert_string_equal(q.from, "");
+}
+
 static void test_limits(void **state)
 {
     (void)state;
@@ -179,6 +206,7 @@ int main(void)
         cmocka_unit_test(test_punctuation_becomes_phrase),
         cmocka_unit_test(test_hostile_syntax),
         cmocka_unit_test(test_operators_are_words),
+        cmocka_unit_test(test_filters),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_any_drops_stopwords),
     };

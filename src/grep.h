@@ -1,0 +1,46 @@
+/* grep.h - the !grep engine: one user regex, matched against passages.
+ *
+ * PCRE2 in UTF mode, caseless, Unicode classes (\w, \b, case folding).  A
+ * user pattern is hostile until proven cheap: its length and nesting are
+ * capped, callouts, \C and \G are refused, and every match runs under
+ * match/depth/heap limits (a pattern can lower them, never raise them) plus
+ * a time budget shared by all the matches of one command.  JIT when the
+ * library has it, the interpreter otherwise; both obey the limits.
+ */
+#ifndef MISSIVE_GREP_H
+#define MISSIVE_GREP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define GREP_PATTERN_MAX 200        /* bytes */
+#define GREP_BUDGET_MS 50           /* all grep_match calls of one Grep */
+
+enum grep_flags {
+    GREP_NO_JIT = 1 << 0,           /* interpreter only (tests) */
+};
+
+/* A compiled user pattern + match data + limits + budget. */
+typedef struct Grep Grep;
+
+/* Compiles; on error returns NULL with a short, user-facing message in err
+ * ("pattern too long (max 200 bytes)", "bad pattern at offset 3: missing
+ * closing parenthesis").  The message never quotes the pattern. */
+Grep *grep_compile(const char *pattern, char *err, size_t errsz);
+Grep *grep_compile_opts(const char *pattern, unsigned flags,
+                        char *err, size_t errsz);
+void grep_free(Grep *g);
+
+/* Whether matches run JIT-compiled code. */
+bool grep_jit(const Grep *g);
+
+/* Matches one subject (len bytes).  Returns 1 on a match (*start, *end: byte
+ * offsets of the first match; start == end for an empty match; either
+ * pointer may be NULL), 0 on no match (also when the subject is not valid
+ * UTF-8), -1 when a limit was hit or the budget is spent: the whole command
+ * must stop ("pattern too costly").  -1 is sticky: every later call on g
+ * returns -1 too.  The budget starts at the first call. */
+int grep_match(Grep *g, const char *subject, size_t len,
+               size_t *start, size_t *end);
+
+#endif

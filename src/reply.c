@@ -1,0 +1,812 @@
+/* reply.c - the passage that best answers a message (see reply.h).
+ *
+ * Why each step is what it is:
+ *
+ * Words.  The message is cut into words by SQLite's unicode61 tokenizer and
+ * stemmed by its porter tokenizer, both fetched through the fts5_api of the
+ * caller's connection, with the arguments of the passages_fts table: the
+ * stems we compare are byte for byte the stems in the index, and the same
+ * tokenizer cuts the passages when we re-score them.  Stop words (searchq's
+ * list, plus what people say to a bot: "tell", "think", "please") carry no
+ * topic and are dropped; so are contractions ("don't", "I'm").
+ *
+ * Concepts.  A run of up to REPLY_MAX_NGRAM words that the alias table knows
+ * ("Uncle Joe", "the U.S.S.R.", "after the war") becomes one concept whose
+ * forms are all that person's, place's or term's aliases: "will the USSR"
+ * finds "Soviet Union".  A person named at either end of the message and set
+ * off by a comma ("Winston, will you ...?") is whom the message addresses:
+ * not a topic, but a preference for that author's passages.  Every other
+ * word is a concept of one form; words with one stem count once.
+ *
+ * Weights.  A concept weighs idf = ln(1 + (N - df + 0.5) / (df + 0.5)) (the
+ * bm25 form, always > 0), df being the passages holding any of its forms.
+ * df comes from a MATCH count on passages_fts, not from an fts5vocab table:
+ * a concept is a union of phrases ("soviet union" OR "russia" OR ...), which
+ * a per-term vocabulary cannot count without double counting, and a count
+ * is exact and uses the same index.  A word the letters never use weighs
+ * REPLY_UNSEEN of the rarest: a message about Japan is about what the
+ * letters lack, but readers also say "together" where the letters say
+ * "alliance", so an unseen word is weaker evidence against an answer than
+ * a rare word is for one.
+ *
+ * Candidates.  bm25 (FTS5's rank) over the OR of every form proposes
+ * REPLY_CANDIDATES passages, optionally of one author; O(candidates x
+ * tokens x forms) re-scoring after that is a few hundred microseconds.
+ *
+ * Windows.  Each candidate is cut into sentences; a window is one sentence
+ * and the next.  Its evidence W is the IDF mass of the concepts matched
+ * inside it (each once, a form only inside one sentence).  The passage's
+ * score is W + REPLY_ELSEWHERE * (P - W), P being the mass matched anywhere
+ * in the passage: the passage that answers in one place beats the one that
+ * has the same words scattered over a page.  Confidence is that score over
+ * the message's whole mass Q.  A message addressing an author answers as
+ * that author: their passages that are answers rank before everyone
+ * else's (when none is, the others still may answer).  Within the best
+ * window, the tighter the
+ * matched words sit (concepts / tokens spanned), the more score, up to
+ * REPLY_PROXIMITY * W: "the position of the troops at the front" answers
+ * "the situation at the front" better than "the position ... would improve
+ * ... if a front were established".  Ties keep bm25's order.
+ *
+ * Threshold.  Below REPLY_MIN_CONFIDENCE (half the message's weight
+ * unmatched) or REPLY_MIN_EVIDENCE (the best window holds no word rarer than
+ * one in half the passages) the best is no answer, and Missive says so.
+ * These are the only tuned numbers; they were chosen on the shipped set and
+ * checked on the larger fixture corpus (tests/relevance/).
+ */
+#include "reply.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "array.h"
+#include "log.h"
+#include "searchq.h"
+
+#define REPLY_STEM 64               /* bytes of a stem; longer ones are cut */
+#define REPLY_MAX_NGRAM 6           /* words of the longest alias tried */
+#define REPLY_MAX_WORDS 128         /* words of a message looked at */
+#define REPLY_PHRASE 256            /* bytes of a phrase given to people_lookup */
+#define REPLY_ELSEWHERE 0.5         /* weight of matches outside the window */
+#define REPLY_PROXIMITY 0.1         /* of W, for the tightest window */
+#define REPLY_UNSEEN 0.5            /* weight of a word the letters never use */
+
+_Static_assert(REPLY_MAX_CONCEPTS <= 32, "concept sets are uint32_t masks");
+
+/* Said to a bot, these carry no topic (searchq's list has the rest). */
+static const char *const reply_chatter[] = {
+    "answer", "ask", "dear", "did", "doing", "going", "happen", "happened",
+    "happening", "happens", "hello", "hey", "hi", "know", "let", "like",
+    "missive", "ok", "okay", "please", "reply", "say", "tell", "thank",
+    "thanks", "think", "well", "yes",
+};
+
+/* --- tokens ------------------------------------------------------------- */
+
+
+typedef struct {
+    char stem[REPLY_STEM];
+    int start, end;               /* byte offsets in the tokenized text */
+} Token;
+
+typedef struct {
+    Token *v;
+    size_t n, cap;
+} Tokens;
+
+static void tokens_free(Tokens *t)
+{
+    free(t->v);
+    memset(t, 0, sizeof *t);
+}
+
+static int tokens_push(Tokens *t, const char *s, int len, int start, int end)
+{
+    if (array_grow(&t->v, &t->cap, t->n + 1, sizeof *t->v) < 0)
+        return -1;
+    Token *k = &t->v[t->n++];
+    if (len < 0)
+        len = 0;
+    if (len >= REPLY_STEM)
+        len = REPLY_STEM - 1;     /* cut alike in the message and the text */
+    memcpy(k->stem, s, (size_t)len);
+    k->stem[len] = '\0';
+    k->start = start;
+    k->end = end;
+    return 0;
+}
+
+/* --- the index's own tokenizers ----------------------------------------- */
+
+typedef struct {
+    fts5_tokenizer api[2];
+    Fts5Tokenizer *tok[2];
+} Stemmer;
+
+enum { STEM_WORDS = 0, STEM_PORTER = 1 };
+
+static fts5_api *stemmer_fts5(sqlite3 *db)
+{
+    fts5_api *api = NULL;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        api = NULL;
+    sqlite3_finalize(st);
+    return api;
+}
+
+static void stemmer_close(Stemmer *s)
+{
+    for (int i = 0; i < 2; i++)
+        if (s->tok[i])
+            s->api[i].xDelete(s->tok[i]);
+    memset(s, 0, sizeof *s);
+}
+
+/* The word cutter (unicode61) and the stemmer (porter over unicode61), with
+ * the arguments of passages_fts (db.c). */
+static int stemmer_open(sqlite3 *db, Stemmer *s)
+{
+    static const char *const porter_args[] = {"unicode61", "remove_diacritics", "2"};
+    static const char *const word_args[] = {"remove_diacritics", "2"};
+    void *ud = NULL;
+    fts5_api *api = stemmer_fts5(db);
+
+    memset(s, 0, sizeof *s);
+    if (!api)
+        return -1;
+    if (api->xFindTokenizer(api, "unicode61", &ud, &s->api[STEM_WORDS]) != SQLITE_OK ||
+        s->api[STEM_WORDS].xCreate(ud, (const char **)word_args, 2,
+                                   &s->tok[STEM_WORDS]) != SQLITE_OK)
+        goto fail;
+    if (api->xFindTokenizer(api, "porter", &ud, &s->api[STEM_PORTER]) != SQLITE_OK ||
+        s->api[STEM_PORTER].xCreate(ud, (const char **)porter_args, 3,
+                                    &s->tok[STEM_PORTER]) != SQLITE_OK)
+        goto fail;
+    return 0;
+fail:
+    stemmer_close(s);
+    return -1;
+}
+
+static int stemmer_token(void *ctx, int tflags, const char *tok, int ntok,
+                         int start, int end)
+{
+    (void)tflags;
+    return tokens_push(ctx, tok, ntok, start, end) < 0 ? SQLITE_NOMEM : SQLITE_OK;
+}
+
+/* Appends the tokens of text[0..len) to out; offsets are relative to text. */
+static int stemmer_run(Stemmer *s, int which, const char *text, size_t len,
+                       Tokens *out)
+{
+    if (len > INT32_MAX)
+        return -1;
+    return s->api[which].xTokenize(s->tok[which], out, FTS5_TOKENIZE_DOCUMENT,
+                                   text, (int)len, stemmer_token) == SQLITE_OK
+               ? 0 : -1;
+}
+
+/* --- the shared alias table --------------------------------------------- */
+
+static People *reply_shared;
+static bool reply_shared_tried;
+
+void reply_set_aliases(People *p)
+{
+    people_free(reply_shared);
+    reply_shared = p;
+    reply_shared_tried = true;
+}
+
+static const People *reply_aliases(const ReplyQuery *q)
+{
+    if (q->aliases)
+        return q->aliases;
+    if (!reply_shared_tried) {
+        char err[512];
+        reply_shared_tried = true;
+        reply_shared = people_load(MISSIVE_DATADIR "/aliases.txt", err, sizeof err);
+        if (!reply_shared)
+            log_warn("reply: no aliases, names match only as words: %s", err);
+    }
+    return reply_shared;
+}
+
+/* --- the message as concepts -------------------------------------------- */
+
+typedef struct {
+    size_t first, ntok;           /* stems in Message.stems */
+    char fts[REPLY_PHRASE];       /* the form as an FTS5 phrase body */
+} Form;
+
+typedef struct {
+    size_t first_form, nforms;
+    bool entity;
+    PeopleEntity who;
+    double idf;
+} Concept;
+
+typedef struct {
+    Tokens stems;                 /* of every form */
+    Form *forms;
+    size_t nforms, capforms;
+    Concept c[REPLY_MAX_CONCEPTS];
+    size_t n;
+    double mass;                  /* sum of the concepts' idf */
+    const char *addressee;        /* canonical person, or NULL */
+} Message;
+
+static void message_free(Message *m)
+{
+    tokens_free(&m->stems);
+    free(m->forms);
+    memset(m, 0, sizeof *m);
+}
+
+static bool reply_is_chatter(const char *w)
+{
+    size_t lo = 0, hi = sizeof reply_chatter / sizeof reply_chatter[0];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int cmp = strcmp(w, reply_chatter[mid]);
+        if (cmp == 0)
+            return true;
+        if (cmp < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return false;
+}
+
+/* Adds one form (text as the alias table or the tokenizer gave it) to the
+ * concept being built, stemming it.  A form with no stem is skipped. */
+static int message_add_form(Message *m, Stemmer *s, const char *text)
+{
+    size_t before = m->stems.n, len = strlen(text);
+    Form *f;
+
+    if (len == 0 || len >= REPLY_PHRASE || strchr(text, '"'))
+        return 0;                 /* '"' cannot occur: tokens have none */
+    if (stemmer_run(s, STEM_PORTER, text, len, &m->stems) < 0)
+        return -1;
+    if (m->stems.n == before)
+        return 0;
+    if (array_grow(&m->forms, &m->capforms, m->nforms + 1, sizeof *m->forms) < 0)
+        return -1;
+    f = &m->forms[m->nforms++];
+    f->first = before;
+    f->ntok = m->stems.n - before;
+    memcpy(f->fts, text, len + 1);
+    m->c[m->n].nforms++;
+    return 0;
+}
+
+static bool message_has_stem(const Message *m, const char *stem)
+{
+    for (size_t i = 0; i < m->nforms; i++)
+        if (m->forms[i].ntok == 1 && strcmp(m->stems.v[m->forms[i].first].stem, stem) == 0)
+            return true;
+    return false;
+}
+
+static bool message_has_entity(const Message *m, PeopleEntity e)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (m->c[i].entity && m->c[i].who.kind == e.kind && m->c[i].who.index == e.index)
+            return true;
+    return false;
+}
+
+static int message_add_entity(Message *m, Stemmer *s, const People *al,
+                              PeopleEntity e)
+{
+    if (m->n == REPLY_MAX_CONCEPTS || message_has_entity(m, e))
+        return 0;
+    Concept *c = &m->c[m->n];
+    memset(c, 0, sizeof *c);
+    c->first_form = m->nforms;
+    c->entity = true;
+    c->who = e;
+    for (size_t i = 0; i < people_alias_count(al); i++) {
+        PeopleEntity w;
+        const char *form = people_alias(al, i, &w);
+        if (w.kind == e.kind && w.index == e.index &&
+            message_add_form(m, s, form) < 0)
+            return -1;
+    }
+    if (c->nforms > 0)
+        m->n++;
+    return 0;
+}
+
+static int message_add_word(Message *m, Stemmer *s, const char *word)
+{
+    Tokens one = {0};
+    int rc = 0;
+
+    if (m->n == REPLY_MAX_CONCEPTS)
+        return 0;
+    if (stemmer_run(s, STEM_PORTER, word, strlen(word), &one) < 0) {
+        rc = -1;
+        goto done;
+    }
+    if (one.n != 1 || message_has_stem(m, one.v[0].stem))
+        goto done;                /* a word of one stem, once */
+    memset(&m->c[m->n], 0, sizeof m->c[m->n]);
+    m->c[m->n].first_form = m->nforms;
+    if (message_add_form(m, s, word) < 0) {
+        rc = -1;
+        goto done;
+    }
+    if (m->c[m->n].nforms > 0)
+        m->n++;
+done:
+    tokens_free(&one);
+    return rc;
+}
+
+static bool reply_is_space(char ch)
+{
+    return ch == ' ' || ch == '\t';
+}
+
+/* A person named at either end of the message, set off by a comma (or
+ * opening it after "dear"), is whom it addresses. */
+static bool message_vocative(const char *msg, const Tokens *w, size_t i, size_t j)
+{
+    size_t first = (i == 1 && strcmp(w->v[0].stem, "dear") == 0) ? 1 : 0;
+    if (i == first) {
+        const char *p = msg + w->v[j].end;
+        while (reply_is_space(*p))
+            p++;
+        if (*p == ',' || *p == ':' || *p == '!')
+            return true;
+    }
+    if (j + 1 == w->n) {
+        const char *p = msg + w->v[i].start;
+        while (p > msg && reply_is_space(p[-1]))
+            p--;
+        if (p > msg && p[-1] == ',')
+            return true;
+    }
+    return false;
+}
+
+/* An apostrophe (ASCII or U+2019) joins tokens a and a+1. */
+static bool message_apostrophe(const char *msg, const Tokens *w, size_t a)
+{
+    if (a + 1 >= w->n)
+        return false;
+    const char *p = msg + w->v[a].end;
+    size_t gap = (size_t)(w->v[a + 1].start - w->v[a].end);
+    return (gap == 1 && *p == '\'') || (gap == 3 && memcmp(p, "\xe2\x80\x99", 3) == 0);
+}
+
+static int message_build(Message *m, Stemmer *s, const People *al,
+                         const char *msg)
+{
+    Tokens w = {0};
+    char phrase[REPLY_PHRASE];
+    int rc = -1;
+
+    memset(m, 0, sizeof *m);
+    if (stemmer_run(s, STEM_WORDS, msg, strlen(msg), &w) < 0)
+        goto done;
+    if (w.n > REPLY_MAX_WORDS)
+        w.n = REPLY_MAX_WORDS;
+    for (size_t i = 0; i < w.n && m->n < REPLY_MAX_CONCEPTS;) {
+        const char *word = w.v[i].stem;
+        /* "don't", "I'm", "we'll": function words; "Hitler's": Hitler. */
+        if (message_apostrophe(msg, &w, i)) {
+            if (strcmp(w.v[i + 1].stem, "s") != 0) {
+                i += 2;
+                continue;
+            }
+        }
+        size_t used = 0;
+        for (size_t len = REPLY_MAX_NGRAM; len > 0 && !used && al; len--) {
+            size_t j = i + len - 1;
+            if (j >= w.n)
+                continue;
+            size_t plen = (size_t)(w.v[j].end - w.v[i].start);
+            if (len == 1 && (searchq_is_stopword(word, strlen(word)) ||
+                             reply_is_chatter(word)))
+                break;
+            if (plen >= sizeof phrase)
+                continue;
+            memcpy(phrase, msg + w.v[i].start, plen);
+            phrase[plen] = '\0';
+            PeopleEntity e;
+            if (!people_lookup(al, phrase, &e))
+                continue;
+            used = len;
+            if (e.kind == PEOPLE_PERSON && message_vocative(msg, &w, i, j)) {
+                m->addressee = people_name(al, e.index);
+            } else if (message_add_entity(m, s, al, e) < 0) {
+                goto done;
+            }
+        }
+        if (used) {
+            i += used;
+            continue;
+        }
+        size_t wl = strlen(word);
+        if (wl >= 2 && !searchq_is_stopword(word, wl) && !reply_is_chatter(word) &&
+            message_add_word(m, s, word) < 0)
+            goto done;
+        i++;
+    }
+    rc = 0;
+done:
+    tokens_free(&w);
+    return rc;
+}
+
+/* --- SQL ------------------------------------------------------------------ */
+
+typedef struct {
+    char *s;
+    size_t len, cap;
+} Buf;
+
+static int buf_add(Buf *b, const char *a, const char *c, const char *d)
+{
+    const char *parts[3] = {a, c, d};
+    for (int i = 0; i < 3; i++) {
+        size_t l = strlen(parts[i]);
+        if (array_grow(&b->s, &b->cap, b->len + l + 1, 1) < 0)
+            return -1;
+        memcpy(b->s + b->len, parts[i], l + 1);
+        b->len += l;
+    }
+    return 0;
+}
+
+/* "f1" OR "f2" ... for the forms [first, first+n). Every form holds only
+ * tokenizer output, never '"', so each is one FTS5 string. */
+static int reply_match(const Message *m, size_t first, size_t n, Buf *b)
+{
+    b->len = 0;
+    for (size_t i = first; i < first + n; i++)
+        if (buf_add(b, b->len ? " OR \"" : "\"", m->forms[i].fts, "\"") < 0)
+            return -1;
+    return 0;
+}
+
+static int reply_count(sqlite3 *db, const char *sql, const char *match, long *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        goto done;
+    if (match)
+        sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        goto done;
+    *out = (long)sqlite3_column_int64(st, 0);
+    rc = 0;
+done:
+    if (rc < 0)
+        log_error("reply: counting: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int message_weigh(Message *m, sqlite3 *db, Buf *b)
+{
+    long N, df;
+    if (reply_count(db, "SELECT count(*) FROM passages", NULL, &N) < 0)
+        return -1;
+    m->mass = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        Concept *c = &m->c[i];
+        if (reply_match(m, c->first_form, c->nforms, b) < 0 ||
+            reply_count(db, "SELECT count(*) FROM passages_fts"
+                            " WHERE passages_fts MATCH ?1", b->s, &df) < 0)
+            return -1;
+        if (df > N)
+            df = N;
+        c->idf = log(1.0 + ((double)(N - df) + 0.5) / ((double)df + 0.5));
+        if (df == 0)
+            c->idf *= REPLY_UNSEEN;
+        m->mass += c->idf;
+    }
+    return 0;
+}
+
+/* --- sentences and windows ---------------------------------------------- */
+
+static bool reply_upper_start(const unsigned char *p)
+{
+    return (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '"' ||
+           *p == '(' || *p == '\'' || *p >= 0x80;
+}
+
+/* True when the '.' at text[i] ends an abbreviation or an initial: "Mr.",
+ * "J. V.", "U.S.S.R." */
+static bool reply_abbrev(const char *text, size_t i)
+{
+    static const char *const abbrevs[] = {"Mr", "Mrs", "Dr", "St", "No", "Gen",
+                                          "Col", "Capt", "Lt", "Messrs"};
+    size_t k = i;
+    while (k > 0 && ((text[k - 1] >= 'a' && text[k - 1] <= 'z') ||
+                     (text[k - 1] >= 'A' && text[k - 1] <= 'Z')))
+        k--;
+    size_t wl = i - k;
+    if (wl == 1 && text[k] >= 'A' && text[k] <= 'Z')
+        return true;
+    for (size_t a = 0; a < sizeof abbrevs / sizeof abbrevs[0]; a++)
+        if (strlen(abbrevs[a]) == wl && memcmp(text + k, abbrevs[a], wl) == 0)
+            return true;
+    return false;
+}
+
+/* Sentence number of every token of text. O(text). */
+static int reply_sentences(const char *text, const Tokens *t, int *sent, int *nsent)
+{
+    size_t len = strlen(text), tok = 0;
+    int cur = 0;
+
+    for (size_t i = 0; i <= len; i++) {
+        while (tok < t->n && (size_t)t->v[tok].start <= i)
+            sent[tok++] = cur;
+        if (i == len)
+            break;
+        char ch = text[i];
+        if (ch != '.' && ch != '!' && ch != '?')
+            continue;
+        if (ch == '.' && reply_abbrev(text, i))
+            continue;
+        size_t k = i + 1;
+        while (k < len && (text[k] == '"' || text[k] == ')' || text[k] == '\''))
+            k++;
+        if (k < len && !reply_is_space(text[k]))
+            continue;
+        while (k < len && reply_is_space(text[k]))
+            k++;
+        if (k == len || reply_upper_start((const unsigned char *)text + k))
+            cur++;
+    }
+    while (tok < t->n)
+        sent[tok++] = cur;
+    *nsent = cur + 1;
+    return 0;
+}
+
+static double reply_mass(const Message *m, uint32_t set)
+{
+    double s = 0;
+    for (size_t i = 0; i < m->n; i++)
+        if (set & (UINT32_C(1) << i))
+            s += m->c[i].idf;
+    return s;
+}
+
+typedef struct {
+    ReplyResult r;
+    bool addressed;               /* an answer by whom the message addresses */
+    size_t order;                 /* bm25 rank among the candidates */
+} Scored;
+
+typedef struct {
+    size_t first, last;           /* tokens of the matched form */
+    int sent;
+    size_t concept;
+} Occurrence;
+
+/* Fewest tokens from the first to the last of a stretch of occurrences, in
+ * sentences [s, s + 1], that holds every concept of set: the classic
+ * two-pointer minimum window, O(occurrences). */
+static size_t reply_span(const Occurrence *o, size_t n, int s, uint32_t set)
+{
+    size_t best = SIZE_MAX, lo = 0, have = 0, need = 0;
+    unsigned count[REPLY_MAX_CONCEPTS] = {0};
+
+    for (size_t c = 0; c < REPLY_MAX_CONCEPTS; c++)
+        need += (set >> c) & 1;
+    for (size_t hi = 0; hi < n; hi++) {
+        if (o[hi].sent < s || o[hi].sent > s + 1 || !(set >> o[hi].concept & 1))
+            continue;
+        if (count[o[hi].concept]++ == 0)
+            have++;
+        while (have == need) {
+            if (o[lo].sent >= s && o[lo].sent <= s + 1 && (set >> o[lo].concept & 1)) {
+                size_t span = o[hi].last - o[lo].first + 1;
+                if (o[hi].last < o[lo].first)
+                    span = 1;
+                if (span < best)
+                    best = span;
+                if (--count[o[lo].concept] == 0)
+                    have--;
+            }
+            lo++;
+        }
+    }
+    return best;
+}
+
+/* Scores one candidate passage (see the top of the file). */
+static int reply_score(const Message *m, Stemmer *s, const char *text,
+                       const char *sender, Scored *out)
+{
+    Tokens t = {0};
+    int *sent = NULL, nsent = 0, rc = -1;
+    uint32_t *mask = NULL;
+    Occurrence *occ = NULL;
+    size_t nocc = 0, capocc = 0;
+
+    if (stemmer_run(s, STEM_PORTER, text, strlen(text), &t) < 0)
+        goto done;
+    if (!(sent = calloc(t.n + 1, sizeof *sent)))
+        goto done;
+    reply_sentences(text, &t, sent, &nsent);
+    if (!(mask = calloc((size_t)nsent + 1, sizeof *mask)))
+        goto done;
+    /* Token-major, so the occurrences come out in text order. */
+    for (size_t i = 0; i < t.n; i++) {
+        for (size_t c = 0; c < m->n; c++) {
+            for (size_t f = m->c[c].first_form;
+                 f < m->c[c].first_form + m->c[c].nforms; f++) {
+                const Form *fm = &m->forms[f];
+                size_t k = 0;
+                if (i + fm->ntok > t.n)
+                    continue;
+                while (k < fm->ntok &&
+                       strcmp(t.v[i + k].stem, m->stems.v[fm->first + k].stem) == 0)
+                    k++;
+                if (k < fm->ntok || sent[i] != sent[i + k - 1])
+                    continue;
+                mask[sent[i]] |= UINT32_C(1) << c;
+                if (array_grow(&occ, &capocc, nocc + 1, sizeof *occ) < 0)
+                    goto done;
+                occ[nocc++] = (Occurrence){i, i + k - 1, sent[i], c};
+            }
+        }
+    }
+    uint32_t all = 0;
+    double best = 0, prox = 0;
+    for (int i = 0; i < nsent; i++) {
+        uint32_t set = mask[i] | mask[i + 1];      /* mask[nsent] is 0 */
+        double w = reply_mass(m, set);
+        all |= mask[i];
+        if (w <= 0 || w < best - 1e-9)
+            continue;
+        size_t span = reply_span(occ, nocc, i, set), k = 0;
+        for (size_t c = 0; c < m->n; c++)
+            k += (set >> c) & 1;
+        double p = span == SIZE_MAX ? 0 : (double)k / (double)(span > k ? span : k);
+        if (w > best + 1e-9 || p > prox) {
+            best = w;
+            prox = p;
+        }
+    }
+    double score = best + REPLY_ELSEWHERE * (reply_mass(m, all) - best);
+    out->r.evidence = best;
+    out->r.confidence = m->mass > 0 ? score / m->mass : 0;
+    score += REPLY_PROXIMITY * best * prox;
+    out->r.score = score;
+    /* "Uncle Joe, ...": Stalin answers, if he has an answer. */
+    out->addressed = m->addressee && strcmp(sender, m->addressee) == 0 &&
+                     reply_is_answer(&out->r);
+    rc = 0;
+done:
+    tokens_free(&t);
+    free(sent);
+    free(mask);
+    free(occ);
+    return rc;
+}
+
+static int reply_cmp(const void *a, const void *b)
+{
+    const Scored *x = a, *y = b;
+    if (x->addressed != y->addressed)
+        return x->addressed ? -1 : 1;
+    if (x->r.score != y->r.score)
+        return x->r.score < y->r.score ? 1 : -1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* --- entry points --------------------------------------------------------- */
+
+int reply_is_answer(const ReplyResult *r)
+{
+    return r->confidence >= REPLY_MIN_CONFIDENCE && r->evidence >= REPLY_MIN_EVIDENCE;
+}
+
+int reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
+               size_t max, size_t *n)
+{
+    static const char sql[] =
+        "SELECT p.letter_id, p.para, p.shown, l.sender FROM passages_fts"
+        " JOIN passages p ON p.id = passages_fts.rowid"
+        " JOIN letters l ON l.id = p.letter_id"
+        " WHERE passages_fts MATCH ?1 AND (?2 IS NULL OR l.sender = ?2)"
+        " ORDER BY passages_fts.rank, p.id LIMIT ?3";
+    Stemmer s;
+    Message m;
+    Buf b = {0};
+    Scored *sc = NULL;
+    size_t nsc = 0;
+    sqlite3_stmt *st = NULL;
+    int rc = CORPUS_ERROR, step;
+
+    *n = 0;
+    if (stemmer_open(db, &s) < 0) {
+        log_error("reply: no FTS5 porter tokenizer: %s", sqlite3_errmsg(db));
+        return CORPUS_ERROR;
+    }
+    if (message_build(&m, &s, reply_aliases(q), q->message ? q->message : "") < 0)
+        goto done;
+    if (m.n == 0) {
+        rc = CORPUS_OK;
+        goto done;
+    }
+    if (message_weigh(&m, db, &b) < 0 || reply_match(&m, 0, m.nforms, &b) < 0)
+        goto done;
+    if (!(sc = calloc(REPLY_CANDIDATES, sizeof *sc)))
+        goto done;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        goto sqlfail;
+    sqlite3_bind_text(st, 1, b.s, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, q->sender, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, REPLY_CANDIDATES);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW && nsc < REPLY_CANDIDATES) {
+        const char *text = (const char *)sqlite3_column_text(st, 2);
+        const char *sender = (const char *)sqlite3_column_text(st, 3);
+        Scored *x = &sc[nsc];
+        x->r.letter = sqlite3_column_int(st, 0);
+        x->r.para = sqlite3_column_int(st, 1);
+        x->order = nsc;
+        if (reply_score(&m, &s, text ? text : "", sender ? sender : "", x) < 0)
+            goto done;
+        nsc++;
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        goto sqlfail;
+    qsort(sc, nsc, sizeof *sc, reply_cmp);
+    for (size_t i = 0; i < nsc && i < max; i++)
+        out[(*n)++] = sc[i].r;
+    rc = CORPUS_OK;
+    goto done;
+sqlfail:
+    log_error("reply: candidates: %s", sqlite3_errmsg(db));
+done:
+    sqlite3_finalize(st);
+    free(sc);
+    free(b.s);
+    message_free(&m);
+    stemmer_close(&s);
+    return rc;
+}
+
+int reply_best(sqlite3 *db, const ReplyQuery *q, ReplyResult *out)
+{
+    ReplyResult r[2];
+    size_t n;
+    int rc = reply_rank(db, q, r, 2, &n);
+
+    if (rc != CORPUS_OK)
+        return rc;
+    if (n == 0 || !reply_is_answer(&r[0]))
+        return CORPUS_NOTFOUND;
+    /* Variety: the same question twice in a row need not get the same
+     * passage when another is nearly as good. */
+    if (n == 2 && q->avoid_letter > 0 && r[0].letter == q->avoid_letter &&
+        r[0].para == q->avoid_para && reply_is_answer(&r[1]) &&
+        r[1].score >= REPLY_VARIETY * r[0].score) {
+        *out = r[1];
+        return CORPUS_OK;
+    }
+    *out = r[0];
+    return CORPUS_OK;
+}

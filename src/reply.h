@@ -1,0 +1,78 @@
+/* reply.h - the passage that best answers a message, or none.
+ *
+ * !reply is not a search: a message is a question in a reader's words
+ * ("will you send Eden?", "Uncle Joe, what about the Finns?") and the answer
+ * is one passage, or a plain "nothing answers that".  So the ranking is its
+ * own (see reply.c for the why of each step):
+ *
+ *   1. the message becomes concepts: people, places and the letters' own
+ *      words for what a reader types, recognised through the alias table
+ *      (data/aliases.txt), and every other word that is not a stop word,
+ *      stemmed by SQLite's own porter tokenizer so that it meets the index
+ *      exactly; each concept weighs its IDF over the whole corpus;
+ *   2. FTS5 (bm25) proposes the REPLY_CANDIDATES best passages holding any
+ *      concept;
+ *   3. each is re-scored on its best window of two neighbouring sentences,
+ *      so the passage that carries the answer in one place wins over one
+ *      that mentions the words far apart;
+ *   4. the best is declined when it covers too little of the message
+ *      (confidence below REPLY_MIN_CONFIDENCE) or its evidence is too weak
+ *      (below REPLY_MIN_EVIDENCE): a weak match is not an answer.
+ *
+ * The database needs the passages_fts table of the schema; the module only
+ * reads it (plus a temporary table on the caller's connection).
+ */
+#ifndef MISSIVE_REPLY_H
+#define MISSIVE_REPLY_H
+
+#include <stddef.h>
+#include <sqlite3.h>
+
+#include "corpus.h"
+#include "people.h"
+
+#define REPLY_CANDIDATES 50         /* bm25 proposals re-scored per message */
+#define REPLY_MAX_CONCEPTS 24       /* more words than this are not a question */
+#define REPLY_MIN_CONFIDENCE 0.5    /* of the message's IDF mass matched */
+#define REPLY_MIN_EVIDENCE 0.6931   /* ln 2: a word in half the passages */
+#define REPLY_VARIETY 0.9           /* runner-up within 10% replaces a repeat */
+
+typedef struct {
+    const char *message;     /* what the user said, UTF-8 */
+    const char *sender;      /* canonical author to answer as, or NULL */
+    int avoid_letter;        /* the channel's previous answer to the same */
+    int avoid_para;          /*   question, or 0: see reply_best */
+    const People *aliases;   /* NULL: the shared table (reply_set_aliases) */
+} ReplyQuery;
+
+typedef struct {
+    int letter, para;
+    double score;            /* higher is better; comparable within a query */
+    double confidence;       /* 0..1: share of the message's IDF mass */
+    double evidence;         /* IDF mass matched in the best window */
+} ReplyResult;
+
+/* The answer: CORPUS_OK and *out, CORPUS_NOTFOUND when nothing answers
+ * (no concept, no candidate, or the best is below the thresholds),
+ * CORPUS_ERROR on database trouble (logged).  When the best is the passage
+ * q->avoid_letter.q->avoid_para and the runner-up is also an answer and
+ * scores within REPLY_VARIETY of it, the runner-up is returned instead. */
+int reply_best(sqlite3 *db, const ReplyQuery *q, ReplyResult *out);
+
+/* The ranked candidates, best first, declined or not: up to max in out,
+ * their number in *n.  Returns CORPUS_OK (also when *n is 0) or
+ * CORPUS_ERROR.  For evaluation and tests. */
+int reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
+               size_t max, size_t *n);
+
+/* True when a ranked result is good enough to be an answer. */
+int reply_is_answer(const ReplyResult *r);
+
+/* The shared alias table used when ReplyQuery.aliases is NULL.  Until set,
+ * it is loaded on first use from MISSIVE_DATADIR/aliases.txt (a missing or
+ * bad file is logged once and the ranking goes on without aliases).
+ * reply_set_aliases takes ownership of p (NULL frees the table); call it
+ * from the thread that answers. */
+void reply_set_aliases(People *p);
+
+#endif

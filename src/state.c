@@ -1,0 +1,628 @@
+/* state.c - fair shuffles and channel settings in the corpus database
+ * (see state.h).
+ *
+ * A shuffle cycle is (n, seed, pos): the cycle shows shuffle_index(seed, n,
+ * 0), then 1, ... up to n-1.  Nothing is stored per passage, so a cycle over
+ * any filter costs one row however large the corpus, and each step is one
+ * primary-key read, one corpus_pick() and one UPSERT.
+ *
+ * Channel settings are few (one row per channel an operator configured) and
+ * read on every channel message, so all of them are loaded at start and kept
+ * in memory; changes are written to the database first and cached only when
+ * the write succeeded.
+ */
+#include "state.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "array.h"
+#include "log.h"
+
+/* --- the permutation ------------------------------------------------------ */
+
+#define SHUFFLE_ROUNDS 4
+#define SHUFFLE_GOLDEN UINT64_C(0x9e3779b97f4a7c15)
+
+/* splitmix64's output function: a bijective 64-bit mixer whose every output
+ * bit depends on every input bit. */
+static uint64_t shuffle_mix(uint64_t z)
+{
+    z += SHUFFLE_GOLDEN;
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+/* One pass of the Feistel network on a 2h-bit value: a bijection on
+ * [0, 2^2h) whatever the round function. */
+static uint64_t shuffle_feistel(const uint64_t key[SHUFFLE_ROUNDS], unsigned h,
+                                uint64_t x)
+{
+    uint64_t mask = (UINT64_C(1) << h) - 1;
+    uint64_t l = x >> h, r = x & mask;
+    for (int i = 0; i < SHUFFLE_ROUNDS; i++) {
+        uint64_t t = l ^ (shuffle_mix(key[i] ^ r) & mask);
+        l = r;
+        r = t;
+    }
+    return (l << h) | r;
+}
+
+uint64_t shuffle_index(uint64_t seed, uint64_t n, uint64_t pos)
+{
+    if (n <= 1)
+        return 0;
+    pos %= n;
+
+    /* Half width h: the domain 2^2h is the smallest even power of two
+     * holding n - 1, so it is below 4n and cycle-walking takes fewer than 4
+     * passes on average.  h <= 32, so every shift below is defined. */
+    unsigned bits = 0;
+    while (bits < 64 && ((n - 1) >> bits) != 0)
+        bits++;
+    unsigned h = (bits + 1) / 2;
+
+    uint64_t key[SHUFFLE_ROUNDS];
+    for (int i = 0; i < SHUFFLE_ROUNDS; i++)
+        key[i] = shuffle_mix(seed + SHUFFLE_GOLDEN * (uint64_t)(i + 1));
+
+    /* Cycle-walking: pos lies on a cycle of the domain's permutation that
+     * comes back to pos < n, so this ends, and restricting the permutation
+     * this way keeps it a bijection on [0, n). */
+    uint64_t x = pos;
+    do
+        x = shuffle_feistel(key, h, x);
+    while (x >= n);
+    return x;
+}
+
+/* --- statements and the State ------------------------------------------- */
+
+enum state_stmt {
+    ST_SHUFFLE_GET,
+    ST_SHUFFLE_PUT,
+    ST_CHANNEL_PUT,
+    ST_CHANNEL_DEL,
+    ST_COUNT_STMTS
+};
+
+static const char *const state_sql[ST_COUNT_STMTS] = {
+    [ST_SHUFFLE_GET] = "SELECT n, seed, pos FROM shuffles"
+                       " WHERE channel = ?1 AND filter = ?2",
+    [ST_SHUFFLE_PUT] = "INSERT INTO shuffles (channel, filter, n, seed, pos)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5)"
+                       " ON CONFLICT (channel, filter) DO UPDATE"
+                       " SET n = excluded.n, seed = excluded.seed,"
+                       "     pos = excluded.pos",
+    [ST_CHANNEL_PUT] = "INSERT INTO channel_settings"
+                       " (channel, prefix, disabled, addressed)"
+                       " VALUES (?1, ?2, ?3, ?4)"
+                       " ON CONFLICT (channel) DO UPDATE"
+                       " SET prefix = excluded.prefix,"
+                       "     disabled = excluded.disabled,"
+                       "     addressed = excluded.addressed",
+    [ST_CHANNEL_DEL] = "DELETE FROM channel_settings WHERE channel = ?1",
+};
+
+typedef struct {
+    char *channel;               /* folded */
+    ChannelSettings cs;
+} ChannelEntry;
+
+struct State {
+    sqlite3 *db;
+    sqlite3_stmt *st[ST_COUNT_STMTS];
+    /* Entries are allocated one by one and never removed before
+     * state_free(), so state_channel() can hand out stable pointers. */
+    ChannelEntry **chans;
+    size_t nchans, cap;
+};
+
+static const ChannelSettings state_defaults = {.addressed = -1};
+
+static void state_done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+/* Runs a statement that returns no row. */
+static int state_step_done(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    state_done(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* SQLite integers are signed: a 64-bit seed is stored by its bits. */
+static sqlite3_int64 state_u64_to_i64(uint64_t u)
+{
+    sqlite3_int64 i;
+    memcpy(&i, &u, sizeof i);
+    return i;
+}
+
+static uint64_t state_i64_to_u64(sqlite3_int64 i)
+{
+    uint64_t u;
+    memcpy(&u, &i, sizeof u);
+    return u;
+}
+
+/* --- names ---------------------------------------------------------------- */
+
+/* Copies channel, folded, to out; NULL is "".  A channel name holds no
+ * space, comma, BEL or other control byte (RFC 2812 2.3.1) and fits in a
+ * line. */
+static int state_channel_key(const char *channel,
+                             char out[STATE_CHANNEL_MAX + 1])
+{
+    size_t len = 0;
+    if (!channel)
+        channel = "";
+    for (const unsigned char *p = (const unsigned char *)channel; *p; p++) {
+        if (*p <= ' ' || *p == ',' || *p == 0x7f || ++len > STATE_CHANNEL_MAX)
+            return -1;
+    }
+    memcpy(out, channel, len + 1);
+    ircline_lower_str(out);
+    return 0;
+}
+
+static bool state_letter(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Copies a command name, lower-cased, to out: 1..STATE_COMMAND_MAX letters. */
+static int state_command_key(const char *command,
+                             char out[STATE_COMMAND_MAX + 1])
+{
+    size_t len = 0;
+    if (!command)
+        return -1;
+    for (; command[len]; len++) {
+        if (len >= STATE_COMMAND_MAX || !state_letter(command[len]))
+            return -1;
+        char c = command[len];
+        out[len] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+    }
+    out[len] = '\0';
+    return len > 0 ? 0 : -1;
+}
+
+static bool state_prefix_valid(const char *prefix)
+{
+    size_t len = 0;
+    for (; prefix[len]; len++)
+        if (len >= STATE_PREFIX_MAX || prefix[len] <= ' ' || prefix[len] > '~')
+            return false;
+    return len > 0;
+}
+
+/* --- fair shuffles -------------------------------------------------------- */
+
+/* Appends a name with '\', ';' and '=' escaped, so that no two filters
+ * share a key. */
+static void state_key_name(sqlite3_str *key, const char *field,
+                           const char *name)
+{
+    sqlite3_str_appendall(key, field);
+    for (const char *p = name ? name : ""; *p; p++) {
+        if (*p == '\\' || *p == ';' || *p == '=')
+            sqlite3_str_appendchar(key, 1, '\\');
+        sqlite3_str_appendchar(key, 1, *p);
+    }
+}
+
+/* "sender=Stalin;recipient=;year=1941": empty for "any".  (A sender of ""
+ * would share the key of NULL, but matches no passage, so it never gets a
+ * cycle.)  NULL when out of memory; sqlite3_free() the key. */
+static char *state_filter_key(const PassageFilter *f)
+{
+    static const PassageFilter any = {0};
+    if (!f)
+        f = &any;
+    sqlite3_str *key = sqlite3_str_new(NULL);
+    state_key_name(key, "sender=", f->sender);
+    state_key_name(key, ";recipient=", f->recipient);
+    sqlite3_str_appendall(key, ";year=");
+    if (f->year != 0)
+        sqlite3_str_appendf(key, "%d", f->year);
+    return sqlite3_str_finish(key);
+}
+
+static uint64_t state_random_seed(void)
+{
+    return (uint64_t)arc4random() << 32 | arc4random();
+}
+
+typedef struct {
+    sqlite3_int64 n, pos;
+    uint64_t seed;
+} ShuffleRow;
+
+/* Reads the cycle; 1 found, 0 none, -1 error (logged). */
+static int state_shuffle_get(State *s, const char *channel, const char *key,
+                             ShuffleRow *row)
+{
+    sqlite3_stmt *st = s->st[ST_SHUFFLE_GET];
+    sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        row->n = sqlite3_column_int64(st, 0);
+        row->seed = state_i64_to_u64(sqlite3_column_int64(st, 1));
+        row->pos = sqlite3_column_int64(st, 2);
+    } else if (rc != SQLITE_DONE) {
+        log_error("state: reading the shuffle of '%s': %s", channel,
+                  sqlite3_errmsg(s->db));
+    }
+    state_done(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int state_shuffle_put(State *s, const char *channel, const char *key,
+                             const ShuffleRow *row)
+{
+    sqlite3_stmt *st = s->st[ST_SHUFFLE_PUT];
+    sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, row->n);
+    sqlite3_bind_int64(st, 4, state_u64_to_i64(row->seed));
+    sqlite3_bind_int64(st, 5, row->pos);
+    return state_step_done(st);
+}
+
+/* Starts a new cycle in *row.  After a completed cycle of the same size the
+ * new order must not begin with the passage just shown; each try fails with
+ * probability about 1/n, so eight tries all fail about never, and then a
+ * repeat is merely allowed. */
+static void state_shuffle_restart(ShuffleRow *row, long n, bool completed)
+{
+    uint64_t last = 0;
+    bool avoid = completed && row->n == n && n > 1;
+    if (avoid)
+        last = shuffle_index(row->seed, (uint64_t)n, (uint64_t)n - 1);
+    row->seed = state_random_seed();
+    for (int i = 0; avoid && i < 8 &&
+                    shuffle_index(row->seed, (uint64_t)n, 0) == last; i++)
+        row->seed = state_random_seed();
+    row->n = n;
+    row->pos = 0;
+}
+
+int state_next_passage(State *s, Corpus *c, const char *channel,
+                       const PassageFilter *f, Passage *out)
+{
+    char chan[STATE_CHANNEL_MAX + 1];
+    ShuffleRow row = {0};
+    long n;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (state_channel_key(channel, chan) < 0) {
+        log_debug("state: no shuffle for an invalid channel name");
+        return corpus_random(c, f, out);
+    }
+    char *key = state_filter_key(f);
+    if (!key) {
+        log_error("state: out of memory");
+        return CORPUS_ERROR;
+    }
+    if ((rc = corpus_count(c, f, &n)) != CORPUS_OK)
+        goto done;
+    if (n <= 0) {
+        rc = CORPUS_NOTFOUND;
+        goto done;
+    }
+
+    /* A failed read is logged and treated as no cycle: the user still gets
+     * a passage, and fairness resumes once the database answers. */
+    int found = state_shuffle_get(s, chan, key, &row);
+    bool completed = found == 1 && row.pos >= row.n;
+    if (found != 1 || row.n != n || row.pos < 0 || row.pos >= n)
+        state_shuffle_restart(&row, n, completed);
+
+    uint64_t k = shuffle_index(row.seed, (uint64_t)n, (uint64_t)row.pos);
+    if ((rc = corpus_pick(c, f, (long)k, out)) != CORPUS_OK)
+        goto done;      /* the corpus changed under us: the cycle stays */
+    row.pos++;
+    if (state_shuffle_put(s, chan, key, &row) < 0)
+        log_warn("state: cannot save the shuffle of '%s' (%s): passages "
+                 "may repeat early", chan, sqlite3_errmsg(s->db));
+
+done:
+    sqlite3_free(key);
+    return rc;
+}
+
+/* --- channel settings ----------------------------------------------------- */
+
+static ChannelEntry *state_find(const State *s, const char *chan)
+{
+    /* O(channels): a bot sits in a handful, and configured ones fewer. */
+    for (size_t i = 0; i < s->nchans; i++)
+        if (strcmp(s->chans[i]->channel, chan) == 0)
+            return s->chans[i];
+    return NULL;
+}
+
+/* Adds a cache entry with default settings; NULL when out of memory. */
+static ChannelEntry *state_add(State *s, const char *chan)
+{
+    ChannelEntry *e = calloc(1, sizeof *e);
+    if (!e || !(e->channel = strdup(chan)) ||
+        array_grow(&s->chans, &s->cap, s->nchans + 1, sizeof *s->chans) < 0) {
+        if (e)
+            free(e->channel);
+        free(e);
+        return NULL;
+    }
+    e->cs = state_defaults;
+    s->chans[s->nchans++] = e;
+    return e;
+}
+
+static bool state_is_default(const ChannelSettings *cs)
+{
+    return cs->prefix[0] == '\0' && cs->addressed < 0 && cs->ndisabled == 0;
+}
+
+/* Parses a stored "quote,search" into cs, skipping (and reporting) names
+ * that are not valid: the row may have been edited by hand. */
+static void state_parse_disabled(ChannelSettings *cs, const char *chan,
+                                 const char *list)
+{
+    const char *p = list;
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        char word[STATE_COMMAND_MAX + 1], name[STATE_COMMAND_MAX + 1];
+        if (len > 0) {
+            bool ok = len <= STATE_COMMAND_MAX;
+            if (ok) {
+                memcpy(word, p, len);
+                word[len] = '\0';
+                ok = state_command_key(word, name) == 0;
+            }
+            if (!ok || cs->ndisabled >= STATE_DISABLED_MAX)
+                log_warn("state: channel '%s': ignoring disabled command "
+                         "'%.*s'", chan, (int)(len > 32 ? 32 : len), p);
+            else if (!state_command_disabled(cs, name))
+                memcpy(cs->disabled[cs->ndisabled++], name, len + 1);
+        }
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+}
+
+static int state_load(State *s)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (sqlite3_prepare_v2(s->db, "SELECT channel, prefix, disabled, addressed"
+                                  " FROM channel_settings", -1, &st, NULL)
+        != SQLITE_OK) {
+        log_error("state: loading channel settings: %s", sqlite3_errmsg(s->db));
+        return -1;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *raw = (const char *)sqlite3_column_text(st, 0);
+        const char *prefix = (const char *)sqlite3_column_text(st, 1);
+        const char *disabled = (const char *)sqlite3_column_text(st, 2);
+        char chan[STATE_CHANNEL_MAX + 1];
+        ChannelEntry *e;
+
+        if (!raw || state_channel_key(raw, chan) < 0 || strcmp(raw, chan) != 0) {
+            log_warn("state: ignoring settings of an invalid channel name");
+            continue;
+        }
+        if (!(e = state_find(s, chan)) && !(e = state_add(s, chan))) {
+            log_error("state: out of memory");
+            goto fail;
+        }
+        if (prefix && state_prefix_valid(prefix))
+            memcpy(e->cs.prefix, prefix, strlen(prefix) + 1);
+        else if (prefix)
+            log_warn("state: channel '%s': ignoring an invalid prefix", chan);
+        if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+            e->cs.addressed = sqlite3_column_int64(st, 3) != 0;
+        state_parse_disabled(&e->cs, chan, disabled ? disabled : "");
+    }
+    if (rc != SQLITE_DONE) {
+        log_error("state: loading channel settings: %s", sqlite3_errmsg(s->db));
+        goto fail;
+    }
+    sqlite3_finalize(st);
+    return 0;
+
+fail:
+    sqlite3_finalize(st);
+    return -1;
+}
+
+/* Writes cs as channel's row (none when all default), then caches it.  On
+ * failure the cache is unchanged. */
+static int state_save(State *s, const char *chan, const ChannelSettings *cs)
+{
+    ChannelEntry *e = state_find(s, chan);
+    sqlite3_stmt *st;
+    char list[STATE_DISABLED_MAX * (STATE_COMMAND_MAX + 1)] = "";
+    size_t len = 0;
+
+    /* Reserve the cache entry first: after a successful write the cache must
+     * not be left behind for want of memory. */
+    if (!e && !(e = state_add(s, chan))) {
+        log_error("state: out of memory");
+        return STATE_ERROR;
+    }
+    for (size_t i = 0; i < cs->ndisabled; i++) {
+        size_t w = strlen(cs->disabled[i]);
+        if (i)
+            list[len++] = ',';
+        memcpy(list + len, cs->disabled[i], w + 1);
+        len += w;
+    }
+    if (state_is_default(cs)) {
+        st = s->st[ST_CHANNEL_DEL];
+        sqlite3_bind_text(st, 1, chan, -1, SQLITE_STATIC);
+    } else {
+        st = s->st[ST_CHANNEL_PUT];
+        sqlite3_bind_text(st, 1, chan, -1, SQLITE_STATIC);
+        if (cs->prefix[0])
+            sqlite3_bind_text(st, 2, cs->prefix, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, list, -1, SQLITE_STATIC);
+        if (cs->addressed >= 0)
+            sqlite3_bind_int(st, 4, cs->addressed);
+    }
+    if (state_step_done(st) < 0) {
+        log_error("state: saving the settings of '%s': %s", chan,
+                  sqlite3_errmsg(s->db));
+        return STATE_ERROR;
+    }
+    e->cs = *cs;
+    return STATE_OK;
+}
+
+const ChannelSettings *state_channel(State *s, const char *channel)
+{
+    char chan[STATE_CHANNEL_MAX + 1];
+    const ChannelEntry *e;
+    if (state_channel_key(channel, chan) < 0 || !(e = state_find(s, chan)))
+        return &state_defaults;
+    return &e->cs;
+}
+
+int state_channel_get(State *s, const char *channel, ChannelSettings *out)
+{
+    char chan[STATE_CHANNEL_MAX + 1];
+    *out = *state_channel(s, channel);
+    return state_channel_key(channel, chan) < 0 ? STATE_BADCHANNEL : STATE_OK;
+}
+
+int state_channel_set_prefix(State *s, const char *channel, const char *prefix)
+{
+    char chan[STATE_CHANNEL_MAX + 1];
+    if (state_channel_key(channel, chan) < 0)
+        return STATE_BADCHANNEL;
+    if (prefix && !state_prefix_valid(prefix))
+        return STATE_BADPREFIX;
+    ChannelSettings cs = *state_channel(s, chan);
+    snprintf(cs.prefix, sizeof cs.prefix, "%s", prefix ? prefix : "");
+    return state_save(s, chan, &cs);
+}
+
+int state_channel_set_addressed(State *s, const char *channel, int addressed)
+{
+    char chan[STATE_CHANNEL_MAX + 1];
+    if (state_channel_key(channel, chan) < 0)
+        return STATE_BADCHANNEL;
+    ChannelSettings cs = *state_channel(s, chan);
+    cs.addressed = addressed == 0 || addressed == 1 ? addressed : -1;
+    return state_save(s, chan, &cs);
+}
+
+int state_channel_enable(State *s, const char *channel, const char *command,
+                         bool enable)
+{
+    char chan[STATE_CHANNEL_MAX + 1], name[STATE_COMMAND_MAX + 1];
+    if (state_channel_key(channel, chan) < 0)
+        return STATE_BADCHANNEL;
+    if (state_command_key(command, name) < 0)
+        return STATE_BADCOMMAND;
+    if (!enable && (strcmp(name, "help") == 0 || strcmp(name, "more") == 0))
+        return STATE_PROTECTED;
+
+    ChannelSettings cs = *state_channel(s, chan);
+    size_t i = 0;
+    while (i < cs.ndisabled && strcmp(cs.disabled[i], name) != 0)
+        i++;
+    if (enable == (i == cs.ndisabled))
+        return STATE_OK;                /* already as asked */
+    if (enable) {
+        memmove(cs.disabled[i], cs.disabled[i + 1],
+                (cs.ndisabled - i - 1) * sizeof cs.disabled[0]);
+        cs.ndisabled--;
+    } else {
+        if (cs.ndisabled >= STATE_DISABLED_MAX)
+            return STATE_FULL;
+        memcpy(cs.disabled[cs.ndisabled++], name, sizeof name);
+    }
+    return state_save(s, chan, &cs);
+}
+
+bool state_command_disabled(const ChannelSettings *cs, const char *command)
+{
+    char name[STATE_COMMAND_MAX + 1];
+    if (state_command_key(command, name) < 0)
+        return false;
+    for (size_t i = 0; i < cs->ndisabled; i++)
+        if (strcmp(cs->disabled[i], name) == 0)
+            return true;
+    return false;
+}
+
+const char *state_strerror(int rc)
+{
+    switch (rc) {
+    case STATE_OK:
+        return "done";
+    case STATE_BADCHANNEL:
+        return "not a valid channel name";
+    case STATE_BADPREFIX:
+        return "a prefix is 1 to 8 printable characters, no spaces";
+    case STATE_BADCOMMAND:
+        return "a command name is 1 to 16 letters";
+    case STATE_PROTECTED:
+        return "help and more cannot be disabled";
+    case STATE_FULL:
+        return "too many commands disabled here";
+    default:
+        return "the bot's database failed (see its log)";
+    }
+}
+
+/* --- lifetime ------------------------------------------------------------- */
+
+State *state_new(sqlite3 *db)
+{
+    State *s = calloc(1, sizeof *s);
+    if (!s) {
+        log_error("state: out of memory");
+        return NULL;
+    }
+    s->db = db;
+    for (int i = 0; i < ST_COUNT_STMTS; i++) {
+        if (sqlite3_prepare_v3(db, state_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                               &s->st[i], NULL) != SQLITE_OK) {
+            log_error("state: preparing statement %d: %s", i,
+                      sqlite3_errmsg(db));
+            goto fail;
+        }
+    }
+    if (state_load(s) < 0)
+        goto fail;
+    return s;
+
+fail:
+    state_free(s);
+    return NULL;
+}
+
+void state_free(State *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < ST_COUNT_STMTS; i++)
+        sqlite3_finalize(s->st[i]);
+    for (size_t i = 0; i < s->nchans; i++) {
+        free(s->chans[i]->channel);
+        free(s->chans[i]);
+    }
+    free(s->chans);
+    free(s);
+}

@@ -1,0 +1,123 @@
+/* state.h - what the bot remembers between messages and across restarts.
+ *
+ * Two things live next to the corpus, in the same SQLite file (schema 2,
+ * see db.c):
+ *
+ *  - fair shuffles: per channel and filter, "!quote" walks a random
+ *    permutation of the matching passages, so no passage repeats before all
+ *    of them have been shown.  The permutation is a keyed bijection
+ *    (shuffle_index), so the whole cycle is stored as three integers (n, seed,
+ *    pos) and each step is O(1) plus one corpus_pick();
+ *  - per-channel settings (command prefix, disabled commands, whether the bot
+ *    answers when addressed by nick), read from an in-memory cache so that
+ *    the hot path -- "is this channel message a command here?" -- runs no SQL.
+ *
+ * Channels are compared after RFC 1459 folding (ircline_lower_str); NULL or
+ * "" means private messages and the console.  Every value is bound, never
+ * spliced into SQL.
+ */
+#ifndef MISSIVE_STATE_H
+#define MISSIVE_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "corpus.h"
+#include "ircline.h"
+
+#define STATE_PREFIX_MAX 8        /* bytes of a channel's command prefix */
+#define STATE_COMMAND_MAX 16      /* letters of a command name */
+#define STATE_DISABLED_MAX 8      /* commands disabled in one channel */
+#define STATE_CHANNEL_MAX IRCLINE_BODY_MAX   /* a name must fit in a line */
+
+enum state_result {
+    STATE_OK = 0,
+    STATE_BADCHANNEL = 1,    /* too long, or holds a space, comma or control */
+    STATE_BADPREFIX = 2,     /* not 1..8 printable, non-space ASCII bytes */
+    STATE_BADCOMMAND = 3,    /* not 1..16 ASCII letters */
+    STATE_PROTECTED = 4,     /* "help" and "more" cannot be disabled */
+    STATE_FULL = 5,          /* STATE_DISABLED_MAX commands already off */
+    STATE_ERROR = -1,        /* database or memory trouble: logged */
+};
+
+typedef struct {
+    char prefix[STATE_PREFIX_MAX + 1];   /* "": the configured prefix */
+    int addressed;                       /* -1: as configured; 0 off; 1 on */
+    size_t ndisabled;
+    char disabled[STATE_DISABLED_MAX][STATE_COMMAND_MAX + 1]; /* lower case */
+} ChannelSettings;
+
+typedef struct State State;
+
+/* --- the permutation ------------------------------------------------------ */
+
+/* The pos-th element of a pseudo-random permutation of [0, n) chosen by
+ * seed: for a fixed seed and n, pos -> shuffle_index is a bijection on
+ * [0, n).  A 4-round Feistel network on the smallest even-bit-width domain
+ * holding n (under 4n), cycle-walked back into [0, n): O(1) memory, O(1)
+ * expected time (under 4 rounds of walking on average).  pos >= n is taken
+ * modulo n; n == 0 gives 0. */
+uint64_t shuffle_index(uint64_t seed, uint64_t n, uint64_t pos);
+
+/* --- lifetime ------------------------------------------------------------- */
+
+/* Prepares the statements and loads every channel's settings into the
+ * cache.  db must be at schema 2 or later (db_open); the caller keeps
+ * ownership of it and closes it after state_free().  A read-only connection
+ * works: shuffles then do not persist (see state_next_passage) and settings
+ * cannot be changed.  NULL on error (logged). */
+State *state_new(sqlite3 *db);
+void state_free(State *s);
+
+/* --- fair shuffles -------------------------------------------------------- */
+
+/* The next passage matching f (NULL: any) in channel's shuffle cycle.  A new
+ * cycle, with a fresh random order, begins when the channel has none for
+ * this filter, when the previous one is complete, or when the number of
+ * matching passages changed (the corpus was re-imported); a new cycle never
+ * starts with the passage that ended the previous one (n > 1).  Returns
+ * CORPUS_OK with *out filled (passage_clear() it), CORPUS_NOTFOUND when
+ * nothing matches, CORPUS_ERROR on database trouble.  Failing to save the
+ * cycle (a read-only database) is logged as a warning and the passage is
+ * still returned.  A channel name that is not valid (see STATE_BADCHANNEL)
+ * gets a plain random passage. */
+int state_next_passage(State *s, Corpus *c, const char *channel,
+                       const PassageFilter *f, Passage *out);
+
+/* --- channel settings ----------------------------------------------------- */
+
+/* The cached settings of channel (no SQL): defaults (prefix "", addressed -1,
+ * nothing disabled) for a channel never configured or a name that is not
+ * valid.  Never NULL; the pointer stays valid until state_free(), and sees
+ * later changes to that channel once it has settings of its own (ask again
+ * after a state_channel_set_* call on a channel that had none). */
+const ChannelSettings *state_channel(State *s, const char *channel);
+
+/* Copies state_channel(s, channel) into *out; STATE_BADCHANNEL (and
+ * defaults in *out) for an invalid name. */
+int state_channel_get(State *s, const char *channel, ChannelSettings *out);
+
+/* Sets channel's command prefix; NULL returns to the configured one.
+ * Saved, then cached: on any error nothing changes. */
+int state_channel_set_prefix(State *s, const char *channel, const char *prefix);
+
+/* Whether the bot answers a message addressed to its nick in channel:
+ * 1 yes, 0 no, -1 as configured (anything else: -1). */
+int state_channel_set_addressed(State *s, const char *channel, int addressed);
+
+/* Enables or disables a command (letters; case is ignored) in channel.
+ * Disabling "help" or "more" is STATE_PROTECTED; enabling a command that is
+ * not disabled, or disabling one that is, succeeds without change.  The
+ * caller checks that the command exists. */
+int state_channel_enable(State *s, const char *channel, const char *command,
+                         bool enable);
+
+/* True when command (any case) is disabled in cs. */
+bool state_command_disabled(const ChannelSettings *cs, const char *command);
+
+/* A short English reason for a state_result ("prefix must be 1 to 8 ..."). */
+const char *state_strerror(int rc);
+
+#endif

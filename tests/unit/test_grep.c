@@ -1,0 +1,733 @@
+/* test_grep.c - the !grep engine: Unicode-aware caseless matching, byte
+ * offsets, and every hostile pattern we could think of ending in an error
+ * or "too costly" within a loose time bound, with JIT and without; plus
+ * corpus_each over the real corpus. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "clock.h"
+#include "corpus.h"
+#include "db.h"
+#include "grep.h"
+#include "import.h"
+
+#define CORPUS_FILE DATADIR "/stalin-churchill-1941.txt"
+
+/* Loose on purpose: the real guarantee is the limits, and this machine may
+ * be busy with other builds.  A stalled matcher takes seconds to minutes. */
+#define HOSTILE_MS 1000
+
+static const unsigned modes[] = {0, GREP_NO_JIT};
+#define NMODES (sizeof modes / sizeof modes[0])
+
+static bool jit_available(void)
+{
+    uint32_t v = 0;
+    return pcre2_config(PCRE2_CONFIG_JIT, &v) >= 0 && v == 1;
+}
+
+static Grep *compile_ok(const char *pattern, unsigned flags)
+{
+    char err[256] = "";
+    Grep *g = grep_compile_opts(pattern, flags, err, sizeof err);
+    if (!g)
+        fail_msg("pattern '%s' (flags %u): %s", pattern, flags, err);
+    return g;
+}
+
+/* Compiles, expecting failure; returns the message in a static buffer. */
+static const char *compile_err(const char *pattern, unsigned flags)
+{
+    static char err[256];
+    memset(err, 'X', sizeof err);
+    Grep *g = grep_compile_opts(pattern, flags, err, sizeof err);
+    if (g) {
+        grep_free(g);
+        fail_msg("pattern '%.60s' compiled, expected an error", pattern);
+    }
+    /* Short, printable ASCII, terminated: safe to put on an IRC line. */
+    size_t n = strnlen(err, sizeof err);
+    assert_true(n > 0 && n < 120);
+    for (size_t i = 0; i < n; i++)
+        assert_true(err[i] >= 0x20 && err[i] < 0x7f);
+    return err;
+}
+
+/* One match on a NUL-terminated subject. */
+static int match(Grep *g, const char *s, size_t *start, size_t *end)
+{
+    return grep_match(g, s, strlen(s), start, end);
+}
+
+static char *repeat(const char *unit, size_t times, const char *tail)
+{
+    size_t u = strlen(unit), t = strlen(tail);
+    char *s = malloc(u * times + t + 1);
+    assert_non_null(s);
+    for (size_t i = 0; i < times; i++)
+        memcpy(s + i * u, unit, u);
+    memcpy(s + u * times, tail, t + 1);
+    return s;
+}
+
+/* --- ordinary patterns ----------------------------------------------------- */
+
+static void test_caseless_and_quantifiers(void **state)
+{
+    (void)state;
+    for (size_t m = 0; m < NMODES; m++) {
+        size_t s = 99, e = 99;
+        Grep *g = compile_ok("finland", modes[m]);
+        assert_int_equal(match(g, "About Finland. I was", &s, &e), 1);
+        assert_int_equal(s, 6);
+        assert_int_equal(e, 13);
+        assert_int_equal(match(g, "ABOUT FINLAND", &s, &e), 1);
+        assert_int_equal(match(g, "Finns and Fin land", &s, &e), 0);
+        grep_free(g);
+
+        g = compile_ok("Fin+land", modes[m]);
+        assert_int_equal(match(g, "finnnland", &s, &e), 1);
+        assert_int_equal(s, 0);
+        assert_int_equal(e, 9);
+        assert_int_equal(match(g, "filand", &s, &e), 0);
+        grep_free(g);
+
+        /* The first (leftmost) match is reported, not the longest. */
+        g = compile_ok("moscow|leningrad", modes[m]);
+        assert_int_equal(match(g, "defence of Moscow and Leningrad", &s, &e), 1);
+        assert_int_equal(s, 11);
+        assert_int_equal(e, 17);
+        grep_free(g);
+    }
+}
+
+static void test_unicode(void **state)
+{
+    (void)state;
+    for (size_t m = 0; m < NMODES; m++) {
+        size_t s, e;
+        /* "Город " is 5 two-byte letters and a space: 11 bytes. */
+        Grep *g = compile_ok("москва", modes[m]);
+        assert_int_equal(match(g, "Город МОСКВА!", &s, &e), 1);
+        assert_int_equal(s, 11);
+        assert_int_equal(e, 23);
+        assert_int_equal(match(g, "Moskva", &s, &e), 0);
+        grep_free(g);
+
+        /* Final and medial sigma fold together. */
+        g = compile_ok("σ", modes[m]);
+        assert_int_equal(match(g, "ΟΔΥΣΣΕΥΣ", &s, &e), 1);
+        assert_int_equal(s, 6);
+        assert_int_equal(e, 8);
+        assert_int_equal(match(g, "λόγος", &s, &e), 1);
+        assert_int_equal(s, 8);
+        grep_free(g);
+
+        g = compile_ok("\\bfront\\b", modes[m]);
+        assert_int_equal(match(g, "the Russian front, will", &s, &e), 1);
+        assert_int_equal(s, 12);
+        assert_int_equal(e, 17);
+        assert_int_equal(match(g, "an affront to the frontier", &s, &e), 0);
+        grep_free(g);
+
+        /* UCP: \w and \b know Cyrillic letters. */
+        g = compile_ok("\\bфронт\\b", modes[m]);
+        assert_int_equal(match(g, "на фронте", &s, &e), 0);
+        assert_int_equal(match(g, "на фронт.", &s, &e), 1);
+        assert_int_equal(s, 5);
+        assert_int_equal(e, 15);
+        grep_free(g);
+
+        g = compile_ok("\\w+", modes[m]);
+        assert_int_equal(match(g, "«Ёлка»", &s, &e), 1);
+        assert_int_equal(s, 2);
+        assert_int_equal(e, 10);
+        grep_free(g);
+
+        /* A dot is one character, not one byte. */
+        g = compile_ok("^.{3}$", modes[m]);
+        assert_int_equal(match(g, "€😀é", &s, &e), 1);
+        assert_int_equal(e, 9);
+        assert_int_equal(match(g, "abcd", &s, &e), 0);
+        grep_free(g);
+    }
+}
+
+/* The matcher tries a few start positions per PCRE2 call: a match must be
+ * found, with exact byte offsets, wherever it falls relative to those
+ * windows and whatever the width of the characters before it. */
+static void test_offsets_across_windows(void **state)
+{
+    (void)state;
+    static const char *const units[] = {"a", "é", "€", "😀"};
+    for (size_t m = 0; m < NMODES; m++) {
+        Grep *x = compile_ok("x+y", modes[m]);
+        Grep *lb = compile_ok("(?<=é)x", modes[m]);
+        for (size_t u = 0; u < 4; u++) {
+            size_t w = strlen(units[u]);
+            for (size_t k = 0; k < 70; k++) {
+                size_t s = 0, e = 0;
+                char *subj = repeat(units[u], k, "xxy tail");
+                assert_int_equal(match(x, subj, &s, &e), 1);
+                assert_int_equal(s, k * w);
+                assert_int_equal(e, k * w + 3);
+                /* The lookbehind sees the character before the window. */
+                assert_int_equal(match(lb, subj, &s, &e), u == 1 && k > 0);
+                if (u == 1 && k > 0)
+                    assert_int_equal(s, k * w);
+                free(subj);
+            }
+        }
+        grep_free(x);
+        grep_free(lb);
+    }
+}
+
+static void test_anchors_and_empty_matches(void **state)
+{
+    (void)state;
+    char *subj = repeat("é", 40, "x");          /* 81 bytes */
+    for (size_t m = 0; m < NMODES; m++) {
+        size_t s = 99, e = 99;
+        /* ^ and \A are the start of the subject, not of a window. */
+        Grep *g = compile_ok("^x", modes[m]);
+        assert_int_equal(match(g, subj, &s, &e), 0);
+        assert_int_equal(match(g, "xé", &s, &e), 1);
+        grep_free(g);
+        g = compile_ok("\\Ax", modes[m]);
+        assert_int_equal(match(g, subj, &s, &e), 0);
+        grep_free(g);
+
+        /* An empty match at the very end is still a match. */
+        g = compile_ok("$", modes[m]);
+        assert_int_equal(match(g, subj, &s, &e), 1);
+        assert_int_equal(s, 81);
+        assert_int_equal(e, 81);
+        assert_int_equal(match(g, "", &s, &e), 1);
+        assert_int_equal(s, 0);
+        assert_int_equal(e, 0);
+        grep_free(g);
+
+        g = compile_ok("q*", modes[m]);
+        assert_int_equal(match(g, "abc", &s, &e), 1);
+        assert_int_equal(s, 0);
+        assert_int_equal(e, 0);
+        /* NULL pointers for the offsets are allowed. */
+        assert_int_equal(match(g, "abc", NULL, NULL), 1);
+        grep_free(g);
+
+        /* \K moves the reported start. */
+        g = compile_ok("ab\\Kcd", modes[m]);
+        assert_int_equal(match(g, "zzabcd", &s, &e), 1);
+        assert_int_equal(s, 4);
+        assert_int_equal(e, 6);
+        grep_free(g);
+
+        /* A match starting in one window may end far beyond it. */
+        g = compile_ok("é+x", modes[m]);
+        assert_int_equal(match(g, subj, &s, &e), 1);
+        assert_int_equal(s, 0);
+        assert_int_equal(e, 81);
+        grep_free(g);
+    }
+    free(subj);
+}
+
+static void test_harmless_verbs_allowed(void **state)
+{
+    (void)state;
+    static const char *const ok[] = {
+        "(*UTF)finland", "(*UCP)finland", "(*CR)finland", "(*LF)finland",
+        "(*ANYCRLF)finland", "(*NO_START_OPT)finland",
+        "(*NO_AUTO_POSSESS)finland", "(*NO_DOTSTAR_ANCHOR)finland",
+        "(*NOTEMPTY)finland", "(?-i)Finland", "(?x) fin land ",
+        "(*COMMIT)finland", "(*MARK:m)finland",
+    };
+    for (size_t m = 0; m < NMODES; m++) {
+        for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+            Grep *g = compile_ok(ok[i], modes[m]);
+            size_t s, e;
+            assert_int_equal(match(g, "About Finland.", &s, &e), 1);
+            assert_int_equal(s, 6);
+            grep_free(g);
+        }
+        /* (?-i) really turns caselessness off. */
+        Grep *g = compile_ok("(?-i)Finland", modes[m]);
+        assert_int_equal(match(g, "FINLAND", NULL, NULL), 0);
+        grep_free(g);
+    }
+}
+
+static void test_jit_status(void **state)
+{
+    (void)state;
+    Grep *g = compile_ok("finland", GREP_NO_JIT);
+    assert_false(grep_jit(g));
+    grep_free(g);
+
+    g = compile_ok("finland", 0);
+    assert_int_equal(grep_jit(g), jit_available());
+    grep_free(g);
+
+    /* (*NO_JIT) in the pattern wins, and the interpreter still works. */
+    g = compile_ok("(*NO_JIT)finland", 0);
+    assert_false(grep_jit(g));
+    assert_int_equal(match(g, "Finland", NULL, NULL), 1);
+    grep_free(g);
+}
+
+/* --- refused patterns ------------------------------------------------------- */
+
+static void test_empty_and_long_patterns(void **state)
+{
+    (void)state;
+    char err[64];
+    assert_null(grep_compile("", err, sizeof err));
+    assert_string_equal(err, "give me a pattern");
+    assert_null(grep_compile(NULL, err, sizeof err));
+    assert_string_equal(err, "give me a pattern");
+    /* No buffer for the message: still refused, nothing written. */
+    assert_null(grep_compile("", NULL, 0));
+
+    char *big = repeat("a", 10 * 1024, "");
+    for (size_t m = 0; m < NMODES; m++)
+        assert_string_equal(compile_err(big, modes[m]),
+                            "pattern too long (max 200 bytes)");
+    free(big);
+
+    char *max = repeat("a", GREP_PATTERN_MAX, "");
+    Grep *g = compile_ok(max, 0);
+    grep_free(g);
+    free(max);
+    char *over = repeat("a", GREP_PATTERN_MAX + 1, "");
+    assert_string_equal(compile_err(over, 0), "pattern too long (max 200 bytes)");
+    free(over);
+
+    /* A small buffer truncates the message, never overflows. */
+    char tiny[8];
+    memset(tiny, 'X', sizeof tiny);
+    assert_null(grep_compile("(", tiny, sizeof tiny));
+    assert_int_equal(strlen(tiny), sizeof tiny - 1);
+}
+
+static void test_bad_syntax_messages(void **state)
+{
+    (void)state;
+    assert_string_equal(compile_err("fin(land", 0),
+                        "bad pattern at offset 8: missing closing parenthesis");
+    assert_string_equal(compile_err("a)", 0),
+                        "bad pattern at offset 1: unmatched closing parenthesis");
+    assert_non_null(strstr(compile_err("[abc", 0), "offset 4"));
+    assert_non_null(strstr(compile_err("*a", 0), "offset 0"));
+    /* Perl's code blocks do not exist in PCRE2. */
+    assert_non_null(strstr(compile_err("(?{ system('x') })", 0), "bad pattern"));
+    assert_non_null(strstr(compile_err("(??{1})", 0), "bad pattern"));
+    /* JavaScript \u is not PCRE2 syntax (no ALT_BSUX). */
+    assert_non_null(strstr(compile_err("\\u0041", 0), "bad pattern"));
+}
+
+static void test_invalid_utf8_pattern(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "\xff", "fin\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+        "a\x80z", "\xe2\x82",
+    };
+    for (size_t m = 0; m < NMODES; m++)
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+            assert_non_null(strstr(compile_err(bad[i], modes[m]), "UTF-8 error"));
+    /* The offset names the bad byte. */
+    assert_non_null(strstr(compile_err("abc\xff", 0), "offset 3"));
+}
+
+static void test_refused_features(void **state)
+{
+    (void)state;
+    for (size_t m = 0; m < NMODES; m++) {
+        assert_non_null(strstr(compile_err("a\\Cb", modes[m]), "\\C"));
+        assert_string_equal(compile_err("(?C1)a", modes[m]),
+                            "callouts (?C...) are not allowed");
+        assert_string_equal(compile_err("a(?C)", modes[m]),
+                            "callouts (?C...) are not allowed");
+        assert_string_equal(compile_err("(?C\"x\")a", modes[m]),
+                            "callouts (?C...) are not allowed");
+        assert_string_equal(compile_err("(?(?C9)(?=a)ab|cd)", modes[m]),
+                            "callouts (?C...) are not allowed");
+        assert_string_equal(compile_err("\\Gfinland", modes[m]),
+                            "\\G is not supported");
+        /* An escaped backslash before G is a literal G: allowed. */
+        Grep *g = compile_ok("\\\\G", modes[m]);
+        assert_int_equal(match(g, "a\\g", NULL, NULL), 1);
+        grep_free(g);
+        /* Variable-length lookbehind. */
+        assert_non_null(strstr(compile_err("(?<=a+)b", modes[m]),
+                               "not fixed length"));
+        /* \K inside a lookaround. */
+        assert_non_null(strstr(compile_err("(?=a\\K)", modes[m]), "bad pattern"));
+    }
+}
+
+static void test_nesting_limit(void **state)
+{
+    (void)state;
+    /* 50 levels compile; 60 do not; 1000 levels are far over the length
+     * cap anyway. */
+    char *open50 = repeat("(", 50, "a"), *p50 = repeat(")", 50, "");
+    char pat[256];
+    snprintf(pat, sizeof pat, "%s%s", open50, p50);
+    Grep *g = compile_ok(pat, 0);
+    assert_int_equal(match(g, "xxa", NULL, NULL), 1);
+    grep_free(g);
+    free(open50);
+    free(p50);
+
+    char *open60 = repeat("(", 60, "a"), *p60 = repeat(")", 60, "");
+    char deep[512];
+    snprintf(deep, sizeof deep, "%s%s", open60, p60);
+    assert_true(strlen(deep) <= GREP_PATTERN_MAX);
+    for (size_t m = 0; m < NMODES; m++)
+        assert_non_null(strstr(compile_err(deep, modes[m]), "too deeply nested"));
+    free(open60);
+    free(p60);
+
+    char *o = repeat("((((((((((", 1000, "a"), *c = repeat("))))))))))", 1000, "");
+    size_t no = strlen(o), nc = strlen(c);
+    char *huge = malloc(no + nc + 1);
+    assert_non_null(huge);
+    memcpy(huge, o, no);
+    memcpy(huge + no, c, nc + 1);
+    assert_string_equal(compile_err(huge, 0), "pattern too long (max 200 bytes)");
+    free(o);
+    free(c);
+    free(huge);
+}
+
+/* --- hostile patterns --------------------------------------------------- */
+
+enum expect { EXPECT_ERROR, EXPECT_COSTLY, EXPECT_BOUNDED };
+
+struct hostile {
+    const char *pattern;
+    enum expect expect;
+};
+
+static const struct hostile hostile[] = {
+    {"(a+)+$", EXPECT_COSTLY},
+    {"(a+)+b", EXPECT_COSTLY},
+    {"(\\w+\\s?)+$", EXPECT_COSTLY},
+    {"(?:a|a)*b", EXPECT_COSTLY},
+    {"(?:a|aa)+$", EXPECT_COSTLY},
+    {"(a*)*\\1", EXPECT_BOUNDED},
+    {"(*NO_START_OPT)(a*)*\\1b", EXPECT_COSTLY},
+    {"(*NO_START_OPT)(*NO_AUTO_POSSESS)(.*)*b", EXPECT_COSTLY},
+    {"(*NO_START_OPT)(*NO_AUTO_POSSESS)a*a*a*a*a*a*a*a*a*a*b", EXPECT_COSTLY},
+    {"(?=(a+)+$)", EXPECT_COSTLY},
+    /* Just under the match limit at every start position: only the
+     * windows and the budget stop this one. */
+    {"(?:.|.){15}(?!)", EXPECT_COSTLY},
+    {"(?:.|.){16}(?!)", EXPECT_COSTLY},
+    {"(?:[^!]{1000}){1,5}!!", EXPECT_BOUNDED},
+    {"(?:.{0,1000}){1,50}b!", EXPECT_BOUNDED},
+    {"(?<=a{1000})b", EXPECT_BOUNDED},
+    {"(?<=a|aa|aaa)(?<!b)b", EXPECT_BOUNDED},
+    {"(?R)", EXPECT_BOUNDED},
+    {"a(?R)?b", EXPECT_BOUNDED},
+    {"(a|(?1)a)+!", EXPECT_BOUNDED},
+    {"(?:(?:(?:x{40}){40}){40})", EXPECT_BOUNDED},
+    {"\\X{0,1000}\\X{0,1000}\\X{0,1000}z", EXPECT_BOUNDED},
+    {"(?:(?:(?:\\w{0,9}){0,9}){0,9}){0,9}z", EXPECT_BOUNDED},
+    /* In-pattern limits can lower the match context's, never raise them. */
+    {"(*LIMIT_MATCH=4000000000)(*NO_START_OPT)(a+)+b", EXPECT_COSTLY},
+    {"(*LIMIT_DEPTH=4000000000)(*LIMIT_HEAP=4000000)(*NO_JIT)(*NO_START_OPT)"
+     "(?:a|a)*b", EXPECT_COSTLY},
+    {"(*NO_JIT)(a+)+$", EXPECT_COSTLY},
+    {"a{65535}{65535}", EXPECT_ERROR},
+    {"(?:a{65535}){65535}", EXPECT_ERROR},
+    {"((a{65535}){65535}){65535}", EXPECT_ERROR},
+    {"a{65536}", EXPECT_ERROR},
+    {"(?<=a+)b", EXPECT_ERROR},
+    {"\\C+", EXPECT_ERROR},
+    {"(?C1)(a+)+$", EXPECT_ERROR},
+    {"(?{1})", EXPECT_ERROR},
+    {"(*LIMIT_MATCH=99999999999)a", EXPECT_ERROR},
+};
+
+/* Runs one hostile case over subjects meant to hurt; returns the ms
+ * taken. */
+static uint64_t run_hostile(const struct hostile *h, unsigned flags)
+{
+    char *subjects[4];
+    char err[256] = "";
+    uint64_t t0 = clock_now_ms();
+    Grep *g = grep_compile_opts(h->pattern, flags, err, sizeof err);
+
+    if (h->expect == EXPECT_ERROR) {
+        if (g)
+            fail_msg("'%s' compiled, expected an error", h->pattern);
+        assert_true(err[0] != '\0');
+        return clock_now_ms() - t0;
+    }
+    if (!g)
+        fail_msg("'%s' did not compile: %s", h->pattern, err);
+
+    subjects[0] = repeat("a", 3000, "!b");
+    subjects[1] = repeat("x", 2000, "");
+    subjects[2] = repeat("It may well be that your defence of Moscow ", 60, "!");
+    subjects[3] = repeat("é", 1500, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!");
+    int worst = 1;
+    for (int round = 0; round < 5 && worst != -1; round++)
+        for (size_t i = 0; i < 4 && worst != -1; i++) {
+            int rc = grep_match(g, subjects[i], strlen(subjects[i]), NULL, NULL);
+            assert_true(rc >= -1 && rc <= 1);
+            if (rc < worst)
+                worst = rc;
+        }
+    uint64_t ms = clock_now_ms() - t0;
+    if (h->expect == EXPECT_COSTLY && worst != -1)
+        fail_msg("'%s' (flags %u) was not stopped (%d)", h->pattern, flags,
+                 worst);
+    if (worst == -1)     /* sticky: the command is over */
+        assert_int_equal(grep_match(g, "a", 1, NULL, NULL), -1);
+    for (size_t i = 0; i < 4; i++)
+        free(subjects[i]);
+    grep_free(g);
+    return ms;
+}
+
+static void test_hostile_patterns(void **state)
+{
+    (void)state;
+    for (size_t m = 0; m < NMODES; m++)
+        for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+            uint64_t ms = run_hostile(&hostile[i], modes[m]);
+            if (ms >= HOSTILE_MS)
+                fail_msg("'%s' (flags %u) took %llu ms", hostile[i].pattern,
+                         modes[m], (unsigned long long)ms);
+        }
+}
+
+/* A pattern may lower the limits: this one needs a step per letter. */
+static void test_in_pattern_limit_lowers(void **state)
+{
+    (void)state;
+    char *subj = repeat("ab", 30, "c");
+    for (size_t m = 0; m < NMODES; m++) {
+        Grep *g = compile_ok("(?:a|b)*?c", modes[m]);
+        assert_int_equal(match(g, subj, NULL, NULL), 1);
+        grep_free(g);
+        g = compile_ok("(*LIMIT_MATCH=5)(?:a|b)*?c", modes[m]);
+        assert_int_equal(match(g, subj, NULL, NULL), -1);
+        grep_free(g);
+    }
+    free(subj);
+}
+
+/* Each subject is cheap enough, but together they exceed the budget: the
+ * command stops with -1 after about GREP_BUDGET_MS, never much later. */
+static void test_budget_across_subjects(void **state)
+{
+    (void)state;
+    char *subj = repeat("x", 200, "");
+    for (size_t m = 0; m < NMODES; m++) {
+        Grep *g = compile_ok("(?:.|.){8}(?!)", modes[m]);
+        uint64_t t0 = clock_now_ms();
+        int rc = 0;
+        long calls = 0;
+        while (rc == 0 && clock_now_ms() - t0 < 10 * HOSTILE_MS) {
+            rc = grep_match(g, subj, 200, NULL, NULL);
+            calls++;
+        }
+        uint64_t ms = clock_now_ms() - t0;
+        assert_int_equal(rc, -1);
+        assert_true(calls > 1);                 /* not a per-match limit */
+        assert_true(ms + 1 >= GREP_BUDGET_MS);
+        assert_true(ms < HOSTILE_MS);
+        /* Spent is spent, even for a trivial subject. */
+        assert_int_equal(grep_match(g, "", 0, NULL, NULL), -1);
+        grep_free(g);
+    }
+    free(subj);
+}
+
+static void test_invalid_utf8_subject(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "\xff\xfe Finland", "Finland \xc3", "Fin\xed\xa0\x80land Finland",
+        "Finland \xc0\xaf", "\x80" "Finland",
+    };
+    for (size_t m = 0; m < NMODES; m++) {
+        Grep *g = compile_ok("finland", modes[m]);
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+            assert_int_equal(match(g, bad[i], NULL, NULL), 0);
+        /* Bad UTF-8 deep into a long subject, past the first windows. */
+        char *late = repeat("é", 100, "\xff Finland");
+        assert_int_equal(match(g, late, NULL, NULL), 0);
+        free(late);
+        /* Not a limit: the next good subject still matches. */
+        assert_int_equal(match(g, "Finland", NULL, NULL), 1);
+        /* Length is honoured: an embedded NUL is just a character. */
+        assert_int_equal(grep_match(g, "x\0Finland", 9, NULL, NULL), 1);
+        assert_int_equal(grep_match(g, "Finland", 6, NULL, NULL), 0);
+        assert_int_equal(grep_match(g, NULL, 0, NULL, NULL), 0);
+        grep_free(g);
+    }
+}
+
+/* --- corpus_each ---------------------------------------------------------- */
+
+static char tmpdir[64];
+
+static void corpus_cleanup(sqlite3 *db)
+{
+    static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+    char path[128];
+    db_close(db);
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/db.sqlite%s", tmpdir, suffix[i]);
+        unlink(path);
+    }
+    rmdir(tmpdir);
+}
+
+static sqlite3 *corpus_db(void)
+{
+    char path[128], err[512];
+    const char *files[] = {CORPUS_FILE};
+    ImportReport rep;
+    sqlite3 *db;
+    FILE *errs = fopen("/dev/null", "w");
+
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/missive-test-grep-XXXXXX");
+    assert_non_null(mkdtemp(tmpdir));
+    snprintf(path, sizeof path, "%s/db.sqlite", tmpdir);
+    if (db_open(path, &db, err, sizeof err) < 0)
+        fail_msg("%s", err);
+    assert_non_null(errs);
+    assert_int_equal(import_files(db, files, 1, DATADIR, &rep, errs), 0);
+    fclose(errs);
+    assert_true(rep.passages > 10);
+    return db;
+}
+
+struct walk {
+    int seen, stop_at;
+    int last_letter, last_para;
+    bool ordered;
+    Grep *g;
+    int hits, costly;
+    int first_letter, first_para;
+};
+
+static int walk_fn(int letter, int para, const char *text, size_t len,
+                   void *ud)
+{
+    struct walk *w = ud;
+    w->seen++;
+    if (letter < w->last_letter ||
+        (letter == w->last_letter && para <= w->last_para))
+        w->ordered = false;
+    w->last_letter = letter;
+    w->last_para = para;
+    assert_int_equal(strlen(text), len);
+    if (w->g) {
+        int rc = grep_match(w->g, text, len, NULL, NULL);
+        if (rc < 0) {
+            w->costly = 1;
+            return 2;
+        }
+        if (rc == 1 && w->hits++ == 0) {
+            w->first_letter = letter;
+            w->first_para = para;
+        }
+    }
+    return w->seen == w->stop_at ? 7 : 0;
+}
+
+static void test_corpus_each(void **state)
+{
+    (void)state;
+    sqlite3 *db = corpus_db();
+    Corpus *c = corpus_new(db);
+    assert_non_null(c);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM passages",
+                                        -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int total = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+
+    /* Every passage, in order. */
+    struct walk w = {.ordered = true};
+    assert_int_equal(corpus_each(c, walk_fn, &w), 0);
+    assert_int_equal(w.seen, total);
+    assert_true(w.ordered);
+
+    /* Stops when fn says so, and returns what fn returned. */
+    struct walk s = {.ordered = true, .stop_at = 3};
+    assert_int_equal(corpus_each(c, walk_fn, &s), 7);
+    assert_int_equal(s.seen, 3);
+
+    /* The whole corpus grepped well within the budget, both ways. */
+    for (size_t m = 0; m < NMODES; m++) {
+        struct walk f = {.ordered = true, .g = compile_ok("finland", modes[m])};
+        assert_int_equal(corpus_each(c, walk_fn, &f), 0);
+        assert_int_equal(f.costly, 0);
+        assert_true(f.hits >= 2);
+        Passage p = {0};
+        assert_int_equal(corpus_get(c, f.first_letter, f.first_para, &p),
+                         CORPUS_OK);
+        assert_non_null(strstr(p.text, "Finland"));
+        passage_clear(&p);
+        grep_free(f.g);
+
+        /* A sane but backtracking pattern too. */
+        f = (struct walk){.ordered = true,
+                          .g = compile_ok("\\bmoscow\\b.*\\bwar\\b", modes[m])};
+        assert_int_equal(corpus_each(c, walk_fn, &f), 0);
+        assert_int_equal(f.costly, 0);
+        assert_true(f.hits >= 1);
+        grep_free(f.g);
+
+        /* A hostile one stops the walk with fn's value. */
+        f = (struct walk){.ordered = true, .g = compile_ok("(\\w+\\s?)+$", modes[m])};
+        assert_int_equal(corpus_each(c, walk_fn, &f), 2);
+        assert_int_equal(f.costly, 1);
+        grep_free(f.g);
+    }
+    corpus_free(c);
+    corpus_cleanup(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_caseless_and_quantifiers),
+        cmocka_unit_test(test_unicode),
+        cmocka_unit_test(test_offsets_across_windows),
+        cmocka_unit_test(test_anchors_and_empty_matches),
+        cmocka_unit_test(test_harmless_verbs_allowed),
+        cmocka_unit_test(test_jit_status),
+        cmocka_unit_test(test_empty_and_long_patterns),
+        cmocka_unit_test(test_bad_syntax_messages),
+        cmocka_unit_test(test_invalid_utf8_pattern),
+        cmocka_unit_test(test_refused_features),
+        cmocka_unit_test(test_nesting_limit),
+        cmocka_unit_test(test_hostile_patterns),
+        cmocka_unit_test(test_in_pattern_limit_lowers),
+        cmocka_unit_test(test_budget_across_subjects),
+        cmocka_unit_test(test_invalid_utf8_subject),
+        cmocka_unit_test(test_corpus_each),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

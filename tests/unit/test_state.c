@@ -1,0 +1,821 @@
+/* test_state.c - the shuffle permutation, fair cycles over the real corpus
+ * (persisted, per channel, per filter, reset by a re-import), channel
+ * settings (validation, cache, persistence) and the schema 1 -> 2 upgrade. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "corpus.h"
+#include "db.h"
+#include "import.h"
+#include "state.h"
+
+#define CORPUS_FILE DATADIR "/stalin-churchill-1941.txt"
+#define CORPUS_PASSAGES 18
+
+static char tmpdir[64];
+static int dbcount;
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/missive-test-state-XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    /* Only our own mkdtemp directory. */
+    snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* --- helpers ------------------------------------------------------------- */
+
+/* An open database with its Corpus and State. */
+typedef struct {
+    char path[256];
+    sqlite3 *db;
+    Corpus *corpus;
+    State *state;
+} Fixture;
+
+static void fx_open(Fixture *fx, bool readonly)
+{
+    char err[512];
+    int rc = readonly ? db_open_readonly(fx->path, &fx->db, err, sizeof err)
+                      : db_open(fx->path, &fx->db, err, sizeof err);
+    if (rc < 0)
+        fail_msg("%s", err);
+    fx->corpus = corpus_new(fx->db);
+    assert_non_null(fx->corpus);
+    fx->state = state_new(fx->db);
+    assert_non_null(fx->state);
+}
+
+static void fx_close(Fixture *fx)
+{
+    state_free(fx->state);
+    corpus_free(fx->corpus);
+    db_close(fx->db);
+    fx->state = NULL;
+    fx->corpus = NULL;
+    fx->db = NULL;
+}
+
+static void import_one(sqlite3 *db, const char *path, ImportReport *rep)
+{
+    char *out = NULL;
+    size_t len;
+    FILE *errs = open_memstream(&out, &len);
+    assert_non_null(errs);
+    const char *paths[] = { path };
+    int rc = import_files(db, paths, 1, DATADIR, rep, errs);
+    fclose(errs);
+    if (rc != 0)
+        fail_msg("import failed: %s", out);
+    free(out);
+}
+
+/* A fresh database holding the shipped corpus, opened. */
+static void fx_corpus(Fixture *fx)
+{
+    ImportReport rep;
+    memset(fx, 0, sizeof *fx);
+    snprintf(fx->path, sizeof fx->path, "%s/db%d.sqlite", tmpdir, ++dbcount);
+    fx_open(fx, false);
+    import_one(fx->db, CORPUS_FILE, &rep);
+    assert_int_equal(rep.passages, CORPUS_PASSAGES);
+}
+
+static long long q_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        fail_msg("no row: %s", sql);
+    long long v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* First column of the first row ("NULL" for NULL, "" for no row); static. */
+static const char *q_text(sqlite3 *db, const char *sql)
+{
+    static char buf[1024];
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    buf[0] = '\0';
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+        snprintf(buf, sizeof buf, "%s", t ? t : "NULL");
+    }
+    sqlite3_finalize(st);
+    return buf;
+}
+
+static void exec_ok(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg);
+}
+
+/* The next passage of a cycle, as letter * 100 + para. */
+static int next_id(Fixture *fx, const char *channel, const PassageFilter *f)
+{
+    Passage p;
+    assert_int_equal(state_next_passage(fx->state, fx->corpus, channel, f, &p),
+                     CORPUS_OK);
+    assert_in_range(p.letter, 1, 99);
+    assert_in_range(p.para, 1, 99);
+    assert_non_null(p.text);
+    int id = p.letter * 100 + p.para;
+    passage_clear(&p);
+    return id;
+}
+
+static bool contains(const int *ids, size_t n, int id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] == id)
+            return true;
+    return false;
+}
+
+/* n passages from a cycle into ids[], asserting they are all different. */
+static void next_distinct(Fixture *fx, const char *channel,
+                          const PassageFilter *f, int *ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = next_id(fx, channel, f);
+        if (contains(ids, i, ids[i]))
+            fail_msg("passage %d.%d repeated after %zu of %zu", ids[i] / 100,
+                     ids[i] % 100, i, n);
+    }
+}
+
+/* --- the permutation ------------------------------------------------------ */
+
+static void test_shuffle_is_permutation(void **state)
+{
+    (void)state;
+    static const uint64_t ns[] = {1, 2, 3, 4, 5, 16, 17, 18, 64, 65, 100,
+                                  1000, 4096, 4097};
+    static const uint64_t seeds[] = {0, 1, 42, 0xdeadbeef, UINT64_MAX,
+                                     UINT64_C(0x8000000000000000)};
+    for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+        uint64_t n = ns[i];
+        unsigned char *seen = calloc(n, 1);
+        assert_non_null(seen);
+        for (size_t j = 0; j < sizeof seeds / sizeof seeds[0]; j++) {
+            memset(seen, 0, n);
+            for (uint64_t pos = 0; pos < n; pos++) {
+                uint64_t k = shuffle_index(seeds[j], n, pos);
+                if (k >= n || seen[k])
+                    fail_msg("n=%llu seed=%llu pos=%llu -> %llu: %s",
+                             (unsigned long long)n,
+                             (unsigned long long)seeds[j],
+                             (unsigned long long)pos, (unsigned long long)k,
+                             k >= n ? "out of range" : "repeated");
+                seen[k] = 1;
+                /* Deterministic. */
+                assert_int_equal(shuffle_index(seeds[j], n, pos), k);
+            }
+        }
+        free(seen);
+    }
+}
+
+static void test_shuffle_seeds_differ(void **state)
+{
+    (void)state;
+    static const uint64_t ns[] = {5, 17, 18, 100, 1000, 4097};
+    enum { SEEDS = 8 };
+    for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+        uint64_t n = ns[i];
+        uint64_t *order[SEEDS];
+        for (int s = 0; s < SEEDS; s++) {
+            order[s] = malloc(n * sizeof *order[s]);
+            assert_non_null(order[s]);
+            for (uint64_t pos = 0; pos < n; pos++)
+                order[s][pos] = shuffle_index((uint64_t)s * 7919 + 1, n, pos);
+        }
+        for (int a = 0; a < SEEDS; a++)
+            for (int b = a + 1; b < SEEDS; b++)
+                if (memcmp(order[a], order[b], n * sizeof *order[a]) == 0)
+                    fail_msg("n=%llu: seeds %d and %d give the same order",
+                             (unsigned long long)n, a, b);
+        /* Not the identity either. */
+        bool identity = true;
+        for (uint64_t pos = 0; pos < n; pos++)
+            identity = identity && order[0][pos] == pos;
+        assert_false(identity);
+        for (int s = 0; s < SEEDS; s++)
+            free(order[s]);
+    }
+    /* Two elements: both orders occur. */
+    int first[2] = {0, 0};
+    for (uint64_t seed = 0; seed < 64; seed++)
+        first[shuffle_index(seed, 2, 0)]++;
+    assert_true(first[0] > 8 && first[1] > 8);
+}
+
+/* Over many seeds every passage is about equally likely to come first, and
+ * the second one is not tied to the first: the mixer is doing its job. */
+static void test_shuffle_uniform(void **state)
+{
+    (void)state;
+    enum { N = 18, TRIALS = 18000 };
+    int first[N] = {0}, same_step = 0;
+    uint64_t seed = 12345;
+    for (int t = 0; t < TRIALS; t++) {
+        seed = seed * 6364136223846793005u + 1442695040888963407u;
+        uint64_t a = shuffle_index(seed, N, 0), b = shuffle_index(seed, N, 1);
+        first[a]++;
+        same_step += (b == (a + 1) % N);
+    }
+    for (int k = 0; k < N; k++)
+        if (first[k] < 800 || first[k] > 1200)
+            fail_msg("passage %d came first %d times of %d", k, first[k], TRIALS);
+    /* Expected TRIALS / 17 ~ 1059. */
+    assert_in_range(same_step, 800, 1300);
+}
+
+static void test_shuffle_edges(void **state)
+{
+    (void)state;
+    assert_int_equal(shuffle_index(99, 0, 0), 0);
+    assert_int_equal(shuffle_index(99, 0, 5), 0);
+    assert_int_equal(shuffle_index(99, 1, 0), 0);
+    assert_int_equal(shuffle_index(99, 1, 7), 0);
+    /* pos is taken modulo n. */
+    assert_int_equal(shuffle_index(99, 18, 18 + 3), shuffle_index(99, 18, 3));
+
+    /* Huge domains: in range, injective on a sample, h = 32 exercised. */
+    static const uint64_t big[] = {UINT64_MAX, UINT64_C(1) << 63,
+                                   (UINT64_C(1) << 62) + 1,
+                                   (UINT64_C(1) << 32) + 1, UINT32_MAX};
+    enum { SAMPLE = 2000 };
+    static uint64_t got[SAMPLE];
+    for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
+        for (uint64_t pos = 0; pos < SAMPLE; pos++) {
+            got[pos] = shuffle_index(7, big[i], big[i] - 1 - pos);
+            assert_true(got[pos] < big[i]);
+            for (uint64_t q = 0; q < pos; q++)
+                assert_true(got[q] != got[pos]);
+        }
+    }
+}
+
+/* --- fair cycles over the real corpus ------------------------------------- */
+
+static void test_cycle_full(void **state)
+{
+    (void)state;
+    Fixture fx;
+    int ids[CORPUS_PASSAGES], again[CORPUS_PASSAGES];
+    fx_corpus(&fx);
+
+    next_distinct(&fx, "#a", NULL, ids, CORPUS_PASSAGES);
+    assert_int_equal(q_int(fx.db, "SELECT pos FROM shuffles WHERE channel = '#a'"),
+                     CORPUS_PASSAGES);
+    long long seed1 = q_int(fx.db, "SELECT seed FROM shuffles");
+
+    /* The 19th starts a new cycle, not with the passage that just ended. */
+    again[0] = next_id(&fx, "#a", NULL);
+    assert_int_not_equal(again[0], ids[CORPUS_PASSAGES - 1]);
+    assert_int_equal(q_int(fx.db, "SELECT pos FROM shuffles"), 1);
+    assert_int_equal(q_int(fx.db, "SELECT n FROM shuffles"), CORPUS_PASSAGES);
+    assert_true(q_int(fx.db, "SELECT seed FROM shuffles") != seed1);
+    for (size_t i = 1; i < CORPUS_PASSAGES; i++) {
+        again[i] = next_id(&fx, "#a", NULL);
+        assert_false(contains(again, i, again[i]));
+    }
+    /* Both cycles covered the same passages. */
+    for (size_t i = 0; i < CORPUS_PASSAGES; i++)
+        assert_true(contains(again, CORPUS_PASSAGES, ids[i]));
+    assert_int_equal(q_int(fx.db, "SELECT count(*) FROM shuffles"), 1);
+    assert_string_equal(q_text(fx.db, "SELECT filter FROM shuffles"),
+                        "sender=;recipient=;year=");
+    fx_close(&fx);
+}
+
+static void test_cycle_filter(void **state)
+{
+    (void)state;
+    Fixture fx;
+    int ids[6], all[3];
+    fx_corpus(&fx);
+
+    /* Interleaved with the unfiltered cycle of the same channel. */
+    all[0] = next_id(&fx, "#a", NULL);
+    PassageFilter churchill = {.sender = "Churchill"};
+    next_distinct(&fx, "#a", &churchill, ids, 6);
+    all[1] = next_id(&fx, "#a", NULL);
+    all[2] = next_id(&fx, "#a", NULL);
+    assert_false(contains(all, 1, all[1]));
+    assert_false(contains(all, 2, all[2]));
+    for (int i = 0; i < 6; i++)
+        assert_true(contains(ids, 6, 200 + i + 1));   /* letter 2, paras 1-6 */
+    /* The seventh begins again among the same six. */
+    int seventh = next_id(&fx, "#a", &churchill);
+    assert_true(seventh / 100 == 2 && seventh != ids[5]);
+
+    assert_int_equal(q_int(fx.db, "SELECT pos FROM shuffles WHERE filter = "
+                                  "'sender=Churchill;recipient=;year='"), 1);
+    assert_int_equal(q_int(fx.db, "SELECT pos FROM shuffles WHERE filter = "
+                                  "'sender=;recipient=;year='"), 3);
+
+    /* The canonical key of a full filter. */
+    PassageFilter full = {.sender = "Stalin", .recipient = "Churchill",
+                          .year = 1941};
+    int s = next_id(&fx, "#a", &full);
+    assert_true(s / 100 == 1 || s / 100 == 3);
+    assert_int_equal(q_int(fx.db, "SELECT n FROM shuffles WHERE filter = "
+                                  "'sender=Stalin;recipient=Churchill;year=1941'"),
+                     12);
+
+    /* Nothing matches: not found, and no cycle is stored. */
+    Passage p;
+    PassageFilter nobody = {.sender = "Nobody"}, later = {.year = 1950};
+    assert_int_equal(state_next_passage(fx.state, fx.corpus, "#a", &nobody, &p),
+                     CORPUS_NOTFOUND);
+    assert_int_equal(state_next_passage(fx.state, fx.corpus, "#a", &later, &p),
+                     CORPUS_NOTFOUND);
+    /* Names with the key's separators are escaped, never confused. */
+    PassageFilter odd = {.sender = "a;recipient=b", .recipient = "\\"};
+    assert_int_equal(state_next_passage(fx.state, fx.corpus, "#a", &odd, &p),
+                     CORPUS_NOTFOUND);
+    assert_int_equal(q_int(fx.db, "SELECT count(*) FROM shuffles"), 3);
+    fx_close(&fx);
+}
+
+static void test_cycle_persists(void **state)
+{
+    (void)state;
+    Fixture fx;
+    int ids[CORPUS_PASSAGES];
+    fx_corpus(&fx);
+
+    next_distinct(&fx, "#a", NULL, ids, 7);
+    fx_close(&fx);
+    fx_open(&fx, false);
+    for (size_t i = 7; i < CORPUS_PASSAGES; i++) {
+        ids[i] = next_id(&fx, "#a", NULL);
+        if (contains(ids, i, ids[i]))
+            fail_msg("after reopening, %d.%d was shown again", ids[i] / 100,
+                     ids[i] % 100);
+    }
+    assert_int_equal(q_int(fx.db, "SELECT pos FROM shuffles"), CORPUS_PASSAGES);
+    fx_close(&fx);
+}
+
+static void test_cycle_per_channel(void **state)
+{
+    (void)state;
+    Fixture fx;
+    int a[CORPUS_PASSAGES], b[CORPUS_PASSAGES];
+    fx_corpus(&fx);
+
+    /* Interleaved: neither channel's cycle disturbs the other. */
+    for (size_t i = 0; i < CORPUS_PASSAGES; i++) {
+        a[i] = next_id(&fx, "#a", NULL);
+        assert_false(contains(a, i, a[i]));
+        b[i] = next_id(&fx, "#b", NULL);
+        assert_false(contains(b, i, b[i]));
+    }
+    assert_int_equal(q_int(fx.db, "SELECT count(*) FROM shuffles"), 2);
+
+    /* Names fold the RFC 1459 way: "#A[x]" is "#a{x}". */
+    int c[2];
+    c[0] = next_id(&fx, "#A[x]", NULL);
+    c[1] = next_id(&fx, "#a{x}", NULL);
+    assert_int_not_equal(c[0], c[1]);
+    assert_int_equal(q_int(fx.db, "SELECT pos FROM shuffles WHERE channel = '#a{x}'"), 2);
+    assert_int_equal(q_int(fx.db, "SELECT count(*) FROM shuffles"), 3);
+
+    /* Private messages and the console share "". */
+    next_id(&fx, NULL, NULL);
+    next_id(&fx, "", NULL);
+    assert_int_equal(q_int(fx.db, "SELECT pos FROM shuffles WHERE channel = ''"), 2);
+
+    /* A name no server would send still gets an answer, and no row. */
+    next_id(&fx, "#bad name", NULL);
+    next_id(&fx, "#bad\r\nname", NULL);
+    char longname[STATE_CHANNEL_MAX + 2];
+    memset(longname, 'x', sizeof longname - 1);
+    longname[0] = '#';
+    longname[sizeof longname - 1] = '\0';
+    next_id(&fx, longname, NULL);
+    assert_int_equal(q_int(fx.db, "SELECT count(*) FROM shuffles"), 4);
+    /* One shorter is a valid (if unlikely) name. */
+    longname[sizeof longname - 2] = '\0';
+    next_id(&fx, longname, NULL);
+    assert_int_equal(q_int(fx.db, "SELECT count(*) FROM shuffles"), 5);
+    fx_close(&fx);
+}
+
+static void test_cycle_reimport(void **state)
+{
+    (void)state;
+    Fixture fx;
+    ImportReport rep;
+    int ids[CORPUS_PASSAGES + 1];
+    fx_corpus(&fx);
+
+    next_distinct(&fx, "#a", NULL, ids, 5);
+    long long seed1 = q_int(fx.db, "SELECT seed FROM shuffles");
+
+    /* The same file with a fourth letter: 19 passages. */
+    char dir[128], copy[192];
+    snprintf(dir, sizeof dir, "%s/changed%d", tmpdir, dbcount);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(copy, sizeof copy, "%s/stalin-churchill-1941.txt", dir);
+    FILE *in = fopen(CORPUS_FILE, "rb"), *out = fopen(copy, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    char buf[4096];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, in)) > 0)
+        assert_int_equal(fwrite(buf, 1, got, out), got);
+    fputs("\n\nJ. V. STALIN TO W. CHURCHILL\n\nA test fixture letter.\n\n"
+          "Source: test\n", out);
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+    import_one(fx.db, copy, &rep);
+    assert_int_equal(rep.passages, CORPUS_PASSAGES + 1);
+
+    /* The next passage begins a new cycle over all 19. */
+    next_distinct(&fx, "#a", NULL, ids, CORPUS_PASSAGES + 1);
+    assert_int_equal(q_int(fx.db, "SELECT n FROM shuffles"), CORPUS_PASSAGES + 1);
+    assert_int_equal(q_int(fx.db, "SELECT pos FROM shuffles"), CORPUS_PASSAGES + 1);
+    assert_true(q_int(fx.db, "SELECT seed FROM shuffles") != seed1);
+    assert_true(contains(ids, CORPUS_PASSAGES + 1, 401));
+    fx_close(&fx);
+}
+
+/* A cycle stored with a bad position (hand-edited) restarts cleanly. */
+static void test_cycle_bad_row(void **state)
+{
+    (void)state;
+    Fixture fx;
+    fx_corpus(&fx);
+    next_id(&fx, "#a", NULL);
+    exec_ok(fx.db, "UPDATE shuffles SET pos = -5");
+    next_id(&fx, "#a", NULL);
+    assert_int_equal(q_int(fx.db, "SELECT pos FROM shuffles"), 1);
+    exec_ok(fx.db, "UPDATE shuffles SET pos = 1000");
+    next_id(&fx, "#a", NULL);
+    assert_int_equal(q_int(fx.db, "SELECT pos FROM shuffles"), 1);
+    fx_close(&fx);
+}
+
+/* Read-only: passages still come, the cycle just is not saved. */
+static void test_cycle_readonly(void **state)
+{
+    (void)state;
+    Fixture fx;
+    fx_corpus(&fx);
+    assert_int_equal(state_channel_set_prefix(fx.state, "#a", "?"), STATE_OK);
+    fx_close(&fx);
+
+    fx_open(&fx, true);
+    next_id(&fx, "#a", NULL);
+    next_id(&fx, "#a", NULL);
+    assert_int_equal(q_int(fx.db, "SELECT count(*) FROM shuffles"), 0);
+    /* Settings load, but cannot change. */
+    assert_string_equal(state_channel(fx.state, "#a")->prefix, "?");
+    assert_int_equal(state_channel_set_prefix(fx.state, "#a", "@"), STATE_ERROR);
+    assert_int_equal(state_channel_enable(fx.state, "#b", "quote", false),
+                     STATE_ERROR);
+    assert_string_equal(state_channel(fx.state, "#a")->prefix, "?");
+    assert_false(state_command_disabled(state_channel(fx.state, "#b"), "quote"));
+    fx_close(&fx);
+}
+
+/* The Corpus's progress handler, with the deadline of a question long
+ * answered, must not break state statements on the shared connection. */
+static void test_stale_corpus_deadline(void **state)
+{
+    (void)state;
+    Fixture fx;
+    fx_corpus(&fx);
+    long n;
+    assert_int_equal(corpus_count(fx.corpus, NULL, &n), CORPUS_OK);
+    struct timespec ts = {0, 300 * 1000000L};
+    nanosleep(&ts, NULL);
+    for (int i = 0; i < 300; i++) {
+        assert_int_equal(state_channel_set_addressed(fx.state, "#a", i % 2), STATE_OK);
+        assert_int_equal(state_channel_set_prefix(fx.state, "#a", i % 2 ? "?" : "!"),
+                         STATE_OK);
+    }
+    fx_close(&fx);
+}
+
+/* --- channel settings ----------------------------------------------------- */
+
+static void test_settings_defaults(void **state)
+{
+    (void)state;
+    Fixture fx;
+    ChannelSettings cs;
+    fx_corpus(&fx);
+    const ChannelSettings *d = state_channel(fx.state, "#nowhere");
+    assert_non_null(d);
+    assert_string_equal(d->prefix, "");
+    assert_int_equal(d->addressed, -1);
+    assert_int_equal(d->ndisabled, 0);
+    assert_false(state_command_disabled(d, "quote"));
+    assert_int_equal(state_channel_get(fx.state, "#nowhere", &cs), STATE_OK);
+    assert_int_equal(cs.addressed, -1);
+    assert_int_equal(state_channel_get(fx.state, "#bad name", &cs), STATE_BADCHANNEL);
+    assert_int_equal(cs.addressed, -1);
+    assert_non_null(state_channel(fx.state, "#bad name"));
+    assert_non_null(state_channel(fx.state, NULL));
+    fx_close(&fx);
+}
+
+static void test_settings_set_get_persist(void **state)
+{
+    (void)state;
+    Fixture fx;
+    ChannelSettings cs;
+    fx_corpus(&fx);
+    State *s = fx.state;
+
+    assert_int_equal(state_channel_set_prefix(s, "#Chan[1]", "?"), STATE_OK);
+    const ChannelSettings *live = state_channel(s, "#chan{1}");
+    assert_string_equal(live->prefix, "?");
+    assert_int_equal(live->addressed, -1);
+
+    /* Later changes show through the same pointer. */
+    assert_int_equal(state_channel_set_addressed(s, "#chan[1]", 0), STATE_OK);
+    assert_int_equal(live->addressed, 0);
+    assert_int_equal(state_channel_enable(s, "#CHAN[1]", "Quote", false), STATE_OK);
+    assert_int_equal(state_channel_enable(s, "#chan[1]", "search", false), STATE_OK);
+    assert_int_equal(state_channel_enable(s, "#chan[1]", "SEARCH", false), STATE_OK);
+    assert_int_equal(live->ndisabled, 2);
+    assert_true(state_command_disabled(live, "quote"));
+    assert_true(state_command_disabled(live, "QUOTE"));
+    assert_true(state_command_disabled(live, "search"));
+    assert_false(state_command_disabled(live, "reply"));
+    assert_false(state_command_disabled(live, "quote1"));
+    assert_false(state_command_disabled(live, ""));
+    assert_int_equal(state_channel_get(s, "#chan{1}", &cs), STATE_OK);
+    assert_string_equal(cs.prefix, "?");
+    assert_int_equal(cs.addressed, 0);
+    assert_int_equal(cs.ndisabled, 2);
+
+    /* Stored folded, as one row, bound not spliced. */
+    assert_int_equal(q_int(fx.db, "SELECT count(*) FROM channel_settings"), 1);
+    assert_string_equal(q_text(fx.db, "SELECT channel || ' ' || prefix || ' ' || "
+                                      "disabled || ' ' || addressed "
+                                      "FROM channel_settings"),
+                        "#chan{1} ? quote,search 0");
+    assert_int_equal(state_channel_set_addressed(s, "#other", 1), STATE_OK);
+    assert_int_equal(state_channel_set_prefix(s, "#other", "!';--"), STATE_OK);
+    assert_string_equal(q_text(fx.db, "SELECT prefix FROM channel_settings "
+                                      "WHERE channel = '#other'"), "!';--");
+    assert_string_equal(q_text(fx.db, "SELECT disabled FROM channel_settings "
+                                      "WHERE channel = '#other'"), "");
+
+    /* Enabling again, and the row goes when nothing is left to remember. */
+    assert_int_equal(state_channel_enable(s, "#chan[1]", "quote", true), STATE_OK);
+    assert_false(state_command_disabled(live, "quote"));
+    assert_true(state_command_disabled(live, "search"));
+    assert_int_equal(state_channel_enable(s, "#chan[1]", "quote", true), STATE_OK);
+    assert_int_equal(live->ndisabled, 1);
+
+    fx_close(&fx);
+    fx_open(&fx, false);
+    s = fx.state;
+    assert_string_equal(state_channel(s, "#CHAN[1]")->prefix, "?");
+    assert_int_equal(state_channel(s, "#chan[1]")->addressed, 0);
+    assert_true(state_command_disabled(state_channel(s, "#chan[1]"), "search"));
+    assert_false(state_command_disabled(state_channel(s, "#chan[1]"), "quote"));
+    assert_int_equal(state_channel(s, "#other")->addressed, 1);
+    assert_string_equal(state_channel(s, "#other")->prefix, "!';--");
+
+    live = state_channel(s, "#chan[1]");
+    assert_int_equal(state_channel_set_prefix(s, "#chan[1]", NULL), STATE_OK);
+    assert_int_equal(state_channel_set_addressed(s, "#chan[1]", -1), STATE_OK);
+    assert_int_equal(q_int(fx.db, "SELECT count(*) FROM channel_settings "
+                                  "WHERE prefix IS NULL AND addressed IS NULL"), 1);
+    assert_int_equal(state_channel_enable(s, "#chan[1]", "search", true), STATE_OK);
+    assert_int_equal(q_int(fx.db, "SELECT count(*) FROM channel_settings"), 1);
+    assert_string_equal(live->prefix, "");
+    assert_int_equal(live->addressed, -1);
+    assert_int_equal(live->ndisabled, 0);
+    /* Anything but 0 or 1 is "as configured". */
+    assert_int_equal(state_channel_set_addressed(s, "#other", 7), STATE_OK);
+    assert_int_equal(state_channel(s, "#other")->addressed, -1);
+    assert_int_equal(q_int(fx.db, "SELECT addressed IS NULL FROM channel_settings"), 1);
+
+    /* Private messages have settings of their own under "". */
+    assert_int_equal(state_channel_set_prefix(s, NULL, "."), STATE_OK);
+    assert_string_equal(state_channel(s, "")->prefix, ".");
+    fx_close(&fx);
+}
+
+static void test_settings_validation(void **state)
+{
+    (void)state;
+    Fixture fx;
+    fx_corpus(&fx);
+    State *s = fx.state;
+
+    static const char *const bad_prefixes[] = {
+        "", "123456789", "a b", " !", "!\t", "\x01", "!\r\n", "\x7f",
+        "\xc3\xa9", "!\x02",
+    };
+    for (size_t i = 0; i < sizeof bad_prefixes / sizeof bad_prefixes[0]; i++)
+        assert_int_equal(state_channel_set_prefix(s, "#a", bad_prefixes[i]),
+                         STATE_BADPREFIX);
+    assert_int_equal(state_channel_set_prefix(s, "#a", "12345678"), STATE_OK);
+    assert_int_equal(state_channel_set_prefix(s, "#a", "~"), STATE_OK);
+    assert_int_equal(state_channel_set_prefix(s, "#a", "\"!\""), STATE_OK);
+
+    static const char *const bad_commands[] = {
+        "", "quote1", "qu ote", "abcdefghijklmnopq", "quote\n", "!quote",
+        "qu\xc3\xa9te", "-",
+    };
+    for (size_t i = 0; i < sizeof bad_commands / sizeof bad_commands[0]; i++) {
+        assert_int_equal(state_channel_enable(s, "#a", bad_commands[i], false),
+                         STATE_BADCOMMAND);
+        assert_int_equal(state_channel_enable(s, "#a", bad_commands[i], true),
+                         STATE_BADCOMMAND);
+    }
+    assert_int_equal(state_channel_enable(s, "#a", NULL, false), STATE_BADCOMMAND);
+    assert_int_equal(state_channel_enable(s, "#a", "abcdefghijklmnop", false),
+                     STATE_OK);
+
+    assert_int_equal(state_channel_enable(s, "#a", "help", false), STATE_PROTECTED);
+    assert_int_equal(state_channel_enable(s, "#a", "HELP", false), STATE_PROTECTED);
+    assert_int_equal(state_channel_enable(s, "#a", "More", false), STATE_PROTECTED);
+    assert_int_equal(state_channel_enable(s, "#a", "help", true), STATE_OK);
+
+    /* Full at STATE_DISABLED_MAX (one is already off). */
+    static const char *const names[] = {"aa", "bb", "cc", "dd", "ee", "ff", "gg"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        assert_int_equal(state_channel_enable(s, "#a", names[i], false), STATE_OK);
+    assert_int_equal(state_channel(s, "#a")->ndisabled, STATE_DISABLED_MAX);
+    assert_int_equal(state_channel_enable(s, "#a", "quote", false), STATE_FULL);
+    assert_int_equal(state_channel_enable(s, "#a", "aa", false), STATE_OK);
+    assert_int_equal(state_channel_enable(s, "#a", "dd", true), STATE_OK);
+    assert_int_equal(state_channel_enable(s, "#a", "quote", false), STATE_OK);
+    assert_true(state_command_disabled(state_channel(s, "#a"), "gg"));
+    assert_false(state_command_disabled(state_channel(s, "#a"), "dd"));
+
+    static const char *const bad_channels[] = {"#a b", "#a,#b", "#a\x07", "#a\r",
+                                               "#a\x7f"};
+    for (size_t i = 0; i < sizeof bad_channels / sizeof bad_channels[0]; i++) {
+        assert_int_equal(state_channel_set_prefix(s, bad_channels[i], "?"),
+                         STATE_BADCHANNEL);
+        assert_int_equal(state_channel_set_addressed(s, bad_channels[i], 1),
+                         STATE_BADCHANNEL);
+        assert_int_equal(state_channel_enable(s, bad_channels[i], "quote", false),
+                         STATE_BADCHANNEL);
+    }
+    char longname[STATE_CHANNEL_MAX + 2];
+    memset(longname, 'x', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    assert_int_equal(state_channel_set_prefix(s, longname, "?"), STATE_BADCHANNEL);
+
+    /* No failed call changed anything. */
+    assert_string_equal(state_channel(s, "#a")->prefix, "\"!\"");
+    assert_int_equal(state_channel(s, "#a")->addressed, -1);
+    assert_int_equal(q_int(fx.db, "SELECT count(*) FROM channel_settings"), 1);
+    assert_string_equal(q_text(fx.db, "SELECT disabled FROM channel_settings"),
+                        "abcdefghijklmnop,aa,bb,cc,ee,ff,gg,quote");
+
+    for (int rc = STATE_ERROR; rc <= STATE_FULL; rc++)
+        assert_true(strlen(state_strerror(rc)) > 0);
+    assert_string_equal(state_strerror(STATE_PROTECTED),
+                        "help and more cannot be disabled");
+    fx_close(&fx);
+}
+
+/* Rows edited by hand load what is valid and skip the rest. */
+static void test_settings_hand_edited(void **state)
+{
+    (void)state;
+    Fixture fx;
+    fx_corpus(&fx);
+    exec_ok(fx.db, "INSERT INTO channel_settings VALUES "
+                   "('#x', 'far too long prefix', "
+                   "',quote,,bad1,Search,quote,aaaaaaaaaaaaaaaaaaaaaaaaa,', 5),"
+                   "('#BadCase', '?', '', NULL),"
+                   "('#y z', '?', '', NULL),"
+                   "('#full', NULL, 'a,b,c,d,e,f,g,h,i,j', 0)");
+    fx_close(&fx);
+    fx_open(&fx, false);
+    const ChannelSettings *x = state_channel(fx.state, "#x");
+    assert_string_equal(x->prefix, "");
+    assert_int_equal(x->addressed, 1);
+    assert_int_equal(x->ndisabled, 2);
+    assert_string_equal(x->disabled[0], "quote");
+    assert_string_equal(x->disabled[1], "search");
+    /* Not stored folded: no channel can match it, so it is ignored. */
+    assert_string_equal(state_channel(fx.state, "#badcase")->prefix, "");
+    const ChannelSettings *full = state_channel(fx.state, "#full");
+    assert_int_equal(full->ndisabled, STATE_DISABLED_MAX);
+    assert_int_equal(full->addressed, 0);
+    assert_true(state_command_disabled(full, "h"));
+    assert_false(state_command_disabled(full, "i"));
+    fx_close(&fx);
+}
+
+/* --- schema 1 -> 2 -------------------------------------------------------- */
+
+static void test_migrate_from_v1(void **state)
+{
+    (void)state;
+    Fixture fx;
+    char err[512];
+    sqlite3 *ro;
+    fx_corpus(&fx);
+    assert_int_equal(q_int(fx.db, "PRAGMA user_version"), DB_SCHEMA_VERSION);
+    assert_int_equal(DB_SCHEMA_VERSION, 2);
+    fx_close(&fx);
+
+    /* Back to exactly what schema 1 created: migration 2 only adds tables. */
+    assert_int_equal(sqlite3_open(fx.path, &fx.db), SQLITE_OK);
+    exec_ok(fx.db, "DROP TABLE shuffles; DROP TABLE channel_settings;"
+                   "PRAGMA user_version = 1");
+    db_close(fx.db);
+
+    /* Read-only refuses it, saying how to upgrade. */
+    assert_int_equal(db_open_readonly(fx.path, &ro, err, sizeof err), -1);
+    assert_null(ro);
+    assert_non_null(strstr(err, "schema 1 is older"));
+
+    /* Read-write upgrades it and keeps the corpus. */
+    fx_open(&fx, false);
+    assert_int_equal(q_int(fx.db, "PRAGMA user_version"), 2);
+    assert_int_equal(q_int(fx.db, "SELECT count(*) FROM passages"), CORPUS_PASSAGES);
+    assert_int_equal(q_int(fx.db, "SELECT count(*) FROM letters"), 3);
+    assert_int_equal(q_int(fx.db, "SELECT count(*) FROM passages_fts "
+                                  "WHERE passages_fts MATCH 'finland'"), 2);
+    assert_int_equal(q_int(fx.db, "SELECT count(*) FROM shuffles"), 0);
+    next_id(&fx, "#a", NULL);
+    assert_int_equal(state_channel_set_prefix(fx.state, "#a", "?"), STATE_OK);
+    fx_close(&fx);
+
+    fx_open(&fx, true);
+    assert_string_equal(state_channel(fx.state, "#a")->prefix, "?");
+    fx_close(&fx);
+
+    /* A newer schema is refused both ways. */
+    assert_int_equal(sqlite3_open(fx.path, &fx.db), SQLITE_OK);
+    exec_ok(fx.db, "PRAGMA user_version = 3");
+    db_close(fx.db);
+    assert_int_equal(db_open_readonly(fx.path, &ro, err, sizeof err), -1);
+    assert_int_equal(db_open(fx.path, &ro, err, sizeof err), -1);
+    assert_non_null(strstr(err, "newer"));
+}
+
+/* state_new on a database without the state tables fails cleanly. */
+static void test_state_new_needs_schema(void **state)
+{
+    (void)state;
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    assert_null(state_new(db));
+    sqlite3_close(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_shuffle_is_permutation),
+        cmocka_unit_test(test_shuffle_seeds_differ),
+        cmocka_unit_test(test_shuffle_uniform),
+        cmocka_unit_test(test_shuffle_edges),
+        cmocka_unit_test(test_cycle_full),
+        cmocka_unit_test(test_cycle_filter),
+        cmocka_unit_test(test_cycle_persists),
+        cmocka_unit_test(test_cycle_per_channel),
+        cmocka_unit_test(test_cycle_reimport),
+        cmocka_unit_test(test_cycle_bad_row),
+        cmocka_unit_test(test_cycle_readonly),
+        cmocka_unit_test(test_stale_corpus_deadline),
+        cmocka_unit_test(test_settings_defaults),
+        cmocka_unit_test(test_settings_set_get_persist),
+        cmocka_unit_test(test_settings_validation),
+        cmocka_unit_test(test_settings_hand_edited),
+        cmocka_unit_test(test_migrate_from_v1),
+        cmocka_unit_test(test_state_new_needs_schema),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -84,6 +84,7 @@ typedef int (*command_fn)(Commands *c, const char *args,
 
 typedef struct {
     const char *name;
+    bool needs_args;        /* without arguments, the answer is the usage */
     const char *usage;      /* arguments, after the name; "" for none */
     const char *help;       /* one line */
     const char *example;    /* arguments of an example, or NULL */
@@ -103,32 +104,32 @@ static int command_more(Commands *, const char *, const CommandInput *, CommandO
 static int command_help(Commands *, const char *, const CommandInput *, CommandOutput *);
 
 static const CommandSpec commands_table[] = {
-    {"quote", "[author] [year] [letter.paragraph]",
+    {"quote", false, "[author] [year] [letter.paragraph]",
      "a passage of the letters: at random (no repeats until all were shown), "
      "by author or year, or by its id", "stalin 1941", command_quote},
-    {"search", "WORDS",
+    {"search", true, "WORDS",
      "passages containing all the words, best first; \"exact phrase\", prefix*, "
      "-exclude, from:NAME, to:NAME, year:YYYY; !more for the next result",
      "finland", command_search},
-    {"grep", "PATTERN",
+    {"grep", true, "PATTERN",
      "passages matching a regular expression (PCRE2, case-insensitive); "
      "!more for the next match", "declar\\w+ (of )?war", command_grep},
-    {"reply", "[as AUTHOR] MESSAGE",
+    {"reply", true, "[as AUTHOR] MESSAGE",
      "the passage that best answers your message, in its author's own words",
      "when will you open a second front?", command_reply},
-    {"read", "LETTER.PARAGRAPH", "the whole passage, sent to you privately",
+    {"read", true, "LETTER.PARAGRAPH", "the whole passage, sent to you privately",
      "1.4", command_read},
-    {"letter", "N", "the whole letter N, sent to you privately", "2",
+    {"letter", true, "N", "the whole letter N, sent to you privately", "2",
      command_letter},
-    {"today", "", "a passage written on this day of the year, or the nearest day",
+    {"today", false, "", "a passage written on this day of the year, or the nearest day",
      NULL, command_today},
-    {"stats", "", "how many letters, passages and people, and the dates they span",
+    {"stats", false, "", "how many letters, passages and people, and the dates they span",
      NULL, command_stats},
-    {"about", "", "what Missive is and where its letters come from", NULL,
+    {"about", false, "", "what Missive is and where its letters come from", NULL,
      command_about},
-    {"more", "", "the rest of your last long answer, or the next search result",
+    {"more", false, "", "the rest of your last long answer, or the next search result",
      NULL, command_more},
-    {"help", "[command]", "what each command does", "search", command_help},
+    {"help", false, "[command]", "what each command does", "search", command_help},
 };
 
 #define COMMANDS_COUNT (sizeof commands_table / sizeof commands_table[0])
@@ -1009,7 +1010,7 @@ static int commands_run(Commands *c, const CommandSpec *spec, const char *args,
     while (*args == ' ')
         args++;
     int rc;
-    if (!*args && spec->usage[0] && spec->usage[0] != '[')
+    if (!*args && spec->needs_args)
         rc = command_usage(c, out, spec);
     else
         rc = spec->run(c, args, in, out);

@@ -1,0 +1,379 @@
+/* test_commands.c - the dispatcher over the real shipped corpus.
+ *
+ * What every channel sees: exact answers for known questions, and for
+ * hostile arguments to every command (empty, 10 KB, binary, invalid UTF-8,
+ * control codes, SQL/FTS syntax, regex bombs) a short, clean answer.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "clock.h"
+#include "commands.h"
+#include "db.h"
+#include "import.h"
+#include "state.h"
+#include "utf8.h"
+
+#define BUDGET 400
+
+static char db_path[64];
+static sqlite3 *db;
+static Corpus *corpus;
+static State *state;
+static Commands *cmds;
+
+static int setup(void **st)
+{
+    (void)st;
+    char err[512];
+    ImportReport rep;
+    const char *paths[] = {DATADIR "/stalin-churchill-1941.txt"};
+    snprintf(db_path, sizeof db_path, "/tmp/missive-test-commands-%d.db", (int)getpid());
+    unlink(db_path);
+    assert_int_equal(db_open(db_path, &db, err, sizeof err), 0);
+    FILE *devnull = fopen("/dev/null", "w");
+    assert_int_equal(import_files(db, paths, 1, DATADIR, &rep, devnull), 0);
+    fclose(devnull);
+    assert_non_null(corpus = corpus_new(db));
+    assert_non_null(state = state_new(db));
+    CommandsConfig cfg = {"!", BUDGET, 3, 600};
+    assert_non_null(cmds = commands_new(corpus, state, &cfg));
+    return 0;
+}
+
+static int teardown(void **st)
+{
+    (void)st;
+    commands_free(cmds);
+    state_free(state);
+    corpus_free(corpus);
+    db_close(db);
+    unlink(db_path);
+    char wal[80];
+    snprintf(wal, sizeof wal, "%s-wal", db_path);
+    unlink(wal);
+    snprintf(wal, sizeof wal, "%s-shm", db_path);
+    unlink(wal);
+    return 0;
+}
+
+/* Every line of an answer: valid UTF-8, no control byte but bold, within
+ * the budget, not empty. */
+static void check_lines(char **lines, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(lines[i]);
+        assert_true(len > 0);
+        assert_true(len <= BUDGET);
+        assert_true(utf8_valid(lines[i], len, NULL));
+        for (size_t j = 0; j < len; j++) {
+            unsigned char ch = (unsigned char)lines[i][j];
+            assert_true(ch >= 0x20 || ch == 0x02);
+            assert_true(ch != 0x7f);
+        }
+    }
+}
+
+/* Runs one command in #test as alice; returns the first line (static). */
+static const char *ask_in(const char *channel, const char *text, CommandOutput *out)
+{
+    CommandInput in = {text, "alice", channel, BUDGET};
+    memset(out, 0, sizeof *out);
+    int rc = commands_dispatch(cmds, &in, out);
+    assert_int_equal(rc, 1);
+    assert_true(out->n >= 1);
+    check_lines(out->lines, out->n);
+    check_lines(out->priv, out->npriv);
+    return out->lines[0];
+}
+
+static const char *ask(const char *text, CommandOutput *out)
+{
+    return ask_in("#test", text, out);
+}
+
+static void test_quote_by_id(void **st)
+{
+    (void)st;
+    CommandOutput out;
+    const char *line = ask("!quote 1.4", &out);
+    assert_true(strncmp(line, "\"It seems to me, furthermore", 28) == 0);
+    const char *tail = "\xe2\x80\x94 Stalin to Churchill, 18 July 1941 [1.4]";
+    assert_string_equal(line + strlen(line) - strlen(tail), tail);
+    command_output_clear(&out);
+    assert_non_null(strstr(ask("!quote 9.9", &out), "There is no passage 9.9"));
+    command_output_clear(&out);
+}
+
+static void test_quote_fair_cycle(void **st)
+{
+    (void)st;
+    char seen[32][16];
+    /* 18 passages: 18 quotes in a fresh channel are 18 different ones. */
+    for (int i = 0; i < 18; i++) {
+        CommandOutput out;
+        const char *line = ask_in("#fair", "!quote", &out);
+        const char *id = strrchr(line, '[');
+        assert_non_null(id);
+        snprintf(seen[i], sizeof seen[i], "%s", id);
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal(seen[i], seen[j]);
+        command_output_clear(&out);
+    }
+    /* By author: Churchill's six, once each. */
+    for (int i = 0; i < 6; i++) {
+        CommandOutput out;
+        const char *line = ask_in("#fair", "!quote churchill", &out);
+        assert_non_null(strstr(line, "Churchill to Stalin"));
+        snprintf(seen[i], sizeof seen[i], "%s", strrchr(line, '['));
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal(seen[i], seen[j]);
+        command_output_clear(&out);
+    }
+}
+
+static void test_search_paging(void **st)
+{
+    (void)st;
+    CommandOutput out;
+    const char *line = ask("!search finland", &out);
+    assert_true(strncmp(line, "Result 1 of 2 (!more for the next): ", 36) == 0);
+    assert_non_null(strstr(line, "\x02" "Finland\x02"));
+    command_output_clear(&out);
+    line = ask("!more", &out);
+    assert_true(strncmp(line, "Result 2 of 2: ", 15) == 0);
+    command_output_clear(&out);
+    assert_string_equal(ask("!more", &out), "Nothing more.");
+    command_output_clear(&out);
+    /* Filters. */
+    line = ask("!search finland from:churchill", &out);
+    assert_true(strncmp(line, "Result 1 of 1: ", 15) == 0);
+    assert_non_null(strstr(line, "[2.2, emended]"));
+    command_output_clear(&out);
+    assert_non_null(strstr(ask("!search finland year:1944", &out), "No passage contains"));
+    command_output_clear(&out);
+    assert_non_null(strstr(ask("!search finland from:napoleon", &out), "no author called"));
+    command_output_clear(&out);
+    assert_non_null(strstr(ask("!search the and of", &out), "too common"));
+    command_output_clear(&out);
+    assert_non_null(strstr(ask("!search", &out), "Usage: !search"));
+    command_output_clear(&out);
+}
+
+static void test_grep(void **st)
+{
+    (void)st;
+    CommandOutput out;
+    const char *line = ask("!grep declar\\w+", &out);
+    assert_true(strncmp(line, "Match 1 of 2", 12) == 0);
+    assert_non_null(strstr(line, "\x02" "declaring\x02"));
+    command_output_clear(&out);
+    assert_true(strncmp(ask("!more", &out), "Match 2 of 2: ", 14) == 0);
+    command_output_clear(&out);
+    assert_non_null(strstr(ask("!grep ((", &out), "Cannot use that pattern"));
+    command_output_clear(&out);
+}
+
+static void test_read_and_letter_are_private(void **st)
+{
+    (void)st;
+    CommandOutput out;
+    const char *line = ask("!read 1.4", &out);
+    assert_string_equal(line, "alice: I have sent you passage 1.4 privately.");
+    assert_true(out.npriv >= 1);
+    assert_true(strncmp(out.priv[0], "\"It seems to me", 15) == 0);
+    assert_non_null(strstr(out.priv[out.npriv - 1], "[1.4]"));
+    command_output_clear(&out);
+
+    line = ask("!letter 2", &out);
+    assert_string_equal(line, "alice: I have sent you letter 2 (6 passages) privately.");
+    assert_true(strncmp(out.priv[0], "Letter 2: Churchill to Stalin", 29) == 0);
+    assert_true(strncmp(out.priv[out.npriv - 1], "Source: ", 8) == 0 ||
+                strncmp(out.priv[out.npriv - 1], "(", 1) == 0);
+    command_output_clear(&out);
+
+    /* In a private message, the answer is simply there. */
+    CommandInput in = {"!read 2.2", "alice", NULL, BUDGET};
+    memset(&out, 0, sizeof out);
+    assert_int_equal(commands_dispatch(cmds, &in, &out), 1);
+    assert_int_equal(out.npriv, 0);
+    assert_true(strncmp(out.lines[0], "\"About Finland.", 15) == 0);
+    command_output_clear(&out);
+}
+
+static void test_today(void **st)
+{
+    (void)st;
+    CommandOutput out;
+    setenv("MISSIVE_TODAY", "2026-07-18", 1);
+    const char *line = ask("!today", &out);
+    assert_true(strncmp(line, "On this day, 18 July: \"", 23) == 0);
+    assert_non_null(strstr(line, "18 July 1941 [1."));
+    command_output_clear(&out);
+    setenv("MISSIVE_TODAY", "2026-11-27", 1);
+    line = ask("!today", &out);
+    const char *lead = "Nothing was written on 27 November; the nearest day is 23 November: ";
+    assert_true(strncmp(line, lead, strlen(lead)) == 0);
+    command_output_clear(&out);
+    unsetenv("MISSIVE_TODAY");
+}
+
+static void test_stats_about_help(void **st)
+{
+    (void)st;
+    CommandOutput out;
+    assert_string_equal(ask("!stats", &out),
+                        "3 letters in 18 passages between 2 people, from 18 July 1941 "
+                        "to 23 November 1941; 0 undated, 3 passages emended.");
+    command_output_clear(&out);
+    assert_non_null(strstr(ask("!about", &out), "Stalin: Works, Vol. 17"));
+    command_output_clear(&out);
+    assert_non_null(strstr(ask("!help", &out), "!grep"));
+    command_output_clear(&out);
+    static const char *const names[] = {"quote", "search", "grep", "reply", "read",
+                                        "letter", "today", "stats", "about", "more", "help"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char q[32];
+        snprintf(q, sizeof q, "!help %s", names[i]);
+        const char *line = ask(q, &out);
+        assert_true(strncmp(line + 1, names[i], strlen(names[i])) == 0);
+        command_output_clear(&out);
+    }
+    assert_non_null(strstr(ask("!frobnicate", &out), "Unknown command !frobnicate"));
+    command_output_clear(&out);
+}
+
+static void test_reply(void **st)
+{
+    (void)st;
+    CommandOutput out;
+    const char *line = ask("!reply when will you open a second front?", &out);
+    assert_non_null(strstr(line, "Stalin to Churchill, 18 July 1941 [1."));
+    command_output_clear(&out);
+    line = ask("!reply as churchill what about finland?", &out);
+    assert_non_null(strstr(line, "Churchill to Stalin"));
+    command_output_clear(&out);
+    assert_non_null(strstr(ask("!reply as napoleon hello", &out), "no author called"));
+    command_output_clear(&out);
+    assert_non_null(strstr(ask("!reply", &out), "Usage: !reply"));
+    command_output_clear(&out);
+}
+
+static void test_channel_settings(void **st)
+{
+    (void)st;
+    char reply[256];
+    CommandOutput out = {0};
+    CommandInput in = {"!quote 1.1", "alice", "#set", BUDGET};
+
+    assert_int_equal(commands_configure(cmds, "#set prefix @", reply, sizeof reply), 0);
+    assert_int_equal(commands_dispatch(cmds, &in, &out), 0);       /* ! is talk now */
+    assert_false(commands_match(cmds, "#set", "!quote"));
+    assert_true(commands_match(cmds, "#set", "@quote"));
+    assert_true(commands_match(cmds, "#other", "!quote"));
+    in.text = "@quote 1.1";
+    assert_int_equal(commands_dispatch(cmds, &in, &out), 1);
+    command_output_clear(&out);
+    in.text = "@help";
+    assert_int_equal(commands_dispatch(cmds, &in, &out), 1);
+    assert_non_null(strstr(out.lines[0], "@quote"));
+    command_output_clear(&out);
+
+    assert_int_equal(commands_configure(cmds, "#set disable grep", reply, sizeof reply), 0);
+    assert_non_null(strstr(reply, "disabled: grep"));
+    in.text = "@grep front";
+    assert_int_equal(commands_dispatch(cmds, &in, &out), 0);   /* silent: disabled */
+    assert_int_equal(commands_configure(cmds, "#set disable help", reply, sizeof reply), -1);
+    assert_int_equal(commands_configure(cmds, "#set disable nosuch", reply, sizeof reply), -1);
+    assert_int_equal(commands_configure(cmds, "#set enable grep", reply, sizeof reply), 0);
+    assert_int_equal(commands_dispatch(cmds, &in, &out), 1);
+    command_output_clear(&out);
+
+    assert_int_equal(commands_addressed(cmds, "#set", 1), 1);
+    assert_int_equal(commands_configure(cmds, "#set addressed off", reply, sizeof reply), 0);
+    assert_int_equal(commands_addressed(cmds, "#set", 1), 0);
+    assert_int_equal(commands_configure(cmds, "#set prefix default", reply, sizeof reply), 0);
+    assert_true(commands_match(cmds, "#set", "!quote"));
+    assert_int_equal(commands_configure(cmds, "#set prefix two words", reply, sizeof reply), 0);
+    assert_int_equal(commands_configure(cmds, "#set prefix \x01", reply, sizeof reply), -1);
+    assert_int_equal(commands_configure(cmds, "#set prefix default", reply, sizeof reply), 0);
+}
+
+/* Every command, every kind of hostile argument: a clean answer, fast. */
+static void test_hostile_arguments(void **st)
+{
+    (void)st;
+    static const char *const commands_list[] = {
+        "quote", "search", "grep", "reply", "read", "letter", "today", "stats",
+        "about", "more", "help",
+    };
+    static char big[10241], binary[300], text[11000];
+    const char *hostile[] = {
+        "", " ", big, binary, "\xff\xfe\xc3\x28 \xe2\x82", "\x03" "04red\x02" "bold\x0f\x16",
+        "\x01" "VERSION\x01", "a\r\nQUIT :bye", "'; DROP TABLE passages; --",
+        "\" OR 1=1 --", "NEAR(a b) AND (c OR d) NOT e*", "col:finland {x}: ^y",
+        "(a+)+$", "((((((((((((((((((((((((((((((a))))))))))))))))))))))))))))))",
+        "(a*)*\\1", "a{65535}{65535}", "(?C1)x", "\\C", "(*LIMIT_MATCH=99999999)a",
+        "99999999999999999999.1", "-1.-1", "0.0", "1.99999", "as", "as stalin",
+        "from:\" year:99999", "%s%n%x", "\xf0\x9f\x98\x80\xf0\x9f\x98\x80",
+    };
+    memset(big, 'a', sizeof big - 1);
+    for (size_t i = 0; i < sizeof big - 1; i += 7)
+        big[i] = ' ';
+    for (size_t i = 0; i < sizeof binary - 1; i++)
+        binary[i] = (char)(1 + i % 255);
+    for (size_t c = 0; c < sizeof commands_list / sizeof commands_list[0]; c++) {
+        for (size_t h = 0; h < sizeof hostile / sizeof hostile[0]; h++) {
+            CommandOutput out;
+            snprintf(text, sizeof text, "!%s %s", commands_list[c], hostile[h]);
+            uint64_t t0 = clock_now_ms();
+            ask(text, &out);
+            /* The real bound is each module's limits; this only catches
+             * a stall. */
+            assert_true(clock_now_ms() - t0 < 2000);
+            for (size_t i = 0; i < out.n; i++) {
+                assert_null(strchr(out.lines[i], '\r'));
+                assert_null(strchr(out.lines[i], '\n'));
+            }
+            command_output_clear(&out);
+        }
+    }
+}
+
+static void test_not_commands(void **st)
+{
+    (void)st;
+    static const char *const talk[] = {"hello", "!", "!!!", "! quote", "!1941",
+                                       "!quote1.4", "", "quote", "?quote"};
+    for (size_t i = 0; i < sizeof talk / sizeof talk[0]; i++) {
+        CommandOutput out = {0};
+        CommandInput in = {talk[i], "alice", "#test", BUDGET};
+        assert_int_equal(commands_dispatch(cmds, &in, &out), 0);
+        assert_int_equal(out.n, 0);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_quote_by_id),
+        cmocka_unit_test(test_quote_fair_cycle),
+        cmocka_unit_test(test_search_paging),
+        cmocka_unit_test(test_grep),
+        cmocka_unit_test(test_read_and_letter_are_private),
+        cmocka_unit_test(test_today),
+        cmocka_unit_test(test_stats_about_help),
+        cmocka_unit_test(test_reply),
+        cmocka_unit_test(test_channel_settings),
+        cmocka_unit_test(test_hostile_arguments),
+        cmocka_unit_test(test_not_commands),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -202,15 +202,20 @@ static BotChannel *bot_channel_add(Bot *b, const char *name, const char *key,
                                    bool adhoc)
 {
     BotChannel *ch = bot_channel(b, name);
-    if (!ch) {
+    bool created = !ch;
+    if (created) {
         if (b->nchans == BOT_CHANNELS_MAX)
             return NULL;
         ch = &b->chans[b->nchans++];
         memset(ch, 0, sizeof *ch);
         snprintf(ch->name, sizeof ch->name, "%s", name);
+        ch->adhoc = adhoc;
+    } else if (!adhoc) {
+        ch->adhoc = false;   /* the config claims an owner's channel */
     }
-    snprintf(ch->key, sizeof ch->key, "%s", key ? key : "");
-    ch->adhoc = adhoc;
+    /* An owner's "join #chan" without a key keeps the configured key. */
+    if (created || !adhoc || (key && *key))
+        snprintf(ch->key, sizeof ch->key, "%s", key ? key : "");
     return ch;
 }
 
@@ -393,7 +398,7 @@ static void bot_on_message(void *ud, const char *origin, const char *target,
             as_reply = true;
         else if (commands_addressed(b->cmds, channel, b->cfg.answer_addressed) &&
                  (body = bot_addressed(b, text)))
-            as_reply = true;
+            as_reply = !commands_match(b->cmds, channel, body); /* "missive: !help" */
         else
             return;
     }

@@ -365,7 +365,8 @@ People *people_load_buffer(const char *name, const char *buf, size_t len,
                  lineno ? lineno : 1);
         goto fail;
     }
-    qsort(p->titles, p->ntitles, sizeof *p->titles, people_cmp_title);
+    if (p->ntitles > 1)          /* a file with no titles has no array */
+        qsort(p->titles, p->ntitles, sizeof *p->titles, people_cmp_title);
     return p;
 
 fail:

@@ -41,7 +41,6 @@ enum corpus_stmt {
     ST_BY_ID,
     ST_SEARCH_COUNT,
     ST_SEARCH,
-    ST_REPLY,
     ST_PERSON,
     ST_LETTER,
     ST_DATED,
@@ -79,13 +78,6 @@ static const char *const corpus_sql[ST_COUNT_STMTS] = {
     [ST_DATED] = "SELECT id, date FROM letters WHERE date IS NOT NULL ORDER BY id",
     [ST_SOURCES] = "SELECT source FROM letters WHERE source IS NOT NULL"
                    " GROUP BY source ORDER BY min(id)",
-    [ST_REPLY] = "SELECT " CORPUS_PASSAGE_COLUMNS
-                 " FROM passages_fts"
-                 " JOIN passages p ON p.id = passages_fts.rowid"
-                 " JOIN letters l ON l.id = p.letter_id"
-                 " WHERE passages_fts MATCH ?1"
-                 "   AND (?2 IS NULL OR l.sender = ?2)"
-                 " ORDER BY passages_fts.rank, p.id LIMIT 1",
     [ST_PERSON] = "SELECT name FROM people WHERE name = ?1 COLLATE NOCASE",
 };
 

@@ -24,6 +24,8 @@
 #include "db.h"
 #include "import.h"
 #include "log.h"
+#include "people.h"
+#include "reply.h"
 
 #define MAIN_DEFAULT_DB "missive.db"
 #define MAIN_DEFAULT_CONFIG "/etc/missive/missive.conf"
@@ -122,6 +124,7 @@ typedef struct {
 
 static void main_close_commands(MainSession *m)
 {
+    reply_set_aliases(NULL);
     commands_free(m->cmds);
     state_free(m->state);
     corpus_free(m->corpus);
@@ -129,10 +132,16 @@ static void main_close_commands(MainSession *m)
     memset(m, 0, sizeof *m);
 }
 
-static int main_open_commands(const char *path, MainSession *m)
+static int main_open_commands(const char *path, const char *datadir, MainSession *m)
 {
-    char err[1024];
+    char err[1024], aliases[4096];
     memset(m, 0, sizeof *m);
+    /* !reply matches people and places through the data dir's aliases. */
+    snprintf(aliases, sizeof aliases, "%s/aliases.txt", datadir);
+    People *people = people_load(aliases, err, sizeof err);
+    if (!people)
+        fprintf(stderr, "missive: %s (replies match names only as words)\n", err);
+    reply_set_aliases(people);
     /* Read-write (the shuffle cycles of !quote are state), but never
      * create: a missing database is a mistake worth saying. */
     if (access(path, F_OK) != 0) {
@@ -160,7 +169,7 @@ static int main_console(int argc, char **argv)
 
     if (main_options(argc, argv, &o) < 0)
         return 2;
-    if (main_open_commands(o.db, &m) < 0)
+    if (main_open_commands(o.db, o.datadir, &m) < 0)
         return 1;
     int rc = console_run(m.cmds, stdin, stdout, isatty(STDIN_FILENO));
     main_close_commands(&m);
@@ -192,7 +201,7 @@ static int main_query(int argc, char **argv)
         fputs("usage: missive query [--db PATH] 'TEXT'\n", stderr);
         return 2;
     }
-    if (main_open_commands(o.db, &m) < 0)
+    if (main_open_commands(o.db, o.datadir, &m) < 0)
         return 1;
     int handled = main_answer(m.cmds, argv[first], stdout);
     main_close_commands(&m);
@@ -228,7 +237,7 @@ static int main_demo(int argc, char **argv)
     printf("Imported %s into %s: %d letters, %d passages.\n\n", corpus_path, o.db,
            rep.letters, rep.passages);
 
-    if (main_open_commands(o.db, &m) < 0)
+    if (main_open_commands(o.db, o.datadir, &m) < 0)
         return 1;
     for (size_t i = 0; i < sizeof examples / sizeof examples[0]; i++) {
         printf("> %s\n", examples[i]);

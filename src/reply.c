@@ -10,49 +10,71 @@
  * list, plus what people say to a bot: "tell", "think", "please") carry no
  * topic and are dropped; so are contractions ("don't", "I'm").
  *
+ * Stems.  Porter gives one word's forms different stems when they differ in
+ * the last letter: "occupied" is "occupi", "occupation" is "occup".  So a
+ * word of REPLY_PREFIX_WORD letters or more, whose stem is as long, also
+ * matches the stems that are its stem less the last letter, plus at most one
+ * letter ("occup", "occupi"; not "commiss" for "commit", nor "favour" for
+ * "favourite").  FTS5 proposes candidates and counts df with the prefix
+ * query ("occup" *), which is broader: df errs high, the weight low.
+ *
  * Concepts.  A run of up to REPLY_MAX_NGRAM words that the alias table knows
  * ("Uncle Joe", "the U.S.S.R.", "after the war") becomes one concept whose
  * forms are all that person's, place's or term's aliases: "will the USSR"
  * finds "Soviet Union".  A person named at either end of the message and set
  * off by a comma ("Winston, will you ...?") is whom the message addresses:
  * not a topic, but a preference for that author's passages.  Every other
- * word is a concept of one form; words with one stem count once.
+ * word is a concept of one form (and its prefix form); words with one stem
+ * count once.
  *
  * Weights.  A concept weighs idf = ln(1 + (N - df + 0.5) / (df + 0.5)) (the
  * bm25 form, always > 0), df being the passages holding any of its forms.
  * df comes from a MATCH count on passages_fts, not from an fts5vocab table:
  * a concept is a union of phrases ("soviet union" OR "russia" OR ...), which
  * a per-term vocabulary cannot count without double counting, and a count
- * is exact and uses the same index.  A word the letters never use weighs
- * REPLY_UNSEEN of the rarest: a message about Japan is about what the
- * letters lack, but readers also say "together" where the letters say
- * "alliance", so an unseen word is weaker evidence against an answer than
- * a rare word is for one.
+ * is exact and uses the same index.  A concept the letters never use keeps
+ * the full weight of the rarest when it names something (a place of the
+ * alias table, or a word capitalised inside the sentence: "the Battle of
+ * Britain", "Pearl Harbor"): the message is about what the letters lack.
+ * Any other unseen word weighs REPLY_UNSEEN of that: readers say "together"
+ * where the letters say "alliance", so a plain unseen word is weaker
+ * evidence against an answer than a rare word is for one.  A person of the
+ * alias table is a correspondent, named in headings and not in the text, so
+ * is never a name the letters lack.
  *
  * Candidates.  bm25 (FTS5's rank) over the OR of every form proposes
  * REPLY_CANDIDATES passages, optionally of one author; O(candidates x
  * tokens x forms) re-scoring after that is a few hundred microseconds.
  *
- * Windows.  Each candidate is cut into sentences; a window is one sentence
- * and the next.  Its evidence W is the IDF mass of the concepts matched
- * inside it (each once, a form only inside one sentence).  The passage's
- * score is W + REPLY_ELSEWHERE * (P - W), P being the mass matched anywhere
- * in the passage: the passage that answers in one place beats the one that
- * has the same words scattered over a page.  Confidence is that score over
- * the message's whole mass Q.  A message addressing an author answers as
- * that author: their passages that are answers rank before everyone
- * else's (when none is, the others still may answer).  Within the best
- * window, the tighter the
- * matched words sit (concepts / tokens spanned), the more score, up to
- * REPLY_PROXIMITY * W: "the position of the troops at the front" answers
- * "the situation at the front" better than "the position ... would improve
- * ... if a front were established".  Ties keep bm25's order.
+ * Windows and confidence.  Each candidate is cut into sentences; a window
+ * is one sentence and the next.  Its evidence W is the IDF mass of the
+ * concepts matched inside it (each once, a form only inside one sentence);
+ * the best window has the most.  Concepts matched only elsewhere in the
+ * passage count REPLY_ELSEWHERE of their weight: the passage that answers
+ * in one place beats the one that has the same words scattered over a page.
+ * Confidence is that covered mass over the message's whole mass.
+ *
+ * Score.  bm25 itself, over concepts instead of words: each matched
+ * concept adds idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avglen)),
+ * times REPLY_ELSEWHERE when it is outside the best window.  Over concepts,
+ * because bm25 over the raw OR of forms counts "Soviet", "Russia" and
+ * "U.S.S.R." as three rare words where the reader wrote one.  Lengths are in
+ * bytes (the mean from one SQL total): bm25 only needs their ratio.
+ * REPLY_B is bm25's usual 0.75; REPLY_K1 is small (usual: 1.2) because a
+ * question names each thing once and an answer need only hold it: with a
+ * large k1 a passage saying "invader" three times beats the one that says
+ * "invasion of Britain" once.  So coverage decides, and how often and how
+ * densely a passage holds the words breaks what would be ties.  A message
+ * addressing an author answers as that author: their passages that are
+ * answers rank before everyone else's (when none is, the others still may
+ * answer).  Exact ties keep bm25's order.
  *
  * Threshold.  Below REPLY_MIN_CONFIDENCE (half the message's weight
  * unmatched) or REPLY_MIN_EVIDENCE (the best window holds no word rarer than
  * one in half the passages) the best is no answer, and Missive says so.
- * These are the only tuned numbers; they were chosen on the shipped set and
- * checked on the larger fixture corpus (tests/relevance/).
+ * REPLY_K1, REPLY_ELSEWHERE, REPLY_UNSEEN and the two thresholds are the
+ * tuned numbers, on the shipped set and tests/fixtures/larger; the other
+ * relevance sets (tests/relevance/) check them on letters not tuned on.
  */
 #include "reply.h"
 
@@ -72,8 +94,10 @@
 #define REPLY_MAX_WORDS 128         /* words of a message looked at */
 #define REPLY_PHRASE 256            /* bytes of a phrase given to people_lookup */
 #define REPLY_ELSEWHERE 0.5         /* weight of matches outside the window */
-#define REPLY_PROXIMITY 0.1         /* of W, for the tightest window */
-#define REPLY_UNSEEN 0.5            /* weight of a word the letters never use */
+#define REPLY_UNSEEN 0.5            /* weight of a plain word the letters never use */
+#define REPLY_PREFIX_WORD 6         /* letters of word and stem for a prefix */
+#define REPLY_K1 0.3                /* bm25 tf saturation: coverage first */
+#define REPLY_B 0.75                /* bm25 length normalisation, the usual */
 
 _Static_assert(REPLY_MAX_CONCEPTS <= 32, "concept sets are uint32_t masks");
 
@@ -224,12 +248,14 @@ static const People *reply_aliases(const ReplyQuery *q)
 
 typedef struct {
     size_t first, ntok;           /* stems in Message.stems */
+    bool prefix;                  /* one stem, matching every longer stem */
     char fts[REPLY_PHRASE];       /* the form as an FTS5 phrase body */
 } Form;
 
 typedef struct {
     size_t first_form, nforms;
     bool entity;
+    bool named;                   /* capitalised inside the message */
     PeopleEntity who;
     double idf;
 } Concept;
@@ -241,6 +267,7 @@ typedef struct {
     Concept c[REPLY_MAX_CONCEPTS];
     size_t n;
     double mass;                  /* sum of the concepts' idf */
+    double avglen;                /* mean bytes of a passage */
     const char *addressee;        /* canonical person, or NULL */
 } Message;
 
@@ -269,7 +296,7 @@ static bool reply_is_chatter(const char *w)
 
 /* Adds one form (text as the alias table or the tokenizer gave it) to the
  * concept being built, stemming it.  A form with no stem is skipped. */
-static int message_add_form(Message *m, Stemmer *s, const char *text)
+static int message_add_form(Message *m, Stemmer *s, const char *text, bool prefix)
 {
     size_t before = m->stems.n, len = strlen(text);
     Form *f;
@@ -285,6 +312,7 @@ static int message_add_form(Message *m, Stemmer *s, const char *text)
     f = &m->forms[m->nforms++];
     f->first = before;
     f->ntok = m->stems.n - before;
+    f->prefix = prefix && f->ntok == 1;
     memcpy(f->fts, text, len + 1);
     m->c[m->n].nforms++;
     return 0;
@@ -293,7 +321,8 @@ static int message_add_form(Message *m, Stemmer *s, const char *text)
 static bool message_has_stem(const Message *m, const char *stem)
 {
     for (size_t i = 0; i < m->nforms; i++)
-        if (m->forms[i].ntok == 1 && strcmp(m->stems.v[m->forms[i].first].stem, stem) == 0)
+        if (m->forms[i].ntok == 1 && !m->forms[i].prefix &&
+            strcmp(m->stems.v[m->forms[i].first].stem, stem) == 0)
             return true;
     return false;
 }
@@ -320,7 +349,7 @@ static int message_add_entity(Message *m, Stemmer *s, const People *al,
         PeopleEntity w;
         const char *form = people_alias(al, i, &w);
         if (w.kind == e.kind && w.index == e.index &&
-            message_add_form(m, s, form) < 0)
+            message_add_form(m, s, form, false) < 0)
             return -1;
     }
     if (c->nforms > 0)
@@ -328,9 +357,22 @@ static int message_add_entity(Message *m, Stemmer *s, const People *al,
     return 0;
 }
 
-static int message_add_word(Message *m, Stemmer *s, const char *word)
+/* The stem less its last letter, or "" when the word or the stem is short:
+ * see the top of the file ("Stems"). */
+static void message_prefix(const char *word, const char *stem, char *out, size_t outsz)
+{
+    size_t sl = strlen(stem);
+    out[0] = '\0';
+    if (strlen(word) < REPLY_PREFIX_WORD || sl <= REPLY_PREFIX_WORD - 1 || sl > outsz)
+        return;
+    memcpy(out, stem, sl - 1);
+    out[sl - 1] = '\0';
+}
+
+static int message_add_word(Message *m, Stemmer *s, const char *word, bool named)
 {
     Tokens one = {0};
+    char prefix[REPLY_STEM];
     int rc = 0;
 
     if (m->n == REPLY_MAX_CONCEPTS)
@@ -343,9 +385,30 @@ static int message_add_word(Message *m, Stemmer *s, const char *word)
         goto done;                /* a word of one stem, once */
     memset(&m->c[m->n], 0, sizeof m->c[m->n]);
     m->c[m->n].first_form = m->nforms;
-    if (message_add_form(m, s, word) < 0) {
+    m->c[m->n].named = named;
+    if (message_add_form(m, s, word, false) < 0) {
         rc = -1;
         goto done;
+    }
+    message_prefix(word, one.v[0].stem, prefix, sizeof prefix);
+    if (prefix[0]) {
+        size_t before = m->nforms;
+        if (message_add_form(m, s, prefix, true) < 0) {
+            rc = -1;
+            goto done;
+        }
+        /* The stemmer may change the cut stem: keep it only when it is
+         * still a proper prefix of the word's stem. */
+        if (m->nforms > before) {
+            const char *p = m->stems.v[m->forms[before].first].stem;
+            size_t pl = strlen(p);
+            if (!m->forms[before].prefix || pl < REPLY_PREFIX_WORD - 1 ||
+                pl >= strlen(one.v[0].stem) || strncmp(p, one.v[0].stem, pl) != 0) {
+                m->stems.n = m->forms[before].first;
+                m->nforms = before;
+                m->c[m->n].nforms--;
+            }
+        }
     }
     if (m->c[m->n].nforms > 0)
         m->n++;
@@ -379,6 +442,19 @@ static bool message_vocative(const char *msg, const Tokens *w, size_t i, size_t 
             return true;
     }
     return false;
+}
+
+/* A word written with a capital inside a sentence names something: "the
+ * Battle of Britain", "Pearl Harbor". */
+static bool message_named(const char *msg, const Tokens *w, size_t i)
+{
+    unsigned char c = (unsigned char)msg[w->v[i].start];
+    if (i == 0 || !(c >= 'A' && c <= 'Z'))
+        return false;
+    for (const char *p = msg + w->v[i].start; p > msg + w->v[i - 1].end; p--)
+        if (p[-1] == '.' || p[-1] == '?' || p[-1] == '!' || p[-1] == ':')
+            return false;
+    return true;
 }
 
 /* An apostrophe (ASCII or U+2019) joins tokens a and a+1. */
@@ -441,7 +517,7 @@ static int message_build(Message *m, Stemmer *s, const People *al,
         }
         size_t wl = strlen(word);
         if (wl >= 2 && !searchq_is_stopword(word, wl) && !reply_is_chatter(word) &&
-            message_add_word(m, s, word) < 0)
+            message_add_word(m, s, word, message_named(msg, &w, i)) < 0)
             goto done;
         i++;
     }
@@ -477,7 +553,8 @@ static int reply_match(const Message *m, size_t first, size_t n, Buf *b)
 {
     b->len = 0;
     for (size_t i = first; i < first + n; i++)
-        if (buf_add(b, b->len ? " OR \"" : "\"", m->forms[i].fts, "\"") < 0)
+        if (buf_add(b, b->len ? " OR \"" : "\"", m->forms[i].fts,
+                    m->forms[i].prefix ? "\" *" : "\"") < 0)
             return -1;
     return 0;
 }
@@ -501,11 +578,23 @@ done:
     return rc;
 }
 
+/* True when a concept the letters never use names something they lack: a
+ * place, or a capitalised word.  A person of the alias table is a
+ * correspondent, named in headings rather than in the text, so not. */
+static bool reply_names_absent(const Concept *c)
+{
+    if (c->entity)
+        return c->who.kind == PEOPLE_PLACE;
+    return c->named;
+}
+
 static int message_weigh(Message *m, sqlite3 *db, Buf *b)
 {
-    long N, df;
-    if (reply_count(db, "SELECT count(*) FROM passages", NULL, &N) < 0)
+    long N, df, total;
+    if (reply_count(db, "SELECT count(*) FROM passages", NULL, &N) < 0 ||
+        reply_count(db, "SELECT total(length(shown)) FROM passages", NULL, &total) < 0)
         return -1;
+    m->avglen = N > 0 ? (double)total / (double)N : 1;
     m->mass = 0;
     for (size_t i = 0; i < m->n; i++) {
         Concept *c = &m->c[i];
@@ -516,7 +605,7 @@ static int message_weigh(Message *m, sqlite3 *db, Buf *b)
         if (df > N)
             df = N;
         c->idf = log(1.0 + ((double)(N - df) + 0.5) / ((double)df + 0.5));
-        if (df == 0)
+        if (df == 0 && !reply_names_absent(c))
             c->idf *= REPLY_UNSEEN;
         m->mass += c->idf;
     }
@@ -599,40 +688,8 @@ typedef struct {
 
 typedef struct {
     size_t first, last;           /* tokens of the matched form */
-    int sent;
     size_t concept;
 } Occurrence;
-
-/* Fewest tokens from the first to the last of a stretch of occurrences, in
- * sentences [s, s + 1], that holds every concept of set: the classic
- * two-pointer minimum window, O(occurrences). */
-static size_t reply_span(const Occurrence *o, size_t n, int s, uint32_t set)
-{
-    size_t best = SIZE_MAX, lo = 0, have = 0, need = 0;
-    unsigned count[REPLY_MAX_CONCEPTS] = {0};
-
-    for (size_t c = 0; c < REPLY_MAX_CONCEPTS; c++)
-        need += (set >> c) & 1;
-    for (size_t hi = 0; hi < n; hi++) {
-        if (o[hi].sent < s || o[hi].sent > s + 1 || !(set >> o[hi].concept & 1))
-            continue;
-        if (count[o[hi].concept]++ == 0)
-            have++;
-        while (have == need) {
-            if (o[lo].sent >= s && o[lo].sent <= s + 1 && (set >> o[lo].concept & 1)) {
-                size_t span = o[hi].last - o[lo].first + 1;
-                if (o[hi].last < o[lo].first)
-                    span = 1;
-                if (span < best)
-                    best = span;
-                if (--count[o[lo].concept] == 0)
-                    have--;
-            }
-            lo++;
-        }
-    }
-    return best;
-}
 
 /* Scores one candidate passage (see the top of the file). */
 static int reply_score(const Message *m, Stemmer *s, const char *text,
@@ -660,7 +717,13 @@ static int reply_score(const Message *m, Stemmer *s, const char *text,
                 size_t k = 0;
                 if (i + fm->ntok > t.n)
                     continue;
-                while (k < fm->ntok &&
+                if (fm->prefix) {
+                    const char *p = m->stems.v[fm->first].stem;
+                    size_t pl = strlen(p);
+                    k = strncmp(t.v[i].stem, p, pl) == 0 &&
+                        strlen(t.v[i].stem) <= pl + 1;
+                }
+                while (!fm->prefix && k < fm->ntok &&
                        strcmp(t.v[i + k].stem, m->stems.v[fm->first + k].stem) == 0)
                     k++;
                 if (k < fm->ntok || sent[i] != sent[i + k - 1])
@@ -668,31 +731,45 @@ static int reply_score(const Message *m, Stemmer *s, const char *text,
                 mask[sent[i]] |= UINT32_C(1) << c;
                 if (array_grow(&occ, &capocc, nocc + 1, sizeof *occ) < 0)
                     goto done;
-                occ[nocc++] = (Occurrence){i, i + k - 1, sent[i], c};
+                occ[nocc++] = (Occurrence){i, i + k - 1, c};
             }
         }
     }
-    uint32_t all = 0;
-    double best = 0, prox = 0;
+    /* The best window: the most weight in two neighbouring sentences. */
+    uint32_t all = 0, win = 0;
+    double best = 0;
     for (int i = 0; i < nsent; i++) {
         uint32_t set = mask[i] | mask[i + 1];      /* mask[nsent] is 0 */
         double w = reply_mass(m, set);
         all |= mask[i];
-        if (w <= 0 || w < best - 1e-9)
-            continue;
-        size_t span = reply_span(occ, nocc, i, set), k = 0;
-        for (size_t c = 0; c < m->n; c++)
-            k += (set >> c) & 1;
-        double p = span == SIZE_MAX ? 0 : (double)k / (double)(span > k ? span : k);
-        if (w > best + 1e-9 || p > prox) {
+        if (w > best + 1e-9) {
             best = w;
-            prox = p;
+            win = set;
         }
     }
-    double score = best + REPLY_ELSEWHERE * (reply_mass(m, all) - best);
+    double cover = best + REPLY_ELSEWHERE * (reply_mass(m, all) - best);
     out->r.evidence = best;
-    out->r.confidence = m->mass > 0 ? score / m->mass : 0;
-    score += REPLY_PROXIMITY * best * prox;
+    out->r.confidence = m->mass > 0 ? cover / m->mass : 0;
+
+    /* bm25 over concepts: an occurrence overlapping the previous one of the
+     * same concept ("Soviet Union" and "Soviet") counts once. */
+    double tf[REPLY_MAX_CONCEPTS] = {0};
+    size_t end[REPLY_MAX_CONCEPTS];
+    for (size_t c = 0; c < m->n; c++)
+        end[c] = SIZE_MAX;
+    for (size_t o = 0; o < nocc; o++) {
+        size_t c = occ[o].concept;
+        if (end[c] != SIZE_MAX && occ[o].first <= end[c])
+            continue;
+        tf[c]++;
+        end[c] = occ[o].last;
+    }
+    double len = m->avglen > 0 ? (double)strlen(text) / m->avglen : 1;
+    double norm = REPLY_K1 * (1 - REPLY_B + REPLY_B * len), score = 0;
+    for (size_t c = 0; c < m->n; c++)
+        if (tf[c] > 0)
+            score += m->c[c].idf * tf[c] * (REPLY_K1 + 1) / (tf[c] + norm) *
+                     ((win >> c & 1) ? 1 : REPLY_ELSEWHERE);
     out->r.score = score;
     /* "Uncle Joe, ...": Stalin answers, if he has an answer. */
     out->addressed = m->addressee && strcmp(sender, m->addressee) == 0 &&

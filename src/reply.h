@@ -12,9 +12,10 @@
  *      exactly; each concept weighs its IDF over the whole corpus;
  *   2. FTS5 (bm25) proposes the REPLY_CANDIDATES best passages holding any
  *      concept;
- *   3. each is re-scored on its best window of two neighbouring sentences,
- *      so the passage that carries the answer in one place wins over one
- *      that mentions the words far apart;
+ *   3. each is re-scored by bm25 over the concepts, those outside its best
+ *      window of two neighbouring sentences counting less, so the passage
+ *      that carries the answer in one place wins over one that mentions the
+ *      words far apart;
  *   4. the best is declined when it covers too little of the message
  *      (confidence below REPLY_MIN_CONFIDENCE) or its evidence is too weak
  *      (below REPLY_MIN_EVIDENCE): a weak match is not an answer.

@@ -130,11 +130,11 @@ static int searchq_filter(const char *s, const char *end, SearchQuery *q)
     return 0;
 }
 
-/* Splits the user's text into terms, taking filters out into q when
- * `filters` is set.  Returns the number of terms (at most max), or -1 for a bad
- * filter; q->truncated is set when more terms were given. */
+/* Splits the user's text into terms, taking filters out into q.  Returns
+ * the number of terms (at most max), or -1 for a bad filter; q->truncated
+ * is set when more terms were given. */
 static int searchq_terms(const char *user, SearchTerm *terms, int max,
-                         SearchQuery *q, bool filters)
+                         SearchQuery *q)
 {
     const char *p = user;
     int n = 0;
@@ -164,7 +164,7 @@ static int searchq_terms(const char *user, SearchTerm *terms, int max,
             while (*p && *p != ' ' && *p != '"' && (unsigned char)*p >= 0x20)
                 p++;
             end = p;
-            int filter = filters && !t.excluded ? searchq_filter(start, end, q) : 0;
+            int filter = !t.excluded ? searchq_filter(start, end, q) : 0;
             if (filter < 0)
                 return -1;
             if (filter > 0)
@@ -216,7 +216,7 @@ enum searchq_result searchq_build(const char *user, SearchQuery *q)
     bool meaningful = false;
 
     searchq_reset(q);
-    int n = searchq_terms(user, terms, SEARCHQ_MAX_TERMS, q, true);
+    int n = searchq_terms(user, terms, SEARCHQ_MAX_TERMS, q);
     if (n < 0)
         return SEARCHQ_BAD_YEAR;
     for (int i = 0; i < n; i++)
@@ -252,24 +252,4 @@ enum searchq_result searchq_build(const char *user, SearchQuery *q)
         q->nexcluded++;
     }
     return SEARCHQ_OK;
-}
-
-enum searchq_result searchq_build_any(const char *user, SearchQuery *q)
-{
-    SearchTerm terms[SEARCHQ_MAX_TERMS * 2];
-    size_t len = 0;
-
-    searchq_reset(q);
-    /* A message is not a query: "from:" and "year:" in it are words. */
-    int n = searchq_terms(user, terms, SEARCHQ_MAX_TERMS * 2, q, false);
-    for (int i = 0; i < n && q->nterms < SEARCHQ_MAX_TERMS; i++) {
-        SearchTerm *t = &terms[i];
-        t->excluded = false;  /* "-" means nothing in a message */
-        if (searchq_term_is_stopword(t))
-            continue;
-        if (searchq_append(q, &len, q->nterms ? " OR " : "", t) < 0)
-            break;
-        q->nterms++;
-    }
-    return q->nterms ? SEARCHQ_OK : SEARCHQ_EMPTY;
 }

@@ -38,9 +38,6 @@ typedef struct {
 /* All positive terms must match; excluded ones must not. */
 enum searchq_result searchq_build(const char *user, SearchQuery *q);
 
-/* Any term may match ("w1" OR "w2" ...), stop words dropped: for !reply. */
-enum searchq_result searchq_build_any(const char *user, SearchQuery *q);
-
 /* True for an English stop word (ASCII case-insensitive). */
 int searchq_is_stopword(const char *word, size_t len);
 

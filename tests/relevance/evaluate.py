@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """evaluate.py - how well !reply and !search answer the relevance set.
 
-    evaluate.py [--corpus FILE ...] [--questions TSV] [--bin MISSIVE]
-                [--rank-bin RELEVANCE_RANK]
+    evaluate.py [--set shipped|larger|larger2|larger3|all] [--corpus FILE ...]
+                [--questions TSV] [--bin MISSIVE] [--rank-bin RELEVANCE_RANK]
+                [-v]
 
 Imports the corpus (default: the shipped one) into a temporary database with
 the built binary, then for every row of the questions file (see
-questions.tsv for the format) asks three systems:
+questions.tsv for the format) asks two systems:
 
   missive   the real binary, `missive query --db DB '!reply ...'` or
             '!search ...': its one answer is the top-1 (parsed from the
@@ -20,13 +21,26 @@ questions.tsv for the format) asks three systems:
             AND of the words; bm25 order; it declines only when nothing
             matches.
 
+--set names a relevance set (or all of them) instead of --corpus and
+--questions:
+
+  shipped   data/stalin-churchill-1941.txt with questions.tsv
+  larger    tests/fixtures/larger/*.txt with questions-larger.tsv
+  larger2   tests/fixtures/larger2/*.txt with questions-larger2.tsv:
+            written before the ranking was retuned, run once as the held-out
+            set, then used to fix it (see the file's header)
+  larger3   tests/fixtures/larger3/*.txt with questions-larger3.tsv, the
+            held-out set: written before it was ever run, never tuned on
+
 Per system and kind it prints: top-1 accuracy over answerable rows, mean
 reciprocal rank over answerable rows, the share of unanswerable rows
 declined, the "nothing relevant" precision (of the rows it declined, how
 many had no answer) and overall accuracy (answerable right at top-1,
-unanswerable declined).  Exit status 0; test_relevance.py asserts floors.
+unanswerable declined).  Exit status 0 (1 when the binary and the rank
+tool disagree); test_relevance.py asserts floors.
 """
 import argparse
+import glob
 import os
 import re
 import sqlite3
@@ -40,6 +54,21 @@ BIN = os.environ.get("MISSIVE_BIN", os.path.join(SRC, "build", "missive"))
 
 ID_RE = re.compile(r"\[(\d+)\.(\d+)(?:, [^\]]*)?\]\s*$")
 DECLINES = ("Nothing in the letters answers that.", "No passage contains that.")
+
+
+def sets():
+    """The relevance sets: name -> (corpus files, questions file)."""
+    fixtures = os.path.join(SRC, "tests", "fixtures")
+    return {
+        "shipped": ([os.path.join(SRC, "data", "stalin-churchill-1941.txt")],
+                    os.path.join(HERE, "questions.tsv")),
+        "larger": (sorted(glob.glob(os.path.join(fixtures, "larger", "*.txt"))),
+                   os.path.join(HERE, "questions-larger.tsv")),
+        "larger2": (sorted(glob.glob(os.path.join(fixtures, "larger2", "*.txt"))),
+                    os.path.join(HERE, "questions-larger2.tsv")),
+        "larger3": (sorted(glob.glob(os.path.join(fixtures, "larger3", "*.txt"))),
+                    os.path.join(HERE, "questions-larger3.tsv")),
+    }
 
 
 def rank_bin_default(missive_bin):
@@ -212,6 +241,7 @@ def print_table(title, report):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--set", choices=[*sets(), "all"], default=None)
     ap.add_argument("--corpus", nargs="+",
                     default=[os.path.join(SRC, "data", "stalin-churchill-1941.txt")])
     ap.add_argument("--questions", default=os.path.join(HERE, "questions.tsv"))
@@ -219,12 +249,20 @@ def main():
     ap.add_argument("--rank-bin", default=None)
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args()
-    report, disagreements = evaluate(a.corpus, a.questions, a.bin, a.rank_bin, a.verbose)
-    print_table(f"{os.path.basename(a.questions)} over "
-                f"{', '.join(os.path.basename(c) for c in a.corpus)}", report)
-    for row, answer, rank_answer in disagreements:
-        print(f"DISAGREE line {row['line']}: binary {answer}, rank tool {rank_answer}")
-    return 1 if disagreements else 0
+    if a.set:
+        chosen = sets() if a.set == "all" else {a.set: sets()[a.set]}
+    else:
+        chosen = {None: (a.corpus, a.questions)}
+    status = 0
+    for name, (corpus, questions) in chosen.items():
+        report, disagreements = evaluate(corpus, questions, a.bin, a.rank_bin,
+                                         a.verbose)
+        print_table(f"{name + ': ' if name else ''}{os.path.basename(questions)} over "
+                    f"{', '.join(os.path.basename(c) for c in corpus)}", report)
+        for row, answer, rank_answer in disagreements:
+            print(f"DISAGREE line {row['line']}: binary {answer}, rank tool {rank_answer}")
+        status |= 1 if disagreements else 0
+    return status
 
 
 if __name__ == "__main__":

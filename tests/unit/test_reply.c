@@ -1,7 +1,8 @@
 /* test_reply.c - the !reply ranking over the shipped corpus: stems from the
  * index's own tokenizer, IDF weights, alias expansion, the threshold that
  * declines, variety, the author filter and the addressee, hostile input;
- * and the place/term lines of the alias table it relies on. */
+ * and the place/term lines of the alias table it relies on.  A small corpus
+ * of its own shows stem prefixes, unseen names and bm25 over concepts. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -85,6 +86,135 @@ static const char *best(Fixture *f, const char *msg, const char *sender,
     assert_int_equal(rc, CORPUS_OK);
     snprintf(buf, sizeof buf, "%d.%d", r.letter, r.para);
     return buf;
+}
+
+/* A small corpus of its own, for what the shipped letters cannot show. */
+static const char small_corpus[] =
+    "Personal Message from Stalin to Mr Churchill\n\n"
+    "The occupation of Germany will be shared by our armies.\n\n"
+    "The Reparations Commission will meet in Moscow to discuss Germany.\n\n"
+    "The weather was favourable: the armies of Germany fled our armies.\n\n"
+    "Source: Test fixture for test_reply.\n\n"
+    "W. CHURCHILL TO J. V. STALIN*\n\n"
+    "The invader, the invader and again the invader: the enemy presses on.\n\n"
+    "An invasion of Britain is no longer possible this year.\n\n"
+    "The convoys sail on Thursday with tanks for the enemies of Germany.\n\n"
+    "Source: Test fixture for test_reply.\n";
+
+typedef struct {
+    char dir[64], path[96], text[96];
+    sqlite3 *db;
+} Small;
+
+static void small_open(Small *s)
+{
+    char err[512];
+    ImportReport rep;
+    const char *paths[1];
+
+    snprintf(s->dir, sizeof s->dir, "/tmp/test_reply_small.XXXXXX");
+    assert_non_null(mkdtemp(s->dir));
+    snprintf(s->text, sizeof s->text, "%s/letters.txt", s->dir);
+    snprintf(s->path, sizeof s->path, "%s/small.db", s->dir);
+    FILE *f = fopen(s->text, "w");
+    assert_non_null(f);
+    assert_int_equal(fwrite(small_corpus, 1, sizeof small_corpus - 1, f),
+                     sizeof small_corpus - 1);
+    assert_int_equal(fclose(f), 0);
+    FILE *devnull = fopen("/dev/null", "w");
+    assert_non_null(devnull);
+    paths[0] = s->text;
+    assert_int_equal(db_open(s->path, &s->db, err, sizeof err), 0);
+    assert_true(import_files(s->db, paths, 1, DATADIR, &rep, devnull) >= 0);
+    fclose(devnull);
+}
+
+static void small_close(Small *s)
+{
+    db_close(s->db);
+    unlink(s->text);
+    unlink(s->path);
+    rmdir(s->dir);
+}
+
+/* The best answer in db as "L.P", or "none". */
+static const char *small_best(sqlite3 *db, const char *msg, const People *al)
+{
+    static char buf[32];
+    ReplyQuery q = {.message = msg, .aliases = al};
+    ReplyResult r;
+    int rc = reply_best(db, &q, &r);
+    assert_int_not_equal(rc, CORPUS_ERROR);
+    if (rc == CORPUS_NOTFOUND)
+        return "none";
+    snprintf(buf, sizeof buf, "%d.%d", r.letter, r.para);
+    return buf;
+}
+
+/* The confidence of the best ranked passage, declined or not; -1: none. */
+static double small_confidence(sqlite3 *db, const char *msg, const People *al)
+{
+    ReplyQuery q = {.message = msg, .aliases = al};
+    ReplyResult r[4];
+    size_t n;
+    assert_int_equal(reply_rank(db, &q, r, 4, &n), CORPUS_OK);
+    return n ? r[0].confidence : -1;
+}
+
+static void test_stem_prefixes(void **state)
+{
+    Fixture *f = *state;
+    Small s;
+    small_open(&s);
+    /* Porter: "occupied" is "occupi", "occupation" "occup"; they meet. */
+    assert_string_equal(small_best(s.db, "occupied", f->bare), "1.1");
+    assert_string_equal(small_best(s.db, "how will Germany be occupied?", f->bare),
+                        "1.1");
+    /* One letter more, not two: "commit" is not "commission", "favourite"
+     * not "favourable"; short words get no prefix at all. */
+    assert_string_equal(small_best(s.db, "commit", f->bare), "none");
+    assert_string_equal(small_best(s.db, "favourite", f->bare), "none");
+    assert_string_equal(small_best(s.db, "armed", f->bare), "none");
+    small_close(&s);
+}
+
+static void test_unseen_names(void **state)
+{
+    Fixture *f = *state;
+    Small s;
+    small_open(&s);
+    /* A capitalised word the letters lack is what the message is about;
+     * the same word in lower case may be the reader's own word for it. */
+    double named = small_confidence(s.db, "what about the Battle of Britain?", f->bare);
+    double plain = small_confidence(s.db, "what about the battle of britain?", f->bare);
+    assert_true(named > 0 && plain > 0);
+    assert_true(named < plain);
+    assert_string_equal(small_best(s.db, "what about the Battle of Britain?", f->bare),
+                        "none");
+    /* The first word of a sentence is capitalised anyway. */
+    assert_true(small_confidence(s.db, "Battle of Britain?", f->bare) >
+                named + 1e-9);
+    /* A place of the alias table the letters never name: a name they lack.
+     * A correspondent they never name in the text: not. */
+    assert_string_equal(small_best(s.db, "the occupation and Norway", f->aliases),
+                        "none");
+    assert_string_equal(small_best(s.db, "the occupation and Roosevelt", f->aliases),
+                        "1.1");
+    small_close(&s);
+}
+
+static void test_coverage_before_repetition(void **state)
+{
+    Fixture *f = *state;
+    Small s;
+    small_open(&s);
+    /* "invader" three times does not beat "invasion of Britain" once. */
+    assert_string_equal(small_best(s.db, "could Britain be invaded?", f->aliases),
+                        "2.2");
+    /* Among passages holding the same concepts, bm25's tf and length
+     * decide: Germany everywhere, the armies twice. */
+    assert_string_equal(small_best(s.db, "the armies of Germany", f->bare), "1.3");
+    small_close(&s);
 }
 
 static void test_stems_meet_the_index(void **state)
@@ -215,7 +345,9 @@ static void test_hostile_input(void **state)
     big[19999 - 7] = '\0';
     for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++)
         best(f, odd[i], NULL, f->aliases, 0, 0);       /* asserts no error */
-    assert_string_equal(best(f, big, NULL, f->aliases, 0, 0), "2.2");
+    /* One concept, however often: a Finland passage answers. */
+    const char *got = best(f, big, NULL, f->aliases, 0, 0);
+    assert_true(strcmp(got, "2.2") == 0 || strcmp(got, "3.3") == 0);
     free(big);
     /* An apostrophe-s is a possessive, not a word. */
     assert_string_equal(best(f, "Hitler's pact", NULL, f->aliases, 0, 0), "1.3");
@@ -266,6 +398,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stems_meet_the_index),
+        cmocka_unit_test(test_stem_prefixes),
+        cmocka_unit_test(test_unseen_names),
+        cmocka_unit_test(test_coverage_before_repetition),
         cmocka_unit_test(test_rare_words_weigh_more),
         cmocka_unit_test(test_aliases_expand),
         cmocka_unit_test(test_threshold_declines),

@@ -192,10 +192,9 @@ static int output_passage(Commands *c, CommandOutput *out, const Passage *p,
 }
 
 /* Splits long text into budget-sized lines at word boundaries, for the
- * user alone (or for the channel when the command came privately: then
- * both are the same place). */
-static int output_long(Commands *c, CommandOutput *out, const CommandInput *in,
-                       const char *text)
+ * user alone: COMMANDS_PRIVATE_MAX lines at once, whether the command came
+ * in a channel or privately. */
+static int output_long(Commands *c, CommandOutput *out, const char *text)
 {
     char clean[COMMANDS_TEXT_MAX], line[COMMANDS_LINE_MAX];
     size_t len = utf8_sanitize(text, strlen(text), clean, sizeof clean);
@@ -207,9 +206,7 @@ static int output_long(Commands *c, CommandOutput *out, const CommandInput *in,
             cut = utf8_boundary(s, len, c->budget);
         memcpy(line, s, cut);
         line[cut] = '\0';
-        int rc = in->channel ? output_push_to(&out->priv, &out->npriv, &out->cappriv, line)
-                             : output_push(out, line);
-        if (rc < 0)
+        if (output_push_to(&out->priv, &out->npriv, &out->cappriv, line) < 0)
             return -1;
         s += cut;
         len -= cut;
@@ -411,9 +408,8 @@ static int command_more(Commands *c, const char *args, const CommandInput *in,
     size_t take = left <= max ? left : (max > 1 ? max - 1 : 1);
     for (size_t i = 0; i < take; i++) {
         const char *line = m->lines[m->next++];
-        int rc = m->priv && in->channel
-                     ? output_push_to(&out->priv, &out->npriv, &out->cappriv, line)
-                     : output_push(out, line);
+        int rc = m->priv ? output_push_to(&out->priv, &out->npriv, &out->cappriv, line)
+                         : output_push(out, line);
         if (rc < 0)
             return -1;
     }
@@ -758,7 +754,7 @@ static int command_read(Commands *c, const char *args, const CommandInput *in,
     snprintf(text, sizeof text, "\"%s\" \xe2\x80\x94 %s", p.text, citation);
     passage_clear(&p);
     snprintf(what, sizeof what, "passage %d.%d", letter, para);
-    if (command_sent(c, in, out, what) < 0 || output_long(c, out, in, text) < 0)
+    if (command_sent(c, in, out, what) < 0 || output_long(c, out, text) < 0)
         return -1;
     return 0;
 }
@@ -786,18 +782,18 @@ static int command_letter(Commands *c, const char *args, const CommandInput *in,
              l.recipient, date, l.date_curated ? " (date from a curated source)" : "");
     rc = command_sent(c, in, out, what);
     if (rc == 0)
-        rc = output_long(c, out, in, head);
+        rc = output_long(c, out, head);
     for (int para = 1; rc == 0 && para <= l.passages; para++) {
         Passage p;
         if (corpus_get(c->corpus, letter, para, &p) != CORPUS_OK)
             continue;
         snprintf(text, sizeof text, "[%d.%d] %s", letter, para, p.text);
         passage_clear(&p);
-        rc = output_long(c, out, in, text);
+        rc = output_long(c, out, text);
     }
     if (rc == 0 && l.source) {
         snprintf(text, sizeof text, "Source: %s", l.source);
-        rc = output_long(c, out, in, text);
+        rc = output_long(c, out, text);
     }
     letter_info_clear(&l);
     return rc;

@@ -199,12 +199,19 @@ static void test_read_and_letter_are_private(void **st)
                 strncmp(out.priv[out.npriv - 1], "(", 1) == 0);
     command_output_clear(&out);
 
-    /* In a private message, the answer is simply there. */
+    /* In a private message there is no "sent you" line, and a letter is
+     * sent whole there too, not cut at max_lines. */
     CommandInput in = {"!read 2.2", "alice", NULL, BUDGET};
     memset(&out, 0, sizeof out);
     assert_int_equal(commands_dispatch(cmds, &in, &out), 1);
-    assert_int_equal(out.npriv, 0);
-    assert_true(strncmp(out.lines[0], "\"About Finland.", 15) == 0);
+    assert_int_equal(out.n, 0);
+    assert_true(strncmp(out.priv[0], "\"About Finland.", 15) == 0);
+    command_output_clear(&out);
+    in.text = "!letter 2";
+    assert_int_equal(commands_dispatch(cmds, &in, &out), 1);
+    assert_int_equal(out.n, 0);
+    assert_true(out.npriv > 8);
+    assert_true(strncmp(out.priv[out.npriv - 1], "Source: ", 8) == 0);
     command_output_clear(&out);
 }
 

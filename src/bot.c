@@ -108,11 +108,12 @@ static void bot_origin_nick(const char *origin, char *out, size_t outsz)
     out[n] = '\0';
 }
 
+/* Queues an answer; a full queue drops the rest of it, which the IRC
+ * layer counts and logs. */
 static void bot_say(Bot *b, const char *command, const char *target,
                     const char *text)
 {
-    if (irc_say(b->irc, command, target, text) < 0)
-        log_warn("answer to %s cut short: send queue full", target);
+    irc_say(b->irc, command, target, text);
 }
 
 /* --- who is answered -------------------------------------------------------- */
@@ -453,7 +454,7 @@ static void bot_on_registered(void *ud, const char *nick)
         b->chans[i].joined = false;
         b->chans[i].next_join_ms = 0;
     }
-    bot_notify("READY=1\nSTATUS=connected");
+    bot_notify("STATUS=connected");
 }
 
 static void bot_on_disconnected(void *ud, const char *why)
@@ -744,6 +745,9 @@ int bot_run(const char *config_path)
     }
     log_info("Missive %s starting: %s port %d, database %s", MISSIVE_VERSION,
              b.cfg.server, b.cfg.port, b.cfg.database);
+    /* Ready once configured and looping: an unreachable server is a state
+     * we recover from, not a failed start. */
+    bot_notify("READY=1\nSTATUS=connecting");
 
     while (!bot_stop_signal) {
         long wait = bot_tick(&b, clock_now_ms());

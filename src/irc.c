@@ -32,6 +32,7 @@
 #define IRC_STABLE_MS 60000        /* a connection this old resets backoff */
 #define IRC_REGISTER_MIN_MS 30000  /* registration timeout, at least */
 #define IRC_MAX_ALT 8
+#define IRC_DROP_LOG_MS 10000      /* at most one "dropped" line per 10 s */
 
 enum irc_state {
     IRC_DOWN,           /* no socket; next_connect_ms says when to try */
@@ -71,6 +72,8 @@ struct Irc {
 
     bool quitting;
     bool output_full;                 /* libircclient refused our last line */
+    uint64_t drops_unlogged;          /* dropped since the last drop log line */
+    uint64_t last_drop_log_ms;
 };
 
 /* --- helpers --------------------------------------------------------------- */
@@ -583,6 +586,20 @@ int irc_update(Irc *irc, const IrcSettings *s)
     return 0;
 }
 
+/* Drops are counted in the queue's stats and logged at most once per
+ * IRC_DROP_LOG_MS: a flood of commands must not become a flood of logs. */
+static void irc_log_drop(Irc *irc, const char *target)
+{
+    uint64_t now = clock_now_ms();
+    irc->drops_unlogged++;
+    if (irc->last_drop_log_ms && now - irc->last_drop_log_ms < IRC_DROP_LOG_MS)
+        return;
+    log_warn("send queue full: %llu line(s) dropped (latest to %s)",
+             (unsigned long long)irc->drops_unlogged, target ? target : "server");
+    irc->drops_unlogged = 0;
+    irc->last_drop_log_ms = now;
+}
+
 int irc_send(Irc *irc, enum sendq_class cls, const char *target, const char *line)
 {
     if (strpbrk(line, "\r\n")) {
@@ -590,7 +607,7 @@ int irc_send(Irc *irc, enum sendq_class cls, const char *target, const char *lin
         return -1;
     }
     if (sendq_push(irc->q, cls, target, line) < 0) {
-        log_warn("send queue full for %s: line dropped", target ? target : "server");
+        irc_log_drop(irc, target);
         return -1;
     }
     return 0;

@@ -168,6 +168,22 @@ static char *corpus_dup_column(sqlite3_stmt *st, int col)
     return strdup(s ? (const char *)s : "");
 }
 
+/* A letter's date from columns col (ISO or NULL), col+1 (kind) and col+2
+ * (curated): left "" when the database holds no valid date. */
+static void corpus_read_date(sqlite3_stmt *st, int col, char date[11],
+                             enum date_kind *kind, bool *curated)
+{
+    const unsigned char *iso = sqlite3_column_text(st, col);
+    if (!iso || !dates_iso_valid((const char *)iso))
+        return;
+    memcpy(date, iso, 10);
+    date[10] = '\0';
+    *kind = dates_kind_parse((const char *)sqlite3_column_text(st, col + 1));
+    if (*kind == DATE_NONE)
+        *kind = DATE_WRITTEN;
+    *curated = sqlite3_column_int(st, col + 2) != 0;
+}
+
 /* Fills *out from a row laid out as CORPUS_PASSAGE_COLUMNS (then, when
  * snippet_col >= 0, the snippet). */
 static int corpus_read_passage(sqlite3_stmt *st, int snippet_col, Passage *out)
@@ -179,14 +195,7 @@ static int corpus_read_passage(sqlite3_stmt *st, int snippet_col, Passage *out)
     out->corrected = sqlite3_column_int(st, 3) != 0;
     out->sender = corpus_dup_column(st, 4);
     out->recipient = corpus_dup_column(st, 5);
-    const unsigned char *date = sqlite3_column_text(st, 6);
-    if (date && dates_iso_valid((const char *)date)) {
-        memcpy(out->date, date, sizeof out->date - 1);
-        out->date_kind = dates_kind_parse((const char *)sqlite3_column_text(st, 7));
-        if (out->date_kind == DATE_NONE)
-            out->date_kind = DATE_WRITTEN;
-        out->date_curated = sqlite3_column_int(st, 8) != 0;
-    }
+    corpus_read_date(st, 6, out->date, &out->date_kind, &out->date_curated);
     if (snippet_col >= 0)
         out->snippet = corpus_dup_column(st, snippet_col);
     if (!out->text || !out->sender || !out->recipient ||
@@ -353,14 +362,7 @@ int corpus_letter(Corpus *c, int letter, LetterInfo *out)
     out->letter = sqlite3_column_int(st, 0);
     out->sender = corpus_dup_column(st, 1);
     out->recipient = corpus_dup_column(st, 2);
-    const unsigned char *date = sqlite3_column_text(st, 3);
-    if (date && dates_iso_valid((const char *)date)) {
-        memcpy(out->date, date, sizeof out->date - 1);
-        out->date_kind = dates_kind_parse((const char *)sqlite3_column_text(st, 4));
-        if (out->date_kind == DATE_NONE)
-            out->date_kind = DATE_WRITTEN;
-        out->date_curated = sqlite3_column_int(st, 5) != 0;
-    }
+    corpus_read_date(st, 3, out->date, &out->date_kind, &out->date_curated);
     out->heading = corpus_dup_column(st, 6);
     out->source = sqlite3_column_type(st, 7) == SQLITE_NULL ? NULL : corpus_dup_column(st, 7);
     out->number = sqlite3_column_int(st, 8);

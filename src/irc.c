@@ -355,8 +355,8 @@ static void irc_disconnect_now(Irc *irc, const char *why)
     irc->ping_sent_ms = 0;
     irc->user[0] = irc->host[0] = '\0';
     size_t dropped = sendq_clear(irc->q);
-    log_warn("disconnected: %s%s", why,
-             dropped ? " (queued lines dropped)" : "");
+    log_msg(irc->quitting ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, "disconnected: %s%s",
+            why, dropped ? " (queued lines dropped)" : "");
     if (was_registered && now - irc->registered_ms >= IRC_STABLE_MS)
         irc->attempts = 0;
     if (!irc->quitting) {

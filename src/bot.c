@@ -44,6 +44,7 @@
 #define BOT_CTCP_BURST 3
 #define BOT_CTCP_INTERVAL_MS 10000
 #define BOT_TEXT_MAX 1024             /* a received line is at most 512 */
+#define BOT_WATCHDOG_GAP_MS 1000      /* WATCHDOG=1 at most this often */
 
 typedef struct {
     char name[CONFIG_CHANNEL_LEN + 1];
@@ -63,6 +64,7 @@ typedef struct {
     const char *config_path;
     Config cfg;
     sqlite3 *db;
+    People *aliases;             /* for !reply, from the config's data_dir */
     Corpus *corpus;
     State *state;
     Commands *cmds;
@@ -73,6 +75,8 @@ typedef struct {
     size_t nchans;
     BotPeer peers[BOT_PEERS_MAX];
     uint64_t started_ms;
+    uint64_t watchdog_ms;         /* half of WatchdogSec=; 0: none */
+    uint64_t watchdog_sent_ms;
 } Bot;
 
 static volatile sig_atomic_t bot_stop_signal;
@@ -95,6 +99,35 @@ static void bot_notify(const char *state)
 #else
     (void)state;
 #endif
+}
+
+/* Half the period of systemd's watchdog (WatchdogSec=) in ms, or 0. */
+static uint64_t bot_watchdog_period(void)
+{
+#ifdef HAVE_SYSTEMD
+    uint64_t usec = 0;
+    if (sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000)
+        return usec / 2000;
+#endif
+    return 0;
+}
+
+/* Sends WATCHDOG=1 at the start of a loop turn and returns how long the
+ * turn may sleep before the next one is due (-1: no watchdog).  Sent on
+ * every turn after at least a second, not only when half the period is
+ * up: a turn may block (irc_connect resolves the server name with
+ * gethostbyname), and it then has the whole period, not what is left. */
+static long bot_watchdog(Bot *b, uint64_t now)
+{
+    uint64_t gap = b->watchdog_ms < BOT_WATCHDOG_GAP_MS ? b->watchdog_ms
+                                                        : BOT_WATCHDOG_GAP_MS;
+    if (!b->watchdog_ms)
+        return -1;
+    if (now - b->watchdog_sent_ms >= gap) {
+        bot_notify("WATCHDOG=1");
+        b->watchdog_sent_ms = now;
+    }
+    return (long)(b->watchdog_sent_ms + b->watchdog_ms - now);
 }
 
 /* --- small helpers -------------------------------------------------------- */
@@ -555,6 +588,8 @@ static int bot_open_corpus(Bot *b, const Config *cfg)
     CorpusStats st;
     CommandsConfig cc = {cfg->prefix, 0, cfg->max_lines, cfg->more_expiry};
 
+    char aliases[sizeof cfg->data_dir + 16];
+
     if (db_open(cfg->database, &b->db, err, sizeof err) < 0) {
         log_error("%s", err);
         return -1;
@@ -564,6 +599,10 @@ static int bot_open_corpus(Bot *b, const Config *cfg)
         log_error("cannot prepare the corpus queries on %s", cfg->database);
         return -1;
     }
+    snprintf(aliases, sizeof aliases, "%s/aliases.txt", cfg->data_dir);
+    if (!(b->aliases = people_load(aliases, err, sizeof err)))
+        log_warn("%s: !reply matches names only as words", err);
+    corpus_set_aliases(b->corpus, b->aliases);
     if (corpus_stats(b->corpus, &st) == CORPUS_OK && st.passages == 0)
         log_warn("%s holds no letters yet: run 'missive import --db %s FILE'",
                  cfg->database, cfg->database);
@@ -575,6 +614,8 @@ static void bot_close_corpus(Bot *b)
     commands_free(b->cmds);
     state_free(b->state);
     corpus_free(b->corpus);
+    people_free(b->aliases);
+    b->aliases = NULL;
     db_close(b->db);
     b->cmds = NULL;
     b->state = NULL;
@@ -658,6 +699,7 @@ static void bot_reload(Bot *b)
     }
     bot_close_corpus(b);
     b->db = fresh.db;
+    b->aliases = fresh.aliases;
     b->corpus = fresh.corpus;
     b->state = fresh.state;
     b->cmds = fresh.cmds;
@@ -748,9 +790,13 @@ int bot_run(const char *config_path)
     /* Ready once configured and looping: an unreachable server is a state
      * we recover from, not a failed start. */
     bot_notify("READY=1\nSTATUS=connecting");
+    b.watchdog_ms = bot_watchdog_period();
 
     while (!bot_stop_signal) {
-        long wait = bot_tick(&b, clock_now_ms());
+        uint64_t now = clock_now_ms();
+        long wait = bot_tick(&b, now), dog = bot_watchdog(&b, now);
+        if (dog >= 0 && (wait < 0 || dog < wait))
+            wait = dog;
         if (irc_step(b.irc, wait, &unblocked) < 0) {
             log_error("out of memory in the IRC loop");
             goto out;

@@ -1066,18 +1066,56 @@ int commands_addressed(const Commands *c, const char *channel, int fallback)
     return cs && cs->addressed >= 0 ? cs->addressed : fallback;
 }
 
+/* The next space-separated word of *s into out ("" at the end); -1 when it
+ * does not fit: a channel name cut to fit would be another channel. */
+static int configure_word(const char **s, char *out, size_t outsz)
+{
+    const char *p = *s + strspn(*s, " ");
+    size_t n = strcspn(p, " ");
+    *s = p + n;
+    out[0] = '\0';
+    if (n >= outsz)
+        return -1;
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return 0;
+}
+
+/* Valid UTF-8 without C0 controls or DEL. */
+static bool configure_clean(const char *s)
+{
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return false;
+    return utf8_valid(s, len, NULL);
+}
+
 /* Owners' settings: "#chan prefix X|default", "#chan addressed on|off|default",
  * "#chan enable|disable COMMAND", "#chan show". */
 int commands_configure(Commands *c, const char *args, char *reply, size_t replysz)
 {
-    char chan[64], what[16], value[32] = "";
+    char chan[64], what[16], value[32];
+    const char *p = args;
     int rc;
 
     if (!c->state) {
         snprintf(reply, replysz, "Settings need the state database.");
         return -1;
     }
-    if (sscanf(args, "%63s %15s %31s", chan, what, value) < 2) {
+    /* The answer echoes these words: text only, as every other answer. */
+    if (!configure_clean(args)) {
+        snprintf(reply, replysz, "Not changed: settings are plain text, "
+                 "without control codes.");
+        return -1;
+    }
+    if (configure_word(&p, chan, sizeof chan) < 0 ||
+        configure_word(&p, what, sizeof what) < 0 ||
+        configure_word(&p, value, sizeof value) < 0) {
+        snprintf(reply, replysz, "Not changed: a word is too long.");
+        return -1;
+    }
+    if (!chan[0] || !what[0]) {
         snprintf(reply, replysz, "Usage: set #channel prefix X|default, "
                  "addressed on|off|default, enable|disable COMMAND, show");
         return -1;

@@ -80,6 +80,7 @@ struct Loader {
 
 /* ---- errors ------------------------------------------------------------- */
 
+__attribute__((format(printf, 3, 0)))
 static void loader_verror(Loader *ld, int line, const char *fmt, va_list ap)
 {
     ld->nerrors++;
@@ -492,6 +493,13 @@ static int set_database(Loader *ld, const KeyDef *k, const char *v, bool first)
                        ld->lineno);
 }
 
+static int set_data_dir(Loader *ld, const KeyDef *k, const char *v, bool first)
+{
+    (void)first;
+    return loader_path(ld, k, v, ld->c->data_dir, sizeof ld->c->data_dir,
+                       ld->lineno);
+}
+
 static int set_password_file(Loader *ld, const KeyDef *k, const char *v,
                              bool first)
 {
@@ -784,6 +792,7 @@ static const KeyDef keys[] = {
 
     KEY_STR("bot", "prefix", prefix, check_prefix),
     KEY_FN("bot", "database", database, set_database, print_str),
+    KEY_FN("bot", "data_dir", data_dir, set_data_dir, print_str),
     KEY_FN("bot", "answer_addressed", answer_addressed, set_bool, print_bool),
     KEY_FN("bot", "log_level", log_level, set_log_level, print_log_level),
     KEY_INT("bot", "more_expiry", more_expiry, 10, 86400),
@@ -1017,6 +1026,7 @@ void config_defaults(Config *c)
 
     snprintf(c->prefix, sizeof c->prefix, "!");
     snprintf(c->database, sizeof c->database, "missive.db");
+    snprintf(c->data_dir, sizeof c->data_dir, "%s", MISSIVE_DATADIR);
     c->answer_addressed = true;
     c->log_level = LOG_LEVEL_INFO;
     c->more_expiry = 600;

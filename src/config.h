@@ -63,6 +63,7 @@ typedef struct {
     /* [bot] */
     char prefix[CONFIG_PREFIX_LEN + 1];
     char database[CONFIG_PATH_LEN + 1];   /* absolute after config_load */
+    char data_dir[CONFIG_PATH_LEN + 1];   /* aliases.txt etc.; absolute */
     bool answer_addressed;       /* answer "missive: query" in channels */
     enum log_level log_level;
     int more_expiry;             /* seconds a !more continuation is kept */

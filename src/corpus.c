@@ -76,8 +76,8 @@ static const char *const corpus_sql[ST_COUNT_STMTS] = {
                   " FROM letters l WHERE l.id = ?1",
     /* Every dated letter: O(letters), asked once a day or so by !today. */
     [ST_DATED] = "SELECT id, date FROM letters WHERE date IS NOT NULL ORDER BY id",
-    [ST_SOURCES] = "SELECT source FROM letters WHERE source IS NOT NULL"
-                   " GROUP BY source ORDER BY min(id)",
+    [ST_SOURCES] = ("SELECT source FROM letters WHERE source IS NOT NULL"
+                    " GROUP BY source ORDER BY min(id)"),
     [ST_PERSON] = "SELECT name FROM people WHERE name = ?1 COLLATE NOCASE",
 };
 
@@ -85,6 +85,7 @@ struct Corpus {
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT_STMTS];
     uint64_t deadline_ms;        /* of the question being answered */
+    const People *aliases;       /* for !reply; not owned */
 };
 
 /* Interrupts a statement that runs past the deadline (SQLITE_INTERRUPT).
@@ -135,6 +136,11 @@ Corpus *corpus_new(sqlite3 *db)
         }
     }
     return c;
+}
+
+void corpus_set_aliases(Corpus *c, const People *aliases)
+{
+    c->aliases = aliases;
 }
 
 void corpus_free(Corpus *c)
@@ -425,7 +431,7 @@ int corpus_reply_ex(Corpus *c, const char *message, const char *sender,
                     const ReplyAvoid *avoid, Passage *out)
 {
     /* The ranking is reply.c's; here only the passage it names is read. */
-    ReplyQuery q = {.message = message, .sender = sender};
+    ReplyQuery q = {.message = message, .sender = sender, .aliases = c->aliases};
     ReplyResult r;
 
     if (avoid) {

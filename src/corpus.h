@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "dates.h"
+#include "people.h"
 #include "searchq.h"
 
 enum corpus_result {
@@ -60,6 +61,10 @@ typedef struct Corpus Corpus;
 
 /* Wraps an open database; the caller keeps ownership of db. */
 Corpus *corpus_new(sqlite3 *db);
+
+/* The alias table !reply matches people, places and terms through (the
+ * data dir's aliases.txt); the caller keeps ownership.  NULL: words only. */
+void corpus_set_aliases(Corpus *c, const People *aliases);
 void corpus_free(Corpus *c);
 
 int corpus_count(Corpus *c, const PassageFilter *f, long *n);

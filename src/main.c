@@ -25,7 +25,6 @@
 #include "import.h"
 #include "log.h"
 #include "people.h"
-#include "reply.h"
 
 #define MAIN_DEFAULT_DB "missive.db"
 #define MAIN_DEFAULT_CONFIG "/etc/missive/missive.conf"
@@ -117,6 +116,7 @@ static int main_import(int argc, char **argv)
 /* What console, query and demo answer with. */
 typedef struct {
     sqlite3 *db;
+    People *aliases;
     Corpus *corpus;
     State *state;
     Commands *cmds;
@@ -124,11 +124,11 @@ typedef struct {
 
 static void main_close_commands(MainSession *m)
 {
-    reply_set_aliases(NULL);
     commands_free(m->cmds);
     state_free(m->state);
     corpus_free(m->corpus);
     db_close(m->db);
+    people_free(m->aliases);
     memset(m, 0, sizeof *m);
 }
 
@@ -138,10 +138,8 @@ static int main_open_commands(const char *path, const char *datadir, MainSession
     memset(m, 0, sizeof *m);
     /* !reply matches people and places through the data dir's aliases. */
     snprintf(aliases, sizeof aliases, "%s/aliases.txt", datadir);
-    People *people = people_load(aliases, err, sizeof err);
-    if (!people)
+    if (!(m->aliases = people_load(aliases, err, sizeof err)))
         fprintf(stderr, "missive: %s (replies match names only as words)\n", err);
-    reply_set_aliases(people);
     /* Read-write (the shuffle cycles of !quote are state), but never
      * create: a missing database is a mistake worth saying. */
     if (access(path, F_OK) != 0) {
@@ -159,6 +157,7 @@ static int main_open_commands(const char *path, const char *datadir, MainSession
         main_close_commands(m);
         return -1;
     }
+    corpus_set_aliases(m->corpus, m->aliases);
     return 0;
 }
 

@@ -220,30 +220,6 @@ static int stemmer_run(Stemmer *s, int which, const char *text, size_t len,
 
 /* --- the shared alias table --------------------------------------------- */
 
-static People *reply_shared;
-static bool reply_shared_tried;
-
-void reply_set_aliases(People *p)
-{
-    people_free(reply_shared);
-    reply_shared = p;
-    reply_shared_tried = true;
-}
-
-static const People *reply_aliases(const ReplyQuery *q)
-{
-    if (q->aliases)
-        return q->aliases;
-    if (!reply_shared_tried) {
-        char err[512];
-        reply_shared_tried = true;
-        reply_shared = people_load(MISSIVE_DATADIR "/aliases.txt", err, sizeof err);
-        if (!reply_shared)
-            log_warn("reply: no aliases, names match only as words: %s", err);
-    }
-    return reply_shared;
-}
-
 /* --- the message as concepts -------------------------------------------- */
 
 typedef struct {
@@ -822,7 +798,7 @@ int reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
         log_error("reply: no FTS5 porter tokenizer: %s", sqlite3_errmsg(db));
         return CORPUS_ERROR;
     }
-    if (message_build(&m, &s, reply_aliases(q), q->message ? q->message : "") < 0)
+    if (message_build(&m, &s, q->aliases, q->message ? q->message : "") < 0)
         goto done;
     if (m.n == 0) {
         rc = CORPUS_OK;

@@ -43,7 +43,7 @@ typedef struct {
     const char *sender;      /* canonical author to answer as, or NULL */
     int avoid_letter;        /* the channel's previous answer to the same */
     int avoid_para;          /*   question, or 0: see reply_best */
-    const People *aliases;   /* NULL: the shared table (reply_set_aliases) */
+    const People *aliases;   /* people, places and terms; NULL: words only */
 } ReplyQuery;
 
 typedef struct {
@@ -69,11 +69,5 @@ int reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
 /* True when a ranked result is good enough to be an answer. */
 int reply_is_answer(const ReplyResult *r);
 
-/* The shared alias table used when ReplyQuery.aliases is NULL.  Until set,
- * it is loaded on first use from MISSIVE_DATADIR/aliases.txt (a missing or
- * bad file is logged once and the ranking goes on without aliases).
- * reply_set_aliases takes ownership of p (NULL frees the table); call it
- * from the thread that answers. */
-void reply_set_aliases(People *p);
 
 #endif

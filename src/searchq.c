@@ -144,7 +144,8 @@ static int searchq_terms(const char *user, SearchTerm *terms, int max,
         SearchTerm t = {0};
         const char *start, *end;
 
-        while (*p == ' ' || (unsigned char)*p < 0x20)
+        /* '\0' is below 0x20 too: stop there, not after it. */
+        while (*p && (*p == ' ' || (unsigned char)*p < 0x20))
             p++;
         if (!*p)
             break;

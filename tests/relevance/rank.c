@@ -29,10 +29,11 @@
 #define RANK_LINE 4096
 
 static int rank_verbose;
+static People *rank_aliases;     /* the shipped data dir's, as the bot's */
 
 static void rank_reply(sqlite3 *db, const char *as, const char *text)
 {
-    ReplyQuery q = {.message = text, .sender = as};
+    ReplyQuery q = {.message = text, .sender = as, .aliases = rank_aliases};
     ReplyResult best, r[RANK_MAX];
     size_t n = 0;
 
@@ -96,8 +97,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "relevance_rank: %s\n", err);
         return 1;
     }
+    if (!(rank_aliases = people_load(MISSIVE_DATADIR "/aliases.txt", err, sizeof err)))
+        fprintf(stderr, "relevance_rank: %s (names match only as words)\n", err);
     if (!(c = corpus_new(db)))
         goto done;
+    corpus_set_aliases(c, rank_aliases);
     while (fgets(line, sizeof line, stdin)) {
         line[strcspn(line, "\r\n")] = '\0';
         if (!line[0] || line[0] == '#')
@@ -120,6 +124,6 @@ int main(int argc, char **argv)
 done:
     corpus_free(c);
     db_close(db);
-    reply_set_aliases(NULL);
+    people_free(rank_aliases);
     return rc;
 }

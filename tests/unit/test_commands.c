@@ -313,6 +313,34 @@ static void test_channel_settings(void **st)
     assert_int_equal(commands_configure(cmds, "#set prefix default", reply, sizeof reply), 0);
 }
 
+/* Found by fuzz_commands: the owner's answer echoed control codes and
+ * invalid UTF-8 from the settings typed ("No command "\x01ACTION"."), and
+ * a channel name longer than 63 bytes was cut and the cut name configured. */
+static void test_channel_settings_hostile(void **st)
+{
+    (void)st;
+    char reply[256], chan[80];
+    static const char *const hostile[] = {
+        "#set enable \x01" "ACTION", "#set disable \x03" "04grep",
+        "#set prefix \xff", "#set\tprefix @", "#set prefix @\x7f",
+        "#s\xc3 show", "\x02#set show",
+    };
+    for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+        assert_int_equal(commands_configure(cmds, hostile[i], reply, sizeof reply), -1);
+        check_lines((char *[]){reply}, 1);
+    }
+    assert_true(commands_match(cmds, "#set", "!quote"));
+
+    memset(chan, 'a', sizeof chan);
+    chan[0] = '#';
+    snprintf(chan + 70, sizeof chan - 70, " prefix @");
+    assert_int_equal(commands_configure(cmds, chan, reply, sizeof reply), -1);
+    assert_non_null(strstr(reply, "too long"));
+    chan[63] = '\0';                       /* what the old code configured */
+    assert_true(commands_match(cmds, chan, "!quote"));
+    assert_false(commands_match(cmds, chan, "@quote"));
+}
+
 /* Every command, every kind of hostile argument: a clean answer, fast. */
 static void test_hostile_arguments(void **st)
 {
@@ -379,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_stats_about_help),
         cmocka_unit_test(test_reply),
         cmocka_unit_test(test_channel_settings),
+        cmocka_unit_test(test_channel_settings_hostile),
         cmocka_unit_test(test_hostile_arguments),
         cmocka_unit_test(test_not_commands),
     };

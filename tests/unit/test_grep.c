@@ -559,6 +559,36 @@ static void test_budget_across_subjects(void **state)
     free(subj);
 }
 
+/* Found by fuzz_grep: the JIT counts the match limit too rarely to stop a
+ * left recursion, and only a full JIT stack ended one call, after 200-340
+ * ms with a 512 KiB stack: one !grep held the bot for a third of a second.
+ * One call must stay well inside a few budgets, whichever engine runs. */
+static void test_left_recursion_one_call(void **state)
+{
+    (void)state;
+    static const char *const patterns[] = {
+        ".*C(?R),|\\w|(?R)", ".*C(?R)\\|||(?R)", "()*.*C()*A((?R)||)g|||(?R)",
+    };
+    char *subj = repeat("It may well be that your defence of Moscow ", 6, "");
+    for (size_t m = 0; m < NMODES; m++)
+        for (size_t i = 0; i < sizeof patterns / sizeof patterns[0]; i++) {
+            Grep *g = compile_ok(patterns[i], modes[m]);
+            uint64_t t0 = clock_now_ms();
+            int rc = match(g, subj, NULL, NULL);
+            uint64_t ms = clock_now_ms() - t0;
+            /* -1 when the JIT stack runs out; the interpreter tries the
+             * other alternatives in time and may match \w. */
+            assert_true(rc >= -1 && rc <= 1);
+            if (i == 0 && grep_jit(g))
+                assert_int_equal(rc, -1);
+            if (ms >= 3 * GREP_BUDGET_MS)
+                fail_msg("'%s' (flags %u): one call took %llu ms", patterns[i],
+                         modes[m], (unsigned long long)ms);
+            grep_free(g);
+        }
+    free(subj);
+}
+
 static void test_invalid_utf8_subject(void **state)
 {
     (void)state;
@@ -726,6 +756,7 @@ int main(void)
         cmocka_unit_test(test_hostile_patterns),
         cmocka_unit_test(test_in_pattern_limit_lowers),
         cmocka_unit_test(test_budget_across_subjects),
+        cmocka_unit_test(test_left_recursion_one_call),
         cmocka_unit_test(test_invalid_utf8_subject),
         cmocka_unit_test(test_corpus_each),
     };

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -180,6 +181,37 @@ static void test_limits(void **state)
     assert_true(run_match(q.match) >= 0);
 }
 
+/* Found by fuzz_searchq: a trailing space or control byte made the word
+ * skipper step over the NUL and read on.  Text after the terminator must
+ * never become a term (and ASan builds see any read past it). */
+static void test_ends_on_space_or_control(void **state)
+{
+    (void)state;
+    SearchQuery q;
+    static const char after_space[] = "finland \0moscow";
+    static const char after_ctrl[] = "fca\xee" "bin\x11\0moscow";
+    assert_int_equal(searchq_build(after_space, &q), SEARCHQ_OK);
+    assert_string_equal(q.match, "(\"finland\")");
+    assert_int_equal(q.nterms, 1);
+    assert_int_equal(searchq_build(after_ctrl, &q), SEARCHQ_OK);
+    assert_int_equal(q.nterms, 1);
+    assert_null(strstr(q.match, "moscow"));
+    assert_int_equal(run_match(q.match), 0);
+    static const char blank[] = " \x01\0moscow";
+    assert_int_equal(searchq_build(blank, &q), SEARCHQ_EMPTY);
+    assert_int_equal(q.nterms, 0);
+
+    /* The same, exactly sized on the heap. */
+    const char *texts[] = {"finland ", "a\x01", " ", "\x1f", "\"x\" "};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        char *t = strdup(texts[i]);
+        assert_non_null(t);
+        searchq_build(t, &q);
+        assert_true(q.nterms <= 1);
+        free(t);
+    }
+}
+
 static void test_stopwords(void **state)
 {
     (void)state;
@@ -201,6 +233,7 @@ int main(void)
         cmocka_unit_test(test_operators_are_words),
         cmocka_unit_test(test_filters),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_ends_on_space_or_control),
         cmocka_unit_test(test_stopwords),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

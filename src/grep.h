@@ -1,10 +1,10 @@
 /* grep.h - the !grep engine: one user regex, matched against passages.
  *
  * PCRE2 in UTF mode, caseless, Unicode classes (\w, \b, case folding).  A
- * user pattern is hostile until proven cheap: its length and nesting are
- * capped, callouts, \C and \G are refused, and every match runs under
- * match/depth/heap limits (a pattern can lower them, never raise them) plus
- * a time budget shared by all the matches of one command.  JIT when the
+ * user pattern is hostile until proven cheap: its length, nesting and
+ * compiled size are capped, callouts, \C and \G are refused, and every
+ * match runs under match/depth/heap limits (a pattern can lower them, never
+ * raise them) plus a time budget shared by all the matches of one command.  JIT when the
  * library has it, the interpreter otherwise; both obey the limits.
  */
 #ifndef MISSIVE_GREP_H

@@ -135,11 +135,8 @@ static void main_close_commands(MainSession *m)
 static int main_open_commands(const char *path, const char *datadir, MainSession *m)
 {
     char err[1024], aliases[4096];
+
     memset(m, 0, sizeof *m);
-    /* !reply matches people and places through the data dir's aliases. */
-    snprintf(aliases, sizeof aliases, "%s/aliases.txt", datadir);
-    if (!(m->aliases = people_load(aliases, err, sizeof err)))
-        fprintf(stderr, "missive: %s (replies match names only as words)\n", err);
     /* Read-write (the shuffle cycles of !quote are state), but never
      * create: a missing database is a mistake worth saying. */
     if (access(path, F_OK) != 0) {
@@ -149,16 +146,23 @@ static int main_open_commands(const char *path, const char *datadir, MainSession
     }
     if (db_open(path, &m->db, err, sizeof err) < 0) {
         fprintf(stderr, "missive: %s\n", err);
-        return -1;
+        goto fail;
     }
     if (!(m->corpus = corpus_new(m->db)) || !(m->state = state_new(m->db)) ||
         !(m->cmds = commands_new(m->corpus, m->state, NULL))) {
         fputs("missive: cannot prepare the corpus queries\n", stderr);
-        main_close_commands(m);
-        return -1;
+        goto fail;
     }
+    /* !reply matches people and places through the data dir's aliases. */
+    snprintf(aliases, sizeof aliases, "%s/aliases.txt", datadir);
+    if (!(m->aliases = people_load(aliases, err, sizeof err)))
+        fprintf(stderr, "missive: %s (replies match names only as words)\n", err);
     corpus_set_aliases(m->corpus, m->aliases);
     return 0;
+
+fail:
+    main_close_commands(m);
+    return -1;
 }
 
 static int main_console(int argc, char **argv)

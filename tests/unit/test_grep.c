@@ -443,9 +443,9 @@ static const struct hostile hostile[] = {
     {"(?R)", EXPECT_BOUNDED},
     {"a(?R)?b", EXPECT_BOUNDED},
     {"(a|(?1)a)+!", EXPECT_BOUNDED},
-    {"(?:(?:(?:x{40}){40}){40})", EXPECT_BOUNDED},
+    {"(?:(?:(?:x{40}){40}){40})", EXPECT_ERROR},
     {"\\X{0,1000}\\X{0,1000}\\X{0,1000}z", EXPECT_BOUNDED},
-    {"(?:(?:(?:\\w{0,9}){0,9}){0,9}){0,9}z", EXPECT_BOUNDED},
+    {"(?:(?:(?:\\w{0,9}){0,9}){0,9}){0,9}z", EXPECT_ERROR},
     /* In-pattern limits can lower the match context's, never raise them. */
     {"(*LIMIT_MATCH=4000000000)(*NO_START_OPT)(a+)+b", EXPECT_COSTLY},
     {"(*LIMIT_DEPTH=4000000000)(*LIMIT_HEAP=4000000)(*NO_JIT)(*NO_START_OPT)"
@@ -557,6 +557,34 @@ static void test_budget_across_subjects(void **state)
         grep_free(g);
     }
     free(subj);
+}
+
+/* Found by fuzz_grep: a counted repeat of a group is compiled as that many
+ * copies, which the interpreter walks between two counted steps; such
+ * patterns are refused, their small cousins stay cheap. */
+static void test_replicated_groups(void **state)
+{
+    (void)state;
+    static const char *const large[] = {
+        "().*.*a(){1,1000}h", "(*NO_JIT)().*.*a(){1,1000}h",
+        ".*a(?:){1,1000}h", "(?:ab){1000}",
+    };
+    for (size_t m = 0; m < NMODES; m++) {
+        for (size_t i = 0; i < sizeof large / sizeof large[0]; i++)
+            assert_non_null(strstr(compile_err(large[i], modes[m]), "too large"));
+        /* Still accepted: one repeated character is one instruction. */
+        Grep *g = compile_ok("a{65535}|(?:ab){1,20}|x{1000}", modes[m]);
+        grep_free(g);
+        char *subj = repeat("It may well be that your defence of Moscow ", 6, "");
+        g = compile_ok("(*NO_JIT)().*.*a(){1,30}h", modes[m]);
+        uint64_t t0 = clock_now_ms();
+        assert_true(match(g, subj, NULL, NULL) >= -1);
+        uint64_t ms = clock_now_ms() - t0;
+        if (ms >= 3 * GREP_BUDGET_MS)
+            fail_msg("one call took %llu ms", (unsigned long long)ms);
+        grep_free(g);
+        free(subj);
+    }
 }
 
 /* Found by fuzz_grep: the JIT counts the match limit too rarely to stop a
@@ -757,6 +785,7 @@ int main(void)
         cmocka_unit_test(test_in_pattern_limit_lowers),
         cmocka_unit_test(test_budget_across_subjects),
         cmocka_unit_test(test_left_recursion_one_call),
+        cmocka_unit_test(test_replicated_groups),
         cmocka_unit_test(test_invalid_utf8_subject),
         cmocka_unit_test(test_corpus_each),
     };

@@ -382,6 +382,46 @@ static void test_hostile_arguments(void **st)
     }
 }
 
+/* An answer longer than max_lines: the rest waits for !more, per person
+ * and place. */
+static void test_more_keeps_the_rest(void **st)
+{
+    (void)st;
+    CommandsConfig cfg = {"!", BUDGET, 1, 600};
+    Commands *one = commands_new(corpus, state, &cfg);
+    CommandOutput out = {0};
+    CommandInput in = {"!help search", "bob", "#more", BUDGET};
+
+    assert_non_null(one);
+    assert_int_equal(commands_dispatch(one, &in, &out), 1);
+    assert_int_equal(out.n, 2);
+    assert_true(strncmp(out.lines[0], "!search WORDS: ", 15) == 0);
+    assert_string_equal(out.lines[1], "(1 more: !more)");
+    command_output_clear(&out);
+
+    /* Someone else, or bob elsewhere, has nothing waiting. */
+    in.text = "!more";
+    in.nick = "carol";
+    assert_int_equal(commands_dispatch(one, &in, &out), 1);
+    assert_string_equal(out.lines[0], "Nothing more.");
+    command_output_clear(&out);
+    in.nick = "bob";
+    in.channel = "#elsewhere";
+    assert_int_equal(commands_dispatch(one, &in, &out), 1);
+    assert_string_equal(out.lines[0], "Nothing more.");
+    command_output_clear(&out);
+
+    in.channel = "#more";
+    assert_int_equal(commands_dispatch(one, &in, &out), 1);
+    assert_int_equal(out.n, 1);
+    assert_string_equal(out.lines[0], "Example: !search finland");
+    command_output_clear(&out);
+    assert_int_equal(commands_dispatch(one, &in, &out), 1);
+    assert_string_equal(out.lines[0], "Nothing more.");
+    command_output_clear(&out);
+    commands_free(one);
+}
+
 static void test_not_commands(void **st)
 {
     (void)st;
@@ -409,6 +449,7 @@ int main(void)
         cmocka_unit_test(test_channel_settings),
         cmocka_unit_test(test_channel_settings_hostile),
         cmocka_unit_test(test_hostile_arguments),
+        cmocka_unit_test(test_more_keeps_the_rest),
         cmocka_unit_test(test_not_commands),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -927,3 +927,31 @@ def check_line_sane(raw):
     except UnicodeDecodeError as e:
         return "invalid UTF-8: %s" % e
     return None
+
+
+# --- the runner every integration test file ends with ------------------------
+
+def run_tests(module_name, timings=(), started=None):
+    """Run a test module's unittest cases and print the closing line ctest
+    readers look for: "N passed, M failed[, K skipped][, X expected
+    failures]".  timings: (name, seconds) pairs printed first; started: a
+    time.monotonic() value for a total.  Exit code 0 only when something ran
+    and nothing failed (an unexpected success counts as a failure)."""
+    import unittest
+    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[module_name])
+    result = unittest.TextTestRunner(verbosity=2).run(suite)
+    failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
+    skipped = len(result.skipped)
+    xfail = len(result.expectedFailures)
+    passed = result.testsRun - failed - skipped - xfail
+    for name, secs in timings:
+        print("%6.1f s  %s" % (secs, name))
+    if started is not None:
+        print("total %.1f s" % (time.monotonic() - started))
+    line = "%d passed, %d failed" % (passed, failed)
+    if skipped:
+        line += ", %d skipped" % skipped
+    if xfail:
+        line += ", %d expected failure%s" % (xfail, "" if xfail == 1 else "s")
+    print(line)
+    return 0 if failed == 0 and result.testsRun > 0 else 1

@@ -10,6 +10,8 @@ import sys
 import tempfile
 import unittest
 
+import ircharness
+
 BIN = os.environ.get("MISSIVE_BIN", "build/missive")
 SRC = os.environ.get("MISSIVE_SOURCE_DIR", ".")
 CORPUS = os.path.join(SRC, "data", "stalin-churchill-1941.txt")
@@ -133,7 +135,4 @@ class CorpusCli(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    result = unittest.main(exit=False, verbosity=2).result
-    failed = len(result.failures) + len(result.errors)
-    print(f"{result.testsRun - failed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    sys.exit(ircharness.run_tests(__name__))

@@ -606,23 +606,7 @@ class ZZCleanupTest(unittest.TestCase):
 
 
 def main():
-    t0 = time.monotonic()
-    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
-    result = unittest.TextTestRunner(verbosity=2).run(suite)
-    failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
-    skipped = len(result.skipped)
-    xfail = len(result.expectedFailures)    # known daemon bugs, see the comments
-    passed = result.testsRun - failed - skipped - xfail
-    for name, secs in TIMINGS:
-        print("%6.1f s  %s" % (secs, name))
-    print("total %.1f s" % (time.monotonic() - t0))
-    line = "%d passed, %d failed" % (passed, failed)
-    if skipped:
-        line += ", %d skipped" % skipped
-    if xfail:
-        line += ", %d expected failure%s" % (xfail, "" if xfail == 1 else "s")
-    print(line)
-    return 0 if failed == 0 and result.testsRun > 0 else 1
+    return h.run_tests(__name__, TIMINGS, time.monotonic())
 
 
 if __name__ == "__main__":

@@ -943,20 +943,7 @@ class TwoBotsTest(TrafficCase):
 
 
 def main():
-    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
-    result = unittest.TextTestRunner(verbosity=2).run(suite)
-    failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
-    skipped = len(result.skipped)
-    passed = result.testsRun - failed - skipped
-    line = "%d passed, %d failed" % (passed, failed)
-    if skipped:
-        line += ", %d skipped" % skipped
-    if result.expectedFailures:
-        line += ", %d expected failures" % len(result.expectedFailures)
-    for name, secs in TIMINGS:
-        print("  %5.1f s  %s" % (secs, name))
-    print(line)
-    return 0 if failed == 0 and result.testsRun > 0 else 1
+    return h.run_tests(__name__, TIMINGS)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
@@ -17,46 +19,22 @@
 
 #include "config.h"
 
-static char tmpdir[PATH_MAX];
+static char tmpdir[TESTUTIL_DIR_MAX];
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static void rm_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (d != NULL) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char sub[PATH_MAX];
-            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-            rm_tree(sub);
-        }
-        closedir(d);
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
 
 static int group_setup(void **state)
 {
     (void)state;
-    char tmpl[] = "/tmp/missive-test-config-XXXXXX";
-    if (mkdtemp(tmpl) == NULL)
-        return -1;
-    /* Resolved, since the loader resolves the config's directory. */
-    if (realpath(tmpl, tmpdir) == NULL)
-        return -1;
-    return 0;
+    /* Resolved (testutil_tmpdir does), since the loader resolves the
+     * config's directory. */
+    return testutil_tmpdir("config", tmpdir, sizeof tmpdir);
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    rm_tree(tmpdir);
-    return 0;
+    return testutil_rmtree(tmpdir);
 }
 
 static void path_in_tmp(char *out, size_t outsz, const char *name)

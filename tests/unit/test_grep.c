@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
@@ -644,30 +646,23 @@ static void test_invalid_utf8_subject(void **state)
 
 /* --- corpus_each ---------------------------------------------------------- */
 
-static char tmpdir[64];
+static char tmpdir[TESTUTIL_DIR_MAX];
 
 static void corpus_cleanup(sqlite3 *db)
 {
-    static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
-    char path[128];
     db_close(db);
-    for (size_t i = 0; i < 4; i++) {
-        snprintf(path, sizeof path, "%s/db.sqlite%s", tmpdir, suffix[i]);
-        unlink(path);
-    }
-    rmdir(tmpdir);
+    assert_int_equal(testutil_rmtree(tmpdir), 0);
 }
 
 static sqlite3 *corpus_db(void)
 {
-    char path[128], err[512];
+    char path[TESTUTIL_DIR_MAX + 16], err[512];
     const char *files[] = {CORPUS_FILE};
     ImportReport rep;
     sqlite3 *db;
     FILE *errs = fopen("/dev/null", "w");
 
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/missive-test-grep-XXXXXX");
-    assert_non_null(mkdtemp(tmpdir));
+    assert_int_equal(testutil_tmpdir("grep", tmpdir, sizeof tmpdir), 0);
     snprintf(path, sizeof path, "%s/db.sqlite", tmpdir);
     if (db_open(path, &db, err, sizeof err) < 0)
         fail_msg("%s", err);

@@ -11,28 +11,26 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "db.h"
 #include "import.h"
 
 #define CORPUS DATADIR "/stalin-churchill-1941.txt"
 
-static char tmpdir[64];
+static char tmpdir[TESTUTIL_DIR_MAX];
 static int dbcount;
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/missive-test-import-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return testutil_tmpdir("import", tmpdir, sizeof tmpdir);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    /* Only our own mkdtemp directory. */
-    snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return testutil_rmtree(tmpdir);
 }
 
 /* --- helpers ------------------------------------------------------------- */

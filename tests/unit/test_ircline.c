@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "casefold.h"
 #include "ircline.h"
 
 /* --- helpers ------------------------------------------------------------ */
@@ -396,27 +397,27 @@ static void test_casemapping(void **state)
     (void)state;
     char s[] = "NICK[]\\^_x";
 
-    assert_int_equal(ircline_lower('A'), 'a');
-    assert_int_equal(ircline_lower('Z'), 'z');
-    assert_int_equal(ircline_lower('['), '{');
-    assert_int_equal(ircline_lower(']'), '}');
-    assert_int_equal(ircline_lower('\\'), '|');
-    assert_int_equal(ircline_lower('^'), '~');
-    assert_int_equal(ircline_lower('{'), '{');
-    assert_int_equal(ircline_lower('_'), '_');
-    assert_int_equal(ircline_lower('@'), '@');
-    assert_int_equal(ircline_lower('`'), '`');
-    assert_int_equal(ircline_lower((char)0xC9), (char)0xC9); /* no Latin-1 */
-    assert_string_equal(ircline_lower_str(s), "nick{}|~_x");
+    assert_int_equal(casefold_char('A'), 'a');
+    assert_int_equal(casefold_char('Z'), 'z');
+    assert_int_equal(casefold_char('['), '{');
+    assert_int_equal(casefold_char(']'), '}');
+    assert_int_equal(casefold_char('\\'), '|');
+    assert_int_equal(casefold_char('^'), '~');
+    assert_int_equal(casefold_char('{'), '{');
+    assert_int_equal(casefold_char('_'), '_');
+    assert_int_equal(casefold_char('@'), '@');
+    assert_int_equal(casefold_char('`'), '`');
+    assert_int_equal(casefold_char((char)0xC9), (char)0xC9); /* no Latin-1 */
+    assert_string_equal(casefold_str(s), "nick{}|~_x");
 
-    assert_int_equal(ircline_casecmp("Nick[Away]", "nick{away}"), 0);
-    assert_int_equal(ircline_casecmp("a^b\\", "A~B|"), 0);
-    assert_int_equal(ircline_casecmp("#Chan", "#chan"), 0);
-    assert_true(ircline_casecmp("abc", "abd") < 0);
-    assert_true(ircline_casecmp("abd", "ABC") > 0);
-    assert_true(ircline_casecmp("ab", "abc") < 0);
-    assert_true(ircline_casecmp("abc", "ab") > 0);
-    assert_true(ircline_casecmp("a_", "a^") != 0);
+    assert_int_equal(casefold_cmp("Nick[Away]", "nick{away}"), 0);
+    assert_int_equal(casefold_cmp("a^b\\", "A~B|"), 0);
+    assert_int_equal(casefold_cmp("#Chan", "#chan"), 0);
+    assert_true(casefold_cmp("abc", "abd") < 0);
+    assert_true(casefold_cmp("abd", "ABC") > 0);
+    assert_true(casefold_cmp("ab", "abc") < 0);
+    assert_true(casefold_cmp("abc", "ab") > 0);
+    assert_true(casefold_cmp("a_", "a^") != 0);
 }
 
 /* --- CTCP --------------------------------------------------------------- */

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include "testutil.h"
 #include <sqlite3.h>
 
 #include "corpus.h"
@@ -101,7 +103,7 @@ static const char small_corpus[] =
     "Source: Test fixture for test_reply.\n";
 
 typedef struct {
-    char dir[64], path[96], text[96];
+    char dir[TESTUTIL_DIR_MAX], path[TESTUTIL_DIR_MAX + 16], text[TESTUTIL_DIR_MAX + 16];
     sqlite3 *db;
 } Small;
 
@@ -111,8 +113,7 @@ static void small_open(Small *s)
     ImportReport rep;
     const char *paths[1];
 
-    snprintf(s->dir, sizeof s->dir, "/tmp/test_reply_small.XXXXXX");
-    assert_non_null(mkdtemp(s->dir));
+    assert_int_equal(testutil_tmpdir("reply", s->dir, sizeof s->dir), 0);
     snprintf(s->text, sizeof s->text, "%s/letters.txt", s->dir);
     snprintf(s->path, sizeof s->path, "%s/small.db", s->dir);
     FILE *f = fopen(s->text, "w");
@@ -131,9 +132,7 @@ static void small_open(Small *s)
 static void small_close(Small *s)
 {
     db_close(s->db);
-    unlink(s->text);
-    unlink(s->path);
-    rmdir(s->dir);
+    assert_int_equal(testutil_rmtree(s->dir), 0);
 }
 
 /* The best answer in db as "L.P", or "none". */

@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "corpus.h"
 #include "db.h"
 #include "import.h"
@@ -21,23 +23,19 @@
 #define CORPUS_FILE DATADIR "/stalin-churchill-1941.txt"
 #define CORPUS_PASSAGES 18
 
-static char tmpdir[64];
+static char tmpdir[TESTUTIL_DIR_MAX];
 static int dbcount;
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/missive-test-state-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return testutil_tmpdir("state", tmpdir, sizeof tmpdir);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    /* Only our own mkdtemp directory. */
-    snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return testutil_rmtree(tmpdir);
 }
 
 /* --- helpers ------------------------------------------------------------- */

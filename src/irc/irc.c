@@ -13,6 +13,7 @@
  * event_connect fires at the end of the MOTD, so registration is RPL_WELCOME.
  */
 #include "irc.h"
+#include "casefold.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -110,7 +111,7 @@ static bool irc_is_me(const Irc *irc, const char *origin)
 {
     char nick[IRC_NICK_MAX];
     irc_origin_nick(origin, nick, sizeof nick);
-    return irc->nick[0] && ircline_casecmp(nick, irc->nick) == 0;
+    return irc->nick[0] && casefold_cmp(nick, irc->nick) == 0;
 }
 
 static Irc *irc_from(irc_session_t *session)
@@ -178,7 +179,7 @@ static void irc_on_numeric(irc_session_t *session, unsigned code,
     case LIBIRC_RFC_ERR_NICKCOLLISION:
         if (irc->state == IRC_REGISTERED) {
             /* A regain attempt failed; our current nick stands. */
-            if (ircline_casecmp(irc->nick, irc->wanted_nick) != 0)
+            if (casefold_cmp(irc->nick, irc->wanted_nick) != 0)
                 log_debug("nick %s still taken", irc->wanted_nick);
             break;
         }
@@ -247,7 +248,7 @@ static void irc_on_kick(irc_session_t *session, const char *event,
 {
     Irc *irc = irc_from(session);
     (void)event;
-    if (ircline_casecmp(irc_param(params, count, 1), irc->nick) == 0 && irc->h.kicked)
+    if (casefold_cmp(irc_param(params, count, 1), irc->nick) == 0 && irc->h.kicked)
         irc->h.kicked(irc->ud, irc_param(params, count, 0), origin ? origin : "",
                       irc_param(params, count, 2));
 }
@@ -259,10 +260,10 @@ static void irc_on_nick(irc_session_t *session, const char *event,
     char who[IRC_NICK_MAX];
     (void)event;
     irc_origin_nick(origin, who, sizeof who);
-    if (ircline_casecmp(who, irc->nick) == 0) {
+    if (casefold_cmp(who, irc->nick) == 0) {
         irc_copy(irc->nick, sizeof irc->nick, irc_param(params, count, 0));
         log_info("now known as %s", irc->nick);
-    } else if (ircline_casecmp(who, irc->wanted_nick) == 0) {
+    } else if (casefold_cmp(who, irc->wanted_nick) == 0) {
         irc->next_regain_ms = 0;   /* our nick just came free */
     }
 }
@@ -274,7 +275,7 @@ static void irc_on_quit(irc_session_t *session, const char *event,
     char who[IRC_NICK_MAX];
     (void)event, (void)params, (void)count;
     irc_origin_nick(origin, who, sizeof who);
-    if (ircline_casecmp(who, irc->wanted_nick) == 0)
+    if (casefold_cmp(who, irc->wanted_nick) == 0)
         irc->next_regain_ms = 0;
 }
 
@@ -426,7 +427,7 @@ static long irc_timers(Irc *irc, uint64_t now)
         } else {
             next = irc->last_rx_ms + irc->ping_interval_ms;
         }
-        if (ircline_casecmp(irc->nick, irc->wanted_nick) != 0) {
+        if (casefold_cmp(irc->nick, irc->wanted_nick) != 0) {
             if (now >= irc->next_regain_ms) {
                 irc_ask_nick(irc, irc->wanted_nick);
                 irc->next_regain_ms = now + IRC_REGAIN_MS;
@@ -577,7 +578,7 @@ void irc_free(Irc *irc)
 
 int irc_update(Irc *irc, const IrcSettings *s)
 {
-    bool new_nick = ircline_casecmp(s->nick, irc->wanted_nick) != 0;
+    bool new_nick = casefold_cmp(s->nick, irc->wanted_nick) != 0;
     if (irc_apply(irc, s) < 0)
         return -1;
     sendq_set_rate(irc->q, s->flood_burst, s->flood_interval_ms);

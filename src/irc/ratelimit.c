@@ -9,6 +9,7 @@
  * which bounds the damage to one scan of max_keys short strings.
  */
 #include "ratelimit.h"
+#include "casefold.h"
 
 #include "ircline.h"
 
@@ -48,7 +49,7 @@ static uint32_t key_fold(const char *key, char out[RATELIMIT_KEY_MAX + 1])
     size_t i;
 
     for (i = 0; i < RATELIMIT_KEY_MAX && key[i]; i++) {
-        out[i] = ircline_lower(key[i]);
+        out[i] = casefold_char(key[i]);
         h = (h ^ (unsigned char)out[i]) * 16777619u;
     }
     out[i] = '\0';

@@ -8,6 +8,7 @@
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "mask.h"
+#include "casefold.h"
 
 #include "array.h"
 #include "ircline.h"
@@ -62,7 +63,7 @@ static void glob_to_regex(const char *glob, char *out, size_t outsz)
     size_t w = 0;
 
     for (const char *p = glob; *p; p++) {
-        unsigned char c = (unsigned char)ircline_lower(*p);
+        unsigned char c = (unsigned char)casefold_char(*p);
 
         if (c == '*') {
             if (p[1] == '*') continue;                    /* "**" is "*" */
@@ -144,7 +145,7 @@ bool mask_match(struct mask *m, const char *nuh)
 
     if (n > MASK_SUBJECT_MAX) return false;
     memcpy(folded, nuh, n + 1);
-    ircline_lower_str(folded);
+    casefold_str(folded);
     /* Any error, the match limit included, is "no match". */
     return pcre2_match(m->code, (PCRE2_SPTR)folded, n, 0, 0, m->md,
                        m->mctx) >= 0;

@@ -3,7 +3,7 @@
  * Pure string functions (no I/O) shared by everything that talks IRC: how
  * much text fits in one PRIVMSG as the server will relay it, splitting long
  * text into such pieces at word and UTF-8 boundaries, building a command line
- * that can never smuggle a second command (CR/LF/NUL), RFC 1459 case mapping,
+ * that can never smuggle a second command (CR/LF/NUL),
  * CTCP detection and mIRC formatting removal.
  */
 #ifndef MISSIVE_IRCLINE_H
@@ -53,14 +53,6 @@ int ircline_build(char *out, size_t outsz, const char *command,
 
 /* True when name starts with a channel prefix: '#', '&', '+' or '!'. */
 bool ircline_is_channel(const char *name);
-
-/* RFC 1459 case mapping: A-Z fold to a-z and "[]\^" to "{}|~" (the
- * Scandinavian upper/lower pairs of the original protocol). */
-char ircline_lower(char c);
-/* Folds s in place; returns s. */
-char *ircline_lower_str(char *s);
-/* strcmp() after folding both sides. */
-int ircline_casecmp(const char *a, const char *b);
 
 /* Recognises a CTCP message "\x01CMD args\x01" (the final \x01 may be
  * missing, as some clients omit it).  On success cmd gets the command name

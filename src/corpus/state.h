@@ -12,7 +12,7 @@
  *    answers when addressed by nick), read from an in-memory cache so that
  *    the hot path -- "is this channel message a command here?" -- runs no SQL.
  *
- * Channels are compared after RFC 1459 folding (ircline_lower_str); NULL or
+ * Channels are compared after RFC 1459 folding (casefold.h); NULL or
  * "" means private messages and the console.  Every value is bound, never
  * spliced into SQL.
  */
@@ -25,12 +25,11 @@
 #include <sqlite3.h>
 
 #include "corpus.h"
-#include "ircline.h"
 
 #define STATE_PREFIX_MAX 8        /* bytes of a channel's command prefix */
 #define STATE_COMMAND_MAX 16      /* letters of a command name */
 #define STATE_DISABLED_MAX 8      /* commands disabled in one channel */
-#define STATE_CHANNEL_MAX IRCLINE_BODY_MAX   /* a name must fit in a line */
+#define STATE_CHANNEL_MAX 510   /* an IRC line body: no channel name is longer */
 
 enum state_result {
     STATE_OK = 0,

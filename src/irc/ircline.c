@@ -149,27 +149,6 @@ bool ircline_is_channel(const char *name)
     return name[0] != '\0' && strchr("#&+!", name[0]) != NULL;
 }
 
-char ircline_lower(char c)
-{
-    /* 'A'..'^' is A-Z followed by [ \ ] ^; +32 maps them onto a-z { | } ~. */
-    return (c >= 'A' && c <= '^') ? (char)(c + ('a' - 'A')) : c;
-}
-
-char *ircline_lower_str(char *s)
-{
-    for (char *p = s; *p; p++) *p = ircline_lower(*p);
-    return s;
-}
-
-int ircline_casecmp(const char *a, const char *b)
-{
-    for (;; a++, b++) {
-        unsigned char ca = (unsigned char)ircline_lower(*a);
-        unsigned char cb = (unsigned char)ircline_lower(*b);
-        if (ca != cb || ca == '\0') return ca - cb;
-    }
-}
-
 /* --- CTCP and formatting ------------------------------------------------ */
 
 bool ircline_ctcp_parse(const char *text, char cmd[IRCLINE_CTCP_CMD_MAX],

@@ -9,6 +9,7 @@
  * hundred lines a bot ever holds.
  */
 #include "sendq.h"
+#include "casefold.h"
 
 #include "ircline.h"
 
@@ -67,7 +68,7 @@ static bool line_is(const char *s, const char *cmd)
 {
     size_t n = strlen(cmd);
     for (size_t i = 0; i < n; i++)
-        if (ircline_lower(s[i]) != ircline_lower(cmd[i])) return false;
+        if (casefold_char(s[i]) != casefold_char(cmd[i])) return false;
     return s[n] == ' ' || s[n] == '\0';
 }
 
@@ -126,7 +127,7 @@ static void fifo_free(struct fifo *f)
 static struct target *target_find(struct sendq *q, const char *name)
 {
     for (struct target *t = q->rr_head; t; t = t->next)
-        if (ircline_casecmp(t->name, name) == 0) return t;
+        if (casefold_cmp(t->name, name) == 0) return t;
     return NULL;
 }
 
@@ -319,7 +320,7 @@ static struct target *target_restore(struct sendq *q)
 
     if (!target_find(q, q->lent_target) && !target_add(q, q->lent_target))
         return NULL;
-    for (t = q->rr_head; ircline_casecmp(t->name, q->lent_target) != 0;
+    for (t = q->rr_head; casefold_cmp(t->name, q->lent_target) != 0;
          t = t->next)
         prev = t;
     if (prev) {

@@ -8,6 +8,7 @@
  * prefix or our nick, then the user's and the channel's rate limits.
  */
 #include "bot.h"
+#include "casefold.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -168,7 +169,7 @@ static bool bot_looks_like_missive(const char *text)
 static BotPeer *bot_peer(Bot *b, const char *nick, uint64_t now)
 {
     for (size_t i = 0; i < BOT_PEERS_MAX; i++)
-        if (b->peers[i].until_ms > now && ircline_casecmp(b->peers[i].nick, nick) == 0)
+        if (b->peers[i].until_ms > now && casefold_cmp(b->peers[i].nick, nick) == 0)
             return &b->peers[i];
     return NULL;
 }
@@ -197,7 +198,7 @@ static const char *bot_addressed(Bot *b, const char *text)
     char head[IRC_NICK_MAX];
     memcpy(head, text, n);
     head[n] = '\0';
-    if (ircline_casecmp(head, me) != 0 || (text[n] != ':' && text[n] != ','))
+    if (casefold_cmp(head, me) != 0 || (text[n] != ':' && text[n] != ','))
         return NULL;
     text += n + 1;
     while (*text == ' ')
@@ -227,7 +228,7 @@ static bool bot_rate_ok(Bot *b, const char *nick, const char *channel,
 static BotChannel *bot_channel(Bot *b, const char *name)
 {
     for (size_t i = 0; i < b->nchans; i++)
-        if (ircline_casecmp(b->chans[i].name, name) == 0)
+        if (casefold_cmp(b->chans[i].name, name) == 0)
             return &b->chans[i];
     return NULL;
 }
@@ -644,7 +645,7 @@ static int bot_apply(Bot *b, const Config *cfg)
     for (size_t i = b->nchans; i-- > 0;) {
         bool keep = b->chans[i].adhoc;
         for (size_t j = 0; !keep && j < cfg->channel_count; j++)
-            keep = ircline_casecmp(b->chans[i].name, cfg->channels[j].name) == 0;
+            keep = casefold_cmp(b->chans[i].name, cfg->channels[j].name) == 0;
         if (!keep)
             bot_channel_remove(b, &b->chans[i]);
     }

@@ -12,6 +12,7 @@
  * the write succeeded.
  */
 #include "state.h"
+#include "casefold.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,7 +168,7 @@ static int state_channel_key(const char *channel,
             return -1;
     }
     memcpy(out, channel, len + 1);
-    ircline_lower_str(out);
+    casefold_str(out);
     return 0;
 }
 

@@ -70,8 +70,8 @@ typedef struct {
     State *state;
     Commands *cmds;
     Irc *irc;
-    struct ratelimit *users, *channels, *ctcp;
-    struct mask_list *ignore, *owners;
+    RateLimit *users, *channels, *ctcp;
+    MaskList *ignore, *owners;
     BotChannel chans[BOT_CHANNELS_MAX];
     size_t nchans;
     BotPeer peers[BOT_PEERS_MAX];
@@ -568,10 +568,10 @@ static void bot_irc_settings(const Config *c, IrcSettings *s,
     };
 }
 
-static struct mask_list *bot_masks(const ConfigMasks *m)
+static MaskList *bot_masks(const ConfigMasks *m)
 {
     char err[256];
-    struct mask_list *l = mask_list_new();
+    MaskList *l = mask_list_new();
     for (size_t i = 0; l && i < m->n; i++) {
         if (mask_list_add(l, m->v[i], err, sizeof err) < 0) {
             log_error("mask %s: %s", m->v[i], err);
@@ -627,7 +627,7 @@ static void bot_close_corpus(Bot *b)
 /* Applies the parts of cfg that live in b itself (rates, masks, channels). */
 static int bot_apply(Bot *b, const Config *cfg)
 {
-    struct mask_list *ignore = bot_masks(&cfg->ignore), *owners = bot_masks(&cfg->owners);
+    MaskList *ignore = bot_masks(&cfg->ignore), *owners = bot_masks(&cfg->owners);
     if (!ignore || !owners) {
         mask_list_free(ignore);
         mask_list_free(owners);

@@ -272,7 +272,7 @@ static const char *check_mask(const char *v, size_t n, char *why, size_t whysz)
     }
     memcpy(glob, v, n);
     glob[n] = '\0';
-    struct mask *m = mask_compile(glob, why, whysz);
+    Mask *m = mask_compile(glob, why, whysz);
     if (m == NULL)
         return why;
     mask_free(m);

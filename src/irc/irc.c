@@ -54,7 +54,7 @@ struct Irc {
     IrcHandlers h;
     void *ud;
     irc_session_t *session;
-    struct sendq *q;
+    Sendq *q;
 
     enum irc_state state;
     char nick[IRC_NICK_MAX];          /* the nick we have or are asking for */

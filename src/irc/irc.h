@@ -59,7 +59,7 @@ typedef struct {
     bool connected;                  /* registered with the server */
     uint64_t connected_since_ms;
     uint64_t reconnects;
-    struct sendq_stats queue;
+    SendqStats queue;
 } IrcStats;
 
 typedef struct Irc Irc;

@@ -21,15 +21,15 @@
 #define MASK_MATCH_LIMIT 100000  /* backtracking steps per match */
 #define MASK_DEPTH_LIMIT 1000
 
-struct mask {
+struct Mask {
     pcre2_code *code;
     pcre2_match_data *md;
     pcre2_match_context *mctx;
     char text[];
 };
 
-struct mask_list {
-    struct mask **v;
+struct MaskList {
+    Mask **v;
     size_t n, cap;
 };
 
@@ -80,12 +80,12 @@ static void glob_to_regex(const char *glob, char *out, size_t outsz)
     }
 }
 
-struct mask *mask_compile(const char *glob, char *err, size_t errsz)
+Mask *mask_compile(const char *glob, char *err, size_t errsz)
 {
     char re[MASK_MAX * 6 + 1];
     const char *why = glob_check(glob);
     size_t n;
-    struct mask *m;
+    Mask *m;
     int rc;
     PCRE2_SIZE off;
 
@@ -122,7 +122,7 @@ oom:
     return NULL;
 }
 
-void mask_free(struct mask *m)
+void mask_free(Mask *m)
 {
     if (!m) return;
     pcre2_match_context_free(m->mctx);
@@ -131,14 +131,14 @@ void mask_free(struct mask *m)
     free(m);
 }
 
-const char *mask_text(const struct mask *m)
+const char *mask_text(const Mask *m)
 {
     return m->text;
 }
 
 /* --- matching ----------------------------------------------------------- */
 
-bool mask_match(struct mask *m, const char *nuh)
+bool mask_match(Mask *m, const char *nuh)
 {
     char folded[MASK_SUBJECT_MAX + 1];
     size_t n = strlen(nuh);
@@ -153,12 +153,12 @@ bool mask_match(struct mask *m, const char *nuh)
 
 /* --- lists -------------------------------------------------------------- */
 
-struct mask_list *mask_list_new(void)
+MaskList *mask_list_new(void)
 {
-    return calloc(1, sizeof(struct mask_list));
+    return calloc(1, sizeof(MaskList));
 }
 
-void mask_list_free(struct mask_list *l)
+void mask_list_free(MaskList *l)
 {
     if (!l) return;
     for (size_t i = 0; i < l->n; i++) mask_free(l->v[i]);
@@ -166,10 +166,10 @@ void mask_list_free(struct mask_list *l)
     free(l);
 }
 
-int mask_list_add(struct mask_list *l, const char *glob, char *err,
+int mask_list_add(MaskList *l, const char *glob, char *err,
                   size_t errsz)
 {
-    struct mask *m;
+    Mask *m;
 
     if (array_grow(&l->v, &l->cap, l->n + 1, sizeof *l->v) < 0) {
         set_err(err, errsz, "out of memory");
@@ -181,12 +181,12 @@ int mask_list_add(struct mask_list *l, const char *glob, char *err,
     return 0;
 }
 
-size_t mask_list_count(const struct mask_list *l)
+size_t mask_list_count(const MaskList *l)
 {
     return l->n;
 }
 
-bool mask_list_match(struct mask_list *l, const char *nuh)
+bool mask_list_match(MaskList *l, const char *nuh)
 {
     for (size_t i = 0; i < l->n; i++)
         if (mask_match(l->v[i], nuh)) return true;

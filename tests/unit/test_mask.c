@@ -16,7 +16,7 @@
 static bool match1(const char *glob, const char *nuh)
 {
     char err[128];
-    struct mask *m = mask_compile(glob, err, sizeof err);
+    Mask *m = mask_compile(glob, err, sizeof err);
     bool r;
 
     assert_non_null(m);
@@ -85,7 +85,7 @@ static void test_rejects(void **state)
     (void)state;
     char err[128];
     char big[MASK_MAX + 2];
-    struct mask *m;
+    Mask *m;
 
     static const char *const bad[] = {
         "", "nick", "nick!user", "user@host", "nick@host!user",
@@ -116,7 +116,7 @@ static void test_subject_limits(void **state)
 {
     (void)state;
     char nuh[MASK_SUBJECT_MAX + 2];
-    struct mask *m = mask_compile("*!*@*", NULL, 0);
+    Mask *m = mask_compile("*!*@*", NULL, 0);
 
     assert_non_null(m);
     memset(nuh, 'a', sizeof nuh - 1);
@@ -136,7 +136,7 @@ static void test_hostile_pattern_is_bounded(void **state)
     (void)state;
     char glob[MASK_MAX + 1], nuh[MASK_SUBJECT_MAX + 1];
     size_t w = 0;
-    struct mask *m;
+    Mask *m;
     clock_t t0;
 
     /* "a*a*a*...a*c!*@*": catastrophic backtracking against "aaaa...". */
@@ -160,7 +160,7 @@ static void test_hostile_pattern_is_bounded(void **state)
 static void test_list(void **state)
 {
     (void)state;
-    struct mask_list *l = mask_list_new();
+    MaskList *l = mask_list_new();
     char err[128], glob[32];
 
     assert_non_null(l);

@@ -89,7 +89,7 @@ static void sim_receive(struct sim *s, uint64_t now_ms, const char *line)
  * pings every 90 s, and lines leave as soon as sendq_pop allows (1 ms steps). */
 static void run_flood(unsigned burst, unsigned interval, struct sim *s)
 {
-    struct sendq *q = sendq_new(burst, interval, 200);
+    Sendq *q = sendq_new(burst, interval, 200);
     static const char *const targets[] = {"#a", "#b", "nick", "#c"};
     unsigned n = 0;
     char line[64];
@@ -100,7 +100,7 @@ static void run_flood(unsigned burst, unsigned interval, struct sim *s)
     assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK Missive"), 0);
     assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "USER m 0 * :M"), 0);
     for (uint64_t t = 0; t < 10 * 60 * 1000; t++) {
-        struct sendq_stats st;
+        SendqStats st;
         const char *out;
 
         sendq_stats(q, &st);
@@ -156,7 +156,7 @@ static void test_flood_models_can_trip(void **state)
 
 /* --- rate --------------------------------------------------------------- */
 
-static void push_n(struct sendq *q, const char *target, int n)
+static void push_n(Sendq *q, const char *target, int n)
 {
     char line[64];
 
@@ -169,7 +169,7 @@ static void push_n(struct sendq *q, const char *target, int n)
 static void test_burst_then_steady(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(DEF_BURST, DEF_INTERVAL, 100);
+    Sendq *q = sendq_new(DEF_BURST, DEF_INTERVAL, 100);
     uint64_t t = 5000;
 
     push_n(q, "#c", 10);
@@ -193,7 +193,7 @@ static void test_burst_then_steady(void **state)
 static void test_wait_ms(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(2, 1000, 100);
+    Sendq *q = sendq_new(2, 1000, 100);
 
     assert_int_equal(sendq_wait_ms(q, 0), -1);
     push_n(q, "#c", 3);
@@ -224,7 +224,7 @@ static void test_wait_ms(void **state)
 static void test_join_cost_per_channel(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(10, 1000, 100);
+    Sendq *q = sendq_new(10, 1000, 100);
 
     assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "JOIN #a,#b,#c k1"), 0);
     assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "join #d"), 0);
@@ -240,7 +240,7 @@ static void test_join_cost_per_channel(void **state)
 static void test_cost_above_burst_still_goes(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(1, 1000, 100);
+    Sendq *q = sendq_new(1, 1000, 100);
 
     assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "JOIN #a"), 0);
     assert_string_equal(sendq_pop(q, 0), "JOIN #a");
@@ -253,7 +253,7 @@ static void test_cost_above_burst_still_goes(void **state)
 static void test_unlimited_rate(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(1, 0, 100);
+    Sendq *q = sendq_new(1, 0, 100);
 
     push_n(q, "#c", 20);
     for (int i = 0; i < 20; i++) assert_non_null(sendq_pop(q, 0));
@@ -265,7 +265,7 @@ static void test_unlimited_rate(void **state)
 static void test_clock_going_back(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(2, 1000, 100);
+    Sendq *q = sendq_new(2, 1000, 100);
 
     push_n(q, "#c", 5);
     assert_non_null(sendq_pop(q, 10000));
@@ -281,7 +281,7 @@ static void test_clock_going_back(void **state)
 static void test_round_robin(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(1, 0, 400);
+    Sendq *q = sendq_new(1, 0, 400);
     const char *l;
     int b_seen = 0, b_last = -1;
 
@@ -319,8 +319,8 @@ static void test_round_robin(void **state)
 static void test_targets_case_insensitive(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(1, 0, 32);        /* 8 per target */
-    struct sendq_stats st;
+    Sendq *q = sendq_new(1, 0, 32);        /* 8 per target */
+    SendqStats st;
 
     for (int i = 0; i < 4; i++) {
         assert_int_equal(sendq_push(q, SENDQ_NORMAL, "Nick[m]", "NOTICE x :a"),
@@ -340,7 +340,7 @@ static void test_targets_case_insensitive(void **state)
 static void test_urgent_first(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(2, 1000, 100);
+    Sendq *q = sendq_new(2, 1000, 100);
 
     push_n(q, "#c", 3);
     assert_int_equal(sendq_push(q, SENDQ_URGENT, "#c", "NICK Missive"), 0);
@@ -364,8 +364,8 @@ static void test_urgent_first(void **state)
 static void test_pong_bypasses_empty_bucket(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(1, 60000, 100);
-    struct sendq_stats st;
+    Sendq *q = sendq_new(1, 60000, 100);
+    SendqStats st;
 
     push_n(q, "#c", 1);
     assert_non_null(sendq_pop(q, 0));
@@ -386,8 +386,8 @@ static void test_pong_bypasses_empty_bucket(void **state)
 static void test_drop_new_lines_when_full(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(1, 0, 16);        /* 8 per target */
-    struct sendq_stats st;
+    Sendq *q = sendq_new(1, 0, 16);        /* 8 per target */
+    SendqStats st;
     char line[64];
 
     for (int i = 0; i < 10; i++) {
@@ -425,7 +425,7 @@ static void test_drop_new_lines_when_full(void **state)
 static void test_per_target_cap_scales(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(1, 0, 200);       /* 50 per target */
+    Sendq *q = sendq_new(1, 0, 200);       /* 50 per target */
     char line[32];
     int ok = 0;
 
@@ -440,8 +440,8 @@ static void test_per_target_cap_scales(void **state)
 static void test_urgent_safety_cap(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(1, 1000, 0);
-    struct sendq_stats st;
+    Sendq *q = sendq_new(1, 1000, 0);
+    SendqStats st;
 
     for (int i = 0; i < SENDQ_URGENT_MAX; i++)
         assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK a"), 0);
@@ -457,8 +457,8 @@ static void test_urgent_safety_cap(void **state)
 static void test_invalid_lines(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(1, 0, 100);
-    struct sendq_stats st;
+    Sendq *q = sendq_new(1, 0, 100);
+    SendqStats st;
     char line[600];
 
     assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#c", ""), -1);
@@ -486,8 +486,8 @@ static void test_invalid_lines(void **state)
 static void test_clear(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(2, 1000, 100);
-    struct sendq_stats st;
+    Sendq *q = sendq_new(2, 1000, 100);
+    SendqStats st;
 
     push_n(q, "#a", 5);
     push_n(q, "#b", 5);
@@ -516,7 +516,7 @@ static void test_clear(void **state)
 static void test_borrowed_line_lives_until_next_pop(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(5, 0, 100);
+    Sendq *q = sendq_new(5, 0, 100);
     const char *a, *b;
     char copy[64];
 
@@ -534,8 +534,8 @@ static void test_borrowed_line_lives_until_next_pop(void **state)
 static void test_unpop(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(1, 1000, 100);
-    struct sendq_stats st;
+    Sendq *q = sendq_new(1, 1000, 100);
+    SendqStats st;
 
     assert_int_equal(sendq_unpop(q), -1);            /* nothing lent */
     push_n(q, "#a", 2);
@@ -579,7 +579,7 @@ static void test_unpop(void **state)
 static void test_unpop_urgent_and_pong(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(1, 1000, 100);
+    Sendq *q = sendq_new(1, 1000, 100);
 
     push_n(q, "#a", 1);
     assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK a"), 0);
@@ -601,7 +601,7 @@ static void test_unpop_urgent_and_pong(void **state)
 static void test_set_rate(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(4, 1000, 100);
+    Sendq *q = sendq_new(4, 1000, 100);
 
     push_n(q, "#a", 20);
     assert_non_null(sendq_pop(q, 0));

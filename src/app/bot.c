@@ -480,6 +480,20 @@ static void bot_on_ctcp(void *ud, const char *origin, const char *request)
     bot_say(b, "NOTICE", nick, text);
 }
 
+/* The irc layer's notes and config problems, logged at their severity. */
+static void bot_on_note(void *ud, Severity severity, const char *line)
+{
+    enum log_level level = LOG_LEVEL_DEBUG;
+    (void)ud;
+    switch (severity) {
+    case SEVERITY_ERROR: level = LOG_LEVEL_ERROR; break;
+    case SEVERITY_WARNING: level = LOG_LEVEL_WARN; break;
+    case SEVERITY_INFO: level = LOG_LEVEL_INFO; break;
+    case SEVERITY_DEBUG: level = LOG_LEVEL_DEBUG; break;
+    }
+    log_msg(level, "%s", line);
+}
+
 static void bot_on_registered(void *ud, const char *nick)
 {
     Bot *b = ud;
@@ -570,11 +584,11 @@ static void bot_irc_settings(const Config *c, IrcSettings *s,
 
 static MaskList *bot_masks(const ConfigMasks *m)
 {
-    char err[256];
+    Error err = {0};
     MaskList *l = mask_list_new();
     for (size_t i = 0; l && i < m->n; i++) {
-        if (mask_list_add(l, m->v[i], err, sizeof err) < 0) {
-            log_error("mask %s: %s", m->v[i], err);
+        if (mask_list_add(l, m->v[i], &err) != STATUS_OK) {
+            log_error("mask %s: %s", m->v[i], err.msg);
             mask_list_free(l);
             return NULL;
         }
@@ -763,6 +777,7 @@ int bot_run(const char *config_path)
         .parted = bot_on_parted,
         .kicked = bot_on_kicked,
         .join_failed = bot_on_join_failed,
+        .note = bot_on_note,
     };
     Bot b = {.config_path = config_path};
     const char *alts[CONFIG_ALT_NICKS_MAX];
@@ -798,7 +813,7 @@ int bot_run(const char *config_path)
         long wait = bot_tick(&b, now), dog = bot_watchdog(&b, now);
         if (dog >= 0 && (wait < 0 || dog < wait))
             wait = dog;
-        if (irc_step(b.irc, wait, &unblocked) < 0) {
+        if (irc_step(b.irc, wait, &unblocked) != STATUS_OK) {
             log_error("out of memory in the IRC loop");
             goto out;
         }

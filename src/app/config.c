@@ -262,19 +262,20 @@ static const char *check_key(const char *v, size_t n)
     return NULL;
 }
 
-/* The mask module decides what a valid mask is; compiling one is cheap. */
-static const char *check_mask(const char *v, size_t n, char *why, size_t whysz)
+/* The mask module decides what a valid mask is; compiling one is cheap.
+ * Returns why v is bad (err's msg), or NULL. */
+static const char *check_mask(const char *v, size_t n, Error *err)
 {
     char glob[MASK_MAX + 1];
     if (n > MASK_MAX) {
-        snprintf(why, whysz, "a mask is at most %d bytes", MASK_MAX);
-        return why;
+        error_set(err, STATUS_INVALID, "a mask is at most %d bytes", MASK_MAX);
+        return err->msg;
     }
     memcpy(glob, v, n);
     glob[n] = '\0';
-    Mask *m = mask_compile(glob, why, whysz);
+    Mask *m = mask_compile(glob, err);
     if (m == NULL)
-        return why;
+        return err->msg;
     mask_free(m);
     return NULL;
 }
@@ -626,7 +627,8 @@ static int set_channels(Loader *ld, const KeyDef *k, const char *v, bool first)
 static int set_masks(Loader *ld, const KeyDef *k, const char *v, bool first)
 {
     ConfigMasks *m = FIELD(ld->c, k, ConfigMasks);
-    char q[QUOTE_LEN], reason[128];
+    char q[QUOTE_LEN];
+    Error reason = {0};
     const char *cur = *v != '\0' ? v : NULL, *item;
     size_t n;
     int rc = 0;
@@ -634,7 +636,7 @@ static int set_masks(Loader *ld, const KeyDef *k, const char *v, bool first)
 
     while (list_next(&cur, &item, &n)) {
         const char *why = n == 0 ? "empty item in list"
-                                 : check_mask(item, n, reason, sizeof reason);
+                                 : check_mask(item, n, &reason);
         if (why == NULL) {
             /* A handful of masks: one realloc each is fine. */
             char **v2 = realloc(m->v, (m->n + 1) * sizeof *v2);

@@ -229,40 +229,40 @@ void sendq_free(Sendq *q)
     free(q);
 }
 
-int sendq_push(Sendq *q, enum sendq_class cls, const char *target,
-               const char *line)
+Status sendq_push(Sendq *q, enum sendq_class cls, const char *target,
+                  const char *line)
 {
     struct target *t = NULL;
     struct line *l;
 
-    if (!line_valid(line)) return -1;
+    if (!line_valid(line)) return STATUS_INVALID;
     if (cls == SENDQ_URGENT) {
         bool pong = line_is(line, "PONG");
         if (q->pong.n + q->urgent.n >= SENDQ_URGENT_MAX) goto drop;
         l = line_new(line, pong ? 0 : line_cost(line));
-        if (!l) return -1;
+        if (!l) return STATUS_ERROR;
         fifo_push(pong ? &q->pong : &q->urgent, l);
-        return 0;
+        return STATUS_OK;
     }
 
     if (!target) target = "";
-    if (strlen(target) > IRCLINE_BODY_MAX) return -1;
+    if (strlen(target) > IRCLINE_BODY_MAX) return STATUS_INVALID;
     t = target_find(q, target);
     if (q->normal_n >= q->max || (t && t->lines.n >= q->per_target))
         goto drop;
     l = line_new(line, line_cost(line));
-    if (!l) return -1;
+    if (!l) return STATUS_ERROR;
     if (!t && !(t = target_add(q, target))) {
         free(l);
-        return -1;
+        return STATUS_ERROR;
     }
     fifo_push(&t->lines, l);
     q->normal_n++;
-    return 0;
+    return STATUS_OK;
 
 drop:
     q->dropped++;
-    return -1;
+    return STATUS_ERROR;
 }
 
 /* The fifo head that goes next, ignoring the bucket; NULL when empty. */
@@ -332,18 +332,18 @@ static struct target *target_restore(Sendq *q)
     return t;
 }
 
-int sendq_unpop(Sendq *q)
+Status sendq_unpop(Sendq *q)
 {
     struct line *l = q->lent;
     struct target *t;
 
-    if (!l) return -1;
+    if (!l) return STATUS_NOTFOUND;
     if (q->lent_from == FROM_PONG) {
         fifo_unshift(&q->pong, l);
     } else if (q->lent_from == FROM_URGENT) {
         fifo_unshift(&q->urgent, l);
     } else {
-        if (!(t = target_restore(q))) return -1;
+        if (!(t = target_restore(q))) return STATUS_ERROR;
         fifo_unshift(&t->lines, l);
         q->normal_n++;
     }
@@ -351,7 +351,7 @@ int sendq_unpop(Sendq *q)
     if (q->credit > bucket_cap(q)) q->credit = bucket_cap(q);
     q->lent = NULL;
     q->sent--;
-    return 0;
+    return STATUS_OK;
 }
 
 long sendq_wait_ms(Sendq *q, uint64_t now_ms)

@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
+
 #define SENDQ_PER_TARGET_MIN 8   /* per-target cap is max(this, max / 4) */
 #define SENDQ_URGENT_MAX 1024    /* memory safety only, see sendq_push */
 
@@ -51,18 +53,20 @@ void sendq_free(Sendq *q);
 
 /* Queues line (without CR LF).  target names the channel or nick a normal
  * line is for (NULL or "" for lines with no target); it is ignored for urgent
- * lines.  Returns 0, or -1 when the line was not queued:
- *   - invalid line (empty, CR or LF inside, longer than IRCLINE_BODY_MAX):
- *     a bug upstream;
- *   - normal line while queue_max lines are queued, or max(8, queue_max/4)
- *     for this target: the NEW line is dropped, so the beginning of an
- *     answer, which the reader sees first, survives; counted in lines_dropped;
- *   - urgent line while SENDQ_URGENT_MAX urgent lines wait (only a hostile
- *     server could cause that); counted in lines_dropped;
- *   - out of memory.
+ * lines.  Returns STATUS_OK, or the line was not queued:
+ *   - STATUS_INVALID: invalid line (empty, CR or LF inside, longer than
+ *     IRCLINE_BODY_MAX) or target longer than IRCLINE_BODY_MAX: a bug
+ *     upstream;
+ *   - STATUS_ERROR: normal line while queue_max lines are queued, or
+ *     max(8, queue_max/4) for this target: the NEW line is dropped, so the
+ *     beginning of an answer, which the reader sees first, survives; counted
+ *     in lines_dropped;
+ *   - STATUS_ERROR: urgent line while SENDQ_URGENT_MAX urgent lines wait
+ *     (only a hostile server could cause that); counted in lines_dropped;
+ *   - STATUS_ERROR: out of memory.
  * The caller logs the drop. */
-int sendq_push(Sendq *q, enum sendq_class cls, const char *target,
-               const char *line);
+Status sendq_push(Sendq *q, enum sendq_class cls, const char *target,
+                  const char *line);
 
 /* The next line to send now, or NULL when none is queued or the bucket is
  * empty.  Order: urgent PONGs, other urgent lines, then normal lines one per
@@ -74,9 +78,9 @@ const char *sendq_pop(Sendq *q, uint64_t now_ms);
 /* Gives back the line the last sendq_pop returned, when the transport could
  * not take it (libircclient refuses a line when its 1024-byte output buffer
  * is full): it goes back first in its queue and its tokens are refunded.
- * The borrowed string is then invalid.  Returns -1 when no line is lent (or
- * on OOM: the line is then lost). */
-int sendq_unpop(Sendq *q);
+ * The borrowed string is then invalid.  Returns STATUS_OK, STATUS_NOTFOUND
+ * when no line is lent, or STATUS_ERROR on OOM (the line is then lost). */
+Status sendq_unpop(Sendq *q);
 
 /* Milliseconds until sendq_pop can return a line (0: now), or -1 when nothing
  * is queued: the select() timeout of the event loop. */

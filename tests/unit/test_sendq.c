@@ -97,8 +97,10 @@ static void run_flood(unsigned burst, unsigned interval, struct sim *s)
     assert_non_null(q);
     memset(s, 0, sizeof *s);
     s->insp_tick.ticks = true;
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK Missive"), 0);
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "USER m 0 * :M"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK Missive"),
+                     STATUS_OK);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "USER m 0 * :M"),
+                     STATUS_OK);
     for (uint64_t t = 0; t < 10 * 60 * 1000; t++) {
         SendqStats st;
         const char *out;
@@ -108,17 +110,19 @@ static void run_flood(unsigned burst, unsigned interval, struct sim *s)
             n++;
             if (n % 7 == 0) {
                 snprintf(line, sizeof line, "JOIN #chan%u", n);
-                assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, line), 0);
+                assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, line),
+                                 STATUS_OK);
             } else {
                 snprintf(line, sizeof line, "PRIVMSG %s :line %u",
                          targets[n % 4], n);
                 assert_int_equal(
-                    sendq_push(q, SENDQ_NORMAL, targets[n % 4], line), 0);
+                    sendq_push(q, SENDQ_NORMAL, targets[n % 4], line), STATUS_OK);
             }
             sendq_stats(q, &st);
         }
         if (t % 90000 == 45000)
-            assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "PONG :srv"), 0);
+            assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "PONG :srv"),
+                             STATUS_OK);
         while ((out = sendq_pop(q, t)) != NULL) sim_receive(s, t, out);
     }
     sendq_free(q);
@@ -162,7 +166,7 @@ static void push_n(Sendq *q, const char *target, int n)
 
     for (int i = 0; i < n; i++) {
         snprintf(line, sizeof line, "PRIVMSG %s :%d", target, i);
-        assert_int_equal(sendq_push(q, SENDQ_NORMAL, target, line), 0);
+        assert_int_equal(sendq_push(q, SENDQ_NORMAL, target, line), STATUS_OK);
     }
 }
 
@@ -206,12 +210,12 @@ static void test_wait_ms(void **state)
     assert_non_null(sendq_pop(q, 1010));
     assert_int_equal(sendq_wait_ms(q, 1010), -1);
     /* A JOIN costs two tokens. */
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "JOIN #x"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "JOIN #x"), STATUS_OK);
     assert_int_equal(sendq_wait_ms(q, 1010), 1990);
     assert_null(sendq_pop(q, 2500));
     assert_int_equal(sendq_wait_ms(q, 2500), 500);
     /* A PONG waits for nothing. */
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "PONG :x"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "PONG :x"), STATUS_OK);
     assert_int_equal(sendq_wait_ms(q, 2500), 0);
     assert_string_equal(sendq_pop(q, 2500), "PONG :x");
     assert_int_equal(sendq_wait_ms(q, 2500), 500);
@@ -226,8 +230,9 @@ static void test_join_cost_per_channel(void **state)
     (void)state;
     Sendq *q = sendq_new(10, 1000, 100);
 
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "JOIN #a,#b,#c k1"), 0);
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "join #d"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "JOIN #a,#b,#c k1"),
+                     STATUS_OK);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "join #d"), STATUS_OK);
     assert_non_null(sendq_pop(q, 0));          /* 6 tokens */
     assert_non_null(sendq_pop(q, 0));          /* 2 tokens */
     push_n(q, "#c", 3);
@@ -242,9 +247,9 @@ static void test_cost_above_burst_still_goes(void **state)
     (void)state;
     Sendq *q = sendq_new(1, 1000, 100);
 
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "JOIN #a"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "JOIN #a"), STATUS_OK);
     assert_string_equal(sendq_pop(q, 0), "JOIN #a");
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "JOIN #b"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "JOIN #b"), STATUS_OK);
     assert_int_equal(sendq_wait_ms(q, 0), 1000);
     assert_string_equal(sendq_pop(q, 1000), "JOIN #b");
     sendq_free(q);
@@ -324,14 +329,16 @@ static void test_targets_case_insensitive(void **state)
 
     for (int i = 0; i < 4; i++) {
         assert_int_equal(sendq_push(q, SENDQ_NORMAL, "Nick[m]", "NOTICE x :a"),
-                         0);
+                         STATUS_OK);
         assert_int_equal(sendq_push(q, SENDQ_NORMAL, "nick{M}", "NOTICE x :b"),
-                         0);
+                         STATUS_OK);
     }
     sendq_stats(q, &st);
     assert_int_equal(st.targets, 1);
-    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "NICK[M]", "NOTICE x :c"), -1);
-    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "other", "NOTICE x :c"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "NICK[M]", "NOTICE x :c"),
+                     STATUS_ERROR);
+    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "other", "NOTICE x :c"),
+                     STATUS_OK);
     sendq_stats(q, &st);
     assert_int_equal(st.targets, 2);
     sendq_free(q);
@@ -343,15 +350,18 @@ static void test_urgent_first(void **state)
     Sendq *q = sendq_new(2, 1000, 100);
 
     push_n(q, "#c", 3);
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, "#c", "NICK Missive"), 0);
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "QUIT :bye"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, "#c", "NICK Missive"),
+                     STATUS_OK);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "QUIT :bye"), STATUS_OK);
     assert_string_equal(sendq_pop(q, 0), "NICK Missive");
     assert_string_equal(sendq_pop(q, 0), "QUIT :bye");
     assert_null(sendq_pop(q, 0));
     /* Urgent lines are rate limited too, PONG excepted. */
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK Other"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK Other"),
+                     STATUS_OK);
     assert_null(sendq_pop(q, 0));
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "PONG :irc.local"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "PONG :irc.local"),
+                     STATUS_OK);
     assert_string_equal(sendq_pop(q, 0), "PONG :irc.local");
     assert_null(sendq_pop(q, 0));
     /* The PONG spent nothing: one token after 1 s, for the urgent line. */
@@ -370,11 +380,12 @@ static void test_pong_bypasses_empty_bucket(void **state)
     push_n(q, "#c", 1);
     assert_non_null(sendq_pop(q, 0));
     for (int i = 0; i < 100; i++) {
-        assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "PONG :x"), 0);
+        assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "PONG :x"),
+                         STATUS_OK);
         assert_string_equal(sendq_pop(q, (uint64_t)i), "PONG :x");
     }
     /* A PONG pushed as normal is an ordinary line. */
-    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "srv", "PONG :y"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "srv", "PONG :y"), STATUS_OK);
     assert_null(sendq_pop(q, 100));
     sendq_stats(q, &st);
     assert_int_equal(st.lines_sent, 101);
@@ -393,15 +404,16 @@ static void test_drop_new_lines_when_full(void **state)
     for (int i = 0; i < 10; i++) {
         snprintf(line, sizeof line, "PRIVMSG #a :%d", i);
         assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#a", line),
-                         i < 8 ? 0 : -1);
+                         i < 8 ? STATUS_OK : STATUS_ERROR);
     }
     sendq_stats(q, &st);
     assert_int_equal(st.lines_dropped, 2);
     assert_int_equal(st.depth, 8);
     push_n(q, "#b", 8);
-    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#c", "PRIVMSG #c :x"), -1);
+    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#c", "PRIVMSG #c :x"),
+                     STATUS_ERROR);
     /* Urgent lines are not subject to queue_max. */
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "QUIT :bye"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "QUIT :bye"), STATUS_OK);
     sendq_stats(q, &st);
     assert_int_equal(st.lines_dropped, 3);
     assert_int_equal(st.depth, 17);
@@ -431,7 +443,7 @@ static void test_per_target_cap_scales(void **state)
 
     for (int i = 0; i < 80; i++) {
         snprintf(line, sizeof line, "PRIVMSG #a :%d", i);
-        if (sendq_push(q, SENDQ_NORMAL, "#a", line) == 0) ok++;
+        if (sendq_push(q, SENDQ_NORMAL, "#a", line) == STATUS_OK) ok++;
     }
     assert_int_equal(ok, 50);
     sendq_free(q);
@@ -444,10 +456,12 @@ static void test_urgent_safety_cap(void **state)
     SendqStats st;
 
     for (int i = 0; i < SENDQ_URGENT_MAX; i++)
-        assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK a"), 0);
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK a"), -1);
+        assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK a"),
+                         STATUS_OK);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK a"), STATUS_ERROR);
     /* queue_max 0: no normal line at all. */
-    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#c", "PRIVMSG #c :x"), -1);
+    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#c", "PRIVMSG #c :x"),
+                     STATUS_ERROR);
     sendq_stats(q, &st);
     assert_int_equal(st.lines_dropped, 2);
     assert_int_equal(st.depth, SENDQ_URGENT_MAX);
@@ -461,19 +475,22 @@ static void test_invalid_lines(void **state)
     SendqStats st;
     char line[600];
 
-    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#c", ""), -1);
+    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#c", ""), STATUS_INVALID);
     assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#c", "PRIVMSG #c :a\r\nQUIT"),
-                     -1);
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "QUIT\n"), -1);
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "QUIT\r"), -1);
+                     STATUS_INVALID);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "QUIT\n"),
+                     STATUS_INVALID);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "QUIT\r"),
+                     STATUS_INVALID);
     memset(line, 'a', sizeof line);
     line[511] = '\0';
-    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#c", line), -1);
+    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#c", line), STATUS_INVALID);
     line[510] = '\0';
-    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#c", line), 0);
+    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#c", line), STATUS_OK);
     memset(line, 'a', sizeof line);
     line[511] = '\0';
-    assert_int_equal(sendq_push(q, SENDQ_NORMAL, line, "PRIVMSG x :y"), -1);
+    assert_int_equal(sendq_push(q, SENDQ_NORMAL, line, "PRIVMSG x :y"),
+                     STATUS_INVALID);
     sendq_stats(q, &st);
     assert_int_equal(st.lines_dropped, 0);        /* bugs, not overflow */
     assert_int_equal(st.depth, 1);
@@ -491,8 +508,8 @@ static void test_clear(void **state)
 
     push_n(q, "#a", 5);
     push_n(q, "#b", 5);
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK x"), 0);
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "PONG :x"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK x"), STATUS_OK);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "PONG :x"), STATUS_OK);
     assert_non_null(sendq_pop(q, 0));
     assert_non_null(sendq_pop(q, 0));
     assert_non_null(sendq_pop(q, 0));
@@ -524,7 +541,8 @@ static void test_borrowed_line_lives_until_next_pop(void **state)
     a = sendq_pop(q, 0);
     snprintf(copy, sizeof copy, "%s", a);        /* ASan: a still valid */
     assert_string_equal(copy, "PRIVMSG #a :0");
-    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#a", "PRIVMSG #a :x"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#a", "PRIVMSG #a :x"),
+                     STATUS_OK);
     assert_string_equal(a, "PRIVMSG #a :0");     /* push keeps it */
     b = sendq_pop(q, 0);
     assert_string_equal(b, "PRIVMSG #a :1");
@@ -537,14 +555,14 @@ static void test_unpop(void **state)
     Sendq *q = sendq_new(1, 1000, 100);
     SendqStats st;
 
-    assert_int_equal(sendq_unpop(q), -1);            /* nothing lent */
+    assert_int_equal(sendq_unpop(q), STATUS_NOTFOUND);  /* nothing lent */
     push_n(q, "#a", 2);
     push_n(q, "#b", 1);
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #a :0");
     assert_null(sendq_pop(q, 0));                    /* bucket empty */
     assert_string_equal(sendq_pop(q, 1000), "PRIVMSG #b :0");
-    assert_int_equal(sendq_unpop(q), 0);             /* #b was emptied */
-    assert_int_equal(sendq_unpop(q), -1);            /* only once */
+    assert_int_equal(sendq_unpop(q), STATUS_OK);     /* #b was emptied */
+    assert_int_equal(sendq_unpop(q), STATUS_NOTFOUND);  /* only once */
     sendq_stats(q, &st);
     assert_int_equal(st.lines_sent, 1);
     assert_int_equal(st.depth, 2);
@@ -562,15 +580,15 @@ static void test_unpop(void **state)
     push_n(q, "#c", 2);
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #a :0");
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #b :0");
-    assert_int_equal(sendq_unpop(q), 0);
+    assert_int_equal(sendq_unpop(q), STATUS_OK);
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #b :0");
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #c :0");
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #a :1");
-    assert_int_equal(sendq_unpop(q), 0);             /* #a emptied */
+    assert_int_equal(sendq_unpop(q), STATUS_OK);     /* #a emptied */
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #a :1");
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #b :1");
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #c :1");
-    assert_int_equal(sendq_unpop(q), 0);             /* the only target */
+    assert_int_equal(sendq_unpop(q), STATUS_OK);     /* the only target */
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #c :1");
     assert_null(sendq_pop(q, 0));
     sendq_free(q);
@@ -582,16 +600,16 @@ static void test_unpop_urgent_and_pong(void **state)
     Sendq *q = sendq_new(1, 1000, 100);
 
     push_n(q, "#a", 1);
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK a"), 0);
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK b"), 0);
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "PONG :1"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK a"), STATUS_OK);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK b"), STATUS_OK);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "PONG :1"), STATUS_OK);
     assert_string_equal(sendq_pop(q, 0), "PONG :1");
-    assert_int_equal(sendq_unpop(q), 0);
+    assert_int_equal(sendq_unpop(q), STATUS_OK);
     assert_string_equal(sendq_pop(q, 0), "PONG :1");
     assert_string_equal(sendq_pop(q, 0), "NICK a");
     assert_null(sendq_pop(q, 0));
     assert_string_equal(sendq_pop(q, 1000), "NICK b");
-    assert_int_equal(sendq_unpop(q), 0);
+    assert_int_equal(sendq_unpop(q), STATUS_OK);
     assert_string_equal(sendq_pop(q, 1000), "NICK b");
     assert_null(sendq_pop(q, 1000));
     assert_int_equal(sendq_wait_ms(q, 1000), 1000);

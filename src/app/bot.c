@@ -670,20 +670,11 @@ static int bot_apply(Bot *b, const Config *cfg)
     return 0;
 }
 
-/* Reads config errors through a memory stream so each lands in the log. */
+/* Each config problem lands in the log as its own line. */
 static int bot_load_config(const char *path, Config *cfg)
 {
-    char *errs = NULL;
-    size_t errlen = 0;
-    FILE *mem = open_memstream(&errs, &errlen);
-    int rc = config_load(path, cfg, mem ? mem : stderr);
-    if (mem) {
-        fclose(mem);
-        for (char *line = strtok(errs, "\n"); line; line = strtok(NULL, "\n"))
-            log_error("%s", line);
-        free(errs);
-    }
-    return rc;
+    Error err = {.sink = bot_on_note};
+    return config_load(path, cfg, &err) == STATUS_OK ? 0 : -1;
 }
 
 static void bot_reload(Bot *b)

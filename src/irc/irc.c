@@ -375,7 +375,8 @@ static void irc_disconnect_now(Irc *irc, const char *why)
     irc->user[0] = irc->host[0] = '\0';
     size_t dropped = sendq_clear(irc->q);
     irc_note(irc, irc->quitting ? SEVERITY_INFO : SEVERITY_WARNING,
-             "disconnected: %s%s", why, dropped ? " (queued lines dropped)" : "");
+             "disconnected: %s%s", why,
+             dropped ? " (queued lines dropped)" : "");
     if (was_registered && now - irc->registered_ms >= IRC_STABLE_MS)
         irc->attempts = 0;
     if (!irc->quitting) {
@@ -612,11 +613,13 @@ static void irc_note_drop(Irc *irc, const char *target)
 {
     uint64_t now = clock_now_ms();
     irc->drops_unnoted++;
-    if (irc->last_drop_note_ms && now - irc->last_drop_note_ms < IRC_DROP_NOTE_MS)
+    if (irc->last_drop_note_ms &&
+        now - irc->last_drop_note_ms < IRC_DROP_NOTE_MS)
         return;
     irc_note(irc, SEVERITY_WARNING,
              "send queue full: %llu line(s) dropped (latest to %s)",
-             (unsigned long long)irc->drops_unnoted, target ? target : "server");
+             (unsigned long long)irc->drops_unnoted,
+             target ? target : "server");
     irc->drops_unnoted = 0;
     irc->last_drop_note_ms = now;
 }

@@ -116,7 +116,8 @@ static void run_flood(unsigned burst, unsigned interval, struct sim *s)
                 snprintf(line, sizeof line, "PRIVMSG %s :line %u",
                          targets[n % 4], n);
                 assert_int_equal(
-                    sendq_push(q, SENDQ_NORMAL, targets[n % 4], line), STATUS_OK);
+                    sendq_push(q, SENDQ_NORMAL, targets[n % 4], line),
+                    STATUS_OK);
             }
             sendq_stats(q, &st);
         }

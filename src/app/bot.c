@@ -70,8 +70,8 @@ typedef struct {
     State *state;
     Commands *cmds;
     Irc *irc;
-    struct ratelimit *users, *channels, *ctcp;
-    struct mask_list *ignore, *owners;
+    RateLimit *users, *channels, *ctcp;
+    MaskList *ignore, *owners;
     BotChannel chans[BOT_CHANNELS_MAX];
     size_t nchans;
     BotPeer peers[BOT_PEERS_MAX];
@@ -480,6 +480,20 @@ static void bot_on_ctcp(void *ud, const char *origin, const char *request)
     bot_say(b, "NOTICE", nick, text);
 }
 
+/* The irc layer's notes and config problems, logged at their severity. */
+static void bot_on_note(void *ud, Severity severity, const char *line)
+{
+    enum log_level level = LOG_LEVEL_DEBUG;
+    (void)ud;
+    switch (severity) {
+    case SEVERITY_ERROR: level = LOG_LEVEL_ERROR; break;
+    case SEVERITY_WARNING: level = LOG_LEVEL_WARN; break;
+    case SEVERITY_INFO: level = LOG_LEVEL_INFO; break;
+    case SEVERITY_DEBUG: level = LOG_LEVEL_DEBUG; break;
+    }
+    log_msg(level, "%s", line);
+}
+
 static void bot_on_registered(void *ud, const char *nick)
 {
     Bot *b = ud;
@@ -568,13 +582,13 @@ static void bot_irc_settings(const Config *c, IrcSettings *s,
     };
 }
 
-static struct mask_list *bot_masks(const ConfigMasks *m)
+static MaskList *bot_masks(const ConfigMasks *m)
 {
-    char err[256];
-    struct mask_list *l = mask_list_new();
+    Error err = {0};
+    MaskList *l = mask_list_new();
     for (size_t i = 0; l && i < m->n; i++) {
-        if (mask_list_add(l, m->v[i], err, sizeof err) < 0) {
-            log_error("mask %s: %s", m->v[i], err);
+        if (mask_list_add(l, m->v[i], &err) != STATUS_OK) {
+            log_error("mask %s: %s", m->v[i], err.msg);
             mask_list_free(l);
             return NULL;
         }
@@ -627,7 +641,7 @@ static void bot_close_corpus(Bot *b)
 /* Applies the parts of cfg that live in b itself (rates, masks, channels). */
 static int bot_apply(Bot *b, const Config *cfg)
 {
-    struct mask_list *ignore = bot_masks(&cfg->ignore), *owners = bot_masks(&cfg->owners);
+    MaskList *ignore = bot_masks(&cfg->ignore), *owners = bot_masks(&cfg->owners);
     if (!ignore || !owners) {
         mask_list_free(ignore);
         mask_list_free(owners);
@@ -656,20 +670,11 @@ static int bot_apply(Bot *b, const Config *cfg)
     return 0;
 }
 
-/* Reads config errors through a memory stream so each lands in the log. */
+/* Each config problem lands in the log as its own line. */
 static int bot_load_config(const char *path, Config *cfg)
 {
-    char *errs = NULL;
-    size_t errlen = 0;
-    FILE *mem = open_memstream(&errs, &errlen);
-    int rc = config_load(path, cfg, mem ? mem : stderr);
-    if (mem) {
-        fclose(mem);
-        for (char *line = strtok(errs, "\n"); line; line = strtok(NULL, "\n"))
-            log_error("%s", line);
-        free(errs);
-    }
-    return rc;
+    Error err = {.sink = bot_on_note};
+    return config_load(path, cfg, &err) == STATUS_OK ? 0 : -1;
 }
 
 static void bot_reload(Bot *b)
@@ -763,6 +768,7 @@ int bot_run(const char *config_path)
         .parted = bot_on_parted,
         .kicked = bot_on_kicked,
         .join_failed = bot_on_join_failed,
+        .note = bot_on_note,
     };
     Bot b = {.config_path = config_path};
     const char *alts[CONFIG_ALT_NICKS_MAX];
@@ -798,7 +804,7 @@ int bot_run(const char *config_path)
         long wait = bot_tick(&b, now), dog = bot_watchdog(&b, now);
         if (dog >= 0 && (wait < 0 || dog < wait))
             wait = dog;
-        if (irc_step(b.irc, wait, &unblocked) < 0) {
+        if (irc_step(b.irc, wait, &unblocked) != STATUS_OK) {
             log_error("out of memory in the IRC loop");
             goto out;
         }

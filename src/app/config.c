@@ -66,12 +66,13 @@ struct KeyDef {
 struct Loader {
     Config *c;                   /* the scratch config being filled */
     const char *path;
-    FILE *errs;
+    Error *err;
     FILE *in;
     char *buf;                   /* getline's */
     size_t bufcap;
     int lineno;
     int nerrors;
+    bool failed;                 /* cannot open or read, or out of memory */
     int read_errno;
     int section;                 /* index into sections[], or SECTION_* */
     int seen[KEYS_MAX];          /* line each key was set on; 0 = default */
@@ -83,15 +84,16 @@ struct Loader {
 __attribute__((format(printf, 3, 0)))
 static void loader_verror(Loader *ld, int line, const char *fmt, va_list ap)
 {
+    char msg[1024];              /* values in messages are quoted, so short */
+
     ld->nerrors++;
-    if (ld->errs == NULL || ld->nerrors > CONFIG_MAX_ERRORS)
+    if (ld->err == NULL || ld->nerrors > CONFIG_MAX_ERRORS)
         return;
+    vsnprintf(msg, sizeof msg, fmt, ap);
     if (line > 0)
-        fprintf(ld->errs, "%s:%d: ", ld->path, line);
+        error_report(ld->err, SEVERITY_ERROR, "%s:%d: %s", ld->path, line, msg);
     else
-        fprintf(ld->errs, "%s: ", ld->path);
-    vfprintf(ld->errs, fmt, ap);
-    fputc('\n', ld->errs);
+        error_report(ld->err, SEVERITY_ERROR, "%s: %s", ld->path, msg);
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -262,19 +264,20 @@ static const char *check_key(const char *v, size_t n)
     return NULL;
 }
 
-/* The mask module decides what a valid mask is; compiling one is cheap. */
-static const char *check_mask(const char *v, size_t n, char *why, size_t whysz)
+/* The mask module decides what a valid mask is; compiling one is cheap.
+ * Returns why v is bad (err's msg), or NULL. */
+static const char *check_mask(const char *v, size_t n, Error *err)
 {
     char glob[MASK_MAX + 1];
     if (n > MASK_MAX) {
-        snprintf(why, whysz, "a mask is at most %d bytes", MASK_MAX);
-        return why;
+        error_set(err, STATUS_INVALID, "a mask is at most %d bytes", MASK_MAX);
+        return err->msg;
     }
     memcpy(glob, v, n);
     glob[n] = '\0';
-    struct mask *m = mask_compile(glob, why, whysz);
+    Mask *m = mask_compile(glob, err);
     if (m == NULL)
-        return why;
+        return err->msg;
     mask_free(m);
     return NULL;
 }
@@ -626,7 +629,8 @@ static int set_channels(Loader *ld, const KeyDef *k, const char *v, bool first)
 static int set_masks(Loader *ld, const KeyDef *k, const char *v, bool first)
 {
     ConfigMasks *m = FIELD(ld->c, k, ConfigMasks);
-    char q[QUOTE_LEN], reason[128];
+    char q[QUOTE_LEN];
+    Error reason = {0};
     const char *cur = *v != '\0' ? v : NULL, *item;
     size_t n;
     int rc = 0;
@@ -634,7 +638,7 @@ static int set_masks(Loader *ld, const KeyDef *k, const char *v, bool first)
 
     while (list_next(&cur, &item, &n)) {
         const char *why = n == 0 ? "empty item in list"
-                                 : check_mask(item, n, reason, sizeof reason);
+                                 : check_mask(item, n, &reason);
         if (why == NULL) {
             /* A handful of masks: one realloc each is fine. */
             char **v2 = realloc(m->v, (m->n + 1) * sizeof *v2);
@@ -1042,21 +1046,20 @@ void config_defaults(Config *c)
     c->channel_interval = 4;
 }
 
-int config_load(const char *path, Config *c, FILE *errs)
+Status config_load(const char *path, Config *c, Error *err)
 {
     Loader *ld = calloc(1, sizeof *ld);
     Config *tmp = malloc(sizeof *tmp);
-    int rc = -1;
+    Status st = STATUS_ERROR;
 
     if (ld == NULL || tmp == NULL) {
-        if (errs != NULL)
-            fprintf(errs, "%s: out of memory\n", path);
+        error_report(err, SEVERITY_ERROR, "%s: out of memory", path);
         goto done;
     }
     config_defaults(tmp);
     ld->c = tmp;
     ld->path = path;
-    ld->errs = errs;
+    ld->err = err;
     ld->section = SECTION_NONE;
 
     ld->in = fopen(path, "r");
@@ -1064,27 +1067,35 @@ int config_load(const char *path, Config *c, FILE *errs)
         loader_error_at(ld, 0, "cannot open: %s", strerror(errno));
         goto done;
     }
-    if (loader_set_dir(ld) < 0)
+    if (loader_set_dir(ld) < 0) {
+        st = STATUS_INVALID;
         goto done;
+    }
 
     int bad = ini_parse_stream(loader_read, ld, loader_handle, ld);
-    if (bad == -2)
+    if (bad == -2) {
         loader_error_at(ld, 0, "out of memory");
-    else if (bad != 0)           /* loader_read screens lines: not expected */
+        ld->failed = true;
+    } else if (bad != 0) {       /* loader_read screens lines: not expected */
         loader_error_at(ld, bad, "syntax error");
-    if (ld->read_errno != 0)
+    }
+    if (ld->read_errno != 0) {
         loader_error_at(ld, 0, "read error: %s", strerror(ld->read_errno));
+        ld->failed = true;
+    }
     loader_finish(ld);
 
-    if (ld->nerrors > CONFIG_MAX_ERRORS && errs != NULL)
-        fprintf(errs, "%s: %d more errors not shown\n", path,
-                ld->nerrors - CONFIG_MAX_ERRORS);
+    if (ld->nerrors > CONFIG_MAX_ERRORS)
+        error_report(err, SEVERITY_ERROR, "%s: %d more errors not shown", path,
+                     ld->nerrors - CONFIG_MAX_ERRORS);
     if (ld->nerrors == 0) {
         config_free(c);
         *c = *tmp;
         free(tmp);
         tmp = NULL;
-        rc = 0;
+        st = STATUS_OK;
+    } else {
+        st = ld->failed ? STATUS_ERROR : STATUS_INVALID;
     }
 done:
     if (tmp != NULL) {
@@ -1097,7 +1108,7 @@ done:
         free(ld->buf);
         free(ld);
     }
-    return rc;
+    return st;
 }
 
 static void masks_free(ConfigMasks *m)

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "error.h"
 #include "log.h"
 
 /* Sizes are in bytes, not counting the NUL. */
@@ -89,12 +90,16 @@ typedef struct {
  * no-op).  c may be uninitialised. */
 void config_defaults(Config *c);
 
-/* Loads path on top of the defaults.  Returns 0 and replaces *c (releasing
- * its previous contents with config_free, so c must hold config_defaults()
- * output or an earlier successful load); or returns -1 after writing every
- * error to errs (which may be NULL), leaving *c untouched.  Relative paths
- * in the file are resolved against the file's directory. */
-int config_load(const char *path, Config *c, FILE *errs);
+/* Loads path on top of the defaults.  Returns STATUS_OK and replaces *c
+ * (releasing its previous contents with config_free, so c must hold
+ * config_defaults() output or an earlier successful load).  Otherwise *c is
+ * untouched and every problem has gone to err (which may be NULL) as its own
+ * SEVERITY_ERROR line "FILE:LINE: message" (or "FILE: message"), at most
+ * CONFIG_MAX_ERRORS of them plus "FILE: N more errors not shown"; the status
+ * is STATUS_INVALID when the file's contents are wrong, STATUS_ERROR when it
+ * cannot be opened or read or memory ran out.  Relative paths in the file
+ * are resolved against the file's directory. */
+Status config_load(const char *path, Config *c, Error *err);
 
 /* Releases the heap parts (masks, password, which is wiped first) and resets
  * them; the fixed fields are left as they are. */

@@ -273,6 +273,13 @@ static int main_run(int argc, char **argv)
     return bot_run(path);
 }
 
+/* An Error sink: each line as it is, on the FILE * in ud. */
+static void main_print_line(void *ud, Severity severity, const char *line)
+{
+    (void)severity;
+    fprintf(ud, "%s\n", line);
+}
+
 static int main_check_config(int argc, char **argv)
 {
     Config cfg;
@@ -282,7 +289,8 @@ static int main_check_config(int argc, char **argv)
         return 2;
     }
     config_defaults(&cfg);
-    if (config_load(argv[1], &cfg, stderr) < 0) {
+    Error err = {.sink = main_print_line, .sink_ud = stderr};
+    if (config_load(argv[1], &cfg, &err) != STATUS_OK) {
         fprintf(stderr, "missive check-config: %s has errors\n", argv[1]);
         return 1;
     }

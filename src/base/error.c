@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 Status error_set(Error *err, Status st, const char *fmt, ...)
 {
@@ -18,14 +19,24 @@ Status error_set(Error *err, Status st, const char *fmt, ...)
 
 void error_report(Error *err, Severity severity, const char *fmt, ...)
 {
-    char line[ERROR_MSG_MAX];
+    char buf[ERROR_MSG_MAX], *line = buf, *big = NULL;
     va_list ap;
+    int n;
 
     if (err == NULL)
         return;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    n = vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    /* msg is bounded, the sink's line is not: a line naming a long path
+     * reaches the terminal whole (truncated only when memory runs out). */
+    if (n >= (int)sizeof buf && err->sink != NULL &&
+        (big = malloc((size_t)n + 1)) != NULL) {
+        va_start(ap, fmt);
+        vsnprintf(big, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        line = big;
+    }
     if (severity == SEVERITY_ERROR) {
         if (err->msg[0] == '\0')
             snprintf(err->msg, sizeof err->msg, "%s", line);
@@ -33,6 +44,7 @@ void error_report(Error *err, Severity severity, const char *fmt, ...)
     }
     if (err->sink != NULL)
         err->sink(err->sink_ud, severity, line);
+    free(big);
 }
 
 void error_clear(Error *err)

@@ -16,6 +16,7 @@
 #include "casefold.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,14 +27,14 @@
 
 #include "clock.h"
 #include "ircline.h"
-#include "log.h"
 
 #define IRC_HOST_MAX 256
 #define IRC_REGAIN_MS 30000        /* how often we ask for our nick back */
 #define IRC_STABLE_MS 60000        /* a connection this old resets backoff */
 #define IRC_REGISTER_MIN_MS 30000  /* registration timeout, at least */
 #define IRC_MAX_ALT 8
-#define IRC_DROP_LOG_MS 10000      /* at most one "dropped" line per 10 s */
+#define IRC_DROP_NOTE_MS 10000     /* at most one "dropped" line per 10 s */
+#define IRC_NOTE_MAX 1024          /* holds ">> " and a whole line */
 
 enum irc_state {
     IRC_DOWN,           /* no socket; next_connect_ms says when to try */
@@ -54,7 +55,7 @@ struct Irc {
     IrcHandlers h;
     void *ud;
     irc_session_t *session;
-    struct sendq *q;
+    Sendq *q;
 
     enum irc_state state;
     char nick[IRC_NICK_MAX];          /* the nick we have or are asking for */
@@ -73,11 +74,26 @@ struct Irc {
 
     bool quitting;
     bool output_full;                 /* libircclient refused our last line */
-    uint64_t drops_unlogged;          /* dropped since the last drop log line */
-    uint64_t last_drop_log_ms;
+    uint64_t drops_unnoted;           /* dropped since the last drop note */
+    uint64_t last_drop_note_ms;
 };
 
 /* --- helpers --------------------------------------------------------------- */
+
+/* Tells the app something worth logging; this layer never logs itself. */
+__attribute__((format(printf, 3, 4)))
+static void irc_note(const Irc *irc, Severity severity, const char *fmt, ...)
+{
+    char line[IRC_NOTE_MAX];
+    va_list ap;
+
+    if (!irc->h.note)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    irc->h.note(irc->ud, severity, line);
+}
 
 /* Bounded copy; truncation is the intent (names are validated upstream). */
 static void irc_copy(char *dst, size_t dstsz, const char *src)
@@ -169,7 +185,7 @@ static void irc_on_numeric(irc_session_t *session, unsigned code,
         irc->registered_ms = clock_now_ms();
         irc_copy(irc->nick, sizeof irc->nick, irc_param(params, count, 0));
         irc->next_regain_ms = irc->registered_ms + IRC_REGAIN_MS;
-        log_info("registered as %s", irc->nick);
+        irc_note(irc, SEVERITY_INFO, "registered as %s", irc->nick);
         if (irc->h.registered)
             irc->h.registered(irc->ud, irc->nick);
         break;
@@ -180,12 +196,14 @@ static void irc_on_numeric(irc_session_t *session, unsigned code,
         if (irc->state == IRC_REGISTERED) {
             /* A regain attempt failed; our current nick stands. */
             if (casefold_cmp(irc->nick, irc->wanted_nick) != 0)
-                log_debug("nick %s still taken", irc->wanted_nick);
+                irc_note(irc, SEVERITY_DEBUG, "nick %s still taken",
+                         irc->wanted_nick);
             break;
         }
         irc->nick_try++;
         irc_pick_nick(irc);
-        log_warn("nick taken or refused (%u), trying %s", code, irc->nick);
+        irc_note(irc, SEVERITY_WARNING, "nick taken or refused (%u), trying %s",
+                 code, irc->nick);
         irc_ask_nick(irc, irc->nick);
         break;
     case LIBIRC_RFC_ERR_CHANNELISFULL:
@@ -204,11 +222,11 @@ static void irc_on_numeric(irc_session_t *session, unsigned code,
         irc_copy(irc->host, sizeof irc->host, irc_param(params, count, 1));
         break;
     case LIBIRC_RFC_ERR_PASSWDMISMATCH:
-        log_error("the server refused our password (464)");
+        irc_note(irc, SEVERITY_ERROR, "the server refused our password (464)");
         break;
     case LIBIRC_RFC_ERR_YOUREBANNEDCREEP:
-        log_error("the server says we are banned (465): %s",
-                  irc_param(params, count, 1));
+        irc_note(irc, SEVERITY_ERROR, "the server says we are banned (465): %s",
+                 irc_param(params, count, 1));
         break;
     default:
         break;
@@ -262,7 +280,7 @@ static void irc_on_nick(irc_session_t *session, const char *event,
     irc_origin_nick(origin, who, sizeof who);
     if (casefold_cmp(who, irc->nick) == 0) {
         irc_copy(irc->nick, sizeof irc->nick, irc_param(params, count, 0));
-        log_info("now known as %s", irc->nick);
+        irc_note(irc, SEVERITY_INFO, "now known as %s", irc->nick);
     } else if (casefold_cmp(who, irc->wanted_nick) == 0) {
         irc->next_regain_ms = 0;   /* our nick just came free */
     }
@@ -338,8 +356,8 @@ static void irc_schedule_reconnect(Irc *irc, uint64_t now)
     irc->attempts++;
     uint64_t delay = irc_backoff_ms(irc);
     irc->next_connect_ms = now + delay;
-    log_info("reconnecting in %.1f s (attempt %u)", (double)delay / 1000.0,
-             irc->attempts);
+    irc_note(irc, SEVERITY_INFO, "reconnecting in %.1f s (attempt %u)",
+             (double)delay / 1000.0, irc->attempts);
 }
 
 static void irc_disconnect_now(Irc *irc, const char *why)
@@ -356,8 +374,9 @@ static void irc_disconnect_now(Irc *irc, const char *why)
     irc->ping_sent_ms = 0;
     irc->user[0] = irc->host[0] = '\0';
     size_t dropped = sendq_clear(irc->q);
-    log_msg(irc->quitting ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, "disconnected: %s%s",
-            why, dropped ? " (queued lines dropped)" : "");
+    irc_note(irc, irc->quitting ? SEVERITY_INFO : SEVERITY_WARNING,
+             "disconnected: %s%s", why,
+             dropped ? " (queued lines dropped)" : "");
     if (was_registered && now - irc->registered_ms >= IRC_STABLE_MS)
         irc->attempts = 0;
     if (!irc->quitting) {
@@ -379,7 +398,8 @@ static int irc_connect_now(Irc *irc, uint64_t now)
     irc->connect_started_ms = irc->last_rx_ms = now;
     irc->ping_sent_ms = 0;
     irc->state = IRC_CONNECTING;
-    log_info("connecting to %s port %d as %s", irc->server, irc->port, irc->nick);
+    irc_note(irc, SEVERITY_INFO, "connecting to %s port %d as %s", irc->server,
+             irc->port, irc->nick);
 
     /* irc_connect resolves the name with gethostbyname(), which blocks:
      * fine for an address or /etc/hosts, a known cost for DNS names. */
@@ -453,7 +473,7 @@ static void irc_flush(Irc *irc, uint64_t now)
             irc->output_full = true;
             break;
         }
-        log_debug(">> %s", line);
+        irc_note(irc, SEVERITY_DEBUG, ">> %s", line);
     }
 }
 
@@ -466,7 +486,7 @@ static long irc_min_wait(long a, long b)
     return a < b ? a : b;
 }
 
-int irc_step(Irc *irc, long max_wait_ms, const sigset_t *unblocked)
+Status irc_step(Irc *irc, long max_wait_ms, const sigset_t *unblocked)
 {
     uint64_t now = clock_now_ms();
     fd_set in, out;
@@ -477,7 +497,7 @@ int irc_step(Irc *irc, long max_wait_ms, const sigset_t *unblocked)
     FD_ZERO(&out);
     if (irc->state == IRC_DOWN && !irc->quitting && now >= irc->next_connect_ms) {
         if (irc_connect_now(irc, now) < 0)
-            return -1;
+            return STATUS_ERROR;
     }
     if (irc->state == IRC_DOWN) {
         if (!irc->quitting)
@@ -500,12 +520,12 @@ int irc_step(Irc *irc, long max_wait_ms, const sigset_t *unblocked)
     int n = pselect(maxfd + 1, &in, &out, NULL, &ts, unblocked);
     if (n < 0) {
         if (errno == EINTR)
-            return 0;
-        log_error("select: %s", strerror(errno));
-        return 0;
+            return STATUS_OK;
+        irc_note(irc, SEVERITY_ERROR, "select: %s", strerror(errno));
+        return STATUS_OK;
     }
     if (!irc->session || irc->state == IRC_DOWN)
-        return 0;
+        return STATUS_OK;
 
     now = clock_now_ms();
     for (int fd = 0; fd <= maxfd; fd++) {
@@ -518,10 +538,10 @@ int irc_step(Irc *irc, long max_wait_ms, const sigset_t *unblocked)
         !irc_is_connected(irc->session)) {
         int err = irc_errno(irc->session);
         irc_disconnect_now(irc, err ? irc_strerror(err) : "connection closed");
-        return 0;
+        return STATUS_OK;
     }
     irc_flush(irc, now);
-    return 0;
+    return STATUS_OK;
 }
 
 /* --- public ------------------------------------------------------------------ */
@@ -576,42 +596,49 @@ void irc_free(Irc *irc)
     free(irc);
 }
 
-int irc_update(Irc *irc, const IrcSettings *s)
+Status irc_update(Irc *irc, const IrcSettings *s)
 {
     bool new_nick = casefold_cmp(s->nick, irc->wanted_nick) != 0;
     if (irc_apply(irc, s) < 0)
-        return -1;
+        return STATUS_ERROR;
     sendq_set_rate(irc->q, s->flood_burst, s->flood_interval_ms);
     if (new_nick && irc->state == IRC_REGISTERED)
         irc->next_regain_ms = 0;
-    return 0;
+    return STATUS_OK;
 }
 
 /* Drops are counted in the queue's stats and logged at most once per
- * IRC_DROP_LOG_MS: a flood of commands must not become a flood of logs. */
-static void irc_log_drop(Irc *irc, const char *target)
+ * IRC_DROP_NOTE_MS: a flood of commands must not become a flood of logs. */
+static void irc_note_drop(Irc *irc, const char *target)
 {
     uint64_t now = clock_now_ms();
-    irc->drops_unlogged++;
-    if (irc->last_drop_log_ms && now - irc->last_drop_log_ms < IRC_DROP_LOG_MS)
+    irc->drops_unnoted++;
+    if (irc->last_drop_note_ms &&
+        now - irc->last_drop_note_ms < IRC_DROP_NOTE_MS)
         return;
-    log_warn("send queue full: %llu line(s) dropped (latest to %s)",
-             (unsigned long long)irc->drops_unlogged, target ? target : "server");
-    irc->drops_unlogged = 0;
-    irc->last_drop_log_ms = now;
+    irc_note(irc, SEVERITY_WARNING,
+             "send queue full: %llu line(s) dropped (latest to %s)",
+             (unsigned long long)irc->drops_unnoted,
+             target ? target : "server");
+    irc->drops_unnoted = 0;
+    irc->last_drop_note_ms = now;
 }
 
-int irc_send(Irc *irc, enum sendq_class cls, const char *target, const char *line)
+Status irc_send(Irc *irc, enum sendq_class cls, const char *target,
+                const char *line)
 {
+    Status st;
+
     if (strpbrk(line, "\r\n")) {
-        log_error("refusing to send a line with CR or LF: %.40s", line);
-        return -1;
+        irc_note(irc, SEVERITY_ERROR,
+                 "refusing to send a line with CR or LF: %.40s", line);
+        return STATUS_INVALID;
     }
-    if (sendq_push(irc->q, cls, target, line) < 0) {
-        irc_log_drop(irc, target);
-        return -1;
+    if ((st = sendq_push(irc->q, cls, target, line)) != STATUS_OK) {
+        irc_note_drop(irc, target);
+        return st;
     }
-    return 0;
+    return STATUS_OK;
 }
 
 typedef struct {
@@ -628,7 +655,7 @@ static int irc_say_chunk(const char *chunk, size_t len, void *ud)
     char line[IRCLINE_BODY_MAX + 1];
     (void)len;
     if (ircline_build(line, sizeof line, say->command, say->target, chunk) < 0 ||
-        irc_send(say->irc, SENDQ_NORMAL, say->target, line) < 0) {
+        irc_send(say->irc, SENDQ_NORMAL, say->target, line) != STATUS_OK) {
         say->failed = 1;
         return 1;   /* the rest would be dropped too: stop */
     }

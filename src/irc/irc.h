@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
 #include "sendq.h"
 
 #define IRC_NICK_MAX 64
@@ -53,13 +54,17 @@ typedef struct {
     /* ERR_CHANNELISFULL, INVITEONLYCHAN, BANNEDFROMCHAN, BADCHANNELKEY ... */
     void (*join_failed)(void *ud, const char *channel, unsigned code,
                         const char *reason);
+    /* One line for the log (connecting, disconnected, reconnect backoff,
+     * nick trouble, drops, ">> " for each line sent at SEVERITY_DEBUG): this
+     * layer never logs itself.  NULL: nothing is said. */
+    void (*note)(void *ud, Severity severity, const char *line);
 } IrcHandlers;
 
 typedef struct {
     bool connected;                  /* registered with the server */
     uint64_t connected_since_ms;
     uint64_t reconnects;
-    struct sendq_stats queue;
+    SendqStats queue;
 } IrcStats;
 
 typedef struct Irc Irc;
@@ -68,18 +73,22 @@ Irc *irc_new(const IrcSettings *s, const IrcHandlers *h, void *ud);
 void irc_free(Irc *irc);
 
 /* New settings on reload: rates apply at once; server, port, password,
- * username and realname at the next connection; a new nick is asked for. */
-int irc_update(Irc *irc, const IrcSettings *s);
+ * username and realname at the next connection; a new nick is asked for.
+ * STATUS_OK, or STATUS_ERROR when out of memory. */
+Status irc_update(Irc *irc, const IrcSettings *s);
 
 /* One turn of the loop: (re)connects when due, waits at most max_wait_ms
  * (or less, for our own timers) with `unblocked` as the signal mask during
  * the wait, handles what arrived and sends what the bucket allows.
- * Returns 0, or -1 on a fatal error (out of memory). */
-int irc_step(Irc *irc, long max_wait_ms, const sigset_t *unblocked);
+ * A failed select() is noted (SEVERITY_ERROR) and is not fatal.  Returns
+ * STATUS_OK, or STATUS_ERROR on a fatal error (out of memory). */
+Status irc_step(Irc *irc, long max_wait_ms, const sigset_t *unblocked);
 
-/* Queues a raw line (no CR LF; refused if it holds CR, LF or NUL). */
-int irc_send(Irc *irc, enum sendq_class cls, const char *target,
-             const char *line);
+/* Queues a raw line (no CR LF).  STATUS_OK, or sendq_push's status when it
+ * was not queued (noted as a drop, at most once per 10 s); STATUS_INVALID,
+ * noted at once, when it holds CR or LF. */
+Status irc_send(Irc *irc, enum sendq_class cls, const char *target,
+                const char *line);
 
 /* Queues text to target as PRIVMSG or NOTICE, split to fit 512 bytes as
  * the server will relay it.  Returns the number of lines queued, -1 when

@@ -21,22 +21,17 @@
 #define MASK_MATCH_LIMIT 100000  /* backtracking steps per match */
 #define MASK_DEPTH_LIMIT 1000
 
-struct mask {
+struct Mask {
     pcre2_code *code;
     pcre2_match_data *md;
     pcre2_match_context *mctx;
     char text[];
 };
 
-struct mask_list {
-    struct mask **v;
+struct MaskList {
+    Mask **v;
     size_t n, cap;
 };
-
-static void set_err(char *err, size_t errsz, const char *msg)
-{
-    if (err && errsz > 0) snprintf(err, errsz, "%s", msg);
-}
 
 /* --- compiling ---------------------------------------------------------- */
 
@@ -80,19 +75,20 @@ static void glob_to_regex(const char *glob, char *out, size_t outsz)
     }
 }
 
-struct mask *mask_compile(const char *glob, char *err, size_t errsz)
+/* mask_compile with the status kept, for mask_list_add. */
+static Status mask_make(const char *glob, Mask **out, Error *err)
 {
     char re[MASK_MAX * 6 + 1];
     const char *why = glob_check(glob);
     size_t n;
-    struct mask *m;
+    Mask *m = NULL;
+    Status st = STATUS_ERROR;
     int rc;
     PCRE2_SIZE off;
 
-    if (why) {
-        set_err(err, errsz, why);
-        return NULL;
-    }
+    *out = NULL;
+    if (why)
+        return error_set(err, STATUS_INVALID, "%s", why);
     n = strlen(glob);
     m = calloc(1, sizeof *m + n + 1);
     if (!m) goto oom;
@@ -104,9 +100,8 @@ struct mask *mask_compile(const char *glob, char *err, size_t errsz)
                             PCRE2_CASELESS | PCRE2_NEVER_UTF | PCRE2_NEVER_UCP,
                             &rc, &off, NULL);
     if (!m->code) {                       /* cannot happen: all escaped */
-        set_err(err, errsz, "mask does not compile");
-        mask_free(m);
-        return NULL;
+        st = error_set(err, STATUS_ERROR, "mask does not compile");
+        goto fail;
     }
     m->md = pcre2_match_data_create_from_pattern(m->code, NULL);
     m->mctx = pcre2_match_context_create(NULL);
@@ -114,15 +109,24 @@ struct mask *mask_compile(const char *glob, char *err, size_t errsz)
     if (pcre2_set_match_limit(m->mctx, MASK_MATCH_LIMIT) != 0 ||
         pcre2_set_depth_limit(m->mctx, MASK_DEPTH_LIMIT) != 0)
         goto oom;
-    return m;
+    *out = m;
+    return STATUS_OK;
 
 oom:
-    set_err(err, errsz, "out of memory");
+    st = error_set(err, STATUS_ERROR, "out of memory");
+fail:
     mask_free(m);
-    return NULL;
+    return st;
 }
 
-void mask_free(struct mask *m)
+Mask *mask_compile(const char *glob, Error *err)
+{
+    Mask *m;
+    mask_make(glob, &m, err);
+    return m;
+}
+
+void mask_free(Mask *m)
 {
     if (!m) return;
     pcre2_match_context_free(m->mctx);
@@ -131,14 +135,14 @@ void mask_free(struct mask *m)
     free(m);
 }
 
-const char *mask_text(const struct mask *m)
+const char *mask_text(const Mask *m)
 {
     return m->text;
 }
 
 /* --- matching ----------------------------------------------------------- */
 
-bool mask_match(struct mask *m, const char *nuh)
+bool mask_match(Mask *m, const char *nuh)
 {
     char folded[MASK_SUBJECT_MAX + 1];
     size_t n = strlen(nuh);
@@ -153,12 +157,12 @@ bool mask_match(struct mask *m, const char *nuh)
 
 /* --- lists -------------------------------------------------------------- */
 
-struct mask_list *mask_list_new(void)
+MaskList *mask_list_new(void)
 {
-    return calloc(1, sizeof(struct mask_list));
+    return calloc(1, sizeof(MaskList));
 }
 
-void mask_list_free(struct mask_list *l)
+void mask_list_free(MaskList *l)
 {
     if (!l) return;
     for (size_t i = 0; i < l->n; i++) mask_free(l->v[i]);
@@ -166,27 +170,25 @@ void mask_list_free(struct mask_list *l)
     free(l);
 }
 
-int mask_list_add(struct mask_list *l, const char *glob, char *err,
-                  size_t errsz)
+Status mask_list_add(MaskList *l, const char *glob, Error *err)
 {
-    struct mask *m;
+    Mask *m;
+    Status st;
 
-    if (array_grow(&l->v, &l->cap, l->n + 1, sizeof *l->v) < 0) {
-        set_err(err, errsz, "out of memory");
-        return -1;
-    }
-    m = mask_compile(glob, err, errsz);
-    if (!m) return -1;
+    if (array_grow(&l->v, &l->cap, l->n + 1, sizeof *l->v) < 0)
+        return error_set(err, STATUS_ERROR, "out of memory");
+    if ((st = mask_make(glob, &m, err)) != STATUS_OK)
+        return st;
     l->v[l->n++] = m;
-    return 0;
+    return STATUS_OK;
 }
 
-size_t mask_list_count(const struct mask_list *l)
+size_t mask_list_count(const MaskList *l)
 {
     return l->n;
 }
 
-bool mask_list_match(struct mask_list *l, const char *nuh)
+bool mask_list_match(MaskList *l, const char *nuh)
 {
     for (size_t i = 0; i < l->n; i++)
         if (mask_match(l->v[i], nuh)) return true;

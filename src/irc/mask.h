@@ -13,31 +13,33 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "error.h"
+
 #define MASK_MAX 256             /* longest mask accepted, in bytes */
 #define MASK_SUBJECT_MAX 512     /* longer nick!user@host never matches */
 
-struct mask;
+typedef struct Mask Mask;
 
-/* Compiles glob.  Rejects (NULL, reason in err) masks that are empty, longer
- * than MASK_MAX, hold a space or control byte, or lack a '!' followed later
- * by an '@'.  err may be NULL. */
-struct mask *mask_compile(const char *glob, char *err, size_t errsz);
-void mask_free(struct mask *m);
+/* Compiles glob, or returns NULL with the reason in err: STATUS_INVALID for a
+ * mask that is empty, longer than MASK_MAX, holds a space or control byte, or
+ * lacks a '!' followed later by an '@'; STATUS_ERROR when out of memory. */
+Mask *mask_compile(const char *glob, Error *err);
+void mask_free(Mask *m);
 /* The glob as given. */
-const char *mask_text(const struct mask *m);
+const char *mask_text(const Mask *m);
 /* Does "nick!user@host" match?  Not reentrant: each mask owns its match
  * data (the daemon is single-threaded). */
-bool mask_match(struct mask *m, const char *nuh);
+bool mask_match(Mask *m, const char *nuh);
 
-struct mask_list;
+typedef struct MaskList MaskList;
 
-struct mask_list *mask_list_new(void);
-void mask_list_free(struct mask_list *l);
-/* Compiles and appends glob; 0, or -1 with the reason in err. */
-int mask_list_add(struct mask_list *l, const char *glob, char *err,
-                  size_t errsz);
-size_t mask_list_count(const struct mask_list *l);
+MaskList *mask_list_new(void);
+void mask_list_free(MaskList *l);
+/* Compiles and appends glob: STATUS_OK, or the status and reason of
+ * mask_compile (STATUS_ERROR when out of memory); l is then unchanged. */
+Status mask_list_add(MaskList *l, const char *glob, Error *err);
+size_t mask_list_count(const MaskList *l);
 /* True when any mask of the list matches nuh. */
-bool mask_list_match(struct mask_list *l, const char *nuh);
+bool mask_list_match(MaskList *l, const char *nuh);
 
 #endif

@@ -32,7 +32,7 @@ struct entry {
     bool notified;                       /* denial announced, not yet refilled */
 };
 
-struct ratelimit {
+struct RateLimit {
     unsigned burst, interval;
     size_t max, count;
     uint32_t mask;                       /* nbuckets - 1 */
@@ -58,13 +58,13 @@ static uint32_t key_fold(const char *key, char out[RATELIMIT_KEY_MAX + 1])
 
 /* --- buckets ------------------------------------------------------------ */
 
-static uint64_t bucket_cap(const struct ratelimit *rl)
+static uint64_t bucket_cap(const RateLimit *rl)
 {
     return (uint64_t)rl->burst * rl->interval;
 }
 
 /* Credit the entry would hold at now_ms. */
-static uint64_t bucket_credit(const struct ratelimit *rl,
+static uint64_t bucket_credit(const RateLimit *rl,
                               const struct entry *e, uint64_t now_ms)
 {
     uint64_t c = e->credit;
@@ -73,7 +73,7 @@ static uint64_t bucket_credit(const struct ratelimit *rl,
     return c < bucket_cap(rl) ? c : bucket_cap(rl);
 }
 
-static void bucket_refill(const struct ratelimit *rl, struct entry *e,
+static void bucket_refill(const RateLimit *rl, struct entry *e,
                           uint64_t now_ms)
 {
     e->credit = bucket_credit(rl, e, now_ms);
@@ -91,7 +91,7 @@ static void rate_clamp(unsigned *burst, unsigned *interval_ms)
 
 /* --- LRU list ----------------------------------------------------------- */
 
-static void lru_unlink(struct ratelimit *rl, uint32_t i)
+static void lru_unlink(RateLimit *rl, uint32_t i)
 {
     struct entry *e = &rl->e[i];
 
@@ -102,7 +102,7 @@ static void lru_unlink(struct ratelimit *rl, uint32_t i)
     e->prev = e->next = NIL;
 }
 
-static void lru_push_front(struct ratelimit *rl, uint32_t i)
+static void lru_push_front(RateLimit *rl, uint32_t i)
 {
     struct entry *e = &rl->e[i];
 
@@ -115,7 +115,7 @@ static void lru_push_front(struct ratelimit *rl, uint32_t i)
 
 /* --- table -------------------------------------------------------------- */
 
-static uint32_t table_find(const struct ratelimit *rl, const char *key,
+static uint32_t table_find(const RateLimit *rl, const char *key,
                            uint32_t h)
 {
     for (uint32_t i = rl->buckets[h & rl->mask]; i != NIL; i = rl->e[i].chain)
@@ -123,7 +123,7 @@ static uint32_t table_find(const struct ratelimit *rl, const char *key,
     return NIL;
 }
 
-static void table_remove(struct ratelimit *rl, uint32_t i)
+static void table_remove(RateLimit *rl, uint32_t i)
 {
     uint32_t *link = &rl->buckets[rl->e[i].hash & rl->mask];
 
@@ -137,7 +137,7 @@ static void table_remove(struct ratelimit *rl, uint32_t i)
 
 /* Makes room when the table is full: a refilled bucket near the LRU end if
  * there is one (it knows nothing), else the least recently used. */
-static void table_evict(struct ratelimit *rl, uint64_t now_ms)
+static void table_evict(RateLimit *rl, uint64_t now_ms)
 {
     uint32_t i = rl->lru_tail;
 
@@ -155,7 +155,7 @@ static void table_evict(struct ratelimit *rl, uint64_t now_ms)
  * most one bucket, idle ones drain away instead of lingering until the table
  * is full.  Safe for the key about to be checked: a refilled bucket and a new
  * one behave alike. */
-static void table_drop_idle(struct ratelimit *rl, uint64_t now_ms)
+static void table_drop_idle(RateLimit *rl, uint64_t now_ms)
 {
     for (int n = 0; n < 2 && rl->lru_tail != NIL; n++) {
         if (bucket_credit(rl, &rl->e[rl->lru_tail], now_ms) < bucket_cap(rl))
@@ -164,7 +164,7 @@ static void table_drop_idle(struct ratelimit *rl, uint64_t now_ms)
     }
 }
 
-static uint32_t table_insert(struct ratelimit *rl, const char *key, uint32_t h,
+static uint32_t table_insert(RateLimit *rl, const char *key, uint32_t h,
                              uint64_t now_ms)
 {
     uint32_t i, *bucket;
@@ -190,10 +190,10 @@ static uint32_t table_insert(struct ratelimit *rl, const char *key, uint32_t h,
 
 /* --- API ---------------------------------------------------------------- */
 
-struct ratelimit *ratelimit_new(unsigned burst, unsigned interval_ms,
+RateLimit *ratelimit_new(unsigned burst, unsigned interval_ms,
                                 size_t max_keys)
 {
-    struct ratelimit *rl = calloc(1, sizeof *rl);
+    RateLimit *rl = calloc(1, sizeof *rl);
     size_t nbuckets = 1;
 
     if (!rl) return NULL;
@@ -221,7 +221,7 @@ fail:
     return NULL;
 }
 
-void ratelimit_free(struct ratelimit *rl)
+void ratelimit_free(RateLimit *rl)
 {
     if (!rl) return;
     free(rl->buckets);
@@ -229,7 +229,7 @@ void ratelimit_free(struct ratelimit *rl)
     free(rl);
 }
 
-enum rate_verdict ratelimit_check(struct ratelimit *rl, const char *key,
+enum rate_verdict ratelimit_check(RateLimit *rl, const char *key,
                                   uint64_t now_ms)
 {
     char folded[RATELIMIT_KEY_MAX + 1];
@@ -256,7 +256,7 @@ enum rate_verdict ratelimit_check(struct ratelimit *rl, const char *key,
     return RATE_DENY_NOTIFY;
 }
 
-void ratelimit_set(struct ratelimit *rl, unsigned burst, unsigned interval_ms)
+void ratelimit_set(RateLimit *rl, unsigned burst, unsigned interval_ms)
 {
     uint64_t cap;
 
@@ -272,7 +272,7 @@ void ratelimit_set(struct ratelimit *rl, unsigned burst, unsigned interval_ms)
     rl->interval = interval_ms;
 }
 
-size_t ratelimit_count(const struct ratelimit *rl)
+size_t ratelimit_count(const RateLimit *rl)
 {
     return rl->count;
 }

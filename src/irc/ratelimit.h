@@ -29,22 +29,22 @@ enum rate_verdict {
     RATE_DENY_SILENT,            /* later denials: say nothing */
 };
 
-struct ratelimit;
+typedef struct RateLimit RateLimit;
 
 /* burst 0 counts as 1; interval_ms 0 allows everything.  max_keys 0 means
  * RATELIMIT_DEFAULT_KEYS.  NULL on OOM. */
-struct ratelimit *ratelimit_new(unsigned burst, unsigned interval_ms,
+RateLimit *ratelimit_new(unsigned burst, unsigned interval_ms,
                                 size_t max_keys);
-void ratelimit_free(struct ratelimit *rl);
+void ratelimit_free(RateLimit *rl);
 
 /* Spends one token of key's bucket if it has one. */
-enum rate_verdict ratelimit_check(struct ratelimit *rl, const char *key,
+enum rate_verdict ratelimit_check(RateLimit *rl, const char *key,
                                   uint64_t now_ms);
 
 /* New rate on reload; every bucket keeps the tokens it holds (capped). */
-void ratelimit_set(struct ratelimit *rl, unsigned burst, unsigned interval_ms);
+void ratelimit_set(RateLimit *rl, unsigned burst, unsigned interval_ms);
 
 /* Buckets currently held (<= max_keys). */
-size_t ratelimit_count(const struct ratelimit *rl);
+size_t ratelimit_count(const RateLimit *rl);
 
 #endif

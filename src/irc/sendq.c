@@ -38,7 +38,7 @@ struct target {
     char name[];
 };
 
-struct sendq {
+struct Sendq {
     unsigned burst, interval;
     uint64_t credit;                     /* ms of refill time held */
     uint64_t last_ms;                    /* time of the last refill */
@@ -124,14 +124,14 @@ static void fifo_free(struct fifo *f)
 
 /* --- targets ------------------------------------------------------------ */
 
-static struct target *target_find(struct sendq *q, const char *name)
+static struct target *target_find(Sendq *q, const char *name)
 {
     for (struct target *t = q->rr_head; t; t = t->next)
         if (casefold_cmp(t->name, name) == 0) return t;
     return NULL;
 }
 
-static struct target *target_add(struct sendq *q, const char *name)
+static struct target *target_add(Sendq *q, const char *name)
 {
     size_t n = strlen(name);
     struct target *t = malloc(sizeof *t + n + 1);
@@ -148,7 +148,7 @@ static struct target *target_add(struct sendq *q, const char *name)
 }
 
 /* Takes the next line of the head target and rotates the ring. */
-static struct line *target_take(struct sendq *q)
+static struct line *target_take(Sendq *q)
 {
     struct target *t = q->rr_head;
     struct line *l = fifo_pop(&t->lines);
@@ -173,12 +173,12 @@ static struct line *target_take(struct sendq *q)
 
 /* --- bucket ------------------------------------------------------------- */
 
-static uint64_t bucket_cap(const struct sendq *q)
+static uint64_t bucket_cap(const Sendq *q)
 {
     return (uint64_t)q->burst * q->interval;
 }
 
-static void bucket_refill(struct sendq *q, uint64_t now_ms)
+static void bucket_refill(Sendq *q, uint64_t now_ms)
 {
     if (!q->started) {
         q->started = true;
@@ -193,7 +193,7 @@ static void bucket_refill(struct sendq *q, uint64_t now_ms)
 
 /* A line costing more than the whole burst still goes once the bucket is
  * full, rather than never. */
-static uint64_t bucket_need(const struct sendq *q, unsigned cost)
+static uint64_t bucket_need(const Sendq *q, unsigned cost)
 {
     uint64_t need = (uint64_t)cost * q->interval;
     return need < bucket_cap(q) ? need : bucket_cap(q);
@@ -208,9 +208,9 @@ static void rate_clamp(unsigned *burst, unsigned *interval_ms)
 
 /* --- API ---------------------------------------------------------------- */
 
-struct sendq *sendq_new(unsigned burst, unsigned interval_ms, size_t queue_max)
+Sendq *sendq_new(unsigned burst, unsigned interval_ms, size_t queue_max)
 {
-    struct sendq *q = calloc(1, sizeof *q);
+    Sendq *q = calloc(1, sizeof *q);
 
     if (!q) return NULL;
     rate_clamp(&burst, &interval_ms);
@@ -222,58 +222,58 @@ struct sendq *sendq_new(unsigned burst, unsigned interval_ms, size_t queue_max)
     return q;
 }
 
-void sendq_free(struct sendq *q)
+void sendq_free(Sendq *q)
 {
     if (!q) return;
     sendq_clear(q);
     free(q);
 }
 
-int sendq_push(struct sendq *q, enum sendq_class cls, const char *target,
-               const char *line)
+Status sendq_push(Sendq *q, enum sendq_class cls, const char *target,
+                  const char *line)
 {
     struct target *t = NULL;
     struct line *l;
 
-    if (!line_valid(line)) return -1;
+    if (!line_valid(line)) return STATUS_INVALID;
     if (cls == SENDQ_URGENT) {
         bool pong = line_is(line, "PONG");
         if (q->pong.n + q->urgent.n >= SENDQ_URGENT_MAX) goto drop;
         l = line_new(line, pong ? 0 : line_cost(line));
-        if (!l) return -1;
+        if (!l) return STATUS_ERROR;
         fifo_push(pong ? &q->pong : &q->urgent, l);
-        return 0;
+        return STATUS_OK;
     }
 
     if (!target) target = "";
-    if (strlen(target) > IRCLINE_BODY_MAX) return -1;
+    if (strlen(target) > IRCLINE_BODY_MAX) return STATUS_INVALID;
     t = target_find(q, target);
     if (q->normal_n >= q->max || (t && t->lines.n >= q->per_target))
         goto drop;
     l = line_new(line, line_cost(line));
-    if (!l) return -1;
+    if (!l) return STATUS_ERROR;
     if (!t && !(t = target_add(q, target))) {
         free(l);
-        return -1;
+        return STATUS_ERROR;
     }
     fifo_push(&t->lines, l);
     q->normal_n++;
-    return 0;
+    return STATUS_OK;
 
 drop:
     q->dropped++;
-    return -1;
+    return STATUS_ERROR;
 }
 
 /* The fifo head that goes next, ignoring the bucket; NULL when empty. */
-static const struct line *sendq_next(const struct sendq *q)
+static const struct line *sendq_next(const Sendq *q)
 {
     if (q->pong.head) return q->pong.head;
     if (q->urgent.head) return q->urgent.head;
     return q->rr_head ? q->rr_head->lines.head : NULL;
 }
 
-const char *sendq_pop(struct sendq *q, uint64_t now_ms)
+const char *sendq_pop(Sendq *q, uint64_t now_ms)
 {
     const struct line *next;
     struct line *l;
@@ -314,7 +314,7 @@ static void fifo_unshift(struct fifo *f, struct line *l)
 
 /* Moves the target of the lent line to the head of the ring, creating it
  * if the lent line was its last.  O(targets), as target_find. */
-static struct target *target_restore(struct sendq *q)
+static struct target *target_restore(Sendq *q)
 {
     struct target *t, *prev = NULL;
 
@@ -332,18 +332,18 @@ static struct target *target_restore(struct sendq *q)
     return t;
 }
 
-int sendq_unpop(struct sendq *q)
+Status sendq_unpop(Sendq *q)
 {
     struct line *l = q->lent;
     struct target *t;
 
-    if (!l) return -1;
+    if (!l) return STATUS_NOTFOUND;
     if (q->lent_from == FROM_PONG) {
         fifo_unshift(&q->pong, l);
     } else if (q->lent_from == FROM_URGENT) {
         fifo_unshift(&q->urgent, l);
     } else {
-        if (!(t = target_restore(q))) return -1;
+        if (!(t = target_restore(q))) return STATUS_ERROR;
         fifo_unshift(&t->lines, l);
         q->normal_n++;
     }
@@ -351,10 +351,10 @@ int sendq_unpop(struct sendq *q)
     if (q->credit > bucket_cap(q)) q->credit = bucket_cap(q);
     q->lent = NULL;
     q->sent--;
-    return 0;
+    return STATUS_OK;
 }
 
-long sendq_wait_ms(struct sendq *q, uint64_t now_ms)
+long sendq_wait_ms(Sendq *q, uint64_t now_ms)
 {
     const struct line *next = sendq_next(q);
     uint64_t need;
@@ -365,7 +365,7 @@ long sendq_wait_ms(struct sendq *q, uint64_t now_ms)
     return q->credit >= need ? 0 : (long)(need - q->credit);
 }
 
-size_t sendq_clear(struct sendq *q)
+size_t sendq_clear(Sendq *q)
 {
     size_t n = q->pong.n + q->urgent.n + q->normal_n;
 
@@ -385,7 +385,7 @@ size_t sendq_clear(struct sendq *q)
     return n;
 }
 
-void sendq_set_rate(struct sendq *q, unsigned burst, unsigned interval_ms)
+void sendq_set_rate(Sendq *q, unsigned burst, unsigned interval_ms)
 {
     rate_clamp(&burst, &interval_ms);
     /* Keep the number of tokens held, not the milliseconds they stand for;
@@ -399,7 +399,7 @@ void sendq_set_rate(struct sendq *q, unsigned burst, unsigned interval_ms)
     if (q->credit > bucket_cap(q)) q->credit = bucket_cap(q);
 }
 
-void sendq_stats(const struct sendq *q, struct sendq_stats *out)
+void sendq_stats(const Sendq *q, SendqStats *out)
 {
     out->lines_sent = q->sent;
     out->lines_dropped = q->dropped;

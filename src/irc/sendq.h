@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
+
 #define SENDQ_PER_TARGET_MIN 8   /* per-target cap is max(this, max / 4) */
 #define SENDQ_URGENT_MAX 1024    /* memory safety only, see sendq_push */
 
@@ -35,61 +37,63 @@ enum sendq_class {
     SENDQ_NORMAL,
 };
 
-struct sendq_stats {
+typedef struct {
     uint64_t lines_sent;         /* popped since sendq_new */
     uint64_t lines_dropped;      /* refused by sendq_push for lack of room */
     size_t depth;                /* lines queued now, urgent included */
     size_t targets;              /* targets with normal lines queued */
-};
+} SendqStats;
 
-struct sendq;
+typedef struct Sendq Sendq;
 
 /* burst 0 counts as 1; interval_ms 0 means no limit (local tests only).
  * queue_max bounds the normal lines queued in total.  NULL on OOM. */
-struct sendq *sendq_new(unsigned burst, unsigned interval_ms, size_t queue_max);
-void sendq_free(struct sendq *q);
+Sendq *sendq_new(unsigned burst, unsigned interval_ms, size_t queue_max);
+void sendq_free(Sendq *q);
 
 /* Queues line (without CR LF).  target names the channel or nick a normal
  * line is for (NULL or "" for lines with no target); it is ignored for urgent
- * lines.  Returns 0, or -1 when the line was not queued:
- *   - invalid line (empty, CR or LF inside, longer than IRCLINE_BODY_MAX):
- *     a bug upstream;
- *   - normal line while queue_max lines are queued, or max(8, queue_max/4)
- *     for this target: the NEW line is dropped, so the beginning of an
- *     answer, which the reader sees first, survives; counted in lines_dropped;
- *   - urgent line while SENDQ_URGENT_MAX urgent lines wait (only a hostile
- *     server could cause that); counted in lines_dropped;
- *   - out of memory.
+ * lines.  Returns STATUS_OK, or the line was not queued:
+ *   - STATUS_INVALID: invalid line (empty, CR or LF inside, longer than
+ *     IRCLINE_BODY_MAX) or target longer than IRCLINE_BODY_MAX: a bug
+ *     upstream;
+ *   - STATUS_ERROR: normal line while queue_max lines are queued, or
+ *     max(8, queue_max/4) for this target: the NEW line is dropped, so the
+ *     beginning of an answer, which the reader sees first, survives; counted
+ *     in lines_dropped;
+ *   - STATUS_ERROR: urgent line while SENDQ_URGENT_MAX urgent lines wait
+ *     (only a hostile server could cause that); counted in lines_dropped;
+ *   - STATUS_ERROR: out of memory.
  * The caller logs the drop. */
-int sendq_push(struct sendq *q, enum sendq_class cls, const char *target,
-               const char *line);
+Status sendq_push(Sendq *q, enum sendq_class cls, const char *target,
+                  const char *line);
 
 /* The next line to send now, or NULL when none is queued or the bucket is
  * empty.  Order: urgent PONGs, other urgent lines, then normal lines one per
  * target in turn.  The string (no CR LF) is borrowed: it stays valid until
  * the next sendq_pop, sendq_clear or sendq_free on q.  The caller must send
  * every line it pops: its tokens are spent. */
-const char *sendq_pop(struct sendq *q, uint64_t now_ms);
+const char *sendq_pop(Sendq *q, uint64_t now_ms);
 
 /* Gives back the line the last sendq_pop returned, when the transport could
  * not take it (libircclient refuses a line when its 1024-byte output buffer
  * is full): it goes back first in its queue and its tokens are refunded.
- * The borrowed string is then invalid.  Returns -1 when no line is lent (or
- * on OOM: the line is then lost). */
-int sendq_unpop(struct sendq *q);
+ * The borrowed string is then invalid.  Returns STATUS_OK, STATUS_NOTFOUND
+ * when no line is lent, or STATUS_ERROR on OOM (the line is then lost). */
+Status sendq_unpop(Sendq *q);
 
 /* Milliseconds until sendq_pop can return a line (0: now), or -1 when nothing
  * is queued: the select() timeout of the event loop. */
-long sendq_wait_ms(struct sendq *q, uint64_t now_ms);
+long sendq_wait_ms(Sendq *q, uint64_t now_ms);
 
 /* Drops everything queued and refills the bucket: call on disconnect (a new
  * connection starts with a clean flood counter on the server).  Cleared lines
  * are not counted as dropped; returns how many there were, for the log. */
-size_t sendq_clear(struct sendq *q);
+size_t sendq_clear(Sendq *q);
 
 /* New rate on reload; the tokens held are kept (rescaled, capped). */
-void sendq_set_rate(struct sendq *q, unsigned burst, unsigned interval_ms);
+void sendq_set_rate(Sendq *q, unsigned burst, unsigned interval_ms);
 
-void sendq_stats(const struct sendq *q, struct sendq_stats *out);
+void sendq_stats(const Sendq *q, SendqStats *out);
 
 #endif

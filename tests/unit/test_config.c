@@ -56,22 +56,44 @@ static void put_str(const char *path, const char *data)
     put_file(path, data, strlen(data));
 }
 
-/* Writes text to tmpdir/name and loads it; *errs gets what was reported. */
-static int load_named(const char *name, const char *text, size_t n, Config *c,
-                      char **errs)
+/* An Error sink: each line, newline-terminated, on the FILE * in ud. */
+static void sink_to_file(void *ud, Severity severity, const char *line)
 {
-    char path[PATH_MAX];
-    size_t errlen;
-    path_in_tmp(path, sizeof path, name);
-    put_file(path, text, n);
-    FILE *e = open_memstream(errs, &errlen);
-    assert_non_null(e);
-    int rc = config_load(path, c, e);
-    assert_int_equal(fclose(e), 0);
-    return rc;
+    assert_int_equal(severity, SEVERITY_ERROR);
+    assert_null(strchr(line, '\n'));
+    fprintf(ud, "%s\n", line);
 }
 
-static int load_text(const char *text, Config *c, char **errs)
+/* Loads path; *errs gets every line the Error's sink was given, which is
+ * what an operator sees.  The Error's msg is its first line. */
+static Status load_path(const char *path, Config *c, char **errs)
+{
+    size_t errlen;
+    FILE *e = open_memstream(errs, &errlen);
+    assert_non_null(e);
+    Error err = {.sink = sink_to_file, .sink_ud = e};
+    Status st = config_load(path, c, &err);
+    assert_int_equal(fclose(e), 0);
+    size_t first = strcspn(*errs, "\n");
+    if (first >= sizeof err.msg)
+        first = sizeof err.msg - 1;
+    assert_int_equal(strlen(err.msg), first);
+    assert_memory_equal(err.msg, *errs, first);
+    assert_int_equal(st == STATUS_OK, err.errors == 0);
+    return st;
+}
+
+/* Writes text to tmpdir/name and loads it; *errs gets what was reported. */
+static Status load_named(const char *name, const char *text, size_t n,
+                         Config *c, char **errs)
+{
+    char path[PATH_MAX];
+    path_in_tmp(path, sizeof path, name);
+    put_file(path, text, n);
+    return load_path(path, c, errs);
+}
+
+static Status load_text(const char *text, Config *c, char **errs)
 {
     return load_named("t.conf", text, strlen(text), c, errs);
 }
@@ -101,7 +123,7 @@ static void expect_errors_n(const char *text, size_t n, const char *expected)
     char *errs = NULL;
     config_defaults(&c);
     c.port = 4242;                     /* must survive a failed load */
-    assert_int_equal(load_named("t.conf", text, n, &c, &errs), -1);
+    assert_int_equal(load_named("t.conf", text, n, &c, &errs), STATUS_INVALID);
     assert_string_equal(errs, want);
     assert_int_equal(c.port, 4242);
     assert_null(c.password);
@@ -118,9 +140,9 @@ static void expect_errors(const char *text, const char *expected)
 static void load_ok(const char *text, Config *c)
 {
     char *errs = NULL;
-    int rc = load_text(text, c, &errs);
+    Status st = load_text(text, c, &errs);
     assert_string_equal(errs, "");
-    assert_int_equal(rc, 0);
+    assert_int_equal(st, STATUS_OK);
     free(errs);
 }
 
@@ -189,9 +211,9 @@ static void assert_round_trip(const Config *a)
     Config b;
     char *errs = NULL;
     config_defaults(&b);
-    int rc = load_named("printed.conf", text, strlen(text), &b, &errs);
+    Status st = load_named("printed.conf", text, strlen(text), &b, &errs);
     assert_string_equal(errs, "");
-    assert_int_equal(rc, 0);
+    assert_int_equal(st, STATUS_OK);
     assert_same_config(a, &b);
     /* Every printed line fits the loader's line limit. */
     for (const char *p = text; *p != '\0';) {
@@ -253,17 +275,13 @@ static void test_shipped_config_loads(void **state)
     (void)state;
     const char *path = DATADIR "/../config/missive.conf";
     char *errs = NULL, dir[PATH_MAX], want[PATH_MAX + 16];
-    size_t n;
     Config c, d;
     config_defaults(&c);
     config_defaults(&d);
 
-    FILE *e = open_memstream(&errs, &n);
-    assert_non_null(e);
-    int rc = config_load(path, &c, e);
-    fclose(e);
+    Status st = load_path(path, &c, &errs);
     assert_string_equal(errs, "");
-    assert_int_equal(rc, 0);
+    assert_int_equal(st, STATUS_OK);
     free(errs);
 
     /* Its values are the defaults, with the database next to the file. */
@@ -282,29 +300,30 @@ static void test_missing_file(void **state)
     (void)state;
     char path[PATH_MAX], want[PATH_MAX + 64];
     char *errs = NULL;
-    size_t n;
     Config c;
     config_defaults(&c);
     path_in_tmp(path, sizeof path, "no-such.conf");
     snprintf(want, sizeof want, "%s: cannot open: No such file or directory\n",
              path);
-    FILE *e = open_memstream(&errs, &n);
-    assert_int_equal(config_load(path, &c, e), -1);
-    fclose(e);
+    assert_int_equal(load_path(path, &c, &errs), STATUS_ERROR);
     assert_string_equal(errs, want);
     free(errs);
 
     /* A directory opens but cannot be read. */
     errs = NULL;
-    e = open_memstream(&errs, &n);
-    assert_int_equal(config_load(tmpdir, &c, e), -1);
-    fclose(e);
+    assert_int_equal(load_path(tmpdir, &c, &errs), STATUS_ERROR);
     snprintf(want, sizeof want, "%s: read error: Is a directory\n", tmpdir);
     assert_string_equal(errs, want);
     free(errs);
 
-    /* errs may be NULL. */
-    assert_int_equal(config_load(path, &c, NULL), -1);
+    /* err may be NULL, or have no sink: msg keeps the first line. */
+    assert_int_equal(config_load(path, &c, NULL), STATUS_ERROR);
+    Error err = {0};
+    assert_int_equal(config_load(path, &c, &err), STATUS_ERROR);
+    snprintf(want, sizeof want, "%s: cannot open: No such file or directory",
+             path);
+    assert_string_equal(err.msg, want);
+    assert_int_equal(err.errors, 1);
     assert_int_equal(c.port, 6667);
 }
 
@@ -702,6 +721,85 @@ static void test_error_many(void **state)
 
 /* ---- password, paths, printing ------------------------------------------ */
 
+/* Each problem reaches the Error's sink as its own call, the whole line,
+ * and config_load still returns one Status. */
+typedef struct {
+    int calls;
+    char *lines[8];
+} SinkLines;
+
+static void sink_collect(void *ud, Severity severity, const char *line)
+{
+    SinkLines *sl = ud;
+    assert_int_equal(severity, SEVERITY_ERROR);
+    assert_true(sl->calls < 8);
+    sl->lines[sl->calls] = strdup(line);
+    assert_non_null(sl->lines[sl->calls]);
+    sl->calls++;
+}
+
+static void sink_lines_free(SinkLines *sl)
+{
+    for (int i = 0; i < sl->calls; i++)
+        free(sl->lines[i]);
+    *sl = (SinkLines){0};
+}
+
+static void test_error_sink_lines(void **state)
+{
+    (void)state;
+    char path[PATH_MAX], want[PATH_MAX + 128];
+    SinkLines sl = {0};
+    Error err = {.sink = sink_collect, .sink_ud = &sl};
+    Config c;
+    config_defaults(&c);
+
+    path_in_tmp(path, sizeof path, "three.conf");
+    put_str(path, "[irc]\nport = 0\nnick = 1x\n[wat]\n");
+    assert_int_equal(config_load(path, &c, &err), STATUS_INVALID);
+    assert_int_equal(sl.calls, 3);
+    assert_int_equal(err.errors, 3);
+    snprintf(want, sizeof want, "%s:2: port: 0 is out of range (1..65535)",
+             path);
+    assert_string_equal(sl.lines[0], want);
+    assert_string_equal(err.msg, want);
+    snprintf(want, sizeof want, "%s:3: nick: '1x': a nick must not start "
+             "with a digit or '-'", path);
+    assert_string_equal(sl.lines[1], want);
+    snprintf(want, sizeof want, "%s:4: unknown section [wat] (known: irc, "
+             "bot, flood, limits, admin)", path);
+    assert_string_equal(sl.lines[2], want);
+    assert_int_equal(c.port, 6667);
+    sink_lines_free(&sl);
+
+    /* A line longer than ERROR_MSG_MAX (a deep path) reaches the sink
+     * whole; only msg is cut. */
+    char dir[PATH_MAX], seg[101];
+    memset(seg, 'd', sizeof seg - 1);
+    seg[sizeof seg - 1] = '\0';
+    path_in_tmp(dir, sizeof dir, "deep");
+    assert_int_equal(mkdir(dir, 0700), 0);
+    for (int i = 0; i < 6; i++) {
+        size_t n = strlen(dir);
+        snprintf(dir + n, sizeof dir - n, "/%s", seg);
+        assert_int_equal(mkdir(dir, 0700), 0);
+    }
+    int k = snprintf(path, sizeof path, "%s/m.conf", dir);
+    assert_true(k > 0 && (size_t)k < sizeof path);
+    put_str(path, "[irc]\nport = 0\n");
+    error_clear(&err);
+    assert_int_equal(config_load(path, &c, &err), STATUS_INVALID);
+    snprintf(want, sizeof want, "%s:2: port: 0 is out of range (1..65535)",
+             path);
+    assert_true(strlen(want) >= ERROR_MSG_MAX);
+    assert_int_equal(sl.calls, 1);
+    assert_string_equal(sl.lines[0], want);
+    assert_int_equal(strlen(err.msg), ERROR_MSG_MAX - 1);
+    assert_memory_equal(err.msg, want, ERROR_MSG_MAX - 1);
+    sink_lines_free(&sl);
+    config_free(&c);
+}
+
 static void test_password_file(void **state)
 {
     (void)state;
@@ -798,7 +896,6 @@ static void test_relative_paths(void **state)
 {
     (void)state;
     char sub[PATH_MAX], conf[PATH_MAX], want[PATH_MAX + 32], *errs = NULL;
-    size_t n;
     Config c;
     config_defaults(&c);
 
@@ -810,9 +907,7 @@ static void test_relative_paths(void **state)
     path_in_tmp(want, sizeof want, "etc/pw.txt");
     put_str(want, "pass\n");
 
-    FILE *e = open_memstream(&errs, &n);
-    assert_int_equal(config_load(conf, &c, e), 0);
-    fclose(e);
+    assert_int_equal(load_path(conf, &c, &errs), STATUS_OK);
     assert_string_equal(errs, "");
     free(errs);
     snprintf(want, sizeof want, "%s/etc/../var/m.db", tmpdir);
@@ -886,6 +981,7 @@ int main(void)
         cmocka_unit_test(test_error_channels),
         cmocka_unit_test(test_error_masks),
         cmocka_unit_test(test_error_many),
+        cmocka_unit_test(test_error_sink_lines),
         cmocka_unit_test(test_password_file),
         cmocka_unit_test(test_password_file_errors),
         cmocka_unit_test(test_relative_paths),

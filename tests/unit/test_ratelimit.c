@@ -14,7 +14,7 @@
 static void test_burst_then_deny(void **state)
 {
     (void)state;
-    struct ratelimit *rl = ratelimit_new(3, 2000, 0);
+    RateLimit *rl = ratelimit_new(3, 2000, 0);
 
     assert_non_null(rl);
     for (int i = 0; i < 3; i++)
@@ -29,7 +29,7 @@ static void test_burst_then_deny(void **state)
 static void test_refill(void **state)
 {
     (void)state;
-    struct ratelimit *rl = ratelimit_new(2, 1000, 0);
+    RateLimit *rl = ratelimit_new(2, 1000, 0);
 
     assert_int_equal(ratelimit_check(rl, "bob", 0), RATE_ALLOW);
     assert_int_equal(ratelimit_check(rl, "bob", 0), RATE_ALLOW);
@@ -49,7 +49,7 @@ static void test_refill(void **state)
 static void test_notify_again_only_after_full_refill(void **state)
 {
     (void)state;
-    struct ratelimit *rl = ratelimit_new(2, 1000, 0);
+    RateLimit *rl = ratelimit_new(2, 1000, 0);
 
     assert_int_equal(ratelimit_check(rl, "c", 0), RATE_ALLOW);
     assert_int_equal(ratelimit_check(rl, "c", 0), RATE_ALLOW);
@@ -68,7 +68,7 @@ static void test_notify_again_only_after_full_refill(void **state)
 static void test_keys_independent(void **state)
 {
     (void)state;
-    struct ratelimit *rl = ratelimit_new(1, 10000, 0);
+    RateLimit *rl = ratelimit_new(1, 10000, 0);
 
     assert_int_equal(ratelimit_check(rl, "alice", 0), RATE_ALLOW);
     assert_int_equal(ratelimit_check(rl, "alice", 0), RATE_DENY_NOTIFY);
@@ -84,7 +84,7 @@ static void test_keys_independent(void **state)
 static void test_case_insensitive(void **state)
 {
     (void)state;
-    struct ratelimit *rl = ratelimit_new(2, 10000, 0);
+    RateLimit *rl = ratelimit_new(2, 10000, 0);
 
     assert_int_equal(ratelimit_check(rl, "Nick[away]", 0), RATE_ALLOW);
     assert_int_equal(ratelimit_check(rl, "nick{AWAY}", 0), RATE_ALLOW);
@@ -99,7 +99,7 @@ static void test_case_insensitive(void **state)
 static void test_long_keys_share_prefix(void **state)
 {
     (void)state;
-    struct ratelimit *rl = ratelimit_new(1, 10000, 0);
+    RateLimit *rl = ratelimit_new(1, 10000, 0);
     char a[200], b[200];
 
     memset(a, 'x', sizeof a);
@@ -117,7 +117,7 @@ static void test_long_keys_share_prefix(void **state)
 static void test_cap_under_many_keys(void **state)
 {
     (void)state;
-    struct ratelimit *rl = ratelimit_new(3, 60000, 1024);
+    RateLimit *rl = ratelimit_new(3, 60000, 1024);
     char key[32];
     int denied = 0;
 
@@ -147,7 +147,7 @@ static void test_cap_under_many_keys(void **state)
 static void test_idle_full_buckets_recycled(void **state)
 {
     (void)state;
-    struct ratelimit *rl = ratelimit_new(2, 1000, 100);
+    RateLimit *rl = ratelimit_new(2, 1000, 100);
     char key[32];
 
     for (int i = 0; i < 100; i++) {
@@ -174,7 +174,7 @@ static void test_idle_full_buckets_recycled(void **state)
 static void test_eviction_prefers_refilled(void **state)
 {
     (void)state;
-    struct ratelimit *rl = ratelimit_new(2, 10000, 4);
+    RateLimit *rl = ratelimit_new(2, 10000, 4);
 
     /* "lim" is the least recently used and still limited at t=15000; a, b
      * and c have refilled by then (1 token spent at 1000, 2000, 3000). */
@@ -197,7 +197,7 @@ static void test_eviction_prefers_refilled(void **state)
 static void test_lru_eviction_when_nothing_refilled(void **state)
 {
     (void)state;
-    struct ratelimit *rl = ratelimit_new(1, 10000, 2);
+    RateLimit *rl = ratelimit_new(1, 10000, 2);
 
     assert_int_equal(ratelimit_check(rl, "a", 0), RATE_ALLOW);
     assert_int_equal(ratelimit_check(rl, "b", 0), RATE_ALLOW);
@@ -212,7 +212,7 @@ static void test_lru_eviction_when_nothing_refilled(void **state)
 static void test_set(void **state)
 {
     (void)state;
-    struct ratelimit *rl = ratelimit_new(4, 1000, 0);
+    RateLimit *rl = ratelimit_new(4, 1000, 0);
 
     assert_int_equal(ratelimit_check(rl, "x", 0), RATE_ALLOW);
     assert_int_equal(ratelimit_check(rl, "x", 0), RATE_ALLOW);  /* 2 left */
@@ -236,7 +236,7 @@ static void test_set(void **state)
 static void test_clock_going_back(void **state)
 {
     (void)state;
-    struct ratelimit *rl = ratelimit_new(1, 1000, 0);
+    RateLimit *rl = ratelimit_new(1, 1000, 0);
 
     assert_int_equal(ratelimit_check(rl, "z", 10000), RATE_ALLOW);
     assert_int_equal(ratelimit_check(rl, "z", 0), RATE_DENY_NOTIFY);

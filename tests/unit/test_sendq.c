@@ -89,7 +89,7 @@ static void sim_receive(struct sim *s, uint64_t now_ms, const char *line)
  * pings every 90 s, and lines leave as soon as sendq_pop allows (1 ms steps). */
 static void run_flood(unsigned burst, unsigned interval, struct sim *s)
 {
-    struct sendq *q = sendq_new(burst, interval, 200);
+    Sendq *q = sendq_new(burst, interval, 200);
     static const char *const targets[] = {"#a", "#b", "nick", "#c"};
     unsigned n = 0;
     char line[64];
@@ -97,10 +97,12 @@ static void run_flood(unsigned burst, unsigned interval, struct sim *s)
     assert_non_null(q);
     memset(s, 0, sizeof *s);
     s->insp_tick.ticks = true;
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK Missive"), 0);
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "USER m 0 * :M"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK Missive"),
+                     STATUS_OK);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "USER m 0 * :M"),
+                     STATUS_OK);
     for (uint64_t t = 0; t < 10 * 60 * 1000; t++) {
-        struct sendq_stats st;
+        SendqStats st;
         const char *out;
 
         sendq_stats(q, &st);
@@ -108,17 +110,20 @@ static void run_flood(unsigned burst, unsigned interval, struct sim *s)
             n++;
             if (n % 7 == 0) {
                 snprintf(line, sizeof line, "JOIN #chan%u", n);
-                assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, line), 0);
+                assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, line),
+                                 STATUS_OK);
             } else {
                 snprintf(line, sizeof line, "PRIVMSG %s :line %u",
                          targets[n % 4], n);
                 assert_int_equal(
-                    sendq_push(q, SENDQ_NORMAL, targets[n % 4], line), 0);
+                    sendq_push(q, SENDQ_NORMAL, targets[n % 4], line),
+                    STATUS_OK);
             }
             sendq_stats(q, &st);
         }
         if (t % 90000 == 45000)
-            assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "PONG :srv"), 0);
+            assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "PONG :srv"),
+                             STATUS_OK);
         while ((out = sendq_pop(q, t)) != NULL) sim_receive(s, t, out);
     }
     sendq_free(q);
@@ -156,20 +161,20 @@ static void test_flood_models_can_trip(void **state)
 
 /* --- rate --------------------------------------------------------------- */
 
-static void push_n(struct sendq *q, const char *target, int n)
+static void push_n(Sendq *q, const char *target, int n)
 {
     char line[64];
 
     for (int i = 0; i < n; i++) {
         snprintf(line, sizeof line, "PRIVMSG %s :%d", target, i);
-        assert_int_equal(sendq_push(q, SENDQ_NORMAL, target, line), 0);
+        assert_int_equal(sendq_push(q, SENDQ_NORMAL, target, line), STATUS_OK);
     }
 }
 
 static void test_burst_then_steady(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(DEF_BURST, DEF_INTERVAL, 100);
+    Sendq *q = sendq_new(DEF_BURST, DEF_INTERVAL, 100);
     uint64_t t = 5000;
 
     push_n(q, "#c", 10);
@@ -193,7 +198,7 @@ static void test_burst_then_steady(void **state)
 static void test_wait_ms(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(2, 1000, 100);
+    Sendq *q = sendq_new(2, 1000, 100);
 
     assert_int_equal(sendq_wait_ms(q, 0), -1);
     push_n(q, "#c", 3);
@@ -206,12 +211,12 @@ static void test_wait_ms(void **state)
     assert_non_null(sendq_pop(q, 1010));
     assert_int_equal(sendq_wait_ms(q, 1010), -1);
     /* A JOIN costs two tokens. */
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "JOIN #x"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "JOIN #x"), STATUS_OK);
     assert_int_equal(sendq_wait_ms(q, 1010), 1990);
     assert_null(sendq_pop(q, 2500));
     assert_int_equal(sendq_wait_ms(q, 2500), 500);
     /* A PONG waits for nothing. */
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "PONG :x"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "PONG :x"), STATUS_OK);
     assert_int_equal(sendq_wait_ms(q, 2500), 0);
     assert_string_equal(sendq_pop(q, 2500), "PONG :x");
     assert_int_equal(sendq_wait_ms(q, 2500), 500);
@@ -224,10 +229,11 @@ static void test_wait_ms(void **state)
 static void test_join_cost_per_channel(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(10, 1000, 100);
+    Sendq *q = sendq_new(10, 1000, 100);
 
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "JOIN #a,#b,#c k1"), 0);
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "join #d"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "JOIN #a,#b,#c k1"),
+                     STATUS_OK);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "join #d"), STATUS_OK);
     assert_non_null(sendq_pop(q, 0));          /* 6 tokens */
     assert_non_null(sendq_pop(q, 0));          /* 2 tokens */
     push_n(q, "#c", 3);
@@ -240,11 +246,11 @@ static void test_join_cost_per_channel(void **state)
 static void test_cost_above_burst_still_goes(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(1, 1000, 100);
+    Sendq *q = sendq_new(1, 1000, 100);
 
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "JOIN #a"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "JOIN #a"), STATUS_OK);
     assert_string_equal(sendq_pop(q, 0), "JOIN #a");
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "JOIN #b"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "JOIN #b"), STATUS_OK);
     assert_int_equal(sendq_wait_ms(q, 0), 1000);
     assert_string_equal(sendq_pop(q, 1000), "JOIN #b");
     sendq_free(q);
@@ -253,7 +259,7 @@ static void test_cost_above_burst_still_goes(void **state)
 static void test_unlimited_rate(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(1, 0, 100);
+    Sendq *q = sendq_new(1, 0, 100);
 
     push_n(q, "#c", 20);
     for (int i = 0; i < 20; i++) assert_non_null(sendq_pop(q, 0));
@@ -265,7 +271,7 @@ static void test_unlimited_rate(void **state)
 static void test_clock_going_back(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(2, 1000, 100);
+    Sendq *q = sendq_new(2, 1000, 100);
 
     push_n(q, "#c", 5);
     assert_non_null(sendq_pop(q, 10000));
@@ -281,7 +287,7 @@ static void test_clock_going_back(void **state)
 static void test_round_robin(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(1, 0, 400);
+    Sendq *q = sendq_new(1, 0, 400);
     const char *l;
     int b_seen = 0, b_last = -1;
 
@@ -319,19 +325,21 @@ static void test_round_robin(void **state)
 static void test_targets_case_insensitive(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(1, 0, 32);        /* 8 per target */
-    struct sendq_stats st;
+    Sendq *q = sendq_new(1, 0, 32);        /* 8 per target */
+    SendqStats st;
 
     for (int i = 0; i < 4; i++) {
         assert_int_equal(sendq_push(q, SENDQ_NORMAL, "Nick[m]", "NOTICE x :a"),
-                         0);
+                         STATUS_OK);
         assert_int_equal(sendq_push(q, SENDQ_NORMAL, "nick{M}", "NOTICE x :b"),
-                         0);
+                         STATUS_OK);
     }
     sendq_stats(q, &st);
     assert_int_equal(st.targets, 1);
-    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "NICK[M]", "NOTICE x :c"), -1);
-    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "other", "NOTICE x :c"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "NICK[M]", "NOTICE x :c"),
+                     STATUS_ERROR);
+    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "other", "NOTICE x :c"),
+                     STATUS_OK);
     sendq_stats(q, &st);
     assert_int_equal(st.targets, 2);
     sendq_free(q);
@@ -340,18 +348,21 @@ static void test_targets_case_insensitive(void **state)
 static void test_urgent_first(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(2, 1000, 100);
+    Sendq *q = sendq_new(2, 1000, 100);
 
     push_n(q, "#c", 3);
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, "#c", "NICK Missive"), 0);
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "QUIT :bye"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, "#c", "NICK Missive"),
+                     STATUS_OK);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "QUIT :bye"), STATUS_OK);
     assert_string_equal(sendq_pop(q, 0), "NICK Missive");
     assert_string_equal(sendq_pop(q, 0), "QUIT :bye");
     assert_null(sendq_pop(q, 0));
     /* Urgent lines are rate limited too, PONG excepted. */
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK Other"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK Other"),
+                     STATUS_OK);
     assert_null(sendq_pop(q, 0));
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "PONG :irc.local"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "PONG :irc.local"),
+                     STATUS_OK);
     assert_string_equal(sendq_pop(q, 0), "PONG :irc.local");
     assert_null(sendq_pop(q, 0));
     /* The PONG spent nothing: one token after 1 s, for the urgent line. */
@@ -364,17 +375,18 @@ static void test_urgent_first(void **state)
 static void test_pong_bypasses_empty_bucket(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(1, 60000, 100);
-    struct sendq_stats st;
+    Sendq *q = sendq_new(1, 60000, 100);
+    SendqStats st;
 
     push_n(q, "#c", 1);
     assert_non_null(sendq_pop(q, 0));
     for (int i = 0; i < 100; i++) {
-        assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "PONG :x"), 0);
+        assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "PONG :x"),
+                         STATUS_OK);
         assert_string_equal(sendq_pop(q, (uint64_t)i), "PONG :x");
     }
     /* A PONG pushed as normal is an ordinary line. */
-    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "srv", "PONG :y"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "srv", "PONG :y"), STATUS_OK);
     assert_null(sendq_pop(q, 100));
     sendq_stats(q, &st);
     assert_int_equal(st.lines_sent, 101);
@@ -386,22 +398,23 @@ static void test_pong_bypasses_empty_bucket(void **state)
 static void test_drop_new_lines_when_full(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(1, 0, 16);        /* 8 per target */
-    struct sendq_stats st;
+    Sendq *q = sendq_new(1, 0, 16);        /* 8 per target */
+    SendqStats st;
     char line[64];
 
     for (int i = 0; i < 10; i++) {
         snprintf(line, sizeof line, "PRIVMSG #a :%d", i);
         assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#a", line),
-                         i < 8 ? 0 : -1);
+                         i < 8 ? STATUS_OK : STATUS_ERROR);
     }
     sendq_stats(q, &st);
     assert_int_equal(st.lines_dropped, 2);
     assert_int_equal(st.depth, 8);
     push_n(q, "#b", 8);
-    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#c", "PRIVMSG #c :x"), -1);
+    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#c", "PRIVMSG #c :x"),
+                     STATUS_ERROR);
     /* Urgent lines are not subject to queue_max. */
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "QUIT :bye"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "QUIT :bye"), STATUS_OK);
     sendq_stats(q, &st);
     assert_int_equal(st.lines_dropped, 3);
     assert_int_equal(st.depth, 17);
@@ -425,13 +438,13 @@ static void test_drop_new_lines_when_full(void **state)
 static void test_per_target_cap_scales(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(1, 0, 200);       /* 50 per target */
+    Sendq *q = sendq_new(1, 0, 200);       /* 50 per target */
     char line[32];
     int ok = 0;
 
     for (int i = 0; i < 80; i++) {
         snprintf(line, sizeof line, "PRIVMSG #a :%d", i);
-        if (sendq_push(q, SENDQ_NORMAL, "#a", line) == 0) ok++;
+        if (sendq_push(q, SENDQ_NORMAL, "#a", line) == STATUS_OK) ok++;
     }
     assert_int_equal(ok, 50);
     sendq_free(q);
@@ -440,14 +453,16 @@ static void test_per_target_cap_scales(void **state)
 static void test_urgent_safety_cap(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(1, 1000, 0);
-    struct sendq_stats st;
+    Sendq *q = sendq_new(1, 1000, 0);
+    SendqStats st;
 
     for (int i = 0; i < SENDQ_URGENT_MAX; i++)
-        assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK a"), 0);
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK a"), -1);
+        assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK a"),
+                         STATUS_OK);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK a"), STATUS_ERROR);
     /* queue_max 0: no normal line at all. */
-    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#c", "PRIVMSG #c :x"), -1);
+    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#c", "PRIVMSG #c :x"),
+                     STATUS_ERROR);
     sendq_stats(q, &st);
     assert_int_equal(st.lines_dropped, 2);
     assert_int_equal(st.depth, SENDQ_URGENT_MAX);
@@ -457,23 +472,26 @@ static void test_urgent_safety_cap(void **state)
 static void test_invalid_lines(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(1, 0, 100);
-    struct sendq_stats st;
+    Sendq *q = sendq_new(1, 0, 100);
+    SendqStats st;
     char line[600];
 
-    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#c", ""), -1);
+    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#c", ""), STATUS_INVALID);
     assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#c", "PRIVMSG #c :a\r\nQUIT"),
-                     -1);
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "QUIT\n"), -1);
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "QUIT\r"), -1);
+                     STATUS_INVALID);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "QUIT\n"),
+                     STATUS_INVALID);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "QUIT\r"),
+                     STATUS_INVALID);
     memset(line, 'a', sizeof line);
     line[511] = '\0';
-    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#c", line), -1);
+    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#c", line), STATUS_INVALID);
     line[510] = '\0';
-    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#c", line), 0);
+    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#c", line), STATUS_OK);
     memset(line, 'a', sizeof line);
     line[511] = '\0';
-    assert_int_equal(sendq_push(q, SENDQ_NORMAL, line, "PRIVMSG x :y"), -1);
+    assert_int_equal(sendq_push(q, SENDQ_NORMAL, line, "PRIVMSG x :y"),
+                     STATUS_INVALID);
     sendq_stats(q, &st);
     assert_int_equal(st.lines_dropped, 0);        /* bugs, not overflow */
     assert_int_equal(st.depth, 1);
@@ -486,13 +504,13 @@ static void test_invalid_lines(void **state)
 static void test_clear(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(2, 1000, 100);
-    struct sendq_stats st;
+    Sendq *q = sendq_new(2, 1000, 100);
+    SendqStats st;
 
     push_n(q, "#a", 5);
     push_n(q, "#b", 5);
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK x"), 0);
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "PONG :x"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK x"), STATUS_OK);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "PONG :x"), STATUS_OK);
     assert_non_null(sendq_pop(q, 0));
     assert_non_null(sendq_pop(q, 0));
     assert_non_null(sendq_pop(q, 0));
@@ -516,7 +534,7 @@ static void test_clear(void **state)
 static void test_borrowed_line_lives_until_next_pop(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(5, 0, 100);
+    Sendq *q = sendq_new(5, 0, 100);
     const char *a, *b;
     char copy[64];
 
@@ -524,7 +542,8 @@ static void test_borrowed_line_lives_until_next_pop(void **state)
     a = sendq_pop(q, 0);
     snprintf(copy, sizeof copy, "%s", a);        /* ASan: a still valid */
     assert_string_equal(copy, "PRIVMSG #a :0");
-    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#a", "PRIVMSG #a :x"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#a", "PRIVMSG #a :x"),
+                     STATUS_OK);
     assert_string_equal(a, "PRIVMSG #a :0");     /* push keeps it */
     b = sendq_pop(q, 0);
     assert_string_equal(b, "PRIVMSG #a :1");
@@ -534,17 +553,17 @@ static void test_borrowed_line_lives_until_next_pop(void **state)
 static void test_unpop(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(1, 1000, 100);
-    struct sendq_stats st;
+    Sendq *q = sendq_new(1, 1000, 100);
+    SendqStats st;
 
-    assert_int_equal(sendq_unpop(q), -1);            /* nothing lent */
+    assert_int_equal(sendq_unpop(q), STATUS_NOTFOUND);  /* nothing lent */
     push_n(q, "#a", 2);
     push_n(q, "#b", 1);
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #a :0");
     assert_null(sendq_pop(q, 0));                    /* bucket empty */
     assert_string_equal(sendq_pop(q, 1000), "PRIVMSG #b :0");
-    assert_int_equal(sendq_unpop(q), 0);             /* #b was emptied */
-    assert_int_equal(sendq_unpop(q), -1);            /* only once */
+    assert_int_equal(sendq_unpop(q), STATUS_OK);     /* #b was emptied */
+    assert_int_equal(sendq_unpop(q), STATUS_NOTFOUND);  /* only once */
     sendq_stats(q, &st);
     assert_int_equal(st.lines_sent, 1);
     assert_int_equal(st.depth, 2);
@@ -562,15 +581,15 @@ static void test_unpop(void **state)
     push_n(q, "#c", 2);
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #a :0");
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #b :0");
-    assert_int_equal(sendq_unpop(q), 0);
+    assert_int_equal(sendq_unpop(q), STATUS_OK);
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #b :0");
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #c :0");
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #a :1");
-    assert_int_equal(sendq_unpop(q), 0);             /* #a emptied */
+    assert_int_equal(sendq_unpop(q), STATUS_OK);     /* #a emptied */
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #a :1");
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #b :1");
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #c :1");
-    assert_int_equal(sendq_unpop(q), 0);             /* the only target */
+    assert_int_equal(sendq_unpop(q), STATUS_OK);     /* the only target */
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #c :1");
     assert_null(sendq_pop(q, 0));
     sendq_free(q);
@@ -579,19 +598,19 @@ static void test_unpop(void **state)
 static void test_unpop_urgent_and_pong(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(1, 1000, 100);
+    Sendq *q = sendq_new(1, 1000, 100);
 
     push_n(q, "#a", 1);
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK a"), 0);
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK b"), 0);
-    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "PONG :1"), 0);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK a"), STATUS_OK);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "NICK b"), STATUS_OK);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "PONG :1"), STATUS_OK);
     assert_string_equal(sendq_pop(q, 0), "PONG :1");
-    assert_int_equal(sendq_unpop(q), 0);
+    assert_int_equal(sendq_unpop(q), STATUS_OK);
     assert_string_equal(sendq_pop(q, 0), "PONG :1");
     assert_string_equal(sendq_pop(q, 0), "NICK a");
     assert_null(sendq_pop(q, 0));
     assert_string_equal(sendq_pop(q, 1000), "NICK b");
-    assert_int_equal(sendq_unpop(q), 0);
+    assert_int_equal(sendq_unpop(q), STATUS_OK);
     assert_string_equal(sendq_pop(q, 1000), "NICK b");
     assert_null(sendq_pop(q, 1000));
     assert_int_equal(sendq_wait_ms(q, 1000), 1000);
@@ -601,7 +620,7 @@ static void test_unpop_urgent_and_pong(void **state)
 static void test_set_rate(void **state)
 {
     (void)state;
-    struct sendq *q = sendq_new(4, 1000, 100);
+    Sendq *q = sendq_new(4, 1000, 100);
 
     push_n(q, "#a", 20);
     assert_non_null(sendq_pop(q, 0));

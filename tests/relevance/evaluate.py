@@ -97,7 +97,7 @@ def load_rows(path):
 
 def stopwords():
     """searchq.c's stop words, so the baseline drops what !reply did."""
-    with open(os.path.join(SRC, "src", "searchq.c"), encoding="utf-8") as f:
+    with open(os.path.join(SRC, "src", "corpus", "searchq.c"), encoding="utf-8") as f:
         src = f.read()
     block = src.split("searchq_stopwords[] = {", 1)[1].split("};", 1)[0]
     return set(re.findall(r'"([a-z]+)"', block))

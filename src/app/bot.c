@@ -343,7 +343,10 @@ static bool bot_owner_command(Bot *b, const char *nick, const char *text)
         bot_status(b, nick);
     } else if (strcmp(verb, "set") == 0) {
         char answer[256];
-        commands_configure(b->cmds, rest, answer, sizeof answer);
+        Error err = {0};
+        if (commands_configure(b->cmds, rest, answer, sizeof answer, &err) ==
+            STATUS_ERROR)
+            log_error("%s", err.msg);
         bot_say(b, "PRIVMSG", nick, answer);
     } else if (strcmp(verb, "reload") == 0) {
         bot_reload_signal = 1;
@@ -391,10 +394,13 @@ static void bot_answer(Bot *b, const char *nick, const char *channel,
 {
     CommandOutput out = {0};
     CommandInput in = {text, nick, channel, irc_text_budget(b->irc, reply_to)};
-    int rc = as_reply ? commands_dispatch_reply(b->cmds, &in, &out)
-                      : commands_dispatch(b->cmds, &in, &out);
-    if (rc < 0)
+    Error err = {.sink = log_sink};
+    Status rc = as_reply ? commands_dispatch_reply(b->cmds, &in, &out, &err)
+                         : commands_dispatch(b->cmds, &in, &out, &err);
+    if (rc == STATUS_ERROR)
         log_error("out of memory answering %s", nick);
+    else if (err.msg[0])
+        log_error("%s", err.msg);
     for (size_t i = 0; i < out.n; i++)
         bot_say(b, "PRIVMSG", reply_to, out.lines[i]);
     for (size_t i = 0; i < out.npriv; i++)
@@ -599,26 +605,33 @@ static MaskList *bot_masks(const ConfigMasks *m)
 /* Opens the database and the command layer named by cfg into *b. */
 static int bot_open_corpus(Bot *b, const Config *cfg)
 {
-    char err[1024];
+    Error err = {.sink = log_sink};
     CorpusStats st;
     CommandsConfig cc = {cfg->prefix, 0, cfg->max_lines, cfg->more_expiry};
 
     char aliases[sizeof cfg->data_dir + 16];
 
-    if (db_open(cfg->database, &b->db, err, sizeof err) < 0) {
-        log_error("%s", err);
+    if (db_open(cfg->database, &b->db, &err) != STATUS_OK) {
+        log_error("%s", err.msg);
         return -1;
     }
-    if (!(b->corpus = corpus_new(b->db)) || !(b->state = state_new(b->db)) ||
+    if (!(b->corpus = corpus_new(b->db, &err)) ||
+        !(b->state = state_new(b->db, &err)) ||
         !(b->cmds = commands_new(b->corpus, b->state, &cc))) {
+        if (err.msg[0])
+            log_error("%s", err.msg);
         log_error("cannot prepare the corpus queries on %s", cfg->database);
         return -1;
     }
     snprintf(aliases, sizeof aliases, "%s/aliases.txt", cfg->data_dir);
-    if (!(b->aliases = people_load(aliases, err, sizeof err)))
-        log_warn("%s: !reply matches names only as words", err);
+    if (!(b->aliases = people_load(aliases, &err)))
+        log_warn("%s: !reply matches names only as words", err.msg);
     corpus_set_aliases(b->corpus, b->aliases);
-    if (corpus_stats(b->corpus, &st) == CORPUS_OK && st.passages == 0)
+    error_clear(&err);
+    Status counted = corpus_stats(b->corpus, &st, &err);
+    if (counted != STATUS_OK)
+        log_error("%s", err.msg);
+    else if (st.passages == 0)
         log_warn("%s holds no letters yet: run 'missive import --db %s FILE'",
                  cfg->database, cfg->database);
     return 0;

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+
 #define CONSOLE_NICK "console"
 #define CONSOLE_CHANNEL "#console"
 
@@ -23,12 +25,15 @@ int console_run(Commands *cmds, FILE *in, FILE *out, bool interactive)
     fflush(out);
     while ((len = getline(&line, &cap, in)) >= 0) {
         CommandOutput answer = {0};
+        Error err = {.sink = log_sink};
         /* getline keeps NUL bytes; the dispatcher sees the line up to the
          * first one, which is all a C string can carry anyway. */
         line[strcspn(line, "\r\n")] = '\0';
         CommandInput cmd = {line, CONSOLE_NICK, CONSOLE_CHANNEL, 0};
-        int handled = commands_dispatch(cmds, &cmd, &answer);
-        if (handled < 0) {
+        Status st = commands_dispatch(cmds, &cmd, &answer, &err);
+        if (err.msg[0])
+            log_error("%s", err.msg);
+        if (st == STATUS_ERROR) {
             rc = -1;
             command_output_clear(&answer);
             break;
@@ -37,7 +42,7 @@ int console_run(Commands *cmds, FILE *in, FILE *out, bool interactive)
             fprintf(out, "%s\n", answer.lines[i]);
         for (size_t i = 0; i < answer.npriv; i++)
             fprintf(out, "(to you privately) %s\n", answer.priv[i]);
-        if (!handled && interactive && line[0])
+        if (st == STATUS_NOTFOUND && interactive && line[0])
             fputs("(not a command: the bot stays silent; try !help)\n", out);
         command_output_clear(&answer);
         if (interactive)

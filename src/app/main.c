@@ -55,6 +55,13 @@ static void main_usage(FILE *out)
           out);
 }
 
+/* The importer's sink: every line, error or warning, to stderr (ud). */
+static void main_print_line(void *ud, Severity severity, const char *line)
+{
+    (void)severity;
+    fprintf(ud, "%s\n", line);
+}
+
 /* Parses --db and --data; returns the index of the first operand, or -1. */
 static int main_options(int argc, char **argv, MainOptions *o)
 {
@@ -86,7 +93,8 @@ static int main_import(int argc, char **argv)
     MainOptions o;
     ImportReport rep;
     sqlite3 *db;
-    char err[1024];
+    Error err = {0};
+    Error lines = {.sink = main_print_line, .sink_ud = stderr};
     int first = main_options(argc, argv, &o);
 
     if (first < 0)
@@ -95,14 +103,14 @@ static int main_import(int argc, char **argv)
         fputs("missive import: no file to import\n", stderr);
         return 2;
     }
-    if (db_open(o.db, &db, err, sizeof err) < 0) {
-        fprintf(stderr, "missive import: %s\n", err);
+    if (db_open(o.db, &db, &err) != STATUS_OK) {
+        fprintf(stderr, "missive import: %s\n", err.msg);
         return 1;
     }
-    int rc = import_files(db, (const char *const *)argv + first,
-                          (size_t)(argc - first), o.datadir, &rep, stderr);
+    Status rc = import_files(db, (const char *const *)argv + first,
+                             (size_t)(argc - first), o.datadir, &rep, &lines);
     db_close(db);
-    if (rc < 0) {
+    if (rc != STATUS_OK) {
         fprintf(stderr, "missive import: nothing imported; %s is unchanged\n", o.db);
         return 1;
     }
@@ -134,7 +142,8 @@ static void main_close_commands(MainSession *m)
 
 static int main_open_commands(const char *path, const char *datadir, MainSession *m)
 {
-    char err[1024], aliases[4096];
+    char aliases[4096];
+    Error err = {.sink = log_sink};
 
     memset(m, 0, sizeof *m);
     /* Read-write (the shuffle cycles of !quote are state), but never
@@ -144,19 +153,24 @@ static int main_open_commands(const char *path, const char *datadir, MainSession
                 path);
         return -1;
     }
-    if (db_open(path, &m->db, err, sizeof err) < 0) {
-        fprintf(stderr, "missive: %s\n", err);
+    if (db_open(path, &m->db, &err) != STATUS_OK) {
+        fprintf(stderr, "missive: %s\n", err.msg);
         goto fail;
     }
-    if (!(m->corpus = corpus_new(m->db)) || !(m->state = state_new(m->db)) ||
+    if (!(m->corpus = corpus_new(m->db, &err)) ||
+        !(m->state = state_new(m->db, &err)) ||
         !(m->cmds = commands_new(m->corpus, m->state, NULL))) {
+        if (err.msg[0])
+            log_error("%s", err.msg);
         fputs("missive: cannot prepare the corpus queries\n", stderr);
         goto fail;
     }
     /* !reply matches people and places through the data dir's aliases. */
     snprintf(aliases, sizeof aliases, "%s/aliases.txt", datadir);
-    if (!(m->aliases = people_load(aliases, err, sizeof err)))
-        fprintf(stderr, "missive: %s (replies match names only as words)\n", err);
+    error_clear(&err);
+    if (!(m->aliases = people_load(aliases, &err)))
+        fprintf(stderr, "missive: %s (replies match names only as words)\n",
+                err.msg);
     corpus_set_aliases(m->corpus, m->aliases);
     return 0;
 
@@ -179,17 +193,20 @@ static int main_console(int argc, char **argv)
     return rc < 0 ? 1 : 0;
 }
 
-static int main_answer(Commands *cmds, const char *text, FILE *out)
+static Status main_answer(Commands *cmds, const char *text, FILE *out)
 {
     CommandOutput answer = {0};
     CommandInput in = {text, "console", "#console", 0};
-    int handled = commands_dispatch(cmds, &in, &answer);
+    Error err = {.sink = log_sink};
+    Status st = commands_dispatch(cmds, &in, &answer, &err);
+    if (err.msg[0])
+        log_error("%s", err.msg);
     for (size_t i = 0; i < answer.n; i++)
         fprintf(out, "%s\n", answer.lines[i]);
     for (size_t i = 0; i < answer.npriv; i++)
         fprintf(out, "(to you privately) %s\n", answer.priv[i]);
     command_output_clear(&answer);
-    return handled;
+    return st;
 }
 
 static int main_query(int argc, char **argv)
@@ -206,11 +223,11 @@ static int main_query(int argc, char **argv)
     }
     if (main_open_commands(o.db, o.datadir, &m) < 0)
         return 1;
-    int handled = main_answer(m.cmds, argv[first], stdout);
+    Status handled = main_answer(m.cmds, argv[first], stdout);
     main_close_commands(&m);
-    if (handled == 0)
+    if (handled == STATUS_NOTFOUND)
         fputs("missive query: not a command (commands start with !)\n", stderr);
-    return handled == 1 ? 0 : 1;
+    return handled == STATUS_OK ? 0 : 1;
 }
 
 static int main_demo(int argc, char **argv)
@@ -223,17 +240,20 @@ static int main_demo(int argc, char **argv)
     ImportReport rep;
     MainSession m;
     sqlite3 *db;
-    char err[1024], corpus_path[4096];
+    char corpus_path[4096];
+    Error err = {0};
+    Error lines = {.sink = main_print_line, .sink_ud = stderr};
 
     if (main_options(argc, argv, &o) < 0)
         return 2;
     snprintf(corpus_path, sizeof corpus_path, "%s/%s", o.datadir, MAIN_SHIPPED_CORPUS);
     const char *paths[] = {corpus_path};
-    if (db_open(o.db, &db, err, sizeof err) < 0) {
-        fprintf(stderr, "missive demo: %s\n", err);
+    if (db_open(o.db, &db, &err) != STATUS_OK) {
+        fprintf(stderr, "missive demo: %s\n", err.msg);
         return 1;
     }
-    int rc = import_files(db, paths, 1, o.datadir, &rep, stderr);
+    int rc = import_files(db, paths, 1, o.datadir, &rep, &lines) == STATUS_OK
+           ? 0 : -1;
     db_close(db);
     if (rc < 0)
         return 1;

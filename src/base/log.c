@@ -175,3 +175,15 @@ void log_msg(enum log_level level, const char *fmt, ...)
     fflush(stderr);
     errno = saved;
 }
+
+_Static_assert((int)SEVERITY_ERROR == (int)LOG_LEVEL_ERROR &&
+               (int)SEVERITY_WARNING == (int)LOG_LEVEL_WARN &&
+               (int)SEVERITY_INFO == (int)LOG_LEVEL_INFO &&
+               (int)SEVERITY_DEBUG == (int)LOG_LEVEL_DEBUG,
+               "severities are log levels");
+
+void log_sink(void *ud, Severity severity, const char *line)
+{
+    (void)ud;
+    log_msg((enum log_level)severity, "%s", line);
+}

@@ -8,6 +8,8 @@
 #ifndef MISSIVE_LOG_H
 #define MISSIVE_LOG_H
 
+#include "error.h"
+
 enum log_level {
     LOG_LEVEL_ERROR = 3,
     LOG_LEVEL_WARN = 4,
@@ -21,6 +23,10 @@ void log_set_level(enum log_level level);
 int log_level_parse(const char *name, enum log_level *out);
 void log_msg(enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* An ErrorSink that logs each reported line at its severity (ud unused):
+ * what the app gives an Error so that lower layers' warnings reach the log. */
+void log_sink(void *ud, Severity severity, const char *line);
 
 #define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)

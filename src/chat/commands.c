@@ -8,6 +8,9 @@
  * Two small in-memory tables give commands a memory: `!more` continuations
  * per person and place, and the last `!reply` per channel (so the same
  * question twice in a row can get a different, nearly as good answer).
+ *
+ * A user never sees why the corpus failed, only an apology; the reason goes
+ * to the caller's Error (c->err while a command runs), for the app to log.
  */
 #include "commands.h"
 
@@ -72,6 +75,7 @@ struct Commands {
     const char *pfx;             /* the prefix where the command was typed */
     size_t line_budget;
     size_t budget;               /* for the command being run */
+    Error *err;                  /* the caller's, while a command runs */
     int max_lines;
     uint64_t more_expiry_ms;
     MoreSlot more[COMMANDS_MORE_SLOTS];
@@ -367,10 +371,10 @@ static int more_limit(Commands *c, const CommandInput *in, CommandOutput *out)
     return 0;
 }
 
-static int search_show(Commands *c, const char *args, long offset,
-                       const CommandInput *in, CommandOutput *out);
-static int grep_show(Commands *c, const char *pattern, long offset,
-                     const CommandInput *in, CommandOutput *out);
+static int cmd_search_show(Commands *c, const char *args, long offset,
+                           const CommandInput *in, CommandOutput *out);
+static int cmd_grep_show(Commands *c, const char *pattern, long offset,
+                         const CommandInput *in, CommandOutput *out);
 
 /* Remembers a search or grep for `!more`: its next result is `next`. */
 static void more_query(Commands *c, const CommandInput *in, enum more_kind kind,
@@ -398,8 +402,8 @@ static int command_more(Commands *c, const char *args, const CommandInput *in,
         enum more_kind kind = m->kind;
         m->query = NULL;
         more_slot_clear(m);
-        int rc = kind == MORE_SEARCH ? search_show(c, query, next, in, out)
-                                     : grep_show(c, query, next, in, out);
+        int rc = kind == MORE_SEARCH ? cmd_search_show(c, query, next, in, out)
+                                     : cmd_grep_show(c, query, next, in, out);
         free(query);
         return rc;
     }
@@ -477,17 +481,18 @@ static int command_quote(Commands *c, const char *args, const CommandInput *in,
     }
 
     if (letter) {
-        rc = corpus_get(c->corpus, letter, para, &p);
-        if (rc == CORPUS_NOTFOUND)
+        rc = corpus_get(c->corpus, letter, para, &p, c->err);
+        if (rc == STATUS_NOTFOUND)
             return output_printf(c, out, "There is no passage %d.%d.", letter, para);
     } else {
         /* A fair shuffle per channel and filter when there is state. */
-        rc = c->state ? state_next_passage(c->state, c->corpus, in->channel, &f, &p)
-                      : corpus_random(c->corpus, &f, &p);
-        if (rc == CORPUS_NOTFOUND)
+        rc = c->state ? state_next_passage(c->state, c->corpus, in->channel, &f,
+                                           &p, c->err)
+                      : corpus_random(c->corpus, &f, &p, c->err);
+        if (rc == STATUS_NOTFOUND)
             return output_printf(c, out, "No passage matches that.");
     }
-    if (rc != CORPUS_OK)
+    if (rc != STATUS_OK)
         return command_corpus_error(c, out);
     rc = output_passage(c, out, &p, "", 0);
     passage_clear(&p);
@@ -495,8 +500,8 @@ static int command_quote(Commands *c, const char *args, const CommandInput *in,
 }
 
 /* Result `offset` of a search; remembers the next one for !more. */
-static int search_show(Commands *c, const char *args, long offset,
-                       const CommandInput *in, CommandOutput *out)
+static int cmd_search_show(Commands *c, const char *args, long offset,
+                           const CommandInput *in, CommandOutput *out)
 {
     char from[64], to[64], lead[96];
     SearchQuery q;
@@ -504,17 +509,18 @@ static int search_show(Commands *c, const char *args, long offset,
     Passage p;
     long total = 0;
 
-    switch (searchq_build(args, &q)) {
-    case SEARCHQ_OK:
-        break;
-    case SEARCHQ_STOPWORDS:
-        return output_printf(c, out, "Those words are too common to search for; "
-                             "try a rarer one, or an \"exact phrase\".");
-    case SEARCHQ_BAD_YEAR:
-        return output_printf(c, out, "year: takes four digits, e.g. year:1941");
-    default:
-        return output_printf(c, out, "Give me at least one word to look for, "
-                             "e.g. %ssearch finland", c->pfx);
+    /* A refused query is the user's to hear about, not the log's. */
+    if (searchq_build(args, &q, NULL) != STATUS_OK) {
+        switch (q.refusal) {
+        case SEARCHQ_STOPWORDS:
+            return output_printf(c, out, "Those words are too common to search for; "
+                                 "try a rarer one, or an \"exact phrase\".");
+        case SEARCHQ_BAD_YEAR:
+            return output_printf(c, out, "year: takes four digits, e.g. year:1941");
+        default:
+            return output_printf(c, out, "Give me at least one word to look for, "
+                                 "e.g. %ssearch finland", c->pfx);
+        }
     }
     if (q.from[0]) {
         if (!corpus_person(c->corpus, q.from, from, sizeof from))
@@ -528,11 +534,12 @@ static int search_show(Commands *c, const char *args, long offset,
     }
     f.year = q.year;
 
-    int rc = corpus_search(c->corpus, &q, &f, offset, &p, &total);
-    if (rc == CORPUS_NOTFOUND)
+    int rc = corpus_search(c->corpus, &q, &f, &format_snippet_marks, offset,
+                           &p, &total, c->err);
+    if (rc == STATUS_NOTFOUND)
         return output_printf(c, out, offset ? "No more results."
                                             : "No passage contains that.");
-    if (rc != CORPUS_OK)
+    if (rc != STATUS_OK)
         return command_corpus_error(c, out);
     if (offset + 1 < total) {
         snprintf(lead, sizeof lead, "Result %ld of %ld (%smore for the next): ",
@@ -549,7 +556,7 @@ static int search_show(Commands *c, const char *args, long offset,
 static int command_search(Commands *c, const char *args, const CommandInput *in,
                           CommandOutput *out)
 {
-    return search_show(c, args, 0, in, out);
+    return cmd_search_show(c, args, 0, in, out);
 }
 
 /* --- !grep ------------------------------------------------------------------ */
@@ -565,16 +572,16 @@ typedef struct {
 
 /* One passage: counts it when it matches, remembers match `want`.  O(N)
  * over the corpus per command; grep's budget bounds the whole walk. */
-static int grep_visit(int letter, int para, const char *text, size_t len, void *ud)
+static int cmd_grep_visit(int letter, int para, const char *text, size_t len, void *ud)
 {
     GrepWalk *w = ud;
     size_t start, end;
-    int m = grep_match(w->g, text, len, &start, &end);
-    if (m < 0) {
+    Status m = grep_match(w->g, text, len, &start, &end, NULL);
+    if (m == STATUS_ERROR) {
         w->costly = true;
         return 1;
     }
-    if (m == 0)
+    if (m == STATUS_NOTFOUND)
         return 0;
     if (w->seen == w->want) {
         w->letter = letter;
@@ -585,9 +592,9 @@ static int grep_visit(int letter, int para, const char *text, size_t len, void *
     return ++w->seen >= COMMANDS_GREP_COUNT_MAX;
 }
 
-/* The passage text around [start, end) with the match in bold (), as
+/* The passage text around [start, end) with the match in FORMAT_BOLD, as
  * a heap string for Passage.snippet. */
-static char *grep_snippet(const char *text, size_t start, size_t end)
+static char *cmd_grep_snippet(const char *text, size_t start, size_t end)
 {
     size_t len = strlen(text), from = 0;
     if (start > COMMANDS_GREP_BEFORE) {
@@ -601,23 +608,24 @@ static char *grep_snippet(const char *text, size_t start, size_t end)
     if (!s)
         return NULL;
     snprintf(s, size, "%s%.*s%s%.*s%s%s", from ? "…" : "", (int)(start - from),
-             text + from, end > start ? "\x02" : "", (int)(end - start), text + start,
-             end > start ? "\x02" : "", text + end);
+             text + from, end > start ? FORMAT_BOLD : "", (int)(end - start),
+             text + start, end > start ? FORMAT_BOLD : "", text + end);
     return s;
 }
 
-static int grep_show(Commands *c, const char *pattern, long offset,
-                     const CommandInput *in, CommandOutput *out)
+static int cmd_grep_show(Commands *c, const char *pattern, long offset,
+                         const CommandInput *in, CommandOutput *out)
 {
-    char err[160], lead[96];
+    char lead[96];
+    Error why = {0};             /* a refused pattern is the user's to hear */
     GrepWalk w = {.want = offset};
     Passage p;
 
-    if (!(w.g = grep_compile(pattern, err, sizeof err)))
-        return output_printf(c, out, "Cannot use that pattern: %s.", err);
-    int rc = corpus_each(c->corpus, grep_visit, &w);
+    if (!(w.g = grep_compile(pattern, &why)))
+        return output_printf(c, out, "Cannot use that pattern: %.159s.", why.msg);
+    Status rc = corpus_each(c->corpus, cmd_grep_visit, &w, c->err);
     grep_free(w.g);
-    if (rc == CORPUS_ERROR)
+    if (rc == STATUS_ERROR)
         return command_corpus_error(c, out);
     if (w.costly)
         return output_printf(c, out, "That pattern is too costly to run; "
@@ -625,10 +633,10 @@ static int grep_show(Commands *c, const char *pattern, long offset,
     if (w.seen <= offset)
         return output_printf(c, out, offset ? "No more matches."
                                             : "No passage matches that pattern.");
-    if (corpus_get(c->corpus, w.letter, w.para, &p) != CORPUS_OK)
+    if (corpus_get(c->corpus, w.letter, w.para, &p, c->err) != STATUS_OK)
         return command_corpus_error(c, out);
     free(p.snippet);
-    if (!(p.snippet = grep_snippet(p.text, w.start, w.end))) {
+    if (!(p.snippet = cmd_grep_snippet(p.text, w.start, w.end))) {
         passage_clear(&p);
         return -1;
     }
@@ -640,20 +648,20 @@ static int grep_show(Commands *c, const char *pattern, long offset,
     } else {
         snprintf(lead, sizeof lead, "Match %ld of %ld%s: ", offset + 1, w.seen, more);
     }
-    rc = output_passage(c, out, &p, lead, 1);
+    int shown = output_passage(c, out, &p, lead, 1);
     passage_clear(&p);
-    return rc;
+    return shown;
 }
 
 static int command_grep(Commands *c, const char *args, const CommandInput *in,
                         CommandOutput *out)
 {
-    return grep_show(c, args, 0, in, out);
+    return cmd_grep_show(c, args, 0, in, out);
 }
 
 /* FNV-1a of the message's letters and digits, lower-cased: "Will you send
  * Eden?" and "will you send eden" are the same question. */
-static uint64_t reply_question_hash(const char *s)
+static uint64_t cmd_reply_question_hash(const char *s)
 {
     uint64_t h = 1469598103934665603ULL;
     for (; *s; s++) {
@@ -665,7 +673,7 @@ static uint64_t reply_question_hash(const char *s)
     return h;
 }
 
-static LastReply *reply_last(Commands *c, const CommandInput *in, bool create)
+static LastReply *cmd_reply_last(Commands *c, const CommandInput *in, bool create)
 {
     char key[COMMANDS_KEY_MAX];
     more_key(in, key, sizeof key);
@@ -702,19 +710,19 @@ static int command_reply(Commands *c, const char *args, const CommandInput *in,
                                  "what about Finland?", person, c->pfx, word);
     }
 
-    uint64_t question = reply_question_hash(message);
-    LastReply *last = reply_last(c, in, false);
+    uint64_t question = cmd_reply_question_hash(message);
+    LastReply *last = cmd_reply_last(c, in, false);
     ReplyAvoid avoid = {0, 0};
     if (last && last->question == question) {
         avoid.letter = last->letter;
         avoid.para = last->para;
     }
-    int rc = corpus_reply_ex(c->corpus, message, sender, &avoid, &p);
-    if (rc == CORPUS_NOTFOUND)
+    int rc = corpus_reply_ex(c->corpus, message, sender, &avoid, &p, c->err);
+    if (rc == STATUS_NOTFOUND)
         return output_printf(c, out, "Nothing in the letters answers that.");
-    if (rc != CORPUS_OK)
+    if (rc != STATUS_OK)
         return command_corpus_error(c, out);
-    last = reply_last(c, in, true);
+    last = cmd_reply_last(c, in, true);
     last->question = question;
     last->letter = p.letter;
     last->para = p.para;
@@ -745,10 +753,10 @@ static int command_read(Commands *c, const char *args, const CommandInput *in,
     args_next(&args, word, sizeof word);
     if (!args_passage_id(word, &letter, &para))
         return command_usage(c, out, commands_find("read"));
-    int rc = corpus_get(c->corpus, letter, para, &p);
-    if (rc == CORPUS_NOTFOUND)
+    int rc = corpus_get(c->corpus, letter, para, &p, c->err);
+    if (rc == STATUS_NOTFOUND)
         return output_printf(c, out, "There is no passage %d.%d.", letter, para);
-    if (rc != CORPUS_OK)
+    if (rc != STATUS_OK)
         return command_corpus_error(c, out);
     format_citation(&p, citation, sizeof citation);
     snprintf(text, sizeof text, "\"%s\" \xe2\x80\x94 %s", p.text, citation);
@@ -770,10 +778,10 @@ static int command_letter(Commands *c, const char *args, const CommandInput *in,
     int letter = args_number(word);
     if (!letter)
         return command_usage(c, out, commands_find("letter"));
-    int rc = corpus_letter(c->corpus, letter, &l);
-    if (rc == CORPUS_NOTFOUND)
+    int rc = corpus_letter(c->corpus, letter, &l, c->err);
+    if (rc == STATUS_NOTFOUND)
         return output_printf(c, out, "There is no letter %d.", letter);
-    if (rc != CORPUS_OK)
+    if (rc != STATUS_OK)
         return command_corpus_error(c, out);
 
     dates_format(l.date, l.date_kind, date, sizeof date);
@@ -785,7 +793,7 @@ static int command_letter(Commands *c, const char *args, const CommandInput *in,
         rc = output_long(c, out, head);
     for (int para = 1; rc == 0 && para <= l.passages; para++) {
         Passage p;
-        if (corpus_get(c->corpus, letter, para, &p) != CORPUS_OK)
+        if (corpus_get(c->corpus, letter, para, &p, c->err) != STATUS_OK)
             continue;
         snprintf(text, sizeof text, "[%d.%d] %s", letter, para, p.text);
         passage_clear(&p);
@@ -865,15 +873,15 @@ static int command_today(Commands *c, const char *args, const CommandInput *in,
     (void)args, (void)in;
     today_date(&month, &day);
     t.today = today_day_of_year(month, day);
-    if (corpus_dated(c->corpus, today_visit, &t) != CORPUS_OK)
+    if (corpus_dated(c->corpus, today_visit, &t, c->err) != STATUS_OK)
         return command_corpus_error(c, out);
     if (!t.best_letter)
         return output_printf(c, out, "No letter is dated.");
-    if (corpus_letter(c->corpus, t.best_letter, &l) != CORPUS_OK)
+    if (corpus_letter(c->corpus, t.best_letter, &l, c->err) != STATUS_OK)
         return command_corpus_error(c, out);
     int para = l.passages > 0 ? 1 + (int)arc4random_uniform((unsigned)l.passages) : 1;
     letter_info_clear(&l);
-    if (corpus_get(c->corpus, t.best_letter, para, &p) != CORPUS_OK)
+    if (corpus_get(c->corpus, t.best_letter, para, &p, c->err) != STATUS_OK)
         return command_corpus_error(c, out);
     if (t.best_distance == 0)
         snprintf(lead, sizeof lead, "On this day, %d %s: ", day, months[month - 1]);
@@ -895,7 +903,7 @@ static int command_stats(Commands *c, const char *args, const CommandInput *in,
     char first[64], last[64];
 
     (void)args, (void)in;
-    if (corpus_stats(c->corpus, &s) != CORPUS_OK)
+    if (corpus_stats(c->corpus, &s, c->err) != STATUS_OK)
         return command_corpus_error(c, out);
     if (s.letters == 0)
         return output_printf(c, out, "No letters are imported yet.");
@@ -914,7 +922,7 @@ static int command_about(Commands *c, const char *args, const CommandInput *in,
     char sources[COMMANDS_LINE_MAX];
 
     (void)args, (void)in;
-    if (corpus_sources(c->corpus, sources, sizeof sources) != CORPUS_OK)
+    if (corpus_sources(c->corpus, sources, sizeof sources, c->err) != STATUS_OK)
         return command_corpus_error(c, out);
     return output_printf(c, out,
                          "Missive %s: passages of historical correspondence, exactly "
@@ -1000,19 +1008,24 @@ static void commands_set_budget(Commands *c, const CommandInput *in)
     c->budget = budget;
 }
 
-static int commands_run(Commands *c, const CommandSpec *spec, const char *args,
-                        const CommandInput *in, CommandOutput *out)
+/* Runs one command with err as the place its failures go. */
+static Status commands_run(Commands *c, const CommandSpec *spec, const char *args,
+                           const CommandInput *in, CommandOutput *out,
+                           Error *err)
 {
     while (*args == ' ')
         args++;
     int rc;
+    c->err = err;
     if (!*args && spec->needs_args)
         rc = command_usage(c, out, spec);
     else
         rc = spec->run(c, args, in, out);
     if (rc == 0 && spec->run != command_more)
         rc = more_limit(c, in, out);
-    return rc < 0 ? -1 : 1;
+    c->err = NULL;
+    return rc < 0 ? error_set(err, STATUS_ERROR, "commands: out of memory")
+                  : STATUS_OK;
 }
 
 /* The channel's settings, or NULL (none kept, or a private message). */
@@ -1091,65 +1104,79 @@ static bool configure_clean(const char *s)
     return utf8_valid(s, len, NULL);
 }
 
+/* Writes the owner's answer to reply and, as a refusal, to err. */
+__attribute__((format(printf, 4, 5)))
+static Status configure_refuse(char *reply, size_t replysz, Error *err,
+                               const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reply, replysz, fmt, ap);
+    va_end(ap);
+    return error_set(err, STATUS_INVALID, "%s", reply);
+}
+
 /* Owners' settings: "#chan prefix X|default", "#chan addressed on|off|default",
  * "#chan enable|disable COMMAND", "#chan show". */
-int commands_configure(Commands *c, const char *args, char *reply, size_t replysz)
+Status commands_configure(Commands *c, const char *args, char *reply,
+                          size_t replysz, Error *err)
 {
     char chan[64], what[16], value[32];
     const char *p = args;
-    int rc;
+    Error why = {0};
+    Status rc;
 
-    if (!c->state) {
-        snprintf(reply, replysz, "Settings need the state database.");
-        return -1;
-    }
+    if (!c->state)
+        return configure_refuse(reply, replysz, err,
+                                "Settings need the state database.");
     /* The answer echoes these words: text only, as every other answer. */
-    if (!configure_clean(args)) {
-        snprintf(reply, replysz, "Not changed: settings are plain text, "
-                 "without control codes.");
-        return -1;
-    }
+    if (!configure_clean(args))
+        return configure_refuse(reply, replysz, err, "Not changed: settings "
+                                "are plain text, without control codes.");
     if (configure_word(&p, chan, sizeof chan) < 0 ||
         configure_word(&p, what, sizeof what) < 0 ||
-        configure_word(&p, value, sizeof value) < 0) {
-        snprintf(reply, replysz, "Not changed: a word is too long.");
-        return -1;
-    }
-    if (!chan[0] || !what[0]) {
-        snprintf(reply, replysz, "Usage: set #channel prefix X|default, "
-                 "addressed on|off|default, enable|disable COMMAND, show");
-        return -1;
-    }
+        configure_word(&p, value, sizeof value) < 0)
+        return configure_refuse(reply, replysz, err,
+                                "Not changed: a word is too long.");
+    if (!chan[0] || !what[0])
+        return configure_refuse(reply, replysz, err,
+                                "Usage: set #channel prefix X|default, "
+                                "addressed on|off|default, enable|disable "
+                                "COMMAND, show");
     if (strcmp(what, "prefix") == 0) {
         rc = state_channel_set_prefix(c->state, chan,
-                                      !value[0] || strcmp(value, "default") == 0 ? NULL : value);
+                                      !value[0] || strcmp(value, "default") == 0 ? NULL : value,
+                                      &why);
     } else if (strcmp(what, "addressed") == 0) {
         int on = strcmp(value, "on") == 0 ? 1 : strcmp(value, "off") == 0 ? 0 : -1;
-        if (on < 0 && strcmp(value, "default") != 0) {
-            snprintf(reply, replysz, "addressed takes on, off or default");
-            return -1;
-        }
-        rc = state_channel_set_addressed(c->state, chan, on);
+        if (on < 0 && strcmp(value, "default") != 0)
+            return configure_refuse(reply, replysz, err,
+                                    "addressed takes on, off or default");
+        rc = state_channel_set_addressed(c->state, chan, on, &why);
     } else if (strcmp(what, "enable") == 0 || strcmp(what, "disable") == 0) {
-        if (!commands_find(value)) {
-            snprintf(reply, replysz, "No command \"%s\".", value);
-            return -1;
-        }
-        rc = state_channel_enable(c->state, chan, value, what[0] == 'e');
+        if (!commands_find(value))
+            return configure_refuse(reply, replysz, err, "No command \"%s\".",
+                                    value);
+        rc = state_channel_enable(c->state, chan, value, what[0] == 'e', &why);
     } else if (strcmp(what, "show") == 0) {
-        rc = STATE_OK;
+        rc = STATUS_OK;
     } else {
-        snprintf(reply, replysz, "Unknown setting \"%s\".", what);
-        return -1;
+        return configure_refuse(reply, replysz, err, "Unknown setting \"%s\".",
+                                what);
     }
-    if (rc != STATE_OK) {
-        snprintf(reply, replysz, "Not changed: %s.", state_strerror(rc));
-        return -1;
+    if (rc == STATUS_INVALID)
+        return configure_refuse(reply, replysz, err, "Not changed: %s.",
+                                why.msg);
+    if (rc != STATUS_OK) {
+        snprintf(reply, replysz, "Not changed: the bot's database failed "
+                 "(see its log).");
+        return error_set(err, STATUS_ERROR, "%s", why.msg);
     }
     ChannelSettings cs;
     char disabled[STATE_DISABLED_MAX * (STATE_COMMAND_MAX + 1) + 1] = "";
     size_t len = 0;
-    state_channel_get(c->state, chan, &cs);
+    /* "show" on a name that is not a channel shows the defaults. */
+    state_channel_get(c->state, chan, &cs, NULL);
     for (size_t i = 0; i < cs.ndisabled; i++) {
         int w = snprintf(disabled + len, sizeof disabled - len, "%s%s",
                          i ? "," : "", cs.disabled[i]);
@@ -1160,30 +1187,34 @@ int commands_configure(Commands *c, const char *args, char *reply, size_t replys
              cs.prefix[0] ? cs.prefix : c->prefix,
              cs.addressed < 0 ? "as configured" : cs.addressed ? "on" : "off",
              cs.ndisabled ? disabled : "none");
-    return 0;
+    return STATUS_OK;
 }
 
-int commands_dispatch(Commands *c, const CommandInput *in, CommandOutput *out)
+Status commands_dispatch(Commands *c, const CommandInput *in,
+                         CommandOutput *out, Error *err)
 {
     char text[COMMANDS_MAX_INPUT], name[COMMANDS_NAME_MAX + 1];
 
     utf8_sanitize(in->text, strlen(in->text), text, sizeof text);
     const char *args = commands_parse(c, in->channel, text, name);
     if (!args)
-        return 0;
+        return STATUS_NOTFOUND;
     commands_set_budget(c, in);
     const CommandSpec *spec = commands_find(name);
-    if (!spec)
-        return output_printf(c, out, "Unknown command %s%s. Try %shelp",
-                             c->pfx, name, c->pfx) < 0 ? -1 : 1;
-    return commands_run(c, spec, args, in, out);
+    if (!spec) {
+        if (output_printf(c, out, "Unknown command %s%s. Try %shelp",
+                          c->pfx, name, c->pfx) < 0)
+            return error_set(err, STATUS_ERROR, "commands: out of memory");
+        return STATUS_OK;
+    }
+    return commands_run(c, spec, args, in, out, err);
 }
 
-int commands_dispatch_reply(Commands *c, const CommandInput *in,
-                            CommandOutput *out)
+Status commands_dispatch_reply(Commands *c, const CommandInput *in,
+                               CommandOutput *out, Error *err)
 {
     char text[COMMANDS_MAX_INPUT];
     utf8_sanitize(in->text, strlen(in->text), text, sizeof text);
     commands_set_budget(c, in);
-    return commands_run(c, commands_find("reply"), text, in, out);
+    return commands_run(c, commands_find("reply"), text, in, out, err);
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "corpus.h"
+#include "error.h"
 #include "state.h"
 
 #define COMMANDS_MAX_INPUT 4096   /* longer input is cut (at a boundary) */
@@ -44,9 +45,15 @@ typedef struct Commands Commands;
 Commands *commands_new(Corpus *corpus, State *state, const CommandsConfig *cfg);
 void commands_free(Commands *c);
 
-/* Returns 1 when text was a command (out filled, maybe with an error line),
- * 0 when it was not addressed to the bot (out empty), -1 on out-of-memory. */
-int commands_dispatch(Commands *c, const CommandInput *in, CommandOutput *out);
+/* Answers in->text.  STATUS_OK when it was a command (out filled, maybe
+ * with an error line for the user), STATUS_NOTFOUND when it was not
+ * addressed to the bot (out empty), STATUS_ERROR when memory ran out.  The
+ * user's answer never holds internal detail: when the corpus or the state
+ * failed (the user got an apology), err->msg says why, and warnings (a
+ * shuffle that could not be saved) arrive through err's sink; the caller
+ * logs them.  err may be NULL. */
+Status commands_dispatch(Commands *c, const CommandInput *in,
+                         CommandOutput *out, Error *err);
 
 /* True when text is addressed to the bot as a command in channel (NULL:
  * private) - that channel's prefix and a command not disabled there -
@@ -57,13 +64,17 @@ int commands_match(const Commands *c, const char *channel, const char *text);
 int commands_addressed(const Commands *c, const char *channel, int fallback);
 
 /* An owner's settings change, e.g. "#chan prefix @", "#chan addressed off",
- * "#chan disable grep", "#chan show"; writes a one-line answer to reply.
- * Returns 0, or -1 when nothing changed. */
-int commands_configure(Commands *c, const char *args, char *reply, size_t replysz);
+ * "#chan disable grep", "#chan show"; writes a one-line answer for the owner
+ * to reply in every case.  STATUS_OK when done (or shown), STATUS_INVALID
+ * when the request was refused (reply says why), STATUS_ERROR when the
+ * database failed (reply says so; err->msg says why). */
+Status commands_configure(Commands *c, const char *args, char *reply,
+                          size_t replysz, Error *err);
 
-/* Treats text as "<prefix>reply text" (the bot was addressed by nick). */
-int commands_dispatch_reply(Commands *c, const CommandInput *in,
-                            CommandOutput *out);
+/* Treats text as "<prefix>reply text" (the bot was addressed by nick).  As
+ * commands_dispatch, except that it never returns STATUS_NOTFOUND. */
+Status commands_dispatch_reply(Commands *c, const CommandInput *in,
+                               CommandOutput *out, Error *err);
 
 void command_output_clear(CommandOutput *out);
 

@@ -3,8 +3,9 @@
  *   "text" — Stalin to Churchill, 18 July 1941 [1.4]
  *
  * Every part goes through utf8_sanitize first, so the line is clean whatever
- * the database holds; the one exception is the \x02 (IRC bold) our own search
- * code puts around matches in a snippet, which is kept and balanced.  Only
+ * the database holds; the one exception is FORMAT_BOLD, which the chat layer
+ * asks the corpus to put around the matches of a snippet (format_snippet_marks)
+ * and puts around grep matches itself: it is kept and balanced.  Only
  * the quoted text is ever cut: names are bounded (NAME_MAX_BYTES) so the
  * citation always fits in FORMAT_MIN_BUDGET.
  */
@@ -20,6 +21,9 @@
 #define NAME_MAX_BYTES 40        /* canonical names are far shorter */
 #define DATE_MAX 32              /* "received 30 September 1941" */
 #define CITATION_MAX 160         /* 2 names + date + "[L.P, emended]" */
+
+const SnippetMarks format_snippet_marks = {FORMAT_BOLD, FORMAT_BOLD};
+_Static_assert(sizeof FORMAT_BOLD == 2, "FORMAT_BOLD is one byte");
 
 static const char ellipsis[] = "\xE2\x80\xA6";           /* U+2026 */
 static const char dash[] = "\" \xE2\x80\x94 ";           /* closing quote, " — " */
@@ -125,7 +129,7 @@ size_t format_passage(const Passage *p, int use_snippet, size_t budget,
         return format_cut(cite, budget, out, outsz);
 
     size_t room = budget - clen - LINE_OVERHEAD;
-    char keep = use_snippet ? '\x02' : '\0';
+    char keep = use_snippet ? FORMAT_BOLD[0] : '\0';
     size_t tlen;
     char *text = clean_text(use_snippet ? p->snippet : p->text, keep, room, &tlen);
     if (text == NULL) {
@@ -136,15 +140,15 @@ size_t format_passage(const Passage *p, int use_snippet, size_t budget,
     /* A bold left open would run into the citation: close it, even when a
      * hostile snippet arrived unbalanced. */
     size_t cut = tlen;
-    bool close_bold = count_byte(text, tlen, '\x02') % 2 == 1;
+    bool close_bold = count_byte(text, tlen, FORMAT_BOLD[0]) % 2 == 1;
     bool cutting = tlen + (close_bold ? 1 : 0) > room;
     if (cutting) {
         size_t max = room - ELLIPSIS_LEN;
         cut = utf8_word_boundary(text, tlen, max);
-        close_bold = count_byte(text, cut, '\x02') % 2 == 1;
+        close_bold = count_byte(text, cut, FORMAT_BOLD[0]) % 2 == 1;
         if (close_bold && cut + 1 > max) {
             cut = utf8_word_boundary(text, tlen, max - 1);
-            close_bold = count_byte(text, cut, '\x02') % 2 == 1;
+            close_bold = count_byte(text, cut, FORMAT_BOLD[0]) % 2 == 1;
         }
     }
 
@@ -152,7 +156,7 @@ size_t format_passage(const Passage *p, int use_snippet, size_t budget,
     put(out, &len, "\"", 1);
     put(out, &len, text, cut);
     if (close_bold)
-        put(out, &len, "\x02", 1);
+        put(out, &len, FORMAT_BOLD, 1);
     if (cutting)
         put(out, &len, ellipsis, ELLIPSIS_LEN);
     put(out, &len, dash, sizeof dash - 1);

@@ -18,10 +18,18 @@
 #define FORMAT_MIN_BUDGET 160  /* smaller budgets are raised to this; the
                                   citation line always fits in it */
 
+/* IRC bold, on and off alike: the one control byte a passage line keeps
+ * (in snippets, around the matched words). */
+#define FORMAT_BOLD "\x02"
+
+/* The marks to ask corpus_search for: FORMAT_BOLD around each match. */
+extern const SnippetMarks format_snippet_marks;
+
 /* The citation alone: "Stalin to Churchill, 18 July 1941 [1.4]". */
 size_t format_citation(const Passage *p, char *out, size_t outsz);
 
-/* The passage line; uses p->snippet instead of p->text when use_snippet.
+/* The passage line; uses p->snippet instead of p->text when use_snippet
+ * (its FORMAT_BOLD marks are kept, and balanced).
  * Writes at most min(budget, outsz-1) bytes.  Returns the length. */
 size_t format_passage(const Passage *p, int use_snippet, size_t budget,
                       char *out, size_t outsz);

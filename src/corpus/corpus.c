@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "clock.h"
-#include "log.h"
 #include "reply.h"
 #include "searchq.h"
 
@@ -64,7 +63,7 @@ static const char *const corpus_sql[ST_COUNT_STMTS] = {
                         " JOIN letters l ON l.id = p.letter_id"
                         " WHERE passages_fts MATCH ?1 AND " CORPUS_LETTER_FILTER,
     [ST_SEARCH] = "SELECT " CORPUS_PASSAGE_COLUMNS ","
-                  " snippet(passages_fts, 0, char(2), char(2), '…', 40)"
+                  " snippet(passages_fts, 0, ?6, ?7, '…', 40)"
                   " FROM passages_fts"
                   " JOIN passages p ON p.id = passages_fts.rowid"
                   " JOIN letters l ON l.id = p.letter_id"
@@ -118,19 +117,21 @@ void passage_clear(Passage *p)
     memset(p, 0, sizeof *p);
 }
 
-Corpus *corpus_new(sqlite3 *db)
+Corpus *corpus_new(sqlite3 *db, Error *err)
 {
     Corpus *c = calloc(1, sizeof *c);
-    if (!c)
+    if (!c) {
+        error_set(err, STATUS_ERROR, "corpus: out of memory");
         return NULL;
+    }
     c->db = db;
     c->deadline_ms = UINT64_MAX;
     sqlite3_progress_handler(db, CORPUS_PROGRESS_OPS, corpus_progress, c);
     for (int i = 0; i < ST_COUNT_STMTS; i++) {
         if (sqlite3_prepare_v3(db, corpus_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
                                &c->st[i], NULL) != SQLITE_OK) {
-            log_error("corpus: preparing statement %d: %s", i,
-                      sqlite3_errmsg(db));
+            error_set(err, STATUS_ERROR, "corpus: preparing statement %d: %s",
+                      i, sqlite3_errmsg(db));
             corpus_free(c);
             return NULL;
         }
@@ -161,11 +162,12 @@ static void corpus_done(Corpus *c, sqlite3_stmt *st)
     corpus_end(c);
 }
 
-static int corpus_fail(Corpus *c, sqlite3_stmt *st, const char *what)
+static Status corpus_fail(Corpus *c, sqlite3_stmt *st, const char *what,
+                          Error *err)
 {
-    log_error("corpus: %s: %s", what, sqlite3_errmsg(c->db));
+    error_set(err, STATUS_ERROR, "corpus: %s: %s", what, sqlite3_errmsg(c->db));
     corpus_done(c, st);
-    return CORPUS_ERROR;
+    return STATUS_ERROR;
 }
 
 static char *corpus_dup_column(sqlite3_stmt *st, int col)
@@ -192,7 +194,8 @@ static void corpus_read_date(sqlite3_stmt *st, int col, char date[11],
 
 /* Fills *out from a row laid out as CORPUS_PASSAGE_COLUMNS (then, when
  * snippet_col >= 0, the snippet). */
-static int corpus_read_passage(sqlite3_stmt *st, int snippet_col, Passage *out)
+static Status corpus_read_passage(sqlite3_stmt *st, int snippet_col,
+                                  Passage *out, Error *err)
 {
     memset(out, 0, sizeof *out);
     out->letter = sqlite3_column_int(st, 0);
@@ -207,25 +210,25 @@ static int corpus_read_passage(sqlite3_stmt *st, int snippet_col, Passage *out)
     if (!out->text || !out->sender || !out->recipient ||
         (snippet_col >= 0 && !out->snippet)) {
         passage_clear(out);
-        return CORPUS_ERROR;
+        return error_set(err, STATUS_ERROR, "corpus: out of memory");
     }
-    return CORPUS_OK;
+    return STATUS_OK;
 }
 
 /* Steps a statement expected to yield at most one passage row. */
-static int corpus_one_passage(Corpus *c, sqlite3_stmt *st, int snippet_col,
-                              Passage *out, const char *what)
+static Status corpus_one_passage(Corpus *c, sqlite3_stmt *st, int snippet_col,
+                                 Passage *out, const char *what, Error *err)
 {
     int rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
         corpus_done(c, st);
-        return CORPUS_NOTFOUND;
+        return STATUS_NOTFOUND;
     }
     if (rc != SQLITE_ROW)
-        return corpus_fail(c, st, what);
-    rc = corpus_read_passage(st, snippet_col, out);
+        return corpus_fail(c, st, what, err);
+    Status read = corpus_read_passage(st, snippet_col, out, err);
     corpus_done(c, st);
-    return rc;
+    return read;
 }
 
 static void corpus_bind_filter(sqlite3_stmt *st, const PassageFilter *f)
@@ -238,19 +241,20 @@ static void corpus_bind_filter(sqlite3_stmt *st, const PassageFilter *f)
     sqlite3_bind_int(st, 3, f->year);
 }
 
-int corpus_count(Corpus *c, const PassageFilter *f, long *n)
+Status corpus_count(Corpus *c, const PassageFilter *f, long *n, Error *err)
 {
     corpus_begin(c);
     sqlite3_stmt *st = c->st[ST_COUNT];
     corpus_bind_filter(st, f);
     if (sqlite3_step(st) != SQLITE_ROW)
-        return corpus_fail(c, st, "count");
+        return corpus_fail(c, st, "count", err);
     *n = (long)sqlite3_column_int64(st, 0);
     corpus_done(c, st);
-    return CORPUS_OK;
+    return STATUS_OK;
 }
 
-int corpus_pick(Corpus *c, const PassageFilter *f, long k, Passage *out)
+Status corpus_pick(Corpus *c, const PassageFilter *f, long k, Passage *out,
+                   Error *err)
 {
     sqlite3_stmt *st = c->st[ST_CELLS];
     sqlite3_int64 cell = -1;
@@ -258,7 +262,7 @@ int corpus_pick(Corpus *c, const PassageFilter *f, long k, Passage *out)
     int rc;
 
     if (k < 0)
-        return CORPUS_NOTFOUND;
+        return STATUS_NOTFOUND;
     corpus_begin(c);
     corpus_bind_filter(st, f);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -270,39 +274,40 @@ int corpus_pick(Corpus *c, const PassageFilter *f, long k, Passage *out)
         before += n;
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return corpus_fail(c, st, "pick");
+        return corpus_fail(c, st, "pick", err);
     corpus_done(c, st);
     if (cell < 0)
-        return CORPUS_NOTFOUND;
+        return STATUS_NOTFOUND;
 
     corpus_begin(c);
     st = c->st[ST_BY_CELL];
     sqlite3_bind_int64(st, 1, cell);
     sqlite3_bind_int64(st, 2, k - before);
-    return corpus_one_passage(c, st, -1, out, "pick");
+    return corpus_one_passage(c, st, -1, out, "pick", err);
 }
 
-int corpus_random(Corpus *c, const PassageFilter *f, Passage *out)
+Status corpus_random(Corpus *c, const PassageFilter *f, Passage *out,
+                     Error *err)
 {
     long n;
-    int rc = corpus_count(c, f, &n);
-    if (rc != CORPUS_OK)
+    Status rc = corpus_count(c, f, &n, err);
+    if (rc != STATUS_OK)
         return rc;
     if (n <= 0)
-        return CORPUS_NOTFOUND;
+        return STATUS_NOTFOUND;
     /* arc4random_uniform: unbiased, and seeded by the kernel. */
     long k = n > 0xffffffffL ? (long)arc4random() % n
                              : (long)arc4random_uniform((unsigned)n);
-    return corpus_pick(c, f, k, out);
+    return corpus_pick(c, f, k, out, err);
 }
 
-int corpus_get(Corpus *c, int letter, int para, Passage *out)
+Status corpus_get(Corpus *c, int letter, int para, Passage *out, Error *err)
 {
     corpus_begin(c);
     sqlite3_stmt *st = c->st[ST_BY_ID];
     sqlite3_bind_int(st, 1, letter);
     sqlite3_bind_int(st, 2, para);
-    return corpus_one_passage(c, st, -1, out, "get");
+    return corpus_one_passage(c, st, -1, out, "get", err);
 }
 
 static void corpus_bind_search(sqlite3_stmt *st, const SearchQuery *q,
@@ -317,28 +322,33 @@ static void corpus_bind_search(sqlite3_stmt *st, const SearchQuery *q,
     sqlite3_bind_int(st, 4, f->year);
 }
 
-int corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,
-                  long offset, Passage *out, long *total)
+Status corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,
+                     const SnippetMarks *marks, long offset, Passage *out,
+                     long *total, Error *err)
 {
     sqlite3_stmt *st = c->st[ST_SEARCH_COUNT];
 
     *total = 0;
     if (!q->match[0])
-        return CORPUS_BADQUERY;
+        return error_set(err, STATUS_INVALID, "nothing to search for");
     corpus_begin(c);
     corpus_bind_search(st, q, f);
     if (sqlite3_step(st) != SQLITE_ROW)
-        return corpus_fail(c, st, "search count");
+        return corpus_fail(c, st, "search count", err);
     *total = (long)sqlite3_column_int64(st, 0);
     corpus_done(c, st);
     if (*total == 0 || offset < 0 || offset >= *total)
-        return CORPUS_NOTFOUND;
+        return STATUS_NOTFOUND;
 
     corpus_begin(c);
     st = c->st[ST_SEARCH];
     corpus_bind_search(st, q, f);
     sqlite3_bind_int64(st, 5, offset);
-    return corpus_one_passage(c, st, 9, out, "search");
+    sqlite3_bind_text(st, 6, marks && marks->open ? marks->open : "", -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, marks && marks->close ? marks->close : "", -1,
+                      SQLITE_STATIC);
+    return corpus_one_passage(c, st, 9, out, "search", err);
 }
 
 void letter_info_clear(LetterInfo *l)
@@ -350,7 +360,7 @@ void letter_info_clear(LetterInfo *l)
     memset(l, 0, sizeof *l);
 }
 
-int corpus_letter(Corpus *c, int letter, LetterInfo *out)
+Status corpus_letter(Corpus *c, int letter, LetterInfo *out, Error *err)
 {
     sqlite3_stmt *st = c->st[ST_LETTER];
     int rc;
@@ -361,10 +371,10 @@ int corpus_letter(Corpus *c, int letter, LetterInfo *out)
     rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
         corpus_done(c, st);
-        return CORPUS_NOTFOUND;
+        return STATUS_NOTFOUND;
     }
     if (rc != SQLITE_ROW)
-        return corpus_fail(c, st, "letter");
+        return corpus_fail(c, st, "letter", err);
     out->letter = sqlite3_column_int(st, 0);
     out->sender = corpus_dup_column(st, 1);
     out->recipient = corpus_dup_column(st, 2);
@@ -376,12 +386,12 @@ int corpus_letter(Corpus *c, int letter, LetterInfo *out)
     corpus_done(c, st);
     if (!out->sender || !out->recipient || !out->heading) {
         letter_info_clear(out);
-        return CORPUS_ERROR;
+        return error_set(err, STATUS_ERROR, "corpus: out of memory");
     }
-    return CORPUS_OK;
+    return STATUS_OK;
 }
 
-int corpus_dated(Corpus *c, corpus_dated_fn fn, void *ud)
+Status corpus_dated(Corpus *c, corpus_dated_fn fn, void *ud, Error *err)
 {
     sqlite3_stmt *st = c->st[ST_DATED];
     int rc;
@@ -393,12 +403,12 @@ int corpus_dated(Corpus *c, corpus_dated_fn fn, void *ud)
             break;
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return corpus_fail(c, st, "dated letters");
+        return corpus_fail(c, st, "dated letters", err);
     corpus_done(c, st);
-    return CORPUS_OK;
+    return STATUS_OK;
 }
 
-int corpus_sources(Corpus *c, char *out, size_t outsz)
+Status corpus_sources(Corpus *c, char *out, size_t outsz, Error *err)
 {
     sqlite3_stmt *st = c->st[ST_SOURCES];
     size_t len = 0;
@@ -416,19 +426,19 @@ int corpus_sources(Corpus *c, char *out, size_t outsz)
         len += (size_t)w;
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return corpus_fail(c, st, "sources");
+        return corpus_fail(c, st, "sources", err);
     corpus_done(c, st);
-    return CORPUS_OK;
+    return STATUS_OK;
 }
 
-int corpus_reply(Corpus *c, const char *message, const char *sender,
-                 Passage *out)
+Status corpus_reply(Corpus *c, const char *message, const char *sender,
+                    Passage *out, Error *err)
 {
-    return corpus_reply_ex(c, message, sender, NULL, out);
+    return corpus_reply_ex(c, message, sender, NULL, out, err);
 }
 
-int corpus_reply_ex(Corpus *c, const char *message, const char *sender,
-                    const ReplyAvoid *avoid, Passage *out)
+Status corpus_reply_ex(Corpus *c, const char *message, const char *sender,
+                       const ReplyAvoid *avoid, Passage *out, Error *err)
 {
     /* The ranking is reply.c's; here only the passage it names is read. */
     ReplyQuery q = {.message = message, .sender = sender, .aliases = c->aliases};
@@ -439,24 +449,23 @@ int corpus_reply_ex(Corpus *c, const char *message, const char *sender,
         q.avoid_para = avoid->para;
     }
     corpus_begin(c);
-    int rc = reply_best(c->db, &q, &r);
+    Status rc = reply_best(c->db, &q, &r, err);
     corpus_end(c);
-    if (rc != CORPUS_OK)
+    if (rc != STATUS_OK)
         return rc;
-    return corpus_get(c, r.letter, r.para, out);
+    return corpus_get(c, r.letter, r.para, out, err);
 }
 
 /* One value of a one-row query: an int into *num, or text into text. */
-static int corpus_scalar(Corpus *c, const char *sql, int *num, char *text,
-                         size_t textsz)
+static Status corpus_scalar(Corpus *c, const char *sql, int *num, char *text,
+                            size_t textsz, Error *err)
 {
     sqlite3_stmt *st;
     if (text)
         text[0] = '\0';
-    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        log_error("corpus: stats: %s", sqlite3_errmsg(c->db));
-        return CORPUS_ERROR;
-    }
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return error_set(err, STATUS_ERROR, "corpus: stats: %s",
+                         sqlite3_errmsg(c->db));
     corpus_begin(c);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW && num)
@@ -464,30 +473,34 @@ static int corpus_scalar(Corpus *c, const char *sql, int *num, char *text,
     if (rc == SQLITE_ROW && text && sqlite3_column_text(st, 0))
         snprintf(text, textsz, "%s", (const char *)sqlite3_column_text(st, 0));
     if (rc != SQLITE_ROW)
-        log_error("corpus: stats: %s", sqlite3_errmsg(c->db));
+        error_set(err, STATUS_ERROR, "corpus: stats: %s", sqlite3_errmsg(c->db));
     sqlite3_finalize(st);
     corpus_end(c);
-    return rc == SQLITE_ROW ? CORPUS_OK : CORPUS_ERROR;
+    return rc == SQLITE_ROW ? STATUS_OK : STATUS_ERROR;
 }
 
 /* Stats are asked rarely: preparing on demand keeps Corpus small. */
-int corpus_stats(Corpus *c, CorpusStats *s)
+Status corpus_stats(Corpus *c, CorpusStats *s, Error *err)
 {
     memset(s, 0, sizeof *s);
-    if (corpus_scalar(c, "SELECT count(*) FROM letters", &s->letters, NULL, 0) ||
-        corpus_scalar(c, "SELECT count(*) FROM passages", &s->passages, NULL, 0) ||
-        corpus_scalar(c, "SELECT count(*) FROM people", &s->people, NULL, 0) ||
-        corpus_scalar(c, "SELECT count(*) FROM files", &s->files, NULL, 0) ||
+    if (corpus_scalar(c, "SELECT count(*) FROM letters", &s->letters, NULL, 0,
+                      err) ||
+        corpus_scalar(c, "SELECT count(*) FROM passages", &s->passages, NULL, 0,
+                      err) ||
+        corpus_scalar(c, "SELECT count(*) FROM people", &s->people, NULL, 0,
+                      err) ||
+        corpus_scalar(c, "SELECT count(*) FROM files", &s->files, NULL, 0,
+                      err) ||
         corpus_scalar(c, "SELECT count(*) FROM letters WHERE date IS NULL",
-                      &s->undated_letters, NULL, 0) ||
+                      &s->undated_letters, NULL, 0, err) ||
         corpus_scalar(c, "SELECT count(*) FROM passages WHERE corrected",
-                      &s->corrected_passages, NULL, 0) ||
+                      &s->corrected_passages, NULL, 0, err) ||
         corpus_scalar(c, "SELECT min(date) FROM letters", NULL, s->first_date,
-                      sizeof s->first_date) ||
+                      sizeof s->first_date, err) ||
         corpus_scalar(c, "SELECT max(date) FROM letters", NULL, s->last_date,
-                      sizeof s->last_date))
-        return CORPUS_ERROR;
-    return CORPUS_OK;
+                      sizeof s->last_date, err))
+        return STATUS_ERROR;
+    return STATUS_OK;
 }
 
 bool corpus_person(Corpus *c, const char *word, char *out, size_t outsz)
@@ -508,17 +521,17 @@ bool corpus_person(Corpus *c, const char *word, char *out, size_t outsz)
  * only caller and the corpus is a few hundred paragraphs.  The statement
  * runs under the usual deadline, which also bounds the time fn spends
  * between rows. */
-int corpus_each(Corpus *c, corpus_each_fn fn, void *ud)
+Status corpus_each(Corpus *c, corpus_each_fn fn, void *ud, Error *err)
 {
     sqlite3_stmt *st;
+    Status result = STATUS_OK;
     int rc, stop = 0;
 
     if (sqlite3_prepare_v2(c->db, "SELECT letter_id, para, shown"
                            " FROM passages ORDER BY letter_id, para",
-                           -1, &st, NULL) != SQLITE_OK) {
-        log_error("corpus: each: %s", sqlite3_errmsg(c->db));
-        return CORPUS_ERROR;
-    }
+                           -1, &st, NULL) != SQLITE_OK)
+        return error_set(err, STATUS_ERROR, "corpus: each: %s",
+                         sqlite3_errmsg(c->db));
     corpus_begin(c);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *text = (const char *)sqlite3_column_text(st, 2);
@@ -528,11 +541,10 @@ int corpus_each(Corpus *c, corpus_each_fn fn, void *ud)
         if (stop != 0)
             break;
     }
-    if (stop == 0 && rc != SQLITE_DONE) {
-        log_error("corpus: each: %s", sqlite3_errmsg(c->db));
-        stop = CORPUS_ERROR;
-    }
+    if (stop == 0 && rc != SQLITE_DONE)
+        result = error_set(err, STATUS_ERROR, "corpus: each: %s",
+                           sqlite3_errmsg(c->db));
     sqlite3_finalize(st);
     corpus_end(c);
-    return stop;
+    return result;
 }

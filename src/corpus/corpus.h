@@ -1,6 +1,10 @@
 /* corpus.h - questions asked of the corpus; never formats IRC text.
  *
- * Every function binds user text as parameters; none builds SQL from it.
+ * Every function that asks the database returns a Status: STATUS_OK,
+ * STATUS_NOTFOUND when nothing matches, STATUS_ERROR with the reason in err
+ * on database or memory trouble (the caller decides what to log and what to
+ * tell a user).  Every function binds user text as parameters; none builds
+ * SQL from it.
  * Random choice is O(cells + log n): passages are ranked within their
  * (sender, recipient, year) cell at import, so the k-th passage of any filter
  * is one small scan of the cell table plus one index lookup, never an
@@ -14,15 +18,9 @@
 #include <sqlite3.h>
 
 #include "dates.h"
+#include "error.h"
 #include "people.h"
 #include "searchq.h"
-
-enum corpus_result {
-    CORPUS_OK = 0,
-    CORPUS_NOTFOUND = 1,     /* no passage matches */
-    CORPUS_BADQUERY = 2,     /* the user's query has nothing to search for */
-    CORPUS_ERROR = -1,       /* database trouble: logged */
-};
 
 typedef struct {
     int letter;              /* letter number, from 1 */
@@ -35,8 +33,8 @@ typedef struct {
     enum date_kind date_kind;
     bool date_curated;       /* the date comes from the curated sidecar */
     char *snippet;           /* search results: text around the match, the
-                                matched words between \x02 (IRC bold);
-                                NULL otherwise */
+                                matched words between the caller's
+                                SnippetMarks; NULL otherwise */
 } Passage;
 
 void passage_clear(Passage *p);
@@ -57,28 +55,48 @@ typedef struct {
     int corrected_passages;
 } CorpusStats;
 
+/* What a search snippet puts around each matched phrase, e.g. a chat
+ * client's bold on and off.  NULL strings, or no SnippetMarks at all, mark
+ * nothing. */
+typedef struct {
+    const char *open;
+    const char *close;
+} SnippetMarks;
+
 typedef struct Corpus Corpus;
 
-/* Wraps an open database; the caller keeps ownership of db. */
-Corpus *corpus_new(sqlite3 *db);
+/* Wraps an open database; the caller keeps ownership of db.  NULL with the
+ * reason in err when a statement cannot be prepared (no corpus schema) or
+ * memory runs out. */
+Corpus *corpus_new(sqlite3 *db, Error *err);
 
 /* The alias table !reply matches people, places and terms through (the
  * data dir's aliases.txt); the caller keeps ownership.  NULL: words only. */
 void corpus_set_aliases(Corpus *c, const People *aliases);
 void corpus_free(Corpus *c);
 
-int corpus_count(Corpus *c, const PassageFilter *f, long *n);
+/* The number of passages matching f (NULL: any): STATUS_OK or
+ * STATUS_ERROR. */
+Status corpus_count(Corpus *c, const PassageFilter *f, long *n, Error *err);
 /* The k-th passage (0-based; cells in id order, passages in id order
- * within a cell) among those matching f. */
-int corpus_pick(Corpus *c, const PassageFilter *f, long k, Passage *out);
-int corpus_random(Corpus *c, const PassageFilter *f, Passage *out);
-int corpus_get(Corpus *c, int letter, int para, Passage *out);
+ * within a cell) among those matching f: STATUS_OK with *out filled
+ * (passage_clear() it), STATUS_NOTFOUND, or STATUS_ERROR. */
+Status corpus_pick(Corpus *c, const PassageFilter *f, long k, Passage *out,
+                   Error *err);
+/* A passage matching f, at random; as corpus_pick. */
+Status corpus_random(Corpus *c, const PassageFilter *f, Passage *out,
+                     Error *err);
+/* Passage letter.para; as corpus_pick. */
+Status corpus_get(Corpus *c, int letter, int para, Passage *out, Error *err);
 
 /* Full-text search with a query built by searchq_build, bm25 order,
  * restricted by f (NULL: none); result number `offset` (0-based) and the
- * total number of matches. */
-int corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,
-                  long offset, Passage *out, long *total);
+ * total number of matches.  out->snippet marks the matches with marks
+ * (NULL: unmarked).  STATUS_OK, STATUS_NOTFOUND (no result `offset`),
+ * STATUS_INVALID when q holds nothing to search for, or STATUS_ERROR. */
+Status corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,
+                     const SnippetMarks *marks, long offset, Passage *out,
+                     long *total, Error *err);
 
 typedef struct {
     int letter;
@@ -93,20 +111,24 @@ typedef struct {
 } LetterInfo;
 
 void letter_info_clear(LetterInfo *l);
-int corpus_letter(Corpus *c, int letter, LetterInfo *out);
+/* STATUS_OK with *out filled (letter_info_clear() it), STATUS_NOTFOUND, or
+ * STATUS_ERROR. */
+Status corpus_letter(Corpus *c, int letter, LetterInfo *out, Error *err);
 
 /* Calls fn(letter, iso_date, ud) for every dated letter in id order until
- * fn returns non-zero. */
+ * fn returns non-zero.  STATUS_OK or STATUS_ERROR. */
 typedef int (*corpus_dated_fn)(int letter, const char *date, void *ud);
-int corpus_dated(Corpus *c, corpus_dated_fn fn, void *ud);
+Status corpus_dated(Corpus *c, corpus_dated_fn fn, void *ud, Error *err);
 
-/* The distinct Source lines, in order of first use, joined by "; ". */
-int corpus_sources(Corpus *c, char *out, size_t outsz);
+/* The distinct Source lines, in order of first use, joined by "; ".
+ * STATUS_OK or STATUS_ERROR. */
+Status corpus_sources(Corpus *c, char *out, size_t outsz, Error *err);
 
 /* The passage that best answers a free-text message; sender may restrict
- * the author (NULL: anyone). */
-int corpus_reply(Corpus *c, const char *message, const char *sender,
-                 Passage *out);
+ * the author (NULL: anyone).  STATUS_OK with *out filled, STATUS_NOTFOUND
+ * when nothing answers (see reply_best), or STATUS_ERROR. */
+Status corpus_reply(Corpus *c, const char *message, const char *sender,
+                    Passage *out, Error *err);
 
 /* A passage a reply should avoid when another is nearly as good (the same
  * question asked twice in a row); letter 0 avoids nothing. */
@@ -114,22 +136,24 @@ typedef struct {
     int letter, para;
 } ReplyAvoid;
 
-int corpus_reply_ex(Corpus *c, const char *message, const char *sender,
-                    const ReplyAvoid *avoid, Passage *out);
+Status corpus_reply_ex(Corpus *c, const char *message, const char *sender,
+                       const ReplyAvoid *avoid, Passage *out, Error *err);
 
-int corpus_stats(Corpus *c, CorpusStats *out);
+/* STATUS_OK or STATUS_ERROR. */
+Status corpus_stats(Corpus *c, CorpusStats *out, Error *err);
 
 /* The canonical name for a word a user typed ("stalin", "Churchill"), when
- * it names a person in the corpus; writes it to out. */
+ * it names a person in the corpus; writes it to out.  A database failure
+ * reads as "no such person". */
 bool corpus_person(Corpus *c, const char *word, char *out, size_t outsz);
 
 /* Calls fn for every passage in reading order (letter, then paragraph)
  * with its letter, para and shown text (valid only during the call), until
- * fn returns non-zero.  Returns that value, 0 when every passage was seen,
- * or CORPUS_ERROR on database trouble (so fn should stop with a positive
- * value). */
+ * fn returns non-zero.  STATUS_OK when every passage was seen or fn stopped
+ * the walk (why it stopped is fn's to record in ud), STATUS_ERROR on
+ * database trouble. */
 typedef int (*corpus_each_fn)(int letter, int para, const char *text,
                               size_t len, void *ud);
-int corpus_each(Corpus *c, corpus_each_fn fn, void *ud);
+Status corpus_each(Corpus *c, corpus_each_fn fn, void *ud, Error *err);
 
 #endif

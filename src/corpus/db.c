@@ -110,155 +110,154 @@ static const char *const db_migrations[] = {
 _Static_assert(sizeof db_migrations / sizeof db_migrations[0] == DB_SCHEMA_VERSION,
                "DB_SCHEMA_VERSION must equal the number of migrations");
 
-int db_exec(sqlite3 *db, const char *sql, char *err, size_t errsz)
+Status db_exec(sqlite3 *db, const char *sql, Error *err)
 {
     char *msg = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        snprintf(err, errsz, "%s", msg ? msg : sqlite3_errmsg(db));
+        error_set(err, STATUS_ERROR, "%s", msg ? msg : sqlite3_errmsg(db));
         sqlite3_free(msg);
-        return -1;
+        return STATUS_ERROR;
     }
-    return 0;
+    return STATUS_OK;
 }
 
-int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
-               char *err, size_t errsz)
+Status db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, Error *err)
 {
     if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
-        snprintf(err, errsz, "%s", sqlite3_errmsg(db));
         *st = NULL;
-        return -1;
+        return error_set(err, STATUS_ERROR, "%s", sqlite3_errmsg(db));
     }
-    return 0;
+    return STATUS_OK;
 }
 
-static int db_user_version(sqlite3 *db, int *version)
+static Status db_user_version(sqlite3 *db, int *version)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-        return -1;
+        return STATUS_ERROR;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *version = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? 0 : -1;
+    return rc == SQLITE_ROW ? STATUS_OK : STATUS_ERROR;
 }
 
-static int db_migrate(sqlite3 *db, const char *path, char *err, size_t errsz)
+/* The reason is first written to a local Error so that err gets it once,
+ * prefixed with the path. */
+static Status db_migrate(sqlite3 *db, const char *path, Error *err)
 {
-    char msg[512];
+    Error why = {0};
     int version;
 
-    if (db_exec(db, "BEGIN IMMEDIATE", msg, sizeof msg) < 0)
+    if (db_exec(db, "BEGIN IMMEDIATE", &why) != STATUS_OK)
         goto fail;
-    if (db_user_version(db, &version) < 0) {
-        snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(db));
+    if (db_user_version(db, &version) != STATUS_OK) {
+        error_set(&why, STATUS_ERROR, "%s", sqlite3_errmsg(db));
         goto rollback;
     }
     if (version > DB_NMIGRATIONS) {
-        snprintf(msg, sizeof msg,
-                 "schema version %d is newer than this missive (%d)",
-                 version, DB_NMIGRATIONS);
+        error_set(&why, STATUS_ERROR,
+                  "schema version %d is newer than this missive (%d)",
+                  version, DB_NMIGRATIONS);
         goto rollback;
     }
     for (int v = version; v < DB_NMIGRATIONS; v++) {
-        if (db_exec(db, db_migrations[v], msg, sizeof msg) < 0)
+        if (db_exec(db, db_migrations[v], &why) != STATUS_OK)
             goto rollback;
         char pragma[64];
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
-        if (db_exec(db, pragma, msg, sizeof msg) < 0)
+        if (db_exec(db, pragma, &why) != STATUS_OK)
             goto rollback;
     }
-    if (db_exec(db, "COMMIT", msg, sizeof msg) < 0)
+    if (db_exec(db, "COMMIT", &why) != STATUS_OK)
         goto rollback;
-    return 0;
+    return STATUS_OK;
 
 rollback:
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 fail:
-    snprintf(err, errsz, "%s: %s", path, msg);
-    return -1;
+    return error_set(err, STATUS_ERROR, "%s: %s", path, why.msg);
 }
 
-static int db_configure(sqlite3 *db, int readonly, char *msg, size_t msgsz)
+static Status db_configure(sqlite3 *db, int readonly, Error *err)
 {
     sqlite3_busy_timeout(db, 5000);
     sqlite3_extended_result_codes(db, 1);
-    if (db_exec(db, "PRAGMA foreign_keys = ON", msg, msgsz) < 0)
-        return -1;
-    if (!readonly && db_exec(db, "PRAGMA journal_mode = WAL", msg, msgsz) < 0)
-        return -1;
+    if (db_exec(db, "PRAGMA foreign_keys = ON", err) != STATUS_OK)
+        return STATUS_ERROR;
+    if (!readonly && db_exec(db, "PRAGMA journal_mode = WAL", err) != STATUS_OK)
+        return STATUS_ERROR;
     /* In WAL mode NORMAL never corrupts the database; a power cut may only
      * lose the last few commits (a !quote shuffle step), and it spares an
      * fsync on every answer that moves a shuffle. */
-    if (!readonly && db_exec(db, "PRAGMA synchronous = NORMAL", msg, msgsz) < 0)
-        return -1;
-    return 0;
+    if (!readonly && db_exec(db, "PRAGMA synchronous = NORMAL", err) != STATUS_OK)
+        return STATUS_ERROR;
+    return STATUS_OK;
 }
 
-int db_open(const char *path, sqlite3 **out, char *err, size_t errsz)
+Status db_open(const char *path, sqlite3 **out, Error *err)
 {
     sqlite3 *db = NULL;
-    char msg[512];
+    Error why = {0};
 
     *out = NULL;
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                         NULL) != SQLITE_OK) {
-        snprintf(err, errsz, "%s: %s", path,
-                 db ? sqlite3_errmsg(db) : "out of memory");
+        error_set(err, STATUS_ERROR, "%s: %s", path,
+                  db ? sqlite3_errmsg(db) : "out of memory");
         goto fail;
     }
-    if (db_configure(db, 0, msg, sizeof msg) < 0) {
-        snprintf(err, errsz, "%s: %s", path, msg);
+    if (db_configure(db, 0, &why) != STATUS_OK) {
+        error_set(err, STATUS_ERROR, "%s: %s", path, why.msg);
         goto fail;
     }
-    if (db_migrate(db, path, err, errsz) < 0)
+    if (db_migrate(db, path, err) != STATUS_OK)
         goto fail;
     *out = db;
-    return 0;
+    return STATUS_OK;
 
 fail:
     sqlite3_close(db);
-    return -1;
+    return STATUS_ERROR;
 }
 
-int db_open_readonly(const char *path, sqlite3 **out, char *err, size_t errsz)
+Status db_open_readonly(const char *path, sqlite3 **out, Error *err)
 {
     sqlite3 *db = NULL;
-    char msg[512];
+    Error why = {0};
     int version = -1;
 
     *out = NULL;
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        snprintf(err, errsz, "%s: %s (run 'missive import' first?)", path,
-                 db ? sqlite3_errmsg(db) : "out of memory");
+        error_set(err, STATUS_ERROR, "%s: %s (run 'missive import' first?)",
+                  path, db ? sqlite3_errmsg(db) : "out of memory");
         goto fail;
     }
-    if (db_configure(db, 1, msg, sizeof msg) < 0) {
-        snprintf(err, errsz, "%s: %s", path, msg);
+    if (db_configure(db, 1, &why) != STATUS_OK) {
+        error_set(err, STATUS_ERROR, "%s: %s", path, why.msg);
         goto fail;
     }
-    if (db_user_version(db, &version) < 0)
+    if (db_user_version(db, &version) != STATUS_OK)
         version = -1;
     if (version > 0 && version < DB_NMIGRATIONS) {
-        snprintf(err, errsz,
-                 "%s: schema %d is older than this missive's (%d): start "
-                 "the bot or run 'missive import FILE' once to upgrade it",
-                 path, version, DB_NMIGRATIONS);
+        error_set(err, STATUS_ERROR,
+                  "%s: schema %d is older than this missive's (%d): start "
+                  "the bot or run 'missive import FILE' once to upgrade it",
+                  path, version, DB_NMIGRATIONS);
         goto fail;
     }
     if (version != DB_NMIGRATIONS) {
-        snprintf(err, errsz,
-                 "%s: not a missive database of schema %d (found %d): "
-                 "run 'missive import' first", path, DB_NMIGRATIONS, version);
+        error_set(err, STATUS_ERROR,
+                  "%s: not a missive database of schema %d (found %d): "
+                  "run 'missive import' first", path, DB_NMIGRATIONS, version);
         goto fail;
     }
     *out = db;
-    return 0;
+    return STATUS_OK;
 
 fail:
     sqlite3_close(db);
-    return -1;
+    return STATUS_ERROR;
 }
 
 void db_close(sqlite3 *db)

@@ -12,20 +12,23 @@
 #include <stddef.h>
 #include <sqlite3.h>
 
+#include "error.h"
+
 #define DB_SCHEMA_VERSION 2
 
-/* Opens (creating if needed) and migrates.  Returns 0, or -1 with a message
- * naming the path in err. */
-int db_open(const char *path, sqlite3 **out, char *err, size_t errsz);
+/* Opens (creating if needed) and migrates.  STATUS_OK, or STATUS_ERROR
+ * with a message naming the path in err (*out is then NULL). */
+Status db_open(const char *path, sqlite3 **out, Error *err);
 /* Opens an existing database read-only (no migration; fails when its schema
  * is older or newer than this binary's: an older one is upgraded by opening
- * it once with db_open(), as 'missive import' and the bot do). */
-int db_open_readonly(const char *path, sqlite3 **out, char *err, size_t errsz);
+ * it once with db_open(), as 'missive import' and the bot do).  STATUS_OK,
+ * or STATUS_ERROR with a message naming the path in err. */
+Status db_open_readonly(const char *path, sqlite3 **out, Error *err);
 void db_close(sqlite3 *db);
 
-/* Helpers for one-off statements; both write sqlite3_errmsg to err. */
-int db_exec(sqlite3 *db, const char *sql, char *err, size_t errsz);
-int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
-               char *err, size_t errsz);
+/* Helpers for one-off statements: STATUS_OK, or STATUS_ERROR with
+ * sqlite3_errmsg in err (*st is then NULL). */
+Status db_exec(sqlite3 *db, const char *sql, Error *err);
+Status db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, Error *err);
 
 #endif

@@ -72,15 +72,10 @@ struct Grep {
     pcre2_jit_stack *jstack;     /* NULL when not JIT-compiled */
     bool jit;
     bool started;                /* the budget runs from the first match */
-    bool spent;                  /* a limit was hit: -1 from now on */
+    bool spent;                  /* a limit was hit: STATUS_ERROR from now on */
     uint64_t deadline_ms;
 };
 
-static void grep_err(char *err, size_t errsz, const char *msg)
-{
-    if (err && errsz > 0)
-        snprintf(err, errsz, "%s", msg);
-}
 
 /* --- compiling ---------------------------------------------------------- */
 
@@ -125,13 +120,12 @@ static void grep_try_jit(Grep *g)
     g->jit = true;
 }
 
-Grep *grep_compile(const char *pattern, char *err, size_t errsz)
+Grep *grep_compile(const char *pattern, Error *err)
 {
-    return grep_compile_opts(pattern, 0, err, errsz);
+    return grep_compile_opts(pattern, 0, err);
 }
 
-Grep *grep_compile_opts(const char *pattern, unsigned flags,
-                        char *err, size_t errsz)
+Grep *grep_compile_opts(const char *pattern, unsigned flags, Error *err)
 {
     pcre2_compile_context *cctx = NULL;
     Grep *g = NULL;
@@ -141,18 +135,16 @@ Grep *grep_compile_opts(const char *pattern, unsigned flags,
 
     n = pattern ? strnlen(pattern, GREP_PATTERN_MAX + 1) : 0;
     if (n == 0) {
-        grep_err(err, errsz, "give me a pattern");
+        error_set(err, STATUS_INVALID, "give me a pattern");
         return NULL;
     }
     if (n > GREP_PATTERN_MAX) {
-        char msg[64];
-        snprintf(msg, sizeof msg, "pattern too long (max %d bytes)",
-                 GREP_PATTERN_MAX);
-        grep_err(err, errsz, msg);
+        error_set(err, STATUS_INVALID, "pattern too long (max %d bytes)",
+                  GREP_PATTERN_MAX);
         return NULL;
     }
     if (grep_has_backslash_g(pattern, n)) {
-        grep_err(err, errsz, "\\G is not supported");
+        error_set(err, STATUS_INVALID, "\\G is not supported");
         return NULL;
     }
 
@@ -170,27 +162,25 @@ Grep *grep_compile_opts(const char *pattern, unsigned flags,
     cctx = NULL;
     if (!g->code) {
         PCRE2_UCHAR why[120];
-        char msg[200];
         if (ecode == PCRE2_ERROR_NOMEMORY)
             goto oom;
         if (pcre2_get_error_message(ecode, why, sizeof why) < 0)
             snprintf((char *)why, sizeof why, "error %d", ecode);
-        snprintf(msg, sizeof msg, "bad pattern at offset %zu: %s",
-                 (size_t)eoff, (const char *)why);
-        grep_err(err, errsz, msg);
+        error_set(err, STATUS_INVALID, "bad pattern at offset %zu: %s",
+                  (size_t)eoff, (const char *)why);
         grep_free(g);
         return NULL;
     }
     if (pcre2_callout_enumerate(g->code, grep_count_callout, &ncallouts) != 0 ||
         ncallouts > 0) {
-        grep_err(err, errsz, "callouts (?C...) are not allowed");
+        error_set(err, STATUS_INVALID, "callouts (?C...) are not allowed");
         grep_free(g);
         return NULL;
     }
     if (pcre2_pattern_info(g->code, PCRE2_INFO_SIZE, &codesize) != 0 ||
         codesize > GREP_CODE_MAX) {
-        grep_err(err, errsz, "pattern too large once compiled "
-                 "(fewer repeated groups, please)");
+        error_set(err, STATUS_INVALID, "pattern too large once compiled "
+                  "(fewer repeated groups, please)");
         grep_free(g);
         return NULL;
     }
@@ -211,7 +201,7 @@ Grep *grep_compile_opts(const char *pattern, unsigned flags,
 oom:
     pcre2_compile_context_free(cctx);
     grep_free(g);
-    grep_err(err, errsz, "out of memory");
+    error_set(err, STATUS_ERROR, "out of memory");
     return NULL;
 }
 
@@ -254,14 +244,14 @@ static bool grep_budget_left(Grep *g)
     return now < g->deadline_ms;
 }
 
-static int grep_stop(Grep *g)
+static Status grep_stop(Grep *g, Error *err)
 {
     g->spent = true;
-    return -1;
+    return error_set(err, STATUS_ERROR, "pattern too costly");
 }
 
-int grep_match(Grep *g, const char *subject, size_t len,
-               size_t *start, size_t *end)
+Status grep_match(Grep *g, const char *subject, size_t len,
+                  size_t *start, size_t *end, Error *err)
 {
     /* The first call checks the whole subject's UTF-8; later windows of
      * the same subject start on character boundaries of checked text. */
@@ -269,7 +259,7 @@ int grep_match(Grep *g, const char *subject, size_t len,
     size_t from = 0;
 
     if (g->spent)
-        return -1;
+        return grep_stop(g, err);
     if (!subject) {
         subject = "";
         len = 0;
@@ -284,7 +274,7 @@ int grep_match(Grep *g, const char *subject, size_t len,
         int rc;
 
         if (!grep_budget_left(g))
-            return grep_stop(g);
+            return grep_stop(g, err);
         pcre2_set_offset_limit(g->mctx, limit);
         rc = pcre2_match(g->code, (PCRE2_SPTR)subject, len, from, options,
                          g->md, g->mctx);
@@ -299,14 +289,14 @@ int grep_match(Grep *g, const char *subject, size_t len,
                 *start = s;
             if (end)
                 *end = e;
-            return 1;
+            return STATUS_OK;
         }
         if (rc >= PCRE2_ERROR_UTF8_ERR21 && rc <= PCRE2_ERROR_UTF8_ERR1)
-            return 0;            /* not text: nothing to find in it */
+            return STATUS_NOTFOUND;  /* not text: nothing to find in it */
         if (rc != PCRE2_ERROR_NOMATCH)
-            return grep_stop(g); /* limits, JIT stack, memory */
+            return grep_stop(g, err); /* limits, JIT stack, memory */
         if (next > len)
-            return 0;
+            return STATUS_NOTFOUND;
         from = next;
         options = PCRE2_NO_UTF_CHECK;
     }

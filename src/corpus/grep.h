@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "error.h"
+
 #define GREP_PATTERN_MAX 200        /* bytes */
 #define GREP_BUDGET_MS 50           /* all grep_match calls of one Grep */
 
@@ -25,22 +27,23 @@ typedef struct Grep Grep;
 
 /* Compiles; on error returns NULL with a short, user-facing message in err
  * ("pattern too long (max 200 bytes)", "bad pattern at offset 3: missing
- * closing parenthesis").  The message never quotes the pattern. */
-Grep *grep_compile(const char *pattern, char *err, size_t errsz);
-Grep *grep_compile_opts(const char *pattern, unsigned flags,
-                        char *err, size_t errsz);
+ * closing parenthesis"; "out of memory" when memory runs out).  The message
+ * never quotes the pattern. */
+Grep *grep_compile(const char *pattern, Error *err);
+Grep *grep_compile_opts(const char *pattern, unsigned flags, Error *err);
 void grep_free(Grep *g);
 
 /* Whether matches run JIT-compiled code. */
 bool grep_jit(const Grep *g);
 
-/* Matches one subject (len bytes).  Returns 1 on a match (*start, *end: byte
- * offsets of the first match; start == end for an empty match; either
- * pointer may be NULL), 0 on no match (also when the subject is not valid
- * UTF-8), -1 when a limit was hit or the budget is spent: the whole command
- * must stop ("pattern too costly").  -1 is sticky: every later call on g
- * returns -1 too.  The budget starts at the first call. */
-int grep_match(Grep *g, const char *subject, size_t len,
-               size_t *start, size_t *end);
+/* Matches one subject (len bytes).  STATUS_OK on a match (*start, *end:
+ * byte offsets of the first match; start == end for an empty match; either
+ * pointer may be NULL), STATUS_NOTFOUND on no match (also when the subject
+ * is not valid UTF-8), STATUS_ERROR with "pattern too costly" in err when a
+ * limit was hit or the budget is spent: the whole command must stop.
+ * STATUS_ERROR is sticky: every later call on g returns it too.  The budget
+ * starts at the first call. */
+Status grep_match(Grep *g, const char *subject, size_t len,
+                  size_t *start, size_t *end, Error *err);
 
 #endif

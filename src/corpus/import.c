@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,7 +34,6 @@
 #define IMPORT_MAX_FILE  (64u << 20)   /* the whole corpus is a few MB */
 #define IMPORT_MAX_TSV   (1u << 20)
 #define IMPORT_PATH_MAX  4096
-#define IMPORT_MSG       1024
 
 typedef struct {
     const char *path;
@@ -63,7 +63,7 @@ typedef struct {
 /* Prepared once per import, finalized on every path. */
 typedef struct {
     sqlite3 *db;
-    FILE *errs;
+    Error *err;
     sqlite3_stmt *file_get, *file_ins, *file_upd, *letter_ids, *passage_del,
                  *letter_del, *person_ins, *letter_ins, *passage_ins,
                  *erratum_ins, *passage_get, *passage_set, *letter_date,
@@ -75,7 +75,7 @@ typedef struct {
 /* Reads all of path into *buf (NUL-terminated, never NULL on success).
  * Returns 0, 1 when the file does not exist and missing_ok, or -1. */
 static int import_read(const char *path, size_t cap, bool missing_ok,
-                       char **buf, size_t *len, FILE *errs)
+                       char **buf, size_t *len, Error *err)
 {
     FILE *f = fopen(path, "rb");
     char *b = NULL;
@@ -86,7 +86,7 @@ static int import_read(const char *path, size_t cap, bool missing_ok,
     if (!f) {
         if (missing_ok && errno == ENOENT)
             return 1;
-        fprintf(errs, "%s: %s\n", path, strerror(errno));
+        error_report(err, SEVERITY_ERROR, "%s: %s", path, strerror(errno));
         return -1;
     }
     for (;;) {
@@ -96,7 +96,7 @@ static int import_read(const char *path, size_t cap, bool missing_ok,
                 ncap = (size_t)cap + 2;
             char *nb = realloc(b, ncap);
             if (!nb) {
-                fprintf(errs, "%s: out of memory\n", path);
+                error_report(err, SEVERITY_ERROR, "%s: out of memory", path);
                 goto fail;
             }
             b = nb;
@@ -105,13 +105,13 @@ static int import_read(const char *path, size_t cap, bool missing_ok,
         size_t got = fread(b + n, 1, bcap - 1 - n, f);
         n += got;
         if (n > cap) {
-            fprintf(errs, "%s: larger than %zu MiB\n", path,
-                    (size_t)cap >> 20);
+            error_report(err, SEVERITY_ERROR, "%s: larger than %zu MiB", path,
+                         (size_t)cap >> 20);
             goto fail;
         }
         if (got == 0) {
             if (ferror(f)) {
-                fprintf(errs, "%s: %s\n", path, strerror(errno));
+                error_report(err, SEVERITY_ERROR, "%s: %s", path, strerror(errno));
                 goto fail;
             }
             break;
@@ -170,17 +170,17 @@ static long import_number(const char *s, size_t len)
 }
 
 typedef int (*import_line_fn)(void *ctx, const char *path, int lineno,
-                              char *line, FILE *errs);
+                              char *line, Error *err);
 
 /* Calls fn on every line of a TSV file that is neither blank nor a comment.
  * A missing file has no lines. */
-static int import_tsv(const char *path, import_line_fn fn, void *ctx, FILE *errs)
+static int import_tsv(const char *path, import_line_fn fn, void *ctx, Error *err)
 {
     char *buf;
     size_t len, pos = 0;
     int lineno = 0, rc = 0;
 
-    int r = import_read(path, IMPORT_MAX_TSV, true, &buf, &len, errs);
+    int r = import_read(path, IMPORT_MAX_TSV, true, &buf, &len, err);
     if (r != 0)
         return r > 0 ? 0 : -1;
     if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
@@ -200,8 +200,8 @@ static int import_tsv(const char *path, import_line_fn fn, void *ctx, FILE *errs
             bad = (c < 0x20 && c != '\t') || c == 0x7f;
         }
         if (bad || !utf8_valid(line, l, NULL)) {
-            fprintf(errs, "%s:%d: %s\n", path, lineno,
-                    bad ? "control byte in line" : "invalid UTF-8");
+            error_report(err, SEVERITY_ERROR, "%s:%d: %s", path, lineno,
+                         bad ? "control byte in line" : "invalid UTF-8");
             rc = -1;
             continue;
         }
@@ -210,7 +210,7 @@ static int import_tsv(const char *path, import_line_fn fn, void *ctx, FILE *errs
             k++;
         if (k == l || line[k] == '#')
             continue;
-        if (fn(ctx, path, lineno, line, errs) < 0)
+        if (fn(ctx, path, lineno, line, err) < 0)
             rc = -1;
     }
     free(buf);
@@ -223,15 +223,15 @@ typedef struct {
 } ErrataList;
 
 static int import_erratum_line(void *ctx, const char *path, int lineno,
-                               char *line, FILE *errs)
+                               char *line, Error *err)
 {
     ErrataList *list = ctx;
     char *f[4];
     const char *what = NULL;
 
     if (import_fields(line, f, 4) < 0) {
-        fprintf(errs, "%s:%d: expected LETTER.PARA<TAB>ORIGINAL<TAB>"
-                "REPLACEMENT<TAB>REASON\n", path, lineno);
+        error_report(err, SEVERITY_ERROR, "%s:%d: expected LETTER.PARA<TAB>ORIGINAL<TAB>"
+                     "REPLACEMENT<TAB>REASON", path, lineno);
         return -1;
     }
     char *dot = strchr(f[0], '.');
@@ -246,15 +246,15 @@ static int import_erratum_line(void *ctx, const char *path, int lineno,
     else if (f[3][0] == '\0')
         what = "empty REASON";
     if (what) {
-        fprintf(errs, "%s:%d: %s\n", path, lineno, what);
+        error_report(err, SEVERITY_ERROR, "%s:%d: %s", path, lineno, what);
         return -1;
     }
     for (size_t i = 0; i < list->n; i++) {
         const Erratum *e = &list->v[i];
         if (e->letter == letter && e->para == para &&
             strcmp(e->original, f[1]) == 0) {
-            fprintf(errs, "%s:%d: same passage and ORIGINAL as line %d\n",
-                    path, lineno, e->line);
+            error_report(err, SEVERITY_ERROR, "%s:%d: same passage and ORIGINAL as line %d",
+                         path, lineno, e->line);
             return -1;
         }
     }
@@ -275,7 +275,7 @@ static int import_erratum_line(void *ctx, const char *path, int lineno,
     return 0;
 
 oom:
-    fprintf(errs, "%s:%d: out of memory\n", path, lineno);
+    error_report(err, SEVERITY_ERROR, "%s:%d: out of memory", path, lineno);
     return -1;
 }
 
@@ -295,15 +295,15 @@ typedef struct {
 } DateList;
 
 static int import_date_line(void *ctx, const char *path, int lineno,
-                            char *line, FILE *errs)
+                            char *line, Error *err)
 {
     DateList *list = ctx;
     char *f[4];
     const char *what = NULL;
 
     if (import_fields(line, f, 4) < 0) {
-        fprintf(errs, "%s:%d: expected LETTER<TAB>YYYY-MM-DD<TAB>"
-                "written|sent|received<TAB>SOURCE\n", path, lineno);
+        error_report(err, SEVERITY_ERROR, "%s:%d: expected LETTER<TAB>YYYY-MM-DD<TAB>"
+                     "written|sent|received<TAB>SOURCE", path, lineno);
         return -1;
     }
     long letter = import_number(f[0], strlen(f[0]));
@@ -317,13 +317,13 @@ static int import_date_line(void *ctx, const char *path, int lineno,
     else if (f[3][strspn(f[3], " ")] == '\0')
         what = "empty SOURCE: say where the date comes from";
     if (what) {
-        fprintf(errs, "%s:%d: %s\n", path, lineno, what);
+        error_report(err, SEVERITY_ERROR, "%s:%d: %s", path, lineno, what);
         return -1;
     }
     for (size_t i = 0; i < list->n; i++) {
         if (list->v[i].letter == letter) {
-            fprintf(errs, "%s:%d: letter %ld already dated on line %d\n",
-                    path, lineno, letter, list->v[i].line);
+            error_report(err, SEVERITY_ERROR, "%s:%d: letter %ld already dated on line %d",
+                         path, lineno, letter, list->v[i].line);
             return -1;
         }
     }
@@ -340,7 +340,7 @@ static int import_date_line(void *ctx, const char *path, int lineno,
     return 0;
 
 oom:
-    fprintf(errs, "%s:%d: out of memory\n", path, lineno);
+    error_report(err, SEVERITY_ERROR, "%s:%d: out of memory", path, lineno);
     return -1;
 }
 
@@ -391,7 +391,7 @@ static int import_prepare(Importer *im)
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
         sqlite3_stmt **st = (sqlite3_stmt **)((char *)im + stmts[i].off);
         if (sqlite3_prepare_v2(im->db, stmts[i].sql, -1, st, NULL) != SQLITE_OK) {
-            fprintf(im->errs, "import: %s\n", sqlite3_errmsg(im->db));
+            error_report(im->err, SEVERITY_ERROR, "import: %s", sqlite3_errmsg(im->db));
             return -1;
         }
     }
@@ -417,7 +417,7 @@ static int import_run(Importer *im, sqlite3_stmt *st, const char *what)
 {
     int rc = sqlite3_step(st);
     if (rc != SQLITE_DONE)
-        fprintf(im->errs, "%s: %s\n", what, sqlite3_errmsg(im->db));
+        error_report(im->err, SEVERITY_ERROR, "%s: %s", what, sqlite3_errmsg(im->db));
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return rc == SQLITE_DONE ? 0 : -1;
@@ -427,7 +427,7 @@ static int import_exec(Importer *im, const char *sql, const char *what)
 {
     char *msg = NULL;
     if (sqlite3_exec(im->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        fprintf(im->errs, "%s: %s\n", what, msg ? msg : sqlite3_errmsg(im->db));
+        error_report(im->err, SEVERITY_ERROR, "%s: %s", what, msg ? msg : sqlite3_errmsg(im->db));
         sqlite3_free(msg);
         return -1;
     }
@@ -510,7 +510,7 @@ static int import_file(Importer *im, const ImportFile *f, ImportReport *rep)
         size_t oldlen = (size_t)sqlite3_column_bytes(im->file_get, 1);
         same = oldlen == f->len && (oldlen == 0 || memcmp(old, f->buf, oldlen) == 0);
     } else if (step != SQLITE_DONE) {
-        fprintf(im->errs, "%s: %s\n", f->path, sqlite3_errmsg(im->db));
+        error_report(im->err, SEVERITY_ERROR, "%s: %s", f->path, sqlite3_errmsg(im->db));
         import_done(im->file_get);
         return -1;
     }
@@ -525,7 +525,7 @@ static int import_file(Importer *im, const ImportFile *f, ImportReport *rep)
         sqlite3_bind_int64(im->letter_ids, 1, file_id);
         while ((step = sqlite3_step(im->letter_ids)) == SQLITE_ROW) {
             if (array_grow(&old_ids, &capold, nold + 1, sizeof *old_ids) < 0) {
-                fprintf(im->errs, "%s: out of memory\n", f->path);
+                error_report(im->err, SEVERITY_ERROR, "%s: out of memory", f->path);
                 import_done(im->letter_ids);
                 goto done;
             }
@@ -533,7 +533,7 @@ static int import_file(Importer *im, const ImportFile *f, ImportReport *rep)
         }
         import_done(im->letter_ids);
         if (step != SQLITE_DONE) {
-            fprintf(im->errs, "%s: %s\n", f->path, sqlite3_errmsg(im->db));
+            error_report(im->err, SEVERITY_ERROR, "%s: %s", f->path, sqlite3_errmsg(im->db));
             goto done;
         }
         sqlite3_bind_int64(im->passage_del, 1, file_id);
@@ -614,12 +614,12 @@ static int import_erratum_group(Importer *im, const char *path,
     import_done(im->passage_get);
     if (step == SQLITE_DONE) {
         for (size_t i = 0; i < n; i++)
-            fprintf(im->errs, "%s:%d: passage %ld.%ld does not exist; "
-                    "not applied\n", path, g[i]->line, g[i]->letter, g[i]->para);
+            error_report(im->err, SEVERITY_WARNING, "%s:%d: passage %ld.%ld does not exist; "
+                         "not applied", path, g[i]->line, g[i]->letter, g[i]->para);
         return 0;
     }
     if (step != SQLITE_ROW) {
-        fprintf(im->errs, "%s: %s\n", path, sqlite3_errmsg(im->db));
+        error_report(im->err, SEVERITY_ERROR, "%s: %s", path, sqlite3_errmsg(im->db));
         return -1;
     }
     if (!shown)
@@ -629,9 +629,9 @@ static int import_erratum_group(Importer *im, const char *path,
         if (r < 0)
             goto oom;
         if (r == 0)
-            fprintf(im->errs, "%s:%d: passage %ld.%ld does not contain '%s'; "
-                    "not applied\n", path, g[i]->line, g[i]->letter,
-                    g[i]->para, g[i]->original);
+            error_report(im->err, SEVERITY_WARNING, "%s:%d: passage %ld.%ld does not contain '%s'; "
+                         "not applied", path, g[i]->line, g[i]->letter,
+                         g[i]->para, g[i]->original);
         ok += r;
     }
     /* No entry applied: the passage goes back to its text. */
@@ -645,7 +645,7 @@ static int import_erratum_group(Importer *im, const char *path,
     goto done;
 
 oom:
-    fprintf(im->errs, "%s: out of memory\n", path);
+    error_report(im->err, SEVERITY_ERROR, "%s: out of memory", path);
 done:
     free(shown);
     return rc;
@@ -680,7 +680,7 @@ static int import_errata(Importer *im, const char *path, ErrataList *list,
     if (list->n == 0)
         return 0;
     if (!(order = malloc(list->n * sizeof *order))) {
-        fprintf(im->errs, "%s: out of memory\n", path);
+        error_report(im->err, SEVERITY_ERROR, "%s: out of memory", path);
         return -1;
     }
     for (size_t i = 0; i < list->n; i++)
@@ -725,17 +725,17 @@ static int import_dates(Importer *im, const char *path, const DateList *list)
         }
         import_done(im->letter_date);
         if (step == SQLITE_DONE) {
-            fprintf(im->errs, "%s:%d: letter %ld does not exist; not applied\n",
-                    path, d->line, d->letter);
+            error_report(im->err, SEVERITY_WARNING, "%s:%d: letter %ld does not exist; not applied",
+                         path, d->line, d->letter);
             continue;
         }
         if (step != SQLITE_ROW) {
-            fprintf(im->errs, "%s: %s\n", path, sqlite3_errmsg(im->db));
+            error_report(im->err, SEVERITY_ERROR, "%s: %s", path, sqlite3_errmsg(im->db));
             return -1;
         }
         if (dated) {
-            fprintf(im->errs, "%s:%d: letter %ld has its own date (%s); "
-                    "not applied\n", path, d->line, d->letter, own);
+            error_report(im->err, SEVERITY_WARNING, "%s:%d: letter %ld has its own date (%s); "
+                         "not applied", path, d->line, d->letter, own);
             continue;
         }
         sqlite3_stmt *st = im->letter_set_date;
@@ -775,103 +775,112 @@ static int import_count(Importer *im, const char *sql, int *out)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(im->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(im->errs, "import: %s\n", sqlite3_errmsg(im->db));
+        error_report(im->err, SEVERITY_ERROR, "import: %s", sqlite3_errmsg(im->db));
         return -1;
     }
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *out = sqlite3_column_int(st, 0);
     else
-        fprintf(im->errs, "import: %s\n", sqlite3_errmsg(im->db));
+        error_report(im->err, SEVERITY_ERROR, "import: %s", sqlite3_errmsg(im->db));
     sqlite3_finalize(st);
     return rc == SQLITE_ROW ? 0 : -1;
 }
 
 /* --- entry point ---------------------------------------------------------- */
 
-static int import_check_files(ImportFile *files, size_t n, const People *people,
-                              FILE *errs)
+static int import_check_files(ImportFile *files, size_t n, Parser *parser,
+                              Error *err)
 {
     int rc = 0;
-    char err[IMPORT_MSG];
 
     for (size_t i = 0; i < n; i++) {
         ImportFile *f = &files[i];
         f->base = import_base(f->path);
         if (f->base[0] == '\0') {
-            fprintf(errs, "%s: not a file name\n", f->path);
+            error_report(err, SEVERITY_ERROR, "%s: not a file name", f->path);
             rc = -1;
             continue;
         }
         for (size_t j = 0; j < i; j++) {
             if (strcmp(files[j].base, f->base) == 0) {
-                fprintf(errs, "%s: same file name as %s (files are known by "
-                        "their base name)\n", f->path, files[j].path);
+                error_report(err, SEVERITY_ERROR, "%s: same file name as %s (files are known by "
+                             "their base name)", f->path, files[j].path);
                 rc = -1;
                 break;
             }
         }
         if (import_read(f->path, IMPORT_MAX_FILE, false, &f->buf, &f->len,
-                        errs) < 0) {
+                        err) < 0) {
             rc = -1;
             continue;
         }
         if (f->len > INT32_MAX) {           /* sqlite3_bind_blob takes an int */
-            fprintf(errs, "%s: too large\n", f->path);
+            error_report(err, SEVERITY_ERROR, "%s: too large", f->path);
             rc = -1;
             continue;
         }
-        if (parse_text(f->path, f->buf, f->len, people, &f->parsed,
-                       err, sizeof err) < 0) {
-            fprintf(errs, "%s\n", err);
+        Error why = {0};
+        if (parser_parse(parser, f->path, f->buf, f->len, &f->parsed,
+                         &why) != STATUS_OK) {
+            error_report(err, SEVERITY_ERROR, "%s", why.msg);
             rc = -1;
             continue;
         }
         for (size_t w = 0; w < f->parsed.nwarnings; w++)
-            fprintf(errs, "%s\n", f->parsed.warnings[w]);
+            error_report(err, SEVERITY_WARNING, "%s", f->parsed.warnings[w]);
     }
     return rc;
 }
 
-int import_files(sqlite3 *db, const char *const *paths, size_t npaths,
-                 const char *datadir, ImportReport *report, FILE *errs)
+Status import_files(sqlite3 *db, const char *const *paths, size_t npaths,
+                    const char *datadir, ImportReport *report, Error *err)
 {
     char aliases[IMPORT_PATH_MAX], errata_path[IMPORT_PATH_MAX],
-         dates_path[IMPORT_PATH_MAX], err[IMPORT_MSG];
+         dates_path[IMPORT_PATH_MAX];
     ImportFile *files = NULL;
     ErrataList errata = { 0 };
     DateList dates = { 0 };
     People *people = NULL;
-    Importer im = { .db = db, .errs = errs };
+    Parser *parser = NULL;
+    Error why = {0};
+    Importer im = { .db = db, .err = err };
     bool in_tx = false;
-    int rc = -1;
+    Status rc = STATUS_ERROR;
 
     memset(report, 0, sizeof *report);
     if (snprintf(aliases, sizeof aliases, "%s/aliases.txt", datadir) >= (int)sizeof aliases ||
         snprintf(errata_path, sizeof errata_path, "%s/errata.tsv", datadir) >= (int)sizeof errata_path ||
         snprintf(dates_path, sizeof dates_path, "%s/dates.tsv", datadir) >= (int)sizeof dates_path) {
-        fprintf(errs, "%s: data directory path too long\n", datadir);
-        return -1;
+        error_report(err, SEVERITY_ERROR, "%s: data directory path too long",
+                     datadir);
+        return STATUS_INVALID;
     }
-    if (!(people = people_load(aliases, err, sizeof err))) {
-        fprintf(errs, "%s\n", err);
-        return -1;
+    if (!(people = people_load(aliases, &why))) {
+        error_report(err, SEVERITY_ERROR, "%s", why.msg);
+        return STATUS_INVALID;
+    }
+    if (!(parser = parser_new(people, &why))) {
+        error_report(err, SEVERITY_ERROR, "%s", why.msg);
+        goto done;
     }
     if (npaths > 0 && !(files = calloc(npaths, sizeof *files))) {
-        fprintf(errs, "import: out of memory\n");
+        error_report(err, SEVERITY_ERROR, "import: out of memory");
         goto done;
     }
     for (size_t i = 0; i < npaths; i++)
         files[i].path = paths[i];
 
     /* Everything is checked before the first write. */
-    int bad = import_check_files(files, npaths, people, errs);
-    if (import_tsv(errata_path, import_erratum_line, &errata, errs) < 0)
+    int bad = import_check_files(files, npaths, parser, err);
+    if (import_tsv(errata_path, import_erratum_line, &errata, err) < 0)
         bad = -1;
-    if (import_tsv(dates_path, import_date_line, &dates, errs) < 0)
+    if (import_tsv(dates_path, import_date_line, &dates, err) < 0)
         bad = -1;
-    if (bad < 0)
+    if (bad < 0) {
+        rc = STATUS_INVALID;
         goto done;
+    }
 
     if (import_exec(&im, "BEGIN IMMEDIATE", "import") < 0)
         goto done;
@@ -891,13 +900,13 @@ int import_files(sqlite3 *db, const char *const *paths, size_t npaths,
     if (import_exec(&im, "COMMIT", "import") < 0)
         goto done;
     in_tx = false;
-    rc = 0;
+    rc = STATUS_OK;
 
 done:
     import_finalize(&im);
     if (in_tx)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    if (rc < 0)
+    if (rc != STATUS_OK)
         memset(report, 0, sizeof *report);
     for (size_t i = 0; i < npaths && files; i++) {
         free(files[i].buf);
@@ -906,6 +915,7 @@ done:
     free(files);
     import_errata_free(&errata);
     import_dates_free(&dates);
+    parser_free(parser);
     people_free(people);
     return rc;
 }

@@ -10,8 +10,10 @@
 #ifndef MISSIVE_IMPORT_H
 #define MISSIVE_IMPORT_H
 
-#include <stdio.h>
+#include <stddef.h>
 #include <sqlite3.h>
+
+#include "error.h"
 
 typedef struct {
     int files_new;
@@ -22,10 +24,14 @@ typedef struct {
     int errata_applied;
 } ImportReport;
 
-/* datadir holds aliases.txt, errata.tsv and dates.tsv.  Errors and
- * warnings go to errs as "FILE:LINE: ...".  Returns 0 on success, -1 with
- * the database exactly as it was. */
-int import_files(sqlite3 *db, const char *const *paths, size_t npaths,
-                 const char *datadir, ImportReport *report, FILE *errs);
+/* datadir holds aliases.txt, errata.tsv and dates.tsv.  Every problem is
+ * reported through err as its own line, "FILE:LINE: ..." (or "FILE: ..."):
+ * errors at SEVERITY_ERROR, and things that do not stop the import (a letter
+ * without a Source line, an erratum that does not apply) at
+ * SEVERITY_WARNING.  Returns STATUS_OK with *report filled, STATUS_INVALID
+ * when the input is wrong, or STATUS_ERROR on database or memory trouble;
+ * on failure the database is exactly as it was and *report is zeroed. */
+Status import_files(sqlite3 *db, const char *const *paths, size_t npaths,
+                    const char *datadir, ImportReport *report, Error *err);
 
 #endif

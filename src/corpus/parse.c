@@ -11,9 +11,9 @@
  *   3. letters: a small state machine over the classified paragraphs.
  *
  * Headings are recognised by the table parse_headings[] below: to accept a
- * new form, add a row.  The patterns are compiled on first use and never
- * freed: they live as long as the program.  That first use is not
- * thread-safe, which is fine: only the importer parses, on one thread.
+ * new form, add a row.  The patterns are compiled once per Parser and freed
+ * with it, so a parser holds no global state: two parsers never share
+ * anything, and an import that is done leaves nothing behind.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
@@ -80,12 +80,15 @@ static const char *const parse_patterns[RX_COUNT] = {
     [RX_QUALIFIER] = "^" QUALS "\\.?$",
 };
 
-static pcre2_code *parse_heading_rx[PARSE_NHEADINGS];
-static pcre2_code *parse_rx[RX_COUNT];
-static bool parse_compiled;
+struct Parser {
+    const People *people;                     /* borrowed */
+    pcre2_code *heading_rx[PARSE_NHEADINGS];  /* parse_headings[], compiled */
+    pcre2_code *rx[RX_COUNT];                 /* parse_patterns[], compiled */
+    pcre2_match_data *md;
+};
 
 static pcre2_code *parse_compile(const char *pattern, uint32_t flags,
-                                 char *msg, size_t msgsz)
+                                 Error *err)
 {
     int code;
     PCRE2_SIZE off;
@@ -94,32 +97,49 @@ static pcre2_code *parse_compile(const char *pattern, uint32_t flags,
     if (!re) {
         PCRE2_UCHAR buf[256];
         pcre2_get_error_message(code, buf, sizeof buf);
-        snprintf(msg, msgsz, "internal error: pattern '%s' at %zu: %s",
-                 pattern, (size_t)off, (const char *)buf);
+        error_set(err, STATUS_ERROR, "internal error: pattern '%s' at %zu: %s",
+                  pattern, (size_t)off, (const char *)buf);
     }
     return re;
 }
 
-static int parse_compile_all(char *msg, size_t msgsz)
+Parser *parser_new(const People *people, Error *err)
 {
-    if (parse_compiled)
-        return 0;
+    Parser *p = calloc(1, sizeof *p);
+
+    if (!p) {
+        error_set(err, STATUS_ERROR, "parser: out of memory");
+        return NULL;
+    }
+    p->people = people;
     for (size_t i = 0; i < PARSE_NHEADINGS; i++)
-        if (!parse_heading_rx[i] &&
-            !(parse_heading_rx[i] = parse_compile(parse_headings[i].pattern,
-                                                  parse_headings[i].flags,
-                                                  msg, msgsz)))
-            return -1;
-    if (!parse_rx[RX_NUMBER] &&
-        !(parse_rx[RX_NUMBER] = parse_compile(parse_patterns[RX_NUMBER],
-                                              PCRE2_CASELESS, msg, msgsz)))
-        return -1;
-    if (!parse_rx[RX_QUALIFIER] &&
-        !(parse_rx[RX_QUALIFIER] = parse_compile(parse_patterns[RX_QUALIFIER],
-                                                 PCRE2_CASELESS, msg, msgsz)))
-        return -1;
-    parse_compiled = true;
-    return 0;
+        if (!(p->heading_rx[i] = parse_compile(parse_headings[i].pattern,
+                                               parse_headings[i].flags, err)))
+            goto fail;
+    for (size_t i = 0; i < RX_COUNT; i++)
+        if (!(p->rx[i] = parse_compile(parse_patterns[i], PCRE2_CASELESS, err)))
+            goto fail;
+    if (!(p->md = pcre2_match_data_create(8, NULL))) {
+        error_set(err, STATUS_ERROR, "parser: out of memory");
+        goto fail;
+    }
+    return p;
+
+fail:
+    parser_free(p);
+    return NULL;
+}
+
+void parser_free(Parser *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < PARSE_NHEADINGS; i++)
+        pcre2_code_free(p->heading_rx[i]);
+    for (size_t i = 0; i < RX_COUNT; i++)
+        pcre2_code_free(p->rx[i]);
+    pcre2_match_data_free(p->md);
+    free(p);
 }
 
 /* --- paragraphs ----------------------------------------------------------- */
@@ -146,30 +166,39 @@ typedef struct {
     size_t src_off;           /* PK_SOURCE: text after "Source:" */
 } Para;
 
+/* One file being parsed. */
 typedef struct {
     const char *name;
     const People *people;
+    const Parser *parser;
     pcre2_match_data *md;
     Para *paras;
     size_t npara, cappara;
-    char *err;
-    size_t errsz;
-} Parser;
+    Error *err;
+    Status status;            /* of the first failure */
+} ParseRun;
 
-
-static void parse_fail(Parser *ps, int line, const char *what)
+/* Every failure of a run goes through one of these: "NAME:LINE: what". */
+static void parse_fail(ParseRun *ps, int line, const char *what)
 {
-    snprintf(ps->err, ps->errsz, "%s:%d: %s", ps->name, line, what);
+    ps->status = error_set(ps->err, STATUS_INVALID, "%s:%d: %s", ps->name,
+                           line, what);
+}
+
+static void parse_oom(ParseRun *ps, int line)
+{
+    ps->status = error_set(ps->err, STATUS_ERROR, "%s:%d: out of memory",
+                           ps->name, line);
 }
 
 /* Ends the paragraph being collected in buf (if any). */
-static int parse_flush(Parser *ps, char **buf, size_t *len, int line)
+static int parse_flush(ParseRun *ps, char **buf, size_t *len, int line)
 {
     if (!*buf)
         return 0;
     if (array_grow(&ps->paras, &ps->cappara, ps->npara + 1,
                    sizeof *ps->paras) < 0) {
-        parse_fail(ps, line, "out of memory");
+        parse_oom(ps, line);
         return -1;
     }
     Para *p = &ps->paras[ps->npara++];
@@ -183,7 +212,7 @@ static int parse_flush(Parser *ps, char **buf, size_t *len, int line)
 }
 
 /* Pass 1: lines to paragraphs. */
-static int parse_lines(Parser *ps, const char *buf, size_t len)
+static int parse_lines(ParseRun *ps, const char *buf, size_t len)
 {
     char *para = NULL;        /* paragraph being collected */
     size_t plen = 0, pcap = 0;
@@ -238,7 +267,7 @@ static int parse_lines(Parser *ps, const char *buf, size_t len)
                 ncap *= 2;
             char *np = realloc(para, ncap);
             if (!np) {
-                parse_fail(ps, lineno, "out of memory");
+                parse_oom(ps, lineno);
                 goto fail;
             }
             para = np;
@@ -261,7 +290,7 @@ fail:
 
 /* --- pass 2: classification ---------------------------------------------- */
 
-static int parse_match(Parser *ps, const pcre2_code *re, const char *s,
+static int parse_match(ParseRun *ps, const pcre2_code *re, const char *s,
                        size_t len)
 {
     int rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0, PCRE2_NO_UTF_CHECK,
@@ -270,7 +299,7 @@ static int parse_match(Parser *ps, const pcre2_code *re, const char *s,
 }
 
 /* Offset and length of capture group g of the last match (0, 0 if unset). */
-static void parse_group(Parser *ps, int g, size_t *off, size_t *len)
+static void parse_group(ParseRun *ps, int g, size_t *off, size_t *len)
 {
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(ps->md);
     *off = *len = 0;
@@ -282,7 +311,7 @@ static void parse_group(Parser *ps, int g, size_t *off, size_t *len)
 
 /* The text of group g of the last match on s, trimmed of spaces, commas and
  * footnote stars, into out. */
-static void parse_name(Parser *ps, const char *s, int g, char *out, size_t outsz)
+static void parse_name(ParseRun *ps, const char *s, int g, char *out, size_t outsz)
 {
     size_t off, len;
 
@@ -299,7 +328,7 @@ static void parse_name(Parser *ps, const char *s, int g, char *out, size_t outsz
 
 /* 1: s[0..len) is a heading (sender/recipient set); 0: it is not; -1: it is
  * one but names someone unknown (error written). */
-static int parse_heading(Parser *ps, const Para *p, const char *s, size_t len,
+static int parse_heading(ParseRun *ps, const Para *p, const char *s, size_t len,
                          const char **sender, const char **recipient)
 {
     char sname[PARSE_MAX_HEADING + 1], rname[PARSE_MAX_HEADING + 1];
@@ -307,7 +336,7 @@ static int parse_heading(Parser *ps, const Para *p, const char *s, size_t len,
 
     for (size_t i = 0; i < PARSE_NHEADINGS; i++) {
         const HeadingRule *r = &parse_headings[i];
-        if (len > r->maxlen || !parse_match(ps, parse_heading_rx[i], s, len))
+        if (len > r->maxlen || !parse_match(ps, ps->parser->heading_rx[i], s, len))
             continue;
         parse_name(ps, s, r->sender_group, sname, sizeof sname);
         parse_name(ps, s, r->recipient_group, rname, sizeof rname);
@@ -329,7 +358,7 @@ static int parse_heading(Parser *ps, const Para *p, const char *s, size_t len,
     return 0;
 }
 
-static int parse_classify(Parser *ps, Para *p)
+static int parse_classify(ParseRun *ps, Para *p)
 {
     const char *s = p->text;
     size_t len = p->len;
@@ -349,7 +378,7 @@ static int parse_classify(Parser *ps, Para *p)
         p->src_off = lead + off;
         return 0;
     }
-    if (len <= PARSE_MAX_HEADING && parse_match(ps, parse_rx[RX_NUMBER], s, len)) {
+    if (len <= PARSE_MAX_HEADING && parse_match(ps, ps->parser->rx[RX_NUMBER], s, len)) {
         size_t off, glen;
         char digits[8];
         parse_group(ps, 1, &off, &glen);
@@ -387,7 +416,7 @@ static int parse_classify(Parser *ps, Para *p)
         p->head_off = lead;
         return 0;
     }
-    if (len <= PARSE_MAX_HEADING && parse_match(ps, parse_rx[RX_QUALIFIER], s, len))
+    if (len <= PARSE_MAX_HEADING && parse_match(ps, ps->parser->rx[RX_QUALIFIER], s, len))
         p->kind = PK_QUALIFIER;
     return 0;
 }
@@ -397,7 +426,7 @@ static int parse_classify(Parser *ps, Para *p)
 /* Where a letter starts at paragraph i: optional "No. N", optional date
  * (always after "No. N"; alone only when lead_date), optional qualifier,
  * then the heading.  Returns the index of the heading paragraph, or -1. */
-static long parse_letter_start(const Parser *ps, size_t i, bool lead_date,
+static long parse_letter_start(const ParseRun *ps, size_t i, bool lead_date,
                                size_t *date_at, size_t *qual_at)
 {
     const Para *p = ps->paras;
@@ -418,18 +447,18 @@ static long parse_letter_start(const Parser *ps, size_t i, bool lead_date,
     return -1;
 }
 
-static int parse_warn(Parser *ps, ParsedFile *out, int line, const char *what)
+static int parse_warn(ParseRun *ps, ParsedFile *out, int line, const char *what)
 {
     char msg[PARSE_MSG];
     snprintf(msg, sizeof msg, "%s:%d: %s", ps->name, line, what);
     char **w = realloc(out->warnings, (out->nwarnings + 1) * sizeof *w);
     if (!w) {
-        parse_fail(ps, line, "out of memory");
+        parse_oom(ps, line);
         return -1;
     }
     out->warnings = w;
     if (!(w[out->nwarnings] = strdup(msg))) {
-        parse_fail(ps, line, "out of memory");
+        parse_oom(ps, line);
         return -1;
     }
     out->nwarnings++;
@@ -437,7 +466,7 @@ static int parse_warn(Parser *ps, ParsedFile *out, int line, const char *what)
 }
 
 /* Finishes letter k (1-based) of out: signature, body check, Source check. */
-static int parse_close(Parser *ps, ParsedFile *out, bool has_source)
+static int parse_close(ParseRun *ps, ParsedFile *out, bool has_source)
 {
     ParsedLetter *l = &out->letters[out->nletters - 1];
     size_t k = out->nletters;
@@ -475,7 +504,7 @@ static char *parse_strdup(const char *s, size_t len)
 }
 
 /* Opens a letter whose prelude runs from i to the heading at h. */
-static int parse_open(Parser *ps, ParsedFile *out, size_t *cap, size_t i,
+static int parse_open(ParseRun *ps, ParsedFile *out, size_t *cap, size_t i,
                       size_t h, size_t date_at, size_t qual_at)
 {
     Para *p = ps->paras;
@@ -512,11 +541,11 @@ static int parse_open(Parser *ps, ParsedFile *out, size_t *cap, size_t i,
     return 0;
 
 oom:
-    parse_fail(ps, hp->line, "out of memory");
+    parse_oom(ps, hp->line);
     return -1;
 }
 
-static int parse_letters(Parser *ps, ParsedFile *out)
+static int parse_letters(ParseRun *ps, ParsedFile *out)
 {
     size_t lcap = 0, pcap = 0;
     size_t i = 0, date_at, qual_at;
@@ -552,7 +581,7 @@ static int parse_letters(Parser *ps, ParsedFile *out)
         if (p->kind == PK_SOURCE) {
             if (!(cur->source = parse_strdup(p->text + p->src_off,
                                              p->len - p->src_off))) {
-                parse_fail(ps, p->line, "out of memory");
+                parse_oom(ps, p->line);
                 return -1;
             }
             if (parse_close(ps, out, true) < 0)
@@ -593,7 +622,7 @@ static int parse_letters(Parser *ps, ParsedFile *out)
         }
         if (array_grow(&cur->paras, &pcap, cur->npara + 1,
                        sizeof *cur->paras) < 0) {
-            parse_fail(ps, p->line, "out of memory");
+            parse_oom(ps, p->line);
             return -1;
         }
         cur->paras[cur->npara].line = p->line;
@@ -613,20 +642,14 @@ static int parse_letters(Parser *ps, ParsedFile *out)
 
 /* --- entry points ----------------------------------------------------------- */
 
-int parse_text(const char *name, const char *buf, size_t len,
-               const People *people, ParsedFile *out,
-               char *err, size_t errsz)
+Status parser_parse(Parser *parser, const char *name, const char *buf,
+                    size_t len, ParsedFile *out, Error *err)
 {
-    Parser ps = { .name = name, .people = people, .err = err, .errsz = errsz };
+    ParseRun ps = { .name = name, .people = parser->people, .parser = parser,
+                    .md = parser->md, .err = err, .status = STATUS_ERROR };
     int rc = -1;
 
     memset(out, 0, sizeof *out);
-    if (parse_compile_all(err, errsz) < 0)
-        return -1;
-    if (!(ps.md = pcre2_match_data_create(8, NULL))) {
-        parse_fail(&ps, 1, "out of memory");
-        return -1;
-    }
     if (parse_lines(&ps, buf, len) < 0)
         goto done;
     for (size_t i = 0; i < ps.npara; i++)
@@ -642,8 +665,7 @@ done:
     for (size_t i = 0; i < ps.npara; i++)
         free(ps.paras[i].text);
     free(ps.paras);
-    pcre2_match_data_free(ps.md);
-    return rc;
+    return rc < 0 ? ps.status : STATUS_OK;
 }
 
 void parsed_file_free(ParsedFile *f)

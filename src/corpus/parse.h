@@ -7,6 +7,9 @@
  * paragraphs, at most one date line, an optional signature (a short paragraph
  * naming the sender).  The parser never alters the text of a paragraph; lines
  * of one paragraph are joined with one space.  It is pure: no database.
+ *
+ * The compiled patterns live in a Parser: make one with parser_new(), parse
+ * any number of files with it, free it with parser_free().
  */
 #ifndef MISSIVE_PARSE_H
 #define MISSIVE_PARSE_H
@@ -14,6 +17,7 @@
 #include <stddef.h>
 
 #include "dates.h"
+#include "error.h"
 #include "people.h"
 
 #define PARSE_MAX_LINE 65536   /* longer lines are an error, not a truncation */
@@ -40,18 +44,28 @@ typedef struct {
 typedef struct {
     ParsedLetter *letters;
     size_t nletters;
-    char **warnings;        /* "NAME:LINE: ..." lines; the import goes on */
+    char **warnings;        /* "NAME:LINE: ..." lines; the import goes on
+                               and reports them once the file parsed */
     size_t nwarnings;
 } ParsedFile;
 
-/* Parses buf[0..len).  Returns 0 and fills *out, or -1 with
- * "NAME:LINE: what is wrong" in err and *out empty.  Accepts a UTF-8 BOM
- * and CRLF line ends; rejects NUL bytes, invalid UTF-8, lines longer than
- * PARSE_MAX_LINE, files with no letter, text before the first heading,
- * letters without a body, unknown people. */
-int parse_text(const char *name, const char *buf, size_t len,
-               const People *people, ParsedFile *out,
-               char *err, size_t errsz);
+typedef struct Parser Parser;
+
+/* Compiles the heading and paragraph patterns.  people resolves the names
+ * of headings and signatures; it is borrowed and must outlive the parser.
+ * NULL with the reason in err when compiling fails or memory runs out. */
+Parser *parser_new(const People *people, Error *err);
+/* Frees the parser and its compiled patterns; NULL is a no-op. */
+void parser_free(Parser *p);
+
+/* Parses buf[0..len).  STATUS_OK with *out filled, or STATUS_INVALID with
+ * "NAME:LINE: what is wrong" in err (STATUS_ERROR: "NAME:LINE: out of
+ * memory") and *out empty.  Accepts a UTF-8 BOM and CRLF line ends; rejects
+ * NUL bytes, invalid UTF-8, lines longer than PARSE_MAX_LINE, files with no
+ * letter, text before the first heading, letters without a body, unknown
+ * people.  Warnings are not failures: they are left in out->warnings. */
+Status parser_parse(Parser *p, const char *name, const char *buf, size_t len,
+                    ParsedFile *out, Error *err);
 void parsed_file_free(ParsedFile *f);
 
 #endif

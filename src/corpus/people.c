@@ -140,49 +140,46 @@ static void people_trim(const char **s, size_t *len)
 }
 
 /* Adds one title (is_title) or one alias of who. */
-static int people_add_item(People *p, bool is_title, PeopleEntity who,
-                           const char *item, size_t len,
-                           const char *name, int lineno,
-                           char *err, size_t errsz)
+static Status people_add_item(People *p, bool is_title, PeopleEntity who,
+                              const char *item, size_t len,
+                              const char *name, int lineno, Error *err)
 {
     char norm[PEOPLE_MAX_PHRASE];
     int n;
 
     people_trim(&item, &len);
-    if (len == 0) {
-        snprintf(err, errsz, "%s:%d: empty entry in list", name, lineno);
-        return -1;
-    }
+    if (len == 0)
+        return error_set(err, STATUS_INVALID, "%s:%d: empty entry in list",
+                         name, lineno);
     n = people_normalise(item, len, norm, sizeof norm);
-    if (n < 0) {
-        snprintf(err, errsz, "%s:%d: entry longer than %d bytes", name,
-                 lineno, PEOPLE_MAX_PHRASE - 1);
-        return -1;
-    }
-    if (n == 0) {
-        snprintf(err, errsz, "%s:%d: entry '%.*s' has no letters or digits",
-                 name, lineno, (int)len, item);
-        return -1;
-    }
+    if (n < 0)
+        return error_set(err, STATUS_INVALID,
+                         "%s:%d: entry longer than %d bytes", name, lineno,
+                         PEOPLE_MAX_PHRASE - 1);
+    if (n == 0)
+        return error_set(err, STATUS_INVALID,
+                         "%s:%d: entry '%.*s' has no letters or digits",
+                         name, lineno, (int)len, item);
     if (is_title) {
         for (size_t i = 0; i < p->ntitles; i++)
             if (strcmp(p->titles[i], norm) == 0)
-                return 0;
+                return STATUS_OK;
         if (array_grow(&p->titles, &p->captitles, p->ntitles + 1,
                         sizeof *p->titles) < 0)
             goto oom;
         if (!(p->titles[p->ntitles] = strdup(norm)))
             goto oom;
         p->ntitles++;
-        return 0;
+        return STATUS_OK;
     }
     const Alias *old = people_find_alias(p, norm);
     if (old) {
         if (old->who.kind == who.kind && old->who.index == who.index)
-            return 0;            /* "Stalin: Stalin" repeats the implicit alias */
-        snprintf(err, errsz, "%s:%d: alias '%.*s' already belongs to %s",
-                 name, lineno, (int)len, item, people_entity_name(p, old->who));
-        return -1;
+            return STATUS_OK;            /* "Stalin: Stalin" repeats the implicit alias */
+        return error_set(err, STATUS_INVALID,
+                         "%s:%d: alias '%.*s' already belongs to %s", name,
+                         lineno, (int)len, item,
+                         people_entity_name(p, old->who));
     }
     if (array_grow(&p->aliases, &p->capaliases, p->naliases + 1,
                     sizeof *p->aliases) < 0)
@@ -191,26 +188,22 @@ static int people_add_item(People *p, bool is_title, PeopleEntity who,
         goto oom;
     p->aliases[p->naliases].who = who;
     p->naliases++;
-    return 0;
+    return STATUS_OK;
 
 oom:
-    snprintf(err, errsz, "%s:%d: out of memory", name, lineno);
-    return -1;
+    return error_set(err, STATUS_ERROR, "%s:%d: out of memory", name, lineno);
 }
 
 /* Adds (or finds) the canonical person or group on the left of a line. */
-static int people_add_entity(People *p, enum people_kind kind,
-                             const char *key, size_t klen, PeopleEntity *who,
-                             const char *name, int lineno,
-                             char *err, size_t errsz)
+static Status people_add_entity(People *p, enum people_kind kind,
+                                const char *key, size_t klen, PeopleEntity *who,
+                                const char *name, int lineno, Error *err)
 {
     char canon[PEOPLE_MAX_NAME + 1];
 
-    if (klen > PEOPLE_MAX_NAME) {
-        snprintf(err, errsz, "%s:%d: name longer than %d bytes", name, lineno,
-                 PEOPLE_MAX_NAME);
-        return -1;
-    }
+    if (klen > PEOPLE_MAX_NAME)
+        return error_set(err, STATUS_INVALID, "%s:%d: name longer than %d bytes",
+                         name, lineno, PEOPLE_MAX_NAME);
     memcpy(canon, key, klen);
     canon[klen] = '\0';
     who->kind = kind;
@@ -218,7 +211,7 @@ static int people_add_entity(People *p, enum people_kind kind,
                                        : people_find_group(p, kind, canon);
     if (found >= 0) {
         who->index = (size_t)found;  /* a second line for the same name adds */
-        return 0;
+        return STATUS_OK;
     }
     if (kind == PEOPLE_PERSON) {
         if (array_grow(&p->names, &p->capnames, p->nnames + 1,
@@ -235,12 +228,10 @@ static int people_add_entity(People *p, enum people_kind kind,
         who->index = p->ngroups++;
     }
     /* The canonical name is always an alias of itself. */
-    return people_add_item(p, false, *who, key, klen, name, lineno,
-                           err, errsz);
+    return people_add_item(p, false, *who, key, klen, name, lineno, err);
 
 oom:
-    snprintf(err, errsz, "%s:%d: out of memory", name, lineno);
-    return -1;
+    return error_set(err, STATUS_ERROR, "%s:%d: out of memory", name, lineno);
 }
 
 /* "place Russia" and "term wish" name groups; anything else a person. */
@@ -264,48 +255,44 @@ static enum people_kind people_key_kind(const char **key, size_t *klen)
     return PEOPLE_PERSON;
 }
 
-static int people_parse_line(People *p, const char *line, size_t len,
-                             const char *name, int lineno,
-                             char *err, size_t errsz)
+static Status people_parse_line(People *p, const char *line, size_t len,
+                                const char *name, int lineno, Error *err)
 {
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)line[i];
-        if ((c < 0x20 && c != '\t') || c == 0x7f) {
-            snprintf(err, errsz, "%s:%d: control byte 0x%02x", name, lineno, c);
-            return -1;
-        }
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            return error_set(err, STATUS_INVALID, "%s:%d: control byte 0x%02x",
+                             name, lineno, c);
     }
-    if (!utf8_valid(line, len, NULL)) {
-        snprintf(err, errsz, "%s:%d: invalid UTF-8", name, lineno);
-        return -1;
-    }
+    if (!utf8_valid(line, len, NULL))
+        return error_set(err, STATUS_INVALID, "%s:%d: invalid UTF-8", name,
+                         lineno);
     people_trim(&line, &len);
     if (len == 0 || line[0] == '#')
-        return 0;
+        return STATUS_OK;
 
     const char *colon = memchr(line, ':', len);
-    if (!colon) {
-        snprintf(err, errsz, "%s:%d: expected 'Name: alias, alias, ...'",
-                 name, lineno);
-        return -1;
-    }
+    if (!colon)
+        return error_set(err, STATUS_INVALID,
+                         "%s:%d: expected 'Name: alias, alias, ...'", name,
+                         lineno);
     const char *key = line;
     size_t klen = (size_t)(colon - line);
     people_trim(&key, &klen);
     const char *list = colon + 1;
     size_t llen = (size_t)(line + len - list);
-    if (klen == 0) {
-        snprintf(err, errsz, "%s:%d: missing name before ':'", name, lineno);
-        return -1;
-    }
+    if (klen == 0)
+        return error_set(err, STATUS_INVALID, "%s:%d: missing name before ':'",
+                         name, lineno);
 
     bool is_title = klen == 5 && memcmp(key, "title", 5) == 0;
     PeopleEntity who = {PEOPLE_PERSON, 0};
     if (!is_title) {
         enum people_kind kind = people_key_kind(&key, &klen);
-        if (people_add_entity(p, kind, key, klen, &who, name, lineno,
-                              err, errsz) < 0)
-            return -1;
+        Status st = people_add_entity(p, kind, key, klen, &who, name, lineno,
+                                      err);
+        if (st != STATUS_OK)
+            return st;
     }
 
     const char *item = list, *end = list + llen;
@@ -315,19 +302,20 @@ static int people_parse_line(People *p, const char *line, size_t len,
         size_t tl = llen;
         people_trim(&t, &tl);
         if (tl == 0)
-            return 0;
+            return STATUS_OK;
     }
     for (;;) {
         const char *comma = memchr(item, ',', (size_t)(end - item));
         const char *stop = comma ? comma : end;
-        if (people_add_item(p, is_title, who, item, (size_t)(stop - item),
-                            name, lineno, err, errsz) < 0)
-            return -1;
+        Status st = people_add_item(p, is_title, who, item,
+                                    (size_t)(stop - item), name, lineno, err);
+        if (st != STATUS_OK)
+            return st;
         if (!comma)
             break;
         item = comma + 1;
     }
-    return 0;
+    return STATUS_OK;
 }
 
 static int people_cmp_title(const void *a, const void *b)
@@ -337,14 +325,14 @@ static int people_cmp_title(const void *a, const void *b)
 }
 
 People *people_load_buffer(const char *name, const char *buf, size_t len,
-                           char *err, size_t errsz)
+                           Error *err)
 {
     People *p = calloc(1, sizeof *p);
     int lineno = 0;
     size_t pos = 0;
 
     if (!p) {
-        snprintf(err, errsz, "%s: out of memory", name);
+        error_set(err, STATUS_ERROR, "%s: out of memory", name);
         return NULL;
     }
     if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
@@ -356,13 +344,13 @@ People *people_load_buffer(const char *name, const char *buf, size_t len,
         lineno++;
         if (l > 0 && buf[pos + l - 1] == '\r')
             l--;
-        if (people_parse_line(p, buf + pos, l, name, lineno, err, errsz) < 0)
+        if (people_parse_line(p, buf + pos, l, name, lineno, err) != STATUS_OK)
             goto fail;
         pos = end + 1;
     }
     if (p->nnames == 0) {
-        snprintf(err, errsz, "%s:%d: no people defined", name,
-                 lineno ? lineno : 1);
+        error_set(err, STATUS_INVALID, "%s:%d: no people defined", name,
+                  lineno ? lineno : 1);
         goto fail;
     }
     if (p->ntitles > 1)          /* a file with no titles has no array */
@@ -374,7 +362,7 @@ fail:
     return NULL;
 }
 
-People *people_load(const char *path, char *err, size_t errsz)
+People *people_load(const char *path, Error *err)
 {
     FILE *f = fopen(path, "rb");
     char *buf = NULL;
@@ -382,24 +370,25 @@ People *people_load(const char *path, char *err, size_t errsz)
     People *p = NULL;
 
     if (!f) {
-        snprintf(err, errsz, "%s: %s", path, strerror(errno));
+        error_set(err, STATUS_ERROR, "%s: %s", path, strerror(errno));
         return NULL;
     }
     buf = malloc(PEOPLE_MAX_FILE + 1);
     if (!buf) {
-        snprintf(err, errsz, "%s: out of memory", path);
+        error_set(err, STATUS_ERROR, "%s: out of memory", path);
         goto done;
     }
     len = fread(buf, 1, PEOPLE_MAX_FILE + 1, f);
     if (ferror(f)) {
-        snprintf(err, errsz, "%s: %s", path, strerror(errno));
+        error_set(err, STATUS_ERROR, "%s: %s", path, strerror(errno));
         goto done;
     }
     if (len > PEOPLE_MAX_FILE) {
-        snprintf(err, errsz, "%s: larger than %u bytes", path, PEOPLE_MAX_FILE);
+        error_set(err, STATUS_INVALID, "%s: larger than %u bytes", path,
+                  PEOPLE_MAX_FILE);
         goto done;
     }
-    p = people_load_buffer(path, buf, len, err, errsz);
+    p = people_load_buffer(path, buf, len, err);
 done:
     free(buf);
     fclose(f);

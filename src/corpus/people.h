@@ -16,14 +16,17 @@
 
 #include <stddef.h>
 
+#include "error.h"
+
 typedef struct People People;
 
-/* Loads an alias file.  On error returns NULL and writes "PATH:LINE: what"
- * to err. */
-People *people_load(const char *path, char *err, size_t errsz);
+/* Loads an alias file.  On error returns NULL with "PATH:LINE: what" in err
+ * (STATUS_INVALID for a mistake in the file, STATUS_ERROR when it cannot be
+ * read or memory runs out). */
+People *people_load(const char *path, Error *err);
 /* Same, from a buffer (name is used in messages only). */
 People *people_load_buffer(const char *name, const char *buf, size_t len,
-                           char *err, size_t errsz);
+                           Error *err);
 void people_free(People *p);
 
 /* The canonical name for a phrase, or NULL when no alias matches.  The

@@ -86,7 +86,6 @@
 #include <string.h>
 
 #include "array.h"
-#include "log.h"
 #include "searchq.h"
 
 #define REPLY_STEM 64               /* bytes of a stem; longer ones are cut */
@@ -535,7 +534,8 @@ static int reply_match(const Message *m, size_t first, size_t n, Buf *b)
     return 0;
 }
 
-static int reply_count(sqlite3 *db, const char *sql, const char *match, long *out)
+static int reply_count(sqlite3 *db, const char *sql, const char *match,
+                       long *out, Error *err)
 {
     sqlite3_stmt *st = NULL;
     int rc = -1;
@@ -549,7 +549,7 @@ static int reply_count(sqlite3 *db, const char *sql, const char *match, long *ou
     rc = 0;
 done:
     if (rc < 0)
-        log_error("reply: counting: %s", sqlite3_errmsg(db));
+        error_set(err, STATUS_ERROR, "reply: counting: %s", sqlite3_errmsg(db));
     sqlite3_finalize(st);
     return rc;
 }
@@ -564,19 +564,21 @@ static bool reply_names_absent(const Concept *c)
     return c->named;
 }
 
-static int message_weigh(Message *m, sqlite3 *db, Buf *b)
+static int message_weigh(Message *m, sqlite3 *db, Buf *b, Error *err)
 {
     long N, df, total;
-    if (reply_count(db, "SELECT count(*) FROM passages", NULL, &N) < 0 ||
-        reply_count(db, "SELECT total(length(shown)) FROM passages", NULL, &total) < 0)
+    if (reply_count(db, "SELECT count(*) FROM passages", NULL, &N, err) < 0 ||
+        reply_count(db, "SELECT total(length(shown)) FROM passages", NULL,
+                    &total, err) < 0)
         return -1;
     m->avglen = N > 0 ? (double)total / (double)N : 1;
     m->mass = 0;
     for (size_t i = 0; i < m->n; i++) {
         Concept *c = &m->c[i];
-        if (reply_match(m, c->first_form, c->nforms, b) < 0 ||
-            reply_count(db, "SELECT count(*) FROM passages_fts"
-                            " WHERE passages_fts MATCH ?1", b->s, &df) < 0)
+        if (reply_match(m, c->first_form, c->nforms, b) < 0)
+            return error_set(err, STATUS_ERROR, "reply: out of memory");
+        if (reply_count(db, "SELECT count(*) FROM passages_fts"
+                            " WHERE passages_fts MATCH ?1", b->s, &df, err) < 0)
             return -1;
         if (df > N)
             df = N;
@@ -776,8 +778,8 @@ int reply_is_answer(const ReplyResult *r)
     return r->confidence >= REPLY_MIN_CONFIDENCE && r->evidence >= REPLY_MIN_EVIDENCE;
 }
 
-int reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
-               size_t max, size_t *n)
+Status reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
+                  size_t max, size_t *n, Error *err)
 {
     static const char sql[] =
         "SELECT p.letter_id, p.para, p.shown, l.sender FROM passages_fts"
@@ -791,23 +793,24 @@ int reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
     Scored *sc = NULL;
     size_t nsc = 0;
     sqlite3_stmt *st = NULL;
-    int rc = CORPUS_ERROR, step;
+    Status rc = STATUS_ERROR;
+    int step;
 
     *n = 0;
-    if (stemmer_open(db, &s) < 0) {
-        log_error("reply: no FTS5 porter tokenizer: %s", sqlite3_errmsg(db));
-        return CORPUS_ERROR;
-    }
+    if (stemmer_open(db, &s) < 0)
+        return error_set(err, STATUS_ERROR, "reply: no FTS5 porter tokenizer: %s",
+                         sqlite3_errmsg(db));
     if (message_build(&m, &s, q->aliases, q->message ? q->message : "") < 0)
-        goto done;
+        goto oom;
     if (m.n == 0) {
-        rc = CORPUS_OK;
+        rc = STATUS_OK;
         goto done;
     }
-    if (message_weigh(&m, db, &b) < 0 || reply_match(&m, 0, m.nforms, &b) < 0)
+    if (message_weigh(&m, db, &b, err) < 0)
         goto done;
-    if (!(sc = calloc(REPLY_CANDIDATES, sizeof *sc)))
-        goto done;
+    if (reply_match(&m, 0, m.nforms, &b) < 0 ||
+        !(sc = calloc(REPLY_CANDIDATES, sizeof *sc)))
+        goto oom;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         goto sqlfail;
     sqlite3_bind_text(st, 1, b.s, -1, SQLITE_STATIC);
@@ -821,7 +824,7 @@ int reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
         x->r.para = sqlite3_column_int(st, 1);
         x->order = nsc;
         if (reply_score(&m, &s, text ? text : "", sender ? sender : "", x) < 0)
-            goto done;
+            goto oom;
         nsc++;
     }
     if (step != SQLITE_ROW && step != SQLITE_DONE)
@@ -829,10 +832,13 @@ int reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
     qsort(sc, nsc, sizeof *sc, reply_cmp);
     for (size_t i = 0; i < nsc && i < max; i++)
         out[(*n)++] = sc[i].r;
-    rc = CORPUS_OK;
+    rc = STATUS_OK;
+    goto done;
+oom:
+    error_set(err, STATUS_ERROR, "reply: out of memory");
     goto done;
 sqlfail:
-    log_error("reply: candidates: %s", sqlite3_errmsg(db));
+    error_set(err, STATUS_ERROR, "reply: candidates: %s", sqlite3_errmsg(db));
 done:
     sqlite3_finalize(st);
     free(sc);
@@ -842,24 +848,25 @@ done:
     return rc;
 }
 
-int reply_best(sqlite3 *db, const ReplyQuery *q, ReplyResult *out)
+Status reply_best(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
+                  Error *err)
 {
     ReplyResult r[2];
     size_t n;
-    int rc = reply_rank(db, q, r, 2, &n);
+    Status rc = reply_rank(db, q, r, 2, &n, err);
 
-    if (rc != CORPUS_OK)
+    if (rc != STATUS_OK)
         return rc;
     if (n == 0 || !reply_is_answer(&r[0]))
-        return CORPUS_NOTFOUND;
+        return STATUS_NOTFOUND;
     /* Variety: the same question twice in a row need not get the same
      * passage when another is nearly as good. */
     if (n == 2 && q->avoid_letter > 0 && r[0].letter == q->avoid_letter &&
         r[0].para == q->avoid_para && reply_is_answer(&r[1]) &&
         r[1].score >= REPLY_VARIETY * r[0].score) {
         *out = r[1];
-        return CORPUS_OK;
+        return STATUS_OK;
     }
     *out = r[0];
-    return CORPUS_OK;
+    return STATUS_OK;
 }

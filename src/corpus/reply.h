@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <sqlite3.h>
 
-#include "corpus.h"
+#include "error.h"
 #include "people.h"
 
 #define REPLY_CANDIDATES 50         /* bm25 proposals re-scored per message */
@@ -53,18 +53,20 @@ typedef struct {
     double evidence;         /* IDF mass matched in the best window */
 } ReplyResult;
 
-/* The answer: CORPUS_OK and *out, CORPUS_NOTFOUND when nothing answers
+/* The answer: STATUS_OK and *out, STATUS_NOTFOUND when nothing answers
  * (no concept, no candidate, or the best is below the thresholds),
- * CORPUS_ERROR on database trouble (logged).  When the best is the passage
- * q->avoid_letter.q->avoid_para and the runner-up is also an answer and
- * scores within REPLY_VARIETY of it, the runner-up is returned instead. */
-int reply_best(sqlite3 *db, const ReplyQuery *q, ReplyResult *out);
+ * STATUS_ERROR with the reason in err on database or memory trouble.  When
+ * the best is the passage q->avoid_letter.q->avoid_para and the runner-up
+ * is also an answer and scores within REPLY_VARIETY of it, the runner-up is
+ * returned instead. */
+Status reply_best(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
+                  Error *err);
 
 /* The ranked candidates, best first, declined or not: up to max in out,
- * their number in *n.  Returns CORPUS_OK (also when *n is 0) or
- * CORPUS_ERROR.  For evaluation and tests. */
-int reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
-               size_t max, size_t *n);
+ * their number in *n.  Returns STATUS_OK (also when *n is 0) or
+ * STATUS_ERROR with the reason in err.  For evaluation and tests. */
+Status reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
+                  size_t max, size_t *n, Error *err);
 
 /* True when a ranked result is good enough to be an answer. */
 int reply_is_answer(const ReplyResult *r);

@@ -210,7 +210,22 @@ static void searchq_reset(SearchQuery *q)
     memset(q, 0, sizeof *q);
 }
 
-enum searchq_result searchq_build(const char *user, SearchQuery *q)
+/* Records a refusal in q and err. */
+static Status searchq_refuse(SearchQuery *q, enum searchq_refusal why,
+                             Error *err)
+{
+    static const char *const reasons[] = {
+        [SEARCHQ_EMPTY] = "no word to look for",
+        [SEARCHQ_ONLY_EXCLUDED] = "only excluded words",
+        [SEARCHQ_STOPWORDS] = "only words too common to search for",
+        [SEARCHQ_BAD_YEAR] = "year: takes four digits",
+    };
+    q->match[0] = '\0';
+    q->refusal = why;
+    return error_set(err, STATUS_INVALID, "%s", reasons[why]);
+}
+
+Status searchq_build(const char *user, SearchQuery *q, Error *err)
 {
     SearchTerm terms[SEARCHQ_MAX_TERMS];
     size_t len = 0;
@@ -219,7 +234,7 @@ enum searchq_result searchq_build(const char *user, SearchQuery *q)
     searchq_reset(q);
     int n = searchq_terms(user, terms, SEARCHQ_MAX_TERMS, q);
     if (n < 0)
-        return SEARCHQ_BAD_YEAR;
+        return searchq_refuse(q, SEARCHQ_BAD_YEAR, err);
     for (int i = 0; i < n; i++)
         meaningful |= !terms[i].excluded && !searchq_term_is_stopword(&terms[i]);
     /* Positive terms first, grouped, then each exclusion: "(a b) NOT c". */
@@ -231,15 +246,14 @@ enum searchq_result searchq_build(const char *user, SearchQuery *q)
         q->nterms++;
     }
     if (q->nterms == 0) {
-        q->match[0] = '\0';
         for (int i = 0; i < n; i++)
             q->nexcluded += terms[i].excluded;
-        return q->nexcluded ? SEARCHQ_ONLY_EXCLUDED : SEARCHQ_EMPTY;
+        return searchq_refuse(q, q->nexcluded ? SEARCHQ_ONLY_EXCLUDED
+                                              : SEARCHQ_EMPTY, err);
     }
     if (!meaningful) {
         /* "the of and" would match nearly every passage: say so instead. */
-        q->match[0] = '\0';
-        return SEARCHQ_STOPWORDS;
+        return searchq_refuse(q, SEARCHQ_STOPWORDS, err);
     }
     /* SEARCHQ_MAX holds 16 maximal terms with room to spare, so the
      * closing parenthesis always fits. */
@@ -252,5 +266,5 @@ enum searchq_result searchq_build(const char *user, SearchQuery *q)
             break;
         q->nexcluded++;
     }
-    return SEARCHQ_OK;
+    return STATUS_OK;
 }

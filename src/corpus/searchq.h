@@ -12,13 +12,16 @@
 
 #include <stddef.h>
 
+#include "error.h"
+
 #define SEARCHQ_MAX_TERMS 16
 #define SEARCHQ_MAX 2048         /* bytes of a built expression: 16 maximal terms fit */
 
 #define SEARCHQ_NAME_MAX 64      /* bytes of a from:/to: name */
 
-enum searchq_result {
-    SEARCHQ_OK = 0,
+/* Why searchq_build refused a query: the caller words its answer. */
+enum searchq_refusal {
+    SEARCHQ_ACCEPTED = 0,
     SEARCHQ_EMPTY,          /* no word to look for */
     SEARCHQ_ONLY_EXCLUDED,  /* only -words: nothing to search from */
     SEARCHQ_STOPWORDS,      /* only words too common to mean anything */
@@ -33,10 +36,13 @@ typedef struct {
     char from[SEARCHQ_NAME_MAX]; /* from:NAME as typed, "" when absent */
     char to[SEARCHQ_NAME_MAX];   /* to:NAME */
     int year;                    /* year:YYYY, 0 when absent */
+    enum searchq_refusal refusal; /* SEARCHQ_ACCEPTED unless refused */
 } SearchQuery;
 
-/* All positive terms must match; excluded ones must not. */
-enum searchq_result searchq_build(const char *user, SearchQuery *q);
+/* All positive terms must match; excluded ones must not.  STATUS_OK with
+ * q->match filled, or STATUS_INVALID with q->refusal saying why, a short
+ * reason in err and q->match "". */
+Status searchq_build(const char *user, SearchQuery *q, Error *err);
 
 /* True for an English stop word (ASCII case-insensitive). */
 int searchq_is_stopword(const char *word, size_t len);

@@ -19,7 +19,6 @@
 #include <string.h>
 
 #include "array.h"
-#include "log.h"
 
 /* --- the permutation ------------------------------------------------------ */
 
@@ -245,9 +244,10 @@ typedef struct {
     uint64_t seed;
 } ShuffleRow;
 
-/* Reads the cycle; 1 found, 0 none, -1 error (logged). */
+/* Reads the cycle; 1 found, 0 none, -1 error (reported as a warning: the
+ * caller goes on as if there were none). */
 static int state_shuffle_get(State *s, const char *channel, const char *key,
-                             ShuffleRow *row)
+                             ShuffleRow *row, Error *err)
 {
     sqlite3_stmt *st = s->st[ST_SHUFFLE_GET];
     sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
@@ -258,8 +258,9 @@ static int state_shuffle_get(State *s, const char *channel, const char *key,
         row->seed = state_i64_to_u64(sqlite3_column_int64(st, 1));
         row->pos = sqlite3_column_int64(st, 2);
     } else if (rc != SQLITE_DONE) {
-        log_error("state: reading the shuffle of '%s': %s", channel,
-                  sqlite3_errmsg(s->db));
+        error_report(err, SEVERITY_WARNING,
+                     "state: reading the shuffle of '%s': %s", channel,
+                     sqlite3_errmsg(s->db));
     }
     state_done(st);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
@@ -295,45 +296,45 @@ static void state_shuffle_restart(ShuffleRow *row, long n, bool completed)
     row->pos = 0;
 }
 
-int state_next_passage(State *s, Corpus *c, const char *channel,
-                       const PassageFilter *f, Passage *out)
+Status state_next_passage(State *s, Corpus *c, const char *channel,
+                          const PassageFilter *f, Passage *out, Error *err)
 {
     char chan[STATE_CHANNEL_MAX + 1];
     ShuffleRow row = {0};
     long n;
-    int rc;
+    Status rc;
 
     memset(out, 0, sizeof *out);
     if (state_channel_key(channel, chan) < 0) {
-        log_debug("state: no shuffle for an invalid channel name");
-        return corpus_random(c, f, out);
+        error_report(err, SEVERITY_DEBUG,
+                     "state: no shuffle for an invalid channel name");
+        return corpus_random(c, f, out, err);
     }
     char *key = state_filter_key(f);
-    if (!key) {
-        log_error("state: out of memory");
-        return CORPUS_ERROR;
-    }
-    if ((rc = corpus_count(c, f, &n)) != CORPUS_OK)
+    if (!key)
+        return error_set(err, STATUS_ERROR, "state: out of memory");
+    if ((rc = corpus_count(c, f, &n, err)) != STATUS_OK)
         goto done;
     if (n <= 0) {
-        rc = CORPUS_NOTFOUND;
+        rc = STATUS_NOTFOUND;
         goto done;
     }
 
-    /* A failed read is logged and treated as no cycle: the user still gets
-     * a passage, and fairness resumes once the database answers. */
-    int found = state_shuffle_get(s, chan, key, &row);
+    /* A failed read is a warning and treated as no cycle: the user still
+     * gets a passage, and fairness resumes once the database answers. */
+    int found = state_shuffle_get(s, chan, key, &row, err);
     bool completed = found == 1 && row.pos >= row.n;
     if (found != 1 || row.n != n || row.pos < 0 || row.pos >= n)
         state_shuffle_restart(&row, n, completed);
 
     uint64_t k = shuffle_index(row.seed, (uint64_t)n, (uint64_t)row.pos);
-    if ((rc = corpus_pick(c, f, (long)k, out)) != CORPUS_OK)
+    if ((rc = corpus_pick(c, f, (long)k, out, err)) != STATUS_OK)
         goto done;      /* the corpus changed under us: the cycle stays */
     row.pos++;
     if (state_shuffle_put(s, chan, key, &row) < 0)
-        log_warn("state: cannot save the shuffle of '%s' (%s): passages "
-                 "may repeat early", chan, sqlite3_errmsg(s->db));
+        error_report(err, SEVERITY_WARNING,
+                     "state: cannot save the shuffle of '%s' (%s): passages "
+                     "may repeat early", chan, sqlite3_errmsg(s->db));
 
 done:
     sqlite3_free(key);
@@ -375,7 +376,7 @@ static bool state_is_default(const ChannelSettings *cs)
 /* Parses a stored "quote,search" into cs, skipping (and reporting) names
  * that are not valid: the row may have been edited by hand. */
 static void state_parse_disabled(ChannelSettings *cs, const char *chan,
-                                 const char *list)
+                                 const char *list, Error *err)
 {
     const char *p = list;
     while (*p) {
@@ -389,8 +390,9 @@ static void state_parse_disabled(ChannelSettings *cs, const char *chan,
                 ok = state_command_key(word, name) == 0;
             }
             if (!ok || cs->ndisabled >= STATE_DISABLED_MAX)
-                log_warn("state: channel '%s': ignoring disabled command "
-                         "'%.*s'", chan, (int)(len > 32 ? 32 : len), p);
+                error_report(err, SEVERITY_WARNING,
+                             "state: channel '%s': ignoring disabled command "
+                             "'%.*s'", chan, (int)(len > 32 ? 32 : len), p);
             else if (!state_command_disabled(cs, name))
                 memcpy(cs->disabled[cs->ndisabled++], name, len + 1);
         }
@@ -400,17 +402,17 @@ static void state_parse_disabled(ChannelSettings *cs, const char *chan,
     }
 }
 
-static int state_load(State *s)
+static Status state_load(State *s, Error *err)
 {
     sqlite3_stmt *st;
     int rc;
 
     if (sqlite3_prepare_v2(s->db, "SELECT channel, prefix, disabled, addressed"
                                   " FROM channel_settings", -1, &st, NULL)
-        != SQLITE_OK) {
-        log_error("state: loading channel settings: %s", sqlite3_errmsg(s->db));
-        return -1;
-    }
+        != SQLITE_OK)
+        return error_set(err, STATUS_ERROR,
+                         "state: loading channel settings: %s",
+                         sqlite3_errmsg(s->db));
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *raw = (const char *)sqlite3_column_text(st, 0);
         const char *prefix = (const char *)sqlite3_column_text(st, 1);
@@ -419,36 +421,41 @@ static int state_load(State *s)
         ChannelEntry *e;
 
         if (!raw || state_channel_key(raw, chan) < 0 || strcmp(raw, chan) != 0) {
-            log_warn("state: ignoring settings of an invalid channel name");
+            error_report(err, SEVERITY_WARNING,
+                         "state: ignoring settings of an invalid channel name");
             continue;
         }
         if (!(e = state_find(s, chan)) && !(e = state_add(s, chan))) {
-            log_error("state: out of memory");
+            error_set(err, STATUS_ERROR, "state: out of memory");
             goto fail;
         }
         if (prefix && state_prefix_valid(prefix))
             memcpy(e->cs.prefix, prefix, strlen(prefix) + 1);
         else if (prefix)
-            log_warn("state: channel '%s': ignoring an invalid prefix", chan);
+            error_report(err, SEVERITY_WARNING,
+                         "state: channel '%s': ignoring an invalid prefix",
+                         chan);
         if (sqlite3_column_type(st, 3) != SQLITE_NULL)
             e->cs.addressed = sqlite3_column_int64(st, 3) != 0;
-        state_parse_disabled(&e->cs, chan, disabled ? disabled : "");
+        state_parse_disabled(&e->cs, chan, disabled ? disabled : "", err);
     }
     if (rc != SQLITE_DONE) {
-        log_error("state: loading channel settings: %s", sqlite3_errmsg(s->db));
+        error_set(err, STATUS_ERROR, "state: loading channel settings: %s",
+                  sqlite3_errmsg(s->db));
         goto fail;
     }
     sqlite3_finalize(st);
-    return 0;
+    return STATUS_OK;
 
 fail:
     sqlite3_finalize(st);
-    return -1;
+    return STATUS_ERROR;
 }
 
 /* Writes cs as channel's row (none when all default), then caches it.  On
  * failure the cache is unchanged. */
-static int state_save(State *s, const char *chan, const ChannelSettings *cs)
+static Status state_save(State *s, const char *chan, const ChannelSettings *cs,
+                         Error *err)
 {
     ChannelEntry *e = state_find(s, chan);
     sqlite3_stmt *st;
@@ -457,10 +464,8 @@ static int state_save(State *s, const char *chan, const ChannelSettings *cs)
 
     /* Reserve the cache entry first: after a successful write the cache must
      * not be left behind for want of memory. */
-    if (!e && !(e = state_add(s, chan))) {
-        log_error("state: out of memory");
-        return STATE_ERROR;
-    }
+    if (!e && !(e = state_add(s, chan)))
+        return error_set(err, STATUS_ERROR, "state: out of memory");
     for (size_t i = 0; i < cs->ndisabled; i++) {
         size_t w = strlen(cs->disabled[i]);
         if (i)
@@ -480,13 +485,17 @@ static int state_save(State *s, const char *chan, const ChannelSettings *cs)
         if (cs->addressed >= 0)
             sqlite3_bind_int(st, 4, cs->addressed);
     }
-    if (state_step_done(st) < 0) {
-        log_error("state: saving the settings of '%s': %s", chan,
-                  sqlite3_errmsg(s->db));
-        return STATE_ERROR;
-    }
+    if (state_step_done(st) < 0)
+        return error_set(err, STATUS_ERROR,
+                         "state: saving the settings of '%s': %s", chan,
+                         sqlite3_errmsg(s->db));
     e->cs = *cs;
-    return STATE_OK;
+    return STATUS_OK;
+}
+
+static Status state_bad_channel(Error *err)
+{
+    return error_set(err, STATUS_INVALID, "not a valid channel name");
 }
 
 const ChannelSettings *state_channel(State *s, const char *channel)
@@ -498,62 +507,70 @@ const ChannelSettings *state_channel(State *s, const char *channel)
     return &e->cs;
 }
 
-int state_channel_get(State *s, const char *channel, ChannelSettings *out)
+Status state_channel_get(State *s, const char *channel, ChannelSettings *out,
+                         Error *err)
 {
     char chan[STATE_CHANNEL_MAX + 1];
     *out = *state_channel(s, channel);
-    return state_channel_key(channel, chan) < 0 ? STATE_BADCHANNEL : STATE_OK;
+    return state_channel_key(channel, chan) < 0 ? state_bad_channel(err)
+                                                : STATUS_OK;
 }
 
-int state_channel_set_prefix(State *s, const char *channel, const char *prefix)
+Status state_channel_set_prefix(State *s, const char *channel,
+                                const char *prefix, Error *err)
 {
     char chan[STATE_CHANNEL_MAX + 1];
     if (state_channel_key(channel, chan) < 0)
-        return STATE_BADCHANNEL;
+        return state_bad_channel(err);
     if (prefix && !state_prefix_valid(prefix))
-        return STATE_BADPREFIX;
+        return error_set(err, STATUS_INVALID,
+                         "a prefix is 1 to 8 printable characters, no spaces");
     ChannelSettings cs = *state_channel(s, chan);
     snprintf(cs.prefix, sizeof cs.prefix, "%s", prefix ? prefix : "");
-    return state_save(s, chan, &cs);
+    return state_save(s, chan, &cs, err);
 }
 
-int state_channel_set_addressed(State *s, const char *channel, int addressed)
+Status state_channel_set_addressed(State *s, const char *channel,
+                                   int addressed, Error *err)
 {
     char chan[STATE_CHANNEL_MAX + 1];
     if (state_channel_key(channel, chan) < 0)
-        return STATE_BADCHANNEL;
+        return state_bad_channel(err);
     ChannelSettings cs = *state_channel(s, chan);
     cs.addressed = addressed == 0 || addressed == 1 ? addressed : -1;
-    return state_save(s, chan, &cs);
+    return state_save(s, chan, &cs, err);
 }
 
-int state_channel_enable(State *s, const char *channel, const char *command,
-                         bool enable)
+Status state_channel_enable(State *s, const char *channel, const char *command,
+                            bool enable, Error *err)
 {
     char chan[STATE_CHANNEL_MAX + 1], name[STATE_COMMAND_MAX + 1];
     if (state_channel_key(channel, chan) < 0)
-        return STATE_BADCHANNEL;
+        return state_bad_channel(err);
     if (state_command_key(command, name) < 0)
-        return STATE_BADCOMMAND;
+        return error_set(err, STATUS_INVALID,
+                         "a command name is 1 to 16 letters");
     if (!enable && (strcmp(name, "help") == 0 || strcmp(name, "more") == 0))
-        return STATE_PROTECTED;
+        return error_set(err, STATUS_INVALID,
+                         "help and more cannot be disabled");
 
     ChannelSettings cs = *state_channel(s, chan);
     size_t i = 0;
     while (i < cs.ndisabled && strcmp(cs.disabled[i], name) != 0)
         i++;
     if (enable == (i == cs.ndisabled))
-        return STATE_OK;                /* already as asked */
+        return STATUS_OK;               /* already as asked */
     if (enable) {
         memmove(cs.disabled[i], cs.disabled[i + 1],
                 (cs.ndisabled - i - 1) * sizeof cs.disabled[0]);
         cs.ndisabled--;
     } else {
         if (cs.ndisabled >= STATE_DISABLED_MAX)
-            return STATE_FULL;
+            return error_set(err, STATUS_INVALID,
+                             "too many commands disabled here");
         memcpy(cs.disabled[cs.ndisabled++], name, sizeof name);
     }
-    return state_save(s, chan, &cs);
+    return state_save(s, chan, &cs, err);
 }
 
 bool state_command_disabled(const ChannelSettings *cs, const char *command)
@@ -567,45 +584,25 @@ bool state_command_disabled(const ChannelSettings *cs, const char *command)
     return false;
 }
 
-const char *state_strerror(int rc)
-{
-    switch (rc) {
-    case STATE_OK:
-        return "done";
-    case STATE_BADCHANNEL:
-        return "not a valid channel name";
-    case STATE_BADPREFIX:
-        return "a prefix is 1 to 8 printable characters, no spaces";
-    case STATE_BADCOMMAND:
-        return "a command name is 1 to 16 letters";
-    case STATE_PROTECTED:
-        return "help and more cannot be disabled";
-    case STATE_FULL:
-        return "too many commands disabled here";
-    default:
-        return "the bot's database failed (see its log)";
-    }
-}
-
 /* --- lifetime ------------------------------------------------------------- */
 
-State *state_new(sqlite3 *db)
+State *state_new(sqlite3 *db, Error *err)
 {
     State *s = calloc(1, sizeof *s);
     if (!s) {
-        log_error("state: out of memory");
+        error_set(err, STATUS_ERROR, "state: out of memory");
         return NULL;
     }
     s->db = db;
     for (int i = 0; i < ST_COUNT_STMTS; i++) {
         if (sqlite3_prepare_v3(db, state_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
                                &s->st[i], NULL) != SQLITE_OK) {
-            log_error("state: preparing statement %d: %s", i,
-                      sqlite3_errmsg(db));
+            error_set(err, STATUS_ERROR, "state: preparing statement %d: %s",
+                      i, sqlite3_errmsg(db));
             goto fail;
         }
     }
-    if (state_load(s) < 0)
+    if (state_load(s, err) != STATUS_OK)
         goto fail;
     return s;
 

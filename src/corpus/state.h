@@ -25,21 +25,25 @@
 #include <sqlite3.h>
 
 #include "corpus.h"
+#include "error.h"
 
 #define STATE_PREFIX_MAX 8        /* bytes of a channel's command prefix */
 #define STATE_COMMAND_MAX 16      /* letters of a command name */
 #define STATE_DISABLED_MAX 8      /* commands disabled in one channel */
 #define STATE_CHANNEL_MAX 510   /* an IRC line body: no channel name is longer */
 
-enum state_result {
-    STATE_OK = 0,
-    STATE_BADCHANNEL = 1,    /* too long, or holds a space, comma or control */
-    STATE_BADPREFIX = 2,     /* not 1..8 printable, non-space ASCII bytes */
-    STATE_BADCOMMAND = 3,    /* not 1..16 ASCII letters */
-    STATE_PROTECTED = 4,     /* "help" and "more" cannot be disabled */
-    STATE_FULL = 5,          /* STATE_DISABLED_MAX commands already off */
-    STATE_ERROR = -1,        /* database or memory trouble: logged */
-};
+/* The settings functions refuse with STATUS_INVALID and one of these
+ * reasons in err->msg, worded for the owner who asked:
+ *   - a channel name too long, or holding a space, comma or control:
+ *     "not a valid channel name";
+ *   - a prefix that is not 1..8 printable, non-space ASCII bytes:
+ *     "a prefix is 1 to 8 printable characters, no spaces";
+ *   - a command name that is not 1..16 ASCII letters:
+ *     "a command name is 1 to 16 letters";
+ *   - disabling "help" or "more": "help and more cannot be disabled";
+ *   - STATE_DISABLED_MAX commands already off:
+ *     "too many commands disabled here".
+ * Database or memory trouble is STATUS_ERROR with the reason in err. */
 
 typedef struct {
     char prefix[STATE_PREFIX_MAX + 1];   /* "": the configured prefix */
@@ -66,8 +70,10 @@ uint64_t shuffle_index(uint64_t seed, uint64_t n, uint64_t pos);
  * cache.  db must be at schema 2 or later (db_open); the caller keeps
  * ownership of it and closes it after state_free().  A read-only connection
  * works: shuffles then do not persist (see state_next_passage) and settings
- * cannot be changed.  NULL on error (logged). */
-State *state_new(sqlite3 *db);
+ * cannot be changed.  NULL with the reason in err on error.  Stored settings
+ * that are not valid (edited by hand) are skipped, each reported through
+ * err as a SEVERITY_WARNING line. */
+State *state_new(sqlite3 *db, Error *err);
 void state_free(State *s);
 
 /* --- fair shuffles -------------------------------------------------------- */
@@ -77,13 +83,14 @@ void state_free(State *s);
  * this filter, when the previous one is complete, or when the number of
  * matching passages changed (the corpus was re-imported); a new cycle never
  * starts with the passage that ended the previous one (n > 1).  Returns
- * CORPUS_OK with *out filled (passage_clear() it), CORPUS_NOTFOUND when
- * nothing matches, CORPUS_ERROR on database trouble.  Failing to save the
- * cycle (a read-only database) is logged as a warning and the passage is
- * still returned.  A channel name that is not valid (see STATE_BADCHANNEL)
- * gets a plain random passage. */
-int state_next_passage(State *s, Corpus *c, const char *channel,
-                       const PassageFilter *f, Passage *out);
+ * STATUS_OK with *out filled (passage_clear() it), STATUS_NOTFOUND when
+ * nothing matches, STATUS_ERROR with the reason in err on database trouble.
+ * Failing to read or save the cycle (a read-only database) is reported
+ * through err as a SEVERITY_WARNING line and the passage is still returned.
+ * A channel name that is not valid gets a plain random passage (and a
+ * SEVERITY_DEBUG line). */
+Status state_next_passage(State *s, Corpus *c, const char *channel,
+                          const PassageFilter *f, Passage *out, Error *err);
 
 /* --- channel settings ----------------------------------------------------- */
 
@@ -94,29 +101,30 @@ int state_next_passage(State *s, Corpus *c, const char *channel,
  * after a state_channel_set_* call on a channel that had none). */
 const ChannelSettings *state_channel(State *s, const char *channel);
 
-/* Copies state_channel(s, channel) into *out; STATE_BADCHANNEL (and
- * defaults in *out) for an invalid name. */
-int state_channel_get(State *s, const char *channel, ChannelSettings *out);
+/* Copies state_channel(s, channel) into *out; STATUS_OK, or STATUS_INVALID
+ * (and defaults in *out) for an invalid name. */
+Status state_channel_get(State *s, const char *channel, ChannelSettings *out,
+                         Error *err);
 
 /* Sets channel's command prefix; NULL returns to the configured one.
- * Saved, then cached: on any error nothing changes. */
-int state_channel_set_prefix(State *s, const char *channel, const char *prefix);
+ * Saved, then cached: on any error nothing changes.  STATUS_OK,
+ * STATUS_INVALID or STATUS_ERROR (see above). */
+Status state_channel_set_prefix(State *s, const char *channel,
+                                const char *prefix, Error *err);
 
 /* Whether the bot answers a message addressed to its nick in channel:
- * 1 yes, 0 no, -1 as configured (anything else: -1). */
-int state_channel_set_addressed(State *s, const char *channel, int addressed);
+ * 1 yes, 0 no, -1 as configured (anything else: -1).  As above. */
+Status state_channel_set_addressed(State *s, const char *channel,
+                                   int addressed, Error *err);
 
 /* Enables or disables a command (letters; case is ignored) in channel.
- * Disabling "help" or "more" is STATE_PROTECTED; enabling a command that is
- * not disabled, or disabling one that is, succeeds without change.  The
- * caller checks that the command exists. */
-int state_channel_enable(State *s, const char *channel, const char *command,
-                         bool enable);
+ * Disabling "help" or "more" is refused (STATUS_INVALID); enabling a
+ * command that is not disabled, or disabling one that is, succeeds without
+ * change.  The caller checks that the command exists.  As above. */
+Status state_channel_enable(State *s, const char *channel, const char *command,
+                            bool enable, Error *err);
 
 /* True when command (any case) is disabled in cs. */
 bool state_command_disabled(const ChannelSettings *cs, const char *command);
-
-/* A short English reason for a state_result ("prefix must be 1 to 8 ..."). */
-const char *state_strerror(int rc);
 
 #endif

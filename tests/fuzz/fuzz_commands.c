@@ -60,7 +60,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    char err[512];
+    Error err = {0};
     ImportReport rep;
     const char *paths[] = {DATADIR "/stalin-churchill-1941.txt"};
     const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
@@ -68,17 +68,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     log_set_level(LOG_LEVEL_ERROR);
     snprintf(db_path, sizeof db_path, "%s/missive-fuzz-%d.db", dir, (int)getpid());
     remove_db();
-    if (db_open(db_path, &db, err, sizeof err) != 0) {
-        fprintf(stderr, "fuzz_commands: %s\n", err);
+    if (db_open(db_path, &db, &err) != STATUS_OK) {
+        fprintf(stderr, "fuzz_commands: %s\n", err.msg);
         abort();
     }
-    FILE *devnull = fopen("/dev/null", "w");
-    if (devnull == NULL ||
-        import_files(db, paths, 1, DATADIR, &rep, devnull) != 0)
+    if (import_files(db, paths, 1, DATADIR, &rep, NULL) != STATUS_OK)
         abort();
-    fclose(devnull);
     CommandsConfig cfg = {"!", 400, 3, 600};
-    if (!(corpus = corpus_new(db)) || !(state = state_new(db)) ||
+    if (!(corpus = corpus_new(db, NULL)) || !(state = state_new(db, NULL)) ||
         !(cmds = commands_new(corpus, state, &cfg)))
         abort();
     atexit(teardown);
@@ -118,7 +115,10 @@ static char *configure(char *text)
         *command++ = '\0';
     snprintf(args, sizeof args, "#cfg %s", text);
     reply[0] = '\0';
-    commands_configure(cmds, args, reply, sizeof reply);
+    Error err = {0};
+    Status st = commands_configure(cmds, args, reply, sizeof reply, &err);
+    if (st == STATUS_NOTFOUND || (st != STATUS_OK && err.msg[0] == '\0'))
+        abort();
     check_line(reply, sizeof reply - 1);
     return command != NULL ? command : text + strlen(text);
 }
@@ -126,11 +126,11 @@ static char *configure(char *text)
 static void configure_reset(void)
 {
     ChannelSettings cs;
-    state_channel_get(state, "#cfg", &cs);
+    state_channel_get(state, "#cfg", &cs, NULL);
     for (size_t i = cs.ndisabled; i-- > 0;)
-        state_channel_enable(state, "#cfg", cs.disabled[i], true);
-    state_channel_set_prefix(state, "#cfg", NULL);
-    state_channel_set_addressed(state, "#cfg", -1);
+        state_channel_enable(state, "#cfg", cs.disabled[i], true, NULL);
+    state_channel_set_prefix(state, "#cfg", NULL, NULL);
+    state_channel_set_addressed(state, "#cfg", -1, NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -159,12 +159,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     CommandOutput out;
     memset(&out, 0, sizeof out);
-    int rc = mode == 1 ? commands_dispatch_reply(cmds, &in, &out)
-                       : commands_dispatch(cmds, &in, &out);
-    if (rc == 0 && (out.n != 0 || out.npriv != 0))
+    Error err = {0};
+    Status rc = mode == 1 ? commands_dispatch_reply(cmds, &in, &out, &err)
+                          : commands_dispatch(cmds, &in, &out, &err);
+    if (rc == STATUS_NOTFOUND && (out.n != 0 || out.npriv != 0))
         abort();
-    if (rc == 1 && out.n == 0 && out.npriv == 0)
+    if (rc == STATUS_OK && out.n == 0 && out.npriv == 0)
         abort();
+    if (rc == STATUS_INVALID)
+        abort();        /* a refusal is an answer, never a Status */
     check_lines(out.lines, out.n, budget);
     check_lines(out.priv, out.npriv, budget);
     command_output_clear(&out);

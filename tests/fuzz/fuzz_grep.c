@@ -6,7 +6,7 @@
  * interpreter are tried.  Whatever the pattern, compiling and matching must
  * stay within the budget (run with -timeout=2: one input, both engines,
  * well under a second), report offsets on character boundaries inside the
- * subject, and keep -1 sticky.  One grep_match call must also return within
+ * subject, and keep STATUS_ERROR sticky.  One grep_match call must also return within
  * SLOW_CALL_MS, a few budgets: PCRE2 is not instrumented, so its time here
  * is its real time.
  */
@@ -55,20 +55,20 @@ static bool boundary(const char *s, size_t len, size_t i)
     return i == len || ((unsigned char)s[i] & 0xc0) != 0x80;
 }
 
-static int match_one(Grep *g, const char *s, size_t len)
+static Status match_one(Grep *g, const char *s, size_t len)
 {
     size_t start = (size_t)-1, end = (size_t)-1;
     uint64_t t0 = clock_now_ms();
-    int rc = grep_match(g, s, len, &start, &end);
+    Status rc = grep_match(g, s, len, &start, &end, NULL);
     uint64_t ms = clock_now_ms() - t0;
-    if (rc < -1 || rc > 1)
+    if (rc != STATUS_OK && rc != STATUS_NOTFOUND && rc != STATUS_ERROR)
         abort();
     if (ms > SLOW_CALL_MS) {
         fprintf(stderr, "fuzz_grep: one call took %llu ms (jit %d)\n",
                 (unsigned long long)ms, grep_jit(g));
         abort();
     }
-    if (rc == 1) {
+    if (rc == STATUS_OK) {
         if (start > end || end > len)
             abort();
         if (utf8_valid(s, len, NULL) &&
@@ -81,23 +81,24 @@ static int match_one(Grep *g, const char *s, size_t len)
 static void run(const char *pattern, const char *subject, size_t slen,
                 unsigned flags)
 {
-    char err[256];
-    Grep *g = grep_compile_opts(pattern, flags, err, sizeof err);
+    Error err = {0};
+    Grep *g = grep_compile_opts(pattern, flags, &err);
     if (g == NULL) {
-        if (err[0] == '\0' || !utf8_valid(err, strlen(err), NULL))
+        if (err.msg[0] == '\0' || !utf8_valid(err.msg, strlen(err.msg), NULL))
             abort();
         return;
     }
     if ((flags & GREP_NO_JIT) && grep_jit(g))
         abort();
-    int rc = 0;
+    Status rc = STATUS_NOTFOUND;
     if (subject != NULL) {
         rc = match_one(g, subject, slen);
     } else {
-        for (size_t i = 0; i < nlines && rc >= 0; i++)
+        for (size_t i = 0; i < nlines && rc != STATUS_ERROR; i++)
             rc = match_one(g, lines[i], lens[i]);
     }
-    if (rc < 0 && grep_match(g, "a", 1, NULL, NULL) != -1)   /* sticky */
+    if (rc == STATUS_ERROR &&
+        grep_match(g, "a", 1, NULL, NULL, NULL) != STATUS_ERROR)   /* sticky */
         abort();
     grep_free(g);
 }

@@ -1,4 +1,4 @@
-/* fuzz_parse.c - parse_text() on arbitrary bytes, with the shipped aliases.
+/* fuzz_parse.c - parser_parse() on arbitrary bytes, with the shipped aliases.
  *
  * Whatever the file, the parser returns 0 with letters whose every string is
  * valid UTF-8 and whose paragraphs are non-empty, or -1 with a message; it
@@ -15,6 +15,7 @@
 #include "utf8.h"
 
 static People *people;
+static Parser *parser;     /* lives as long as the fuzzer */
 
 static void check_text(const char *s)
 {
@@ -26,10 +27,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    char err[512];
-    people = people_load(DATADIR "/aliases.txt", err, sizeof err);
-    if (people == NULL) {
-        fprintf(stderr, "fuzz_parse: %s\n", err);
+    Error err = {0};
+    people = people_load(DATADIR "/aliases.txt", &err);
+    if (people == NULL || (parser = parser_new(people, &err)) == NULL) {
+        fprintf(stderr, "fuzz_parse: %s\n", err.msg);
         abort();
     }
     return 0;
@@ -38,11 +39,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     ParsedFile f;
-    char err[1024];
+    Error err = {0};
 
-    if (parse_text("fuzz", (const char *)data, size, people, &f, err,
-                   sizeof err) != 0) {
-        if (err[0] == '\0' || f.nletters != 0)
+    if (parser_parse(parser, "fuzz", (const char *)data, size, &f, &err) !=
+        STATUS_OK) {
+        if (err.msg[0] == '\0' || f.nletters != 0)
             abort();
         parsed_file_free(&f);
         return 0;

@@ -51,12 +51,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(user, data, size);
     user[size] = '\0';          /* what the command layer hands over */
 
-    enum searchq_result r = searchq_build(user, &q);
+    Status r = searchq_build(user, &q, NULL);
     free(user);
     if (strnlen(q.match, sizeof q.match) >= sizeof q.match)
         abort();
-    if (r != SEARCHQ_OK)
+    if (r != STATUS_OK) {
+        if (r != STATUS_INVALID || q.refusal == SEARCHQ_ACCEPTED || q.match[0])
+            abort();
         return 0;
+    }
     if (q.nterms <= 0 || q.nterms > SEARCHQ_MAX_TERMS)
         abort();
 

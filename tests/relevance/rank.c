@@ -36,14 +36,17 @@ static void rank_reply(sqlite3 *db, const char *as, const char *text)
     ReplyQuery q = {.message = text, .sender = as, .aliases = rank_aliases};
     ReplyResult best, r[RANK_MAX];
     size_t n = 0;
+    Error err = {0};
 
-    int rc = reply_best(db, &q, &best);
-    if (rc == CORPUS_OK)
+    Status rc = reply_best(db, &q, &best, &err);
+    if (rc == STATUS_OK)
         printf("%d.%d\t", best.letter, best.para);
     else
-        printf("%s\t", rc == CORPUS_NOTFOUND ? "none" : "error");
-    if (reply_rank(db, &q, r, RANK_MAX, &n) != CORPUS_OK)
+        printf("%s\t", rc == STATUS_NOTFOUND ? "none" : "error");
+    if (reply_rank(db, &q, r, RANK_MAX, &n, &err) != STATUS_OK)
         printf("error");
+    if (err.msg[0])
+        fprintf(stderr, "relevance_rank: %s\n", err.msg);
     for (size_t i = 0; i < n; i++)
         printf("%s%d.%d", i ? " " : "", r[i].letter, r[i].para);
     putchar('\n');
@@ -61,16 +64,19 @@ static void rank_search(Corpus *c, const char *text)
     SearchQuery q;
     Passage p;
     long total = 0;
+    Error err = {0};
 
-    if (searchq_build(text, &q) != SEARCHQ_OK) {
+    if (searchq_build(text, &q, NULL) != STATUS_OK) {
         puts("none\t");
         return;
     }
     for (long i = 0; i < RANK_MAX; i++) {
-        int rc = corpus_search(c, &q, NULL, i, &p, &total);
-        if (rc != CORPUS_OK) {
+        Status rc = corpus_search(c, &q, NULL, NULL, i, &p, &total, &err);
+        if (rc != STATUS_OK) {
             if (i == 0)
-                printf("%s\t", rc == CORPUS_NOTFOUND ? "none" : "error");
+                printf("%s\t", rc == STATUS_NOTFOUND ? "none" : "error");
+            if (err.msg[0])
+                fprintf(stderr, "relevance_rank: %s\n", err.msg);
             break;
         }
         if (i == 0)
@@ -83,7 +89,8 @@ static void rank_search(Corpus *c, const char *text)
 
 int main(int argc, char **argv)
 {
-    char line[RANK_LINE], err[512];
+    char line[RANK_LINE];
+    Error err = {0};
     sqlite3 *db = NULL;
     Corpus *c = NULL;
     int rc = 1;
@@ -93,14 +100,18 @@ int main(int argc, char **argv)
         fputs("usage: relevance_rank DB [-v] < rows.tsv\n", stderr);
         return 2;
     }
-    if (db_open_readonly(argv[1], &db, err, sizeof err) < 0) {
-        fprintf(stderr, "relevance_rank: %s\n", err);
+    if (db_open_readonly(argv[1], &db, &err) != STATUS_OK) {
+        fprintf(stderr, "relevance_rank: %s\n", err.msg);
         return 1;
     }
-    if (!(rank_aliases = people_load(MISSIVE_DATADIR "/aliases.txt", err, sizeof err)))
-        fprintf(stderr, "relevance_rank: %s (names match only as words)\n", err);
-    if (!(c = corpus_new(db)))
+    if (!(rank_aliases = people_load(MISSIVE_DATADIR "/aliases.txt", &err)))
+        fprintf(stderr, "relevance_rank: %s (names match only as words)\n",
+                err.msg);
+    error_clear(&err);
+    if (!(c = corpus_new(db, &err))) {
+        fprintf(stderr, "relevance_rank: %s\n", err.msg);
         goto done;
+    }
     corpus_set_aliases(c, rank_aliases);
     while (fgets(line, sizeof line, stdin)) {
         line[strcspn(line, "\r\n")] = '\0';

@@ -32,17 +32,15 @@ static Commands *cmds;
 static int setup(void **st)
 {
     (void)st;
-    char err[512];
+    Error err = {0};
     ImportReport rep;
     const char *paths[] = {DATADIR "/stalin-churchill-1941.txt"};
     snprintf(db_path, sizeof db_path, "/tmp/missive-test-commands-%d.db", (int)getpid());
     unlink(db_path);
-    assert_int_equal(db_open(db_path, &db, err, sizeof err), 0);
-    FILE *devnull = fopen("/dev/null", "w");
-    assert_int_equal(import_files(db, paths, 1, DATADIR, &rep, devnull), 0);
-    fclose(devnull);
-    assert_non_null(corpus = corpus_new(db));
-    assert_non_null(state = state_new(db));
+    assert_int_equal(db_open(db_path, &db, &err), STATUS_OK);
+    assert_int_equal(import_files(db, paths, 1, DATADIR, &rep, &err), STATUS_OK);
+    assert_non_null(corpus = corpus_new(db, &err));
+    assert_non_null(state = state_new(db, &err));
     CommandsConfig cfg = {"!", BUDGET, 3, 600};
     assert_non_null(cmds = commands_new(corpus, state, &cfg));
     return 0;
@@ -86,8 +84,10 @@ static const char *ask_in(const char *channel, const char *text, CommandOutput *
 {
     CommandInput in = {text, "alice", channel, BUDGET};
     memset(out, 0, sizeof *out);
-    int rc = commands_dispatch(cmds, &in, out);
-    assert_int_equal(rc, 1);
+    Error err = {0};
+    Status rc = commands_dispatch(cmds, &in, out, &err);
+    assert_int_equal(rc, STATUS_OK);
+    assert_string_equal(err.msg, "");      /* nothing for the log */
     assert_true(out->n >= 1);
     check_lines(out->lines, out->n);
     check_lines(out->priv, out->npriv);
@@ -203,12 +203,12 @@ static void test_read_and_letter_are_private(void **st)
      * sent whole there too, not cut at max_lines. */
     CommandInput in = {"!read 2.2", "alice", NULL, BUDGET};
     memset(&out, 0, sizeof out);
-    assert_int_equal(commands_dispatch(cmds, &in, &out), 1);
+    assert_int_equal(commands_dispatch(cmds, &in, &out, NULL), STATUS_OK);
     assert_int_equal(out.n, 0);
     assert_true(strncmp(out.priv[0], "\"About Finland.", 15) == 0);
     command_output_clear(&out);
     in.text = "!letter 2";
-    assert_int_equal(commands_dispatch(cmds, &in, &out), 1);
+    assert_int_equal(commands_dispatch(cmds, &in, &out, NULL), STATUS_OK);
     assert_int_equal(out.n, 0);
     assert_true(out.npriv > 8);
     assert_true(strncmp(out.priv[out.npriv - 1], "Source: ", 8) == 0);
@@ -280,37 +280,37 @@ static void test_channel_settings(void **st)
     CommandOutput out = {0};
     CommandInput in = {"!quote 1.1", "alice", "#set", BUDGET};
 
-    assert_int_equal(commands_configure(cmds, "#set prefix @", reply, sizeof reply), 0);
-    assert_int_equal(commands_dispatch(cmds, &in, &out), 0);       /* ! is talk now */
+    assert_int_equal(commands_configure(cmds, "#set prefix @", reply, sizeof reply, NULL), STATUS_OK);
+    assert_int_equal(commands_dispatch(cmds, &in, &out, NULL), STATUS_NOTFOUND);       /* ! is talk now */
     assert_false(commands_match(cmds, "#set", "!quote"));
     assert_true(commands_match(cmds, "#set", "@quote"));
     assert_true(commands_match(cmds, "#other", "!quote"));
     in.text = "@quote 1.1";
-    assert_int_equal(commands_dispatch(cmds, &in, &out), 1);
+    assert_int_equal(commands_dispatch(cmds, &in, &out, NULL), STATUS_OK);
     command_output_clear(&out);
     in.text = "@help";
-    assert_int_equal(commands_dispatch(cmds, &in, &out), 1);
+    assert_int_equal(commands_dispatch(cmds, &in, &out, NULL), STATUS_OK);
     assert_non_null(strstr(out.lines[0], "@quote"));
     command_output_clear(&out);
 
-    assert_int_equal(commands_configure(cmds, "#set disable grep", reply, sizeof reply), 0);
+    assert_int_equal(commands_configure(cmds, "#set disable grep", reply, sizeof reply, NULL), STATUS_OK);
     assert_non_null(strstr(reply, "disabled: grep"));
     in.text = "@grep front";
-    assert_int_equal(commands_dispatch(cmds, &in, &out), 0);   /* silent: disabled */
-    assert_int_equal(commands_configure(cmds, "#set disable help", reply, sizeof reply), -1);
-    assert_int_equal(commands_configure(cmds, "#set disable nosuch", reply, sizeof reply), -1);
-    assert_int_equal(commands_configure(cmds, "#set enable grep", reply, sizeof reply), 0);
-    assert_int_equal(commands_dispatch(cmds, &in, &out), 1);
+    assert_int_equal(commands_dispatch(cmds, &in, &out, NULL), STATUS_NOTFOUND);   /* silent: disabled */
+    assert_int_equal(commands_configure(cmds, "#set disable help", reply, sizeof reply, NULL), STATUS_INVALID);
+    assert_int_equal(commands_configure(cmds, "#set disable nosuch", reply, sizeof reply, NULL), STATUS_INVALID);
+    assert_int_equal(commands_configure(cmds, "#set enable grep", reply, sizeof reply, NULL), STATUS_OK);
+    assert_int_equal(commands_dispatch(cmds, &in, &out, NULL), STATUS_OK);
     command_output_clear(&out);
 
     assert_int_equal(commands_addressed(cmds, "#set", 1), 1);
-    assert_int_equal(commands_configure(cmds, "#set addressed off", reply, sizeof reply), 0);
+    assert_int_equal(commands_configure(cmds, "#set addressed off", reply, sizeof reply, NULL), STATUS_OK);
     assert_int_equal(commands_addressed(cmds, "#set", 1), 0);
-    assert_int_equal(commands_configure(cmds, "#set prefix default", reply, sizeof reply), 0);
+    assert_int_equal(commands_configure(cmds, "#set prefix default", reply, sizeof reply, NULL), STATUS_OK);
     assert_true(commands_match(cmds, "#set", "!quote"));
-    assert_int_equal(commands_configure(cmds, "#set prefix two words", reply, sizeof reply), 0);
-    assert_int_equal(commands_configure(cmds, "#set prefix \x01", reply, sizeof reply), -1);
-    assert_int_equal(commands_configure(cmds, "#set prefix default", reply, sizeof reply), 0);
+    assert_int_equal(commands_configure(cmds, "#set prefix two words", reply, sizeof reply, NULL), STATUS_OK);
+    assert_int_equal(commands_configure(cmds, "#set prefix \x01", reply, sizeof reply, NULL), STATUS_INVALID);
+    assert_int_equal(commands_configure(cmds, "#set prefix default", reply, sizeof reply, NULL), STATUS_OK);
 }
 
 /* Found by fuzz_commands: the owner's answer echoed control codes and
@@ -326,7 +326,7 @@ static void test_channel_settings_hostile(void **st)
         "#s\xc3 show", "\x02#set show",
     };
     for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
-        assert_int_equal(commands_configure(cmds, hostile[i], reply, sizeof reply), -1);
+        assert_int_equal(commands_configure(cmds, hostile[i], reply, sizeof reply, NULL), STATUS_INVALID);
         check_lines((char *[]){reply}, 1);
     }
     assert_true(commands_match(cmds, "#set", "!quote"));
@@ -334,7 +334,7 @@ static void test_channel_settings_hostile(void **st)
     memset(chan, 'a', sizeof chan);
     chan[0] = '#';
     snprintf(chan + 70, sizeof chan - 70, " prefix @");
-    assert_int_equal(commands_configure(cmds, chan, reply, sizeof reply), -1);
+    assert_int_equal(commands_configure(cmds, chan, reply, sizeof reply, NULL), STATUS_INVALID);
     assert_non_null(strstr(reply, "too long"));
     chan[63] = '\0';                       /* what the old code configured */
     assert_true(commands_match(cmds, chan, "!quote"));
@@ -393,7 +393,7 @@ static void test_more_keeps_the_rest(void **st)
     CommandInput in = {"!help search", "bob", "#more", BUDGET};
 
     assert_non_null(one);
-    assert_int_equal(commands_dispatch(one, &in, &out), 1);
+    assert_int_equal(commands_dispatch(one, &in, &out, NULL), STATUS_OK);
     assert_int_equal(out.n, 2);
     assert_true(strncmp(out.lines[0], "!search WORDS: ", 15) == 0);
     assert_string_equal(out.lines[1], "(1 more: !more)");
@@ -402,21 +402,21 @@ static void test_more_keeps_the_rest(void **st)
     /* Someone else, or bob elsewhere, has nothing waiting. */
     in.text = "!more";
     in.nick = "carol";
-    assert_int_equal(commands_dispatch(one, &in, &out), 1);
+    assert_int_equal(commands_dispatch(one, &in, &out, NULL), STATUS_OK);
     assert_string_equal(out.lines[0], "Nothing more.");
     command_output_clear(&out);
     in.nick = "bob";
     in.channel = "#elsewhere";
-    assert_int_equal(commands_dispatch(one, &in, &out), 1);
+    assert_int_equal(commands_dispatch(one, &in, &out, NULL), STATUS_OK);
     assert_string_equal(out.lines[0], "Nothing more.");
     command_output_clear(&out);
 
     in.channel = "#more";
-    assert_int_equal(commands_dispatch(one, &in, &out), 1);
+    assert_int_equal(commands_dispatch(one, &in, &out, NULL), STATUS_OK);
     assert_int_equal(out.n, 1);
     assert_string_equal(out.lines[0], "Example: !search finland");
     command_output_clear(&out);
-    assert_int_equal(commands_dispatch(one, &in, &out), 1);
+    assert_int_equal(commands_dispatch(one, &in, &out, NULL), STATUS_OK);
     assert_string_equal(out.lines[0], "Nothing more.");
     command_output_clear(&out);
     commands_free(one);
@@ -430,9 +430,38 @@ static void test_not_commands(void **st)
     for (size_t i = 0; i < sizeof talk / sizeof talk[0]; i++) {
         CommandOutput out = {0};
         CommandInput in = {talk[i], "alice", "#test", BUDGET};
-        assert_int_equal(commands_dispatch(cmds, &in, &out), 0);
+        assert_int_equal(commands_dispatch(cmds, &in, &out, NULL), STATUS_NOTFOUND);
         assert_int_equal(out.n, 0);
     }
+}
+
+/* Database trouble: the user hears the same apology as ever, and the
+ * reason reaches the caller's Error for the log, not the channel.  A
+ * refused setting is the owner's answer and the caller's Error alike. */
+static void test_errors_reach_the_caller(void **st)
+{
+    (void)st;
+    CommandOutput out = {0};
+    CommandInput in = {"!stats", "alice", "#test", BUDGET};
+    Error err = {0};
+
+    assert_int_equal(sqlite3_exec(db, "ALTER TABLE files RENAME TO files_gone",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(commands_dispatch(cmds, &in, &out, &err), STATUS_OK);
+    assert_int_equal(sqlite3_exec(db, "ALTER TABLE files_gone RENAME TO files",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(out.n, 1);
+    assert_string_equal(out.lines[0], "Sorry, the letters cannot be read just now.");
+    assert_non_null(strstr(err.msg, "corpus: stats: "));
+    assert_non_null(strstr(err.msg, "files"));
+    command_output_clear(&out);
+
+    char reply[256];
+    error_clear(&err);
+    assert_int_equal(commands_configure(cmds, "#errs disable more", reply,
+                                        sizeof reply, &err), STATUS_INVALID);
+    assert_string_equal(reply, "Not changed: help and more cannot be disabled.");
+    assert_string_equal(err.msg, reply);
 }
 
 int main(void)
@@ -451,6 +480,7 @@ int main(void)
         cmocka_unit_test(test_hostile_arguments),
         cmocka_unit_test(test_more_keeps_the_rest),
         cmocka_unit_test(test_not_commands),
+        cmocka_unit_test(test_errors_reach_the_caller),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

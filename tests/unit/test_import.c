@@ -46,11 +46,12 @@ static char *tmp_path(const char *name)
 
 static sqlite3 *fresh_db(void)
 {
-    char name[32], err[512];
+    char name[32];
+    Error err = {0};
     sqlite3 *db;
     snprintf(name, sizeof name, "db%d.sqlite", ++dbcount);
-    if (db_open(tmp_path(name), &db, err, sizeof err) < 0)
-        fail_msg("%s", err);
+    if (db_open(tmp_path(name), &db, &err) != STATUS_OK)
+        fail_msg("%s", err.msg);
     return db;
 }
 
@@ -74,23 +75,60 @@ static void write_file(const char *path, const char *data, size_t len)
     assert_int_equal(fclose(f), 0);
 }
 
-/* Runs an import; *out gets everything written to errs (caller frees). */
-static int run_import(sqlite3 *db, const char *const *paths, size_t n,
-                      const char *datadir, ImportReport *rep, char **out)
+/* What the importer reported through an Error's sink: every line, as
+ * 'missive import' prints it, and how many of each severity. */
+typedef struct {
+    FILE *f;
+    int errors, warnings, others;
+} Collected;
+
+static void collect(void *ud, Severity severity, const char *line)
+{
+    Collected *c = ud;
+    fprintf(c->f, "%s\n", line);
+    if (severity == SEVERITY_ERROR)
+        c->errors++;
+    else if (severity == SEVERITY_WARNING)
+        c->warnings++;
+    else
+        c->others++;
+}
+
+/* Runs an import; *out gets every reported line (caller frees), *got the
+ * counts when not NULL. */
+static Status run_import_counted(sqlite3 *db, const char *const *paths,
+                                 size_t n, const char *datadir,
+                                 ImportReport *rep, char **out, Collected *got)
 {
     size_t len;
-    FILE *errs = open_memstream(out, &len);
-    assert_non_null(errs);
-    int rc = import_files(db, paths, n, datadir, rep, errs);
-    fclose(errs);
+    Collected c = {.f = open_memstream(out, &len)};
+    assert_non_null(c.f);
+    Error err = {.sink = collect, .sink_ud = &c};
+    Status rc = import_files(db, paths, n, datadir, rep, &err);
+    fclose(c.f);
+    /* Every error line is counted in err, the first kept in msg. */
+    assert_int_equal(err.errors, c.errors);
+    if (c.errors)
+        assert_non_null(strstr(*out, err.msg));
+    else
+        assert_string_equal(err.msg, "");
+    assert_int_equal(rc == STATUS_OK, c.errors == 0);
+    if (got)
+        *got = c;
     return rc;
+}
+
+static Status run_import(sqlite3 *db, const char *const *paths, size_t n,
+                         const char *datadir, ImportReport *rep, char **out)
+{
+    return run_import_counted(db, paths, n, datadir, rep, out, NULL);
 }
 
 static void import_ok(sqlite3 *db, const char *const *paths, size_t n,
                       const char *datadir, ImportReport *rep)
 {
     char *out;
-    if (run_import(db, paths, n, datadir, rep, &out) != 0)
+    if (run_import(db, paths, n, datadir, rep, &out) != STATUS_OK)
         fail_msg("import failed: %s", out);
     free(out);
 }
@@ -193,7 +231,7 @@ static void test_import_corpus(void **state)
     ImportReport rep;
     char *out;
 
-    assert_int_equal(run_import(db, paths, 1, DATADIR, &rep, &out), 0);
+    assert_int_equal(run_import(db, paths, 1, DATADIR, &rep, &out), STATUS_OK);
     assert_string_equal(out, "");          /* no warnings for the shipped data */
     free(out);
     assert_int_equal(rep.files_new, 1);
@@ -414,7 +452,7 @@ static void test_failure_leaves_db_unchanged(void **state)
         FIXTURES "/bad-utf8.txt",
     };
     rep.letters = 99;
-    assert_int_equal(run_import(db, paths, 3, DATADIR, &rep, &out), -1);
+    assert_int_equal(run_import(db, paths, 3, DATADIR, &rep, &out), STATUS_INVALID);
     assert_non_null(strstr(out, FIXTURES "/bad-unknown-person.txt:7: unknown person "
                                 "'Marshal Voroshilov' (add it to data/aliases.txt)\n"));
     assert_non_null(strstr(out, FIXTURES "/bad-utf8.txt:3: invalid UTF-8\n"));
@@ -431,7 +469,7 @@ static void test_failure_leaves_db_unchanged(void **state)
         "WHEN (SELECT count(*) FROM main.letters) > 3 "
         "BEGIN SELECT RAISE(ABORT, 'boom'); END", NULL, NULL, NULL), SQLITE_OK);
     const char *good[] = { FIXTURES "/edition-1942-1944.txt" };
-    assert_int_equal(run_import(db, good, 1, DATADIR, &rep, &out), -1);
+    assert_int_equal(run_import(db, good, 1, DATADIR, &rep, &out), STATUS_ERROR);
     assert_non_null(strstr(out, "boom"));
     free(out);
     after = dump(db);
@@ -457,7 +495,7 @@ static void test_read_errors(void **state)
     char *out;
 
     const char *missing[] = { FIXTURES "/no-such-file.txt" };
-    assert_int_equal(run_import(db, missing, 1, DATADIR, &rep, &out), -1);
+    assert_int_equal(run_import(db, missing, 1, DATADIR, &rep, &out), STATUS_INVALID);
     assert_string_equal(out, FIXTURES "/no-such-file.txt: No such file or directory\n");
     free(out);
 
@@ -468,7 +506,7 @@ static void test_read_errors(void **state)
     write_file(copy, bytes, len);
     free(bytes);
     const char *dup[] = { CORPUS, copy };
-    assert_int_equal(run_import(db, dup, 2, DATADIR, &rep, &out), -1);
+    assert_int_equal(run_import(db, dup, 2, DATADIR, &rep, &out), STATUS_INVALID);
     assert_non_null(strstr(out, "same file name as " CORPUS));
     free(out);
 
@@ -479,14 +517,14 @@ static void test_read_errors(void **state)
     fclose(f);
     assert_int_equal(truncate(huge, (64 << 20) + 1), 0);
     const char *big[] = { huge };
-    assert_int_equal(run_import(db, big, 1, DATADIR, &rep, &out), -1);
+    assert_int_equal(run_import(db, big, 1, DATADIR, &rep, &out), STATUS_INVALID);
     assert_non_null(strstr(out, "huge.txt: larger than 64 MiB"));
     free(out);
     unlink(huge);
 
     /* A data directory without aliases. */
     const char *paths[] = { CORPUS };
-    assert_int_equal(run_import(db, paths, 1, FIXTURES, &rep, &out), -1);
+    assert_int_equal(run_import(db, paths, 1, FIXTURES, &rep, &out), STATUS_INVALID);
     assert_non_null(strstr(out, FIXTURES "/aliases.txt: No such file or directory"));
     free(out);
 
@@ -539,7 +577,7 @@ static void test_errata_and_dates(void **state)
         "1\t1941-07-19\twritten\tsomewhere\n"                 /* own date */
         "2\t1941-11-20\treceived\tsomewhere else\n"
         "7\t1941-11-20\treceived\tnowhere\n");
-    assert_int_equal(run_import(db, paths, 1, dir, &rep, &out), 0);
+    assert_int_equal(run_import(db, paths, 1, dir, &rep, &out), STATUS_OK);
     char want[2048];
     snprintf(want, sizeof want,
              "%s/errata.tsv:3: passage 1.1 does not contain 'not there'; not applied\n"
@@ -634,7 +672,7 @@ static void test_bad_tsv_lines(void **state)
         const char *dir = make_datadir(name, cases[i].errata, cases[i].dates);
         char want[512];
         snprintf(want, sizeof want, "%s/%s", dir, cases[i].err);
-        assert_int_equal(run_import(db, paths, 1, dir, &rep, &out), -1);
+        assert_int_equal(run_import(db, paths, 1, dir, &rep, &out), STATUS_INVALID);
         if (strncmp(out, want, strlen(want)) != 0)
             fail_msg("case %zu: got '%s', want '%s'", i, out, want);
         free(out);
@@ -657,7 +695,7 @@ static void test_multi_file(void **state)
     const char *paths[] = { CORPUS, FIXTURES "/edition-1942-1944.txt",
                             FIXTURES "/warn-no-source.txt" };
 
-    assert_int_equal(run_import(db, paths, 3, DATADIR, &rep, &out), 0);
+    assert_int_equal(run_import(db, paths, 3, DATADIR, &rep, &out), STATUS_OK);
     assert_string_equal(out,
         FIXTURES "/warn-no-source.txt:1: letter 1 has no Source line\n"
         FIXTURES "/warn-no-source.txt:5: letter 2 has no Source line\n");
@@ -715,6 +753,63 @@ static void test_multi_file(void **state)
     db_close(db);
 }
 
+/* --- diagnostics ------------------------------------------------------------ */
+
+/* Every problem is its own line through the Error's sink, at its severity;
+ * without a sink the first error is kept and the rest counted. */
+static void test_diagnostics_through_sink(void **state)
+{
+    (void)state;
+    sqlite3 *db = fresh_db();
+    ImportReport rep;
+    Collected got;
+    char *out;
+    const char *warn[] = { FIXTURES "/warn-no-source.txt" };
+
+    assert_int_equal(run_import_counted(db, warn, 1, DATADIR, &rep, &out, &got),
+                     STATUS_OK);
+    /* Letters without Source, and the data dir's errata and dates that name
+     * letters this database lacks: warnings all, one line each. */
+    size_t lines = 0;
+    for (const char *p = out; *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(got.warnings, lines);
+    assert_true(got.warnings >= 2);
+    assert_int_equal(got.errors, 0);
+    assert_int_equal(got.others, 0);
+    assert_non_null(strstr(out, FIXTURES "/warn-no-source.txt:1: letter 1 has "
+                                "no Source line\n"));
+    free(out);
+
+    const char *bad[] = { FIXTURES "/warn-no-source.txt",
+                          FIXTURES "/bad-unknown-person.txt",
+                          FIXTURES "/bad-utf8.txt" };
+    const char *first = FIXTURES "/bad-unknown-person.txt:7: unknown person "
+                        "'Marshal Voroshilov' (add it to data/aliases.txt)";
+    assert_int_equal(run_import_counted(db, bad, 3, DATADIR, &rep, &out, &got),
+                     STATUS_INVALID);
+    assert_int_equal(got.errors, 2);
+    assert_int_equal(got.warnings, 2);
+    /* In file order, each line exactly as 'missive import' prints it. */
+    char want[2048];
+    snprintf(want, sizeof want,
+             "%s/warn-no-source.txt:1: letter 1 has no Source line\n"
+             "%s/warn-no-source.txt:5: letter 2 has no Source line\n"
+             "%s\n%s/bad-utf8.txt:3: invalid UTF-8\n",
+             FIXTURES, FIXTURES, first, FIXTURES);
+    assert_string_equal(out, want);
+    free(out);
+
+    Error plain = {0};
+    assert_int_equal(import_files(db, bad, 3, DATADIR, &rep, &plain),
+                     STATUS_INVALID);
+    assert_string_equal(plain.msg, first);
+    assert_int_equal(plain.errors, 2);
+    assert_int_equal(import_files(db, bad, 3, DATADIR, &rep, NULL),
+                     STATUS_INVALID);
+    db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -726,6 +821,7 @@ int main(void)
         cmocka_unit_test(test_errata_and_dates),
         cmocka_unit_test(test_bad_tsv_lines),
         cmocka_unit_test(test_multi_file),
+        cmocka_unit_test(test_diagnostics_through_sink),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -14,10 +14,10 @@
 static void test_shipped_aliases(void **state)
 {
     (void)state;
-    char err[512] = "";
-    People *p = people_load(DATADIR "/aliases.txt", err, sizeof err);
+    Error err = {0};
+    People *p = people_load(DATADIR "/aliases.txt", &err);
     if (!p)
-        fail_msg("%s", err);
+        fail_msg("%s", err.msg);
     assert_int_equal(people_count(p), 5);
     assert_string_equal(people_name(p, 0), "Stalin");
     assert_string_equal(people_name(p, 1), "Churchill");
@@ -88,21 +88,21 @@ static void test_shipped_aliases(void **state)
     people_free(p);
 }
 
-static People *load(const char *text, char *err, size_t errsz)
+static People *load(const char *text, Error *err)
 {
-    err[0] = '\0';
-    return people_load_buffer("t.txt", text, strlen(text), err, errsz);
+    error_clear(err);
+    return people_load_buffer("t.txt", text, strlen(text), err);
 }
 
 static void test_title_longest_first(void **state)
 {
     (void)state;
-    char err[512];
+    Error err = {0};
     /* "mr president lincoln": the longest title leaves "lincoln"; the
      * shorter one would leave "president lincoln", another person. */
     People *p = load("title: mr, mr president\n"
                      "P: president lincoln\n"
-                     "L: lincoln\n", err, sizeof err);
+                     "L: lincoln\n", &err);
     assert_non_null(p);
     assert_string_equal(people_resolve(p, "Mr President Lincoln"), "L");
     assert_string_equal(people_resolve(p, "President Lincoln"), "P");
@@ -113,7 +113,7 @@ static void test_title_longest_first(void **state)
 static void test_buffer_forms(void **state)
 {
     (void)state;
-    char err[512];
+    Error err = {0};
     /* BOM, CRLF, comments, blank lines, a person on two lines, an empty
      * list, a title list on two lines, non-ASCII kept as is. */
     People *p = load("\xef\xbb\xbf# comment\r\n\r\n  # indented comment\n"
@@ -121,9 +121,9 @@ static void test_buffer_forms(void **state)
                      "title: premier,\tmarshal\n"
                      "Stalin: J. V. Stalin\n"
                      "Bene\xc5\xa1:\n"
-                     "Stalin: I. V. Stalin\n", err, sizeof err);
+                     "Stalin: I. V. Stalin\n", &err);
     if (!p)
-        fail_msg("%s", err);
+        fail_msg("%s", err.msg);
     assert_int_equal(people_count(p), 2);
     assert_string_equal(people_resolve(p, "Marshal I. V. Stalin"), "Stalin");
     assert_string_equal(people_resolve(p, "premier J V STALIN"), "Stalin");
@@ -156,38 +156,38 @@ static void test_bad_files(void **state)
         { "Stalin: x\x1b\n", "t.txt:1: control byte 0x1b" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char err[512] = "";
-        People *p = load(cases[i].text, err, sizeof err);
+        Error err = {0};
+        People *p = load(cases[i].text, &err);
         if (p)
             fail_msg("accepted: %s", cases[i].text);
-        assert_string_equal(err, cases[i].err);
+        assert_string_equal(err.msg, cases[i].err);
     }
 
     /* A NUL byte inside the buffer. */
-    char err[512];
+    Error err = {0};
     static const char nul[] = "Stalin: x\nChurchill: y\0z\n";
-    assert_null(people_load_buffer("t.txt", nul, sizeof nul - 1, err, sizeof err));
-    assert_string_equal(err, "t.txt:2: control byte 0x00");
+    assert_null(people_load_buffer("t.txt", nul, sizeof nul - 1, &err));
+    assert_string_equal(err.msg, "t.txt:2: control byte 0x00");
 
     /* Overlong name and alias. */
     char buf[700];
     memset(buf, 'n', 100);
     memcpy(buf + 100, ": x\n", 5);
-    assert_null(load(buf, err, sizeof err));
-    assert_string_equal(err, "t.txt:1: name longer than 64 bytes");
+    assert_null(load(buf, &err));
+    assert_string_equal(err.msg, "t.txt:1: name longer than 64 bytes");
     memcpy(buf, "Stalin: ", 8);
     memset(buf + 8, 'a', 600);
     buf[608] = '\0';
-    assert_null(load(buf, err, sizeof err));
-    assert_string_equal(err, "t.txt:1: entry longer than 255 bytes");
+    assert_null(load(buf, &err));
+    assert_string_equal(err.msg, "t.txt:1: entry longer than 255 bytes");
 }
 
 static void test_missing_file(void **state)
 {
     (void)state;
-    char err[512] = "";
-    assert_null(people_load(FIXTURES "/no-such-aliases.txt", err, sizeof err));
-    assert_string_equal(err, FIXTURES "/no-such-aliases.txt: No such file or directory");
+    Error err = {0};
+    assert_null(people_load(FIXTURES "/no-such-aliases.txt", &err));
+    assert_string_equal(err.msg, FIXTURES "/no-such-aliases.txt: No such file or directory");
     people_free(NULL);
     assert_int_equal(people_count(NULL), 0);
 }

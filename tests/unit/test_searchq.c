@@ -11,6 +11,24 @@
 
 #include "searchq.h"
 
+/* searchq_build's verdict in one value: SEARCHQ_ACCEPTED with STATUS_OK, or
+ * the refusal with STATUS_INVALID, a reason in err and no expression. */
+static enum searchq_refusal build(const char *user, SearchQuery *q)
+{
+    Error err = {0};
+    Status st = searchq_build(user, q, &err);
+    if (st == STATUS_OK) {
+        assert_int_equal(q->refusal, SEARCHQ_ACCEPTED);
+        assert_string_equal(err.msg, "");
+    } else {
+        assert_int_equal(st, STATUS_INVALID);
+        assert_int_not_equal(q->refusal, SEARCHQ_ACCEPTED);
+        assert_string_not_equal(err.msg, "");
+        assert_string_equal(q->match, "");
+    }
+    return q->refusal;
+}
+
 static sqlite3 *db;
 
 static int setup(void **state)
@@ -52,14 +70,14 @@ static void test_plain_words(void **state)
 {
     (void)state;
     SearchQuery q;
-    assert_int_equal(searchq_build("finland", &q), SEARCHQ_OK);
+    assert_int_equal(build("finland", &q), SEARCHQ_ACCEPTED);
     assert_string_equal(q.match, "(\"finland\")");
     assert_int_equal(run_match(q.match), 1);
-    assert_int_equal(searchq_build("Finland cabinet", &q), SEARCHQ_OK);
+    assert_int_equal(build("Finland cabinet", &q), SEARCHQ_ACCEPTED);
     assert_string_equal(q.match, "(\"Finland\" \"cabinet\")");
     assert_int_equal(q.nterms, 2);
     assert_int_equal(run_match(q.match), 1);
-    assert_int_equal(searchq_build("finland france", &q), SEARCHQ_OK);
+    assert_int_equal(build("finland france", &q), SEARCHQ_ACCEPTED);
     assert_int_equal(run_match(q.match), 0);   /* all words must match */
 }
 
@@ -67,32 +85,32 @@ static void test_phrase_prefix_exclude(void **state)
 {
     (void)state;
     SearchQuery q;
-    assert_int_equal(searchq_build("\"quite ready\"", &q), SEARCHQ_OK);
+    assert_int_equal(build("\"quite ready\"", &q), SEARCHQ_ACCEPTED);
     assert_string_equal(q.match, "(\"quite ready\")");
     assert_int_equal(run_match(q.match), 1);
-    assert_int_equal(searchq_build("\"ready quite\"", &q), SEARCHQ_OK);
+    assert_int_equal(build("\"ready quite\"", &q), SEARCHQ_ACCEPTED);
     assert_int_equal(run_match(q.match), 0);
-    assert_int_equal(searchq_build("fin*", &q), SEARCHQ_OK);
+    assert_int_equal(build("fin*", &q), SEARCHQ_ACCEPTED);
     assert_string_equal(q.match, "(\"fin\"*)");
     assert_int_equal(run_match(q.match), 1);
-    assert_int_equal(searchq_build("north -finland", &q), SEARCHQ_OK);
+    assert_int_equal(build("north -finland", &q), SEARCHQ_ACCEPTED);
     assert_string_equal(q.match, "(\"north\") NOT \"finland\"");
     assert_int_equal(q.nexcluded, 1);
     assert_int_equal(run_match(q.match), 1);
-    assert_int_equal(searchq_build("the -finland", &q), SEARCHQ_STOPWORDS);
-    assert_int_equal(searchq_build("-finland", &q), SEARCHQ_ONLY_EXCLUDED);
-    assert_int_equal(searchq_build("", &q), SEARCHQ_EMPTY);
-    assert_int_equal(searchq_build("  \"\" ** -- ()", &q), SEARCHQ_EMPTY);
+    assert_int_equal(build("the -finland", &q), SEARCHQ_STOPWORDS);
+    assert_int_equal(build("-finland", &q), SEARCHQ_ONLY_EXCLUDED);
+    assert_int_equal(build("", &q), SEARCHQ_EMPTY);
+    assert_int_equal(build("  \"\" ** -- ()", &q), SEARCHQ_EMPTY);
 }
 
 static void test_punctuation_becomes_phrase(void **state)
 {
     (void)state;
     SearchQuery q;
-    assert_int_equal(searchq_build("Kishinev-Lvov", &q), SEARCHQ_OK);
+    assert_int_equal(build("Kishinev-Lvov", &q), SEARCHQ_ACCEPTED);
     assert_string_equal(q.match, "(\"Kishinev Lvov\")");
     assert_int_equal(run_match(q.match), 1);
-    assert_int_equal(searchq_build("hitler's", &q), SEARCHQ_OK);
+    assert_int_equal(build("hitler's", &q), SEARCHQ_ACCEPTED);
     assert_int_equal(run_match(q.match), 1);
 }
 
@@ -112,8 +130,8 @@ static void test_hostile_syntax(void **state)
     };
     for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
         SearchQuery q;
-        enum searchq_result r = searchq_build(hostile[i], &q);
-        if (r != SEARCHQ_OK) {
+        enum searchq_refusal r = build(hostile[i], &q);
+        if (r != SEARCHQ_ACCEPTED) {
             assert_string_equal(q.match, "");
             continue;
         }
@@ -131,7 +149,7 @@ static void test_operators_are_words(void **state)
     (void)state;
     SearchQuery q;
     /* "AND" typed by a user is the word "and", found in row 4 only. */
-    assert_int_equal(searchq_build("AND NEAR column", &q), SEARCHQ_OK);
+    assert_int_equal(build("AND NEAR column", &q), SEARCHQ_ACCEPTED);
     assert_int_equal(run_match(q.match), 1);
 }
 
@@ -139,23 +157,23 @@ static void test_filters(void **state)
 {
     (void)state;
     SearchQuery q;
-    assert_int_equal(searchq_build("finland from:Stalin to:churchill year:1941", &q), SEARCHQ_OK);
+    assert_int_equal(build("finland from:Stalin to:churchill year:1941", &q), SEARCHQ_ACCEPTED);
     assert_string_equal(q.match, "(\"finland\")");
     assert_string_equal(q.from, "Stalin");
     assert_string_equal(q.to, "churchill");
     assert_int_equal(q.year, 1941);
-    assert_int_equal(searchq_build("finland year:19", &q), SEARCHQ_BAD_YEAR);
-    assert_int_equal(searchq_build("finland year:abcd", &q), SEARCHQ_BAD_YEAR);
-    assert_int_equal(searchq_build("from:stalin", &q), SEARCHQ_EMPTY);
+    assert_int_equal(build("finland year:19", &q), SEARCHQ_BAD_YEAR);
+    assert_int_equal(build("finland year:abcd", &q), SEARCHQ_BAD_YEAR);
+    assert_int_equal(build("from:stalin", &q), SEARCHQ_EMPTY);
     assert_string_equal(q.from, "stalin");
     /* Unknown keys are words; -from: is an exclusion, not a filter. */
-    assert_int_equal(searchq_build("col:finland", &q), SEARCHQ_OK);
+    assert_int_equal(build("col:finland", &q), SEARCHQ_ACCEPTED);
     assert_string_equal(q.match, "(\"col finland\")");
-    assert_int_equal(searchq_build("north -from:x", &q), SEARCHQ_OK);
+    assert_int_equal(build("north -from:x", &q), SEARCHQ_ACCEPTED);
     assert_string_equal(q.from, "");
     /* Stop words alone, but a quoted phrase of them is a real query. */
-    assert_int_equal(searchq_build("to be or not to be", &q), SEARCHQ_STOPWORDS);
-    assert_int_equal(searchq_build("\"to be\"", &q), SEARCHQ_OK);
+    assert_int_equal(build("to be or not to be", &q), SEARCHQ_STOPWORDS);
+    assert_int_equal(build("\"to be\"", &q), SEARCHQ_ACCEPTED);
 }
 
 static void test_limits(void **state)
@@ -166,18 +184,18 @@ static void test_limits(void **state)
     for (size_t i = 0; i < sizeof big - 1; i++)
         big[i] = (i % 7 == 6) ? ' ' : (char)('a' + i % 26);
     big[sizeof big - 1] = '\0';
-    assert_int_equal(searchq_build(big, &q), SEARCHQ_OK);
+    assert_int_equal(build(big, &q), SEARCHQ_ACCEPTED);
     assert_int_equal(q.nterms, SEARCHQ_MAX_TERMS);
     assert_true(q.truncated);
     assert_true(run_match(q.match) >= 0);
     /* One enormous word: cut to nothing rather than to a broken term. */
     memset(big, 'x', sizeof big - 1);
-    assert_int_equal(searchq_build(big, &q), SEARCHQ_EMPTY);
+    assert_int_equal(build(big, &q), SEARCHQ_EMPTY);
     /* Maximal terms, all excluded but one: still fits. */
     char many[4096] = "keep";
     for (int i = 0; i < 20; i++)
         strcat(many, " -aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
-    assert_int_equal(searchq_build(many, &q), SEARCHQ_OK);
+    assert_int_equal(build(many, &q), SEARCHQ_ACCEPTED);
     assert_true(run_match(q.match) >= 0);
 }
 
@@ -190,15 +208,15 @@ static void test_ends_on_space_or_control(void **state)
     SearchQuery q;
     static const char after_space[] = "finland \0moscow";
     static const char after_ctrl[] = "fca\xee" "bin\x11\0moscow";
-    assert_int_equal(searchq_build(after_space, &q), SEARCHQ_OK);
+    assert_int_equal(build(after_space, &q), SEARCHQ_ACCEPTED);
     assert_string_equal(q.match, "(\"finland\")");
     assert_int_equal(q.nterms, 1);
-    assert_int_equal(searchq_build(after_ctrl, &q), SEARCHQ_OK);
+    assert_int_equal(build(after_ctrl, &q), SEARCHQ_ACCEPTED);
     assert_int_equal(q.nterms, 1);
     assert_null(strstr(q.match, "moscow"));
     assert_int_equal(run_match(q.match), 0);
     static const char blank[] = " \x01\0moscow";
-    assert_int_equal(searchq_build(blank, &q), SEARCHQ_EMPTY);
+    assert_int_equal(build(blank, &q), SEARCHQ_EMPTY);
     assert_int_equal(q.nterms, 0);
 
     /* The same, exactly sized on the heap. */
@@ -206,7 +224,7 @@ static void test_ends_on_space_or_control(void **state)
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
         char *t = strdup(texts[i]);
         assert_non_null(t);
-        searchq_build(t, &q);
+        build(t, &q);
         assert_true(q.nterms <= 1);
         free(t);
     }

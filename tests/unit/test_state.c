@@ -48,17 +48,103 @@ typedef struct {
     State *state;
 } Fixture;
 
+/* Warnings reported through an Error's sink, counted, the last kept. */
+typedef struct {
+    int warnings, others;
+    char last[ERROR_MSG_MAX];
+} Warnings;
+
+static void count_warning(void *ud, Severity severity, const char *line)
+{
+    Warnings *w = ud;
+    if (severity == SEVERITY_WARNING)
+        w->warnings++;
+    else
+        w->others++;
+    snprintf(w->last, sizeof w->last, "%s", line);
+}
+
+/* Opens fx; *loaded (when not NULL) gets what state_new warned about. */
+static void fx_open_warned(Fixture *fx, bool readonly, Warnings *loaded)
+{
+    Warnings w = {0};
+    Error err = {.sink = count_warning, .sink_ud = &w};
+    Status rc = readonly ? db_open_readonly(fx->path, &fx->db, &err)
+                         : db_open(fx->path, &fx->db, &err);
+    if (rc != STATUS_OK)
+        fail_msg("%s", err.msg);
+    fx->corpus = corpus_new(fx->db, &err);
+    assert_non_null(fx->corpus);
+    fx->state = state_new(fx->db, &err);
+    assert_non_null(fx->state);
+    assert_int_equal(err.errors, 0);
+    if (loaded)
+        *loaded = w;
+}
+
 static void fx_open(Fixture *fx, bool readonly)
 {
-    char err[512];
-    int rc = readonly ? db_open_readonly(fx->path, &fx->db, err, sizeof err)
-                      : db_open(fx->path, &fx->db, err, sizeof err);
-    if (rc < 0)
-        fail_msg("%s", err);
-    fx->corpus = corpus_new(fx->db);
-    assert_non_null(fx->corpus);
-    fx->state = state_new(fx->db);
-    assert_non_null(fx->state);
+    fx_open_warned(fx, readonly, NULL);
+}
+
+/* The old result codes of the settings functions, recovered from the
+ * Status and the reason in err, so that each assertion still names the
+ * refusal it expects. */
+enum {
+    T_OK, T_BADCHANNEL, T_BADPREFIX, T_BADCOMMAND, T_PROTECTED, T_FULL,
+    T_ERROR,
+};
+
+static int verdict(Status st, const Error *err)
+{
+    static const char *const reasons[] = {
+        [T_BADCHANNEL] = "not a valid channel name",
+        [T_BADPREFIX] = "a prefix is 1 to 8 printable characters, no spaces",
+        [T_BADCOMMAND] = "a command name is 1 to 16 letters",
+        [T_PROTECTED] = "help and more cannot be disabled",
+        [T_FULL] = "too many commands disabled here",
+    };
+    if (st == STATUS_OK) {
+        assert_string_equal(err->msg, "");
+        return T_OK;
+    }
+    if (st == STATUS_ERROR) {
+        assert_non_null(strstr(err->msg, "state: "));
+        return T_ERROR;
+    }
+    assert_int_equal(st, STATUS_INVALID);
+    for (int i = T_BADCHANNEL; i <= T_FULL; i++)
+        if (strcmp(err->msg, reasons[i]) == 0)
+            return i;
+    fail_msg("unexpected reason: %s", err->msg);
+    return -1;
+}
+
+static int set_prefix(State *s, const char *channel, const char *prefix)
+{
+    Error err = {0};
+    return verdict(state_channel_set_prefix(s, channel, prefix, &err), &err);
+}
+
+static int set_addressed(State *s, const char *channel, int addressed)
+{
+    Error err = {0};
+    return verdict(state_channel_set_addressed(s, channel, addressed, &err),
+                   &err);
+}
+
+static int set_enabled(State *s, const char *channel, const char *command,
+                       bool enable)
+{
+    Error err = {0};
+    return verdict(state_channel_enable(s, channel, command, enable, &err),
+                   &err);
+}
+
+static int get_settings(State *s, const char *channel, ChannelSettings *cs)
+{
+    Error err = {0};
+    return verdict(state_channel_get(s, channel, cs, &err), &err);
 }
 
 static void fx_close(Fixture *fx)
@@ -73,16 +159,10 @@ static void fx_close(Fixture *fx)
 
 static void import_one(sqlite3 *db, const char *path, ImportReport *rep)
 {
-    char *out = NULL;
-    size_t len;
-    FILE *errs = open_memstream(&out, &len);
-    assert_non_null(errs);
+    Error err = {0};
     const char *paths[] = { path };
-    int rc = import_files(db, paths, 1, DATADIR, rep, errs);
-    fclose(errs);
-    if (rc != 0)
-        fail_msg("import failed: %s", out);
-    free(out);
+    if (import_files(db, paths, 1, DATADIR, rep, &err) != STATUS_OK)
+        fail_msg("import failed: %s", err.msg);
 }
 
 /* A fresh database holding the shipped corpus, opened. */
@@ -133,8 +213,9 @@ static void exec_ok(sqlite3 *db, const char *sql)
 static int next_id(Fixture *fx, const char *channel, const PassageFilter *f)
 {
     Passage p;
-    assert_int_equal(state_next_passage(fx->state, fx->corpus, channel, f, &p),
-                     CORPUS_OK);
+    assert_int_equal(state_next_passage(fx->state, fx->corpus, channel, f, &p,
+                                        NULL),
+                     STATUS_OK);
     assert_in_range(p.letter, 1, 99);
     assert_in_range(p.para, 1, 99);
     assert_non_null(p.text);
@@ -347,14 +428,14 @@ static void test_cycle_filter(void **state)
     /* Nothing matches: not found, and no cycle is stored. */
     Passage p;
     PassageFilter nobody = {.sender = "Nobody"}, later = {.year = 1950};
-    assert_int_equal(state_next_passage(fx.state, fx.corpus, "#a", &nobody, &p),
-                     CORPUS_NOTFOUND);
-    assert_int_equal(state_next_passage(fx.state, fx.corpus, "#a", &later, &p),
-                     CORPUS_NOTFOUND);
+    assert_int_equal(state_next_passage(fx.state, fx.corpus, "#a", &nobody, &p, NULL),
+                     STATUS_NOTFOUND);
+    assert_int_equal(state_next_passage(fx.state, fx.corpus, "#a", &later, &p, NULL),
+                     STATUS_NOTFOUND);
     /* Names with the key's separators are escaped, never confused. */
     PassageFilter odd = {.sender = "a;recipient=b", .recipient = "\\"};
-    assert_int_equal(state_next_passage(fx.state, fx.corpus, "#a", &odd, &p),
-                     CORPUS_NOTFOUND);
+    assert_int_equal(state_next_passage(fx.state, fx.corpus, "#a", &odd, &p, NULL),
+                     STATUS_NOTFOUND);
     assert_int_equal(q_int(fx.db, "SELECT count(*) FROM shuffles"), 3);
     fx_close(&fx);
 }
@@ -485,18 +566,29 @@ static void test_cycle_readonly(void **state)
     (void)state;
     Fixture fx;
     fx_corpus(&fx);
-    assert_int_equal(state_channel_set_prefix(fx.state, "#a", "?"), STATE_OK);
+    assert_int_equal(set_prefix(fx.state, "#a", "?"), T_OK);
     fx_close(&fx);
 
     fx_open(&fx, true);
     next_id(&fx, "#a", NULL);
-    next_id(&fx, "#a", NULL);
+    /* The caller hears of it as a warning, with the passage. */
+    Warnings w = {0};
+    Error err = {.sink = count_warning, .sink_ud = &w};
+    Passage p;
+    assert_int_equal(state_next_passage(fx.state, fx.corpus, "#a", NULL, &p,
+                                        &err),
+                     STATUS_OK);
+    passage_clear(&p);
+    assert_int_equal(err.errors, 0);
+    assert_int_equal(w.warnings, 1);
+    assert_non_null(strstr(w.last, "state: cannot save the shuffle of '#a'"));
+    assert_non_null(strstr(w.last, "passages may repeat early"));
     assert_int_equal(q_int(fx.db, "SELECT count(*) FROM shuffles"), 0);
     /* Settings load, but cannot change. */
     assert_string_equal(state_channel(fx.state, "#a")->prefix, "?");
-    assert_int_equal(state_channel_set_prefix(fx.state, "#a", "@"), STATE_ERROR);
-    assert_int_equal(state_channel_enable(fx.state, "#b", "quote", false),
-                     STATE_ERROR);
+    assert_int_equal(set_prefix(fx.state, "#a", "@"), T_ERROR);
+    assert_int_equal(set_enabled(fx.state, "#b", "quote", false),
+                     T_ERROR);
     assert_string_equal(state_channel(fx.state, "#a")->prefix, "?");
     assert_false(state_command_disabled(state_channel(fx.state, "#b"), "quote"));
     fx_close(&fx);
@@ -510,13 +602,13 @@ static void test_stale_corpus_deadline(void **state)
     Fixture fx;
     fx_corpus(&fx);
     long n;
-    assert_int_equal(corpus_count(fx.corpus, NULL, &n), CORPUS_OK);
+    assert_int_equal(corpus_count(fx.corpus, NULL, &n, NULL), STATUS_OK);
     struct timespec ts = {0, 300 * 1000000L};
     nanosleep(&ts, NULL);
     for (int i = 0; i < 300; i++) {
-        assert_int_equal(state_channel_set_addressed(fx.state, "#a", i % 2), STATE_OK);
-        assert_int_equal(state_channel_set_prefix(fx.state, "#a", i % 2 ? "?" : "!"),
-                         STATE_OK);
+        assert_int_equal(set_addressed(fx.state, "#a", i % 2), T_OK);
+        assert_int_equal(set_prefix(fx.state, "#a", i % 2 ? "?" : "!"),
+                         T_OK);
     }
     fx_close(&fx);
 }
@@ -535,9 +627,9 @@ static void test_settings_defaults(void **state)
     assert_int_equal(d->addressed, -1);
     assert_int_equal(d->ndisabled, 0);
     assert_false(state_command_disabled(d, "quote"));
-    assert_int_equal(state_channel_get(fx.state, "#nowhere", &cs), STATE_OK);
+    assert_int_equal(get_settings(fx.state, "#nowhere", &cs), T_OK);
     assert_int_equal(cs.addressed, -1);
-    assert_int_equal(state_channel_get(fx.state, "#bad name", &cs), STATE_BADCHANNEL);
+    assert_int_equal(get_settings(fx.state, "#bad name", &cs), T_BADCHANNEL);
     assert_int_equal(cs.addressed, -1);
     assert_non_null(state_channel(fx.state, "#bad name"));
     assert_non_null(state_channel(fx.state, NULL));
@@ -552,17 +644,17 @@ static void test_settings_set_get_persist(void **state)
     fx_corpus(&fx);
     State *s = fx.state;
 
-    assert_int_equal(state_channel_set_prefix(s, "#Chan[1]", "?"), STATE_OK);
+    assert_int_equal(set_prefix(s, "#Chan[1]", "?"), T_OK);
     const ChannelSettings *live = state_channel(s, "#chan{1}");
     assert_string_equal(live->prefix, "?");
     assert_int_equal(live->addressed, -1);
 
     /* Later changes show through the same pointer. */
-    assert_int_equal(state_channel_set_addressed(s, "#chan[1]", 0), STATE_OK);
+    assert_int_equal(set_addressed(s, "#chan[1]", 0), T_OK);
     assert_int_equal(live->addressed, 0);
-    assert_int_equal(state_channel_enable(s, "#CHAN[1]", "Quote", false), STATE_OK);
-    assert_int_equal(state_channel_enable(s, "#chan[1]", "search", false), STATE_OK);
-    assert_int_equal(state_channel_enable(s, "#chan[1]", "SEARCH", false), STATE_OK);
+    assert_int_equal(set_enabled(s, "#CHAN[1]", "Quote", false), T_OK);
+    assert_int_equal(set_enabled(s, "#chan[1]", "search", false), T_OK);
+    assert_int_equal(set_enabled(s, "#chan[1]", "SEARCH", false), T_OK);
     assert_int_equal(live->ndisabled, 2);
     assert_true(state_command_disabled(live, "quote"));
     assert_true(state_command_disabled(live, "QUOTE"));
@@ -570,7 +662,7 @@ static void test_settings_set_get_persist(void **state)
     assert_false(state_command_disabled(live, "reply"));
     assert_false(state_command_disabled(live, "quote1"));
     assert_false(state_command_disabled(live, ""));
-    assert_int_equal(state_channel_get(s, "#chan{1}", &cs), STATE_OK);
+    assert_int_equal(get_settings(s, "#chan{1}", &cs), T_OK);
     assert_string_equal(cs.prefix, "?");
     assert_int_equal(cs.addressed, 0);
     assert_int_equal(cs.ndisabled, 2);
@@ -581,18 +673,18 @@ static void test_settings_set_get_persist(void **state)
                                       "disabled || ' ' || addressed "
                                       "FROM channel_settings"),
                         "#chan{1} ? quote,search 0");
-    assert_int_equal(state_channel_set_addressed(s, "#other", 1), STATE_OK);
-    assert_int_equal(state_channel_set_prefix(s, "#other", "!';--"), STATE_OK);
+    assert_int_equal(set_addressed(s, "#other", 1), T_OK);
+    assert_int_equal(set_prefix(s, "#other", "!';--"), T_OK);
     assert_string_equal(q_text(fx.db, "SELECT prefix FROM channel_settings "
                                       "WHERE channel = '#other'"), "!';--");
     assert_string_equal(q_text(fx.db, "SELECT disabled FROM channel_settings "
                                       "WHERE channel = '#other'"), "");
 
     /* Enabling again, and the row goes when nothing is left to remember. */
-    assert_int_equal(state_channel_enable(s, "#chan[1]", "quote", true), STATE_OK);
+    assert_int_equal(set_enabled(s, "#chan[1]", "quote", true), T_OK);
     assert_false(state_command_disabled(live, "quote"));
     assert_true(state_command_disabled(live, "search"));
-    assert_int_equal(state_channel_enable(s, "#chan[1]", "quote", true), STATE_OK);
+    assert_int_equal(set_enabled(s, "#chan[1]", "quote", true), T_OK);
     assert_int_equal(live->ndisabled, 1);
 
     fx_close(&fx);
@@ -606,22 +698,22 @@ static void test_settings_set_get_persist(void **state)
     assert_string_equal(state_channel(s, "#other")->prefix, "!';--");
 
     live = state_channel(s, "#chan[1]");
-    assert_int_equal(state_channel_set_prefix(s, "#chan[1]", NULL), STATE_OK);
-    assert_int_equal(state_channel_set_addressed(s, "#chan[1]", -1), STATE_OK);
+    assert_int_equal(set_prefix(s, "#chan[1]", NULL), T_OK);
+    assert_int_equal(set_addressed(s, "#chan[1]", -1), T_OK);
     assert_int_equal(q_int(fx.db, "SELECT count(*) FROM channel_settings "
                                   "WHERE prefix IS NULL AND addressed IS NULL"), 1);
-    assert_int_equal(state_channel_enable(s, "#chan[1]", "search", true), STATE_OK);
+    assert_int_equal(set_enabled(s, "#chan[1]", "search", true), T_OK);
     assert_int_equal(q_int(fx.db, "SELECT count(*) FROM channel_settings"), 1);
     assert_string_equal(live->prefix, "");
     assert_int_equal(live->addressed, -1);
     assert_int_equal(live->ndisabled, 0);
     /* Anything but 0 or 1 is "as configured". */
-    assert_int_equal(state_channel_set_addressed(s, "#other", 7), STATE_OK);
+    assert_int_equal(set_addressed(s, "#other", 7), T_OK);
     assert_int_equal(state_channel(s, "#other")->addressed, -1);
     assert_int_equal(q_int(fx.db, "SELECT addressed IS NULL FROM channel_settings"), 1);
 
     /* Private messages have settings of their own under "". */
-    assert_int_equal(state_channel_set_prefix(s, NULL, "."), STATE_OK);
+    assert_int_equal(set_prefix(s, NULL, "."), T_OK);
     assert_string_equal(state_channel(s, "")->prefix, ".");
     fx_close(&fx);
 }
@@ -638,57 +730,57 @@ static void test_settings_validation(void **state)
         "\xc3\xa9", "!\x02",
     };
     for (size_t i = 0; i < sizeof bad_prefixes / sizeof bad_prefixes[0]; i++)
-        assert_int_equal(state_channel_set_prefix(s, "#a", bad_prefixes[i]),
-                         STATE_BADPREFIX);
-    assert_int_equal(state_channel_set_prefix(s, "#a", "12345678"), STATE_OK);
-    assert_int_equal(state_channel_set_prefix(s, "#a", "~"), STATE_OK);
-    assert_int_equal(state_channel_set_prefix(s, "#a", "\"!\""), STATE_OK);
+        assert_int_equal(set_prefix(s, "#a", bad_prefixes[i]),
+                         T_BADPREFIX);
+    assert_int_equal(set_prefix(s, "#a", "12345678"), T_OK);
+    assert_int_equal(set_prefix(s, "#a", "~"), T_OK);
+    assert_int_equal(set_prefix(s, "#a", "\"!\""), T_OK);
 
     static const char *const bad_commands[] = {
         "", "quote1", "qu ote", "abcdefghijklmnopq", "quote\n", "!quote",
         "qu\xc3\xa9te", "-",
     };
     for (size_t i = 0; i < sizeof bad_commands / sizeof bad_commands[0]; i++) {
-        assert_int_equal(state_channel_enable(s, "#a", bad_commands[i], false),
-                         STATE_BADCOMMAND);
-        assert_int_equal(state_channel_enable(s, "#a", bad_commands[i], true),
-                         STATE_BADCOMMAND);
+        assert_int_equal(set_enabled(s, "#a", bad_commands[i], false),
+                         T_BADCOMMAND);
+        assert_int_equal(set_enabled(s, "#a", bad_commands[i], true),
+                         T_BADCOMMAND);
     }
-    assert_int_equal(state_channel_enable(s, "#a", NULL, false), STATE_BADCOMMAND);
-    assert_int_equal(state_channel_enable(s, "#a", "abcdefghijklmnop", false),
-                     STATE_OK);
+    assert_int_equal(set_enabled(s, "#a", NULL, false), T_BADCOMMAND);
+    assert_int_equal(set_enabled(s, "#a", "abcdefghijklmnop", false),
+                     T_OK);
 
-    assert_int_equal(state_channel_enable(s, "#a", "help", false), STATE_PROTECTED);
-    assert_int_equal(state_channel_enable(s, "#a", "HELP", false), STATE_PROTECTED);
-    assert_int_equal(state_channel_enable(s, "#a", "More", false), STATE_PROTECTED);
-    assert_int_equal(state_channel_enable(s, "#a", "help", true), STATE_OK);
+    assert_int_equal(set_enabled(s, "#a", "help", false), T_PROTECTED);
+    assert_int_equal(set_enabled(s, "#a", "HELP", false), T_PROTECTED);
+    assert_int_equal(set_enabled(s, "#a", "More", false), T_PROTECTED);
+    assert_int_equal(set_enabled(s, "#a", "help", true), T_OK);
 
     /* Full at STATE_DISABLED_MAX (one is already off). */
     static const char *const names[] = {"aa", "bb", "cc", "dd", "ee", "ff", "gg"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        assert_int_equal(state_channel_enable(s, "#a", names[i], false), STATE_OK);
+        assert_int_equal(set_enabled(s, "#a", names[i], false), T_OK);
     assert_int_equal(state_channel(s, "#a")->ndisabled, STATE_DISABLED_MAX);
-    assert_int_equal(state_channel_enable(s, "#a", "quote", false), STATE_FULL);
-    assert_int_equal(state_channel_enable(s, "#a", "aa", false), STATE_OK);
-    assert_int_equal(state_channel_enable(s, "#a", "dd", true), STATE_OK);
-    assert_int_equal(state_channel_enable(s, "#a", "quote", false), STATE_OK);
+    assert_int_equal(set_enabled(s, "#a", "quote", false), T_FULL);
+    assert_int_equal(set_enabled(s, "#a", "aa", false), T_OK);
+    assert_int_equal(set_enabled(s, "#a", "dd", true), T_OK);
+    assert_int_equal(set_enabled(s, "#a", "quote", false), T_OK);
     assert_true(state_command_disabled(state_channel(s, "#a"), "gg"));
     assert_false(state_command_disabled(state_channel(s, "#a"), "dd"));
 
     static const char *const bad_channels[] = {"#a b", "#a,#b", "#a\x07", "#a\r",
                                                "#a\x7f"};
     for (size_t i = 0; i < sizeof bad_channels / sizeof bad_channels[0]; i++) {
-        assert_int_equal(state_channel_set_prefix(s, bad_channels[i], "?"),
-                         STATE_BADCHANNEL);
-        assert_int_equal(state_channel_set_addressed(s, bad_channels[i], 1),
-                         STATE_BADCHANNEL);
-        assert_int_equal(state_channel_enable(s, bad_channels[i], "quote", false),
-                         STATE_BADCHANNEL);
+        assert_int_equal(set_prefix(s, bad_channels[i], "?"),
+                         T_BADCHANNEL);
+        assert_int_equal(set_addressed(s, bad_channels[i], 1),
+                         T_BADCHANNEL);
+        assert_int_equal(set_enabled(s, bad_channels[i], "quote", false),
+                         T_BADCHANNEL);
     }
     char longname[STATE_CHANNEL_MAX + 2];
     memset(longname, 'x', sizeof longname - 1);
     longname[sizeof longname - 1] = '\0';
-    assert_int_equal(state_channel_set_prefix(s, longname, "?"), STATE_BADCHANNEL);
+    assert_int_equal(set_prefix(s, longname, "?"), T_BADCHANNEL);
 
     /* No failed call changed anything. */
     assert_string_equal(state_channel(s, "#a")->prefix, "\"!\"");
@@ -697,10 +789,10 @@ static void test_settings_validation(void **state)
     assert_string_equal(q_text(fx.db, "SELECT disabled FROM channel_settings"),
                         "abcdefghijklmnop,aa,bb,cc,ee,ff,gg,quote");
 
-    for (int rc = STATE_ERROR; rc <= STATE_FULL; rc++)
-        assert_true(strlen(state_strerror(rc)) > 0);
-    assert_string_equal(state_strerror(STATE_PROTECTED),
-                        "help and more cannot be disabled");
+    Error why = {0};
+    assert_int_equal(state_channel_enable(s, "#a", "help", false, &why),
+                     STATUS_INVALID);
+    assert_string_equal(why.msg, "help and more cannot be disabled");
     fx_close(&fx);
 }
 
@@ -717,7 +809,12 @@ static void test_settings_hand_edited(void **state)
                    "('#y z', '?', '', NULL),"
                    "('#full', NULL, 'a,b,c,d,e,f,g,h,i,j', 0)");
     fx_close(&fx);
-    fx_open(&fx, false);
+    Warnings w;
+    fx_open_warned(&fx, false, &w);
+    /* Each skipped value is one warning for the caller to log: the prefix
+     * and two commands of #x, the two names, two commands of #full. */
+    assert_int_equal(w.others, 0);
+    assert_int_equal(w.warnings, 7);
     const ChannelSettings *x = state_channel(fx.state, "#x");
     assert_string_equal(x->prefix, "");
     assert_int_equal(x->addressed, 1);
@@ -740,7 +837,7 @@ static void test_migrate_from_v1(void **state)
 {
     (void)state;
     Fixture fx;
-    char err[512];
+    Error err = {0};
     sqlite3 *ro;
     fx_corpus(&fx);
     assert_int_equal(q_int(fx.db, "PRAGMA user_version"), DB_SCHEMA_VERSION);
@@ -754,9 +851,9 @@ static void test_migrate_from_v1(void **state)
     db_close(fx.db);
 
     /* Read-only refuses it, saying how to upgrade. */
-    assert_int_equal(db_open_readonly(fx.path, &ro, err, sizeof err), -1);
+    assert_int_equal(db_open_readonly(fx.path, &ro, &err), STATUS_ERROR);
     assert_null(ro);
-    assert_non_null(strstr(err, "schema 1 is older"));
+    assert_non_null(strstr(err.msg, "schema 1 is older"));
 
     /* Read-write upgrades it and keeps the corpus. */
     fx_open(&fx, false);
@@ -767,7 +864,7 @@ static void test_migrate_from_v1(void **state)
                                   "WHERE passages_fts MATCH 'finland'"), 2);
     assert_int_equal(q_int(fx.db, "SELECT count(*) FROM shuffles"), 0);
     next_id(&fx, "#a", NULL);
-    assert_int_equal(state_channel_set_prefix(fx.state, "#a", "?"), STATE_OK);
+    assert_int_equal(set_prefix(fx.state, "#a", "?"), T_OK);
     fx_close(&fx);
 
     fx_open(&fx, true);
@@ -778,9 +875,9 @@ static void test_migrate_from_v1(void **state)
     assert_int_equal(sqlite3_open(fx.path, &fx.db), SQLITE_OK);
     exec_ok(fx.db, "PRAGMA user_version = 3");
     db_close(fx.db);
-    assert_int_equal(db_open_readonly(fx.path, &ro, err, sizeof err), -1);
-    assert_int_equal(db_open(fx.path, &ro, err, sizeof err), -1);
-    assert_non_null(strstr(err, "newer"));
+    assert_int_equal(db_open_readonly(fx.path, &ro, &err), STATUS_ERROR);
+    assert_int_equal(db_open(fx.path, &ro, &err), STATUS_ERROR);
+    assert_non_null(strstr(err.msg, "newer"));
 }
 
 /* state_new on a database without the state tables fails cleanly. */
@@ -789,7 +886,9 @@ static void test_state_new_needs_schema(void **state)
     (void)state;
     sqlite3 *db;
     assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
-    assert_null(state_new(db));
+    Error err = {0};
+    assert_null(state_new(db, &err));
+    assert_non_null(strstr(err.msg, "state: "));
     sqlite3_close(db);
 }
 

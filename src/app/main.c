@@ -294,12 +294,6 @@ static int main_run(int argc, char **argv)
 }
 
 /* An Error sink: each line as it is, on the FILE * in ud. */
-static void main_print_line(void *ud, Severity severity, const char *line)
-{
-    (void)severity;
-    fprintf(ud, "%s\n", line);
-}
-
 static int main_check_config(int argc, char **argv)
 {
     Config cfg;

@@ -8,7 +8,6 @@
  * prefix or our nick, then the user's and the channel's rate limits.
  */
 #include "bot.h"
-#include "casefold.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -22,16 +21,17 @@
 #include <systemd/sd-daemon.h>
 #endif
 
+#include "casefold.h"
 #include "clock.h"
 #include "commands.h"
 #include "config.h"
 #include "corpus.h"
-#include "db.h"
 #include "irc.h"
 #include "ircline.h"
 #include "log.h"
 #include "mask.h"
 #include "ratelimit.h"
+#include "session.h"
 #include "utf8.h"
 
 #define BOT_CHANNELS_MAX (CONFIG_CHANNELS_MAX + 16)
@@ -64,11 +64,8 @@ typedef struct {
 typedef struct {
     const char *config_path;
     Config cfg;
-    sqlite3 *db;
-    People *aliases;             /* for !reply, from the config's data_dir */
-    Corpus *corpus;
-    State *state;
-    Commands *cmds;
+    Session *session;            /* database, corpus, state, dispatcher */
+    Commands *cmds;              /* borrowed from session */
     Irc *irc;
     RateLimit *users, *channels, *ctcp;
     MaskList *ignore, *owners;
@@ -602,53 +599,33 @@ static MaskList *bot_masks(const ConfigMasks *m)
     return l;
 }
 
-/* Opens the database and the command layer named by cfg into *b. */
-static int bot_open_corpus(Bot *b, const Config *cfg)
+/* The database and the dispatcher named by cfg, or NULL (logged). */
+static Session *bot_open_session(const Config *cfg)
 {
+    CommandsConfig cc = {cfg->prefix, 0, cfg->max_lines, cfg->more_expiry};
+    SessionOptions so = {cfg->database, cfg->data_dir, false, &cc};
     Error err = {.sink = log_sink};
     CorpusStats st;
-    CommandsConfig cc = {cfg->prefix, 0, cfg->max_lines, cfg->more_expiry};
+    Session *s = session_open(&so, &err);
 
-    char aliases[sizeof cfg->data_dir + 16];
-
-    if (db_open(cfg->database, &b->db, &err) != STATUS_OK) {
+    if (s == NULL) {
         log_error("%s", err.msg);
-        return -1;
+        return NULL;
     }
-    if (!(b->corpus = corpus_new(b->db, &err)) ||
-        !(b->state = state_new(b->db, &err)) ||
-        !(b->cmds = commands_new(b->corpus, b->state, &cc))) {
-        if (err.msg[0])
-            log_error("%s", err.msg);
-        log_error("cannot prepare the corpus queries on %s", cfg->database);
-        return -1;
-    }
-    snprintf(aliases, sizeof aliases, "%s/aliases.txt", cfg->data_dir);
-    if (!(b->aliases = people_load(aliases, &err)))
-        log_warn("%s: !reply matches names only as words", err.msg);
-    corpus_set_aliases(b->corpus, b->aliases);
     error_clear(&err);
-    Status counted = corpus_stats(b->corpus, &st, &err);
-    if (counted != STATUS_OK)
+    if (corpus_stats(session_corpus(s), &st, &err) != STATUS_OK)
         log_error("%s", err.msg);
     else if (st.passages == 0)
         log_warn("%s holds no letters yet: run 'missive import --db %s FILE'",
                  cfg->database, cfg->database);
-    return 0;
+    return s;
 }
 
-static void bot_close_corpus(Bot *b)
+static void bot_set_session(Bot *b, Session *s)
 {
-    commands_free(b->cmds);
-    state_free(b->state);
-    corpus_free(b->corpus);
-    people_free(b->aliases);
-    b->aliases = NULL;
-    db_close(b->db);
-    b->cmds = NULL;
-    b->state = NULL;
-    b->corpus = NULL;
-    b->db = NULL;
+    session_close(b->session);
+    b->session = s;
+    b->cmds = s != NULL ? session_commands(s) : NULL;
 }
 
 /* Applies the parts of cfg that live in b itself (rates, masks, channels). */
@@ -703,25 +680,14 @@ static void bot_reload(Bot *b)
         log_error("reload failed: keeping the running configuration");
         goto done;
     }
-    Bot fresh = {0};
-    if (bot_open_corpus(&fresh, &next) < 0) {
-        bot_close_corpus(&fresh);
+    Session *fresh = bot_open_session(&next);
+    if (fresh == NULL || bot_apply(b, &next) < 0) {
+        session_close(fresh);
         config_free(&next);
         log_error("reload failed: keeping the running configuration");
         goto done;
     }
-    if (bot_apply(b, &next) < 0) {
-        bot_close_corpus(&fresh);
-        config_free(&next);
-        log_error("reload failed: keeping the running configuration");
-        goto done;
-    }
-    bot_close_corpus(b);
-    b->db = fresh.db;
-    b->aliases = fresh.aliases;
-    b->corpus = fresh.corpus;
-    b->state = fresh.state;
-    b->cmds = fresh.cmds;
+    bot_set_session(b, fresh);
     config_free(&b->cfg);
     b->cfg = next;
     bot_irc_settings(&b->cfg, &s, alts);
@@ -761,7 +727,7 @@ static int bot_signals(sigset_t *unblocked)
 static void bot_free(Bot *b)
 {
     irc_free(b->irc);
-    bot_close_corpus(b);
+    bot_set_session(b, NULL);
     ratelimit_free(b->users);
     ratelimit_free(b->channels);
     ratelimit_free(b->ctcp);
@@ -797,8 +763,10 @@ int bot_run(const char *config_path)
     b.users = ratelimit_new(1, 1000, RATELIMIT_DEFAULT_KEYS);
     b.channels = ratelimit_new(1, 1000, RATELIMIT_DEFAULT_KEYS);
     b.ctcp = ratelimit_new(BOT_CTCP_BURST, BOT_CTCP_INTERVAL_MS, 4);
-    if (!b.users || !b.channels || !b.ctcp || bot_open_corpus(&b, &b.cfg) < 0 ||
-        bot_apply(&b, &b.cfg) < 0)
+    if (!b.users || !b.channels || !b.ctcp)
+        goto out;
+    bot_set_session(&b, bot_open_session(&b.cfg));
+    if (b.session == NULL || bot_apply(&b, &b.cfg) < 0)
         goto out;
     bot_irc_settings(&b.cfg, &s, alts);
     if (!(b.irc = irc_new(&s, &handlers, &b)) || bot_signals(&unblocked) < 0) {

@@ -24,7 +24,7 @@
 #include "db.h"
 #include "import.h"
 #include "log.h"
-#include "people.h"
+#include "session.h"
 
 #define MAIN_DEFAULT_DB "missive.db"
 #define MAIN_DEFAULT_CONFIG "/etc/missive/missive.conf"
@@ -121,75 +121,39 @@ static int main_import(int argc, char **argv)
     return 0;
 }
 
-/* What console, query and demo answer with. */
-typedef struct {
-    sqlite3 *db;
-    People *aliases;
-    Corpus *corpus;
-    State *state;
-    Commands *cmds;
-} MainSession;
-
-static void main_close_commands(MainSession *m)
+/* "missive: LINE" on stderr: how the command line shows what a lower layer
+ * reports (a session's warnings). */
+static void main_print_warning(void *ud, Severity severity, const char *line)
 {
-    commands_free(m->cmds);
-    state_free(m->state);
-    corpus_free(m->corpus);
-    db_close(m->db);
-    people_free(m->aliases);
-    memset(m, 0, sizeof *m);
+    (void)ud;
+    (void)severity;
+    fprintf(stderr, "missive: %s\n", line);
 }
 
-static int main_open_commands(const char *path, const char *datadir, MainSession *m)
+/* What console, query and demo answer with: an existing database. */
+static Session *main_open_session(const MainOptions *o)
 {
-    char aliases[4096];
-    Error err = {.sink = log_sink};
+    SessionOptions so = {o->db, o->datadir, true, NULL};
+    Error err = {.sink = main_print_warning};
+    Session *s = session_open(&so, &err);
 
-    memset(m, 0, sizeof *m);
-    /* Read-write (the shuffle cycles of !quote are state), but never
-     * create: a missing database is a mistake worth saying. */
-    if (access(path, F_OK) != 0) {
-        fprintf(stderr, "missive: %s: no such database (run 'missive import' first)\n",
-                path);
-        return -1;
-    }
-    if (db_open(path, &m->db, &err) != STATUS_OK) {
+    if (s == NULL)
         fprintf(stderr, "missive: %s\n", err.msg);
-        goto fail;
-    }
-    if (!(m->corpus = corpus_new(m->db, &err)) ||
-        !(m->state = state_new(m->db, &err)) ||
-        !(m->cmds = commands_new(m->corpus, m->state, NULL))) {
-        if (err.msg[0])
-            log_error("%s", err.msg);
-        fputs("missive: cannot prepare the corpus queries\n", stderr);
-        goto fail;
-    }
-    /* !reply matches people and places through the data dir's aliases. */
-    snprintf(aliases, sizeof aliases, "%s/aliases.txt", datadir);
-    error_clear(&err);
-    if (!(m->aliases = people_load(aliases, &err)))
-        fprintf(stderr, "missive: %s (replies match names only as words)\n",
-                err.msg);
-    corpus_set_aliases(m->corpus, m->aliases);
-    return 0;
-
-fail:
-    main_close_commands(m);
-    return -1;
+    return s;
 }
 
 static int main_console(int argc, char **argv)
 {
     MainOptions o;
-    MainSession m;
+    Session *s;
 
     if (main_options(argc, argv, &o) < 0)
         return 2;
-    if (main_open_commands(o.db, o.datadir, &m) < 0)
+    if ((s = main_open_session(&o)) == NULL)
         return 1;
-    int rc = console_run(m.cmds, stdin, stdout, isatty(STDIN_FILENO));
-    main_close_commands(&m);
+    int rc = console_run(session_commands(s), stdin, stdout,
+                         isatty(STDIN_FILENO));
+    session_close(s);
     return rc < 0 ? 1 : 0;
 }
 
@@ -212,7 +176,7 @@ static Status main_answer(Commands *cmds, const char *text, FILE *out)
 static int main_query(int argc, char **argv)
 {
     MainOptions o;
-    MainSession m;
+    Session *s;
     int first = main_options(argc, argv, &o);
 
     if (first < 0)
@@ -221,10 +185,10 @@ static int main_query(int argc, char **argv)
         fputs("usage: missive query [--db PATH] 'TEXT'\n", stderr);
         return 2;
     }
-    if (main_open_commands(o.db, o.datadir, &m) < 0)
+    if ((s = main_open_session(&o)) == NULL)
         return 1;
-    Status handled = main_answer(m.cmds, argv[first], stdout);
-    main_close_commands(&m);
+    Status handled = main_answer(session_commands(s), argv[first], stdout);
+    session_close(s);
     if (handled == STATUS_NOTFOUND)
         fputs("missive query: not a command (commands start with !)\n", stderr);
     return handled == STATUS_OK ? 0 : 1;
@@ -238,7 +202,7 @@ static int main_demo(int argc, char **argv)
     };
     MainOptions o;
     ImportReport rep;
-    MainSession m;
+    Session *s;
     sqlite3 *db;
     char corpus_path[4096];
     Error err = {0};
@@ -260,16 +224,16 @@ static int main_demo(int argc, char **argv)
     printf("Imported %s into %s: %d letters, %d passages.\n\n", corpus_path, o.db,
            rep.letters, rep.passages);
 
-    if (main_open_commands(o.db, o.datadir, &m) < 0)
+    if ((s = main_open_session(&o)) == NULL)
         return 1;
     for (size_t i = 0; i < sizeof examples / sizeof examples[0]; i++) {
         printf("> %s\n", examples[i]);
-        main_answer(m.cmds, examples[i], stdout);
+        main_answer(session_commands(s), examples[i], stdout);
         putchar('\n');
     }
     if (isatty(STDIN_FILENO))
-        rc = console_run(m.cmds, stdin, stdout, true);
-    main_close_commands(&m);
+        rc = console_run(session_commands(s), stdin, stdout, true);
+    session_close(s);
     return rc < 0 ? 1 : 0;
 }
 

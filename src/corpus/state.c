@@ -12,13 +12,13 @@
  * the write succeeded.
  */
 #include "state.h"
-#include "casefold.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "array.h"
+#include "casefold.h"
 
 /* --- the permutation ------------------------------------------------------ */
 

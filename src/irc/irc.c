@@ -13,7 +13,6 @@
  * event_connect fires at the end of the MOTD, so registration is RPL_WELCOME.
  */
 #include "irc.h"
-#include "casefold.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -25,6 +24,7 @@
 #include <libircclient.h>
 #include <libirc_rfcnumeric.h>
 
+#include "casefold.h"
 #include "clock.h"
 #include "ircline.h"
 

@@ -8,10 +8,9 @@
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "mask.h"
-#include "casefold.h"
 
 #include "array.h"
-#include "ircline.h"
+#include "casefold.h"
 
 #include <pcre2.h>
 #include <stdio.h>

@@ -9,9 +9,8 @@
  * which bounds the damage to one scan of max_keys short strings.
  */
 #include "ratelimit.h"
-#include "casefold.h"
 
-#include "ircline.h"
+#include "casefold.h"
 
 #include <stdbool.h>
 #include <stdlib.h>

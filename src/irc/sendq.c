@@ -9,8 +9,8 @@
  * hundred lines a bot ever holds.
  */
 #include "sendq.h"
-#include "casefold.h"
 
+#include "casefold.h"
 #include "ircline.h"
 
 #include <stdbool.h>

@@ -1,0 +1,88 @@
+/* session.c - db -> corpus -> state -> commands -> aliases, once; see
+ * session.h. */
+#include "session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "people.h"
+#include "state.h"
+
+struct Session {
+    sqlite3 *db;
+    Corpus *corpus;
+    State *state;
+    Commands *cmds;
+    People *aliases;             /* NULL when aliases.txt did not load */
+};
+
+Session *session_open(const SessionOptions *o, Error *err)
+{
+    char aliases[4096];
+    Session *s = calloc(1, sizeof *s);
+
+    if (s == NULL) {
+        error_set(err, STATUS_ERROR, "out of memory");
+        return NULL;
+    }
+    /* The bot's state lives in the same file, so it is opened read-write;
+     * but a database that is not there is a mistake worth saying, not one
+     * to paper over with an empty file. */
+    if (o->must_exist && access(o->database, F_OK) != 0) {
+        error_set(err, STATUS_NOTFOUND,
+                  "%s: no such database (run 'missive import' first)",
+                  o->database);
+        goto fail;
+    }
+    if (db_open(o->database, &s->db, err) != STATUS_OK)
+        goto fail;
+    if ((s->corpus = corpus_new(s->db, err)) == NULL ||
+        (s->state = state_new(s->db, err)) == NULL)
+        goto fail;
+    if ((s->cmds = commands_new(s->corpus, s->state, o->commands)) == NULL) {
+        error_set(err, STATUS_ERROR, "%s: cannot prepare the commands",
+                  o->database);
+        goto fail;
+    }
+
+    int n = snprintf(aliases, sizeof aliases, "%s/aliases.txt", o->data_dir);
+    Error alias_err = {0};
+    if (n < 0 || (size_t)n >= sizeof aliases)
+        error_set(&alias_err, STATUS_INVALID, "%s: data directory path too long",
+                  o->data_dir);
+    else
+        s->aliases = people_load(aliases, &alias_err);
+    if (s->aliases == NULL)
+        error_report(err, SEVERITY_WARNING,
+                     "%s: !reply matches names only as words", alias_err.msg);
+    corpus_set_aliases(s->corpus, s->aliases);
+    return s;
+
+fail:
+    session_close(s);
+    return NULL;
+}
+
+void session_close(Session *s)
+{
+    if (s == NULL)
+        return;
+    commands_free(s->cmds);
+    state_free(s->state);
+    corpus_free(s->corpus);
+    db_close(s->db);
+    people_free(s->aliases);
+    free(s);
+}
+
+Commands *session_commands(const Session *s)
+{
+    return s->cmds;
+}
+
+Corpus *session_corpus(const Session *s)
+{
+    return s->corpus;
+}

@@ -486,13 +486,13 @@ static void bot_on_ctcp(void *ud, const char *origin, const char *request)
 /* The irc layer's notes and config problems, logged at their severity. */
 static void bot_on_note(void *ud, Severity severity, const char *line)
 {
-    enum log_level level = LOG_LEVEL_DEBUG;
+    Severity level = SEVERITY_DEBUG;
     (void)ud;
     switch (severity) {
-    case SEVERITY_ERROR: level = LOG_LEVEL_ERROR; break;
-    case SEVERITY_WARNING: level = LOG_LEVEL_WARN; break;
-    case SEVERITY_INFO: level = LOG_LEVEL_INFO; break;
-    case SEVERITY_DEBUG: level = LOG_LEVEL_DEBUG; break;
+    case SEVERITY_ERROR: level = SEVERITY_ERROR; break;
+    case SEVERITY_WARNING: level = SEVERITY_WARNING; break;
+    case SEVERITY_INFO: level = SEVERITY_INFO; break;
+    case SEVERITY_DEBUG: level = SEVERITY_DEBUG; break;
     }
     log_msg(level, "%s", line);
 }

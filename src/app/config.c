@@ -465,12 +465,12 @@ static int set_str(Loader *ld, const KeyDef *k, const char *v, bool first)
 
 static const struct {
     const char *name;
-    enum log_level level;
+    Severity level;
 } log_levels[] = {
-    {"error", LOG_LEVEL_ERROR},
-    {"warn", LOG_LEVEL_WARN},
-    {"info", LOG_LEVEL_INFO},
-    {"debug", LOG_LEVEL_DEBUG},
+    {"error", SEVERITY_ERROR},
+    {"warn", SEVERITY_WARNING},
+    {"info", SEVERITY_INFO},
+    {"debug", SEVERITY_DEBUG},
 };
 
 static int set_log_level(Loader *ld, const KeyDef *k, const char *v, bool first)
@@ -480,7 +480,7 @@ static int set_log_level(Loader *ld, const KeyDef *k, const char *v, bool first)
 
     for (size_t i = 0; i < sizeof log_levels / sizeof log_levels[0]; i++) {
         if (strcmp(v, log_levels[i].name) == 0) {
-            *FIELD(ld->c, k, enum log_level) = log_levels[i].level;
+            *FIELD(ld->c, k, Severity) = log_levels[i].level;
             return 0;
         }
     }
@@ -1032,7 +1032,7 @@ void config_defaults(Config *c)
     snprintf(c->database, sizeof c->database, "missive.db");
     snprintf(c->data_dir, sizeof c->data_dir, "%s", MISSIVE_DATADIR);
     c->answer_addressed = true;
-    c->log_level = LOG_LEVEL_INFO;
+    c->log_level = SEVERITY_INFO;
     c->more_expiry = 600;
     c->max_lines = 3;
 

@@ -66,7 +66,7 @@ typedef struct {
     char database[CONFIG_PATH_LEN + 1];   /* absolute after config_load */
     char data_dir[CONFIG_PATH_LEN + 1];   /* aliases.txt etc.; absolute */
     bool answer_addressed;       /* answer "missive: query" in channels */
-    enum log_level log_level;
+    Severity log_level;
     int more_expiry;             /* seconds a !more continuation is kept */
     int max_lines;               /* lines of one answer sent before !more */
 

@@ -65,7 +65,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     const char *paths[] = {DATADIR "/stalin-churchill-1941.txt"};
     const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 
-    log_set_level(LOG_LEVEL_ERROR);
+    log_set_level(SEVERITY_ERROR);
     snprintf(db_path, sizeof db_path, "%s/missive-fuzz-%d.db", dir, (int)getpid());
     remove_db();
     if (db_open(db_path, &db, &err) != STATUS_OK) {

@@ -1,4 +1,5 @@
-/* A layering probe (tests/CMakeLists.txt): the chat layer including the IRC layer must not compile. */
+/* A layering probe (tests/CMakeLists.txt): the chat layer including the IRC layer
+ * must not compile. */
 #include "irc.h"
 
 int layering_probe(void);

@@ -1,4 +1,5 @@
-/* A layering probe (tests/CMakeLists.txt): the IRC layer including the corpus layer must not compile. */
+/* A layering probe (tests/CMakeLists.txt): the IRC layer including the corpus layer
+ * must not compile. */
 #include "corpus.h"
 
 int layering_probe(void);

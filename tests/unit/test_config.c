@@ -253,7 +253,7 @@ static void test_defaults(void **state)
     assert_string_equal(c.prefix, "!");
     assert_string_equal(c.database, "missive.db");
     assert_true(c.answer_addressed);
-    assert_int_equal(c.log_level, LOG_LEVEL_INFO);
+    assert_int_equal(c.log_level, SEVERITY_INFO);
     assert_int_equal(c.more_expiry, 600);
     assert_int_equal(c.max_lines, 3);
     assert_int_equal(c.flood_burst, 4);
@@ -382,7 +382,7 @@ static void test_full_file(void **state)
     assert_int_equal(c.reconnect_max, 5);
     assert_string_equal(c.prefix, "?!");
     assert_false(c.answer_addressed);
-    assert_int_equal(c.log_level, LOG_LEVEL_DEBUG);
+    assert_int_equal(c.log_level, SEVERITY_DEBUG);
     assert_int_equal(c.more_expiry, 10);
     assert_int_equal(c.max_lines, 10);
     assert_int_equal(c.flood_burst, 20);

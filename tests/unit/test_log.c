@@ -89,18 +89,18 @@ static void test_plain_prefixes(void **state)
 {
     (void)state;
     plain_mode();
-    log_set_level(LOG_LEVEL_DEBUG);
+    log_set_level(SEVERITY_DEBUG);
     capture_begin();
     log_error("e %d", 1);
     log_warn("w %s", "two");
     log_info("i");
     log_debug("d");
-    log_msg(LOG_LEVEL_INFO, "via %s", "log_msg");
+    log_msg(SEVERITY_INFO, "via %s", "log_msg");
     char buf[256];
     capture_end(buf, sizeof buf);
     assert_string_equal(buf, "error: e 1\nwarn: w two\ninfo: i\ndebug: d\n"
                              "info: via log_msg\n");
-    log_set_level(LOG_LEVEL_INFO);
+    log_set_level(SEVERITY_INFO);
 }
 
 static void test_level_filtering(void **state)
@@ -109,7 +109,7 @@ static void test_level_filtering(void **state)
     plain_mode();
     char buf[256];
 
-    log_set_level(LOG_LEVEL_ERROR);
+    log_set_level(SEVERITY_ERROR);
     capture_begin();
     log_error("e");
     log_warn("w");
@@ -118,7 +118,7 @@ static void test_level_filtering(void **state)
     capture_end(buf, sizeof buf);
     assert_string_equal(buf, "error: e\n");
 
-    log_set_level(LOG_LEVEL_WARN);
+    log_set_level(SEVERITY_WARNING);
     capture_begin();
     log_error("e");
     log_warn("w");
@@ -127,7 +127,7 @@ static void test_level_filtering(void **state)
     capture_end(buf, sizeof buf);
     assert_string_equal(buf, "error: e\nwarn: w\n");
 
-    log_set_level(LOG_LEVEL_INFO);
+    log_set_level(SEVERITY_INFO);
     capture_begin();
     log_info("i");
     log_debug("d");
@@ -149,7 +149,7 @@ static void test_journal_mode(void **state)
 {
     (void)state;
     set_journal_stream(log_fd);
-    log_set_level(LOG_LEVEL_DEBUG);
+    log_set_level(SEVERITY_DEBUG);
     capture_begin();
     log_error("e");
     log_warn("w");
@@ -158,7 +158,7 @@ static void test_journal_mode(void **state)
     char buf[256];
     capture_end(buf, sizeof buf);
     assert_string_equal(buf, "<3>e\n<4>w\n<6>i 6\n<7>d\n");
-    log_set_level(LOG_LEVEL_INFO);
+    log_set_level(SEVERITY_INFO);
 
     /* back to plain as soon as the variable stops naming our stderr */
     plain_mode();
@@ -261,25 +261,25 @@ static void test_errno_preserved(void **state)
 static void test_level_parse(void **state)
 {
     (void)state;
-    enum log_level l = LOG_LEVEL_INFO;
-    assert_int_equal(log_level_parse("error", &l), 0);
-    assert_int_equal(l, LOG_LEVEL_ERROR);
-    assert_int_equal(log_level_parse("warn", &l), 0);
-    assert_int_equal(l, LOG_LEVEL_WARN);
-    assert_int_equal(log_level_parse("info", &l), 0);
-    assert_int_equal(l, LOG_LEVEL_INFO);
-    assert_int_equal(log_level_parse("debug", &l), 0);
-    assert_int_equal(l, LOG_LEVEL_DEBUG);
-    assert_int_equal(log_level_parse("DEBUG", &l), 0);
-    assert_int_equal(l, LOG_LEVEL_DEBUG);
+    Severity l = SEVERITY_INFO;
+    assert_true(log_level_parse("error", &l));
+    assert_int_equal(l, SEVERITY_ERROR);
+    assert_true(log_level_parse("warn", &l));
+    assert_int_equal(l, SEVERITY_WARNING);
+    assert_true(log_level_parse("info", &l));
+    assert_int_equal(l, SEVERITY_INFO);
+    assert_true(log_level_parse("debug", &l));
+    assert_int_equal(l, SEVERITY_DEBUG);
+    assert_true(log_level_parse("DEBUG", &l));
+    assert_int_equal(l, SEVERITY_DEBUG);
 
-    l = LOG_LEVEL_WARN;
+    l = SEVERITY_WARNING;
     const char *const bad[] = {"", "trace", "warning", "info ", "err", "6"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        assert_int_equal(log_level_parse(bad[i], &l), -1);
-        assert_int_equal(l, LOG_LEVEL_WARN);     /* untouched */
+        assert_false(log_level_parse(bad[i], &l));
+        assert_int_equal(l, SEVERITY_WARNING);     /* untouched */
     }
-    assert_int_equal(log_level_parse(NULL, &l), -1);
+    assert_false(log_level_parse(NULL, &l));
 }
 
 /* On a terminal: "YYYY-MM-DD HH:MM:SS level: message". */

@@ -30,19 +30,19 @@ enum log_mode {
 };
 
 static enum log_mode mode = LOG_MODE_PLAIN;
-static enum log_level threshold = LOG_LEVEL_INFO;
+static Severity threshold = SEVERITY_INFO;
 
 static const struct {
-    enum log_level level;
+    Severity level;
     const char *name;
 } levels[] = {
-    {LOG_LEVEL_ERROR, "error"},
-    {LOG_LEVEL_WARN, "warn"},
-    {LOG_LEVEL_INFO, "info"},
-    {LOG_LEVEL_DEBUG, "debug"},
+    {SEVERITY_ERROR, "error"},
+    {SEVERITY_WARNING, "warn"},
+    {SEVERITY_INFO, "info"},
+    {SEVERITY_DEBUG, "debug"},
 };
 
-static const char *level_name(enum log_level level)
+static const char *level_name(Severity level)
 {
     for (size_t i = 0; i < sizeof levels / sizeof *levels; i++)
         if (levels[i].level == level)
@@ -86,27 +86,27 @@ void log_init(void)
     errno = saved;
 }
 
-void log_set_level(enum log_level level)
+void log_set_level(Severity level)
 {
     threshold = level;
 }
 
-int log_level_parse(const char *name, enum log_level *out)
+bool log_level_parse(const char *name, Severity *out)
 {
     if (name == NULL)
-        return -1;
+        return false;
     for (size_t i = 0; i < sizeof levels / sizeof *levels; i++) {
         if (strcasecmp(name, levels[i].name) == 0) {
             if (out != NULL)
                 *out = levels[i].level;
-            return 0;
+            return true;
         }
     }
-    return -1;
+    return false;
 }
 
 /* Writes the prefix for this mode; returns its length (< sz). */
-static size_t log_prefix(enum log_level level, char *buf, size_t sz)
+static size_t log_prefix(Severity level, char *buf, size_t sz)
 {
     int n;
     if (mode == LOG_MODE_JOURNAL) {
@@ -142,7 +142,7 @@ static size_t drop_partial_tail(const char *s, size_t len)
     return need > conts + 1 ? i - 1 : len;
 }
 
-void log_msg(enum log_level level, const char *fmt, ...)
+void log_msg(Severity level, const char *fmt, ...)
 {
     if (level > threshold)
         return;
@@ -176,14 +176,14 @@ void log_msg(enum log_level level, const char *fmt, ...)
     errno = saved;
 }
 
-_Static_assert((int)SEVERITY_ERROR == (int)LOG_LEVEL_ERROR &&
-               (int)SEVERITY_WARNING == (int)LOG_LEVEL_WARN &&
-               (int)SEVERITY_INFO == (int)LOG_LEVEL_INFO &&
-               (int)SEVERITY_DEBUG == (int)LOG_LEVEL_DEBUG,
+_Static_assert((int)SEVERITY_ERROR == (int)SEVERITY_ERROR &&
+               (int)SEVERITY_WARNING == (int)SEVERITY_WARNING &&
+               (int)SEVERITY_INFO == (int)SEVERITY_INFO &&
+               (int)SEVERITY_DEBUG == (int)SEVERITY_DEBUG,
                "severities are log levels");
 
 void log_sink(void *ud, Severity severity, const char *line)
 {
     (void)ud;
-    log_msg((enum log_level)severity, "%s", line);
+    log_msg((Severity)severity, "%s", line);
 }

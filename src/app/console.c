@@ -13,38 +13,44 @@
 #define CONSOLE_NICK "console"
 #define CONSOLE_CHANNEL "#console"
 
-int console_run(Commands *cmds, FILE *in, FILE *out, bool interactive)
+Status console_answer(Commands *cmds, const char *text, FILE *out)
+{
+    CommandOutput answer = {0};
+    CommandInput in = {text, CONSOLE_NICK, CONSOLE_CHANNEL, 0};
+    Error err = {.sink = log_sink};
+    Status st = commands_dispatch(cmds, &in, &answer, &err);
+
+    if (err.msg[0])
+        log_error("%s", err.msg);
+    for (size_t i = 0; i < answer.n; i++)
+        fprintf(out, "%s\n", answer.lines[i]);
+    for (size_t i = 0; i < answer.npriv; i++)
+        fprintf(out, "(to you privately) %s\n", answer.priv[i]);
+    command_output_clear(&answer);
+    return st;
+}
+
+Status console_run(Commands *cmds, FILE *in, FILE *out, bool interactive)
 {
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
-    int rc = 0;
+    Status rc = STATUS_OK;
 
     if (interactive)
         fputs("Missive console: type !help, Ctrl-D to leave.\nmissive> ", out);
     fflush(out);
     while ((len = getline(&line, &cap, in)) >= 0) {
-        CommandOutput answer = {0};
-        Error err = {.sink = log_sink};
         /* getline keeps NUL bytes; the dispatcher sees the line up to the
          * first one, which is all a C string can carry anyway. */
         line[strcspn(line, "\r\n")] = '\0';
-        CommandInput cmd = {line, CONSOLE_NICK, CONSOLE_CHANNEL, 0};
-        Status st = commands_dispatch(cmds, &cmd, &answer, &err);
-        if (err.msg[0])
-            log_error("%s", err.msg);
+        Status st = console_answer(cmds, line, out);
         if (st == STATUS_ERROR) {
-            rc = -1;
-            command_output_clear(&answer);
+            rc = STATUS_ERROR;
             break;
         }
-        for (size_t i = 0; i < answer.n; i++)
-            fprintf(out, "%s\n", answer.lines[i]);
-        for (size_t i = 0; i < answer.npriv; i++)
-            fprintf(out, "(to you privately) %s\n", answer.priv[i]);
         if (st == STATUS_NOTFOUND && interactive && line[0])
             fputs("(not a command: the bot stays silent; try !help)\n", out);
-        command_output_clear(&answer);
         if (interactive)
             fputs("missive> ", out);
         fflush(out);

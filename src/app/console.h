@@ -11,6 +11,13 @@
 
 #include "commands.h"
 
-int console_run(Commands *cmds, FILE *in, FILE *out, bool interactive);
+/* Answers every line of in until EOF.  STATUS_OK, or STATUS_ERROR when the
+ * dispatcher failed (out of memory; logged). */
+Status console_run(Commands *cmds, FILE *in, FILE *out, bool interactive);
+
+/* Answers one command and prints the answer to out, the lines for the user
+ * alone marked "(to you privately)".  Returns the dispatcher's Status
+ * (STATUS_NOTFOUND: not a command, nothing printed); trouble is logged. */
+Status console_answer(Commands *cmds, const char *text, FILE *out);
 
 #endif

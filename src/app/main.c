@@ -151,26 +151,10 @@ static int main_console(int argc, char **argv)
         return 2;
     if ((s = main_open_session(&o)) == NULL)
         return 1;
-    int rc = console_run(session_commands(s), stdin, stdout,
+    Status rc = console_run(session_commands(s), stdin, stdout,
                          isatty(STDIN_FILENO));
     session_close(s);
-    return rc < 0 ? 1 : 0;
-}
-
-static Status main_answer(Commands *cmds, const char *text, FILE *out)
-{
-    CommandOutput answer = {0};
-    CommandInput in = {text, "console", "#console", 0};
-    Error err = {.sink = log_sink};
-    Status st = commands_dispatch(cmds, &in, &answer, &err);
-    if (err.msg[0])
-        log_error("%s", err.msg);
-    for (size_t i = 0; i < answer.n; i++)
-        fprintf(out, "%s\n", answer.lines[i]);
-    for (size_t i = 0; i < answer.npriv; i++)
-        fprintf(out, "(to you privately) %s\n", answer.priv[i]);
-    command_output_clear(&answer);
-    return st;
+    return rc == STATUS_OK ? 0 : 1;
 }
 
 static int main_query(int argc, char **argv)
@@ -187,7 +171,7 @@ static int main_query(int argc, char **argv)
     }
     if ((s = main_open_session(&o)) == NULL)
         return 1;
-    Status handled = main_answer(session_commands(s), argv[first], stdout);
+    Status handled = console_answer(session_commands(s), argv[first], stdout);
     session_close(s);
     if (handled == STATUS_NOTFOUND)
         fputs("missive query: not a command (commands start with !)\n", stderr);
@@ -216,10 +200,9 @@ static int main_demo(int argc, char **argv)
         fprintf(stderr, "missive demo: %s\n", err.msg);
         return 1;
     }
-    int rc = import_files(db, paths, 1, o.datadir, &rep, &lines) == STATUS_OK
-           ? 0 : -1;
+    Status rc = import_files(db, paths, 1, o.datadir, &rep, &lines);
     db_close(db);
-    if (rc < 0)
+    if (rc != STATUS_OK)
         return 1;
     printf("Imported %s into %s: %d letters, %d passages.\n\n", corpus_path, o.db,
            rep.letters, rep.passages);
@@ -228,13 +211,13 @@ static int main_demo(int argc, char **argv)
         return 1;
     for (size_t i = 0; i < sizeof examples / sizeof examples[0]; i++) {
         printf("> %s\n", examples[i]);
-        main_answer(session_commands(s), examples[i], stdout);
+        console_answer(session_commands(s), examples[i], stdout);
         putchar('\n');
     }
     if (isatty(STDIN_FILENO))
         rc = console_run(session_commands(s), stdin, stdout, true);
     session_close(s);
-    return rc < 0 ? 1 : 0;
+    return rc == STATUS_OK ? 0 : 1;
 }
 
 static int main_run(int argc, char **argv)

@@ -1,10 +1,13 @@
 /* error.h - the one way Missive says that something failed.
  *
  * A function that can fail returns a Status (a constructor returns its
- * object, NULL meaning it failed) and describes the failure in the caller's
- * Error.  The caller may pass NULL when it does not care why.  The message is
- * one line for a person: "FILE:LINE: what is wrong" when a file is at fault,
- * a short reason otherwise; it never holds a secret.
+ * object, NULL meaning it failed) and, when there is a reason to give beyond
+ * the Status, describes the failure in the caller's Error, its last
+ * parameter.  The caller may pass NULL when it does not care why.  The
+ * message is one line for a person: "FILE:LINE: what is wrong" when a file is
+ * at fault, a short reason otherwise; it never holds a secret.  Predicates
+ * return bool; functions that measure or split return a count (-1 when they
+ * cannot), as snprintf does.
  *
  * Only the app layer logs and prints.  Lower layers return, and the app
  * decides what reaches the journal, the terminal or a user in a channel.  So

@@ -154,7 +154,7 @@ void command_output_clear(CommandOutput *out)
 /* Appends a copy of a line already made safe (by format_*). */
 static int output_push_to(char ***lines, size_t *n, size_t *cap, const char *line)
 {
-    if (array_grow(lines, cap, *n + 1, sizeof **lines) < 0)
+    if (array_grow(lines, cap, *n + 1, sizeof **lines) != STATUS_OK)
         return -1;
     if (!((*lines)[*n] = strdup(line)))
         return -1;
@@ -1066,17 +1066,17 @@ static const char *commands_parse(const Commands *c, const char *channel,
     return p + n;
 }
 
-int commands_match(const Commands *c, const char *channel, const char *text)
+bool commands_match(const Commands *c, const char *channel, const char *text)
 {
     char name[COMMANDS_NAME_MAX + 1], clean[COMMANDS_NAME_MAX * 2];
     utf8_sanitize(text, strnlen(text, sizeof clean), clean, sizeof clean);
     return commands_parse(c, channel, clean, name) != NULL;
 }
 
-int commands_addressed(const Commands *c, const char *channel, int fallback)
+bool commands_addressed(const Commands *c, const char *channel, bool fallback)
 {
     const ChannelSettings *cs = commands_channel(c, channel);
-    return cs && cs->addressed >= 0 ? cs->addressed : fallback;
+    return cs && cs->addressed >= 0 ? cs->addressed == 1 : fallback;
 }
 
 /* The next space-separated word of *s into out ("" at the end); -1 when it

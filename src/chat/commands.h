@@ -58,10 +58,11 @@ Status commands_dispatch(Commands *c, const CommandInput *in,
 /* True when text is addressed to the bot as a command in channel (NULL:
  * private) - that channel's prefix and a command not disabled there -
  * whether or not the command exists: what rate limits count. */
-int commands_match(const Commands *c, const char *channel, const char *text);
+bool commands_match(const Commands *c, const char *channel, const char *text);
 
 /* Whether to answer "nick: message" in channel: its setting, else fallback. */
-int commands_addressed(const Commands *c, const char *channel, int fallback);
+bool commands_addressed(const Commands *c, const char *channel,
+                        bool fallback);
 
 /* An owner's settings change, e.g. "#chan prefix @", "#chan addressed off",
  * "#chan disable grep", "#chan show"; writes a one-line answer for the owner

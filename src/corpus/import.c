@@ -258,7 +258,7 @@ static int import_erratum_line(void *ctx, const char *path, int lineno,
             return -1;
         }
     }
-    if (array_grow(&list->v, &list->cap, list->n + 1, sizeof *list->v) < 0)
+    if (array_grow(&list->v, &list->cap, list->n + 1, sizeof *list->v) != STATUS_OK)
         goto oom;
     Erratum *e = &list->v[list->n];
     memset(e, 0, sizeof *e);
@@ -327,7 +327,7 @@ static int import_date_line(void *ctx, const char *path, int lineno,
             return -1;
         }
     }
-    if (array_grow(&list->v, &list->cap, list->n + 1, sizeof *list->v) < 0)
+    if (array_grow(&list->v, &list->cap, list->n + 1, sizeof *list->v) != STATUS_OK)
         goto oom;
     CuratedDate *d = &list->v[list->n];
     d->line = lineno;
@@ -524,7 +524,7 @@ static int import_file(Importer *im, const ImportFile *f, ImportReport *rep)
         /* Remember the numbers of the old letters, in file order. */
         sqlite3_bind_int64(im->letter_ids, 1, file_id);
         while ((step = sqlite3_step(im->letter_ids)) == SQLITE_ROW) {
-            if (array_grow(&old_ids, &capold, nold + 1, sizeof *old_ids) < 0) {
+            if (array_grow(&old_ids, &capold, nold + 1, sizeof *old_ids) != STATUS_OK) {
                 error_report(im->err, SEVERITY_ERROR, "%s: out of memory", f->path);
                 import_done(im->letter_ids);
                 goto done;

@@ -197,7 +197,7 @@ static int parse_flush(ParseRun *ps, char **buf, size_t *len, int line)
     if (!*buf)
         return 0;
     if (array_grow(&ps->paras, &ps->cappara, ps->npara + 1,
-                   sizeof *ps->paras) < 0) {
+                   sizeof *ps->paras) != STATUS_OK) {
         parse_oom(ps, line);
         return -1;
     }
@@ -511,7 +511,7 @@ static int parse_open(ParseRun *ps, ParsedFile *out, size_t *cap, size_t i,
     Para *hp = &p[h];
 
     if (array_grow(&out->letters, cap, out->nletters + 1,
-                   sizeof *out->letters) < 0)
+                   sizeof *out->letters) != STATUS_OK)
         goto oom;
     ParsedLetter *l = &out->letters[out->nletters++];
     memset(l, 0, sizeof *l);
@@ -621,7 +621,7 @@ static int parse_letters(ParseRun *ps, ParsedFile *out)
             continue;
         }
         if (array_grow(&cur->paras, &pcap, cur->npara + 1,
-                       sizeof *cur->paras) < 0) {
+                       sizeof *cur->paras) != STATUS_OK) {
             parse_oom(ps, p->line);
             return -1;
         }

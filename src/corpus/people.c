@@ -165,7 +165,7 @@ static Status people_add_item(People *p, bool is_title, PeopleEntity who,
             if (strcmp(p->titles[i], norm) == 0)
                 return STATUS_OK;
         if (array_grow(&p->titles, &p->captitles, p->ntitles + 1,
-                        sizeof *p->titles) < 0)
+                        sizeof *p->titles) != STATUS_OK)
             goto oom;
         if (!(p->titles[p->ntitles] = strdup(norm)))
             goto oom;
@@ -182,7 +182,7 @@ static Status people_add_item(People *p, bool is_title, PeopleEntity who,
                          people_entity_name(p, old->who));
     }
     if (array_grow(&p->aliases, &p->capaliases, p->naliases + 1,
-                    sizeof *p->aliases) < 0)
+                    sizeof *p->aliases) != STATUS_OK)
         goto oom;
     if (!(p->aliases[p->naliases].norm = strdup(norm)))
         goto oom;
@@ -215,13 +215,13 @@ static Status people_add_entity(People *p, enum people_kind kind,
     }
     if (kind == PEOPLE_PERSON) {
         if (array_grow(&p->names, &p->capnames, p->nnames + 1,
-                        sizeof *p->names) < 0 ||
+                        sizeof *p->names) != STATUS_OK ||
             !(p->names[p->nnames] = strdup(canon)))
             goto oom;
         who->index = p->nnames++;
     } else {
         if (array_grow(&p->groups, &p->capgroups, p->ngroups + 1,
-                        sizeof *p->groups) < 0 ||
+                        sizeof *p->groups) != STATUS_OK ||
             !(p->groups[p->ngroups].name = strdup(canon)))
             goto oom;
         p->groups[p->ngroups].kind = kind;
@@ -449,7 +449,7 @@ const char *people_resolve(const People *p, const char *phrase)
     return a ? p->names[a->who.index] : NULL;
 }
 
-int people_lookup(const People *p, const char *phrase, PeopleEntity *e)
+bool people_lookup(const People *p, const char *phrase, PeopleEntity *e)
 {
     char norm[PEOPLE_MAX_PHRASE];
     const Alias *a = people_resolve_alias(p, phrase);
@@ -458,9 +458,9 @@ int people_lookup(const People *p, const char *phrase, PeopleEntity *e)
         people_normalise(phrase, strlen(phrase), norm, sizeof norm) > 0)
         a = people_find_alias(p, norm);
     if (!a)
-        return 0;
+        return false;
     *e = a->who;
-    return 1;
+    return true;
 }
 
 size_t people_count(const People *p)

@@ -14,6 +14,7 @@
 #ifndef MISSIVE_PEOPLE_H
 #define MISSIVE_PEOPLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -55,7 +56,7 @@ enum people_kind people_group_kind(const People *p, size_t i);
 
 /* What a phrase names: a person (titles stripped as for people_resolve) or
  * a group (exact alias).  Returns 1 and fills *e, or 0. */
-int people_lookup(const People *p, const char *phrase, PeopleEntity *e);
+bool people_lookup(const People *p, const char *phrase, PeopleEntity *e);
 
 /* The i-th alias of all, normalised (lower case, punctuation turned into
  * spaces), and whose it is; NULL past the end.  O(1). */

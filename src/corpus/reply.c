@@ -129,7 +129,7 @@ static void tokens_free(Tokens *t)
 
 static int tokens_push(Tokens *t, const char *s, int len, int start, int end)
 {
-    if (array_grow(&t->v, &t->cap, t->n + 1, sizeof *t->v) < 0)
+    if (array_grow(&t->v, &t->cap, t->n + 1, sizeof *t->v) != STATUS_OK)
         return -1;
     Token *k = &t->v[t->n++];
     if (len < 0)
@@ -282,7 +282,7 @@ static int message_add_form(Message *m, Stemmer *s, const char *text, bool prefi
         return -1;
     if (m->stems.n == before)
         return 0;
-    if (array_grow(&m->forms, &m->capforms, m->nforms + 1, sizeof *m->forms) < 0)
+    if (array_grow(&m->forms, &m->capforms, m->nforms + 1, sizeof *m->forms) != STATUS_OK)
         return -1;
     f = &m->forms[m->nforms++];
     f->first = before;
@@ -514,7 +514,7 @@ static int buf_add(Buf *b, const char *a, const char *c, const char *d)
     const char *parts[3] = {a, c, d};
     for (int i = 0; i < 3; i++) {
         size_t l = strlen(parts[i]);
-        if (array_grow(&b->s, &b->cap, b->len + l + 1, 1) < 0)
+        if (array_grow(&b->s, &b->cap, b->len + l + 1, 1) != STATUS_OK)
             return -1;
         memcpy(b->s + b->len, parts[i], l + 1);
         b->len += l;
@@ -707,7 +707,7 @@ static int reply_score(const Message *m, Stemmer *s, const char *text,
                 if (k < fm->ntok || sent[i] != sent[i + k - 1])
                     continue;
                 mask[sent[i]] |= UINT32_C(1) << c;
-                if (array_grow(&occ, &capocc, nocc + 1, sizeof *occ) < 0)
+                if (array_grow(&occ, &capocc, nocc + 1, sizeof *occ) != STATUS_OK)
                     goto done;
                 occ[nocc++] = (Occurrence){i, i + k - 1, c};
             }
@@ -773,7 +773,7 @@ static int reply_cmp(const void *a, const void *b)
 
 /* --- entry points --------------------------------------------------------- */
 
-int reply_is_answer(const ReplyResult *r)
+bool reply_is_answer(const ReplyResult *r)
 {
     return r->confidence >= REPLY_MIN_CONFIDENCE && r->evidence >= REPLY_MIN_EVIDENCE;
 }

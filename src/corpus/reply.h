@@ -69,7 +69,7 @@ Status reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
                   size_t max, size_t *n, Error *err);
 
 /* True when a ranked result is good enough to be an answer. */
-int reply_is_answer(const ReplyResult *r);
+bool reply_is_answer(const ReplyResult *r);
 
 
 #endif

@@ -39,11 +39,11 @@ static const char *const searchq_stopwords[] = {
     "your", "yours",
 };
 
-int searchq_is_stopword(const char *word, size_t len)
+bool searchq_is_stopword(const char *word, size_t len)
 {
     char low[16];
     if (len == 0 || len >= sizeof low)
-        return 0;
+        return false;
     for (size_t i = 0; i < len; i++) {
         unsigned char ch = (unsigned char)word[i];
         low[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
@@ -54,13 +54,13 @@ int searchq_is_stopword(const char *word, size_t len)
         size_t mid = lo + (hi - lo) / 2;
         int cmp = strcmp(low, searchq_stopwords[mid]);
         if (cmp == 0)
-            return 1;
+            return true;
         if (cmp < 0)
             hi = mid;
         else
             lo = mid + 1;
     }
-    return 0;
+    return false;
 }
 
 static bool searchq_wordbyte(unsigned char ch)

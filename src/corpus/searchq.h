@@ -10,6 +10,7 @@
 #ifndef MISSIVE_SEARCHQ_H
 #define MISSIVE_SEARCHQ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -45,6 +46,6 @@ typedef struct {
 Status searchq_build(const char *user, SearchQuery *q, Error *err);
 
 /* True for an English stop word (ASCII case-insensitive). */
-int searchq_is_stopword(const char *word, size_t len);
+bool searchq_is_stopword(const char *word, size_t len);
 
 #endif

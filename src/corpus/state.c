@@ -357,7 +357,7 @@ static ChannelEntry *state_add(State *s, const char *chan)
 {
     ChannelEntry *e = calloc(1, sizeof *e);
     if (!e || !(e->channel = strdup(chan)) ||
-        array_grow(&s->chans, &s->cap, s->nchans + 1, sizeof *s->chans) < 0) {
+        array_grow(&s->chans, &s->cap, s->nchans + 1, sizeof *s->chans) != STATUS_OK) {
         if (e)
             free(e->channel);
         free(e);

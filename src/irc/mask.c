@@ -174,7 +174,7 @@ Status mask_list_add(MaskList *l, const char *glob, Error *err)
     Mask *m;
     Status st;
 
-    if (array_grow(&l->v, &l->cap, l->n + 1, sizeof *l->v) < 0)
+    if (array_grow(&l->v, &l->cap, l->n + 1, sizeof *l->v) != STATUS_OK)
         return error_set(err, STATUS_ERROR, "out of memory");
     if ((st = mask_make(glob, &m, err)) != STATUS_OK)
         return st;

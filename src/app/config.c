@@ -26,6 +26,7 @@
 
 #include <ini.h>
 
+#include "casefold.h"
 #include "mask.h"
 #include "utf8.h"
 
@@ -157,28 +158,6 @@ static bool has_control(const char *s)
 static bool is_graph_ascii(unsigned char ch)
 {
     return ch > 0x20 && ch < 0x7F;
-}
-
-/* rfc1459 case mapping, the one IRC servers default to. */
-static unsigned char irc_fold(unsigned char ch)
-{
-    if (ch >= 'A' && ch <= 'Z')
-        return (unsigned char)(ch + ('a' - 'A'));
-    switch (ch) {
-    case '[': return '{';
-    case ']': return '}';
-    case '\\': return '|';
-    case '~': return '^';
-    default: return ch;
-    }
-}
-
-static bool irc_equal(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++)
-        if (irc_fold((unsigned char)*a) != irc_fold((unsigned char)*b))
-            return false;
-    return *a == *b;
 }
 
 /* ---- validators: NULL when fine, else why not --------------------------- */
@@ -597,7 +576,7 @@ static const char *channel_add(Config *c, const char *item, size_t n)
     memcpy(ch->key, key, key_len);
     ch->key[key_len] = '\0';
     for (size_t i = 0; i < c->channel_count; i++)
-        if (irc_equal(c->channels[i].name, ch->name))
+        if (casefold_cmp(c->channels[i].name, ch->name) == 0)
             return "channel listed twice";
     c->channel_count++;
     return NULL;

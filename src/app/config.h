@@ -15,7 +15,6 @@
 #include <stdio.h>
 
 #include "error.h"
-#include "log.h"
 
 /* Sizes are in bytes, not counting the NUL. */
 #define CONFIG_HOST_LEN 253        /* longest DNS name (RFC 1035) */

@@ -193,7 +193,7 @@ static bool cursor_day(Cursor *c, int *day)
 }
 
 /* "July 18, 1941" / "July 18 1941" */
-static bool parse_month_first(Cursor *c, int *y, int *m, int *d)
+static bool dates_parse_month_first(Cursor *c, int *y, int *m, int *d)
 {
     if ((*m = cursor_month(c)) == 0 || !cursor_blanks(c) || !cursor_day(c, d))
         return false;
@@ -203,7 +203,7 @@ static bool parse_month_first(Cursor *c, int *y, int *m, int *d)
 }
 
 /* "18 July 1941" / "18th July, 1941" */
-static bool parse_day_first(Cursor *c, int *y, int *m, int *d)
+static bool dates_parse_day_first(Cursor *c, int *y, int *m, int *d)
 {
     if (!cursor_day(c, d) || !cursor_blanks(c) || (*m = cursor_month(c)) == 0)
         return false;
@@ -246,8 +246,8 @@ bool dates_parse_line(const char *line, Date *out)
 
     int y = 0, m = 0, d = 0;
     const char *start = c.p;
-    bool ok = is_digit((unsigned char)*start) ? parse_day_first(&c, &y, &m, &d)
-                                              : parse_month_first(&c, &y, &m, &d);
+    bool ok = is_digit((unsigned char)*start) ? dates_parse_day_first(&c, &y, &m, &d)
+                                              : dates_parse_month_first(&c, &y, &m, &d);
     cursor_blanks(&c);
     if (!ok || c.p != c.end || !date_valid(y, m, d))
         return false;

@@ -28,7 +28,7 @@ size_t ircline_privmsg_budget(const char *nick, const char *user,
 
 /* Length of the well-formed UTF-8 sequence at s[0..len), or 1 when the bytes
  * there are not one (the split then treats each bad byte on its own). */
-static size_t utf8_seq_len(const unsigned char *s, size_t len)
+static size_t ircline_char_len(const unsigned char *s, size_t len)
 {
     size_t n;
     unsigned lo = 0x80, hi = 0xBF;
@@ -74,7 +74,7 @@ static size_t split_cut(const char *s, size_t n, size_t budget)
     for (size_t i = budget; i > 0; i--)
         if (s[i - 1] == ' ') return i - 1;
     for (;;) {
-        size_t step = utf8_seq_len((const unsigned char *)s + cut, n - cut);
+        size_t step = ircline_char_len((const unsigned char *)s + cut, n - cut);
         if (cut + step > budget) return cut;
         cut += step;
     }

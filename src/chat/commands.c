@@ -371,9 +371,9 @@ static int more_limit(Commands *c, const CommandInput *in, CommandOutput *out)
     return 0;
 }
 
-static int cmd_search_show(Commands *c, const char *args, long offset,
+static int command_search_show(Commands *c, const char *args, long offset,
                            const CommandInput *in, CommandOutput *out);
-static int cmd_grep_show(Commands *c, const char *pattern, long offset,
+static int command_grep_show(Commands *c, const char *pattern, long offset,
                          const CommandInput *in, CommandOutput *out);
 
 /* Remembers a search or grep for `!more`: its next result is `next`. */
@@ -402,8 +402,8 @@ static int command_more(Commands *c, const char *args, const CommandInput *in,
         enum more_kind kind = m->kind;
         m->query = NULL;
         more_slot_clear(m);
-        int rc = kind == MORE_SEARCH ? cmd_search_show(c, query, next, in, out)
-                                     : cmd_grep_show(c, query, next, in, out);
+        int rc = kind == MORE_SEARCH ? command_search_show(c, query, next, in, out)
+                                     : command_grep_show(c, query, next, in, out);
         free(query);
         return rc;
     }
@@ -500,7 +500,7 @@ static int command_quote(Commands *c, const char *args, const CommandInput *in,
 }
 
 /* Result `offset` of a search; remembers the next one for !more. */
-static int cmd_search_show(Commands *c, const char *args, long offset,
+static int command_search_show(Commands *c, const char *args, long offset,
                            const CommandInput *in, CommandOutput *out)
 {
     char from[64], to[64], lead[96];
@@ -556,7 +556,7 @@ static int cmd_search_show(Commands *c, const char *args, long offset,
 static int command_search(Commands *c, const char *args, const CommandInput *in,
                           CommandOutput *out)
 {
-    return cmd_search_show(c, args, 0, in, out);
+    return command_search_show(c, args, 0, in, out);
 }
 
 /* --- !grep ------------------------------------------------------------------ */
@@ -572,7 +572,7 @@ typedef struct {
 
 /* One passage: counts it when it matches, remembers match `want`.  O(N)
  * over the corpus per command; grep's budget bounds the whole walk. */
-static int cmd_grep_visit(int letter, int para, const char *text, size_t len, void *ud)
+static int command_grep_visit(int letter, int para, const char *text, size_t len, void *ud)
 {
     GrepWalk *w = ud;
     size_t start, end;
@@ -594,7 +594,7 @@ static int cmd_grep_visit(int letter, int para, const char *text, size_t len, vo
 
 /* The passage text around [start, end) with the match in FORMAT_BOLD, as
  * a heap string for Passage.snippet. */
-static char *cmd_grep_snippet(const char *text, size_t start, size_t end)
+static char *command_grep_snippet(const char *text, size_t start, size_t end)
 {
     size_t len = strlen(text), from = 0;
     if (start > COMMANDS_GREP_BEFORE) {
@@ -613,7 +613,7 @@ static char *cmd_grep_snippet(const char *text, size_t start, size_t end)
     return s;
 }
 
-static int cmd_grep_show(Commands *c, const char *pattern, long offset,
+static int command_grep_show(Commands *c, const char *pattern, long offset,
                          const CommandInput *in, CommandOutput *out)
 {
     char lead[96];
@@ -623,7 +623,7 @@ static int cmd_grep_show(Commands *c, const char *pattern, long offset,
 
     if (!(w.g = grep_compile(pattern, &why)))
         return output_printf(c, out, "Cannot use that pattern: %.159s.", why.msg);
-    Status rc = corpus_each(c->corpus, cmd_grep_visit, &w, c->err);
+    Status rc = corpus_each(c->corpus, command_grep_visit, &w, c->err);
     grep_free(w.g);
     if (rc == STATUS_ERROR)
         return command_corpus_error(c, out);
@@ -636,7 +636,7 @@ static int cmd_grep_show(Commands *c, const char *pattern, long offset,
     if (corpus_get(c->corpus, w.letter, w.para, &p, c->err) != STATUS_OK)
         return command_corpus_error(c, out);
     free(p.snippet);
-    if (!(p.snippet = cmd_grep_snippet(p.text, w.start, w.end))) {
+    if (!(p.snippet = command_grep_snippet(p.text, w.start, w.end))) {
         passage_clear(&p);
         return -1;
     }
@@ -656,12 +656,12 @@ static int cmd_grep_show(Commands *c, const char *pattern, long offset,
 static int command_grep(Commands *c, const char *args, const CommandInput *in,
                         CommandOutput *out)
 {
-    return cmd_grep_show(c, args, 0, in, out);
+    return command_grep_show(c, args, 0, in, out);
 }
 
 /* FNV-1a of the message's letters and digits, lower-cased: "Will you send
  * Eden?" and "will you send eden" are the same question. */
-static uint64_t cmd_reply_question_hash(const char *s)
+static uint64_t command_reply_question_hash(const char *s)
 {
     uint64_t h = 1469598103934665603ULL;
     for (; *s; s++) {
@@ -673,7 +673,7 @@ static uint64_t cmd_reply_question_hash(const char *s)
     return h;
 }
 
-static LastReply *cmd_reply_last(Commands *c, const CommandInput *in, bool create)
+static LastReply *command_reply_last(Commands *c, const CommandInput *in, bool create)
 {
     char key[COMMANDS_KEY_MAX];
     more_key(in, key, sizeof key);
@@ -710,8 +710,8 @@ static int command_reply(Commands *c, const char *args, const CommandInput *in,
                                  "what about Finland?", person, c->pfx, word);
     }
 
-    uint64_t question = cmd_reply_question_hash(message);
-    LastReply *last = cmd_reply_last(c, in, false);
+    uint64_t question = command_reply_question_hash(message);
+    LastReply *last = command_reply_last(c, in, false);
     ReplyAvoid avoid = {0, 0};
     if (last && last->question == question) {
         avoid.letter = last->letter;
@@ -722,7 +722,7 @@ static int command_reply(Commands *c, const char *args, const CommandInput *in,
         return output_printf(c, out, "Nothing in the letters answers that.");
     if (rc != STATUS_OK)
         return command_corpus_error(c, out);
-    last = cmd_reply_last(c, in, true);
+    last = command_reply_last(c, in, true);
     last->question = question;
     last->letter = p.letter;
     last->para = p.para;

@@ -19,21 +19,28 @@
 
 static char echobot_channel[ECHOBOT_CHANLEN];
 
-static void echobot_on_connect(irc_session_t *s, const char *event, const char *origin,
-                               const char **params, unsigned int count)
+static void echobot_on_connect(irc_session_t *s, const char *event,
+                               const char *origin, const char **params,
+                               unsigned int count)
 {
-    (void)event; (void)origin; (void)params; (void)count;
+    (void)event;
+    (void)origin;
+    (void)params;
+    (void)count;
     if (irc_cmd_join(s, echobot_channel, NULL) != 0)
         fprintf(stderr, "echobot: join: %s\n", irc_strerror(irc_errno(s)));
 }
 
-static void echobot_on_channel(irc_session_t *s, const char *event, const char *origin,
-                               const char **params, unsigned int count)
+static void echobot_on_channel(irc_session_t *s, const char *event,
+                               const char *origin, const char **params,
+                               unsigned int count)
 {
-    (void)event; (void)origin;
+    (void)event;
+    (void)origin;
     if (count < 2 || params[0] == NULL || params[1] == NULL)
         return;
-    if (strncmp(params[1], "!quote", 6) != 0 || (params[1][6] != '\0' && params[1][6] != ' '))
+    if (strncmp(params[1], "!quote", 6) != 0 ||
+        (params[1][6] != '\0' && params[1][6] != ' '))
         return;
     if (irc_cmd_msg(s, params[0], ECHOBOT_REPLY) != 0)
         fprintf(stderr, "echobot: msg: %s\n", irc_strerror(irc_errno(s)));
@@ -51,8 +58,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: echobot HOST PORT NICK CHANNEL\n");
         return 2;
     }
-    if (strcmp(argv[1], "127.0.0.1") != 0 && strcmp(argv[1], "::1") != 0
-        && strcmp(argv[1], "localhost") != 0) {
+    if (strcmp(argv[1], "127.0.0.1") != 0 && strcmp(argv[1], "::1") != 0 &&
+        strcmp(argv[1], "localhost") != 0) {
         fprintf(stderr, "echobot: benchmark bot, loopback addresses only\n");
         return 2;
     }
@@ -61,8 +68,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "echobot: bad port '%s'\n", argv[2]);
         return 2;
     }
-    if (snprintf(echobot_channel, sizeof echobot_channel, "%s", argv[4])
-        >= (int)sizeof echobot_channel) {
+    if (snprintf(echobot_channel, sizeof echobot_channel, "%s", argv[4]) >=
+        (int)sizeof echobot_channel) {
         fprintf(stderr, "echobot: channel name too long\n");
         return 2;
     }
@@ -76,7 +83,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "echobot: irc_create_session failed\n");
         goto fail;
     }
-    if (irc_connect(s, argv[1], (unsigned short)port, NULL, argv[3], "echobot", "echo baseline") != 0) {
+    if (irc_connect(s, argv[1], (unsigned short)port, NULL, argv[3], "echobot",
+                    "echo baseline") != 0) {
         fprintf(stderr, "echobot: connect: %s\n", irc_strerror(irc_errno(s)));
         goto fail;
     }

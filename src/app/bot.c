@@ -39,18 +39,18 @@
 #define BOT_JOIN_WAIT_MS 60000        /* JOIN unanswered this long: resend */
 #define BOT_JOIN_BACKOFF_MIN_MS 60000 /* after 471/473/474/475 ... */
 #define BOT_JOIN_BACKOFF_MAX_MS (30 * 60000)
-#define BOT_QUIT_WAIT_MS 3000         /* for the server to close after QUIT */
-#define BOT_PEERS_MAX 16              /* other Missive instances remembered */
+#define BOT_QUIT_WAIT_MS 3000 /* for the server to close after QUIT */
+#define BOT_PEERS_MAX 16      /* other Missive instances remembered */
 #define BOT_PEER_MS (3600 * 1000)
 #define BOT_CTCP_BURST 3
 #define BOT_CTCP_INTERVAL_MS 10000
-#define BOT_TEXT_MAX 1024             /* a received line is at most 512 */
-#define BOT_WATCHDOG_GAP_MS 1000      /* WATCHDOG=1 at most this often */
+#define BOT_TEXT_MAX 1024        /* a received line is at most 512 */
+#define BOT_WATCHDOG_GAP_MS 1000 /* WATCHDOG=1 at most this often */
 
 typedef struct {
     char name[CONFIG_CHANNEL_LEN + 1];
     char key[CONFIG_KEY_LEN + 1];
-    bool adhoc;                   /* joined by an owner, not in the config */
+    bool adhoc; /* joined by an owner, not in the config */
     bool joined;
     uint64_t next_join_ms;
     uint64_t backoff_ms;
@@ -64,8 +64,8 @@ typedef struct {
 typedef struct {
     const char *config_path;
     Config cfg;
-    Session *session;            /* database, corpus, state, dispatcher */
-    Commands *cmds;              /* borrowed from session */
+    Session *session; /* database, corpus, state, dispatcher */
+    Commands *cmds;   /* borrowed from session */
     Irc *irc;
     RateLimit *users, *channels, *ctcp;
     MaskList *ignore, *owners;
@@ -73,7 +73,7 @@ typedef struct {
     size_t nchans;
     BotPeer peers[BOT_PEERS_MAX];
     uint64_t started_ms;
-    uint64_t watchdog_ms;         /* half of WatchdogSec=; 0: none */
+    uint64_t watchdog_ms; /* half of WatchdogSec=; 0: none */
     uint64_t watchdog_sent_ms;
 } Bot;
 
@@ -166,7 +166,8 @@ static bool bot_looks_like_missive(const char *text)
 static BotPeer *bot_peer(Bot *b, const char *nick, uint64_t now)
 {
     for (size_t i = 0; i < BOT_PEERS_MAX; i++)
-        if (b->peers[i].until_ms > now && casefold_cmp(b->peers[i].nick, nick) == 0)
+        if (b->peers[i].until_ms > now &&
+            casefold_cmp(b->peers[i].nick, nick) == 0)
             return &b->peers[i];
     return NULL;
 }
@@ -180,7 +181,8 @@ static void bot_remember_peer(Bot *b, const char *nick, uint64_t now)
     if (!slot)
         slot = &b->peers[0];
     if (slot->until_ms <= now)
-        log_info("%s answers like a Missive: not answering it for an hour", nick);
+        log_info("%s answers like a Missive: not answering it for an hour",
+                 nick);
     snprintf(slot->nick, sizeof slot->nick, "%s", nick);
     slot->until_ms = now + BOT_PEER_MS;
 }
@@ -198,8 +200,7 @@ static const char *bot_addressed(Bot *b, const char *text)
     if (casefold_cmp(head, me) != 0 || (text[n] != ':' && text[n] != ','))
         return NULL;
     text += n + 1;
-    while (*text == ' ')
-        text++;
+    while (*text == ' ') text++;
     return *text ? text : NULL;
 }
 
@@ -243,7 +244,7 @@ static BotChannel *bot_channel_add(Bot *b, const char *name, const char *key,
         snprintf(ch->name, sizeof ch->name, "%s", name);
         ch->adhoc = adhoc;
     } else if (!adhoc) {
-        ch->adhoc = false;   /* the config claims an owner's channel */
+        ch->adhoc = false; /* the config claims an owner's channel */
     }
     /* An owner's "join #chan" without a key keeps the configured key. */
     if (created || !adhoc || (key && *key))
@@ -301,21 +302,23 @@ static void bot_status(Bot *b, const char *nick)
 
     irc_stats(b->irc, &st);
     for (size_t i = 0; i < b->nchans; i++) {
-        int w = snprintf(chans + len, sizeof chans - len, "%s%s%s", len ? " " : "",
-                         b->chans[i].name, b->chans[i].joined ? "" : "(not joined)");
+        int w = snprintf(chans + len, sizeof chans - len, "%s%s%s",
+                         len ? " " : "", b->chans[i].name,
+                         b->chans[i].joined ? "" : "(not joined)");
         if (w < 0 || (size_t)w >= sizeof chans - len)
             break;
         len += (size_t)w;
     }
-    snprintf(text, sizeof text,
-             "up %llud%02lluh%02llum; %s; queue %zu; lines sent %llu, dropped %llu; "
-             "reconnects %llu; channels: %s",
-             (unsigned long long)(up / 86400), (unsigned long long)(up / 3600 % 24),
-             (unsigned long long)(up / 60 % 60),
-             st.connected ? "connected" : "not connected", st.queue.depth,
-             (unsigned long long)st.queue.lines_sent,
-             (unsigned long long)st.queue.lines_dropped,
-             (unsigned long long)st.reconnects, len ? chans : "none");
+    snprintf(
+        text, sizeof text,
+        "up %llud%02lluh%02llum; %s; queue %zu; lines sent %llu, dropped %llu; "
+        "reconnects %llu; channels: %s",
+        (unsigned long long)(up / 86400), (unsigned long long)(up / 3600 % 24),
+        (unsigned long long)(up / 60 % 60),
+        st.connected ? "connected" : "not connected", st.queue.depth,
+        (unsigned long long)st.queue.lines_sent,
+        (unsigned long long)st.queue.lines_dropped,
+        (unsigned long long)st.reconnects, len ? chans : "none");
     bot_say(b, "PRIVMSG", nick, text);
 }
 
@@ -333,8 +336,7 @@ static bool bot_owner_command(Bot *b, const char *nick, const char *text)
     if (sscanf(text, "%15s%n", verb, &used) != 1)
         return false;
     const char *rest = text + used;
-    while (*rest == ' ')
-        rest++;
+    while (*rest == ' ') rest++;
 
     if (strcmp(verb, "status") == 0) {
         bot_status(b, nick);
@@ -352,14 +354,15 @@ static bool bot_owner_command(Bot *b, const char *nick, const char *text)
                strcmp(verb, "say") == 0) {
         key[0] = '\0';
         used = 0;
-        if (sscanf(rest, "%51s%n", chan, &used) != 1 || !ircline_is_channel(chan) ||
-            strlen(chan) > CONFIG_CHANNEL_LEN || strpbrk(chan, ",\a")) {
-            bot_say(b, "PRIVMSG", nick, "Which channel? e.g. join #channel [key]");
+        if (sscanf(rest, "%51s%n", chan, &used) != 1 ||
+            !ircline_is_channel(chan) || strlen(chan) > CONFIG_CHANNEL_LEN ||
+            strpbrk(chan, ",\a")) {
+            bot_say(b, "PRIVMSG", nick,
+                    "Which channel? e.g. join #channel [key]");
             return true;
         }
         rest += used;
-        while (*rest == ' ')
-            rest++;
+        while (*rest == ' ') rest++;
         if (verb[0] == 'j') {
             if (sscanf(rest, "%33s", key) == 1 && strlen(key) > CONFIG_KEY_LEN)
                 key[0] = '\0';
@@ -372,7 +375,8 @@ static bool bot_owner_command(Bot *b, const char *nick, const char *text)
             BotChannel *ch = bot_channel(b, chan);
             if (ch)
                 bot_channel_remove(b, ch);
-            bot_say(b, "PRIVMSG", nick, ch ? "Leaving." : "I am not in that channel.");
+            bot_say(b, "PRIVMSG", nick,
+                    ch ? "Leaving." : "I am not in that channel.");
             log_info("owner %s: part %s", nick, chan);
         } else if (*rest) {
             bot_say(b, "PRIVMSG", chan, rest);
@@ -415,7 +419,8 @@ static void bot_on_message(void *ud, const char *origin, const char *target,
     const char *channel = private ? NULL : target;
 
     bot_origin_nick(origin, nick, sizeof nick);
-    if (!nick[0] || mask_list_match(b->ignore, origin) || bot_peer(b, nick, now))
+    if (!nick[0] || mask_list_match(b->ignore, origin) ||
+        bot_peer(b, nick, now))
         return;
     if (bot_looks_like_missive(raw)) {
         bot_remember_peer(b, nick, now);
@@ -434,15 +439,18 @@ static void bot_on_message(void *ud, const char *origin, const char *target,
     if (!commands_match(b->cmds, channel, text)) {
         if (private)
             as_reply = true;
-        else if (commands_addressed(b->cmds, channel, b->cfg.answer_addressed) &&
+        else if (commands_addressed(b->cmds, channel,
+                                    b->cfg.answer_addressed) &&
                  (body = bot_addressed(b, text)))
-            as_reply = !commands_match(b->cmds, channel, body); /* "missive: !help" */
+            as_reply =
+                !commands_match(b->cmds, channel, body); /* "missive: !help" */
         else
             return;
     }
     if (!bot_rate_ok(b, nick, channel, now))
         return;
-    log_debug("%s%s%s: %.80s", nick, channel ? " in " : "", channel ? channel : "", body);
+    log_debug("%s%s%s: %.80s", nick, channel ? " in " : "",
+              channel ? channel : "", body);
     bot_answer(b, nick, channel, private ? nick : target, body, as_reply);
 }
 
@@ -462,21 +470,27 @@ static void bot_on_ctcp(void *ud, const char *origin, const char *request)
     utf8_sanitize(request + used, strnlen(request + used, 64), arg, sizeof arg);
 
     if (strcmp(verb, "VERSION") == 0) {
-        snprintf(text, sizeof text, "\001VERSION Missive %s, an IRC bot of "
-                 "historical letters, in C\001", MISSIVE_VERSION);
+        snprintf(text, sizeof text,
+                 "\001VERSION Missive %s, an IRC bot of "
+                 "historical letters, in C\001",
+                 MISSIVE_VERSION);
     } else if (strcmp(verb, "PING") == 0) {
         snprintf(text, sizeof text, "\001PING %s\001", arg);
     } else if (strcmp(verb, "TIME") == 0) {
         char when[64];
         time_t t = time(NULL);
         struct tm tm;
-        strftime(when, sizeof when, "%a %b %d %H:%M:%S %Y %Z", localtime_r(&t, &tm));
+        strftime(when, sizeof when, "%a %b %d %H:%M:%S %Y %Z",
+                 localtime_r(&t, &tm));
         snprintf(text, sizeof text, "\001TIME %s\001", when);
     } else if (strcmp(verb, "SOURCE") == 0) {
-        snprintf(text, sizeof text, "\001SOURCE Missive %s: the source ships "
-                 "with every copy (README.md)\001", MISSIVE_VERSION);
+        snprintf(text, sizeof text,
+                 "\001SOURCE Missive %s: the source ships "
+                 "with every copy (README.md)\001",
+                 MISSIVE_VERSION);
     } else if (strcmp(verb, "CLIENTINFO") == 0) {
-        snprintf(text, sizeof text, "\001CLIENTINFO CLIENTINFO PING SOURCE TIME VERSION\001");
+        snprintf(text, sizeof text,
+                 "\001CLIENTINFO CLIENTINFO PING SOURCE TIME VERSION\001");
     } else {
         return;
     }
@@ -489,10 +503,18 @@ static void bot_on_note(void *ud, Severity severity, const char *line)
     Severity level = SEVERITY_DEBUG;
     (void)ud;
     switch (severity) {
-    case SEVERITY_ERROR: level = SEVERITY_ERROR; break;
-    case SEVERITY_WARNING: level = SEVERITY_WARNING; break;
-    case SEVERITY_INFO: level = SEVERITY_INFO; break;
-    case SEVERITY_DEBUG: level = SEVERITY_DEBUG; break;
+    case SEVERITY_ERROR:
+        level = SEVERITY_ERROR;
+        break;
+    case SEVERITY_WARNING:
+        level = SEVERITY_WARNING;
+        break;
+    case SEVERITY_INFO:
+        level = SEVERITY_INFO;
+        break;
+    case SEVERITY_DEBUG:
+        level = SEVERITY_DEBUG;
+        break;
     }
     log_msg(level, "%s", line);
 }
@@ -511,8 +533,7 @@ static void bot_on_registered(void *ud, const char *nick)
 static void bot_on_disconnected(void *ud, const char *why)
 {
     Bot *b = ud;
-    for (size_t i = 0; i < b->nchans; i++)
-        b->chans[i].joined = false;
+    for (size_t i = 0; i < b->nchans; i++) b->chans[i].joined = false;
     bot_notify("STATUS=disconnected, reconnecting");
     (void)why;
 }
@@ -558,12 +579,13 @@ static void bot_on_join_failed(void *ud, const char *channel, unsigned code,
     BotChannel *ch = bot_channel(b, channel);
     if (!ch)
         return;
-    ch->backoff_ms = ch->backoff_ms ? ch->backoff_ms * 2 : BOT_JOIN_BACKOFF_MIN_MS;
+    ch->backoff_ms =
+        ch->backoff_ms ? ch->backoff_ms * 2 : BOT_JOIN_BACKOFF_MIN_MS;
     if (ch->backoff_ms > BOT_JOIN_BACKOFF_MAX_MS)
         ch->backoff_ms = BOT_JOIN_BACKOFF_MAX_MS;
     ch->next_join_ms = clock_now_ms() + ch->backoff_ms;
-    log_warn("cannot join %s (%u: %.100s); trying again in %llu s", channel, code,
-             reason, (unsigned long long)(ch->backoff_ms / 1000));
+    log_warn("cannot join %s (%u: %.100s); trying again in %llu s", channel,
+             code, reason, (unsigned long long)(ch->backoff_ms / 1000));
 }
 
 /* --- configuration ------------------------------------------------------------- */
@@ -571,14 +593,20 @@ static void bot_on_join_failed(void *ud, const char *channel, unsigned code,
 static void bot_irc_settings(const Config *c, IrcSettings *s,
                              const char *alts[CONFIG_ALT_NICKS_MAX])
 {
-    for (size_t i = 0; i < c->alt_nick_count; i++)
-        alts[i] = c->alt_nicks[i];
+    for (size_t i = 0; i < c->alt_nick_count; i++) alts[i] = c->alt_nicks[i];
     *s = (IrcSettings){
-        .server = c->server, .port = c->port, .password = c->password,
-        .nick = c->nick, .alt_nicks = alts, .alt_nick_count = c->alt_nick_count,
-        .username = c->username, .realname = c->realname,
-        .ping_interval = c->ping_interval, .ping_timeout = c->ping_timeout,
-        .reconnect_min = c->reconnect_min, .reconnect_max = c->reconnect_max,
+        .server = c->server,
+        .port = c->port,
+        .password = c->password,
+        .nick = c->nick,
+        .alt_nicks = alts,
+        .alt_nick_count = c->alt_nick_count,
+        .username = c->username,
+        .realname = c->realname,
+        .ping_interval = c->ping_interval,
+        .ping_timeout = c->ping_timeout,
+        .reconnect_min = c->reconnect_min,
+        .reconnect_max = c->reconnect_max,
         .flood_burst = (unsigned)c->flood_burst,
         .flood_interval_ms = (unsigned)c->flood_interval_ms,
         .queue_max = (size_t)c->flood_queue_max,
@@ -631,7 +659,8 @@ static void bot_set_session(Bot *b, Session *s)
 /* Applies the parts of cfg that live in b itself (rates, masks, channels). */
 static int bot_apply(Bot *b, const Config *cfg)
 {
-    MaskList *ignore = bot_masks(&cfg->ignore), *owners = bot_masks(&cfg->owners);
+    MaskList *ignore = bot_masks(&cfg->ignore),
+             *owners = bot_masks(&cfg->owners);
     if (!ignore || !owners) {
         mask_list_free(ignore);
         mask_list_free(owners);
@@ -641,7 +670,8 @@ static int bot_apply(Bot *b, const Config *cfg)
     mask_list_free(b->owners);
     b->ignore = ignore;
     b->owners = owners;
-    ratelimit_set(b->users, (unsigned)cfg->user_burst, (unsigned)cfg->user_interval * 1000);
+    ratelimit_set(b->users, (unsigned)cfg->user_burst,
+                  (unsigned)cfg->user_interval * 1000);
     ratelimit_set(b->channels, (unsigned)cfg->channel_burst,
                   (unsigned)cfg->channel_interval * 1000);
 
@@ -654,7 +684,8 @@ static int bot_apply(Bot *b, const Config *cfg)
             bot_channel_remove(b, &b->chans[i]);
     }
     for (size_t j = 0; j < cfg->channel_count; j++)
-        if (!bot_channel_add(b, cfg->channels[j].name, cfg->channels[j].key, false))
+        if (!bot_channel_add(b, cfg->channels[j].name, cfg->channels[j].key,
+                             false))
             log_warn("too many channels: %s not joined", cfg->channels[j].name);
     log_set_level(cfg->log_level);
     return 0;

@@ -30,8 +30,8 @@
 #include "mask.h"
 #include "utf8.h"
 
-#define QUOTE_LEN 160          /* a value echoed in an error message */
-#define PRINT_LINE_MAX 150     /* config_print wraps lists; inih reads 198 */
+#define QUOTE_LEN 160      /* a value echoed in an error message */
+#define PRINT_LINE_MAX 150 /* config_print wraps lists; inih reads 198 */
 #define KEYS_MAX 48
 #define MASKED "********"
 
@@ -56,36 +56,36 @@ struct KeyDef {
      * repeated.  Returns 0, or -1 after reporting. */
     int (*set)(Loader *ld, const KeyDef *k, const char *v, bool first);
     void (*print)(const KeyDef *k, const Config *c, FILE *out);
-    size_t off;                  /* offsetof(Config, field) */
-    size_t len;                  /* strings: longest value in bytes */
-    int min, max;                /* integers: accepted range */
-    const char *(*check)(const char *v);   /* strings: why v is bad, or NULL */
-    bool list;                   /* may repeat, each occurrence appends */
+    size_t off;                          /* offsetof(Config, field) */
+    size_t len;                          /* strings: longest value in bytes */
+    int min, max;                        /* integers: accepted range */
+    const char *(*check)(const char *v); /* strings: why v is bad, or NULL */
+    bool list; /* may repeat, each occurrence appends */
     bool may_be_empty;
 };
 
 struct Loader {
-    Config *c;                   /* the scratch config being filled */
+    Config *c; /* the scratch config being filled */
     const char *path;
     Error *err;
     FILE *in;
-    char *buf;                   /* getline's */
+    char *buf; /* getline's */
     size_t bufcap;
     int lineno;
     int nerrors;
-    bool failed;                 /* cannot open or read, or out of memory */
+    bool failed; /* cannot open or read, or out of memory */
     int read_errno;
-    int section;                 /* index into sections[], or SECTION_* */
-    int seen[KEYS_MAX];          /* line each key was set on; 0 = default */
-    char dir[CONFIG_PATH_LEN + 1];   /* the file's directory */
+    int section;                   /* index into sections[], or SECTION_* */
+    int seen[KEYS_MAX];            /* line each key was set on; 0 = default */
+    char dir[CONFIG_PATH_LEN + 1]; /* the file's directory */
 };
 
 /* ---- errors ------------------------------------------------------------- */
 
-__attribute__((format(printf, 3, 0)))
-static void loader_verror(Loader *ld, int line, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void
+loader_verror(Loader *ld, int line, const char *fmt, va_list ap)
 {
-    char msg[1024];              /* values in messages are quoted, so short */
+    char msg[1024]; /* values in messages are quoted, so short */
 
     ld->nerrors++;
     if (ld->err == NULL || ld->nerrors > CONFIG_MAX_ERRORS)
@@ -97,8 +97,8 @@ static void loader_verror(Loader *ld, int line, const char *fmt, va_list ap)
         error_report(ld->err, SEVERITY_ERROR, "%s: %s", ld->path, msg);
 }
 
-__attribute__((format(printf, 3, 4)))
-static void loader_error_at(Loader *ld, int line, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void
+loader_error_at(Loader *ld, int line, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -107,8 +107,8 @@ static void loader_error_at(Loader *ld, int line, const char *fmt, ...)
 }
 
 /* An error on the line being read. */
-__attribute__((format(printf, 2, 3)))
-static void loader_error(Loader *ld, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void
+loader_error(Loader *ld, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -125,7 +125,7 @@ static const char *quote(const char *s, size_t n, char *out, size_t outsz)
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
         size_t w = (ch >= 0x20 && ch < 0x7F) ? 1 : 4;
-        if (o + w + 4 > outsz) {          /* room for "..." and the NUL */
+        if (o + w + 4 > outsz) { /* room for "..." and the NUL */
             memcpy(out + o, "...", 3);
             o += 3;
             break;
@@ -223,8 +223,8 @@ static const char *check_channel(const char *v, size_t n)
     if (n < 2)
         return "a channel name needs a character after its prefix";
     if (n > CONFIG_CHANNEL_LEN)
-        return "a channel name is at most " STR(CONFIG_CHANNEL_LEN)
-               " characters";
+        return "a channel name is at most " STR(
+            CONFIG_CHANNEL_LEN) " characters";
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)v[i];
         if (ch < 0x20 || ch == 0x7F || ch == ' ' || ch == ',')
@@ -317,9 +317,9 @@ static const char *password_problem(const char *line, size_t n)
         return "password longer than " STR(CONFIG_PASSWORD_LEN) " bytes";
     if (n != strlen(line))
         return "password contains a NUL byte";
-    if (line[0] == ':')                  /* PASS :x would send "x" */
+    if (line[0] == ':') /* PASS :x would send "x" */
         return "password must not start with ':'";
-    for (size_t i = 0; i < n; i++)       /* one IRC word: no spaces */
+    for (size_t i = 0; i < n; i++) /* one IRC word: no spaces */
         if (!is_graph_ascii((unsigned char)line[i]))
             return "password has a space, control or non-ASCII character";
     return NULL;
@@ -390,8 +390,8 @@ static int set_int(Loader *ld, const KeyDef *k, const char *v, bool first)
     if (*end != '\0')
         goto nan;
     if (errno == ERANGE || n < k->min || n > k->max) {
-        loader_error(ld, "%s: %s is out of range (%d..%d)", k->name,
-                     Q(v, q), k->min, k->max);
+        loader_error(ld, "%s: %s is out of range (%d..%d)", k->name, Q(v, q),
+                     k->min, k->max);
         return -1;
     }
     *FIELD(ld->c, k, int) = (int)n;
@@ -488,7 +488,7 @@ static int set_password_file(Loader *ld, const KeyDef *k, const char *v,
     Config *c = ld->c;
     (void)first;
 
-    if (*v == '\0')              /* explicitly no password */
+    if (*v == '\0') /* explicitly no password */
         return 0;
     if (loader_path(ld, k, v, c->password_file, sizeof c->password_file,
                     ld->lineno) < 0)
@@ -505,10 +505,8 @@ static bool list_next(const char **cur, const char **item, size_t *len)
     const char *comma = strchr(s, ',');
     const char *e = comma != NULL ? comma : s + strlen(s);
     *cur = comma != NULL ? comma + 1 : NULL;
-    while (s < e && isspace((unsigned char)*s))
-        s++;
-    while (e > s && isspace((unsigned char)e[-1]))
-        e--;
+    while (s < e && isspace((unsigned char)*s)) s++;
+    while (e > s && isspace((unsigned char)e[-1])) e--;
     *item = s;
     *len = (size_t)(e - s);
     return true;
@@ -523,7 +521,7 @@ static int set_alt_nicks(Loader *ld, const KeyDef *k, const char *v, bool first)
     int rc = 0;
 
     if (first)
-        c->alt_nick_count = 0;   /* the file replaces the derived defaults */
+        c->alt_nick_count = 0; /* the file replaces the derived defaults */
     while (list_next(&cur, &item, &n)) {
         const char *why = NULL;
         if (n == 0)
@@ -536,8 +534,8 @@ static int set_alt_nicks(Loader *ld, const KeyDef *k, const char *v, bool first)
             why = check_nick(nick);
         }
         if (why == NULL && c->alt_nick_count == CONFIG_ALT_NICKS_MAX)
-            why = "too many alternative nicks (at most "
-                  STR(CONFIG_ALT_NICKS_MAX) ")";
+            why = "too many alternative nicks (at most " STR(
+                CONFIG_ALT_NICKS_MAX) ")";
         if (why != NULL) {
             loader_error(ld, "%s: '%s': %s", k->name,
                          quote(item, n, q, sizeof q), why);
@@ -553,11 +551,9 @@ static int set_alt_nicks(Loader *ld, const KeyDef *k, const char *v, bool first)
 static const char *channel_add(Config *c, const char *item, size_t n)
 {
     size_t name_len = 0;
-    while (name_len < n && !isspace((unsigned char)item[name_len]))
-        name_len++;
+    while (name_len < n && !isspace((unsigned char)item[name_len])) name_len++;
     const char *key = item + name_len;
-    while (key < item + n && isspace((unsigned char)*key))
-        key++;
+    while (key < item + n && isspace((unsigned char)*key)) key++;
     size_t key_len = (size_t)(item + n - key);
 
     const char *why = check_channel(item, name_len);
@@ -591,8 +587,8 @@ static int set_channels(Loader *ld, const KeyDef *k, const char *v, bool first)
     (void)first;
 
     while (list_next(&cur, &item, &n)) {
-        const char *why = n == 0 ? "empty item in list"
-                                 : channel_add(ld->c, item, n);
+        const char *why =
+            n == 0 ? "empty item in list" : channel_add(ld->c, item, n);
         if (why != NULL) {
             /* The item may hold a key: echo the name only. */
             size_t name_len = strcspn(item, " \t,");
@@ -616,8 +612,8 @@ static int set_masks(Loader *ld, const KeyDef *k, const char *v, bool first)
     (void)first;
 
     while (list_next(&cur, &item, &n)) {
-        const char *why = n == 0 ? "empty item in list"
-                                 : check_mask(item, n, &reason);
+        const char *why =
+            n == 0 ? "empty item in list" : check_mask(item, n, &reason);
         if (why == NULL) {
             /* A handful of masks: one realloc each is fine. */
             char **v2 = realloc(m->v, (m->n + 1) * sizeof *v2);
@@ -686,7 +682,7 @@ static void print_password_file(const KeyDef *k, const Config *c, FILE *out)
 typedef struct {
     FILE *out;
     const char *name;
-    size_t used;                 /* columns on the open line; 0 = none */
+    size_t used; /* columns on the open line; 0 = none */
 } ListPrinter;
 
 static void list_put(ListPrinter *lp, const char *a, const char *b)
@@ -736,26 +732,33 @@ static void print_masks(const KeyDef *k, const Config *c, FILE *out)
 {
     const ConfigMasks *m = CFIELD(c, k, ConfigMasks);
     ListPrinter lp = {out, k->name, 0};
-    for (size_t i = 0; i < m->n; i++)
-        list_put(&lp, m->v[i], NULL);
+    for (size_t i = 0; i < m->n; i++) list_put(&lp, m->v[i], NULL);
     list_end(&lp);
 }
 
 /* ---- the key table ------------------------------------------------------ */
 
-#define KEY_INT(s, n, f, lo, hi) \
-    {.section = s, .name = n, .set = set_int, .print = print_int, \
-     .off = offsetof(Config, f), .min = lo, .max = hi}
-#define KEY_STR(s, n, f, chk) \
-    {.section = s, .name = n, .set = set_str, .print = print_str, \
-     .off = offsetof(Config, f), .len = sizeof(((Config *)0)->f) - 1, \
-     .check = chk}
-#define KEY_FN(s, n, f, setter, printer) \
-    {.section = s, .name = n, .set = setter, .print = printer, \
-     .off = offsetof(Config, f)}
-#define KEY_LIST(s, n, f, setter, printer) \
-    {.section = s, .name = n, .set = setter, .print = printer, \
-     .off = offsetof(Config, f), .list = true}
+#define KEY_INT(s, n, f, lo, hi)                                     \
+    {                                                                \
+        .section = s, .name = n, .set = set_int, .print = print_int, \
+        .off = offsetof(Config, f), .min = lo, .max = hi             \
+    }
+#define KEY_STR(s, n, f, chk)                                            \
+    {                                                                    \
+        .section = s, .name = n, .set = set_str, .print = print_str,     \
+        .off = offsetof(Config, f), .len = sizeof(((Config *)0)->f) - 1, \
+        .check = chk                                                     \
+    }
+#define KEY_FN(s, n, f, setter, printer)                          \
+    {                                                             \
+        .section = s, .name = n, .set = setter, .print = printer, \
+        .off = offsetof(Config, f)                                \
+    }
+#define KEY_LIST(s, n, f, setter, printer)                        \
+    {                                                             \
+        .section = s, .name = n, .set = setter, .print = printer, \
+        .off = offsetof(Config, f), .list = true                  \
+    }
 
 static const KeyDef keys[] = {
     KEY_STR("irc", "server", server, check_host),
@@ -765,8 +768,11 @@ static const KeyDef keys[] = {
     KEY_STR("irc", "username", username, check_username),
     KEY_STR("irc", "realname", realname, check_realname),
     KEY_LIST("irc", "channels", channels, set_channels, print_channels),
-    {.section = "irc", .name = "password_file", .set = set_password_file,
-     .print = print_password_file, .off = offsetof(Config, password_file),
+    {.section = "irc",
+     .name = "password_file",
+     .set = set_password_file,
+     .print = print_password_file,
+     .off = offsetof(Config, password_file),
      .may_be_empty = true},
     KEY_INT("irc", "ping_interval", ping_interval, 10, 3600),
     KEY_INT("irc", "ping_timeout", ping_timeout, 5, 3600),
@@ -798,7 +804,7 @@ _Static_assert(KEY_COUNT <= KEYS_MAX, "raise KEYS_MAX");
 
 static const KeyDef *key_find(const char *section, const char *name)
 {
-    for (size_t i = 0; i < KEY_COUNT; i++)   /* O(N) over ~30 keys: fine */
+    for (size_t i = 0; i < KEY_COUNT; i++) /* O(N) over ~30 keys: fine */
         if (strcmp(keys[i].section, section) == 0 &&
             strcmp(keys[i].name, name) == 0)
             return &keys[i];
@@ -813,19 +819,16 @@ static void loader_section(Loader *ld, char *line)
     char q[QUOTE_LEN];
     char *end = strchr(line, ']');
 
-    ld->section = SECTION_UNKNOWN;   /* its keys are skipped, not reported */
+    ld->section = SECTION_UNKNOWN; /* its keys are skipped, not reported */
     if (end == NULL) {
         loader_error(ld, "missing ']' in section header");
         return;
     }
     char *name = line + 1, *rest = end + 1;
-    while (isspace((unsigned char)*name))
-        name++;
-    while (end > name && isspace((unsigned char)end[-1]))
-        end--;
+    while (isspace((unsigned char)*name)) name++;
+    while (end > name && isspace((unsigned char)end[-1])) end--;
     *end = '\0';
-    while (isspace((unsigned char)*rest))
-        rest++;
+    while (isspace((unsigned char)*rest)) rest++;
     if (*rest != '\0' && *rest != ';' && *rest != '#') {
         loader_error(ld, "unexpected text after ']'");
         return;
@@ -836,8 +839,10 @@ static void loader_section(Loader *ld, char *line)
             return;
         }
     }
-    loader_error(ld, "unknown section [%s] (known: irc, bot, flood, limits, "
-                 "admin)", Q(name, q));
+    loader_error(ld,
+                 "unknown section [%s] (known: irc, bot, flood, limits, "
+                 "admin)",
+                 Q(name, q));
 }
 
 /* Whether inih will find '=' or ':' before an inline comment (" ;"). */
@@ -881,8 +886,7 @@ static char *loader_read(char *str, int num, void *stream)
         line += 3;
         len -= 3;
     }
-    while (len > 0 && isspace((unsigned char)line[len - 1]))
-        line[--len] = '\0';
+    while (len > 0 && isspace((unsigned char)line[len - 1])) line[--len] = '\0';
     while (isspace((unsigned char)*line)) {
         line++;
         len--;
@@ -914,14 +918,15 @@ static int loader_handle(void *user, const char *section, const char *name,
 {
     Loader *ld = user;
     char q[QUOTE_LEN];
-    (void)section;               /* tracked by loader_read */
+    (void)section; /* tracked by loader_read */
 
     if (*name == '\0') {
         loader_error(ld, "missing key name before '='");
         return 1;
     }
     if (strcmp(name, "password") == 0) {
-        loader_error(ld, "password: no passwords in the config file; put it "
+        loader_error(ld,
+                     "password: no passwords in the config file; put it "
                      "in a file of its own and set password_file to its path");
         return 1;
     }
@@ -948,7 +953,7 @@ static int loader_handle(void *user, const char *section, const char *name,
     bool first = ld->seen[i] == 0;
     ld->seen[i] = ld->lineno;
     k->set(ld, k, value, first);
-    return 1;                    /* errors are collected, never fatal to inih */
+    return 1; /* errors are collected, never fatal to inih */
 }
 
 /* The line that set section.name, 0 when it kept its default. */
@@ -1055,7 +1060,7 @@ Status config_load(const char *path, Config *c, Error *err)
     if (bad == -2) {
         loader_error_at(ld, 0, "out of memory");
         ld->failed = true;
-    } else if (bad != 0) {       /* loader_read screens lines: not expected */
+    } else if (bad != 0) { /* loader_read screens lines: not expected */
         loader_error_at(ld, bad, "syntax error");
     }
     if (ld->read_errno != 0) {
@@ -1092,8 +1097,7 @@ done:
 
 static void masks_free(ConfigMasks *m)
 {
-    for (size_t i = 0; i < m->n; i++)
-        free(m->v[i]);
+    for (size_t i = 0; i < m->n; i++) free(m->v[i]);
     free(m->v);
     m->v = NULL;
     m->n = 0;

@@ -17,22 +17,22 @@
 #include "error.h"
 
 /* Sizes are in bytes, not counting the NUL. */
-#define CONFIG_HOST_LEN 253        /* longest DNS name (RFC 1035) */
-#define CONFIG_NICK_LEN 30         /* common NICKLEN; RFC 2812 says 9 */
+#define CONFIG_HOST_LEN 253 /* longest DNS name (RFC 1035) */
+#define CONFIG_NICK_LEN 30  /* common NICKLEN; RFC 2812 says 9 */
 #define CONFIG_ALT_NICKS_MAX 8
-#define CONFIG_USER_LEN 32         /* servers cut to their USERLEN (often 10) */
+#define CONFIG_USER_LEN 32 /* servers cut to their USERLEN (often 10) */
 #define CONFIG_REALNAME_LEN 128
-#define CONFIG_CHANNEL_LEN 50      /* RFC 2812 section 1.3 */
-#define CONFIG_KEY_LEN 32          /* RFC 2812 says 23; InspIRCd allows 32 */
+#define CONFIG_CHANNEL_LEN 50 /* RFC 2812 section 1.3 */
+#define CONFIG_KEY_LEN 32     /* RFC 2812 says 23; InspIRCd allows 32 */
 #define CONFIG_CHANNELS_MAX 50
 #define CONFIG_PASSWORD_LEN 255
 #define CONFIG_PREFIX_LEN 8
-#define CONFIG_PATH_LEN 4095       /* PATH_MAX - 1 on Linux */
-#define CONFIG_MAX_ERRORS 20       /* reported per load; the rest are counted */
+#define CONFIG_PATH_LEN 4095 /* PATH_MAX - 1 on Linux */
+#define CONFIG_MAX_ERRORS 20 /* reported per load; the rest are counted */
 
 typedef struct {
-    char name[CONFIG_CHANNEL_LEN + 1];   /* "#missive" */
-    char key[CONFIG_KEY_LEN + 1];        /* "" when the channel has none */
+    char name[CONFIG_CHANNEL_LEN + 1]; /* "#missive" */
+    char key[CONFIG_KEY_LEN + 1];      /* "" when the channel has none */
 } ConfigChannel;
 
 /* nick!user@host masks with * and ?, each valid for mask_compile (mask.h);
@@ -53,30 +53,30 @@ typedef struct {
     char realname[CONFIG_REALNAME_LEN + 1];
     ConfigChannel channels[CONFIG_CHANNELS_MAX];
     size_t channel_count;
-    char password_file[CONFIG_PATH_LEN + 1];  /* absolute; "" = no password */
-    char *password;              /* heap, wiped by config_free; NULL = none */
-    int ping_interval;           /* seconds of silence before we PING */
-    int ping_timeout;            /* seconds to wait for the PONG */
-    int reconnect_min;           /* seconds; doubles up to reconnect_max */
+    char password_file[CONFIG_PATH_LEN + 1]; /* absolute; "" = no password */
+    char *password;    /* heap, wiped by config_free; NULL = none */
+    int ping_interval; /* seconds of silence before we PING */
+    int ping_timeout;  /* seconds to wait for the PONG */
+    int reconnect_min; /* seconds; doubles up to reconnect_max */
     int reconnect_max;
 
     /* [bot] */
     char prefix[CONFIG_PREFIX_LEN + 1];
-    char database[CONFIG_PATH_LEN + 1];   /* absolute after config_load */
-    char data_dir[CONFIG_PATH_LEN + 1];   /* aliases.txt etc.; absolute */
-    bool answer_addressed;       /* answer "missive: query" in channels */
+    char database[CONFIG_PATH_LEN + 1]; /* absolute after config_load */
+    char data_dir[CONFIG_PATH_LEN + 1]; /* aliases.txt etc.; absolute */
+    bool answer_addressed; /* answer "missive: query" in channels */
     Severity log_level;
-    int more_expiry;             /* seconds a !more continuation is kept */
-    int max_lines;               /* lines of one answer sent before !more */
+    int more_expiry; /* seconds a !more continuation is kept */
+    int max_lines;   /* lines of one answer sent before !more */
 
     /* [flood] the server-facing send queue */
-    int flood_burst;             /* lines sent at once */
-    int flood_interval_ms;       /* per line once the burst is spent */
-    int flood_queue_max;         /* lines queued in total */
+    int flood_burst;       /* lines sent at once */
+    int flood_interval_ms; /* per line once the burst is spent */
+    int flood_queue_max;   /* lines queued in total */
 
     /* [limits] per-user and per-channel command rates */
     int user_burst;
-    int user_interval;           /* seconds per command after the burst */
+    int user_interval; /* seconds per command after the burst */
     int channel_burst;
     int channel_interval;
     ConfigMasks ignore;

@@ -22,8 +22,7 @@ Status console_answer(Commands *cmds, const char *text, FILE *out)
 
     if (err.msg[0])
         log_error("%s", err.msg);
-    for (size_t i = 0; i < answer.n; i++)
-        fprintf(out, "%s\n", answer.lines[i]);
+    for (size_t i = 0; i < answer.n; i++) fprintf(out, "%s\n", answer.lines[i]);
     for (size_t i = 0; i < answer.npriv; i++)
         fprintf(out, "(to you privately) %s\n", answer.priv[i]);
     command_output_clear(&answer);

@@ -24,9 +24,9 @@
 #define LOG_LINE_MAX 2048
 
 enum log_mode {
-    LOG_MODE_PLAIN,    /* "info: message" */
-    LOG_MODE_TTY,      /* "2024-01-31 12:00:00 info: message" */
-    LOG_MODE_JOURNAL,  /* "<6>message" */
+    LOG_MODE_PLAIN,   /* "info: message" */
+    LOG_MODE_TTY,     /* "2024-01-31 12:00:00 info: message" */
+    LOG_MODE_JOURNAL, /* "<6>message" */
 };
 
 static enum log_mode mode = LOG_MODE_PLAIN;
@@ -147,7 +147,7 @@ void log_msg(Severity level, const char *fmt, ...)
     if (level > threshold)
         return;
 
-    int saved = errno;      /* callers log, then look at errno */
+    int saved = errno; /* callers log, then look at errno */
     char line[LOG_LINE_MAX];
     size_t len = log_prefix(level, line, sizeof line);
 
@@ -177,9 +177,9 @@ void log_msg(Severity level, const char *fmt, ...)
 }
 
 _Static_assert((int)SEVERITY_ERROR == (int)SEVERITY_ERROR &&
-               (int)SEVERITY_WARNING == (int)SEVERITY_WARNING &&
-               (int)SEVERITY_INFO == (int)SEVERITY_INFO &&
-               (int)SEVERITY_DEBUG == (int)SEVERITY_DEBUG,
+                   (int)SEVERITY_WARNING == (int)SEVERITY_WARNING &&
+                   (int)SEVERITY_INFO == (int)SEVERITY_INFO &&
+                   (int)SEVERITY_DEBUG == (int)SEVERITY_DEBUG,
                "severities are log levels");
 
 void log_sink(void *ud, Severity severity, const char *line)

@@ -39,18 +39,27 @@ static void main_usage(FILE *out)
 {
     fputs("usage: missive COMMAND [OPTIONS]\n"
           "\n"
-          "  import [--db PATH] [--data DIR] FILE...  import correspondence files\n"
-          "  console [--db PATH]                      answer commands typed on stdin\n"
+          "  import [--db PATH] [--data DIR] FILE...  import correspondence "
+          "files\n"
+          "  console [--db PATH]                      answer commands typed on "
+          "stdin\n"
           "  query [--db PATH] 'TEXT'                 answer one command\n"
-          "  demo [--db PATH]                         import the shipped corpus, show\n"
-          "                                           a few answers, open the console\n"
-          "  run [-c FILE]                            run the IRC bot (default config\n"
-          "                                           " MAIN_DEFAULT_CONFIG ")\n"
-          "  check-config FILE                        check a config file and print the\n"
-          "                                           effective settings, secrets masked\n"
+          "  demo [--db PATH]                         import the shipped "
+          "corpus, show\n"
+          "                                           a few answers, open the "
+          "console\n"
+          "  run [-c FILE]                            run the IRC bot (default "
+          "config\n"
+          "                                           " MAIN_DEFAULT_CONFIG
+          ")\n"
+          "  check-config FILE                        check a config file and "
+          "print the\n"
+          "                                           effective settings, "
+          "secrets masked\n"
           "  --version                                print the version\n"
           "\n"
-          "PATH defaults to $MISSIVE_DB, else " MAIN_DEFAULT_DB "; DIR (aliases,\n"
+          "PATH defaults to $MISSIVE_DB, else " MAIN_DEFAULT_DB
+          "; DIR (aliases,\n"
           "errata, curated dates) defaults to " MISSIVE_DATADIR ".\n",
           out);
 }
@@ -79,10 +88,18 @@ static int main_options(int argc, char **argv, MainOptions *o)
     optind = 1;
     while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'd': o->db = optarg; break;
-        case 'D': o->datadir = optarg; break;
-        case 'h': main_usage(stdout); exit(0);
-        default: main_usage(stderr); return -1;
+        case 'd':
+            o->db = optarg;
+            break;
+        case 'D':
+            o->datadir = optarg;
+            break;
+        case 'h':
+            main_usage(stdout);
+            exit(0);
+        default:
+            main_usage(stderr);
+            return -1;
         }
     }
     return optind;
@@ -111,7 +128,8 @@ static int main_import(int argc, char **argv)
                              (size_t)(argc - first), o.datadir, &rep, &lines);
     db_close(db);
     if (rc != STATUS_OK) {
-        fprintf(stderr, "missive import: nothing imported; %s is unchanged\n", o.db);
+        fprintf(stderr, "missive import: nothing imported; %s is unchanged\n",
+                o.db);
         return 1;
     }
     printf("%s: %d new, %d changed, %d unchanged file(s); "
@@ -151,8 +169,8 @@ static int main_console(int argc, char **argv)
         return 2;
     if ((s = main_open_session(&o)) == NULL)
         return 1;
-    Status rc = console_run(session_commands(s), stdin, stdout,
-                         isatty(STDIN_FILENO));
+    Status rc =
+        console_run(session_commands(s), stdin, stdout, isatty(STDIN_FILENO));
     session_close(s);
     return rc == STATUS_OK ? 0 : 1;
 }
@@ -181,8 +199,11 @@ static int main_query(int argc, char **argv)
 static int main_demo(int argc, char **argv)
 {
     static const char *const examples[] = {
-        "!help", "!quote 1.4", "!search finland",
-        "!reply when will you open a second front?", "!quote churchill",
+        "!help",
+        "!quote 1.4",
+        "!search finland",
+        "!reply when will you open a second front?",
+        "!quote churchill",
     };
     MainOptions o;
     ImportReport rep;
@@ -194,7 +215,8 @@ static int main_demo(int argc, char **argv)
 
     if (main_options(argc, argv, &o) < 0)
         return 2;
-    snprintf(corpus_path, sizeof corpus_path, "%s/%s", o.datadir, MAIN_SHIPPED_CORPUS);
+    snprintf(corpus_path, sizeof corpus_path, "%s/%s", o.datadir,
+             MAIN_SHIPPED_CORPUS);
     const char *paths[] = {corpus_path};
     if (db_open(o.db, &db, &err) != STATUS_OK) {
         fprintf(stderr, "missive demo: %s\n", err.msg);
@@ -204,8 +226,8 @@ static int main_demo(int argc, char **argv)
     db_close(db);
     if (rc != STATUS_OK)
         return 1;
-    printf("Imported %s into %s: %d letters, %d passages.\n\n", corpus_path, o.db,
-           rep.letters, rep.passages);
+    printf("Imported %s into %s: %d letters, %d passages.\n\n", corpus_path,
+           o.db, rep.letters, rep.passages);
 
     if ((s = main_open_session(&o)) == NULL)
         return 1;
@@ -228,9 +250,15 @@ static int main_run(int argc, char **argv)
     optind = 1;
     while ((ch = getopt(argc, argv, "+c:h")) != -1) {
         switch (ch) {
-        case 'c': path = optarg; break;
-        case 'h': main_usage(stdout); return 0;
-        default: main_usage(stderr); return 2;
+        case 'c':
+            path = optarg;
+            break;
+        case 'h':
+            main_usage(stdout);
+            return 0;
+        default:
+            main_usage(stderr);
+            return 2;
         }
     }
     if (optind != argc) {
@@ -266,12 +294,9 @@ int main(int argc, char **argv)
         const char *name;
         int (*run)(int argc, char **argv);
     } subcommands[] = {
-        {"import", main_import},
-        {"console", main_console},
-        {"query", main_query},
-        {"demo", main_demo},
-        {"run", main_run},
-        {"check-config", main_check_config},
+        {"import", main_import}, {"console", main_console},
+        {"query", main_query},   {"demo", main_demo},
+        {"run", main_run},       {"check-config", main_check_config},
     };
 
     log_init();

@@ -20,7 +20,8 @@
 
 #include "error.h"
 
-static inline Status array_grow(void *arrp, size_t *cap, size_t need, size_t elem)
+static inline Status array_grow(void *arrp, size_t *cap, size_t need,
+                                size_t elem)
 {
     if (need <= *cap)
         return STATUS_OK;

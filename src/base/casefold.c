@@ -18,6 +18,7 @@ int casefold_cmp(const char *a, const char *b)
     for (;; a++, b++) {
         unsigned char ca = (unsigned char)casefold_char(*a);
         unsigned char cb = (unsigned char)casefold_char(*b);
-        if (ca != cb || ca == '\0') return ca - cb;
+        if (ca != cb || ca == '\0')
+            return ca - cb;
     }
 }

@@ -35,9 +35,9 @@
 
 typedef enum {
     STATUS_OK = 0,
-    STATUS_NOTFOUND = 1,   /* the question has no answer: not a failure */
-    STATUS_INVALID = 2,    /* the input was refused; msg says why, for a user */
-    STATUS_ERROR = -1,     /* the system failed: database, memory, I/O */
+    STATUS_NOTFOUND = 1, /* the question has no answer: not a failure */
+    STATUS_INVALID = 2,  /* the input was refused; msg says why, for a user */
+    STATUS_ERROR = -1,   /* the system failed: database, memory, I/O */
 } Status;
 
 /* syslog's numbers, so the log can pass them on to the journal as "<N>". */
@@ -53,9 +53,9 @@ typedef enum {
 typedef void (*ErrorSink)(void *ud, Severity severity, const char *line);
 
 typedef struct {
-    char msg[ERROR_MSG_MAX];   /* the failure; "" while there is none */
-    unsigned errors;           /* error lines reported, msg's included */
-    ErrorSink sink;            /* NULL: keep the first error in msg only */
+    char msg[ERROR_MSG_MAX]; /* the failure; "" while there is none */
+    unsigned errors;         /* error lines reported, msg's included */
+    ErrorSink sink;          /* NULL: keep the first error in msg only */
     void *sink_ud;
 } Error;
 

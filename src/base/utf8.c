@@ -12,7 +12,7 @@
 
 #include <string.h>
 
-static const char replacement[] = "\xEF\xBF\xBD";   /* U+FFFD */
+static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
 
 /* ---- decoding ------------------------------------------------------------ */
 
@@ -27,7 +27,7 @@ static size_t seq_decode(const unsigned char *s, size_t len, size_t *skip)
 {
     unsigned char c = s[0];
     size_t need;
-    unsigned char lo = 0x80, hi = 0xBF;    /* range of the second byte */
+    unsigned char lo = 0x80, hi = 0xBF; /* range of the second byte */
 
     if (c < 0x80)
         return 1;
@@ -46,7 +46,7 @@ static size_t seq_decode(const unsigned char *s, size_t len, size_t *skip)
         else if (c == 0xF4)
             hi = 0x8F;
     } else {
-        *skip = 1;             /* 80..BF, C0, C1, F5..FF never start one */
+        *skip = 1; /* 80..BF, C0, C1, F5..FF never start one */
         return 0;
     }
 
@@ -83,10 +83,10 @@ bool utf8_valid(const char *s, size_t len, size_t *bad)
 
 typedef struct {
     char *out;
-    size_t cap;        /* bytes we may write, not counting the NUL */
+    size_t cap; /* bytes we may write, not counting the NUL */
     size_t len;
-    bool space;        /* a space is owed before the next visible text */
-    bool full;         /* something did not fit: write nothing more */
+    bool space; /* a space is owed before the next visible text */
+    bool full;  /* something did not fit: write nothing more */
 } Sink;
 
 /* Appends one unit of visible text (a character, or a kept control byte),
@@ -142,9 +142,9 @@ size_t utf8_sanitize_keep(const char *s, size_t len, char keep, char *out,
             sink_put(&k, s + i, 1);
             i++;
         } else if (c < 0x20 || c == 0x7F) {
-            i++;                                 /* C0 and DEL */
+            i++; /* C0 and DEL */
         } else if (n == 2 && c == 0xC2 && u[i + 1] <= 0x9F) {
-            i += 2;                              /* C1: U+0080..U+009F */
+            i += 2; /* C1: U+0080..U+009F */
         } else {
             sink_put(&k, s + i, n);
             i += n;
@@ -166,8 +166,7 @@ size_t utf8_boundary(const char *s, size_t len, size_t max)
     if (max >= len)
         return len;
     size_t n = max;
-    while (n > 0 && is_cont((unsigned char)s[n]))
-        n--;
+    while (n > 0 && is_cont((unsigned char)s[n])) n--;
     return n;
 }
 
@@ -179,16 +178,13 @@ size_t utf8_word_boundary(const char *s, size_t len, size_t max)
 
     /* s[cut] is the first byte left out; a space there is a clean cut. */
     size_t word = cut + 1;
-    while (word > 0 && s[word - 1] != ' ')
-        word--;
+    while (word > 0 && s[word - 1] != ' ') word--;
     if (word > 0) {
-        while (word > 0 && s[word - 1] == ' ')
-            word--;
+        while (word > 0 && s[word - 1] == ' ') word--;
         if (word * 2 >= max)
             return word;
     }
-    while (cut > 0 && s[cut - 1] == ' ')
-        cut--;
+    while (cut > 0 && s[cut - 1] == ' ') cut--;
     return cut;
 }
 

@@ -31,14 +31,14 @@
 #include "utf8.h"
 
 #define COMMANDS_NAME_MAX 32
-#define COMMANDS_LINE_MAX 1024   /* scratch for one line; budgets are smaller */
-#define COMMANDS_TEXT_MAX 16384  /* a whole passage, for !read and !letter */
-#define COMMANDS_MORE_SLOTS 64   /* people with a !more waiting, at most */
-#define COMMANDS_KEY_MAX 128     /* "nick channel" */
-#define COMMANDS_PRIVATE_MAX 40  /* lines sent privately at once */
-#define COMMANDS_REPLY_SLOTS 32  /* channels whose last !reply is remembered */
-#define COMMANDS_GREP_COUNT_MAX 1000  /* matches counted for "1 of N" */
-#define COMMANDS_GREP_BEFORE 100 /* bytes of context kept before a match */
+#define COMMANDS_LINE_MAX 1024  /* scratch for one line; budgets are smaller */
+#define COMMANDS_TEXT_MAX 16384 /* a whole passage, for !read and !letter */
+#define COMMANDS_MORE_SLOTS 64  /* people with a !more waiting, at most */
+#define COMMANDS_KEY_MAX 128    /* "nick channel" */
+#define COMMANDS_PRIVATE_MAX 40 /* lines sent privately at once */
+#define COMMANDS_REPLY_SLOTS 32 /* channels whose last !reply is remembered */
+#define COMMANDS_GREP_COUNT_MAX 1000 /* matches counted for "1 of N" */
+#define COMMANDS_GREP_BEFORE 100     /* bytes of context kept before a match */
 
 /* What `!more` continues: lines that did not fit, or a search or grep
  * whose next result is fetched when asked for.  A small fixed table:
@@ -54,28 +54,28 @@ enum more_kind {
 typedef struct {
     enum more_kind kind;
     char key[COMMANDS_KEY_MAX];
-    char **lines;                /* MORE_LINES */
+    char **lines; /* MORE_LINES */
     size_t n, next;
-    bool priv;                   /* the lines go to the user alone */
-    char *query;                 /* MORE_SEARCH, MORE_GREP: the arguments */
-    long query_next;             /* offset of the next result */
+    bool priv;       /* the lines go to the user alone */
+    char *query;     /* MORE_SEARCH, MORE_GREP: the arguments */
+    long query_next; /* offset of the next result */
     uint64_t expires_ms;
 } MoreSlot;
 
 typedef struct {
     char channel[COMMANDS_KEY_MAX];
-    uint64_t question;           /* hash of the normalised message */
+    uint64_t question; /* hash of the normalised message */
     int letter, para;
 } LastReply;
 
 struct Commands {
     Corpus *corpus;
-    State *state;                /* per-channel settings and shuffles; may be NULL */
-    char prefix[16];             /* the configured prefix */
-    const char *pfx;             /* the prefix where the command was typed */
+    State *state;    /* per-channel settings and shuffles; may be NULL */
+    char prefix[16]; /* the configured prefix */
+    const char *pfx; /* the prefix where the command was typed */
     size_t line_budget;
-    size_t budget;               /* for the command being run */
-    Error *err;                  /* the caller's, while a command runs */
+    size_t budget; /* for the command being run */
+    Error *err;    /* the caller's, while a command runs */
     int max_lines;
     uint64_t more_expiry_ms;
     MoreSlot more[COMMANDS_MORE_SLOTS];
@@ -83,57 +83,75 @@ struct Commands {
     size_t next_reply_slot;
 };
 
-typedef int (*command_fn)(Commands *c, const char *args,
-                          const CommandInput *in, CommandOutput *out);
+typedef int (*command_fn)(Commands *c, const char *args, const CommandInput *in,
+                          CommandOutput *out);
 
 typedef struct {
     const char *name;
-    bool needs_args;        /* without arguments, the answer is the usage */
-    const char *usage;      /* arguments, after the name; "" for none */
-    const char *help;       /* one line */
-    const char *example;    /* arguments of an example, or NULL */
+    bool needs_args;     /* without arguments, the answer is the usage */
+    const char *usage;   /* arguments, after the name; "" for none */
+    const char *help;    /* one line */
+    const char *example; /* arguments of an example, or NULL */
     command_fn run;
 } CommandSpec;
 
-static int command_quote(Commands *, const char *, const CommandInput *, CommandOutput *);
-static int command_search(Commands *, const char *, const CommandInput *, CommandOutput *);
-static int command_grep(Commands *, const char *, const CommandInput *, CommandOutput *);
-static int command_reply(Commands *, const char *, const CommandInput *, CommandOutput *);
-static int command_read(Commands *, const char *, const CommandInput *, CommandOutput *);
-static int command_letter(Commands *, const char *, const CommandInput *, CommandOutput *);
-static int command_today(Commands *, const char *, const CommandInput *, CommandOutput *);
-static int command_stats(Commands *, const char *, const CommandInput *, CommandOutput *);
-static int command_about(Commands *, const char *, const CommandInput *, CommandOutput *);
-static int command_more(Commands *, const char *, const CommandInput *, CommandOutput *);
-static int command_help(Commands *, const char *, const CommandInput *, CommandOutput *);
+static int command_quote(Commands *, const char *, const CommandInput *,
+                         CommandOutput *);
+static int command_search(Commands *, const char *, const CommandInput *,
+                          CommandOutput *);
+static int command_grep(Commands *, const char *, const CommandInput *,
+                        CommandOutput *);
+static int command_reply(Commands *, const char *, const CommandInput *,
+                         CommandOutput *);
+static int command_read(Commands *, const char *, const CommandInput *,
+                        CommandOutput *);
+static int command_letter(Commands *, const char *, const CommandInput *,
+                          CommandOutput *);
+static int command_today(Commands *, const char *, const CommandInput *,
+                         CommandOutput *);
+static int command_stats(Commands *, const char *, const CommandInput *,
+                         CommandOutput *);
+static int command_about(Commands *, const char *, const CommandInput *,
+                         CommandOutput *);
+static int command_more(Commands *, const char *, const CommandInput *,
+                        CommandOutput *);
+static int command_help(Commands *, const char *, const CommandInput *,
+                        CommandOutput *);
 
 static const CommandSpec commands_table[] = {
     {"quote", false, "[author] [year] [letter.paragraph]",
      "a passage of the letters: at random (no repeats until all were shown), "
-     "by author or year, or by its id", "stalin 1941", command_quote},
+     "by author or year, or by its id",
+     "stalin 1941", command_quote},
     {"search", true, "WORDS",
-     "passages containing all the words, best first; \"exact phrase\", prefix*, "
+     "passages containing all the words, best first; \"exact phrase\", "
+     "prefix*, "
      "-exclude, from:NAME, to:NAME, year:YYYY; !more for the next result",
      "finland", command_search},
     {"grep", true, "PATTERN",
      "passages matching a regular expression (PCRE2, case-insensitive); "
-     "!more for the next match", "declar\\w+ (of )?war", command_grep},
+     "!more for the next match",
+     "declar\\w+ (of )?war", command_grep},
     {"reply", true, "[as AUTHOR] MESSAGE",
      "the passage that best answers your message, in its author's own words",
      "when will you open a second front?", command_reply},
-    {"read", true, "LETTER.PARAGRAPH", "the whole passage, sent to you privately",
-     "1.4", command_read},
+    {"read", true, "LETTER.PARAGRAPH",
+     "the whole passage, sent to you privately", "1.4", command_read},
     {"letter", true, "N", "the whole letter N, sent to you privately", "2",
      command_letter},
-    {"today", false, "", "a passage written on this day of the year, or the nearest day",
-     NULL, command_today},
-    {"stats", false, "", "how many letters, passages and people, and the dates they span",
-     NULL, command_stats},
-    {"about", false, "", "what Missive is and where its letters come from", NULL,
-     command_about},
-    {"more", false, "", "the rest of your last long answer, or the next search result",
-     NULL, command_more},
-    {"help", false, "[command]", "what each command does", "search", command_help},
+    {"today", false, "",
+     "a passage written on this day of the year, or the nearest day", NULL,
+     command_today},
+    {"stats", false, "",
+     "how many letters, passages and people, and the dates they span", NULL,
+     command_stats},
+    {"about", false, "", "what Missive is and where its letters come from",
+     NULL, command_about},
+    {"more", false, "",
+     "the rest of your last long answer, or the next search result", NULL,
+     command_more},
+    {"help", false, "[command]", "what each command does", "search",
+     command_help},
 };
 
 #define COMMANDS_COUNT (sizeof commands_table / sizeof commands_table[0])
@@ -142,17 +160,16 @@ static const CommandSpec commands_table[] = {
 
 void command_output_clear(CommandOutput *out)
 {
-    for (size_t i = 0; i < out->n; i++)
-        free(out->lines[i]);
-    for (size_t i = 0; i < out->npriv; i++)
-        free(out->priv[i]);
+    for (size_t i = 0; i < out->n; i++) free(out->lines[i]);
+    for (size_t i = 0; i < out->npriv; i++) free(out->priv[i]);
     free(out->lines);
     free(out->priv);
     memset(out, 0, sizeof *out);
 }
 
 /* Appends a copy of a line already made safe (by format_*). */
-static int output_push_to(char ***lines, size_t *n, size_t *cap, const char *line)
+static int output_push_to(char ***lines, size_t *n, size_t *cap,
+                          const char *line)
 {
     if (array_grow(lines, cap, *n + 1, sizeof **lines) != STATUS_OK)
         return -1;
@@ -169,8 +186,8 @@ static int output_push(CommandOutput *out, const char *line)
 
 /* printf into a line, then sanitise and cut it to the budget.  fmt is
  * always one of ours; user text only ever arrives as a %s argument. */
-__attribute__((format(printf, 3, 4)))
-static int output_printf(Commands *c, CommandOutput *out, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int
+output_printf(Commands *c, CommandOutput *out, const char *fmt, ...)
 {
     char raw[COMMANDS_LINE_MAX], line[COMMANDS_LINE_MAX];
     va_list ap;
@@ -205,7 +222,8 @@ static int output_long(Commands *c, CommandOutput *out, const char *text)
     const char *s = clean;
 
     while (len > 0) {
-        size_t cut = len <= c->budget ? len : utf8_word_boundary(s, len, c->budget);
+        size_t cut =
+            len <= c->budget ? len : utf8_word_boundary(s, len, c->budget);
         if (cut == 0)
             cut = utf8_boundary(s, len, c->budget);
         memcpy(line, s, cut);
@@ -214,8 +232,7 @@ static int output_long(Commands *c, CommandOutput *out, const char *text)
             return -1;
         s += cut;
         len -= cut;
-        while (len > 0 && *s == ' ')
-            s++, len--;
+        while (len > 0 && *s == ' ') s++, len--;
     }
     return 0;
 }
@@ -227,11 +244,9 @@ static int output_long(Commands *c, CommandOutput *out, const char *text)
 static size_t args_next(const char **args, char *word, size_t wordsz)
 {
     const char *p = *args;
-    while (*p == ' ')
-        p++;
+    while (*p == ' ') p++;
     const char *start = p;
-    while (*p && *p != ' ')
-        p++;
+    while (*p && *p != ' ') p++;
     size_t len = (size_t)(p - start);
     size_t keep = len < wordsz ? len : wordsz - 1;
     memcpy(word, start, keep);
@@ -277,14 +292,12 @@ static void more_key(const CommandInput *in, char *key, size_t keysz)
 {
     snprintf(key, keysz, "%s %s", in->nick ? in->nick : "",
              in->channel ? in->channel : "");
-    for (char *k = key; *k; k++)
-        *k = (char)tolower((unsigned char)*k);
+    for (char *k = key; *k; k++) *k = (char)tolower((unsigned char)*k);
 }
 
 static void more_slot_clear(MoreSlot *m)
 {
-    for (size_t i = 0; i < m->n; i++)
-        free(m->lines[i]);
+    for (size_t i = 0; i < m->n; i++) free(m->lines[i]);
     free(m->lines);
     free(m->query);
     memset(m, 0, sizeof *m);
@@ -343,8 +356,7 @@ static MoreSlot *more_keep(Commands *c, const CommandInput *in, char **lines,
     if (!slot->lines)
         return NULL;
     slot->kind = MORE_LINES;
-    for (size_t i = from; i < *n; i++)
-        slot->lines[slot->n++] = lines[i];
+    for (size_t i = from; i < *n; i++) slot->lines[slot->n++] = lines[i];
     *n = from;
     slot->priv = priv;
     return slot;
@@ -357,12 +369,16 @@ static int more_limit(Commands *c, const CommandInput *in, CommandOutput *out)
     size_t max = (size_t)c->max_lines;
     MoreSlot *slot;
     if (out->n > max) {
-        if (!(slot = more_keep(c, in, out->lines, &out->n, max > 1 ? max - 1 : 1, false)))
+        if (!(slot = more_keep(c, in, out->lines, &out->n,
+                               max > 1 ? max - 1 : 1, false)))
             return -1;
-        return output_printf(c, out, "(%zu more: %smore)", slot->n, c->pfx) < 0 ? -1 : 0;
+        return output_printf(c, out, "(%zu more: %smore)", slot->n, c->pfx) < 0
+                   ? -1
+                   : 0;
     }
     if (out->npriv > COMMANDS_PRIVATE_MAX) {
-        if (!(slot = more_keep(c, in, out->priv, &out->npriv, COMMANDS_PRIVATE_MAX - 1, true)))
+        if (!(slot = more_keep(c, in, out->priv, &out->npriv,
+                               COMMANDS_PRIVATE_MAX - 1, true)))
             return -1;
         char line[64];
         snprintf(line, sizeof line, "(%zu more: %smore)", slot->n, c->pfx);
@@ -372,9 +388,9 @@ static int more_limit(Commands *c, const CommandInput *in, CommandOutput *out)
 }
 
 static int command_search_show(Commands *c, const char *args, long offset,
-                           const CommandInput *in, CommandOutput *out);
+                               const CommandInput *in, CommandOutput *out);
 static int command_grep_show(Commands *c, const char *pattern, long offset,
-                         const CommandInput *in, CommandOutput *out);
+                             const CommandInput *in, CommandOutput *out);
 
 /* Remembers a search or grep for `!more`: its next result is `next`. */
 static void more_query(Commands *c, const CommandInput *in, enum more_kind kind,
@@ -382,7 +398,7 @@ static void more_query(Commands *c, const CommandInput *in, enum more_kind kind,
 {
     MoreSlot *slot = more_take(c, in);
     if (!(slot->query = strdup(query)))
-        return;   /* out of memory: !more will say "Nothing more." */
+        return; /* out of memory: !more will say "Nothing more." */
     slot->kind = kind;
     slot->query_next = next;
 }
@@ -402,8 +418,9 @@ static int command_more(Commands *c, const char *args, const CommandInput *in,
         enum more_kind kind = m->kind;
         m->query = NULL;
         more_slot_clear(m);
-        int rc = kind == MORE_SEARCH ? command_search_show(c, query, next, in, out)
-                                     : command_grep_show(c, query, next, in, out);
+        int rc = kind == MORE_SEARCH
+                     ? command_search_show(c, query, next, in, out)
+                     : command_grep_show(c, query, next, in, out);
         free(query);
         return rc;
     }
@@ -412,7 +429,8 @@ static int command_more(Commands *c, const char *args, const CommandInput *in,
     size_t take = left <= max ? left : (max > 1 ? max - 1 : 1);
     for (size_t i = 0; i < take; i++) {
         const char *line = m->lines[m->next++];
-        int rc = m->priv ? output_push_to(&out->priv, &out->npriv, &out->cappriv, line)
+        int rc = m->priv ? output_push_to(&out->priv, &out->npriv,
+                                          &out->cappriv, line)
                          : output_push(out, line);
         if (rc < 0)
             return -1;
@@ -427,7 +445,8 @@ static int command_more(Commands *c, const char *args, const CommandInput *in,
 
 /* --- the commands --------------------------------------------------------- */
 
-static int command_usage(Commands *c, CommandOutput *out, const CommandSpec *spec)
+static int command_usage(Commands *c, CommandOutput *out,
+                         const CommandSpec *spec)
 {
     if (spec->example)
         return output_printf(c, out, "Usage: %s%s %s (for example: %s%s %s)",
@@ -450,7 +469,8 @@ static int command_corpus_error(Commands *c, CommandOutput *out)
     return output_printf(c, out, "Sorry, the letters cannot be read just now.");
 }
 
-static int command_unknown_person(Commands *c, CommandOutput *out, const char *who)
+static int command_unknown_person(Commands *c, CommandOutput *out,
+                                  const char *who)
 {
     return output_printf(c, out, "I know no author called \"%s\".", who);
 }
@@ -470,7 +490,8 @@ static int command_quote(Commands *c, const char *args, const CommandInput *in,
             f.year = atoi(word);
             continue;
         }
-        if (!person[0] && corpus_person(c->corpus, word, person, sizeof person)) {
+        if (!person[0] &&
+            corpus_person(c->corpus, word, person, sizeof person)) {
             f.sender = person;
             continue;
         }
@@ -483,7 +504,8 @@ static int command_quote(Commands *c, const char *args, const CommandInput *in,
     if (letter) {
         rc = corpus_get(c->corpus, letter, para, &p, c->err);
         if (rc == STATUS_NOTFOUND)
-            return output_printf(c, out, "There is no passage %d.%d.", letter, para);
+            return output_printf(c, out, "There is no passage %d.%d.", letter,
+                                 para);
     } else {
         /* A fair shuffle per channel and filter when there is state. */
         rc = c->state ? state_next_passage(c->state, c->corpus, in->channel, &f,
@@ -501,7 +523,7 @@ static int command_quote(Commands *c, const char *args, const CommandInput *in,
 
 /* Result `offset` of a search; remembers the next one for !more. */
 static int command_search_show(Commands *c, const char *args, long offset,
-                           const CommandInput *in, CommandOutput *out)
+                               const CommandInput *in, CommandOutput *out)
 {
     char from[64], to[64], lead[96];
     SearchQuery q;
@@ -513,13 +535,17 @@ static int command_search_show(Commands *c, const char *args, long offset,
     if (searchq_build(args, &q, NULL) != STATUS_OK) {
         switch (q.refusal) {
         case SEARCHQ_STOPWORDS:
-            return output_printf(c, out, "Those words are too common to search for; "
+            return output_printf(c, out,
+                                 "Those words are too common to search for; "
                                  "try a rarer one, or an \"exact phrase\".");
         case SEARCHQ_BAD_YEAR:
-            return output_printf(c, out, "year: takes four digits, e.g. year:1941");
+            return output_printf(c, out,
+                                 "year: takes four digits, e.g. year:1941");
         default:
-            return output_printf(c, out, "Give me at least one word to look for, "
-                                 "e.g. %ssearch finland", c->pfx);
+            return output_printf(c, out,
+                                 "Give me at least one word to look for, "
+                                 "e.g. %ssearch finland",
+                                 c->pfx);
         }
     }
     if (q.from[0]) {
@@ -534,16 +560,17 @@ static int command_search_show(Commands *c, const char *args, long offset,
     }
     f.year = q.year;
 
-    int rc = corpus_search(c->corpus, &q, &f, &format_snippet_marks, offset,
-                           &p, &total, c->err);
+    int rc = corpus_search(c->corpus, &q, &f, &format_snippet_marks, offset, &p,
+                           &total, c->err);
     if (rc == STATUS_NOTFOUND)
-        return output_printf(c, out, offset ? "No more results."
-                                            : "No passage contains that.");
+        return output_printf(
+            c, out, offset ? "No more results." : "No passage contains that.");
     if (rc != STATUS_OK)
         return command_corpus_error(c, out);
     if (offset + 1 < total) {
-        snprintf(lead, sizeof lead, "Result %ld of %ld (%smore for the next): ",
-                 offset + 1, total, c->pfx);
+        snprintf(lead, sizeof lead,
+                 "Result %ld of %ld (%smore for the next): ", offset + 1, total,
+                 c->pfx);
         more_query(c, in, MORE_SEARCH, args, offset + 1);
     } else {
         snprintf(lead, sizeof lead, "Result %ld of %ld: ", offset + 1, total);
@@ -563,16 +590,17 @@ static int command_search(Commands *c, const char *args, const CommandInput *in,
 
 typedef struct {
     Grep *g;
-    long want;                   /* the match to show, 0-based */
-    long seen;                   /* matching passages so far */
-    int letter, para;            /* of match `want` */
+    long want;        /* the match to show, 0-based */
+    long seen;        /* matching passages so far */
+    int letter, para; /* of match `want` */
     size_t start, end;
-    bool costly;                 /* a limit was hit */
+    bool costly; /* a limit was hit */
 } GrepWalk;
 
 /* One passage: counts it when it matches, remembers match `want`.  O(N)
  * over the corpus per command; grep's budget bounds the whole walk. */
-static int command_grep_visit(int letter, int para, const char *text, size_t len, void *ud)
+static int command_grep_visit(int letter, int para, const char *text,
+                              size_t len, void *ud)
 {
     GrepWalk *w = ud;
     size_t start, end;
@@ -614,25 +642,28 @@ static char *command_grep_snippet(const char *text, size_t start, size_t end)
 }
 
 static int command_grep_show(Commands *c, const char *pattern, long offset,
-                         const CommandInput *in, CommandOutput *out)
+                             const CommandInput *in, CommandOutput *out)
 {
     char lead[96];
-    Error why = {0};             /* a refused pattern is the user's to hear */
+    Error why = {0}; /* a refused pattern is the user's to hear */
     GrepWalk w = {.want = offset};
     Passage p;
 
     if (!(w.g = grep_compile(pattern, &why)))
-        return output_printf(c, out, "Cannot use that pattern: %.159s.", why.msg);
+        return output_printf(c, out, "Cannot use that pattern: %.159s.",
+                             why.msg);
     Status rc = corpus_each(c->corpus, command_grep_visit, &w, c->err);
     grep_free(w.g);
     if (rc == STATUS_ERROR)
         return command_corpus_error(c, out);
     if (w.costly)
-        return output_printf(c, out, "That pattern is too costly to run; "
+        return output_printf(c, out,
+                             "That pattern is too costly to run; "
                              "try a simpler one.");
     if (w.seen <= offset)
-        return output_printf(c, out, offset ? "No more matches."
-                                            : "No passage matches that pattern.");
+        return output_printf(c, out,
+                             offset ? "No more matches."
+                                    : "No passage matches that pattern.");
     if (corpus_get(c->corpus, w.letter, w.para, &p, c->err) != STATUS_OK)
         return command_corpus_error(c, out);
     free(p.snippet);
@@ -642,11 +673,13 @@ static int command_grep_show(Commands *c, const char *pattern, long offset,
     }
     const char *more = w.seen >= COMMANDS_GREP_COUNT_MAX ? "+" : "";
     if (offset + 1 < w.seen) {
-        snprintf(lead, sizeof lead, "Match %ld of %ld%s (%smore for the next): ",
-                 offset + 1, w.seen, more, c->pfx);
+        snprintf(lead, sizeof lead,
+                 "Match %ld of %ld%s (%smore for the next): ", offset + 1,
+                 w.seen, more, c->pfx);
         more_query(c, in, MORE_GREP, pattern, offset + 1);
     } else {
-        snprintf(lead, sizeof lead, "Match %ld of %ld%s: ", offset + 1, w.seen, more);
+        snprintf(lead, sizeof lead, "Match %ld of %ld%s: ", offset + 1, w.seen,
+                 more);
     }
     int shown = output_passage(c, out, &p, lead, 1);
     passage_clear(&p);
@@ -673,7 +706,8 @@ static uint64_t command_reply_question_hash(const char *s)
     return h;
 }
 
-static LastReply *command_reply_last(Commands *c, const CommandInput *in, bool create)
+static LastReply *command_reply_last(Commands *c, const CommandInput *in,
+                                     bool create)
 {
     char key[COMMANDS_KEY_MAX];
     more_key(in, key, sizeof key);
@@ -703,11 +737,12 @@ static int command_reply(Commands *c, const char *args, const CommandInput *in,
             return command_unknown_person(c, out, word);
         sender = person;
         message = rest;
-        while (*message == ' ')
-            message++;
+        while (*message == ' ') message++;
         if (!*message)
-            return output_printf(c, out, "What should %s answer? e.g. %sreply as %s "
-                                 "what about Finland?", person, c->pfx, word);
+            return output_printf(c, out,
+                                 "What should %s answer? e.g. %sreply as %s "
+                                 "what about Finland?",
+                                 person, c->pfx, word);
     }
 
     uint64_t question = command_reply_question_hash(message);
@@ -746,7 +781,7 @@ static int command_read(Commands *c, const char *args, const CommandInput *in,
                         CommandOutput *out)
 {
     char word[64], citation[COMMANDS_LINE_MAX], what[64];
-    static char text[COMMANDS_TEXT_MAX];   /* single-threaded dispatcher */
+    static char text[COMMANDS_TEXT_MAX]; /* single-threaded dispatcher */
     int letter, para;
     Passage p;
 
@@ -755,7 +790,8 @@ static int command_read(Commands *c, const char *args, const CommandInput *in,
         return command_usage(c, out, commands_find("read"));
     int rc = corpus_get(c->corpus, letter, para, &p, c->err);
     if (rc == STATUS_NOTFOUND)
-        return output_printf(c, out, "There is no passage %d.%d.", letter, para);
+        return output_printf(c, out, "There is no passage %d.%d.", letter,
+                             para);
     if (rc != STATUS_OK)
         return command_corpus_error(c, out);
     format_citation(&p, citation, sizeof citation);
@@ -787,7 +823,8 @@ static int command_letter(Commands *c, const char *args, const CommandInput *in,
     dates_format(l.date, l.date_kind, date, sizeof date);
     snprintf(what, sizeof what, "letter %d (%d passages)", letter, l.passages);
     snprintf(head, sizeof head, "Letter %d: %s to %s, %s%s.", letter, l.sender,
-             l.recipient, date, l.date_curated ? " (date from a curated source)" : "");
+             l.recipient, date,
+             l.date_curated ? " (date from a curated source)" : "");
     rc = command_sent(c, in, out, what);
     if (rc == 0)
         rc = output_long(c, out, head);
@@ -810,7 +847,7 @@ static int command_letter(Commands *c, const char *args, const CommandInput *in,
 /* --- !today ------------------------------------------------------------------ */
 
 typedef struct {
-    int today;          /* day of the year, 0..364, ignoring leap days */
+    int today; /* day of the year, 0..364, ignoring leap days */
     int best_letter;
     int best_distance;
     char best_date[11];
@@ -818,11 +855,12 @@ typedef struct {
 
 static int today_day_of_year(int month, int day)
 {
-    static const int before[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+    static const int before[12] = {0,   31,  59,  90,  120, 151,
+                                   181, 212, 243, 273, 304, 334};
     if (month < 1 || month > 12)
         return 0;
     int d = before[month - 1] + day - 1;
-    return d > 364 ? 364 : d;   /* 29 February counts as 28 */
+    return d > 364 ? 364 : d; /* 29 February counts as 28 */
 }
 
 static int today_visit(int letter, const char *date, void *ud)
@@ -831,7 +869,7 @@ static int today_visit(int letter, const char *date, void *ud)
     int doy = today_day_of_year(atoi(date + 5), atoi(date + 8));
     int d = abs(doy - t->today);
     if (365 - d < d)
-        d = 365 - d;     /* the year wraps: 30 December is near 2 January */
+        d = 365 - d; /* the year wraps: 30 December is near 2 January */
     if (t->best_letter == 0 || d < t->best_distance) {
         t->best_letter = letter;
         t->best_distance = d;
@@ -861,8 +899,8 @@ static int command_today(Commands *c, const char *args, const CommandInput *in,
                          CommandOutput *out)
 {
     static const char *const months[] = {
-        "January", "February", "March", "April", "May", "June", "July",
-        "August", "September", "October", "November", "December",
+        "January", "February", "March",     "April",   "May",      "June",
+        "July",    "August",   "September", "October", "November", "December",
     };
     TodaySearch t = {0};
     LetterInfo l;
@@ -879,15 +917,19 @@ static int command_today(Commands *c, const char *args, const CommandInput *in,
         return output_printf(c, out, "No letter is dated.");
     if (corpus_letter(c->corpus, t.best_letter, &l, c->err) != STATUS_OK)
         return command_corpus_error(c, out);
-    int para = l.passages > 0 ? 1 + (int)arc4random_uniform((unsigned)l.passages) : 1;
+    int para =
+        l.passages > 0 ? 1 + (int)arc4random_uniform((unsigned)l.passages) : 1;
     letter_info_clear(&l);
     if (corpus_get(c->corpus, t.best_letter, para, &p, c->err) != STATUS_OK)
         return command_corpus_error(c, out);
     if (t.best_distance == 0)
-        snprintf(lead, sizeof lead, "On this day, %d %s: ", day, months[month - 1]);
+        snprintf(lead, sizeof lead, "On this day, %d %s: ", day,
+                 months[month - 1]);
     else
-        snprintf(lead, sizeof lead, "Nothing was written on %d %s; the nearest day is "
-                 "%d %s: ", day, months[month - 1], atoi(t.best_date + 8),
+        snprintf(lead, sizeof lead,
+                 "Nothing was written on %d %s; the nearest day is "
+                 "%d %s: ",
+                 day, months[month - 1], atoi(t.best_date + 8),
                  months[atoi(t.best_date + 5) - 1]);
     int rc = output_passage(c, out, &p, lead, 0);
     passage_clear(&p);
@@ -909,11 +951,12 @@ static int command_stats(Commands *c, const char *args, const CommandInput *in,
         return output_printf(c, out, "No letters are imported yet.");
     dates_format(s.first_date, DATE_WRITTEN, first, sizeof first);
     dates_format(s.last_date, DATE_WRITTEN, last, sizeof last);
-    return output_printf(c, out,
-                         "%d letters in %d passages between %d people, from %s to %s; "
-                         "%d undated, %d passages emended.",
-                         s.letters, s.passages, s.people, first, last,
-                         s.undated_letters, s.corrected_passages);
+    return output_printf(
+        c, out,
+        "%d letters in %d passages between %d people, from %s to %s; "
+        "%d undated, %d passages emended.",
+        s.letters, s.passages, s.people, first, last, s.undated_letters,
+        s.corrected_passages);
 }
 
 static int command_about(Commands *c, const char *args, const CommandInput *in,
@@ -924,10 +967,11 @@ static int command_about(Commands *c, const char *args, const CommandInput *in,
     (void)args, (void)in;
     if (corpus_sources(c->corpus, sources, sizeof sources, c->err) != STATUS_OK)
         return command_corpus_error(c, out);
-    return output_printf(c, out,
-                         "Missive %s: passages of historical correspondence, exactly "
-                         "cited. Sources: %s. %shelp for the commands.",
-                         MISSIVE_VERSION, sources[0] ? sources : "none yet", c->pfx);
+    return output_printf(
+        c, out,
+        "Missive %s: passages of historical correspondence, exactly "
+        "cited. Sources: %s. %shelp for the commands.",
+        MISSIVE_VERSION, sources[0] ? sources : "none yet", c->pfx);
 }
 
 static int command_help(Commands *c, const char *args, const CommandInput *in,
@@ -943,10 +987,12 @@ static int command_help(Commands *c, const char *args, const CommandInput *in,
             name += strlen(c->pfx);
         const CommandSpec *spec = commands_find(name);
         if (!spec)
-            return output_printf(c, out, "No command \"%s\". Commands: try %shelp",
+            return output_printf(c, out,
+                                 "No command \"%s\". Commands: try %shelp",
                                  name, c->pfx);
         if (output_printf(c, out, "%s%s%s%s: %s", c->pfx, spec->name,
-                          spec->usage[0] ? " " : "", spec->usage, spec->help) < 0)
+                          spec->usage[0] ? " " : "", spec->usage,
+                          spec->help) < 0)
             return -1;
         if (!spec->example)
             return 0;
@@ -954,8 +1000,8 @@ static int command_help(Commands *c, const char *args, const CommandInput *in,
                              spec->example);
     }
     for (size_t i = 0; i < COMMANDS_COUNT; i++) {
-        int w = snprintf(list + len, sizeof list - len, "%s%s%s",
-                         i ? " " : "", c->pfx, commands_table[i].name);
+        int w = snprintf(list + len, sizeof list - len, "%s%s%s", i ? " " : "",
+                         c->pfx, commands_table[i].name);
         if (w < 0 || (size_t)w >= sizeof list - len)
             break;
         len += (size_t)w;
@@ -980,7 +1026,8 @@ Commands *commands_new(Corpus *corpus, State *state, const CommandsConfig *cfg)
     c->pfx = c->prefix;
     c->line_budget = cfg && cfg->line_budget ? cfg->line_budget : 400;
     c->max_lines = cfg && cfg->max_lines > 0 ? cfg->max_lines : 3;
-    c->more_expiry_ms = (uint64_t)(cfg && cfg->more_expiry > 0 ? cfg->more_expiry : 600) * 1000;
+    c->more_expiry_ms =
+        (uint64_t)(cfg && cfg->more_expiry > 0 ? cfg->more_expiry : 600) * 1000;
     return c;
 }
 
@@ -1009,12 +1056,11 @@ static void commands_set_budget(Commands *c, const CommandInput *in)
 }
 
 /* Runs one command with err as the place its failures go. */
-static Status commands_run(Commands *c, const CommandSpec *spec, const char *args,
-                           const CommandInput *in, CommandOutput *out,
-                           Error *err)
+static Status commands_run(Commands *c, const CommandSpec *spec,
+                           const char *args, const CommandInput *in,
+                           CommandOutput *out, Error *err)
 {
-    while (*args == ' ')
-        args++;
+    while (*args == ' ') args++;
     int rc;
     c->err = err;
     if (!*args && spec->needs_args)
@@ -1029,7 +1075,8 @@ static Status commands_run(Commands *c, const CommandSpec *spec, const char *arg
 }
 
 /* The channel's settings, or NULL (none kept, or a private message). */
-static const ChannelSettings *commands_channel(const Commands *c, const char *channel)
+static const ChannelSettings *commands_channel(const Commands *c,
+                                               const char *channel)
 {
     return c->state && channel ? state_channel(c->state, channel) : NULL;
 }
@@ -1046,7 +1093,8 @@ static const char *commands_prefix(const Commands *c, const char *channel)
  * command name is letters only: "!!!", "! hi" and "!1941" are talk; so is
  * a command an owner disabled in this channel (another bot may serve it). */
 static const char *commands_parse(const Commands *c, const char *channel,
-                                  const char *text, char name[COMMANDS_NAME_MAX + 1])
+                                  const char *text,
+                                  char name[COMMANDS_NAME_MAX + 1])
 {
     const char *prefix = commands_prefix(c, channel);
     size_t plen = strlen(prefix), n = 0;
@@ -1105,9 +1153,8 @@ static bool configure_clean(const char *s)
 }
 
 /* Writes the owner's answer to reply and, as a refusal, to err. */
-__attribute__((format(printf, 4, 5)))
-static Status configure_refuse(char *reply, size_t replysz, Error *err,
-                               const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static Status
+configure_refuse(char *reply, size_t replysz, Error *err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -1131,7 +1178,8 @@ Status commands_configure(Commands *c, const char *args, char *reply,
                                 "Settings need the state database.");
     /* The answer echoes these words: text only, as every other answer. */
     if (!configure_clean(args))
-        return configure_refuse(reply, replysz, err, "Not changed: settings "
+        return configure_refuse(reply, replysz, err,
+                                "Not changed: settings "
                                 "are plain text, without control codes.");
     if (configure_word(&p, chan, sizeof chan) < 0 ||
         configure_word(&p, what, sizeof what) < 0 ||
@@ -1144,11 +1192,13 @@ Status commands_configure(Commands *c, const char *args, char *reply,
                                 "addressed on|off|default, enable|disable "
                                 "COMMAND, show");
     if (strcmp(what, "prefix") == 0) {
-        rc = state_channel_set_prefix(c->state, chan,
-                                      !value[0] || strcmp(value, "default") == 0 ? NULL : value,
-                                      &why);
+        rc = state_channel_set_prefix(
+            c->state, chan,
+            !value[0] || strcmp(value, "default") == 0 ? NULL : value, &why);
     } else if (strcmp(what, "addressed") == 0) {
-        int on = strcmp(value, "on") == 0 ? 1 : strcmp(value, "off") == 0 ? 0 : -1;
+        int on = strcmp(value, "on") == 0    ? 1
+                 : strcmp(value, "off") == 0 ? 0
+                                             : -1;
         if (on < 0 && strcmp(value, "default") != 0)
             return configure_refuse(reply, replysz, err,
                                     "addressed takes on, off or default");
@@ -1168,7 +1218,8 @@ Status commands_configure(Commands *c, const char *args, char *reply,
         return configure_refuse(reply, replysz, err, "Not changed: %s.",
                                 why.msg);
     if (rc != STATUS_OK) {
-        snprintf(reply, replysz, "Not changed: the bot's database failed "
+        snprintf(reply, replysz,
+                 "Not changed: the bot's database failed "
                  "(see its log).");
         return error_set(err, STATUS_ERROR, "%s", why.msg);
     }
@@ -1185,7 +1236,9 @@ Status commands_configure(Commands *c, const char *args, char *reply,
     }
     snprintf(reply, replysz, "%s: prefix %s, addressed %s, disabled: %s", chan,
              cs.prefix[0] ? cs.prefix : c->prefix,
-             cs.addressed < 0 ? "as configured" : cs.addressed ? "on" : "off",
+             cs.addressed < 0 ? "as configured"
+             : cs.addressed   ? "on"
+                              : "off",
              cs.ndisabled ? disabled : "none");
     return STATUS_OK;
 }
@@ -1202,8 +1255,8 @@ Status commands_dispatch(Commands *c, const CommandInput *in,
     commands_set_budget(c, in);
     const CommandSpec *spec = commands_find(name);
     if (!spec) {
-        if (output_printf(c, out, "Unknown command %s%s. Try %shelp",
-                          c->pfx, name, c->pfx) < 0)
+        if (output_printf(c, out, "Unknown command %s%s. Try %shelp", c->pfx,
+                          name, c->pfx) < 0)
             return error_set(err, STATUS_ERROR, "commands: out of memory");
         return STATUS_OK;
     }

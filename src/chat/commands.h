@@ -13,20 +13,20 @@
 #include "error.h"
 #include "state.h"
 
-#define COMMANDS_MAX_INPUT 4096   /* longer input is cut (at a boundary) */
+#define COMMANDS_MAX_INPUT 4096 /* longer input is cut (at a boundary) */
 
 typedef struct {
-    const char *prefix;          /* "!" */
-    size_t line_budget;          /* default bytes per output line */
-    int max_lines;               /* lines per answer; the rest wait for !more */
-    int more_expiry;             /* seconds a !more continuation is kept */
+    const char *prefix; /* "!" */
+    size_t line_budget; /* default bytes per output line */
+    int max_lines;      /* lines per answer; the rest wait for !more */
+    int more_expiry;    /* seconds a !more continuation is kept */
 } CommandsConfig;
 
 typedef struct {
-    const char *text;            /* raw bytes as received */
-    const char *nick;            /* who typed it */
-    const char *channel;         /* NULL in a private message */
-    size_t line_budget;          /* bytes per line for this target; 0: default */
+    const char *text;    /* raw bytes as received */
+    const char *nick;    /* who typed it */
+    const char *channel; /* NULL in a private message */
+    size_t line_budget;  /* bytes per line for this target; 0: default */
 } CommandInput;
 
 /* An answer: lines for where the command was typed (the channel, or the
@@ -61,8 +61,7 @@ Status commands_dispatch(Commands *c, const CommandInput *in,
 bool commands_match(const Commands *c, const char *channel, const char *text);
 
 /* Whether to answer "nick: message" in channel: its setting, else fallback. */
-bool commands_addressed(const Commands *c, const char *channel,
-                        bool fallback);
+bool commands_addressed(const Commands *c, const char *channel, bool fallback);
 
 /* An owner's settings change, e.g. "#chan prefix @", "#chan addressed off",
  * "#chan disable grep", "#chan show"; writes a one-line answer for the owner

@@ -18,27 +18,28 @@
 #include "dates.h"
 #include "utf8.h"
 
-#define NAME_MAX_BYTES 40        /* canonical names are far shorter */
-#define DATE_MAX 32              /* "received 30 September 1941" */
-#define CITATION_MAX 160         /* 2 names + date + "[L.P, emended]" */
+#define NAME_MAX_BYTES 40 /* canonical names are far shorter */
+#define DATE_MAX 32       /* "received 30 September 1941" */
+#define CITATION_MAX 160  /* 2 names + date + "[L.P, emended]" */
 
 const SnippetMarks format_snippet_marks = {FORMAT_BOLD, FORMAT_BOLD};
 _Static_assert(sizeof FORMAT_BOLD == 2, "FORMAT_BOLD is one byte");
 
-static const char ellipsis[] = "\xE2\x80\xA6";           /* U+2026 */
-static const char dash[] = "\" \xE2\x80\x94 ";           /* closing quote, " — " */
+static const char ellipsis[] = "\xE2\x80\xA6"; /* U+2026 */
+static const char dash[] = "\" \xE2\x80\x94 "; /* closing quote, " — " */
 
 #define ELLIPSIS_LEN (sizeof ellipsis - 1)
-#define LINE_OVERHEAD (1 + sizeof dash - 1)              /* both quotes, dash */
+#define LINE_OVERHEAD (1 + sizeof dash - 1) /* both quotes, dash */
 
 /* The longest citation: two full names, the longest date, two INT_MIN
  * numbers.  The line around it must fit in the minimum budget. */
-#define CITATION_WORST                                                   \
-    (NAME_MAX_BYTES * 2 + sizeof " to , " - 1 +                          \
-     sizeof "received 30 September 2999" - 1 +                           \
+#define CITATION_WORST                          \
+    (NAME_MAX_BYTES * 2 + sizeof " to , " - 1 + \
+     sizeof "received 30 September 2999" - 1 +  \
      sizeof " [-2147483648.-2147483648, emended]" - 1)
 _Static_assert(CITATION_WORST < CITATION_MAX, "citation buffer too small");
-_Static_assert(CITATION_WORST + LINE_OVERHEAD + ELLIPSIS_LEN <= FORMAT_MIN_BUDGET,
+_Static_assert(CITATION_WORST + LINE_OVERHEAD + ELLIPSIS_LEN <=
+                   FORMAT_MIN_BUDGET,
                "FORMAT_MIN_BUDGET must hold the longest citation line");
 
 /* ---- output buffer ------------------------------------------------------- */
@@ -70,8 +71,7 @@ static char *clean_text(const char *text, char keep, size_t room, size_t *len)
 static size_t count_byte(const char *s, size_t len, char c)
 {
     size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        n += s[i] == c;
+    for (size_t i = 0; i < len; i++) n += s[i] == c;
     return n;
 }
 
@@ -95,9 +95,9 @@ size_t format_citation(const Passage *p, char *out, size_t outsz)
     clean_name(p->recipient, recipient, sizeof recipient);
     dates_format(p->date, p->date_kind, date, sizeof date);
 
-    int n = snprintf(cite, sizeof cite, "%s to %s, %s [%d.%d%s]", sender,
-                     recipient, date, p->letter, p->para,
-                     p->corrected ? ", emended" : "");
+    int n =
+        snprintf(cite, sizeof cite, "%s to %s, %s [%d.%d%s]", sender, recipient,
+                 date, p->letter, p->para, p->corrected ? ", emended" : "");
     if (n < 0) {
         out[0] = '\0';
         return 0;
@@ -131,7 +131,8 @@ size_t format_passage(const Passage *p, int use_snippet, size_t budget,
     size_t room = budget - clen - LINE_OVERHEAD;
     char keep = use_snippet ? FORMAT_BOLD[0] : '\0';
     size_t tlen;
-    char *text = clean_text(use_snippet ? p->snippet : p->text, keep, room, &tlen);
+    char *text =
+        clean_text(use_snippet ? p->snippet : p->text, keep, room, &tlen);
     if (text == NULL) {
         out[0] = '\0';
         return 0;
@@ -187,7 +188,7 @@ size_t format_cut(const char *text, size_t budget, char *out, size_t outsz)
         len = tlen;
         memcpy(out, clean, len);
     } else if (budget < ELLIPSIS_LEN) {
-        len = utf8_boundary(clean, tlen, budget);    /* no room for "…" */
+        len = utf8_boundary(clean, tlen, budget); /* no room for "…" */
         memcpy(out, clean, len);
     } else {
         len = utf8_word_boundary(clean, tlen, budget - ELLIPSIS_LEN);

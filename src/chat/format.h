@@ -15,7 +15,8 @@
 
 #include "corpus.h"
 
-#define FORMAT_MIN_BUDGET 160  /* smaller budgets are raised to this; the
+#define FORMAT_MIN_BUDGET \
+    160 /* smaller budgets are raised to this; the
                                   citation line always fits in it */
 
 /* IRC bold, on and off alike: the one control byte a passage line keeps

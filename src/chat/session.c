@@ -15,7 +15,7 @@ struct Session {
     Corpus *corpus;
     State *state;
     Commands *cmds;
-    People *aliases;             /* NULL when aliases.txt did not load */
+    People *aliases; /* NULL when aliases.txt did not load */
 };
 
 Session *session_open(const SessionOptions *o, Error *err)
@@ -50,8 +50,8 @@ Session *session_open(const SessionOptions *o, Error *err)
     int n = snprintf(aliases, sizeof aliases, "%s/aliases.txt", o->data_dir);
     Error alias_err = {0};
     if (n < 0 || (size_t)n >= sizeof aliases)
-        error_set(&alias_err, STATUS_INVALID, "%s: data directory path too long",
-                  o->data_dir);
+        error_set(&alias_err, STATUS_INVALID,
+                  "%s: data directory path too long", o->data_dir);
     else
         s->aliases = people_load(aliases, &alias_err);
     if (s->aliases == NULL)

@@ -16,10 +16,10 @@
 #include "error.h"
 
 typedef struct {
-    const char *database;            /* path of the SQLite file */
-    const char *data_dir;            /* holds aliases.txt */
-    bool must_exist;                 /* never create a missing database */
-    const CommandsConfig *commands;  /* NULL: the dispatcher's defaults */
+    const char *database;           /* path of the SQLite file */
+    const char *data_dir;           /* holds aliases.txt */
+    bool must_exist;                /* never create a missing database */
+    const CommandsConfig *commands; /* NULL: the dispatcher's defaults */
 } SessionOptions;
 
 typedef struct Session Session;

@@ -20,17 +20,17 @@
 #define CORPUS_QUERY_MS 250
 #define CORPUS_PROGRESS_OPS 1000
 
-#define CORPUS_PASSAGE_COLUMNS                                              \
-    "l.id, p.para, p.shown, p.corrected, l.sender, l.recipient, l.date,"   \
+#define CORPUS_PASSAGE_COLUMNS                                           \
+    "l.id, p.para, p.shown, p.corrected, l.sender, l.recipient, l.date," \
     " l.date_kind, l.date_source IS NOT NULL"
 
-#define CORPUS_FILTER                                                       \
-    "(?1 IS NULL OR sender = ?1) AND (?2 IS NULL OR recipient = ?2)"      \
+#define CORPUS_FILTER                                                \
+    "(?1 IS NULL OR sender = ?1) AND (?2 IS NULL OR recipient = ?2)" \
     " AND (?3 = 0 OR year = ?3)"
 
 /* The same filter on letters l, numbered ?2..?4 after the MATCH text. */
-#define CORPUS_LETTER_FILTER                                                \
-    "(?2 IS NULL OR l.sender = ?2) AND (?3 IS NULL OR l.recipient = ?3)"  \
+#define CORPUS_LETTER_FILTER                                             \
+    "(?2 IS NULL OR l.sender = ?2) AND (?3 IS NULL OR l.recipient = ?3)" \
     " AND (?4 = 0 OR substr(l.date, 1, 4) = printf('%04d', ?4))"
 
 enum corpus_stmt {
@@ -58,10 +58,11 @@ static const char *const corpus_sql[ST_COUNT_STMTS] = {
     [ST_BY_ID] = "SELECT " CORPUS_PASSAGE_COLUMNS
                  " FROM passages p JOIN letters l ON l.id = p.letter_id"
                  " WHERE p.letter_id = ?1 AND p.para = ?2",
-    [ST_SEARCH_COUNT] = "SELECT count(*) FROM passages_fts"
-                        " JOIN passages p ON p.id = passages_fts.rowid"
-                        " JOIN letters l ON l.id = p.letter_id"
-                        " WHERE passages_fts MATCH ?1 AND " CORPUS_LETTER_FILTER,
+    [ST_SEARCH_COUNT] =
+        "SELECT count(*) FROM passages_fts"
+        " JOIN passages p ON p.id = passages_fts.rowid"
+        " JOIN letters l ON l.id = p.letter_id"
+        " WHERE passages_fts MATCH ?1 AND " CORPUS_LETTER_FILTER,
     [ST_SEARCH] = "SELECT " CORPUS_PASSAGE_COLUMNS ","
                   " snippet(passages_fts, 0, ?6, ?7, '…', 40)"
                   " FROM passages_fts"
@@ -74,7 +75,8 @@ static const char *const corpus_sql[ST_COUNT_STMTS] = {
                   " (SELECT count(*) FROM passages p WHERE p.letter_id = l.id)"
                   " FROM letters l WHERE l.id = ?1",
     /* Every dated letter: O(letters), asked once a day or so by !today. */
-    [ST_DATED] = "SELECT id, date FROM letters WHERE date IS NOT NULL ORDER BY id",
+    [ST_DATED] =
+        "SELECT id, date FROM letters WHERE date IS NOT NULL ORDER BY id",
     [ST_SOURCES] = ("SELECT source FROM letters WHERE source IS NOT NULL"
                     " GROUP BY source ORDER BY min(id)"),
     [ST_PERSON] = "SELECT name FROM people WHERE name = ?1 COLLATE NOCASE",
@@ -83,8 +85,8 @@ static const char *const corpus_sql[ST_COUNT_STMTS] = {
 struct Corpus {
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT_STMTS];
-    uint64_t deadline_ms;        /* of the question being answered */
-    const People *aliases;       /* for !reply; not owned */
+    uint64_t deadline_ms;  /* of the question being answered */
+    const People *aliases; /* for !reply; not owned */
 };
 
 /* Interrupts a statement that runs past the deadline (SQLITE_INTERRUPT).
@@ -148,8 +150,7 @@ void corpus_free(Corpus *c)
 {
     if (!c)
         return;
-    for (int i = 0; i < ST_COUNT_STMTS; i++)
-        sqlite3_finalize(c->st[i]);
+    for (int i = 0; i < ST_COUNT_STMTS; i++) sqlite3_finalize(c->st[i]);
     sqlite3_progress_handler(c->db, 0, NULL, NULL);
     free(c);
 }
@@ -380,7 +381,9 @@ Status corpus_letter(Corpus *c, int letter, LetterInfo *out, Error *err)
     out->recipient = corpus_dup_column(st, 2);
     corpus_read_date(st, 3, out->date, &out->date_kind, &out->date_curated);
     out->heading = corpus_dup_column(st, 6);
-    out->source = sqlite3_column_type(st, 7) == SQLITE_NULL ? NULL : corpus_dup_column(st, 7);
+    out->source = sqlite3_column_type(st, 7) == SQLITE_NULL
+                      ? NULL
+                      : corpus_dup_column(st, 7);
     out->number = sqlite3_column_int(st, 8);
     out->passages = sqlite3_column_int(st, 9);
     corpus_done(c, st);
@@ -399,7 +402,8 @@ Status corpus_dated(Corpus *c, corpus_dated_fn fn, void *ud, Error *err)
     corpus_begin(c);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *date = (const char *)sqlite3_column_text(st, 1);
-        if (date && dates_iso_valid(date) && fn(sqlite3_column_int(st, 0), date, ud))
+        if (date && dates_iso_valid(date) &&
+            fn(sqlite3_column_int(st, 0), date, ud))
             break;
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -420,7 +424,7 @@ Status corpus_sources(Corpus *c, char *out, size_t outsz, Error *err)
         int w = snprintf(out + len, outsz - len, "%s%s", len ? "; " : "",
                          (const char *)sqlite3_column_text(st, 0));
         if (w < 0 || (size_t)w >= outsz - len) {
-            len = outsz - 1;   /* cut; the caller cuts again to its budget */
+            len = outsz - 1; /* cut; the caller cuts again to its budget */
             break;
         }
         len += (size_t)w;
@@ -441,7 +445,8 @@ Status corpus_reply_ex(Corpus *c, const char *message, const char *sender,
                        const ReplyAvoid *avoid, Passage *out, Error *err)
 {
     /* The ranking is reply.c's; here only the passage it names is read. */
-    ReplyQuery q = {.message = message, .sender = sender, .aliases = c->aliases};
+    ReplyQuery q = {
+        .message = message, .sender = sender, .aliases = c->aliases};
     ReplyResult r;
 
     if (avoid) {
@@ -473,7 +478,8 @@ static Status corpus_scalar(Corpus *c, const char *sql, int *num, char *text,
     if (rc == SQLITE_ROW && text && sqlite3_column_text(st, 0))
         snprintf(text, textsz, "%s", (const char *)sqlite3_column_text(st, 0));
     if (rc != SQLITE_ROW)
-        error_set(err, STATUS_ERROR, "corpus: stats: %s", sqlite3_errmsg(c->db));
+        error_set(err, STATUS_ERROR, "corpus: stats: %s",
+                  sqlite3_errmsg(c->db));
     sqlite3_finalize(st);
     corpus_end(c);
     return rc == SQLITE_ROW ? STATUS_OK : STATUS_ERROR;
@@ -527,7 +533,8 @@ Status corpus_each(Corpus *c, corpus_each_fn fn, void *ud, Error *err)
     Status result = STATUS_OK;
     int rc, stop = 0;
 
-    if (sqlite3_prepare_v2(c->db, "SELECT letter_id, para, shown"
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT letter_id, para, shown"
                            " FROM passages ORDER BY letter_id, para",
                            -1, &st, NULL) != SQLITE_OK)
         return error_set(err, STATUS_ERROR, "corpus: each: %s",

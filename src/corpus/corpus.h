@@ -23,16 +23,16 @@
 #include "searchq.h"
 
 typedef struct {
-    int letter;              /* letter number, from 1 */
-    int para;                /* paragraph of the body, from 1 */
-    char *text;              /* text to show (errata applied) */
-    bool corrected;          /* errata changed the text */
-    char *sender;            /* canonical names */
+    int letter;     /* letter number, from 1 */
+    int para;       /* paragraph of the body, from 1 */
+    char *text;     /* text to show (errata applied) */
+    bool corrected; /* errata changed the text */
+    char *sender;   /* canonical names */
     char *recipient;
-    char date[11];           /* ISO, or "" when undated */
+    char date[11]; /* ISO, or "" when undated */
     enum date_kind date_kind;
-    bool date_curated;       /* the date comes from the curated sidecar */
-    char *snippet;           /* search results: text around the match, the
+    bool date_curated; /* the date comes from the curated sidecar */
+    char *snippet;     /* search results: text around the match, the
                                 matched words between the caller's
                                 SnippetMarks; NULL otherwise */
 } Passage;
@@ -40,9 +40,9 @@ typedef struct {
 void passage_clear(Passage *p);
 
 typedef struct {
-    const char *sender;      /* canonical name, or NULL for any */
+    const char *sender; /* canonical name, or NULL for any */
     const char *recipient;
-    int year;                /* 0 for any */
+    int year; /* 0 for any */
 } PassageFilter;
 
 typedef struct {
@@ -50,7 +50,7 @@ typedef struct {
     int passages;
     int people;
     int files;
-    char first_date[11], last_date[11];   /* "" when nothing is dated */
+    char first_date[11], last_date[11]; /* "" when nothing is dated */
     int undated_letters;
     int corrected_passages;
 } CorpusStats;
@@ -100,13 +100,13 @@ Status corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,
 
 typedef struct {
     int letter;
-    int number;              /* the edition's "No.", 0 when none */
+    int number; /* the edition's "No.", 0 when none */
     char *sender, *recipient;
-    char date[11];           /* ISO, or "" when undated */
+    char date[11]; /* ISO, or "" when undated */
     enum date_kind date_kind;
     bool date_curated;
-    char *heading;           /* as written */
-    char *source;            /* NULL when the letter has no Source line */
+    char *heading; /* as written */
+    char *source;  /* NULL when the letter has no Source line */
     int passages;
 } LetterInfo;
 

@@ -39,8 +39,8 @@ static bool is_blank(int c)
 /* ---- calendar ------------------------------------------------------------ */
 
 static const char *const month_names[12] = {
-    "January", "February", "March", "April", "May", "June", "July",
-    "August", "September", "October", "November", "December",
+    "January", "February", "March",     "April",   "May",      "June",
+    "July",    "August",   "September", "October", "November", "December",
 };
 
 static bool year_is_leap(int y)
@@ -50,7 +50,8 @@ static bool year_is_leap(int y)
 
 static int month_days(int year, int month)
 {
-    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    static const int days[12] = {31, 28, 31, 30, 31, 30,
+                                 31, 31, 30, 31, 30, 31};
     if (month == 2 && year_is_leap(year))
         return 29;
     return days[month - 1];
@@ -58,19 +59,17 @@ static int month_days(int year, int month)
 
 static bool date_valid(int year, int month, int day)
 {
-    return year >= DATES_YEAR_MIN && year <= DATES_YEAR_MAX &&
-           month >= 1 && month <= 12 &&
-           day >= 1 && day <= month_days(year, month);
+    return year >= DATES_YEAR_MIN && year <= DATES_YEAR_MAX && month >= 1 &&
+           month <= 12 && day >= 1 && day <= month_days(year, month);
 }
 
 /* Writes a date already checked by date_valid as "YYYY-MM-DD". */
 static void iso_write(char iso[11], int y, int m, int d)
 {
     const int digits[8] = {y / 1000, y / 100 % 10, y / 10 % 10, y % 10,
-                           m / 10, m % 10, d / 10, d % 10};
+                           m / 10,   m % 10,       d / 10,      d % 10};
     const int at[8] = {0, 1, 2, 3, 5, 6, 8, 9};
-    for (int i = 0; i < 8; i++)
-        iso[at[i]] = (char)('0' + digits[i]);
+    for (int i = 0; i < 8; i++) iso[at[i]] = (char)('0' + digits[i]);
     iso[4] = iso[7] = '-';
     iso[10] = '\0';
 }
@@ -94,16 +93,15 @@ static bool iso_split(const char *iso, int *y, int *m, int *d)
 /* ---- cursor over the line ------------------------------------------------ */
 
 typedef struct {
-    const char *p;     /* next unread byte */
-    const char *end;   /* one past the last byte of the line proper */
+    const char *p;   /* next unread byte */
+    const char *end; /* one past the last byte of the line proper */
 } Cursor;
 
 /* Skips blanks; true when at least one was skipped. */
 static bool cursor_blanks(Cursor *c)
 {
     const char *start = c->p;
-    while (c->p < c->end && is_blank((unsigned char)*c->p))
-        c->p++;
+    while (c->p < c->end && is_blank((unsigned char)*c->p)) c->p++;
     return c->p > start;
 }
 
@@ -232,8 +230,7 @@ bool dates_parse_line(const char *line, Date *out)
         return false;
 
     Cursor c = {line, line + strlen(line)};
-    while (c.end > c.p && is_blank((unsigned char)c.end[-1]))
-        c.end--;
+    while (c.end > c.p && is_blank((unsigned char)c.end[-1])) c.end--;
     if (c.end > c.p && c.end[-1] == '.')
         c.end--;
     cursor_blanks(&c);
@@ -246,8 +243,9 @@ bool dates_parse_line(const char *line, Date *out)
 
     int y = 0, m = 0, d = 0;
     const char *start = c.p;
-    bool ok = is_digit((unsigned char)*start) ? dates_parse_day_first(&c, &y, &m, &d)
-                                              : dates_parse_month_first(&c, &y, &m, &d);
+    bool ok = is_digit((unsigned char)*start)
+                  ? dates_parse_day_first(&c, &y, &m, &d)
+                  : dates_parse_month_first(&c, &y, &m, &d);
     cursor_blanks(&c);
     if (!ok || c.p != c.end || !date_valid(y, m, d))
         return false;
@@ -262,10 +260,14 @@ bool dates_parse_line(const char *line, Date *out)
 const char *dates_kind_name(enum date_kind kind)
 {
     switch (kind) {
-    case DATE_WRITTEN: return "written";
-    case DATE_SENT: return "sent";
-    case DATE_RECEIVED: return "received";
-    case DATE_NONE: break;
+    case DATE_WRITTEN:
+        return "written";
+    case DATE_SENT:
+        return "sent";
+    case DATE_RECEIVED:
+        return "received";
+    case DATE_NONE:
+        break;
     }
     return NULL;
 }

@@ -12,14 +12,14 @@
 #include <stddef.h>
 
 enum date_kind {
-    DATE_NONE = 0,     /* undated */
-    DATE_WRITTEN,      /* a bare date line */
-    DATE_SENT,         /* "Sent on ..." */
-    DATE_RECEIVED,     /* "Received on ..." */
+    DATE_NONE = 0, /* undated */
+    DATE_WRITTEN,  /* a bare date line */
+    DATE_SENT,     /* "Sent on ..." */
+    DATE_RECEIVED, /* "Received on ..." */
 };
 
 typedef struct {
-    char iso[11];          /* "YYYY-MM-DD", or "" when undated */
+    char iso[11]; /* "YYYY-MM-DD", or "" when undated */
     enum date_kind kind;
 } Date;
 

@@ -12,27 +12,27 @@ static const char *const db_migrations[] = {
     /* 0 -> 1: the corpus. */
     "CREATE TABLE people ("
     "  id INTEGER PRIMARY KEY,"
-    "  name TEXT NOT NULL UNIQUE"            /* canonical: "Stalin" */
+    "  name TEXT NOT NULL UNIQUE" /* canonical: "Stalin" */
     ");"
     "CREATE TABLE files ("
     "  id INTEGER PRIMARY KEY,"
-    "  name TEXT NOT NULL UNIQUE,"           /* base name of the file */
-    "  content BLOB NOT NULL,"               /* the exact bytes imported */
+    "  name TEXT NOT NULL UNIQUE," /* base name of the file */
+    "  content BLOB NOT NULL,"     /* the exact bytes imported */
     "  imported_at TEXT NOT NULL"
     ");"
     "CREATE TABLE letters ("
     /* AUTOINCREMENT: a number once given is never given to another letter. */
     "  id INTEGER PRIMARY KEY AUTOINCREMENT," /* the human letter number */
     "  file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,"
-    "  seq INTEGER NOT NULL,"                /* position in its file, from 1 */
-    "  number INTEGER,"                      /* the edition's \"No. 23\" */
+    "  seq INTEGER NOT NULL," /* position in its file, from 1 */
+    "  number INTEGER,"       /* the edition's \"No. 23\" */
     "  heading TEXT NOT NULL,"
-    "  line INTEGER NOT NULL,"               /* heading line in the file */
+    "  line INTEGER NOT NULL," /* heading line in the file */
     "  sender TEXT NOT NULL REFERENCES people(name),"
     "  recipient TEXT NOT NULL REFERENCES people(name),"
-    "  date TEXT,"                           /* ISO, NULL when undated */
+    "  date TEXT," /* ISO, NULL when undated */
     "  date_kind TEXT CHECK (date_kind IN ('written','sent','received')),"
-    "  date_source TEXT,"                    /* NULL: from the letter itself */
+    "  date_source TEXT," /* NULL: from the letter itself */
     "  signature TEXT,"
     "  source TEXT,"
     "  UNIQUE (file_id, seq)"
@@ -44,7 +44,7 @@ static const char *const db_migrations[] = {
     "  id INTEGER PRIMARY KEY,"
     "  sender TEXT NOT NULL,"
     "  recipient TEXT NOT NULL,"
-    "  year INTEGER NOT NULL,"               /* 0 when undated */
+    "  year INTEGER NOT NULL," /* 0 when undated */
     "  n INTEGER NOT NULL,"
     "  UNIQUE (sender, recipient, year)"
     ");"
@@ -53,11 +53,11 @@ static const char *const db_migrations[] = {
     "  letter_id INTEGER NOT NULL REFERENCES letters(id) ON DELETE CASCADE,"
     "  para INTEGER NOT NULL,"
     "  line INTEGER NOT NULL,"
-    "  text TEXT NOT NULL,"                  /* exactly as in the file */
-    "  shown TEXT NOT NULL,"                 /* with errata applied */
+    "  text TEXT NOT NULL,"  /* exactly as in the file */
+    "  shown TEXT NOT NULL," /* with errata applied */
     "  corrected INTEGER NOT NULL DEFAULT 0,"
     "  cell_id INTEGER,"
-    "  cell_ord INTEGER,"                    /* 0-based rank in the cell */
+    "  cell_ord INTEGER," /* 0-based rank in the cell */
     "  UNIQUE (letter_id, para)"
     ");"
     "CREATE INDEX passages_cell ON passages(cell_id, cell_ord);"
@@ -90,24 +90,25 @@ static const char *const db_migrations[] = {
      * (RFC 1459), "" for private messages and the console. */
     "CREATE TABLE shuffles ("
     "  channel TEXT NOT NULL,"
-    "  filter TEXT NOT NULL,"                /* canonical PassageFilter */
-    "  n INTEGER NOT NULL,"                  /* passages when the cycle began */
-    "  seed INTEGER NOT NULL,"               /* of the cycle's permutation */
-    "  pos INTEGER NOT NULL,"                /* passages shown in the cycle */
+    "  filter TEXT NOT NULL,"  /* canonical PassageFilter */
+    "  n INTEGER NOT NULL,"    /* passages when the cycle began */
+    "  seed INTEGER NOT NULL," /* of the cycle's permutation */
+    "  pos INTEGER NOT NULL,"  /* passages shown in the cycle */
     "  PRIMARY KEY (channel, filter)"
     ");"
     /* NULL prefix / addressed: the global configuration applies. */
     "CREATE TABLE channel_settings ("
     "  channel TEXT PRIMARY KEY,"
     "  prefix TEXT,"
-    "  disabled TEXT NOT NULL DEFAULT '',"   /* "quote,search" */
+    "  disabled TEXT NOT NULL DEFAULT ''," /* "quote,search" */
     "  addressed INTEGER"
     ");",
 };
 
 #define DB_NMIGRATIONS (int)(sizeof db_migrations / sizeof db_migrations[0])
 
-_Static_assert(sizeof db_migrations / sizeof db_migrations[0] == DB_SCHEMA_VERSION,
+_Static_assert(sizeof db_migrations / sizeof db_migrations[0] ==
+                   DB_SCHEMA_VERSION,
                "DB_SCHEMA_VERSION must equal the number of migrations");
 
 Status db_exec(sqlite3 *db, const char *sql, Error *err)
@@ -133,7 +134,8 @@ Status db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, Error *err)
 static Status db_user_version(sqlite3 *db, int *version)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) !=
+        SQLITE_OK)
         return STATUS_ERROR;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
@@ -157,8 +159,8 @@ static Status db_migrate(sqlite3 *db, const char *path, Error *err)
     }
     if (version > DB_NMIGRATIONS) {
         error_set(&why, STATUS_ERROR,
-                  "schema version %d is newer than this missive (%d)",
-                  version, DB_NMIGRATIONS);
+                  "schema version %d is newer than this missive (%d)", version,
+                  DB_NMIGRATIONS);
         goto rollback;
     }
     for (int v = version; v < DB_NMIGRATIONS; v++) {
@@ -190,7 +192,8 @@ static Status db_configure(sqlite3 *db, int readonly, Error *err)
     /* In WAL mode NORMAL never corrupts the database; a power cut may only
      * lose the last few commits (a !quote shuffle step), and it spares an
      * fsync on every answer that moves a shuffle. */
-    if (!readonly && db_exec(db, "PRAGMA synchronous = NORMAL", err) != STATUS_OK)
+    if (!readonly &&
+        db_exec(db, "PRAGMA synchronous = NORMAL", err) != STATUS_OK)
         return STATUS_ERROR;
     return STATUS_OK;
 }
@@ -249,7 +252,8 @@ Status db_open_readonly(const char *path, sqlite3 **out, Error *err)
     if (version != DB_NMIGRATIONS) {
         error_set(err, STATUS_ERROR,
                   "%s: not a missive database of schema %d (found %d): "
-                  "run 'missive import' first", path, DB_NMIGRATIONS, version);
+                  "run 'missive import' first",
+                  path, DB_NMIGRATIONS, version);
         goto fail;
     }
     *out = db;

@@ -61,21 +61,20 @@
 /* Start positions tried per pcre2_match call (bytes of subject). */
 #define GREP_WINDOW 16
 
-#define GREP_COMPILE_OPTIONS                                                \
-    (PCRE2_UTF | PCRE2_CASELESS | PCRE2_UCP | PCRE2_NEVER_BACKSLASH_C |     \
+#define GREP_COMPILE_OPTIONS                                            \
+    (PCRE2_UTF | PCRE2_CASELESS | PCRE2_UCP | PCRE2_NEVER_BACKSLASH_C | \
      PCRE2_USE_OFFSET_LIMIT)
 
 struct Grep {
     pcre2_code *code;
     pcre2_match_data *md;
     pcre2_match_context *mctx;
-    pcre2_jit_stack *jstack;     /* NULL when not JIT-compiled */
+    pcre2_jit_stack *jstack; /* NULL when not JIT-compiled */
     bool jit;
-    bool started;                /* the budget runs from the first match */
-    bool spent;                  /* a limit was hit: STATUS_ERROR from now on */
+    bool started; /* the budget runs from the first match */
+    bool spent;   /* a limit was hit: STATUS_ERROR from now on */
     uint64_t deadline_ms;
 };
-
 
 /* --- compiling ---------------------------------------------------------- */
 
@@ -95,7 +94,7 @@ static bool grep_has_backslash_g(const char *p, size_t n)
             continue;
         if (p[i + 1] == 'G')
             return true;
-        i++;                     /* the escaped character */
+        i++; /* the escaped character */
     }
     return false;
 }
@@ -112,8 +111,8 @@ static void grep_try_jit(Grep *g)
     if (pcre2_pattern_info(g->code, PCRE2_INFO_JITSIZE, &jitsize) != 0 ||
         jitsize == 0)
         return;
-    g->jstack = pcre2_jit_stack_create(GREP_JIT_STACK_MIN, GREP_JIT_STACK_MAX,
-                                       NULL);
+    g->jstack =
+        pcre2_jit_stack_create(GREP_JIT_STACK_MIN, GREP_JIT_STACK_MAX, NULL);
     if (!g->jstack)
         return;
     pcre2_jit_stack_assign(g->mctx, NULL, g->jstack);
@@ -179,7 +178,8 @@ Grep *grep_compile_opts(const char *pattern, unsigned flags, Error *err)
     }
     if (pcre2_pattern_info(g->code, PCRE2_INFO_SIZE, &codesize) != 0 ||
         codesize > GREP_CODE_MAX) {
-        error_set(err, STATUS_INVALID, "pattern too large once compiled "
+        error_set(err, STATUS_INVALID,
+                  "pattern too large once compiled "
                   "(fewer repeated groups, please)");
         grep_free(g);
         return NULL;
@@ -226,8 +226,7 @@ bool grep_jit(const Grep *g)
 /* The first character boundary at or after i (s is valid UTF-8). */
 static size_t grep_next_char(const char *s, size_t len, size_t i)
 {
-    while (i < len && ((unsigned char)s[i] & 0xC0) == 0x80)
-        i++;
+    while (i < len && ((unsigned char)s[i] & 0xC0) == 0x80) i++;
     return i;
 }
 
@@ -250,8 +249,8 @@ static Status grep_stop(Grep *g, Error *err)
     return error_set(err, STATUS_ERROR, "pattern too costly");
 }
 
-Status grep_match(Grep *g, const char *subject, size_t len,
-                  size_t *start, size_t *end, Error *err)
+Status grep_match(Grep *g, const char *subject, size_t len, size_t *start,
+                  size_t *end, Error *err)
 {
     /* The first call checks the whole subject's UTF-8; later windows of
      * the same subject start on character boundaries of checked text. */
@@ -268,8 +267,8 @@ Status grep_match(Grep *g, const char *subject, size_t len,
         /* Start positions from..limit (inclusive); the last window
          * includes len itself, where an empty match may start. */
         size_t next = len - from > GREP_WINDOW
-                    ? grep_next_char(subject, len, from + GREP_WINDOW)
-                    : len + 1;
+                          ? grep_next_char(subject, len, from + GREP_WINDOW)
+                          : len + 1;
         size_t limit = next > len ? len : next - 1;
         int rc;
 
@@ -292,7 +291,7 @@ Status grep_match(Grep *g, const char *subject, size_t len,
             return STATUS_OK;
         }
         if (rc >= PCRE2_ERROR_UTF8_ERR21 && rc <= PCRE2_ERROR_UTF8_ERR1)
-            return STATUS_NOTFOUND;  /* not text: nothing to find in it */
+            return STATUS_NOTFOUND; /* not text: nothing to find in it */
         if (rc != PCRE2_ERROR_NOMATCH)
             return grep_stop(g, err); /* limits, JIT stack, memory */
         if (next > len)

@@ -15,11 +15,11 @@
 
 #include "error.h"
 
-#define GREP_PATTERN_MAX 200        /* bytes */
-#define GREP_BUDGET_MS 50           /* all grep_match calls of one Grep */
+#define GREP_PATTERN_MAX 200 /* bytes */
+#define GREP_BUDGET_MS 50    /* all grep_match calls of one Grep */
 
 enum grep_flags {
-    GREP_NO_JIT = 1 << 0,           /* interpreter only (tests) */
+    GREP_NO_JIT = 1 << 0, /* interpreter only (tests) */
 };
 
 /* A compiled user pattern + match data + limits + budget. */
@@ -43,7 +43,7 @@ bool grep_jit(const Grep *g);
  * limit was hit or the budget is spent: the whole command must stop.
  * STATUS_ERROR is sticky: every later call on g returns it too.  The budget
  * starts at the first call. */
-Status grep_match(Grep *g, const char *subject, size_t len,
-                  size_t *start, size_t *end, Error *err);
+Status grep_match(Grep *g, const char *subject, size_t len, size_t *start,
+                  size_t *end, Error *err);
 
 #endif

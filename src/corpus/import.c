@@ -31,14 +31,14 @@
 #include "people.h"
 #include "utf8.h"
 
-#define IMPORT_MAX_FILE  (64u << 20)   /* the whole corpus is a few MB */
-#define IMPORT_MAX_TSV   (1u << 20)
-#define IMPORT_PATH_MAX  4096
+#define IMPORT_MAX_FILE (64u << 20) /* the whole corpus is a few MB */
+#define IMPORT_MAX_TSV (1u << 20)
+#define IMPORT_PATH_MAX 4096
 
 typedef struct {
     const char *path;
-    const char *base;         /* points into path */
-    char *buf;                /* exact bytes, never NULL once read */
+    const char *base; /* points into path */
+    char *buf;        /* exact bytes, never NULL once read */
     size_t len;
     ParsedFile parsed;
 } ImportFile;
@@ -65,9 +65,8 @@ typedef struct {
     sqlite3 *db;
     Error *err;
     sqlite3_stmt *file_get, *file_ins, *file_upd, *letter_ids, *passage_del,
-                 *letter_del, *person_ins, *letter_ins, *passage_ins,
-                 *erratum_ins, *passage_get, *passage_set, *letter_date,
-                 *letter_set_date;
+        *letter_del, *person_ins, *letter_ins, *passage_ins, *erratum_ins,
+        *passage_get, *passage_set, *letter_date, *letter_set_date;
 } Importer;
 
 /* --- reading -------------------------------------------------------------- */
@@ -111,7 +110,8 @@ static int import_read(const char *path, size_t cap, bool missing_ok,
         }
         if (got == 0) {
             if (ferror(f)) {
-                error_report(err, SEVERITY_ERROR, "%s: %s", path, strerror(errno));
+                error_report(err, SEVERITY_ERROR, "%s: %s", path,
+                             strerror(errno));
                 goto fail;
             }
             break;
@@ -174,7 +174,8 @@ typedef int (*import_line_fn)(void *ctx, const char *path, int lineno,
 
 /* Calls fn on every line of a TSV file that is neither blank nor a comment.
  * A missing file has no lines. */
-static int import_tsv(const char *path, import_line_fn fn, void *ctx, Error *err)
+static int import_tsv(const char *path, import_line_fn fn, void *ctx,
+                      Error *err)
 {
     char *buf;
     size_t len, pos = 0;
@@ -191,7 +192,7 @@ static int import_tsv(const char *path, import_line_fn fn, void *ctx, Error *err
         size_t l = nl ? (size_t)(nl - line) : len - pos;
         pos += l + 1;
         lineno++;
-        line[l] = '\0';           /* the '\n', or the terminating NUL */
+        line[l] = '\0'; /* the '\n', or the terminating NUL */
         if (l > 0 && line[l - 1] == '\r')
             line[--l] = '\0';
         bool bad = false;
@@ -206,8 +207,7 @@ static int import_tsv(const char *path, import_line_fn fn, void *ctx, Error *err
             continue;
         }
         size_t k = 0;
-        while (k < l && (line[k] == ' ' || line[k] == '\t'))
-            k++;
+        while (k < l && (line[k] == ' ' || line[k] == '\t')) k++;
         if (k == l || line[k] == '#')
             continue;
         if (fn(ctx, path, lineno, line, err) < 0)
@@ -230,8 +230,10 @@ static int import_erratum_line(void *ctx, const char *path, int lineno,
     const char *what = NULL;
 
     if (import_fields(line, f, 4) < 0) {
-        error_report(err, SEVERITY_ERROR, "%s:%d: expected LETTER.PARA<TAB>ORIGINAL<TAB>"
-                     "REPLACEMENT<TAB>REASON", path, lineno);
+        error_report(err, SEVERITY_ERROR,
+                     "%s:%d: expected LETTER.PARA<TAB>ORIGINAL<TAB>"
+                     "REPLACEMENT<TAB>REASON",
+                     path, lineno);
         return -1;
     }
     char *dot = strchr(f[0], '.');
@@ -253,12 +255,14 @@ static int import_erratum_line(void *ctx, const char *path, int lineno,
         const Erratum *e = &list->v[i];
         if (e->letter == letter && e->para == para &&
             strcmp(e->original, f[1]) == 0) {
-            error_report(err, SEVERITY_ERROR, "%s:%d: same passage and ORIGINAL as line %d",
-                         path, lineno, e->line);
+            error_report(err, SEVERITY_ERROR,
+                         "%s:%d: same passage and ORIGINAL as line %d", path,
+                         lineno, e->line);
             return -1;
         }
     }
-    if (array_grow(&list->v, &list->cap, list->n + 1, sizeof *list->v) != STATUS_OK)
+    if (array_grow(&list->v, &list->cap, list->n + 1, sizeof *list->v) !=
+        STATUS_OK)
         goto oom;
     Erratum *e = &list->v[list->n];
     memset(e, 0, sizeof *e);
@@ -294,16 +298,18 @@ typedef struct {
     size_t n, cap;
 } DateList;
 
-static int import_date_line(void *ctx, const char *path, int lineno,
-                            char *line, Error *err)
+static int import_date_line(void *ctx, const char *path, int lineno, char *line,
+                            Error *err)
 {
     DateList *list = ctx;
     char *f[4];
     const char *what = NULL;
 
     if (import_fields(line, f, 4) < 0) {
-        error_report(err, SEVERITY_ERROR, "%s:%d: expected LETTER<TAB>YYYY-MM-DD<TAB>"
-                     "written|sent|received<TAB>SOURCE", path, lineno);
+        error_report(err, SEVERITY_ERROR,
+                     "%s:%d: expected LETTER<TAB>YYYY-MM-DD<TAB>"
+                     "written|sent|received<TAB>SOURCE",
+                     path, lineno);
         return -1;
     }
     long letter = import_number(f[0], strlen(f[0]));
@@ -322,17 +328,19 @@ static int import_date_line(void *ctx, const char *path, int lineno,
     }
     for (size_t i = 0; i < list->n; i++) {
         if (list->v[i].letter == letter) {
-            error_report(err, SEVERITY_ERROR, "%s:%d: letter %ld already dated on line %d",
-                         path, lineno, letter, list->v[i].line);
+            error_report(err, SEVERITY_ERROR,
+                         "%s:%d: letter %ld already dated on line %d", path,
+                         lineno, letter, list->v[i].line);
             return -1;
         }
     }
-    if (array_grow(&list->v, &list->cap, list->n + 1, sizeof *list->v) != STATUS_OK)
+    if (array_grow(&list->v, &list->cap, list->n + 1, sizeof *list->v) !=
+        STATUS_OK)
         goto oom;
     CuratedDate *d = &list->v[list->n];
     d->line = lineno;
     d->letter = letter;
-    memcpy(d->iso, f[1], sizeof d->iso);     /* 10 chars and the NUL */
+    memcpy(d->iso, f[1], sizeof d->iso); /* 10 chars and the NUL */
     d->kind = kind;
     if (!(d->source = strdup(f[3])))
         goto oom;
@@ -346,8 +354,7 @@ oom:
 
 static void import_dates_free(DateList *list)
 {
-    for (size_t i = 0; i < list->n; i++)
-        free(list->v[i].source);
+    for (size_t i = 0; i < list->n; i++) free(list->v[i].source);
     free(list->v);
 }
 
@@ -359,30 +366,34 @@ static int import_prepare(Importer *im)
         size_t off;
         const char *sql;
     } stmts[] = {
-#define IM_ST(field, sql) { offsetof(Importer, field), sql }
+#define IM_ST(field, sql) {offsetof(Importer, field), sql}
         IM_ST(file_get, "SELECT id, content FROM files WHERE name = ?1"),
-        IM_ST(file_ins, "INSERT INTO files(name, content, imported_at) "
-                        "VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))"),
+        IM_ST(file_ins,
+              "INSERT INTO files(name, content, imported_at) "
+              "VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))"),
         IM_ST(file_upd, "UPDATE files SET content = ?2, "
                         "imported_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
                         "WHERE id = ?1"),
-        IM_ST(letter_ids, "SELECT id FROM letters WHERE file_id = ?1 ORDER BY seq"),
+        IM_ST(letter_ids,
+              "SELECT id FROM letters WHERE file_id = ?1 ORDER BY seq"),
         IM_ST(passage_del, "DELETE FROM passages WHERE letter_id IN "
                            "(SELECT id FROM letters WHERE file_id = ?1)"),
         IM_ST(letter_del, "DELETE FROM letters WHERE file_id = ?1"),
         IM_ST(person_ins, "INSERT OR IGNORE INTO people(name) VALUES (?1)"),
-        IM_ST(letter_ins, "INSERT INTO letters(id, file_id, seq, number, "
-                          "heading, line, sender, recipient, date, date_kind, "
-                          "date_source, signature, source) VALUES "
-                          "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11, ?12)"),
+        IM_ST(letter_ins,
+              "INSERT INTO letters(id, file_id, seq, number, "
+              "heading, line, sender, recipient, date, date_kind, "
+              "date_source, signature, source) VALUES "
+              "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11, ?12)"),
         IM_ST(passage_ins, "INSERT INTO passages(letter_id, para, line, text, "
                            "shown) VALUES (?1, ?2, ?3, ?4, ?4)"),
         IM_ST(erratum_ins, "INSERT INTO errata(letter_id, para, original, "
                            "replacement, reason) VALUES (?1, ?2, ?3, ?4, ?5)"),
         IM_ST(passage_get, "SELECT id, text FROM passages "
                            "WHERE letter_id = ?1 AND para = ?2"),
-        IM_ST(passage_set, "UPDATE passages SET shown = ?2, corrected = ?3 "
-                           "WHERE id = ?1 AND (shown IS NOT ?2 OR corrected IS NOT ?3)"),
+        IM_ST(passage_set,
+              "UPDATE passages SET shown = ?2, corrected = ?3 "
+              "WHERE id = ?1 AND (shown IS NOT ?2 OR corrected IS NOT ?3)"),
         IM_ST(letter_date, "SELECT date FROM letters WHERE id = ?1"),
         IM_ST(letter_set_date, "UPDATE letters SET date = ?2, date_kind = ?3, "
                                "date_source = ?4 WHERE id = ?1"),
@@ -390,8 +401,10 @@ static int import_prepare(Importer *im)
     };
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
         sqlite3_stmt **st = (sqlite3_stmt **)((char *)im + stmts[i].off);
-        if (sqlite3_prepare_v2(im->db, stmts[i].sql, -1, st, NULL) != SQLITE_OK) {
-            error_report(im->err, SEVERITY_ERROR, "import: %s", sqlite3_errmsg(im->db));
+        if (sqlite3_prepare_v2(im->db, stmts[i].sql, -1, st, NULL) !=
+            SQLITE_OK) {
+            error_report(im->err, SEVERITY_ERROR, "import: %s",
+                         sqlite3_errmsg(im->db));
             return -1;
         }
     }
@@ -401,10 +414,11 @@ static int import_prepare(Importer *im)
 static void import_finalize(Importer *im)
 {
     sqlite3_stmt **all[] = {
-        &im->file_get, &im->file_ins, &im->file_upd, &im->letter_ids,
-        &im->passage_del, &im->letter_del, &im->person_ins, &im->letter_ins,
-        &im->passage_ins, &im->erratum_ins, &im->passage_get,
-        &im->passage_set, &im->letter_date, &im->letter_set_date,
+        &im->file_get,    &im->file_ins,        &im->file_upd,
+        &im->letter_ids,  &im->passage_del,     &im->letter_del,
+        &im->person_ins,  &im->letter_ins,      &im->passage_ins,
+        &im->erratum_ins, &im->passage_get,     &im->passage_set,
+        &im->letter_date, &im->letter_set_date,
     };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         sqlite3_finalize(*all[i]);
@@ -417,7 +431,8 @@ static int import_run(Importer *im, sqlite3_stmt *st, const char *what)
 {
     int rc = sqlite3_step(st);
     if (rc != SQLITE_DONE)
-        error_report(im->err, SEVERITY_ERROR, "%s: %s", what, sqlite3_errmsg(im->db));
+        error_report(im->err, SEVERITY_ERROR, "%s: %s", what,
+                     sqlite3_errmsg(im->db));
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return rc == SQLITE_DONE ? 0 : -1;
@@ -427,7 +442,8 @@ static int import_exec(Importer *im, const char *sql, const char *what)
 {
     char *msg = NULL;
     if (sqlite3_exec(im->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        error_report(im->err, SEVERITY_ERROR, "%s: %s", what, msg ? msg : sqlite3_errmsg(im->db));
+        error_report(im->err, SEVERITY_ERROR, "%s: %s", what,
+                     msg ? msg : sqlite3_errmsg(im->db));
         sqlite3_free(msg);
         return -1;
     }
@@ -442,14 +458,15 @@ static void import_done(sqlite3_stmt *st)
 
 /* --- files -------------------------------------------------------------- */
 
-static int import_letters(Importer *im, const ImportFile *f, sqlite3_int64 file_id,
-                          const sqlite3_int64 *old_ids, size_t nold)
+static int import_letters(Importer *im, const ImportFile *f,
+                          sqlite3_int64 file_id, const sqlite3_int64 *old_ids,
+                          size_t nold)
 {
     const ParsedFile *pf = &f->parsed;
 
     for (size_t k = 0; k < pf->nletters; k++) {
         const ParsedLetter *l = &pf->letters[k];
-        const char *names[2] = { l->sender, l->recipient };
+        const char *names[2] = {l->sender, l->recipient};
         for (int i = 0; i < 2; i++) {
             sqlite3_bind_text(im->person_ins, 1, names[i], -1, SQLITE_STATIC);
             if (import_run(im, im->person_ins, f->path) < 0)
@@ -459,7 +476,7 @@ static int import_letters(Importer *im, const ImportFile *f, sqlite3_int64 file_
         if (k < nold)
             sqlite3_bind_int64(st, 1, old_ids[k]);
         else
-            sqlite3_bind_null(st, 1);     /* a fresh number, never reused */
+            sqlite3_bind_null(st, 1); /* a fresh number, never reused */
         sqlite3_bind_int64(st, 2, file_id);
         sqlite3_bind_int64(st, 3, (sqlite3_int64)k + 1);
         if (l->number > 0)
@@ -508,9 +525,11 @@ static int import_file(Importer *im, const ImportFile *f, ImportReport *rep)
         file_id = sqlite3_column_int64(im->file_get, 0);
         const void *old = sqlite3_column_blob(im->file_get, 1);
         size_t oldlen = (size_t)sqlite3_column_bytes(im->file_get, 1);
-        same = oldlen == f->len && (oldlen == 0 || memcmp(old, f->buf, oldlen) == 0);
+        same = oldlen == f->len &&
+               (oldlen == 0 || memcmp(old, f->buf, oldlen) == 0);
     } else if (step != SQLITE_DONE) {
-        error_report(im->err, SEVERITY_ERROR, "%s: %s", f->path, sqlite3_errmsg(im->db));
+        error_report(im->err, SEVERITY_ERROR, "%s: %s", f->path,
+                     sqlite3_errmsg(im->db));
         import_done(im->file_get);
         return -1;
     }
@@ -524,8 +543,10 @@ static int import_file(Importer *im, const ImportFile *f, ImportReport *rep)
         /* Remember the numbers of the old letters, in file order. */
         sqlite3_bind_int64(im->letter_ids, 1, file_id);
         while ((step = sqlite3_step(im->letter_ids)) == SQLITE_ROW) {
-            if (array_grow(&old_ids, &capold, nold + 1, sizeof *old_ids) != STATUS_OK) {
-                error_report(im->err, SEVERITY_ERROR, "%s: out of memory", f->path);
+            if (array_grow(&old_ids, &capold, nold + 1, sizeof *old_ids) !=
+                STATUS_OK) {
+                error_report(im->err, SEVERITY_ERROR, "%s: out of memory",
+                             f->path);
                 import_done(im->letter_ids);
                 goto done;
             }
@@ -533,7 +554,8 @@ static int import_file(Importer *im, const ImportFile *f, ImportReport *rep)
         }
         import_done(im->letter_ids);
         if (step != SQLITE_DONE) {
-            error_report(im->err, SEVERITY_ERROR, "%s: %s", f->path, sqlite3_errmsg(im->db));
+            error_report(im->err, SEVERITY_ERROR, "%s: %s", f->path,
+                         sqlite3_errmsg(im->db));
             goto done;
         }
         sqlite3_bind_int64(im->passage_del, 1, file_id);
@@ -586,7 +608,8 @@ static int import_replace(char **s, const char *from, const char *to)
 
 static int import_cmp_erratum(const void *a, const void *b)
 {
-    const Erratum *x = *(const Erratum *const *)a, *y = *(const Erratum *const *)b;
+    const Erratum *x = *(const Erratum *const *)a,
+                  *y = *(const Erratum *const *)b;
     if (x->letter != y->letter)
         return x->letter < y->letter ? -1 : 1;
     if (x->para != y->para)
@@ -608,18 +631,22 @@ static int import_erratum_group(Importer *im, const char *path,
     int step = sqlite3_step(im->passage_get);
     if (step == SQLITE_ROW) {
         id = sqlite3_column_int64(im->passage_get, 0);
-        const char *text = (const char *)sqlite3_column_text(im->passage_get, 1);
+        const char *text =
+            (const char *)sqlite3_column_text(im->passage_get, 1);
         shown = strdup(text ? text : "");
     }
     import_done(im->passage_get);
     if (step == SQLITE_DONE) {
         for (size_t i = 0; i < n; i++)
-            error_report(im->err, SEVERITY_WARNING, "%s:%d: passage %ld.%ld does not exist; "
-                         "not applied", path, g[i]->line, g[i]->letter, g[i]->para);
+            error_report(im->err, SEVERITY_WARNING,
+                         "%s:%d: passage %ld.%ld does not exist; "
+                         "not applied",
+                         path, g[i]->line, g[i]->letter, g[i]->para);
         return 0;
     }
     if (step != SQLITE_ROW) {
-        error_report(im->err, SEVERITY_ERROR, "%s: %s", path, sqlite3_errmsg(im->db));
+        error_report(im->err, SEVERITY_ERROR, "%s: %s", path,
+                     sqlite3_errmsg(im->db));
         return -1;
     }
     if (!shown)
@@ -629,9 +656,11 @@ static int import_erratum_group(Importer *im, const char *path,
         if (r < 0)
             goto oom;
         if (r == 0)
-            error_report(im->err, SEVERITY_WARNING, "%s:%d: passage %ld.%ld does not contain '%s'; "
-                         "not applied", path, g[i]->line, g[i]->letter,
-                         g[i]->para, g[i]->original);
+            error_report(im->err, SEVERITY_WARNING,
+                         "%s:%d: passage %ld.%ld does not contain '%s'; "
+                         "not applied",
+                         path, g[i]->line, g[i]->letter, g[i]->para,
+                         g[i]->original);
         ok += r;
     }
     /* No entry applied: the passage goes back to its text. */
@@ -671,11 +700,13 @@ static int import_errata(Importer *im, const char *path, ErrataList *list,
             return -1;
     }
     /* Every passage no erratum names shows its own text. */
-    if (import_exec(im,
+    if (import_exec(
+            im,
             "UPDATE passages SET shown = text, corrected = 0 "
             "WHERE (shown IS NOT text OR corrected IS NOT 0) AND NOT EXISTS "
             "(SELECT 1 FROM errata e WHERE e.letter_id = passages.letter_id "
-            "AND e.para = passages.para)", path) < 0)
+            "AND e.para = passages.para)",
+            path) < 0)
         return -1;
     if (list->n == 0)
         return 0;
@@ -683,8 +714,7 @@ static int import_errata(Importer *im, const char *path, ErrataList *list,
         error_report(im->err, SEVERITY_ERROR, "%s: out of memory", path);
         return -1;
     }
-    for (size_t i = 0; i < list->n; i++)
-        order[i] = &list->v[i];
+    for (size_t i = 0; i < list->n; i++) order[i] = &list->v[i];
     qsort(order, list->n, sizeof *order, import_cmp_erratum);
     for (size_t i = 0; i < list->n;) {
         size_t j = i + 1;
@@ -708,8 +738,9 @@ static int import_dates(Importer *im, const char *path, const DateList *list)
 {
     /* Curated dates are re-applied from scratch; a letter's own date
      * (date_source NULL) is never touched. */
-    if (import_exec(im, "UPDATE letters SET date = NULL, date_kind = NULL, "
-                        "date_source = NULL WHERE date_source IS NOT NULL",
+    if (import_exec(im,
+                    "UPDATE letters SET date = NULL, date_kind = NULL, "
+                    "date_source = NULL WHERE date_source IS NOT NULL",
                     path) < 0)
         return -1;
     for (size_t i = 0; i < list->n; i++) {
@@ -720,22 +751,27 @@ static int import_dates(Importer *im, const char *path, const DateList *list)
                      sqlite3_column_type(im->letter_date, 0) != SQLITE_NULL;
         char own[11] = "";
         if (dated) {
-            const char *t = (const char *)sqlite3_column_text(im->letter_date, 0);
+            const char *t =
+                (const char *)sqlite3_column_text(im->letter_date, 0);
             snprintf(own, sizeof own, "%s", t ? t : "");
         }
         import_done(im->letter_date);
         if (step == SQLITE_DONE) {
-            error_report(im->err, SEVERITY_WARNING, "%s:%d: letter %ld does not exist; not applied",
-                         path, d->line, d->letter);
+            error_report(im->err, SEVERITY_WARNING,
+                         "%s:%d: letter %ld does not exist; not applied", path,
+                         d->line, d->letter);
             continue;
         }
         if (step != SQLITE_ROW) {
-            error_report(im->err, SEVERITY_ERROR, "%s: %s", path, sqlite3_errmsg(im->db));
+            error_report(im->err, SEVERITY_ERROR, "%s: %s", path,
+                         sqlite3_errmsg(im->db));
             return -1;
         }
         if (dated) {
-            error_report(im->err, SEVERITY_WARNING, "%s:%d: letter %ld has its own date (%s); "
-                         "not applied", path, d->line, d->letter, own);
+            error_report(im->err, SEVERITY_WARNING,
+                         "%s:%d: letter %ld has its own date (%s); "
+                         "not applied",
+                         path, d->line, d->letter, own);
             continue;
         }
         sqlite3_stmt *st = im->letter_set_date;
@@ -762,12 +798,14 @@ static int import_cells(Importer *im)
         "  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;"
         "UPDATE passages SET cell_id = r.cell_id, cell_ord = r.ord FROM ("
         "  SELECT p.id AS pid, c.id AS cell_id,"
-        "         row_number() OVER (PARTITION BY c.id ORDER BY p.id) - 1 AS ord"
+        "         row_number() OVER (PARTITION BY c.id ORDER BY p.id) - 1 AS "
+        "ord"
         "  FROM passages p JOIN letters l ON l.id = p.letter_id"
         "  JOIN cells c ON c.sender = l.sender AND c.recipient = l.recipient"
         "   AND c.year = COALESCE(CAST(substr(l.date, 1, 4) AS INT), 0)"
         ") AS r WHERE passages.id = r.pid"
-        "  AND (passages.cell_id IS NOT r.cell_id OR passages.cell_ord IS NOT r.ord);";
+        "  AND (passages.cell_id IS NOT r.cell_id OR passages.cell_ord IS NOT "
+        "r.ord);";
     return import_exec(im, sql, "import: cells");
 }
 
@@ -775,14 +813,16 @@ static int import_count(Importer *im, const char *sql, int *out)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(im->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        error_report(im->err, SEVERITY_ERROR, "import: %s", sqlite3_errmsg(im->db));
+        error_report(im->err, SEVERITY_ERROR, "import: %s",
+                     sqlite3_errmsg(im->db));
         return -1;
     }
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *out = sqlite3_column_int(st, 0);
     else
-        error_report(im->err, SEVERITY_ERROR, "import: %s", sqlite3_errmsg(im->db));
+        error_report(im->err, SEVERITY_ERROR, "import: %s",
+                     sqlite3_errmsg(im->db));
     sqlite3_finalize(st);
     return rc == SQLITE_ROW ? 0 : -1;
 }
@@ -804,8 +844,10 @@ static int import_check_files(ImportFile *files, size_t n, Parser *parser,
         }
         for (size_t j = 0; j < i; j++) {
             if (strcmp(files[j].base, f->base) == 0) {
-                error_report(err, SEVERITY_ERROR, "%s: same file name as %s (files are known by "
-                             "their base name)", f->path, files[j].path);
+                error_report(err, SEVERITY_ERROR,
+                             "%s: same file name as %s (files are known by "
+                             "their base name)",
+                             f->path, files[j].path);
                 rc = -1;
                 break;
             }
@@ -815,14 +857,14 @@ static int import_check_files(ImportFile *files, size_t n, Parser *parser,
             rc = -1;
             continue;
         }
-        if (f->len > INT32_MAX) {           /* sqlite3_bind_blob takes an int */
+        if (f->len > INT32_MAX) { /* sqlite3_bind_blob takes an int */
             error_report(err, SEVERITY_ERROR, "%s: too large", f->path);
             rc = -1;
             continue;
         }
         Error why = {0};
-        if (parser_parse(parser, f->path, f->buf, f->len, &f->parsed,
-                         &why) != STATUS_OK) {
+        if (parser_parse(parser, f->path, f->buf, f->len, &f->parsed, &why) !=
+            STATUS_OK) {
             error_report(err, SEVERITY_ERROR, "%s", why.msg);
             rc = -1;
             continue;
@@ -837,21 +879,24 @@ Status import_files(sqlite3 *db, const char *const *paths, size_t npaths,
                     const char *datadir, ImportReport *report, Error *err)
 {
     char aliases[IMPORT_PATH_MAX], errata_path[IMPORT_PATH_MAX],
-         dates_path[IMPORT_PATH_MAX];
+        dates_path[IMPORT_PATH_MAX];
     ImportFile *files = NULL;
-    ErrataList errata = { 0 };
-    DateList dates = { 0 };
+    ErrataList errata = {0};
+    DateList dates = {0};
     People *people = NULL;
     Parser *parser = NULL;
     Error why = {0};
-    Importer im = { .db = db, .err = err };
+    Importer im = {.db = db, .err = err};
     bool in_tx = false;
     Status rc = STATUS_ERROR;
 
     memset(report, 0, sizeof *report);
-    if (snprintf(aliases, sizeof aliases, "%s/aliases.txt", datadir) >= (int)sizeof aliases ||
-        snprintf(errata_path, sizeof errata_path, "%s/errata.tsv", datadir) >= (int)sizeof errata_path ||
-        snprintf(dates_path, sizeof dates_path, "%s/dates.tsv", datadir) >= (int)sizeof dates_path) {
+    if (snprintf(aliases, sizeof aliases, "%s/aliases.txt", datadir) >=
+            (int)sizeof aliases ||
+        snprintf(errata_path, sizeof errata_path, "%s/errata.tsv", datadir) >=
+            (int)sizeof errata_path ||
+        snprintf(dates_path, sizeof dates_path, "%s/dates.tsv", datadir) >=
+            (int)sizeof dates_path) {
         error_report(err, SEVERITY_ERROR, "%s: data directory path too long",
                      datadir);
         return STATUS_INVALID;
@@ -868,8 +913,7 @@ Status import_files(sqlite3 *db, const char *const *paths, size_t npaths,
         error_report(err, SEVERITY_ERROR, "import: out of memory");
         goto done;
     }
-    for (size_t i = 0; i < npaths; i++)
-        files[i].path = paths[i];
+    for (size_t i = 0; i < npaths; i++) files[i].path = paths[i];
 
     /* Everything is checked before the first write. */
     int bad = import_check_files(files, npaths, parser, err);
@@ -891,10 +935,11 @@ Status import_files(sqlite3 *db, const char *const *paths, size_t npaths,
         if (import_file(&im, &files[i], report) < 0)
             goto done;
     if (import_errata(&im, errata_path, &errata, report) < 0 ||
-        import_dates(&im, dates_path, &dates) < 0 ||
-        import_cells(&im) < 0 ||
-        import_count(&im, "SELECT count(*) FROM letters", &report->letters) < 0 ||
-        import_count(&im, "SELECT count(*) FROM passages", &report->passages) < 0)
+        import_dates(&im, dates_path, &dates) < 0 || import_cells(&im) < 0 ||
+        import_count(&im, "SELECT count(*) FROM letters", &report->letters) <
+            0 ||
+        import_count(&im, "SELECT count(*) FROM passages", &report->passages) <
+            0)
         goto done;
     import_finalize(&im);
     if (import_exec(&im, "COMMIT", "import") < 0)

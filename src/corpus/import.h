@@ -19,8 +19,8 @@ typedef struct {
     int files_new;
     int files_changed;
     int files_unchanged;
-    int letters;          /* letters in the database afterwards */
-    int passages;         /* passages in the database afterwards */
+    int letters;  /* letters in the database afterwards */
+    int passages; /* passages in the database afterwards */
     int errata_applied;
 } ImportReport;
 

@@ -30,18 +30,19 @@
 #include "array.h"
 #include "utf8.h"
 
-#define PARSE_MAX_HEADING   300   /* longer paragraphs are never headings */
-#define PARSE_MAX_CAPS      119   /* the bare "X TO Y" form is short */
-#define PARSE_MAX_DATE      100   /* longest plausible date line */
-#define PARSE_MAX_SIGNATURE 60    /* "W. S. CHURCHILL", not a sentence */
-#define PARSE_MSG           1024
+#define PARSE_MAX_HEADING 300  /* longer paragraphs are never headings */
+#define PARSE_MAX_CAPS 119     /* the bare "X TO Y" form is short */
+#define PARSE_MAX_DATE 100     /* longest plausible date line */
+#define PARSE_MAX_SIGNATURE 60 /* "W. S. CHURCHILL", not a sentence */
+#define PARSE_MSG 1024
 
 /* --- the heading table ---------------------------------------------------- */
 
 /* One qualifier word ("Personal", "Most Secret") and a list of them joined by
  * commas or "and". */
-#define QUAL_WORD "(?:(?:most|strictly|top)\\s+)?" \
-                  "(?:personal|secret|confidential|private)"
+#define QUAL_WORD                    \
+    "(?:(?:most|strictly|top)\\s+)?" \
+    "(?:personal|secret|confidential|private)"
 #define QUALS QUAL_WORD "(?:(?:\\s*,\\s*|\\s+)(?:and\\s+)?" QUAL_WORD ")*"
 /* A recipient ends in a letter or digit, then optional footnote stars:
  * "...TO J. V. STALIN*".  A final full stop means a sentence, not a heading. */
@@ -50,25 +51,25 @@
 typedef struct {
     const char *pattern;
     uint32_t flags;
-    int sender_group;         /* capture group holding the sender */
+    int sender_group; /* capture group holding the sender */
     int recipient_group;
-    size_t maxlen;            /* longer paragraphs never match this rule */
-    bool strict;              /* unknown names: body text, not an error */
+    size_t maxlen; /* longer paragraphs never match this rule */
+    bool strict;   /* unknown names: body text, not an error */
     const char *comment;
 } HeadingRule;
 
 static const HeadingRule parse_headings[] = {
-    { "^(?:" QUALS ",?\\s+)?message\\s+from\\s+(.+?),?\\s+to\\s+" NAME_END,
-      PCRE2_CASELESS, 1, 2, PARSE_MAX_HEADING, false,
-      "[Personal and Secret] Message from Premier Stalin to Prime Minister "
-      "Churchill; MOST SECRET AND PERSONAL MESSAGE FROM THE PRIME MINISTER, "
-      "MR. WINSTON CHURCHILL, TO PREMIER STALIN" },
-    { "^" QUALS "\\s+from\\s+(.+?),?\\s+to\\s+" NAME_END,
-      PCRE2_CASELESS, 1, 2, PARSE_MAX_HEADING, false,
-      "PERSONAL AND SECRET FROM PRESIDENT ROOSEVELT TO MARSHAL STALIN" },
-    { "^(\\p{Lu}[\\p{Lu}.,'\\- ]*?),?\\s+TO\\s+(\\p{Lu}[\\p{Lu}.,'\\- ]*?)\\**$",
-      0, 1, 2, PARSE_MAX_CAPS, true,
-      "W. CHURCHILL TO J. V. STALIN* (upper case only, both names known)" },
+    {"^(?:" QUALS ",?\\s+)?message\\s+from\\s+(.+?),?\\s+to\\s+" NAME_END,
+     PCRE2_CASELESS, 1, 2, PARSE_MAX_HEADING, false,
+     "[Personal and Secret] Message from Premier Stalin to Prime Minister "
+     "Churchill; MOST SECRET AND PERSONAL MESSAGE FROM THE PRIME MINISTER, "
+     "MR. WINSTON CHURCHILL, TO PREMIER STALIN"},
+    {"^" QUALS "\\s+from\\s+(.+?),?\\s+to\\s+" NAME_END, PCRE2_CASELESS, 1, 2,
+     PARSE_MAX_HEADING, false,
+     "PERSONAL AND SECRET FROM PRESIDENT ROOSEVELT TO MARSHAL STALIN"},
+    {"^(\\p{Lu}[\\p{Lu}.,'\\- ]*?),?\\s+TO\\s+(\\p{Lu}[\\p{Lu}.,'\\- ]*?)\\**$",
+     0, 1, 2, PARSE_MAX_CAPS, true,
+     "W. CHURCHILL TO J. V. STALIN* (upper case only, both names known)"},
 };
 
 #define PARSE_NHEADINGS (sizeof parse_headings / sizeof parse_headings[0])
@@ -81,9 +82,9 @@ static const char *const parse_patterns[RX_COUNT] = {
 };
 
 struct Parser {
-    const People *people;                     /* borrowed */
-    pcre2_code *heading_rx[PARSE_NHEADINGS];  /* parse_headings[], compiled */
-    pcre2_code *rx[RX_COUNT];                 /* parse_patterns[], compiled */
+    const People *people;                    /* borrowed */
+    pcre2_code *heading_rx[PARSE_NHEADINGS]; /* parse_headings[], compiled */
+    pcre2_code *rx[RX_COUNT];                /* parse_patterns[], compiled */
     pcre2_match_data *md;
 };
 
@@ -136,8 +137,7 @@ void parser_free(Parser *p)
         return;
     for (size_t i = 0; i < PARSE_NHEADINGS; i++)
         pcre2_code_free(p->heading_rx[i]);
-    for (size_t i = 0; i < RX_COUNT; i++)
-        pcre2_code_free(p->rx[i]);
+    for (size_t i = 0; i < RX_COUNT; i++) pcre2_code_free(p->rx[i]);
     pcre2_match_data_free(p->md);
     free(p);
 }
@@ -146,24 +146,24 @@ void parser_free(Parser *p)
 
 enum para_kind {
     PK_BODY,
-    PK_NUMBER,        /* "No. 23" alone */
+    PK_NUMBER, /* "No. 23" alone */
     PK_DATE,
-    PK_QUALIFIER,     /* "Personal and Most Secret" */
+    PK_QUALIFIER, /* "Personal and Most Secret" */
     PK_HEADING,
     PK_SOURCE,
 };
 
 typedef struct {
     int line;
-    char *text;               /* owned until moved into a letter */
+    char *text; /* owned until moved into a letter */
     size_t len;
     enum para_kind kind;
-    int number;               /* PK_NUMBER, or a heading's "No. 23 " prefix */
-    Date date;                /* PK_DATE */
-    const char *sender;       /* PK_HEADING */
+    int number;         /* PK_NUMBER, or a heading's "No. 23 " prefix */
+    Date date;          /* PK_DATE */
+    const char *sender; /* PK_HEADING */
     const char *recipient;
-    size_t head_off;          /* PK_HEADING: text after the "No. N " prefix */
-    size_t src_off;           /* PK_SOURCE: text after "Source:" */
+    size_t head_off; /* PK_HEADING: text after the "No. N " prefix */
+    size_t src_off;  /* PK_SOURCE: text after "Source:" */
 } Para;
 
 /* One file being parsed. */
@@ -175,14 +175,14 @@ typedef struct {
     Para *paras;
     size_t npara, cappara;
     Error *err;
-    Status status;            /* of the first failure */
+    Status status; /* of the first failure */
 } ParseRun;
 
 /* Every failure of a run goes through one of these: "NAME:LINE: what". */
 static void parse_fail(ParseRun *ps, int line, const char *what)
 {
-    ps->status = error_set(ps->err, STATUS_INVALID, "%s:%d: %s", ps->name,
-                           line, what);
+    ps->status =
+        error_set(ps->err, STATUS_INVALID, "%s:%d: %s", ps->name, line, what);
 }
 
 static void parse_oom(ParseRun *ps, int line)
@@ -214,7 +214,7 @@ static int parse_flush(ParseRun *ps, char **buf, size_t *len, int line)
 /* Pass 1: lines to paragraphs. */
 static int parse_lines(ParseRun *ps, const char *buf, size_t len)
 {
-    char *para = NULL;        /* paragraph being collected */
+    char *para = NULL; /* paragraph being collected */
     size_t plen = 0, pcap = 0;
     int pline = 0, lineno = 0;
     size_t pos = 0;
@@ -241,7 +241,8 @@ static int parse_lines(ParseRun *ps, const char *buf, size_t len)
         for (size_t i = 0; i < l; i++) {
             unsigned char c = (unsigned char)s[i];
             if ((c < 0x20 && c != '\t') || c == 0x7f) {
-                snprintf(msg, sizeof msg, "binary data (control byte 0x%02x)", c);
+                snprintf(msg, sizeof msg, "binary data (control byte 0x%02x)",
+                         c);
                 parse_fail(ps, lineno, msg);
                 goto fail;
             }
@@ -250,8 +251,7 @@ static int parse_lines(ParseRun *ps, const char *buf, size_t len)
             parse_fail(ps, lineno, "invalid UTF-8");
             goto fail;
         }
-        while (l > 0 && (s[l - 1] == ' ' || s[l - 1] == '\t'))
-            l--;
+        while (l > 0 && (s[l - 1] == ' ' || s[l - 1] == '\t')) l--;
         if (l == 0) {
             if (parse_flush(ps, &para, &plen, pline) < 0)
                 goto fail;
@@ -263,8 +263,7 @@ static int parse_lines(ParseRun *ps, const char *buf, size_t len)
         size_t need = plen + (para ? 1 : 0) + l + 1;
         if (need > pcap) {
             size_t ncap = pcap ? pcap : 256;
-            while (ncap < need)
-                ncap *= 2;
+            while (ncap < need) ncap *= 2;
             char *np = realloc(para, ncap);
             if (!np) {
                 parse_oom(ps, lineno);
@@ -293,9 +292,9 @@ fail:
 static int parse_match(ParseRun *ps, const pcre2_code *re, const char *s,
                        size_t len)
 {
-    int rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0, PCRE2_NO_UTF_CHECK,
-                         ps->md, NULL);
-    return rc > 0;   /* no match, or a resource limit: not this form */
+    int rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0, PCRE2_NO_UTF_CHECK, ps->md,
+                         NULL);
+    return rc > 0; /* no match, or a resource limit: not this form */
 }
 
 /* Offset and length of capture group g of the last match (0, 0 if unset). */
@@ -311,14 +310,15 @@ static void parse_group(ParseRun *ps, int g, size_t *off, size_t *len)
 
 /* The text of group g of the last match on s, trimmed of spaces, commas and
  * footnote stars, into out. */
-static void parse_name(ParseRun *ps, const char *s, int g, char *out, size_t outsz)
+static void parse_name(ParseRun *ps, const char *s, int g, char *out,
+                       size_t outsz)
 {
     size_t off, len;
 
     parse_group(ps, g, &off, &len);
     const char *p = s + off;
-    while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == ',' ||
-                       p[len - 1] == '*'))
+    while (len > 0 &&
+           (p[len - 1] == ' ' || p[len - 1] == ',' || p[len - 1] == '*'))
         len--;
     if (len >= outsz)
         len = outsz - 1;
@@ -336,7 +336,8 @@ static int parse_heading(ParseRun *ps, const Para *p, const char *s, size_t len,
 
     for (size_t i = 0; i < PARSE_NHEADINGS; i++) {
         const HeadingRule *r = &parse_headings[i];
-        if (len > r->maxlen || !parse_match(ps, ps->parser->heading_rx[i], s, len))
+        if (len > r->maxlen ||
+            !parse_match(ps, ps->parser->heading_rx[i], s, len))
             continue;
         parse_name(ps, s, r->sender_group, sname, sizeof sname);
         parse_name(ps, s, r->recipient_group, rname, sizeof rname);
@@ -364,25 +365,24 @@ static int parse_classify(ParseRun *ps, Para *p)
     size_t len = p->len;
     size_t lead = 0;
 
-    while (lead < len && (s[lead] == ' ' || s[lead] == '\t'))
-        lead++;
+    while (lead < len && (s[lead] == ' ' || s[lead] == '\t')) lead++;
     s += lead;
     len -= lead;
     p->kind = PK_BODY;
 
     if (len >= 7 && strncasecmp(s, "Source:", 7) == 0) {
         size_t off = 7;
-        while (off < len && (s[off] == ' ' || s[off] == '\t'))
-            off++;
+        while (off < len && (s[off] == ' ' || s[off] == '\t')) off++;
         p->kind = PK_SOURCE;
         p->src_off = lead + off;
         return 0;
     }
-    if (len <= PARSE_MAX_HEADING && parse_match(ps, ps->parser->rx[RX_NUMBER], s, len)) {
+    if (len <= PARSE_MAX_HEADING &&
+        parse_match(ps, ps->parser->rx[RX_NUMBER], s, len)) {
         size_t off, glen;
         char digits[8];
         parse_group(ps, 1, &off, &glen);
-        memcpy(digits, s + off, glen);    /* \d{1,6} */
+        memcpy(digits, s + off, glen); /* \d{1,6} */
         digits[glen] = '\0';
         int number = atoi(digits);
         parse_group(ps, 2, &off, &glen);
@@ -416,7 +416,8 @@ static int parse_classify(ParseRun *ps, Para *p)
         p->head_off = lead;
         return 0;
     }
-    if (len <= PARSE_MAX_HEADING && parse_match(ps, ps->parser->rx[RX_QUALIFIER], s, len))
+    if (len <= PARSE_MAX_HEADING &&
+        parse_match(ps, ps->parser->rx[RX_QUALIFIER], s, len))
         p->kind = PK_QUALIFIER;
     return 0;
 }
@@ -567,7 +568,8 @@ static int parse_letters(ParseRun *ps, ParsedFile *out)
                 else
                     snprintf(msg, sizeof msg,
                              "text after the Source line of letter %zu does "
-                             "not start a new letter", out->nletters);
+                             "not start a new letter",
+                             out->nletters);
                 parse_fail(ps, p->line, msg);
                 return -1;
             }
@@ -645,8 +647,12 @@ static int parse_letters(ParseRun *ps, ParsedFile *out)
 Status parser_parse(Parser *parser, const char *name, const char *buf,
                     size_t len, ParsedFile *out, Error *err)
 {
-    ParseRun ps = { .name = name, .people = parser->people, .parser = parser,
-                    .md = parser->md, .err = err, .status = STATUS_ERROR };
+    ParseRun ps = {.name = name,
+                   .people = parser->people,
+                   .parser = parser,
+                   .md = parser->md,
+                   .err = err,
+                   .status = STATUS_ERROR};
     int rc = -1;
 
     memset(out, 0, sizeof *out);
@@ -662,8 +668,7 @@ Status parser_parse(Parser *parser, const char *name, const char *buf,
 done:
     if (rc < 0)
         parsed_file_free(out);
-    for (size_t i = 0; i < ps.npara; i++)
-        free(ps.paras[i].text);
+    for (size_t i = 0; i < ps.npara; i++) free(ps.paras[i].text);
     free(ps.paras);
     return rc < 0 ? ps.status : STATUS_OK;
 }
@@ -674,16 +679,14 @@ void parsed_file_free(ParsedFile *f)
         return;
     for (size_t i = 0; i < f->nletters; i++) {
         ParsedLetter *l = &f->letters[i];
-        for (size_t j = 0; j < l->npara; j++)
-            free(l->paras[j].text);
+        for (size_t j = 0; j < l->npara; j++) free(l->paras[j].text);
         free(l->paras);
         free(l->heading);
         free(l->signature);
         free(l->source);
     }
     free(f->letters);
-    for (size_t i = 0; i < f->nwarnings; i++)
-        free(f->warnings[i]);
+    for (size_t i = 0; i < f->nwarnings; i++) free(f->warnings[i]);
     free(f->warnings);
     memset(f, 0, sizeof *f);
 }

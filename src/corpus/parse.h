@@ -20,31 +20,31 @@
 #include "error.h"
 #include "people.h"
 
-#define PARSE_MAX_LINE 65536   /* longer lines are an error, not a truncation */
+#define PARSE_MAX_LINE 65536 /* longer lines are an error, not a truncation */
 
 typedef struct {
-    int line;      /* first line of the paragraph, from 1 */
-    char *text;    /* exact text (lines joined by one space) */
+    int line;   /* first line of the paragraph, from 1 */
+    char *text; /* exact text (lines joined by one space) */
 } ParsedPara;
 
 typedef struct {
-    int line;               /* line of the heading */
-    int number;             /* "No. 23" of the edition, or 0 */
-    char *heading;          /* the heading exactly as written */
-    const char *sender;     /* canonical names, owned by the People table */
+    int line;           /* line of the heading */
+    int number;         /* "No. 23" of the edition, or 0 */
+    char *heading;      /* the heading exactly as written */
+    const char *sender; /* canonical names, owned by the People table */
     const char *recipient;
-    Date date;              /* kind DATE_NONE when the text has none */
+    Date date; /* kind DATE_NONE when the text has none */
     int date_line;
-    char *signature;        /* or NULL */
-    char *source;           /* text after "Source:", or NULL when missing */
-    ParsedPara *paras;      /* body paragraphs, numbered from 1 in order */
+    char *signature;   /* or NULL */
+    char *source;      /* text after "Source:", or NULL when missing */
+    ParsedPara *paras; /* body paragraphs, numbered from 1 in order */
     size_t npara;
 } ParsedLetter;
 
 typedef struct {
     ParsedLetter *letters;
     size_t nletters;
-    char **warnings;        /* "NAME:LINE: ..." lines; the import goes on
+    char **warnings; /* "NAME:LINE: ..." lines; the import goes on
                                and reports them once the file parsed */
     size_t nwarnings;
 } ParsedFile;

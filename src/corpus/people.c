@@ -34,28 +34,28 @@
 #include "array.h"
 #include "utf8.h"
 
-#define PEOPLE_MAX_PHRASE 256     /* longer phrases are not names */
-#define PEOPLE_MAX_NAME   64      /* canonical names end up in IRC lines */
-#define PEOPLE_MAX_FILE   (1u << 20)
+#define PEOPLE_MAX_PHRASE 256 /* longer phrases are not names */
+#define PEOPLE_MAX_NAME 64    /* canonical names end up in IRC lines */
+#define PEOPLE_MAX_FILE (1u << 20)
 
 typedef struct {
-    char *norm;                   /* normalised alias */
-    PeopleEntity who;             /* index into names or groups */
+    char *norm;       /* normalised alias */
+    PeopleEntity who; /* index into names or groups */
 } Alias;
 
 typedef struct {
     char *name;
-    enum people_kind kind;        /* PEOPLE_PLACE or PEOPLE_TERM */
+    enum people_kind kind; /* PEOPLE_PLACE or PEOPLE_TERM */
 } Group;
 
 struct People {
-    char **names;                 /* canonical names, in file order */
+    char **names; /* canonical names, in file order */
     size_t nnames, capnames;
     Alias *aliases;
     size_t naliases, capaliases;
-    char **titles;                /* normalised, longest first once loaded */
+    char **titles; /* normalised, longest first once loaded */
     size_t ntitles, captitles;
-    Group *groups;                /* places and terms, in file order */
+    Group *groups; /* places and terms, in file order */
     size_t ngroups, capgroups;
 };
 
@@ -96,7 +96,6 @@ static int people_normalise(const char *s, size_t len, char *out, size_t outsz)
     return (int)n;
 }
 
-
 static long people_find_name(const People *p, const char *name)
 {
     for (size_t i = 0; i < p->nnames; i++)
@@ -116,7 +115,8 @@ static long people_find_group(const People *p, enum people_kind kind,
 
 static const char *people_entity_name(const People *p, PeopleEntity e)
 {
-    return e.kind == PEOPLE_PERSON ? p->names[e.index] : p->groups[e.index].name;
+    return e.kind == PEOPLE_PERSON ? p->names[e.index]
+                                   : p->groups[e.index].name;
 }
 
 static const Alias *people_find_alias(const People *p, const char *norm)
@@ -141,8 +141,8 @@ static void people_trim(const char **s, size_t *len)
 
 /* Adds one title (is_title) or one alias of who. */
 static Status people_add_item(People *p, bool is_title, PeopleEntity who,
-                              const char *item, size_t len,
-                              const char *name, int lineno, Error *err)
+                              const char *item, size_t len, const char *name,
+                              int lineno, Error *err)
 {
     char norm[PEOPLE_MAX_PHRASE];
     int n;
@@ -158,14 +158,14 @@ static Status people_add_item(People *p, bool is_title, PeopleEntity who,
                          PEOPLE_MAX_PHRASE - 1);
     if (n == 0)
         return error_set(err, STATUS_INVALID,
-                         "%s:%d: entry '%.*s' has no letters or digits",
-                         name, lineno, (int)len, item);
+                         "%s:%d: entry '%.*s' has no letters or digits", name,
+                         lineno, (int)len, item);
     if (is_title) {
         for (size_t i = 0; i < p->ntitles; i++)
             if (strcmp(p->titles[i], norm) == 0)
                 return STATUS_OK;
         if (array_grow(&p->titles, &p->captitles, p->ntitles + 1,
-                        sizeof *p->titles) != STATUS_OK)
+                       sizeof *p->titles) != STATUS_OK)
             goto oom;
         if (!(p->titles[p->ntitles] = strdup(norm)))
             goto oom;
@@ -175,14 +175,13 @@ static Status people_add_item(People *p, bool is_title, PeopleEntity who,
     const Alias *old = people_find_alias(p, norm);
     if (old) {
         if (old->who.kind == who.kind && old->who.index == who.index)
-            return STATUS_OK;            /* "Stalin: Stalin" repeats the implicit alias */
-        return error_set(err, STATUS_INVALID,
-                         "%s:%d: alias '%.*s' already belongs to %s", name,
-                         lineno, (int)len, item,
-                         people_entity_name(p, old->who));
+            return STATUS_OK; /* "Stalin: Stalin" repeats the implicit alias */
+        return error_set(
+            err, STATUS_INVALID, "%s:%d: alias '%.*s' already belongs to %s",
+            name, lineno, (int)len, item, people_entity_name(p, old->who));
     }
     if (array_grow(&p->aliases, &p->capaliases, p->naliases + 1,
-                    sizeof *p->aliases) != STATUS_OK)
+                   sizeof *p->aliases) != STATUS_OK)
         goto oom;
     if (!(p->aliases[p->naliases].norm = strdup(norm)))
         goto oom;
@@ -202,26 +201,27 @@ static Status people_add_entity(People *p, enum people_kind kind,
     char canon[PEOPLE_MAX_NAME + 1];
 
     if (klen > PEOPLE_MAX_NAME)
-        return error_set(err, STATUS_INVALID, "%s:%d: name longer than %d bytes",
-                         name, lineno, PEOPLE_MAX_NAME);
+        return error_set(err, STATUS_INVALID,
+                         "%s:%d: name longer than %d bytes", name, lineno,
+                         PEOPLE_MAX_NAME);
     memcpy(canon, key, klen);
     canon[klen] = '\0';
     who->kind = kind;
     long found = kind == PEOPLE_PERSON ? people_find_name(p, canon)
                                        : people_find_group(p, kind, canon);
     if (found >= 0) {
-        who->index = (size_t)found;  /* a second line for the same name adds */
+        who->index = (size_t)found; /* a second line for the same name adds */
         return STATUS_OK;
     }
     if (kind == PEOPLE_PERSON) {
         if (array_grow(&p->names, &p->capnames, p->nnames + 1,
-                        sizeof *p->names) != STATUS_OK ||
+                       sizeof *p->names) != STATUS_OK ||
             !(p->names[p->nnames] = strdup(canon)))
             goto oom;
         who->index = p->nnames++;
     } else {
         if (array_grow(&p->groups, &p->capgroups, p->ngroups + 1,
-                        sizeof *p->groups) != STATUS_OK ||
+                       sizeof *p->groups) != STATUS_OK ||
             !(p->groups[p->ngroups].name = strdup(canon)))
             goto oom;
         p->groups[p->ngroups].kind = kind;
@@ -240,7 +240,7 @@ static enum people_kind people_key_kind(const char **key, size_t *klen)
     static const struct {
         const char *word;
         enum people_kind kind;
-    } kinds[] = { {"place", PEOPLE_PLACE}, {"term", PEOPLE_TERM} };
+    } kinds[] = {{"place", PEOPLE_PLACE}, {"term", PEOPLE_TERM}};
 
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         size_t wl = strlen(kinds[i].word);
@@ -289,8 +289,8 @@ static Status people_parse_line(People *p, const char *line, size_t len,
     PeopleEntity who = {PEOPLE_PERSON, 0};
     if (!is_title) {
         enum people_kind kind = people_key_kind(&key, &klen);
-        Status st = people_add_entity(p, kind, key, klen, &who, name, lineno,
-                                      err);
+        Status st =
+            people_add_entity(p, kind, key, klen, &who, name, lineno, err);
         if (st != STATUS_OK)
             return st;
     }
@@ -321,7 +321,9 @@ static Status people_parse_line(People *p, const char *line, size_t len,
 static int people_cmp_title(const void *a, const void *b)
 {
     size_t la = strlen(*(char *const *)a), lb = strlen(*(char *const *)b);
-    return la < lb ? 1 : la > lb ? -1 : strcmp(*(char *const *)a, *(char *const *)b);
+    return la < lb   ? 1
+           : la > lb ? -1
+                     : strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 People *people_load_buffer(const char *name, const char *buf, size_t len,
@@ -353,7 +355,7 @@ People *people_load_buffer(const char *name, const char *buf, size_t len,
                   lineno ? lineno : 1);
         goto fail;
     }
-    if (p->ntitles > 1)          /* a file with no titles has no array */
+    if (p->ntitles > 1) /* a file with no titles has no array */
         qsort(p->titles, p->ntitles, sizeof *p->titles, people_cmp_title);
     return p;
 
@@ -399,14 +401,10 @@ void people_free(People *p)
 {
     if (!p)
         return;
-    for (size_t i = 0; i < p->nnames; i++)
-        free(p->names[i]);
-    for (size_t i = 0; i < p->naliases; i++)
-        free(p->aliases[i].norm);
-    for (size_t i = 0; i < p->ntitles; i++)
-        free(p->titles[i]);
-    for (size_t i = 0; i < p->ngroups; i++)
-        free(p->groups[i].name);
+    for (size_t i = 0; i < p->nnames; i++) free(p->names[i]);
+    for (size_t i = 0; i < p->naliases; i++) free(p->aliases[i].norm);
+    for (size_t i = 0; i < p->ntitles; i++) free(p->titles[i]);
+    for (size_t i = 0; i < p->ngroups; i++) free(p->groups[i].name);
     free(p->names);
     free(p->aliases);
     free(p->titles);

@@ -41,13 +41,13 @@ const char *people_name(const People *p, size_t i);
 
 enum people_kind {
     PEOPLE_PERSON = 0,
-    PEOPLE_PLACE,            /* "place NAME: ..." lines */
-    PEOPLE_TERM,             /* "term NAME: ..." lines */
+    PEOPLE_PLACE, /* "place NAME: ..." lines */
+    PEOPLE_TERM,  /* "term NAME: ..." lines */
 };
 
 typedef struct {
     enum people_kind kind;
-    size_t index;            /* into people_name, or people_group_name */
+    size_t index; /* into people_name, or people_group_name */
 } PeopleEntity;
 
 size_t people_group_count(const People *p);

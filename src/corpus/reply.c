@@ -88,32 +88,31 @@
 #include "array.h"
 #include "searchq.h"
 
-#define REPLY_STEM 64               /* bytes of a stem; longer ones are cut */
-#define REPLY_MAX_NGRAM 6           /* words of the longest alias tried */
-#define REPLY_MAX_WORDS 128         /* words of a message looked at */
-#define REPLY_PHRASE 256            /* bytes of a phrase given to people_lookup */
-#define REPLY_ELSEWHERE 0.5         /* weight of matches outside the window */
-#define REPLY_UNSEEN 0.5            /* weight of a plain word the letters never use */
-#define REPLY_PREFIX_WORD 6         /* letters of word and stem for a prefix */
-#define REPLY_K1 0.3                /* bm25 tf saturation: coverage first */
-#define REPLY_B 0.75                /* bm25 length normalisation, the usual */
+#define REPLY_STEM 64       /* bytes of a stem; longer ones are cut */
+#define REPLY_MAX_NGRAM 6   /* words of the longest alias tried */
+#define REPLY_MAX_WORDS 128 /* words of a message looked at */
+#define REPLY_PHRASE 256    /* bytes of a phrase given to people_lookup */
+#define REPLY_ELSEWHERE 0.5 /* weight of matches outside the window */
+#define REPLY_UNSEEN 0.5    /* weight of a plain word the letters never use */
+#define REPLY_PREFIX_WORD 6 /* letters of word and stem for a prefix */
+#define REPLY_K1 0.3        /* bm25 tf saturation: coverage first */
+#define REPLY_B 0.75        /* bm25 length normalisation, the usual */
 
 _Static_assert(REPLY_MAX_CONCEPTS <= 32, "concept sets are uint32_t masks");
 
 /* Said to a bot, these carry no topic (searchq's list has the rest). */
 static const char *const reply_chatter[] = {
-    "answer", "ask", "dear", "did", "doing", "going", "happen", "happened",
-    "happening", "happens", "hello", "hey", "hi", "know", "let", "like",
-    "missive", "ok", "okay", "please", "reply", "say", "tell", "thank",
-    "thanks", "think", "well", "yes",
+    "answer",   "ask",       "dear",    "did",    "doing", "going",  "happen",
+    "happened", "happening", "happens", "hello",  "hey",   "hi",     "know",
+    "let",      "like",      "missive", "ok",     "okay",  "please", "reply",
+    "say",      "tell",      "thank",   "thanks", "think", "well",   "yes",
 };
 
 /* --- tokens ------------------------------------------------------------- */
 
-
 typedef struct {
     char stem[REPLY_STEM];
-    int start, end;               /* byte offsets in the tokenized text */
+    int start, end; /* byte offsets in the tokenized text */
 } Token;
 
 typedef struct {
@@ -135,7 +134,7 @@ static int tokens_push(Tokens *t, const char *s, int len, int start, int end)
     if (len < 0)
         len = 0;
     if (len >= REPLY_STEM)
-        len = REPLY_STEM - 1;     /* cut alike in the message and the text */
+        len = REPLY_STEM - 1; /* cut alike in the message and the text */
     memcpy(k->stem, s, (size_t)len);
     k->stem[len] = '\0';
     k->start = start;
@@ -177,7 +176,8 @@ static void stemmer_close(Stemmer *s)
  * the arguments of passages_fts (db.c). */
 static int stemmer_open(sqlite3 *db, Stemmer *s)
 {
-    static const char *const porter_args[] = {"unicode61", "remove_diacritics", "2"};
+    static const char *const porter_args[] = {"unicode61", "remove_diacritics",
+                                              "2"};
     static const char *const word_args[] = {"remove_diacritics", "2"};
     void *ud = NULL;
     fts5_api *api = stemmer_fts5(db);
@@ -185,11 +185,13 @@ static int stemmer_open(sqlite3 *db, Stemmer *s)
     memset(s, 0, sizeof *s);
     if (!api)
         return -1;
-    if (api->xFindTokenizer(api, "unicode61", &ud, &s->api[STEM_WORDS]) != SQLITE_OK ||
+    if (api->xFindTokenizer(api, "unicode61", &ud, &s->api[STEM_WORDS]) !=
+            SQLITE_OK ||
         s->api[STEM_WORDS].xCreate(ud, (const char **)word_args, 2,
                                    &s->tok[STEM_WORDS]) != SQLITE_OK)
         goto fail;
-    if (api->xFindTokenizer(api, "porter", &ud, &s->api[STEM_PORTER]) != SQLITE_OK ||
+    if (api->xFindTokenizer(api, "porter", &ud, &s->api[STEM_PORTER]) !=
+            SQLITE_OK ||
         s->api[STEM_PORTER].xCreate(ud, (const char **)porter_args, 3,
                                     &s->tok[STEM_PORTER]) != SQLITE_OK)
         goto fail;
@@ -203,7 +205,8 @@ static int stemmer_token(void *ctx, int tflags, const char *tok, int ntok,
                          int start, int end)
 {
     (void)tflags;
-    return tokens_push(ctx, tok, ntok, start, end) < 0 ? SQLITE_NOMEM : SQLITE_OK;
+    return tokens_push(ctx, tok, ntok, start, end) < 0 ? SQLITE_NOMEM
+                                                       : SQLITE_OK;
 }
 
 /* Appends the tokens of text[0..len) to out; offsets are relative to text. */
@@ -214,7 +217,8 @@ static int stemmer_run(Stemmer *s, int which, const char *text, size_t len,
         return -1;
     return s->api[which].xTokenize(s->tok[which], out, FTS5_TOKENIZE_DOCUMENT,
                                    text, (int)len, stemmer_token) == SQLITE_OK
-               ? 0 : -1;
+               ? 0
+               : -1;
 }
 
 /* --- the shared alias table --------------------------------------------- */
@@ -222,28 +226,28 @@ static int stemmer_run(Stemmer *s, int which, const char *text, size_t len,
 /* --- the message as concepts -------------------------------------------- */
 
 typedef struct {
-    size_t first, ntok;           /* stems in Message.stems */
-    bool prefix;                  /* one stem, matching every longer stem */
-    char fts[REPLY_PHRASE];       /* the form as an FTS5 phrase body */
+    size_t first, ntok;     /* stems in Message.stems */
+    bool prefix;            /* one stem, matching every longer stem */
+    char fts[REPLY_PHRASE]; /* the form as an FTS5 phrase body */
 } Form;
 
 typedef struct {
     size_t first_form, nforms;
     bool entity;
-    bool named;                   /* capitalised inside the message */
+    bool named; /* capitalised inside the message */
     PeopleEntity who;
     double idf;
 } Concept;
 
 typedef struct {
-    Tokens stems;                 /* of every form */
+    Tokens stems; /* of every form */
     Form *forms;
     size_t nforms, capforms;
     Concept c[REPLY_MAX_CONCEPTS];
     size_t n;
-    double mass;                  /* sum of the concepts' idf */
-    double avglen;                /* mean bytes of a passage */
-    const char *addressee;        /* canonical person, or NULL */
+    double mass;           /* sum of the concepts' idf */
+    double avglen;         /* mean bytes of a passage */
+    const char *addressee; /* canonical person, or NULL */
 } Message;
 
 static void message_free(Message *m)
@@ -271,18 +275,20 @@ static bool reply_is_chatter(const char *w)
 
 /* Adds one form (text as the alias table or the tokenizer gave it) to the
  * concept being built, stemming it.  A form with no stem is skipped. */
-static int message_add_form(Message *m, Stemmer *s, const char *text, bool prefix)
+static int message_add_form(Message *m, Stemmer *s, const char *text,
+                            bool prefix)
 {
     size_t before = m->stems.n, len = strlen(text);
     Form *f;
 
     if (len == 0 || len >= REPLY_PHRASE || strchr(text, '"'))
-        return 0;                 /* '"' cannot occur: tokens have none */
+        return 0; /* '"' cannot occur: tokens have none */
     if (stemmer_run(s, STEM_PORTER, text, len, &m->stems) < 0)
         return -1;
     if (m->stems.n == before)
         return 0;
-    if (array_grow(&m->forms, &m->capforms, m->nforms + 1, sizeof *m->forms) != STATUS_OK)
+    if (array_grow(&m->forms, &m->capforms, m->nforms + 1, sizeof *m->forms) !=
+        STATUS_OK)
         return -1;
     f = &m->forms[m->nforms++];
     f->first = before;
@@ -305,7 +311,8 @@ static bool message_has_stem(const Message *m, const char *stem)
 static bool message_has_entity(const Message *m, PeopleEntity e)
 {
     for (size_t i = 0; i < m->n; i++)
-        if (m->c[i].entity && m->c[i].who.kind == e.kind && m->c[i].who.index == e.index)
+        if (m->c[i].entity && m->c[i].who.kind == e.kind &&
+            m->c[i].who.index == e.index)
             return true;
     return false;
 }
@@ -334,17 +341,20 @@ static int message_add_entity(Message *m, Stemmer *s, const People *al,
 
 /* The stem less its last letter, or "" when the word or the stem is short:
  * see the top of the file ("Stems"). */
-static void message_prefix(const char *word, const char *stem, char *out, size_t outsz)
+static void message_prefix(const char *word, const char *stem, char *out,
+                           size_t outsz)
 {
     size_t sl = strlen(stem);
     out[0] = '\0';
-    if (strlen(word) < REPLY_PREFIX_WORD || sl <= REPLY_PREFIX_WORD - 1 || sl > outsz)
+    if (strlen(word) < REPLY_PREFIX_WORD || sl <= REPLY_PREFIX_WORD - 1 ||
+        sl > outsz)
         return;
     memcpy(out, stem, sl - 1);
     out[sl - 1] = '\0';
 }
 
-static int message_add_word(Message *m, Stemmer *s, const char *word, bool named)
+static int message_add_word(Message *m, Stemmer *s, const char *word,
+                            bool named)
 {
     Tokens one = {0};
     char prefix[REPLY_STEM];
@@ -357,7 +367,7 @@ static int message_add_word(Message *m, Stemmer *s, const char *word, bool named
         goto done;
     }
     if (one.n != 1 || message_has_stem(m, one.v[0].stem))
-        goto done;                /* a word of one stem, once */
+        goto done; /* a word of one stem, once */
     memset(&m->c[m->n], 0, sizeof m->c[m->n]);
     m->c[m->n].first_form = m->nforms;
     m->c[m->n].named = named;
@@ -378,7 +388,8 @@ static int message_add_word(Message *m, Stemmer *s, const char *word, bool named
             const char *p = m->stems.v[m->forms[before].first].stem;
             size_t pl = strlen(p);
             if (!m->forms[before].prefix || pl < REPLY_PREFIX_WORD - 1 ||
-                pl >= strlen(one.v[0].stem) || strncmp(p, one.v[0].stem, pl) != 0) {
+                pl >= strlen(one.v[0].stem) ||
+                strncmp(p, one.v[0].stem, pl) != 0) {
                 m->stems.n = m->forms[before].first;
                 m->nforms = before;
                 m->c[m->n].nforms--;
@@ -399,20 +410,19 @@ static bool reply_is_space(char ch)
 
 /* A person named at either end of the message, set off by a comma (or
  * opening it after "dear"), is whom it addresses. */
-static bool message_vocative(const char *msg, const Tokens *w, size_t i, size_t j)
+static bool message_vocative(const char *msg, const Tokens *w, size_t i,
+                             size_t j)
 {
     size_t first = (i == 1 && strcmp(w->v[0].stem, "dear") == 0) ? 1 : 0;
     if (i == first) {
         const char *p = msg + w->v[j].end;
-        while (reply_is_space(*p))
-            p++;
+        while (reply_is_space(*p)) p++;
         if (*p == ',' || *p == ':' || *p == '!')
             return true;
     }
     if (j + 1 == w->n) {
         const char *p = msg + w->v[i].start;
-        while (p > msg && reply_is_space(p[-1]))
-            p--;
+        while (p > msg && reply_is_space(p[-1])) p--;
         if (p > msg && p[-1] == ',')
             return true;
     }
@@ -439,7 +449,8 @@ static bool message_apostrophe(const char *msg, const Tokens *w, size_t a)
         return false;
     const char *p = msg + w->v[a].end;
     size_t gap = (size_t)(w->v[a + 1].start - w->v[a].end);
-    return (gap == 1 && *p == '\'') || (gap == 3 && memcmp(p, "\xe2\x80\x99", 3) == 0);
+    return (gap == 1 && *p == '\'') ||
+           (gap == 3 && memcmp(p, "\xe2\x80\x99", 3) == 0);
 }
 
 static int message_build(Message *m, Stemmer *s, const People *al,
@@ -491,7 +502,8 @@ static int message_build(Message *m, Stemmer *s, const People *al,
             continue;
         }
         size_t wl = strlen(word);
-        if (wl >= 2 && !searchq_is_stopword(word, wl) && !reply_is_chatter(word) &&
+        if (wl >= 2 && !searchq_is_stopword(word, wl) &&
+            !reply_is_chatter(word) &&
             message_add_word(m, s, word, message_named(msg, &w, i)) < 0)
             goto done;
         i++;
@@ -577,8 +589,10 @@ static int message_weigh(Message *m, sqlite3 *db, Buf *b, Error *err)
         Concept *c = &m->c[i];
         if (reply_match(m, c->first_form, c->nforms, b) < 0)
             return error_set(err, STATUS_ERROR, "reply: out of memory");
-        if (reply_count(db, "SELECT count(*) FROM passages_fts"
-                            " WHERE passages_fts MATCH ?1", b->s, &df, err) < 0)
+        if (reply_count(db,
+                        "SELECT count(*) FROM passages_fts"
+                        " WHERE passages_fts MATCH ?1",
+                        b->s, &df, err) < 0)
             return -1;
         if (df > N)
             df = N;
@@ -602,8 +616,8 @@ static bool reply_upper_start(const unsigned char *p)
  * "J. V.", "U.S.S.R." */
 static bool reply_abbrev(const char *text, size_t i)
 {
-    static const char *const abbrevs[] = {"Mr", "Mrs", "Dr", "St", "No", "Gen",
-                                          "Col", "Capt", "Lt", "Messrs"};
+    static const char *const abbrevs[] = {"Mr",  "Mrs", "Dr",   "St", "No",
+                                          "Gen", "Col", "Capt", "Lt", "Messrs"};
     size_t k = i;
     while (k > 0 && ((text[k - 1] >= 'a' && text[k - 1] <= 'z') ||
                      (text[k - 1] >= 'A' && text[k - 1] <= 'Z')))
@@ -618,14 +632,14 @@ static bool reply_abbrev(const char *text, size_t i)
 }
 
 /* Sentence number of every token of text. O(text). */
-static int reply_sentences(const char *text, const Tokens *t, int *sent, int *nsent)
+static int reply_sentences(const char *text, const Tokens *t, int *sent,
+                           int *nsent)
 {
     size_t len = strlen(text), tok = 0;
     int cur = 0;
 
     for (size_t i = 0; i <= len; i++) {
-        while (tok < t->n && (size_t)t->v[tok].start <= i)
-            sent[tok++] = cur;
+        while (tok < t->n && (size_t)t->v[tok].start <= i) sent[tok++] = cur;
         if (i == len)
             break;
         char ch = text[i];
@@ -638,13 +652,11 @@ static int reply_sentences(const char *text, const Tokens *t, int *sent, int *ns
             k++;
         if (k < len && !reply_is_space(text[k]))
             continue;
-        while (k < len && reply_is_space(text[k]))
-            k++;
+        while (k < len && reply_is_space(text[k])) k++;
         if (k == len || reply_upper_start((const unsigned char *)text + k))
             cur++;
     }
-    while (tok < t->n)
-        sent[tok++] = cur;
+    while (tok < t->n) sent[tok++] = cur;
     *nsent = cur + 1;
     return 0;
 }
@@ -660,12 +672,12 @@ static double reply_mass(const Message *m, uint32_t set)
 
 typedef struct {
     ReplyResult r;
-    bool addressed;               /* an answer by whom the message addresses */
-    size_t order;                 /* bm25 rank among the candidates */
+    bool addressed; /* an answer by whom the message addresses */
+    size_t order;   /* bm25 rank among the candidates */
 } Scored;
 
 typedef struct {
-    size_t first, last;           /* tokens of the matched form */
+    size_t first, last; /* tokens of the matched form */
     size_t concept;
 } Occurrence;
 
@@ -702,12 +714,14 @@ static int reply_score(const Message *m, Stemmer *s, const char *text,
                         strlen(t.v[i].stem) <= pl + 1;
                 }
                 while (!fm->prefix && k < fm->ntok &&
-                       strcmp(t.v[i + k].stem, m->stems.v[fm->first + k].stem) == 0)
+                       strcmp(t.v[i + k].stem,
+                              m->stems.v[fm->first + k].stem) == 0)
                     k++;
                 if (k < fm->ntok || sent[i] != sent[i + k - 1])
                     continue;
                 mask[sent[i]] |= UINT32_C(1) << c;
-                if (array_grow(&occ, &capocc, nocc + 1, sizeof *occ) != STATUS_OK)
+                if (array_grow(&occ, &capocc, nocc + 1, sizeof *occ) !=
+                    STATUS_OK)
                     goto done;
                 occ[nocc++] = (Occurrence){i, i + k - 1, c};
             }
@@ -717,7 +731,7 @@ static int reply_score(const Message *m, Stemmer *s, const char *text,
     uint32_t all = 0, win = 0;
     double best = 0;
     for (int i = 0; i < nsent; i++) {
-        uint32_t set = mask[i] | mask[i + 1];      /* mask[nsent] is 0 */
+        uint32_t set = mask[i] | mask[i + 1]; /* mask[nsent] is 0 */
         double w = reply_mass(m, set);
         all |= mask[i];
         if (w > best + 1e-9) {
@@ -733,8 +747,7 @@ static int reply_score(const Message *m, Stemmer *s, const char *text,
      * same concept ("Soviet Union" and "Soviet") counts once. */
     double tf[REPLY_MAX_CONCEPTS] = {0};
     size_t end[REPLY_MAX_CONCEPTS];
-    for (size_t c = 0; c < m->n; c++)
-        end[c] = SIZE_MAX;
+    for (size_t c = 0; c < m->n; c++) end[c] = SIZE_MAX;
     for (size_t o = 0; o < nocc; o++) {
         size_t c = occ[o].concept;
         if (end[c] != SIZE_MAX && occ[o].first <= end[c])
@@ -775,7 +788,8 @@ static int reply_cmp(const void *a, const void *b)
 
 bool reply_is_answer(const ReplyResult *r)
 {
-    return r->confidence >= REPLY_MIN_CONFIDENCE && r->evidence >= REPLY_MIN_EVIDENCE;
+    return r->confidence >= REPLY_MIN_CONFIDENCE &&
+           r->evidence >= REPLY_MIN_EVIDENCE;
 }
 
 Status reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
@@ -798,7 +812,8 @@ Status reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
 
     *n = 0;
     if (stemmer_open(db, &s) < 0)
-        return error_set(err, STATUS_ERROR, "reply: no FTS5 porter tokenizer: %s",
+        return error_set(err, STATUS_ERROR,
+                         "reply: no FTS5 porter tokenizer: %s",
                          sqlite3_errmsg(db));
     if (message_build(&m, &s, q->aliases, q->message ? q->message : "") < 0)
         goto oom;
@@ -830,8 +845,7 @@ Status reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
     if (step != SQLITE_ROW && step != SQLITE_DONE)
         goto sqlfail;
     qsort(sc, nsc, sizeof *sc, reply_cmp);
-    for (size_t i = 0; i < nsc && i < max; i++)
-        out[(*n)++] = sc[i].r;
+    for (size_t i = 0; i < nsc && i < max; i++) out[(*n)++] = sc[i].r;
     rc = STATUS_OK;
     goto done;
 oom:

@@ -32,25 +32,25 @@
 #include "error.h"
 #include "people.h"
 
-#define REPLY_CANDIDATES 50         /* bm25 proposals re-scored per message */
-#define REPLY_MAX_CONCEPTS 24       /* more words than this are not a question */
-#define REPLY_MIN_CONFIDENCE 0.5    /* of the message's IDF mass matched */
-#define REPLY_MIN_EVIDENCE 0.6931   /* ln 2: a word in half the passages */
-#define REPLY_VARIETY 0.9           /* runner-up within 10% replaces a repeat */
+#define REPLY_CANDIDATES 50       /* bm25 proposals re-scored per message */
+#define REPLY_MAX_CONCEPTS 24     /* more words than this are not a question */
+#define REPLY_MIN_CONFIDENCE 0.5  /* of the message's IDF mass matched */
+#define REPLY_MIN_EVIDENCE 0.6931 /* ln 2: a word in half the passages */
+#define REPLY_VARIETY 0.9         /* runner-up within 10% replaces a repeat */
 
 typedef struct {
-    const char *message;     /* what the user said, UTF-8 */
-    const char *sender;      /* canonical author to answer as, or NULL */
-    int avoid_letter;        /* the channel's previous answer to the same */
-    int avoid_para;          /*   question, or 0: see reply_best */
-    const People *aliases;   /* people, places and terms; NULL: words only */
+    const char *message;   /* what the user said, UTF-8 */
+    const char *sender;    /* canonical author to answer as, or NULL */
+    int avoid_letter;      /* the channel's previous answer to the same */
+    int avoid_para;        /*   question, or 0: see reply_best */
+    const People *aliases; /* people, places and terms; NULL: words only */
 } ReplyQuery;
 
 typedef struct {
     int letter, para;
-    double score;            /* higher is better; comparable within a query */
-    double confidence;       /* 0..1: share of the message's IDF mass */
-    double evidence;         /* IDF mass matched in the best window */
+    double score;      /* higher is better; comparable within a query */
+    double confidence; /* 0..1: share of the message's IDF mass */
+    double evidence;   /* IDF mass matched in the best window */
 } ReplyResult;
 
 /* The answer: STATUS_OK and *out, STATUS_NOTFOUND when nothing answers
@@ -70,6 +70,5 @@ Status reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
 
 /* True when a ranked result is good enough to be an answer. */
 bool reply_is_answer(const ReplyResult *r);
-
 
 #endif

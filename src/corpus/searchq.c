@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define SEARCHQ_MAX_TERM 64   /* bytes of one normalised term */
+#define SEARCHQ_MAX_TERM 64 /* bytes of one normalised term */
 
 typedef struct {
     char text[SEARCHQ_MAX_TERM + 1];
@@ -24,19 +24,21 @@ typedef struct {
 /* English stop words: too common to say anything about a passage.  Sorted,
  * so lookup is a binary search. */
 static const char *const searchq_stopwords[] = {
-    "a", "about", "after", "again", "all", "also", "am", "an", "and", "any",
-    "are", "as", "at", "be", "been", "before", "being", "both", "but", "by",
-    "can", "could", "did", "do", "does", "doing", "for", "from", "had",
-    "has", "have", "having", "he", "her", "here", "hers", "him", "his",
-    "how", "i", "if", "in", "into", "is", "it", "its", "just", "may", "me",
-    "might", "more", "most", "much", "must", "my", "no", "nor", "not", "now",
-    "of", "on", "once", "only", "or", "other", "our", "ours", "out", "over",
-    "own", "same", "shall", "she", "should", "so", "some", "such", "than",
-    "that", "the", "their", "theirs", "them", "then", "there", "these",
-    "they", "this", "those", "through", "to", "too", "under", "until", "up",
-    "upon", "us", "very", "was", "we", "were", "what", "when", "where",
-    "which", "while", "who", "whom", "why", "will", "with", "would", "you",
-    "your", "yours",
+    "a",     "about",   "after", "again", "all",   "also",  "am",   "an",
+    "and",   "any",     "are",   "as",    "at",    "be",    "been", "before",
+    "being", "both",    "but",   "by",    "can",   "could", "did",  "do",
+    "does",  "doing",   "for",   "from",  "had",   "has",   "have", "having",
+    "he",    "her",     "here",  "hers",  "him",   "his",   "how",  "i",
+    "if",    "in",      "into",  "is",    "it",    "its",   "just", "may",
+    "me",    "might",   "more",  "most",  "much",  "must",  "my",   "no",
+    "nor",   "not",     "now",   "of",    "on",    "once",  "only", "or",
+    "other", "our",     "ours",  "out",   "over",  "own",   "same", "shall",
+    "she",   "should",  "so",    "some",  "such",  "than",  "that", "the",
+    "their", "theirs",  "them",  "then",  "there", "these", "they", "this",
+    "those", "through", "to",    "too",   "under", "until", "up",   "upon",
+    "us",    "very",    "was",   "we",    "were",  "what",  "when", "where",
+    "which", "while",   "who",   "whom",  "why",   "will",  "with", "would",
+    "you",   "your",    "yours",
 };
 
 bool searchq_is_stopword(const char *word, size_t len)
@@ -91,10 +93,8 @@ static void searchq_normalise(const char *s, size_t len, SearchTerm *t)
             space = false;
         }
         if (n >= SEARCHQ_MAX_TERM) {
-            while (n > 0 && t->text[n - 1] != ' ')
-                n--;
-            while (n > 0 && t->text[n - 1] == ' ')
-                n--;
+            while (n > 0 && t->text[n - 1] != ' ') n--;
+            while (n > 0 && t->text[n - 1] == ' ') n--;
             break;
         }
         t->text[n++] = (char)ch;
@@ -106,8 +106,13 @@ static void searchq_normalise(const char *s, size_t len, SearchTerm *t)
  * filter (stored in q), 0 when it is an ordinary word, -1 for a bad year. */
 static int searchq_filter(const char *s, const char *end, SearchQuery *q)
 {
-    static const struct { const char *key; size_t len; } keys[] = {
-        {"from:", 5}, {"to:", 3}, {"year:", 5},
+    static const struct {
+        const char *key;
+        size_t len;
+    } keys[] = {
+        {"from:", 5},
+        {"to:", 3},
+        {"year:", 5},
     };
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         size_t klen = keys[i].len, vlen = (size_t)(end - s) - klen;
@@ -117,7 +122,8 @@ static int searchq_filter(const char *s, const char *end, SearchQuery *q)
         if (i == 2) {
             if (vlen != 4 || strspn(v, "0123456789") < 4)
                 return -1;
-            q->year = (v[0] - '0') * 1000 + (v[1] - '0') * 100 + (v[2] - '0') * 10 + (v[3] - '0');
+            q->year = (v[0] - '0') * 1000 + (v[1] - '0') * 100 +
+                      (v[2] - '0') * 10 + (v[3] - '0');
             return 1;
         }
         char *dst = i == 0 ? q->from : q->to;
@@ -145,8 +151,7 @@ static int searchq_terms(const char *user, SearchTerm *terms, int max,
         const char *start, *end;
 
         /* '\0' is below 0x20 too: stop there, not after it. */
-        while (*p && (*p == ' ' || (unsigned char)*p < 0x20))
-            p++;
+        while (*p && (*p == ' ' || (unsigned char)*p < 0x20)) p++;
         if (!*p)
             break;
         if (*p == '-' && p[1] && p[1] != ' ') {
@@ -155,8 +160,7 @@ static int searchq_terms(const char *user, SearchTerm *terms, int max,
         }
         if (*p == '"') {
             start = ++p;
-            while (*p && *p != '"')
-                p++;
+            while (*p && *p != '"') p++;
             end = p;
             if (*p == '"')
                 p++;
@@ -172,8 +176,7 @@ static int searchq_terms(const char *user, SearchTerm *terms, int max,
                 continue;
             if (end > start && end[-1] == '*') {
                 t.prefix = true;
-                while (end > start && end[-1] == '*')
-                    end--;
+                while (end > start && end[-1] == '*') end--;
             }
         }
         searchq_normalise(start, (size_t)(end - start), &t);
@@ -191,8 +194,8 @@ static int searchq_terms(const char *user, SearchTerm *terms, int max,
 static int searchq_append(SearchQuery *q, size_t *len, const char *sep,
                           const SearchTerm *t)
 {
-    int w = snprintf(q->match + *len, sizeof q->match - *len, "%s\"%s\"%s",
-                     sep, t->text, t->prefix ? "*" : "");
+    int w = snprintf(q->match + *len, sizeof q->match - *len, "%s\"%s\"%s", sep,
+                     t->text, t->prefix ? "*" : "");
     if (w < 0 || (size_t)w >= sizeof q->match - *len)
         return -1;
     *len += (size_t)w;
@@ -236,7 +239,8 @@ Status searchq_build(const char *user, SearchQuery *q, Error *err)
     if (n < 0)
         return searchq_refuse(q, SEARCHQ_BAD_YEAR, err);
     for (int i = 0; i < n; i++)
-        meaningful |= !terms[i].excluded && !searchq_term_is_stopword(&terms[i]);
+        meaningful |=
+            !terms[i].excluded && !searchq_term_is_stopword(&terms[i]);
     /* Positive terms first, grouped, then each exclusion: "(a b) NOT c". */
     for (int i = 0; i < n; i++) {
         if (terms[i].excluded)
@@ -246,10 +250,9 @@ Status searchq_build(const char *user, SearchQuery *q, Error *err)
         q->nterms++;
     }
     if (q->nterms == 0) {
-        for (int i = 0; i < n; i++)
-            q->nexcluded += terms[i].excluded;
-        return searchq_refuse(q, q->nexcluded ? SEARCHQ_ONLY_EXCLUDED
-                                              : SEARCHQ_EMPTY, err);
+        for (int i = 0; i < n; i++) q->nexcluded += terms[i].excluded;
+        return searchq_refuse(
+            q, q->nexcluded ? SEARCHQ_ONLY_EXCLUDED : SEARCHQ_EMPTY, err);
     }
     if (!meaningful) {
         /* "the of and" would match nearly every passage: say so instead. */

@@ -16,27 +16,27 @@
 #include "error.h"
 
 #define SEARCHQ_MAX_TERMS 16
-#define SEARCHQ_MAX 2048         /* bytes of a built expression: 16 maximal terms fit */
+#define SEARCHQ_MAX 2048 /* bytes of a built expression: 16 maximal terms fit */
 
-#define SEARCHQ_NAME_MAX 64      /* bytes of a from:/to: name */
+#define SEARCHQ_NAME_MAX 64 /* bytes of a from:/to: name */
 
 /* Why searchq_build refused a query: the caller words its answer. */
 enum searchq_refusal {
     SEARCHQ_ACCEPTED = 0,
-    SEARCHQ_EMPTY,          /* no word to look for */
-    SEARCHQ_ONLY_EXCLUDED,  /* only -words: nothing to search from */
-    SEARCHQ_STOPWORDS,      /* only words too common to mean anything */
-    SEARCHQ_BAD_YEAR,       /* year: not followed by four digits */
+    SEARCHQ_EMPTY,         /* no word to look for */
+    SEARCHQ_ONLY_EXCLUDED, /* only -words: nothing to search from */
+    SEARCHQ_STOPWORDS,     /* only words too common to mean anything */
+    SEARCHQ_BAD_YEAR,      /* year: not followed by four digits */
 };
 
 typedef struct {
-    char match[SEARCHQ_MAX];     /* the FTS5 expression */
-    int nterms;                  /* positive terms */
+    char match[SEARCHQ_MAX]; /* the FTS5 expression */
+    int nterms;              /* positive terms */
     int nexcluded;
-    int truncated;               /* more than SEARCHQ_MAX_TERMS were given */
-    char from[SEARCHQ_NAME_MAX]; /* from:NAME as typed, "" when absent */
-    char to[SEARCHQ_NAME_MAX];   /* to:NAME */
-    int year;                    /* year:YYYY, 0 when absent */
+    int truncated;                /* more than SEARCHQ_MAX_TERMS were given */
+    char from[SEARCHQ_NAME_MAX];  /* from:NAME as typed, "" when absent */
+    char to[SEARCHQ_NAME_MAX];    /* to:NAME */
+    int year;                     /* year:YYYY, 0 when absent */
     enum searchq_refusal refusal; /* SEARCHQ_ACCEPTED unless refused */
 } SearchQuery;
 

@@ -60,8 +60,7 @@ uint64_t shuffle_index(uint64_t seed, uint64_t n, uint64_t pos)
      * holding n - 1, so it is below 4n and cycle-walking takes fewer than 4
      * passes on average.  h <= 32, so every shift below is defined. */
     unsigned bits = 0;
-    while (bits < 64 && ((n - 1) >> bits) != 0)
-        bits++;
+    while (bits < 64 && ((n - 1) >> bits) != 0) bits++;
     unsigned h = (bits + 1) / 2;
 
     uint64_t key[SHUFFLE_ROUNDS];
@@ -72,8 +71,7 @@ uint64_t shuffle_index(uint64_t seed, uint64_t n, uint64_t pos)
      * comes back to pos < n, so this ends, and restricting the permutation
      * this way keeps it a bijection on [0, n). */
     uint64_t x = pos;
-    do
-        x = shuffle_feistel(key, h, x);
+    do x = shuffle_feistel(key, h, x);
     while (x >= n);
     return x;
 }
@@ -107,7 +105,7 @@ static const char *const state_sql[ST_COUNT_STMTS] = {
 };
 
 typedef struct {
-    char *channel;               /* folded */
+    char *channel; /* folded */
     ChannelSettings cs;
 } ChannelEntry;
 
@@ -289,8 +287,9 @@ static void state_shuffle_restart(ShuffleRow *row, long n, bool completed)
     if (avoid)
         last = shuffle_index(row->seed, (uint64_t)n, (uint64_t)n - 1);
     row->seed = state_random_seed();
-    for (int i = 0; avoid && i < 8 &&
-                    shuffle_index(row->seed, (uint64_t)n, 0) == last; i++)
+    for (int i = 0;
+         avoid && i < 8 && shuffle_index(row->seed, (uint64_t)n, 0) == last;
+         i++)
         row->seed = state_random_seed();
     row->n = n;
     row->pos = 0;
@@ -329,12 +328,13 @@ Status state_next_passage(State *s, Corpus *c, const char *channel,
 
     uint64_t k = shuffle_index(row.seed, (uint64_t)n, (uint64_t)row.pos);
     if ((rc = corpus_pick(c, f, (long)k, out, err)) != STATUS_OK)
-        goto done;      /* the corpus changed under us: the cycle stays */
+        goto done; /* the corpus changed under us: the cycle stays */
     row.pos++;
     if (state_shuffle_put(s, chan, key, &row) < 0)
         error_report(err, SEVERITY_WARNING,
                      "state: cannot save the shuffle of '%s' (%s): passages "
-                     "may repeat early", chan, sqlite3_errmsg(s->db));
+                     "may repeat early",
+                     chan, sqlite3_errmsg(s->db));
 
 done:
     sqlite3_free(key);
@@ -357,7 +357,8 @@ static ChannelEntry *state_add(State *s, const char *chan)
 {
     ChannelEntry *e = calloc(1, sizeof *e);
     if (!e || !(e->channel = strdup(chan)) ||
-        array_grow(&s->chans, &s->cap, s->nchans + 1, sizeof *s->chans) != STATUS_OK) {
+        array_grow(&s->chans, &s->cap, s->nchans + 1, sizeof *s->chans) !=
+            STATUS_OK) {
         if (e)
             free(e->channel);
         free(e);
@@ -392,7 +393,8 @@ static void state_parse_disabled(ChannelSettings *cs, const char *chan,
             if (!ok || cs->ndisabled >= STATE_DISABLED_MAX)
                 error_report(err, SEVERITY_WARNING,
                              "state: channel '%s': ignoring disabled command "
-                             "'%.*s'", chan, (int)(len > 32 ? 32 : len), p);
+                             "'%.*s'",
+                             chan, (int)(len > 32 ? 32 : len), p);
             else if (!state_command_disabled(cs, name))
                 memcpy(cs->disabled[cs->ndisabled++], name, len + 1);
         }
@@ -407,9 +409,10 @@ static Status state_load(State *s, Error *err)
     sqlite3_stmt *st;
     int rc;
 
-    if (sqlite3_prepare_v2(s->db, "SELECT channel, prefix, disabled, addressed"
-                                  " FROM channel_settings", -1, &st, NULL)
-        != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT channel, prefix, disabled, addressed"
+                           " FROM channel_settings",
+                           -1, &st, NULL) != SQLITE_OK)
         return error_set(err, STATUS_ERROR,
                          "state: loading channel settings: %s",
                          sqlite3_errmsg(s->db));
@@ -420,7 +423,8 @@ static Status state_load(State *s, Error *err)
         char chan[STATE_CHANNEL_MAX + 1];
         ChannelEntry *e;
 
-        if (!raw || state_channel_key(raw, chan) < 0 || strcmp(raw, chan) != 0) {
+        if (!raw || state_channel_key(raw, chan) < 0 ||
+            strcmp(raw, chan) != 0) {
             error_report(err, SEVERITY_WARNING,
                          "state: ignoring settings of an invalid channel name");
             continue;
@@ -530,8 +534,8 @@ Status state_channel_set_prefix(State *s, const char *channel,
     return state_save(s, chan, &cs, err);
 }
 
-Status state_channel_set_addressed(State *s, const char *channel,
-                                   int addressed, Error *err)
+Status state_channel_set_addressed(State *s, const char *channel, int addressed,
+                                   Error *err)
 {
     char chan[STATE_CHANNEL_MAX + 1];
     if (state_channel_key(channel, chan) < 0)
@@ -556,10 +560,9 @@ Status state_channel_enable(State *s, const char *channel, const char *command,
 
     ChannelSettings cs = *state_channel(s, chan);
     size_t i = 0;
-    while (i < cs.ndisabled && strcmp(cs.disabled[i], name) != 0)
-        i++;
+    while (i < cs.ndisabled && strcmp(cs.disabled[i], name) != 0) i++;
     if (enable == (i == cs.ndisabled))
-        return STATUS_OK;               /* already as asked */
+        return STATUS_OK; /* already as asked */
     if (enable) {
         memmove(cs.disabled[i], cs.disabled[i + 1],
                 (cs.ndisabled - i - 1) * sizeof cs.disabled[0]);
@@ -597,8 +600,8 @@ State *state_new(sqlite3 *db, Error *err)
     for (int i = 0; i < ST_COUNT_STMTS; i++) {
         if (sqlite3_prepare_v3(db, state_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
                                &s->st[i], NULL) != SQLITE_OK) {
-            error_set(err, STATUS_ERROR, "state: preparing statement %d: %s",
-                      i, sqlite3_errmsg(db));
+            error_set(err, STATUS_ERROR, "state: preparing statement %d: %s", i,
+                      sqlite3_errmsg(db));
             goto fail;
         }
     }
@@ -615,8 +618,7 @@ void state_free(State *s)
 {
     if (!s)
         return;
-    for (int i = 0; i < ST_COUNT_STMTS; i++)
-        sqlite3_finalize(s->st[i]);
+    for (int i = 0; i < ST_COUNT_STMTS; i++) sqlite3_finalize(s->st[i]);
     for (size_t i = 0; i < s->nchans; i++) {
         free(s->chans[i]->channel);
         free(s->chans[i]);

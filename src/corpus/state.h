@@ -27,10 +27,10 @@
 #include "corpus.h"
 #include "error.h"
 
-#define STATE_PREFIX_MAX 8        /* bytes of a channel's command prefix */
-#define STATE_COMMAND_MAX 16      /* letters of a command name */
-#define STATE_DISABLED_MAX 8      /* commands disabled in one channel */
-#define STATE_CHANNEL_MAX 510   /* an IRC line body: no channel name is longer */
+#define STATE_PREFIX_MAX 8    /* bytes of a channel's command prefix */
+#define STATE_COMMAND_MAX 16  /* letters of a command name */
+#define STATE_DISABLED_MAX 8  /* commands disabled in one channel */
+#define STATE_CHANNEL_MAX 510 /* an IRC line body: no channel name is longer */
 
 /* The settings functions refuse with STATUS_INVALID and one of these
  * reasons in err->msg, worded for the owner who asked:
@@ -46,8 +46,8 @@
  * Database or memory trouble is STATUS_ERROR with the reason in err. */
 
 typedef struct {
-    char prefix[STATE_PREFIX_MAX + 1];   /* "": the configured prefix */
-    int addressed;                       /* -1: as configured; 0 off; 1 on */
+    char prefix[STATE_PREFIX_MAX + 1]; /* "": the configured prefix */
+    int addressed;                     /* -1: as configured; 0 off; 1 on */
     size_t ndisabled;
     char disabled[STATE_DISABLED_MAX][STATE_COMMAND_MAX + 1]; /* lower case */
 } ChannelSettings;
@@ -114,8 +114,8 @@ Status state_channel_set_prefix(State *s, const char *channel,
 
 /* Whether the bot answers a message addressed to its nick in channel:
  * 1 yes, 0 no, -1 as configured (anything else: -1).  As above. */
-Status state_channel_set_addressed(State *s, const char *channel,
-                                   int addressed, Error *err);
+Status state_channel_set_addressed(State *s, const char *channel, int addressed,
+                                   Error *err);
 
 /* Enables or disables a command (letters; case is ignored) in channel.
  * Disabling "help" or "more" is refused (STATUS_INVALID); enabling a

@@ -29,17 +29,17 @@
 #include "ircline.h"
 
 #define IRC_HOST_MAX 256
-#define IRC_REGAIN_MS 30000        /* how often we ask for our nick back */
-#define IRC_STABLE_MS 60000        /* a connection this old resets backoff */
-#define IRC_REGISTER_MIN_MS 30000  /* registration timeout, at least */
+#define IRC_REGAIN_MS 30000       /* how often we ask for our nick back */
+#define IRC_STABLE_MS 60000       /* a connection this old resets backoff */
+#define IRC_REGISTER_MIN_MS 30000 /* registration timeout, at least */
 #define IRC_MAX_ALT 8
-#define IRC_DROP_NOTE_MS 10000     /* at most one "dropped" line per 10 s */
-#define IRC_NOTE_MAX 1024          /* holds ">> " and a whole line */
+#define IRC_DROP_NOTE_MS 10000 /* at most one "dropped" line per 10 s */
+#define IRC_NOTE_MAX 1024      /* holds ">> " and a whole line */
 
 enum irc_state {
-    IRC_DOWN,           /* no socket; next_connect_ms says when to try */
-    IRC_CONNECTING,     /* socket open, registration under way */
-    IRC_REGISTERED,     /* RPL_WELCOME received */
+    IRC_DOWN,       /* no socket; next_connect_ms says when to try */
+    IRC_CONNECTING, /* socket open, registration under way */
+    IRC_REGISTERED, /* RPL_WELCOME received */
 };
 
 struct Irc {
@@ -58,31 +58,31 @@ struct Irc {
     Sendq *q;
 
     enum irc_state state;
-    char nick[IRC_NICK_MAX];          /* the nick we have or are asking for */
-    size_t nick_try;                  /* 0: wanted, 1..: alternates, then random */
-    char user[IRC_HOST_MAX];          /* as the server relays us; "" unknown */
+    char nick[IRC_NICK_MAX]; /* the nick we have or are asking for */
+    size_t nick_try;         /* 0: wanted, 1..: alternates, then random */
+    char user[IRC_HOST_MAX]; /* as the server relays us; "" unknown */
     char host[IRC_HOST_MAX];
 
-    unsigned attempts;                /* failed connections in a row */
+    unsigned attempts; /* failed connections in a row */
     uint64_t next_connect_ms;
     uint64_t connect_started_ms;
     uint64_t registered_ms;
     uint64_t last_rx_ms;
-    uint64_t ping_sent_ms;            /* 0: no keep-alive PING outstanding */
+    uint64_t ping_sent_ms; /* 0: no keep-alive PING outstanding */
     uint64_t next_regain_ms;
     uint64_t reconnects;
 
     bool quitting;
-    bool output_full;                 /* libircclient refused our last line */
-    uint64_t drops_unnoted;           /* dropped since the last drop note */
+    bool output_full;       /* libircclient refused our last line */
+    uint64_t drops_unnoted; /* dropped since the last drop note */
     uint64_t last_drop_note_ms;
 };
 
 /* --- helpers --------------------------------------------------------------- */
 
 /* Tells the app something worth logging; this layer never logs itself. */
-__attribute__((format(printf, 3, 4)))
-static void irc_note(const Irc *irc, Severity severity, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void
+irc_note(const Irc *irc, Severity severity, const char *fmt, ...)
 {
     char line[IRC_NOTE_MAX];
     va_list ap;
@@ -151,7 +151,8 @@ static void irc_pick_nick(Irc *irc)
     if (irc->nick_try == 0) {
         irc_copy(irc->nick, sizeof irc->nick, irc->wanted_nick);
     } else if (irc->nick_try <= irc->alt_count) {
-        irc_copy(irc->nick, sizeof irc->nick, irc->alt_nicks[irc->nick_try - 1]);
+        irc_copy(irc->nick, sizeof irc->nick,
+                 irc->alt_nicks[irc->nick_try - 1]);
     } else {
         /* 9 bytes is the smallest NICKLEN a server may impose. */
         char base[7];
@@ -245,7 +246,8 @@ static void irc_on_join(irc_session_t *session, const char *event,
     const char *bang = origin ? strchr(origin, '!') : NULL;
     const char *at = bang ? strchr(bang, '@') : NULL;
     if (bang && at) {
-        snprintf(irc->user, sizeof irc->user, "%.*s", (int)(at - bang - 1), bang + 1);
+        snprintf(irc->user, sizeof irc->user, "%.*s", (int)(at - bang - 1),
+                 bang + 1);
         irc_copy(irc->host, sizeof irc->host, at + 1);
     }
     if (irc->h.joined)
@@ -266,9 +268,10 @@ static void irc_on_kick(irc_session_t *session, const char *event,
 {
     Irc *irc = irc_from(session);
     (void)event;
-    if (casefold_cmp(irc_param(params, count, 1), irc->nick) == 0 && irc->h.kicked)
-        irc->h.kicked(irc->ud, irc_param(params, count, 0), origin ? origin : "",
-                      irc_param(params, count, 2));
+    if (casefold_cmp(irc_param(params, count, 1), irc->nick) == 0 &&
+        irc->h.kicked)
+        irc->h.kicked(irc->ud, irc_param(params, count, 0),
+                      origin ? origin : "", irc_param(params, count, 2));
 }
 
 static void irc_on_nick(irc_session_t *session, const char *event,
@@ -282,7 +285,7 @@ static void irc_on_nick(irc_session_t *session, const char *event,
         irc_copy(irc->nick, sizeof irc->nick, irc_param(params, count, 0));
         irc_note(irc, SEVERITY_INFO, "now known as %s", irc->nick);
     } else if (casefold_cmp(who, irc->wanted_nick) == 0) {
-        irc->next_regain_ms = 0;   /* our nick just came free */
+        irc->next_regain_ms = 0; /* our nick just came free */
     }
 }
 
@@ -307,7 +310,7 @@ static void irc_on_message(irc_session_t *session, const char *event,
     if (count < 2 || !params[0] || !params[1] || !origin)
         return;
     if (irc_is_me(irc, origin))
-        return;   /* our own lines, if a server echoes them */
+        return; /* our own lines, if a server echoes them */
     if (irc->h.message)
         irc->h.message(irc->ud, origin, params[0], params[1]);
 }
@@ -348,7 +351,10 @@ static uint64_t irc_backoff_ms(Irc *irc)
     /* "Equal jitter": half fixed, half random, so a netsplit does not bring
      * every bot back in the same second. */
     uint64_t half = base / 2;
-    return half + (half ? arc4random_uniform((uint32_t)(half > UINT32_MAX ? UINT32_MAX : half) + 1) : 0);
+    return half +
+           (half ? arc4random_uniform(
+                       (uint32_t)(half > UINT32_MAX ? UINT32_MAX : half) + 1)
+                 : 0);
 }
 
 static void irc_schedule_reconnect(Irc *irc, uint64_t now)
@@ -426,7 +432,8 @@ static long irc_timers(Irc *irc, uint64_t now)
 
     if (irc->state == IRC_CONNECTING) {
         uint64_t limit = irc->ping_timeout_ms > IRC_REGISTER_MIN_MS
-                             ? irc->ping_timeout_ms : IRC_REGISTER_MIN_MS;
+                             ? irc->ping_timeout_ms
+                             : IRC_REGISTER_MIN_MS;
         if (now - irc->connect_started_ms >= limit) {
             irc_disconnect_now(irc, "registration timed out");
             return 0;
@@ -436,7 +443,8 @@ static long irc_timers(Irc *irc, uint64_t now)
     if (irc->state == IRC_REGISTERED) {
         if (irc->ping_sent_ms) {
             if (now - irc->ping_sent_ms >= irc->ping_timeout_ms) {
-                irc_disconnect_now(irc, "ping timeout: the server stopped answering");
+                irc_disconnect_now(
+                    irc, "ping timeout: the server stopped answering");
                 return 0;
             }
             next = irc->ping_sent_ms + irc->ping_timeout_ms;
@@ -495,7 +503,8 @@ Status irc_step(Irc *irc, long max_wait_ms, const sigset_t *unblocked)
 
     FD_ZERO(&in);
     FD_ZERO(&out);
-    if (irc->state == IRC_DOWN && !irc->quitting && now >= irc->next_connect_ms) {
+    if (irc->state == IRC_DOWN && !irc->quitting &&
+        now >= irc->next_connect_ms) {
         if (irc_connect_now(irc, now) < 0)
             return STATUS_ERROR;
     }
@@ -548,18 +557,25 @@ Status irc_step(Irc *irc, long max_wait_ms, const sigset_t *unblocked)
 
 static int irc_apply(Irc *irc, const IrcSettings *s)
 {
-    if (irc_strdup(&irc->server, s->server) || irc_strdup(&irc->password, s->password) ||
-        irc_strdup(&irc->username, s->username) || irc_strdup(&irc->realname, s->realname))
+    if (irc_strdup(&irc->server, s->server) ||
+        irc_strdup(&irc->password, s->password) ||
+        irc_strdup(&irc->username, s->username) ||
+        irc_strdup(&irc->realname, s->realname))
         return -1;
     irc_copy(irc->wanted_nick, sizeof irc->wanted_nick, s->nick);
-    irc->alt_count = s->alt_nick_count < IRC_MAX_ALT ? s->alt_nick_count : IRC_MAX_ALT;
+    irc->alt_count =
+        s->alt_nick_count < IRC_MAX_ALT ? s->alt_nick_count : IRC_MAX_ALT;
     for (size_t i = 0; i < irc->alt_count; i++)
         irc_copy(irc->alt_nicks[i], sizeof irc->alt_nicks[i], s->alt_nicks[i]);
     irc->port = s->port;
-    irc->ping_interval_ms = (uint64_t)(s->ping_interval > 0 ? s->ping_interval : 120) * 1000;
-    irc->ping_timeout_ms = (uint64_t)(s->ping_timeout > 0 ? s->ping_timeout : 60) * 1000;
-    irc->reconnect_min_ms = (uint64_t)(s->reconnect_min > 0 ? s->reconnect_min : 2) * 1000;
-    irc->reconnect_max_ms = (uint64_t)(s->reconnect_max > 0 ? s->reconnect_max : 300) * 1000;
+    irc->ping_interval_ms =
+        (uint64_t)(s->ping_interval > 0 ? s->ping_interval : 120) * 1000;
+    irc->ping_timeout_ms =
+        (uint64_t)(s->ping_timeout > 0 ? s->ping_timeout : 60) * 1000;
+    irc->reconnect_min_ms =
+        (uint64_t)(s->reconnect_min > 0 ? s->reconnect_min : 2) * 1000;
+    irc->reconnect_max_ms =
+        (uint64_t)(s->reconnect_max > 0 ? s->reconnect_max : 300) * 1000;
     if (irc->reconnect_max_ms < irc->reconnect_min_ms)
         irc->reconnect_max_ms = irc->reconnect_min_ms;
     return 0;
@@ -654,10 +670,11 @@ static int irc_say_chunk(const char *chunk, size_t len, void *ud)
     IrcSay *say = ud;
     char line[IRCLINE_BODY_MAX + 1];
     (void)len;
-    if (ircline_build(line, sizeof line, say->command, say->target, chunk) < 0 ||
+    if (ircline_build(line, sizeof line, say->command, say->target, chunk) <
+            0 ||
         irc_send(say->irc, SENDQ_NORMAL, say->target, line) != STATUS_OK) {
         say->failed = 1;
-        return 1;   /* the rest would be dropped too: stop */
+        return 1; /* the rest would be dropped too: stop */
     }
     say->queued++;
     return 0;

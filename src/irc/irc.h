@@ -23,15 +23,15 @@
 typedef struct {
     const char *server;
     int port;
-    const char *password;            /* NULL: none */
+    const char *password; /* NULL: none */
     const char *nick;
-    const char *const *alt_nicks;    /* tried in order when nick is taken */
+    const char *const *alt_nicks; /* tried in order when nick is taken */
     size_t alt_nick_count;
     const char *username;
     const char *realname;
-    int ping_interval;               /* seconds of silence before our PING */
-    int ping_timeout;                /* seconds to wait for any answer */
-    int reconnect_min;               /* seconds; doubles up to reconnect_max */
+    int ping_interval; /* seconds of silence before our PING */
+    int ping_timeout;  /* seconds to wait for any answer */
+    int reconnect_min; /* seconds; doubles up to reconnect_max */
     int reconnect_max;
     unsigned flood_burst;
     unsigned flood_interval_ms;
@@ -47,8 +47,8 @@ typedef struct {
                     const char *text);
     /* CTCP request (PRIVMSG \x01...\x01), e.g. "VERSION" or "PING 123". */
     void (*ctcp)(void *ud, const char *origin, const char *request);
-    void (*joined)(void *ud, const char *channel);           /* we joined */
-    void (*parted)(void *ud, const char *channel);           /* we left */
+    void (*joined)(void *ud, const char *channel); /* we joined */
+    void (*parted)(void *ud, const char *channel); /* we left */
     void (*kicked)(void *ud, const char *channel, const char *by,
                    const char *reason);
     /* ERR_CHANNELISFULL, INVITEONLYCHAN, BANNEDFROMCHAN, BADCHANNELKEY ... */
@@ -61,7 +61,7 @@ typedef struct {
 } IrcHandlers;
 
 typedef struct {
-    bool connected;                  /* registered with the server */
+    bool connected; /* registered with the server */
     uint64_t connected_since_ms;
     uint64_t reconnects;
     SendqStats queue;

@@ -15,9 +15,9 @@
 size_t ircline_privmsg_budget(const char *nick, const char *user,
                               const char *host, const char *target)
 {
-    size_t used = 2;                                      /* CR LF */
+    size_t used = 2; /* CR LF */
 
-    used += 1 + strlen(nick);                             /* ":nick" */
+    used += 1 + strlen(nick);                               /* ":nick" */
     used += 1 + (user ? strlen(user) : IRCLINE_WORST_USER); /* "!user" */
     used += 1 + (host ? strlen(host) : IRCLINE_WORST_HOST); /* "@host" */
     used += strlen(" PRIVMSG ") + strlen(target) + strlen(" :");
@@ -33,18 +33,29 @@ static size_t ircline_char_len(const unsigned char *s, size_t len)
     size_t n;
     unsigned lo = 0x80, hi = 0xBF;
 
-    if (s[0] < 0x80) return 1;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF) n = 2;
-    else if (s[0] >= 0xE0 && s[0] <= 0xEF) n = 3;
-    else if (s[0] >= 0xF0 && s[0] <= 0xF4) n = 4;
-    else return 1;
-    if (s[0] == 0xE0) lo = 0xA0;            /* overlong */
-    if (s[0] == 0xED) hi = 0x9F;            /* surrogates */
-    if (s[0] == 0xF0) lo = 0x90;            /* overlong */
-    if (s[0] == 0xF4) hi = 0x8F;            /* above U+10FFFF */
-    if (len < n || s[1] < lo || s[1] > hi) return 1;
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xC2 && s[0] <= 0xDF)
+        n = 2;
+    else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+        n = 3;
+    else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+        n = 4;
+    else
+        return 1;
+    if (s[0] == 0xE0)
+        lo = 0xA0; /* overlong */
+    if (s[0] == 0xED)
+        hi = 0x9F; /* surrogates */
+    if (s[0] == 0xF0)
+        lo = 0x90; /* overlong */
+    if (s[0] == 0xF4)
+        hi = 0x8F; /* above U+10FFFF */
+    if (len < n || s[1] < lo || s[1] > hi)
+        return 1;
     for (size_t i = 2; i < n; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF) return 1;
+        if (s[i] < 0x80 || s[i] > 0xBF)
+            return 1;
     return n;
 }
 
@@ -55,11 +66,14 @@ static size_t split_normalise(char *s, size_t len)
 
     for (size_t r = 0; r < len; r++) {
         char c = s[r];
-        if (c == '\r' || c == '\n' || c == '\0') c = ' ';
-        if (c == ' ' && (w == 0 || s[w - 1] == ' ')) continue;
+        if (c == '\r' || c == '\n' || c == '\0')
+            c = ' ';
+        if (c == ' ' && (w == 0 || s[w - 1] == ' '))
+            continue;
         s[w++] = c;
     }
-    if (w > 0 && s[w - 1] == ' ') w--;
+    if (w > 0 && s[w - 1] == ' ')
+        w--;
     s[w] = '\0';
     return w;
 }
@@ -70,12 +84,15 @@ static size_t split_cut(const char *s, size_t n, size_t budget)
 {
     size_t cut = 0;
 
-    if (s[budget] == ' ') return budget;
+    if (s[budget] == ' ')
+        return budget;
     for (size_t i = budget; i > 0; i--)
-        if (s[i - 1] == ' ') return i - 1;
+        if (s[i - 1] == ' ')
+            return i - 1;
     for (;;) {
         size_t step = ircline_char_len((const unsigned char *)s + cut, n - cut);
-        if (cut + step > budget) return cut;
+        if (cut + step > budget)
+            return cut;
         cut += step;
     }
 }
@@ -87,25 +104,29 @@ int ircline_split(const char *text, size_t len, size_t budget,
     size_t n, pos = 0;
     int count = 0;
 
-    if (budget < IRCLINE_SPLIT_MIN) return -1;
+    if (budget < IRCLINE_SPLIT_MIN)
+        return -1;
     buf = malloc(len + 1);
-    if (!buf) return -1;
+    if (!buf)
+        return -1;
     memcpy(buf, text, len);
     n = split_normalise(buf, len);
 
     while (pos < n) {
-        size_t take = n - pos <= budget ? n - pos
-                                        : split_cut(buf + pos, n - pos, budget);
+        size_t take =
+            n - pos <= budget ? n - pos : split_cut(buf + pos, n - pos, budget);
         char saved = buf[pos + take];
         int stop;
 
         buf[pos + take] = '\0';
         stop = fn(buf + pos, take, ud);
         buf[pos + take] = saved;
-        if (stop) goto fail;
+        if (stop)
+            goto fail;
         count++;
         pos += take;
-        if (pos < n && buf[pos] == ' ') pos++;
+        if (pos < n && buf[pos] == ' ')
+            pos++;
     }
     free(buf);
     return count;
@@ -119,9 +140,11 @@ fail:
 
 static bool build_word_ok(const char *s)
 {
-    if (*s == '\0') return false;
+    if (*s == '\0')
+        return false;
     for (; *s; s++)
-        if ((unsigned char)*s <= ' ' || *s == 0x7F) return false;
+        if ((unsigned char)*s <= ' ' || *s == 0x7F)
+            return false;
     return true;
 }
 
@@ -132,13 +155,16 @@ int ircline_build(char *out, size_t outsz, const char *command,
 
     if (!build_word_ok(command) || !build_word_ok(target) || target[0] == ':')
         goto fail;
-    if (text[0] == '\0' || strpbrk(text, "\r\n")) goto fail;
+    if (text[0] == '\0' || strpbrk(text, "\r\n"))
+        goto fail;
     n = snprintf(out, outsz, "%s %s :%s", command, target, text);
-    if (n < 0 || (size_t)n >= outsz || n > IRCLINE_BODY_MAX) goto fail;
+    if (n < 0 || (size_t)n >= outsz || n > IRCLINE_BODY_MAX)
+        goto fail;
     return n;
 
 fail:
-    if (outsz > 0) out[0] = '\0';
+    if (outsz > 0)
+        out[0] = '\0';
     return -1;
 }
 
@@ -157,28 +183,36 @@ bool ircline_ctcp_parse(const char *text, char cmd[IRCLINE_CTCP_CMD_MAX],
     const char *p = text + 1, *end;
     size_t n = 0;
 
-    if (text[0] != '\x01') return false;
+    if (text[0] != '\x01')
+        return false;
     end = strchr(p, '\x01');
-    if (!end) end = p + strlen(p);
+    if (!end)
+        end = p + strlen(p);
     while (p + n < end && p[n] != ' ') {
         char c = p[n];
         bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
                   (c >= '0' && c <= '9') || c == '-' || c == '_';
-        if (!ok || n + 1 >= IRCLINE_CTCP_CMD_MAX) return false;
+        if (!ok || n + 1 >= IRCLINE_CTCP_CMD_MAX)
+            return false;
         n++;
     }
-    if (n == 0) return false;
+    if (n == 0)
+        return false;
     for (size_t i = 0; i < n; i++)
         cmd[i] = (p[i] >= 'a' && p[i] <= 'z') ? (char)(p[i] - 32) : p[i];
     cmd[n] = '\0';
     p += n;
-    if (p < end) p++;                                     /* the space */
+    if (p < end)
+        p++; /* the space */
     *args = p;
     *args_len = (size_t)(end - p);
     return true;
 }
 
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
 
 static bool is_hex(char c)
 {
@@ -198,10 +232,13 @@ static size_t colour_args(const char *s, bool (*ok)(char), size_t max)
 {
     size_t fg = span(s, ok, max), bg;
 
-    if (fg == 0 || (max == 6 && fg != 6)) return 0;
-    if (s[fg] != ',') return fg;
+    if (fg == 0 || (max == 6 && fg != 6))
+        return 0;
+    if (s[fg] != ',')
+        return fg;
     bg = span(s + fg + 1, ok, max);
-    if (bg == 0 || (max == 6 && bg != 6)) return fg;      /* keep the comma */
+    if (bg == 0 || (max == 6 && bg != 6))
+        return fg; /* keep the comma */
     return fg + 1 + bg;
 }
 
@@ -211,12 +248,22 @@ size_t ircline_strip_formatting(char *s)
 
     for (size_t r = 0; s[r]; r++) {
         switch (s[r]) {
-        case '\x03': r += colour_args(s + r + 1, is_digit, 2); break;
-        case '\x04': r += colour_args(s + r + 1, is_hex, 6); break;
-        case '\x02': case '\x0F': case '\x11': case '\x16':
-        case '\x1D': case '\x1E': case '\x1F':
+        case '\x03':
+            r += colour_args(s + r + 1, is_digit, 2);
             break;
-        default: s[w++] = s[r];
+        case '\x04':
+            r += colour_args(s + r + 1, is_hex, 6);
+            break;
+        case '\x02':
+        case '\x0F':
+        case '\x11':
+        case '\x16':
+        case '\x1D':
+        case '\x1E':
+        case '\x1F':
+            break;
+        default:
+            s[w++] = s[r];
         }
     }
     s[w] = '\0';

@@ -12,12 +12,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define IRCLINE_MAX 512          /* one line on the wire, CR LF included */
-#define IRCLINE_BODY_MAX 510     /* the same without CR LF */
-#define IRCLINE_WORST_USER 10    /* ident as relayed, "~" included */
-#define IRCLINE_WORST_HOST 63    /* HOSTLEN of common servers */
-#define IRCLINE_SPLIT_MIN 4      /* smallest budget: one 4-byte character */
-#define IRCLINE_CTCP_CMD_MAX 32  /* buffer for a CTCP command name + NUL */
+#define IRCLINE_MAX 512         /* one line on the wire, CR LF included */
+#define IRCLINE_BODY_MAX 510    /* the same without CR LF */
+#define IRCLINE_WORST_USER 10   /* ident as relayed, "~" included */
+#define IRCLINE_WORST_HOST 63   /* HOSTLEN of common servers */
+#define IRCLINE_SPLIT_MIN 4     /* smallest budget: one 4-byte character */
+#define IRCLINE_CTCP_CMD_MAX 32 /* buffer for a CTCP command name + NUL */
 
 /* Bytes left for the text of one PRIVMSG when the server relays it to others
  * as ":nick!user@host PRIVMSG target :text\r\n" (512 bytes at most).  user or

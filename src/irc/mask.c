@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MASK_MATCH_LIMIT 100000  /* backtracking steps per match */
+#define MASK_MATCH_LIMIT 100000 /* backtracking steps per match */
 #define MASK_DEPTH_LIMIT 1000
 
 struct Mask {
@@ -39,14 +39,17 @@ static const char *glob_check(const char *glob)
     const char *bang, *at;
     size_t n = strlen(glob);
 
-    if (n == 0) return "empty mask";
-    if (n > MASK_MAX) return "mask too long";
+    if (n == 0)
+        return "empty mask";
+    if (n > MASK_MAX)
+        return "mask too long";
     for (const char *p = glob; *p; p++)
         if ((unsigned char)*p <= ' ' || *p == 0x7F)
             return "mask holds a space or control character";
     bang = strchr(glob, '!');
     at = bang ? strchr(bang + 1, '@') : NULL;
-    if (!at) return "mask is not of the form nick!user@host";
+    if (!at)
+        return "mask is not of the form nick!user@host";
     return NULL;
 }
 
@@ -60,7 +63,8 @@ static void glob_to_regex(const char *glob, char *out, size_t outsz)
         unsigned char c = (unsigned char)casefold_char(*p);
 
         if (c == '*') {
-            if (p[1] == '*') continue;                    /* "**" is "*" */
+            if (p[1] == '*')
+                continue; /* "**" is "*" */
             w += (size_t)snprintf(out + w, outsz - w, ".*");
         } else if (c == '?') {
             w += (size_t)snprintf(out + w, outsz - w, ".");
@@ -90,21 +94,24 @@ static Status mask_make(const char *glob, Mask **out, Error *err)
         return error_set(err, STATUS_INVALID, "%s", why);
     n = strlen(glob);
     m = calloc(1, sizeof *m + n + 1);
-    if (!m) goto oom;
+    if (!m)
+        goto oom;
     memcpy(m->text, glob, n + 1);
     glob_to_regex(glob, re, sizeof re);
 
-    m->code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
-                            PCRE2_ANCHORED | PCRE2_ENDANCHORED | PCRE2_DOTALL |
-                            PCRE2_CASELESS | PCRE2_NEVER_UTF | PCRE2_NEVER_UCP,
-                            &rc, &off, NULL);
-    if (!m->code) {                       /* cannot happen: all escaped */
+    m->code =
+        pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
+                      PCRE2_ANCHORED | PCRE2_ENDANCHORED | PCRE2_DOTALL |
+                          PCRE2_CASELESS | PCRE2_NEVER_UTF | PCRE2_NEVER_UCP,
+                      &rc, &off, NULL);
+    if (!m->code) { /* cannot happen: all escaped */
         st = error_set(err, STATUS_ERROR, "mask does not compile");
         goto fail;
     }
     m->md = pcre2_match_data_create_from_pattern(m->code, NULL);
     m->mctx = pcre2_match_context_create(NULL);
-    if (!m->md || !m->mctx) goto oom;
+    if (!m->md || !m->mctx)
+        goto oom;
     if (pcre2_set_match_limit(m->mctx, MASK_MATCH_LIMIT) != 0 ||
         pcre2_set_depth_limit(m->mctx, MASK_DEPTH_LIMIT) != 0)
         goto oom;
@@ -127,7 +134,8 @@ Mask *mask_compile(const char *glob, Error *err)
 
 void mask_free(Mask *m)
 {
-    if (!m) return;
+    if (!m)
+        return;
     pcre2_match_context_free(m->mctx);
     pcre2_match_data_free(m->md);
     pcre2_code_free(m->code);
@@ -146,12 +154,13 @@ bool mask_match(Mask *m, const char *nuh)
     char folded[MASK_SUBJECT_MAX + 1];
     size_t n = strlen(nuh);
 
-    if (n > MASK_SUBJECT_MAX) return false;
+    if (n > MASK_SUBJECT_MAX)
+        return false;
     memcpy(folded, nuh, n + 1);
     casefold_str(folded);
     /* Any error, the match limit included, is "no match". */
-    return pcre2_match(m->code, (PCRE2_SPTR)folded, n, 0, 0, m->md,
-                       m->mctx) >= 0;
+    return pcre2_match(m->code, (PCRE2_SPTR)folded, n, 0, 0, m->md, m->mctx) >=
+           0;
 }
 
 /* --- lists -------------------------------------------------------------- */
@@ -163,7 +172,8 @@ MaskList *mask_list_new(void)
 
 void mask_list_free(MaskList *l)
 {
-    if (!l) return;
+    if (!l)
+        return;
     for (size_t i = 0; i < l->n; i++) mask_free(l->v[i]);
     free(l->v);
     free(l);
@@ -190,6 +200,7 @@ size_t mask_list_count(const MaskList *l)
 bool mask_list_match(MaskList *l, const char *nuh)
 {
     for (size_t i = 0; i < l->n; i++)
-        if (mask_match(l->v[i], nuh)) return true;
+        if (mask_match(l->v[i], nuh))
+            return true;
     return false;
 }

@@ -15,8 +15,8 @@
 
 #include "error.h"
 
-#define MASK_MAX 256             /* longest mask accepted, in bytes */
-#define MASK_SUBJECT_MAX 512     /* longer nick!user@host never matches */
+#define MASK_MAX 256         /* longest mask accepted, in bytes */
+#define MASK_SUBJECT_MAX 512 /* longer nick!user@host never matches */
 
 typedef struct Mask Mask;
 

@@ -18,23 +18,23 @@
 
 #define NIL UINT32_MAX
 #define RATELIMIT_KEYS_LIMIT (1u << 24)
-#define RATELIMIT_EVICT_SCAN 8     /* LRU entries looked at for a full one */
+#define RATELIMIT_EVICT_SCAN 8 /* LRU entries looked at for a full one */
 #define RATELIMIT_BURST_LIMIT 1000u
 #define RATELIMIT_INTERVAL_LIMIT 3600000u
 
 struct entry {
-    char key[RATELIMIT_KEY_MAX + 1];     /* folded, NUL-terminated */
+    char key[RATELIMIT_KEY_MAX + 1]; /* folded, NUL-terminated */
     uint32_t hash;
-    uint32_t chain;                      /* next in bucket, or in free list */
-    uint32_t prev, next;                 /* LRU neighbours */
+    uint32_t chain;      /* next in bucket, or in free list */
+    uint32_t prev, next; /* LRU neighbours */
     uint64_t credit, last_ms;
-    bool notified;                       /* denial announced, not yet refilled */
+    bool notified; /* denial announced, not yet refilled */
 };
 
 struct RateLimit {
     unsigned burst, interval;
     size_t max, count;
-    uint32_t mask;                       /* nbuckets - 1 */
+    uint32_t mask; /* nbuckets - 1 */
     uint32_t *buckets;
     struct entry *e;
     uint32_t lru_head, lru_tail, free_head;
@@ -44,7 +44,7 @@ struct RateLimit {
 
 static uint32_t key_fold(const char *key, char out[RATELIMIT_KEY_MAX + 1])
 {
-    uint32_t h = 2166136261u;            /* FNV-1a */
+    uint32_t h = 2166136261u; /* FNV-1a */
     size_t i;
 
     for (i = 0; i < RATELIMIT_KEY_MAX && key[i]; i++) {
@@ -63,27 +63,31 @@ static uint64_t bucket_cap(const RateLimit *rl)
 }
 
 /* Credit the entry would hold at now_ms. */
-static uint64_t bucket_credit(const RateLimit *rl,
-                              const struct entry *e, uint64_t now_ms)
+static uint64_t bucket_credit(const RateLimit *rl, const struct entry *e,
+                              uint64_t now_ms)
 {
     uint64_t c = e->credit;
 
-    if (now_ms > e->last_ms) c += now_ms - e->last_ms;
+    if (now_ms > e->last_ms)
+        c += now_ms - e->last_ms;
     return c < bucket_cap(rl) ? c : bucket_cap(rl);
 }
 
-static void bucket_refill(const RateLimit *rl, struct entry *e,
-                          uint64_t now_ms)
+static void bucket_refill(const RateLimit *rl, struct entry *e, uint64_t now_ms)
 {
     e->credit = bucket_credit(rl, e, now_ms);
-    if (now_ms > e->last_ms) e->last_ms = now_ms;
-    if (e->credit == bucket_cap(rl)) e->notified = false;
+    if (now_ms > e->last_ms)
+        e->last_ms = now_ms;
+    if (e->credit == bucket_cap(rl))
+        e->notified = false;
 }
 
 static void rate_clamp(unsigned *burst, unsigned *interval_ms)
 {
-    if (*burst == 0) *burst = 1;
-    if (*burst > RATELIMIT_BURST_LIMIT) *burst = RATELIMIT_BURST_LIMIT;
+    if (*burst == 0)
+        *burst = 1;
+    if (*burst > RATELIMIT_BURST_LIMIT)
+        *burst = RATELIMIT_BURST_LIMIT;
     if (*interval_ms > RATELIMIT_INTERVAL_LIMIT)
         *interval_ms = RATELIMIT_INTERVAL_LIMIT;
 }
@@ -94,10 +98,14 @@ static void lru_unlink(RateLimit *rl, uint32_t i)
 {
     struct entry *e = &rl->e[i];
 
-    if (e->prev != NIL) rl->e[e->prev].next = e->next;
-    else rl->lru_head = e->next;
-    if (e->next != NIL) rl->e[e->next].prev = e->prev;
-    else rl->lru_tail = e->prev;
+    if (e->prev != NIL)
+        rl->e[e->prev].next = e->next;
+    else
+        rl->lru_head = e->next;
+    if (e->next != NIL)
+        rl->e[e->next].prev = e->prev;
+    else
+        rl->lru_tail = e->prev;
     e->prev = e->next = NIL;
 }
 
@@ -107,18 +115,20 @@ static void lru_push_front(RateLimit *rl, uint32_t i)
 
     e->prev = NIL;
     e->next = rl->lru_head;
-    if (rl->lru_head != NIL) rl->e[rl->lru_head].prev = i;
-    else rl->lru_tail = i;
+    if (rl->lru_head != NIL)
+        rl->e[rl->lru_head].prev = i;
+    else
+        rl->lru_tail = i;
     rl->lru_head = i;
 }
 
 /* --- table -------------------------------------------------------------- */
 
-static uint32_t table_find(const RateLimit *rl, const char *key,
-                           uint32_t h)
+static uint32_t table_find(const RateLimit *rl, const char *key, uint32_t h)
 {
     for (uint32_t i = rl->buckets[h & rl->mask]; i != NIL; i = rl->e[i].chain)
-        if (rl->e[i].hash == h && strcmp(rl->e[i].key, key) == 0) return i;
+        if (rl->e[i].hash == h && strcmp(rl->e[i].key, key) == 0)
+            return i;
     return NIL;
 }
 
@@ -169,7 +179,8 @@ static uint32_t table_insert(RateLimit *rl, const char *key, uint32_t h,
     uint32_t i, *bucket;
     struct entry *e;
 
-    if (rl->count == rl->max) table_evict(rl, now_ms);
+    if (rl->count == rl->max)
+        table_evict(rl, now_ms);
 
     i = rl->free_head;
     e = &rl->e[i];
@@ -189,15 +200,17 @@ static uint32_t table_insert(RateLimit *rl, const char *key, uint32_t h,
 
 /* --- API ---------------------------------------------------------------- */
 
-RateLimit *ratelimit_new(unsigned burst, unsigned interval_ms,
-                                size_t max_keys)
+RateLimit *ratelimit_new(unsigned burst, unsigned interval_ms, size_t max_keys)
 {
     RateLimit *rl = calloc(1, sizeof *rl);
     size_t nbuckets = 1;
 
-    if (!rl) return NULL;
-    if (max_keys == 0) max_keys = RATELIMIT_DEFAULT_KEYS;
-    if (max_keys > RATELIMIT_KEYS_LIMIT) max_keys = RATELIMIT_KEYS_LIMIT;
+    if (!rl)
+        return NULL;
+    if (max_keys == 0)
+        max_keys = RATELIMIT_DEFAULT_KEYS;
+    if (max_keys > RATELIMIT_KEYS_LIMIT)
+        max_keys = RATELIMIT_KEYS_LIMIT;
     while (nbuckets < max_keys) nbuckets <<= 1;
 
     rate_clamp(&burst, &interval_ms);
@@ -207,7 +220,8 @@ RateLimit *ratelimit_new(unsigned burst, unsigned interval_ms,
     rl->mask = (uint32_t)(nbuckets - 1);
     rl->buckets = malloc(nbuckets * sizeof *rl->buckets);
     rl->e = calloc(max_keys, sizeof *rl->e);
-    if (!rl->buckets || !rl->e) goto fail;
+    if (!rl->buckets || !rl->e)
+        goto fail;
     for (size_t b = 0; b < nbuckets; b++) rl->buckets[b] = NIL;
     for (size_t i = 0; i < max_keys; i++)
         rl->e[i].chain = i + 1 < max_keys ? (uint32_t)(i + 1) : NIL;
@@ -222,7 +236,8 @@ fail:
 
 void ratelimit_free(RateLimit *rl)
 {
-    if (!rl) return;
+    if (!rl)
+        return;
     free(rl->buckets);
     free(rl->e);
     free(rl);
@@ -250,7 +265,8 @@ enum rate_verdict ratelimit_check(RateLimit *rl, const char *key,
         e->credit -= rl->interval;
         return RATE_ALLOW;
     }
-    if (e->notified) return RATE_DENY_SILENT;
+    if (e->notified)
+        return RATE_DENY_SILENT;
     e->notified = true;
     return RATE_DENY_NOTIFY;
 }
@@ -265,7 +281,8 @@ void ratelimit_set(RateLimit *rl, unsigned burst, unsigned interval_ms)
     for (uint32_t i = rl->lru_head; i != NIL; i = rl->e[i].next) {
         struct entry *e = &rl->e[i];
         e->credit = rl->interval ? e->credit * interval_ms / rl->interval : cap;
-        if (e->credit > cap) e->credit = cap;
+        if (e->credit > cap)
+            e->credit = cap;
     }
     rl->burst = burst;
     rl->interval = interval_ms;

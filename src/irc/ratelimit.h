@@ -21,20 +21,19 @@
 #include <stdint.h>
 
 #define RATELIMIT_DEFAULT_KEYS 4096
-#define RATELIMIT_KEY_MAX 64     /* longer keys are compared on this prefix */
+#define RATELIMIT_KEY_MAX 64 /* longer keys are compared on this prefix */
 
 enum rate_verdict {
     RATE_ALLOW,
-    RATE_DENY_NOTIFY,            /* first denial: tell the user, once */
-    RATE_DENY_SILENT,            /* later denials: say nothing */
+    RATE_DENY_NOTIFY, /* first denial: tell the user, once */
+    RATE_DENY_SILENT, /* later denials: say nothing */
 };
 
 typedef struct RateLimit RateLimit;
 
 /* burst 0 counts as 1; interval_ms 0 allows everything.  max_keys 0 means
  * RATELIMIT_DEFAULT_KEYS.  NULL on OOM. */
-RateLimit *ratelimit_new(unsigned burst, unsigned interval_ms,
-                                size_t max_keys);
+RateLimit *ratelimit_new(unsigned burst, unsigned interval_ms, size_t max_keys);
 void ratelimit_free(RateLimit *rl);
 
 /* Spends one token of key's bucket if it has one. */

@@ -18,12 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SENDQ_BURST_LIMIT 1000u          /* keeps the arithmetic in range */
+#define SENDQ_BURST_LIMIT 1000u /* keeps the arithmetic in range */
 #define SENDQ_INTERVAL_LIMIT 3600000u
 
 struct line {
     struct line *next;
-    unsigned cost;                       /* tokens */
+    unsigned cost; /* tokens */
     char text[];
 };
 
@@ -40,16 +40,16 @@ struct target {
 
 struct Sendq {
     unsigned burst, interval;
-    uint64_t credit;                     /* ms of refill time held */
-    uint64_t last_ms;                    /* time of the last refill */
-    bool started;                        /* false: bucket full, no time yet */
+    uint64_t credit;  /* ms of refill time held */
+    uint64_t last_ms; /* time of the last refill */
+    bool started;     /* false: bucket full, no time yet */
 
     size_t max, per_target;
     struct fifo pong, urgent;
-    struct target *rr_head, *rr_tail;    /* rr_head is served next */
+    struct target *rr_head, *rr_tail; /* rr_head is served next */
     size_t normal_n, ntargets;
 
-    struct line *lent;                   /* returned by the last pop */
+    struct line *lent; /* returned by the last pop */
     enum { FROM_PONG, FROM_URGENT, FROM_NORMAL } lent_from;
     char lent_target[IRCLINE_BODY_MAX + 1]; /* its target, for sendq_unpop */
     uint64_t sent, dropped;
@@ -68,7 +68,8 @@ static bool line_is(const char *s, const char *cmd)
 {
     size_t n = strlen(cmd);
     for (size_t i = 0; i < n; i++)
-        if (casefold_char(s[i]) != casefold_char(cmd[i])) return false;
+        if (casefold_char(s[i]) != casefold_char(cmd[i]))
+            return false;
     return s[n] == ' ' || s[n] == '\0';
 }
 
@@ -77,10 +78,13 @@ static unsigned line_cost(const char *s)
 {
     unsigned cost = 2;
 
-    if (!line_is(s, "JOIN")) return 1;
-    for (s += 4; *s == ' '; s++) {}
+    if (!line_is(s, "JOIN"))
+        return 1;
+    for (s += 4; *s == ' '; s++) {
+    }
     for (; *s && *s != ' '; s++)
-        if (*s == ',') cost += 2;
+        if (*s == ',')
+            cost += 2;
     return cost;
 }
 
@@ -89,7 +93,8 @@ static struct line *line_new(const char *s, unsigned cost)
     size_t n = strlen(s);
     struct line *l = malloc(sizeof *l + n + 1);
 
-    if (!l) return NULL;
+    if (!l)
+        return NULL;
     l->next = NULL;
     l->cost = cost;
     memcpy(l->text, s, n + 1);
@@ -100,8 +105,10 @@ static struct line *line_new(const char *s, unsigned cost)
 
 static void fifo_push(struct fifo *f, struct line *l)
 {
-    if (f->tail) f->tail->next = l;
-    else f->head = l;
+    if (f->tail)
+        f->tail->next = l;
+    else
+        f->head = l;
     f->tail = l;
     f->n++;
 }
@@ -111,7 +118,8 @@ static struct line *fifo_pop(struct fifo *f)
     struct line *l = f->head;
 
     f->head = l->next;
-    if (!f->head) f->tail = NULL;
+    if (!f->head)
+        f->tail = NULL;
     f->n--;
     l->next = NULL;
     return l;
@@ -127,7 +135,8 @@ static void fifo_free(struct fifo *f)
 static struct target *target_find(Sendq *q, const char *name)
 {
     for (struct target *t = q->rr_head; t; t = t->next)
-        if (casefold_cmp(t->name, name) == 0) return t;
+        if (casefold_cmp(t->name, name) == 0)
+            return t;
     return NULL;
 }
 
@@ -136,12 +145,15 @@ static struct target *target_add(Sendq *q, const char *name)
     size_t n = strlen(name);
     struct target *t = malloc(sizeof *t + n + 1);
 
-    if (!t) return NULL;
+    if (!t)
+        return NULL;
     t->next = NULL;
     t->lines = (struct fifo){0};
     memcpy(t->name, name, n + 1);
-    if (q->rr_tail) q->rr_tail->next = t;
-    else q->rr_head = t;
+    if (q->rr_tail)
+        q->rr_tail->next = t;
+    else
+        q->rr_head = t;
     q->rr_tail = t;
     q->ntargets++;
     return t;
@@ -157,7 +169,8 @@ static struct line *target_take(Sendq *q)
 
     q->normal_n--;
     q->rr_head = t->next;
-    if (!q->rr_head) q->rr_tail = NULL;
+    if (!q->rr_head)
+        q->rr_tail = NULL;
     t->next = NULL;
     if (t->lines.n == 0) {
         free(t);
@@ -184,9 +197,10 @@ static void bucket_refill(Sendq *q, uint64_t now_ms)
         q->started = true;
         q->credit = bucket_cap(q);
         q->last_ms = now_ms;
-    } else if (now_ms > q->last_ms) {   /* a clock going back refills nothing */
+    } else if (now_ms > q->last_ms) { /* a clock going back refills nothing */
         q->credit += now_ms - q->last_ms;
-        if (q->credit > bucket_cap(q)) q->credit = bucket_cap(q);
+        if (q->credit > bucket_cap(q))
+            q->credit = bucket_cap(q);
         q->last_ms = now_ms;
     }
 }
@@ -201,9 +215,12 @@ static uint64_t bucket_need(const Sendq *q, unsigned cost)
 
 static void rate_clamp(unsigned *burst, unsigned *interval_ms)
 {
-    if (*burst == 0) *burst = 1;
-    if (*burst > SENDQ_BURST_LIMIT) *burst = SENDQ_BURST_LIMIT;
-    if (*interval_ms > SENDQ_INTERVAL_LIMIT) *interval_ms = SENDQ_INTERVAL_LIMIT;
+    if (*burst == 0)
+        *burst = 1;
+    if (*burst > SENDQ_BURST_LIMIT)
+        *burst = SENDQ_BURST_LIMIT;
+    if (*interval_ms > SENDQ_INTERVAL_LIMIT)
+        *interval_ms = SENDQ_INTERVAL_LIMIT;
 }
 
 /* --- API ---------------------------------------------------------------- */
@@ -212,19 +229,21 @@ Sendq *sendq_new(unsigned burst, unsigned interval_ms, size_t queue_max)
 {
     Sendq *q = calloc(1, sizeof *q);
 
-    if (!q) return NULL;
+    if (!q)
+        return NULL;
     rate_clamp(&burst, &interval_ms);
     q->burst = burst;
     q->interval = interval_ms;
     q->max = queue_max;
     q->per_target = queue_max / 4 > SENDQ_PER_TARGET_MIN ? queue_max / 4
-                                                          : SENDQ_PER_TARGET_MIN;
+                                                         : SENDQ_PER_TARGET_MIN;
     return q;
 }
 
 void sendq_free(Sendq *q)
 {
-    if (!q) return;
+    if (!q)
+        return;
     sendq_clear(q);
     free(q);
 }
@@ -235,23 +254,29 @@ Status sendq_push(Sendq *q, enum sendq_class cls, const char *target,
     struct target *t = NULL;
     struct line *l;
 
-    if (!line_valid(line)) return STATUS_INVALID;
+    if (!line_valid(line))
+        return STATUS_INVALID;
     if (cls == SENDQ_URGENT) {
         bool pong = line_is(line, "PONG");
-        if (q->pong.n + q->urgent.n >= SENDQ_URGENT_MAX) goto drop;
+        if (q->pong.n + q->urgent.n >= SENDQ_URGENT_MAX)
+            goto drop;
         l = line_new(line, pong ? 0 : line_cost(line));
-        if (!l) return STATUS_ERROR;
+        if (!l)
+            return STATUS_ERROR;
         fifo_push(pong ? &q->pong : &q->urgent, l);
         return STATUS_OK;
     }
 
-    if (!target) target = "";
-    if (strlen(target) > IRCLINE_BODY_MAX) return STATUS_INVALID;
+    if (!target)
+        target = "";
+    if (strlen(target) > IRCLINE_BODY_MAX)
+        return STATUS_INVALID;
     t = target_find(q, target);
     if (q->normal_n >= q->max || (t && t->lines.n >= q->per_target))
         goto drop;
     l = line_new(line, line_cost(line));
-    if (!l) return STATUS_ERROR;
+    if (!l)
+        return STATUS_ERROR;
     if (!t && !(t = target_add(q, target))) {
         free(l);
         return STATUS_ERROR;
@@ -268,8 +293,10 @@ drop:
 /* The fifo head that goes next, ignoring the bucket; NULL when empty. */
 static const struct line *sendq_next(const Sendq *q)
 {
-    if (q->pong.head) return q->pong.head;
-    if (q->urgent.head) return q->urgent.head;
+    if (q->pong.head)
+        return q->pong.head;
+    if (q->urgent.head)
+        return q->urgent.head;
     return q->rr_head ? q->rr_head->lines.head : NULL;
 }
 
@@ -282,10 +309,12 @@ const char *sendq_pop(Sendq *q, uint64_t now_ms)
     free(q->lent);
     q->lent = NULL;
     next = sendq_next(q);
-    if (!next) return NULL;
+    if (!next)
+        return NULL;
     bucket_refill(q, now_ms);
     need = bucket_need(q, next->cost);
-    if (q->credit < need) return NULL;
+    if (q->credit < need)
+        return NULL;
     q->credit -= need;
 
     if (q->pong.head) {
@@ -308,7 +337,8 @@ static void fifo_unshift(struct fifo *f, struct line *l)
 {
     l->next = f->head;
     f->head = l;
-    if (!f->tail) f->tail = l;
+    if (!f->tail)
+        f->tail = l;
     f->n++;
 }
 
@@ -325,7 +355,8 @@ static struct target *target_restore(Sendq *q)
         prev = t;
     if (prev) {
         prev->next = t->next;
-        if (q->rr_tail == t) q->rr_tail = prev;
+        if (q->rr_tail == t)
+            q->rr_tail = prev;
         t->next = q->rr_head;
         q->rr_head = t;
     }
@@ -337,18 +368,21 @@ Status sendq_unpop(Sendq *q)
     struct line *l = q->lent;
     struct target *t;
 
-    if (!l) return STATUS_NOTFOUND;
+    if (!l)
+        return STATUS_NOTFOUND;
     if (q->lent_from == FROM_PONG) {
         fifo_unshift(&q->pong, l);
     } else if (q->lent_from == FROM_URGENT) {
         fifo_unshift(&q->urgent, l);
     } else {
-        if (!(t = target_restore(q))) return STATUS_ERROR;
+        if (!(t = target_restore(q)))
+            return STATUS_ERROR;
         fifo_unshift(&t->lines, l);
         q->normal_n++;
     }
-    q->credit += bucket_need(q, l->cost);            /* 0 for a PONG */
-    if (q->credit > bucket_cap(q)) q->credit = bucket_cap(q);
+    q->credit += bucket_need(q, l->cost); /* 0 for a PONG */
+    if (q->credit > bucket_cap(q))
+        q->credit = bucket_cap(q);
     q->lent = NULL;
     q->sent--;
     return STATUS_OK;
@@ -359,7 +393,8 @@ long sendq_wait_ms(Sendq *q, uint64_t now_ms)
     const struct line *next = sendq_next(q);
     uint64_t need;
 
-    if (!next) return -1;
+    if (!next)
+        return -1;
     bucket_refill(q, now_ms);
     need = bucket_need(q, next->cost);
     return q->credit >= need ? 0 : (long)(need - q->credit);
@@ -396,7 +431,8 @@ void sendq_set_rate(Sendq *q, unsigned burst, unsigned interval_ms)
         q->credit = (uint64_t)burst * interval_ms;
     q->burst = burst;
     q->interval = interval_ms;
-    if (q->credit > bucket_cap(q)) q->credit = bucket_cap(q);
+    if (q->credit > bucket_cap(q))
+        q->credit = bucket_cap(q);
 }
 
 void sendq_stats(const Sendq *q, SendqStats *out)

@@ -29,8 +29,8 @@
 
 #include "error.h"
 
-#define SENDQ_PER_TARGET_MIN 8   /* per-target cap is max(this, max / 4) */
-#define SENDQ_URGENT_MAX 1024    /* memory safety only, see sendq_push */
+#define SENDQ_PER_TARGET_MIN 8 /* per-target cap is max(this, max / 4) */
+#define SENDQ_URGENT_MAX 1024  /* memory safety only, see sendq_push */
 
 enum sendq_class {
     SENDQ_URGENT,
@@ -38,10 +38,10 @@ enum sendq_class {
 };
 
 typedef struct {
-    uint64_t lines_sent;         /* popped since sendq_new */
-    uint64_t lines_dropped;      /* refused by sendq_push for lack of room */
-    size_t depth;                /* lines queued now, urgent included */
-    size_t targets;              /* targets with normal lines queued */
+    uint64_t lines_sent;    /* popped since sendq_new */
+    uint64_t lines_dropped; /* refused by sendq_push for lack of room */
+    size_t depth;           /* lines queued now, urgent included */
+    size_t targets;         /* targets with normal lines queued */
 } SendqStats;
 
 typedef struct Sendq Sendq;

@@ -66,7 +66,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 
     log_set_level(SEVERITY_ERROR);
-    snprintf(db_path, sizeof db_path, "%s/missive-fuzz-%d.db", dir, (int)getpid());
+    snprintf(db_path, sizeof db_path, "%s/missive-fuzz-%d.db", dir,
+             (int)getpid());
     remove_db();
     if (db_open(db_path, &db, &err) != STATUS_OK) {
         fprintf(stderr, "fuzz_commands: %s\n", err.msg);
@@ -102,8 +103,7 @@ static void check_line(const char *line, size_t budget)
 
 static void check_lines(char **lines, size_t n, size_t budget)
 {
-    for (size_t i = 0; i < n; i++)
-        check_line(lines[i], budget);
+    for (size_t i = 0; i < n; i++) check_line(lines[i], budget);
 }
 
 /* An owner's "set #cfg SETTINGS"; returns the command typed afterwards. */
@@ -147,7 +147,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *text = malloc(size - 1);
     if (text == NULL)
         return 0;
-    memcpy(text, data + 2, size - 2);   /* up to a NUL, as IRC delivers it */
+    memcpy(text, data + 2, size - 2); /* up to a NUL, as IRC delivers it */
     text[size - 2] = '\0';
 
     CommandInput in = {text, nick, priv ? NULL : "#fuzz", budget};
@@ -167,7 +167,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == STATUS_OK && out.n == 0 && out.npriv == 0)
         abort();
     if (rc == STATUS_INVALID)
-        abort();        /* a refusal is an answer, never a Status */
+        abort(); /* a refusal is an answer, never a Status */
     check_lines(out.lines, out.n, budget);
     check_lines(out.priv, out.npriv, budget);
     command_output_clear(&out);

@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     config_defaults(&c);
     memcpy(&before, &c, sizeof c);
     if (config_load(path, &c, NULL) != STATUS_OK) {
-        if (memcmp(&before, &c, sizeof c) != 0)   /* untouched */
+        if (memcmp(&before, &c, sizeof c) != 0) /* untouched */
             abort();
         return 0;
     }

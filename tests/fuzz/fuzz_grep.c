@@ -24,7 +24,7 @@
 #define MAX_LINES 512
 #define SLOW_CALL_MS (3 * GREP_BUDGET_MS)
 
-static char *letters;                  /* the shipped file, lines cut at NUL */
+static char *letters; /* the shipped file, lines cut at NUL */
 static const char *lines[MAX_LINES];
 static size_t lens[MAX_LINES], nlines;
 
@@ -98,7 +98,7 @@ static void run(const char *pattern, const char *subject, size_t slen,
             rc = match_one(g, lines[i], lens[i]);
     }
     if (rc == STATUS_ERROR &&
-        grep_match(g, "a", 1, NULL, NULL, NULL) != STATUS_ERROR)   /* sticky */
+        grep_match(g, "a", 1, NULL, NULL, NULL) != STATUS_ERROR) /* sticky */
         abort();
     grep_free(g);
 }

@@ -19,10 +19,10 @@
 #include "utf8.h"
 
 typedef struct {
-    const char *norm;       /* the normalised text, as ircline.h defines it */
+    const char *norm; /* the normalised text, as ircline.h defines it */
     size_t normlen, pos;
     size_t budget;
-    bool valid;             /* the input was valid UTF-8 */
+    bool valid; /* the input was valid UTF-8 */
     int chunks;
 } SplitCheck;
 
@@ -56,7 +56,8 @@ static int on_chunk(const char *chunk, size_t len, void *ud)
         abort();
     if (sc->valid && !utf8_valid(chunk, len, NULL))
         abort();
-    if (sc->pos + len > sc->normlen || memcmp(sc->norm + sc->pos, chunk, len) != 0)
+    if (sc->pos + len > sc->normlen ||
+        memcmp(sc->norm + sc->pos, chunk, len) != 0)
         abort();
     sc->pos += len;
     if (sc->pos < sc->normlen && sc->norm[sc->pos] == ' ')
@@ -70,8 +71,8 @@ static void check_split(const char *text, size_t len, size_t budget)
     char *norm = malloc(len + 1);
     if (norm == NULL)
         return;
-    SplitCheck sc = {norm, normalise(text, len, norm), 0, budget,
-                     utf8_valid(text, len, NULL), 0};
+    SplitCheck sc = {norm,   normalise(text, len, norm),  0,
+                     budget, utf8_valid(text, len, NULL), 0};
     int n = ircline_split(text, len, budget, on_chunk, &sc);
     if (n != sc.chunks || sc.pos != sc.normlen)
         abort();
@@ -138,8 +139,9 @@ static void check_ctcp(const char *text)
     if (text[0] != '\x01' || n == 0 || n >= IRCLINE_CTCP_CMD_MAX)
         abort();
     for (size_t i = 0; i < n; i++)
-        if (!((cmd[i] >= 'A' && cmd[i] <= 'Z') || (cmd[i] >= '0' && cmd[i] <= '9') ||
-              cmd[i] == '-' || cmd[i] == '_'))
+        if (!((cmd[i] >= 'A' && cmd[i] <= 'Z') ||
+              (cmd[i] >= '0' && cmd[i] <= '9') || cmd[i] == '-' ||
+              cmd[i] == '_'))
             abort();
     if (args < text + 1 + n || args + args_len > text + len)
         abort();
@@ -162,7 +164,7 @@ static void check_strip(const char *text, size_t len)
         abort();
     if (valid && !utf8_valid(s, n, NULL))
         abort();
-    if (ircline_strip_formatting(s) != n)       /* nothing left to strip */
+    if (ircline_strip_formatting(s) != n) /* nothing left to strip */
         abort();
     free(s);
 }
@@ -178,7 +180,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     check_split(raw, len, budget);
 
-    char *s = malloc(len + 1);          /* the string functions see up to a NUL */
+    char *s = malloc(len + 1); /* the string functions see up to a NUL */
     if (s == NULL)
         return 0;
     memcpy(s, raw, len);
@@ -186,7 +188,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t slen = strlen(s);
     check_ctcp(s);
     check_strip(s, slen);
-    check_build(s, budget);             /* also a small out buffer at times */
+    check_build(s, budget); /* also a small out buffer at times */
     free(s);
     return 0;
 }

@@ -15,7 +15,7 @@
 #include "utf8.h"
 
 static People *people;
-static Parser *parser;     /* lives as long as the fuzzer */
+static Parser *parser; /* lives as long as the fuzzer */
 
 static void check_text(const char *s)
 {

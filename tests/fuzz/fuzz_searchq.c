@@ -24,17 +24,22 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (sqlite3_open(":memory:", &db) != SQLITE_OK)
         abort();
     /* The same table shape and tokenizer as passages_fts in db.c. */
-    if (sqlite3_exec(db,
+    if (sqlite3_exec(
+            db,
             "CREATE VIRTUAL TABLE t USING fts5(shown,"
             " tokenize='porter unicode61 remove_diacritics 2');"
-            "INSERT INTO t VALUES ('About Finland. I was quite ready to advise the Cabinet');"
-            "INSERT INTO t VALUES ('a front in the North of France, Kishinev-Lvov');"
-            "INSERT INTO t VALUES ('Hitler''s forces near Leningrad and Moscow, 1941');"
+            "INSERT INTO t VALUES ('About Finland. I was quite ready to advise "
+            "the Cabinet');"
+            "INSERT INTO t VALUES ('a front in the North of France, "
+            "Kishinev-Lvov');"
+            "INSERT INTO t VALUES ('Hitler''s forces near Leningrad and "
+            "Moscow, 1941');"
             "INSERT INTO t VALUES ('AND OR NOT NEAR x column * ^ + shown:');"
             "INSERT INTO t VALUES ('Sécurité über Łódź naïve café Москва');",
             NULL, NULL, NULL) != SQLITE_OK)
         abort();
-    if (sqlite3_prepare_v2(db,
+    if (sqlite3_prepare_v2(
+            db,
             "SELECT rowid, snippet(t, 0, char(2), char(2), '…', 40)"
             " FROM t WHERE t MATCH ?1 ORDER BY rank",
             -1, &st, NULL) != SQLITE_OK)
@@ -49,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (user == NULL)
         return 0;
     memcpy(user, data, size);
-    user[size] = '\0';          /* what the command layer hands over */
+    user[size] = '\0'; /* what the command layer hands over */
 
     Status r = searchq_build(user, &q, NULL);
     free(user);
@@ -70,8 +75,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         ;
     if (rc != SQLITE_DONE && rc != SQLITE_INTERRUPT) {
-        fprintf(stderr, "fuzz_searchq: %s for MATCH %s\n",
-                sqlite3_errmsg(db), q.match);
+        fprintf(stderr, "fuzz_searchq: %s for MATCH %s\n", sqlite3_errmsg(db),
+                q.match);
         abort();
     }
     sqlite3_reset(st);

@@ -24,11 +24,12 @@ static void check_clean(const char *out, size_t n, char keep)
         abort();
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)out[i];
-        if ((c < 0x20 || c == 0x7f) && !(keep != '\0' && c == (unsigned char)keep))
+        if ((c < 0x20 || c == 0x7f) &&
+            !(keep != '\0' && c == (unsigned char)keep))
             abort();
         if (c == ' ' && out[i + 1] == ' ')
             abort();
-        if (c == 0xc2 && (unsigned char)out[i + 1] <= 0x9f)    /* C1 */
+        if (c == 0xc2 && (unsigned char)out[i + 1] <= 0x9f) /* C1 */
             abort();
     }
 }
@@ -76,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t nfull = utf8_sanitize_keep(s, len, keep, full, fullsz);
     check_clean(full, nfull, keep);
 
-    cut[outsz] = 'Z';                          /* a guard after the buffer */
+    cut[outsz] = 'Z'; /* a guard after the buffer */
     size_t ncut = utf8_sanitize_keep(s, len, keep, cut, outsz);
     if (cut[outsz] != 'Z')
         abort();

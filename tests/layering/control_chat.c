@@ -5,4 +5,7 @@
 #include "utf8.h"
 
 int layering_probe(void);
-int layering_probe(void) { return 0; }
+int layering_probe(void)
+{
+    return 0;
+}

@@ -3,4 +3,7 @@
 #include "commands.h"
 
 int layering_probe(void);
-int layering_probe(void) { return 0; }
+int layering_probe(void)
+{
+    return 0;
+}

@@ -29,7 +29,7 @@
 #define RANK_LINE 4096
 
 static int rank_verbose;
-static People *rank_aliases;     /* the shipped data dir's, as the bot's */
+static People *rank_aliases; /* the shipped data dir's, as the bot's */
 
 static void rank_reply(sqlite3 *db, const char *as, const char *text)
 {
@@ -53,7 +53,8 @@ static void rank_reply(sqlite3 *db, const char *as, const char *text)
     if (rank_verbose) {
         fprintf(stderr, "%s\n", text);
         for (size_t i = 0; i < n && i < 5; i++)
-            fprintf(stderr, "  %d.%d score %.3f confidence %.3f evidence %.3f\n",
+            fprintf(stderr,
+                    "  %d.%d score %.3f confidence %.3f evidence %.3f\n",
                     r[i].letter, r[i].para, r[i].score, r[i].confidence,
                     r[i].evidence);
     }

@@ -35,10 +35,12 @@ static int setup(void **st)
     Error err = {0};
     ImportReport rep;
     const char *paths[] = {DATADIR "/stalin-churchill-1941.txt"};
-    snprintf(db_path, sizeof db_path, "/tmp/missive-test-commands-%d.db", (int)getpid());
+    snprintf(db_path, sizeof db_path, "/tmp/missive-test-commands-%d.db",
+             (int)getpid());
     unlink(db_path);
     assert_int_equal(db_open(db_path, &db, &err), STATUS_OK);
-    assert_int_equal(import_files(db, paths, 1, DATADIR, &rep, &err), STATUS_OK);
+    assert_int_equal(import_files(db, paths, 1, DATADIR, &rep, &err),
+                     STATUS_OK);
     assert_non_null(corpus = corpus_new(db, &err));
     assert_non_null(state = state_new(db, &err));
     CommandsConfig cfg = {"!", BUDGET, 3, 600};
@@ -80,14 +82,15 @@ static void check_lines(char **lines, size_t n)
 }
 
 /* Runs one command in #test as alice; returns the first line (static). */
-static const char *ask_in(const char *channel, const char *text, CommandOutput *out)
+static const char *ask_in(const char *channel, const char *text,
+                          CommandOutput *out)
 {
     CommandInput in = {text, "alice", channel, BUDGET};
     memset(out, 0, sizeof *out);
     Error err = {0};
     Status rc = commands_dispatch(cmds, &in, out, &err);
     assert_int_equal(rc, STATUS_OK);
-    assert_string_equal(err.msg, "");      /* nothing for the log */
+    assert_string_equal(err.msg, ""); /* nothing for the log */
     assert_true(out->n >= 1);
     check_lines(out->lines, out->n);
     check_lines(out->priv, out->npriv);
@@ -123,8 +126,7 @@ static void test_quote_fair_cycle(void **st)
         const char *id = strrchr(line, '[');
         assert_non_null(id);
         snprintf(seen[i], sizeof seen[i], "%s", id);
-        for (int j = 0; j < i; j++)
-            assert_string_not_equal(seen[i], seen[j]);
+        for (int j = 0; j < i; j++) assert_string_not_equal(seen[i], seen[j]);
         command_output_clear(&out);
     }
     /* By author: Churchill's six, once each. */
@@ -133,8 +135,7 @@ static void test_quote_fair_cycle(void **st)
         const char *line = ask_in("#fair", "!quote churchill", &out);
         assert_non_null(strstr(line, "Churchill to Stalin"));
         snprintf(seen[i], sizeof seen[i], "%s", strrchr(line, '['));
-        for (int j = 0; j < i; j++)
-            assert_string_not_equal(seen[i], seen[j]);
+        for (int j = 0; j < i; j++) assert_string_not_equal(seen[i], seen[j]);
         command_output_clear(&out);
     }
 }
@@ -145,7 +146,8 @@ static void test_search_paging(void **st)
     CommandOutput out;
     const char *line = ask("!search finland", &out);
     assert_true(strncmp(line, "Result 1 of 2 (!more for the next): ", 36) == 0);
-    assert_non_null(strstr(line, "\x02" "Finland\x02"));
+    assert_non_null(strstr(line, "\x02"
+                                 "Finland\x02"));
     command_output_clear(&out);
     line = ask("!more", &out);
     assert_true(strncmp(line, "Result 2 of 2: ", 15) == 0);
@@ -157,9 +159,11 @@ static void test_search_paging(void **st)
     assert_true(strncmp(line, "Result 1 of 1: ", 15) == 0);
     assert_non_null(strstr(line, "[2.2, emended]"));
     command_output_clear(&out);
-    assert_non_null(strstr(ask("!search finland year:1944", &out), "No passage contains"));
+    assert_non_null(
+        strstr(ask("!search finland year:1944", &out), "No passage contains"));
     command_output_clear(&out);
-    assert_non_null(strstr(ask("!search finland from:napoleon", &out), "no author called"));
+    assert_non_null(
+        strstr(ask("!search finland from:napoleon", &out), "no author called"));
     command_output_clear(&out);
     assert_non_null(strstr(ask("!search the and of", &out), "too common"));
     command_output_clear(&out);
@@ -173,7 +177,8 @@ static void test_grep(void **st)
     CommandOutput out;
     const char *line = ask("!grep declar\\w+", &out);
     assert_true(strncmp(line, "Match 1 of 2", 12) == 0);
-    assert_non_null(strstr(line, "\x02" "declaring\x02"));
+    assert_non_null(strstr(line, "\x02"
+                                 "declaring\x02"));
     command_output_clear(&out);
     assert_true(strncmp(ask("!more", &out), "Match 2 of 2: ", 14) == 0);
     command_output_clear(&out);
@@ -193,7 +198,8 @@ static void test_read_and_letter_are_private(void **st)
     command_output_clear(&out);
 
     line = ask("!letter 2", &out);
-    assert_string_equal(line, "alice: I have sent you letter 2 (6 passages) privately.");
+    assert_string_equal(
+        line, "alice: I have sent you letter 2 (6 passages) privately.");
     assert_true(strncmp(out.priv[0], "Letter 2: Churchill to Stalin", 29) == 0);
     assert_true(strncmp(out.priv[out.npriv - 1], "Source: ", 8) == 0 ||
                 strncmp(out.priv[out.npriv - 1], "(", 1) == 0);
@@ -226,7 +232,8 @@ static void test_today(void **st)
     command_output_clear(&out);
     setenv("MISSIVE_TODAY", "2026-11-27", 1);
     line = ask("!today", &out);
-    const char *lead = "Nothing was written on 27 November; the nearest day is 23 November: ";
+    const char *lead =
+        "Nothing was written on 27 November; the nearest day is 23 November: ";
     assert_true(strncmp(line, lead, strlen(lead)) == 0);
     command_output_clear(&out);
     unsetenv("MISSIVE_TODAY");
@@ -236,16 +243,18 @@ static void test_stats_about_help(void **st)
 {
     (void)st;
     CommandOutput out;
-    assert_string_equal(ask("!stats", &out),
-                        "3 letters in 18 passages between 2 people, from 18 July 1941 "
-                        "to 23 November 1941; 0 undated, 3 passages emended.");
+    assert_string_equal(
+        ask("!stats", &out),
+        "3 letters in 18 passages between 2 people, from 18 July 1941 "
+        "to 23 November 1941; 0 undated, 3 passages emended.");
     command_output_clear(&out);
     assert_non_null(strstr(ask("!about", &out), "Stalin: Works, Vol. 17"));
     command_output_clear(&out);
     assert_non_null(strstr(ask("!help", &out), "!grep"));
     command_output_clear(&out);
-    static const char *const names[] = {"quote", "search", "grep", "reply", "read",
-                                        "letter", "today", "stats", "about", "more", "help"};
+    static const char *const names[] = {"quote", "search", "grep",  "reply",
+                                        "read",  "letter", "today", "stats",
+                                        "about", "more",   "help"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char q[32];
         snprintf(q, sizeof q, "!help %s", names[i]);
@@ -253,7 +262,8 @@ static void test_stats_about_help(void **st)
         assert_true(strncmp(line + 1, names[i], strlen(names[i])) == 0);
         command_output_clear(&out);
     }
-    assert_non_null(strstr(ask("!frobnicate", &out), "Unknown command !frobnicate"));
+    assert_non_null(
+        strstr(ask("!frobnicate", &out), "Unknown command !frobnicate"));
     command_output_clear(&out);
 }
 
@@ -267,7 +277,8 @@ static void test_reply(void **st)
     line = ask("!reply as churchill what about finland?", &out);
     assert_non_null(strstr(line, "Churchill to Stalin"));
     command_output_clear(&out);
-    assert_non_null(strstr(ask("!reply as napoleon hello", &out), "no author called"));
+    assert_non_null(
+        strstr(ask("!reply as napoleon hello", &out), "no author called"));
     command_output_clear(&out);
     assert_non_null(strstr(ask("!reply", &out), "Usage: !reply"));
     command_output_clear(&out);
@@ -280,8 +291,11 @@ static void test_channel_settings(void **st)
     CommandOutput out = {0};
     CommandInput in = {"!quote 1.1", "alice", "#set", BUDGET};
 
-    assert_int_equal(commands_configure(cmds, "#set prefix @", reply, sizeof reply, NULL), STATUS_OK);
-    assert_int_equal(commands_dispatch(cmds, &in, &out, NULL), STATUS_NOTFOUND);       /* ! is talk now */
+    assert_int_equal(
+        commands_configure(cmds, "#set prefix @", reply, sizeof reply, NULL),
+        STATUS_OK);
+    assert_int_equal(commands_dispatch(cmds, &in, &out, NULL),
+                     STATUS_NOTFOUND); /* ! is talk now */
     assert_false(commands_match(cmds, "#set", "!quote"));
     assert_true(commands_match(cmds, "#set", "@quote"));
     assert_true(commands_match(cmds, "#other", "!quote"));
@@ -293,24 +307,43 @@ static void test_channel_settings(void **st)
     assert_non_null(strstr(out.lines[0], "@quote"));
     command_output_clear(&out);
 
-    assert_int_equal(commands_configure(cmds, "#set disable grep", reply, sizeof reply, NULL), STATUS_OK);
+    assert_int_equal(commands_configure(cmds, "#set disable grep", reply,
+                                        sizeof reply, NULL),
+                     STATUS_OK);
     assert_non_null(strstr(reply, "disabled: grep"));
     in.text = "@grep front";
-    assert_int_equal(commands_dispatch(cmds, &in, &out, NULL), STATUS_NOTFOUND);   /* silent: disabled */
-    assert_int_equal(commands_configure(cmds, "#set disable help", reply, sizeof reply, NULL), STATUS_INVALID);
-    assert_int_equal(commands_configure(cmds, "#set disable nosuch", reply, sizeof reply, NULL), STATUS_INVALID);
-    assert_int_equal(commands_configure(cmds, "#set enable grep", reply, sizeof reply, NULL), STATUS_OK);
+    assert_int_equal(commands_dispatch(cmds, &in, &out, NULL),
+                     STATUS_NOTFOUND); /* silent: disabled */
+    assert_int_equal(commands_configure(cmds, "#set disable help", reply,
+                                        sizeof reply, NULL),
+                     STATUS_INVALID);
+    assert_int_equal(commands_configure(cmds, "#set disable nosuch", reply,
+                                        sizeof reply, NULL),
+                     STATUS_INVALID);
+    assert_int_equal(
+        commands_configure(cmds, "#set enable grep", reply, sizeof reply, NULL),
+        STATUS_OK);
     assert_int_equal(commands_dispatch(cmds, &in, &out, NULL), STATUS_OK);
     command_output_clear(&out);
 
     assert_int_equal(commands_addressed(cmds, "#set", 1), 1);
-    assert_int_equal(commands_configure(cmds, "#set addressed off", reply, sizeof reply, NULL), STATUS_OK);
+    assert_int_equal(commands_configure(cmds, "#set addressed off", reply,
+                                        sizeof reply, NULL),
+                     STATUS_OK);
     assert_int_equal(commands_addressed(cmds, "#set", 1), 0);
-    assert_int_equal(commands_configure(cmds, "#set prefix default", reply, sizeof reply, NULL), STATUS_OK);
+    assert_int_equal(commands_configure(cmds, "#set prefix default", reply,
+                                        sizeof reply, NULL),
+                     STATUS_OK);
     assert_true(commands_match(cmds, "#set", "!quote"));
-    assert_int_equal(commands_configure(cmds, "#set prefix two words", reply, sizeof reply, NULL), STATUS_OK);
-    assert_int_equal(commands_configure(cmds, "#set prefix \x01", reply, sizeof reply, NULL), STATUS_INVALID);
-    assert_int_equal(commands_configure(cmds, "#set prefix default", reply, sizeof reply, NULL), STATUS_OK);
+    assert_int_equal(commands_configure(cmds, "#set prefix two words", reply,
+                                        sizeof reply, NULL),
+                     STATUS_OK);
+    assert_int_equal(
+        commands_configure(cmds, "#set prefix \x01", reply, sizeof reply, NULL),
+        STATUS_INVALID);
+    assert_int_equal(commands_configure(cmds, "#set prefix default", reply,
+                                        sizeof reply, NULL),
+                     STATUS_OK);
 }
 
 /* Found by fuzz_commands: the owner's answer echoed control codes and
@@ -321,12 +354,20 @@ static void test_channel_settings_hostile(void **st)
     (void)st;
     char reply[256], chan[80];
     static const char *const hostile[] = {
-        "#set enable \x01" "ACTION", "#set disable \x03" "04grep",
-        "#set prefix \xff", "#set\tprefix @", "#set prefix @\x7f",
-        "#s\xc3 show", "\x02#set show",
+        "#set enable \x01"
+        "ACTION",
+        "#set disable \x03"
+        "04grep",
+        "#set prefix \xff",
+        "#set\tprefix @",
+        "#set prefix @\x7f",
+        "#s\xc3 show",
+        "\x02#set show",
     };
     for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
-        assert_int_equal(commands_configure(cmds, hostile[i], reply, sizeof reply, NULL), STATUS_INVALID);
+        assert_int_equal(
+            commands_configure(cmds, hostile[i], reply, sizeof reply, NULL),
+            STATUS_INVALID);
         check_lines((char *[]){reply}, 1);
     }
     assert_true(commands_match(cmds, "#set", "!quote"));
@@ -334,9 +375,10 @@ static void test_channel_settings_hostile(void **st)
     memset(chan, 'a', sizeof chan);
     chan[0] = '#';
     snprintf(chan + 70, sizeof chan - 70, " prefix @");
-    assert_int_equal(commands_configure(cmds, chan, reply, sizeof reply, NULL), STATUS_INVALID);
+    assert_int_equal(commands_configure(cmds, chan, reply, sizeof reply, NULL),
+                     STATUS_INVALID);
     assert_non_null(strstr(reply, "too long"));
-    chan[63] = '\0';                       /* what the old code configured */
+    chan[63] = '\0'; /* what the old code configured */
     assert_true(commands_match(cmds, chan, "!quote"));
     assert_false(commands_match(cmds, chan, "@quote"));
 }
@@ -346,25 +388,49 @@ static void test_hostile_arguments(void **st)
 {
     (void)st;
     static const char *const commands_list[] = {
-        "quote", "search", "grep", "reply", "read", "letter", "today", "stats",
-        "about", "more", "help",
+        "quote", "search", "grep",  "reply", "read", "letter",
+        "today", "stats",  "about", "more",  "help",
     };
     static char big[10241], binary[300], text[11000];
     const char *hostile[] = {
-        "", " ", big, binary, "\xff\xfe\xc3\x28 \xe2\x82", "\x03" "04red\x02" "bold\x0f\x16",
-        "\x01" "VERSION\x01", "a\r\nQUIT :bye", "'; DROP TABLE passages; --",
-        "\" OR 1=1 --", "NEAR(a b) AND (c OR d) NOT e*", "col:finland {x}: ^y",
-        "(a+)+$", "((((((((((((((((((((((((((((((a))))))))))))))))))))))))))))))",
-        "(a*)*\\1", "a{65535}{65535}", "(?C1)x", "\\C", "(*LIMIT_MATCH=99999999)a",
-        "99999999999999999999.1", "-1.-1", "0.0", "1.99999", "as", "as stalin",
-        "from:\" year:99999", "%s%n%x", "\xf0\x9f\x98\x80\xf0\x9f\x98\x80",
+        "",
+        " ",
+        big,
+        binary,
+        "\xff\xfe\xc3\x28 \xe2\x82",
+        "\x03"
+        "04red\x02"
+        "bold\x0f\x16",
+        "\x01"
+        "VERSION\x01",
+        "a\r\nQUIT :bye",
+        "'; DROP TABLE passages; --",
+        "\" OR 1=1 --",
+        "NEAR(a b) AND (c OR d) NOT e*",
+        "col:finland {x}: ^y",
+        "(a+)+$",
+        "((((((((((((((((((((((((((((((a))))))))))))))))))))))))))))))",
+        "(a*)*\\1",
+        "a{65535}{65535}",
+        "(?C1)x",
+        "\\C",
+        "(*LIMIT_MATCH=99999999)a",
+        "99999999999999999999.1",
+        "-1.-1",
+        "0.0",
+        "1.99999",
+        "as",
+        "as stalin",
+        "from:\" year:99999",
+        "%s%n%x",
+        "\xf0\x9f\x98\x80\xf0\x9f\x98\x80",
     };
     memset(big, 'a', sizeof big - 1);
-    for (size_t i = 0; i < sizeof big - 1; i += 7)
-        big[i] = ' ';
+    for (size_t i = 0; i < sizeof big - 1; i += 7) big[i] = ' ';
     for (size_t i = 0; i < sizeof binary - 1; i++)
         binary[i] = (char)(1 + i % 255);
-    for (size_t c = 0; c < sizeof commands_list / sizeof commands_list[0]; c++) {
+    for (size_t c = 0; c < sizeof commands_list / sizeof commands_list[0];
+         c++) {
         for (size_t h = 0; h < sizeof hostile / sizeof hostile[0]; h++) {
             CommandOutput out;
             snprintf(text, sizeof text, "!%s %s", commands_list[c], hostile[h]);
@@ -425,12 +491,14 @@ static void test_more_keeps_the_rest(void **st)
 static void test_not_commands(void **st)
 {
     (void)st;
-    static const char *const talk[] = {"hello", "!", "!!!", "! quote", "!1941",
-                                       "!quote1.4", "", "quote", "?quote"};
+    static const char *const talk[] = {"hello",   "!",     "!!!",
+                                       "! quote", "!1941", "!quote1.4",
+                                       "",        "quote", "?quote"};
     for (size_t i = 0; i < sizeof talk / sizeof talk[0]; i++) {
         CommandOutput out = {0};
         CommandInput in = {talk[i], "alice", "#test", BUDGET};
-        assert_int_equal(commands_dispatch(cmds, &in, &out, NULL), STATUS_NOTFOUND);
+        assert_int_equal(commands_dispatch(cmds, &in, &out, NULL),
+                         STATUS_NOTFOUND);
         assert_int_equal(out.n, 0);
     }
 }
@@ -446,12 +514,15 @@ static void test_errors_reach_the_caller(void **st)
     Error err = {0};
 
     assert_int_equal(sqlite3_exec(db, "ALTER TABLE files RENAME TO files_gone",
-                                  NULL, NULL, NULL), SQLITE_OK);
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
     assert_int_equal(commands_dispatch(cmds, &in, &out, &err), STATUS_OK);
     assert_int_equal(sqlite3_exec(db, "ALTER TABLE files_gone RENAME TO files",
-                                  NULL, NULL, NULL), SQLITE_OK);
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
     assert_int_equal(out.n, 1);
-    assert_string_equal(out.lines[0], "Sorry, the letters cannot be read just now.");
+    assert_string_equal(out.lines[0],
+                        "Sorry, the letters cannot be read just now.");
     assert_non_null(strstr(err.msg, "corpus: stats: "));
     assert_non_null(strstr(err.msg, "files"));
     command_output_clear(&out);
@@ -459,8 +530,10 @@ static void test_errors_reach_the_caller(void **st)
     char reply[256];
     error_clear(&err);
     assert_int_equal(commands_configure(cmds, "#errs disable more", reply,
-                                        sizeof reply, &err), STATUS_INVALID);
-    assert_string_equal(reply, "Not changed: help and more cannot be disabled.");
+                                        sizeof reply, &err),
+                     STATUS_INVALID);
+    assert_string_equal(reply,
+                        "Not changed: help and more cannot be disabled.");
     assert_string_equal(err.msg, reply);
 }
 

@@ -122,7 +122,7 @@ static void expect_errors_n(const char *text, size_t n, const char *expected)
     config_defaults(&c);
     char *errs = NULL;
     config_defaults(&c);
-    c.port = 4242;                     /* must survive a failed load */
+    c.port = 4242; /* must survive a failed load */
     assert_int_equal(load_named("t.conf", text, n, &c, &errs), STATUS_INVALID);
     assert_string_equal(errs, want);
     assert_int_equal(c.port, 4242);
@@ -233,7 +233,7 @@ static void test_defaults(void **state)
 {
     (void)state;
     Config c;
-    memset(&c, 0xA5, sizeof c);        /* may be uninitialised */
+    memset(&c, 0xA5, sizeof c); /* may be uninitialised */
     config_defaults(&c);
     assert_string_equal(c.server, "127.0.0.1");
     assert_int_equal(c.port, 6667);
@@ -362,7 +362,8 @@ static void test_full_file(void **state)
             "channel_interval = 3600\r\n"
             "ignore = *!*@spam.example, bad?bot!*@*\r\n"
             "[admin]\r\n"
-            "owners = *!*@trusted.example\r\n", &c);
+            "owners = *!*@trusted.example\r\n",
+            &c);
     assert_string_equal(c.server, "irc.example.org");
     assert_int_equal(c.port, 6697);
     assert_string_equal(c.nick, "Mis[sive]");
@@ -428,7 +429,8 @@ static void test_lists(void **state)
 
     /* Repeated list keys append; an empty list is allowed. */
     load_ok("[irc]\nchannels = #a, #b k\nchannels = #c\nchannels =\n"
-            "alt_nicks =\n[limits]\nignore = a!b@c\nignore = d!e@f\n", &c);
+            "alt_nicks =\n[limits]\nignore = a!b@c\nignore = d!e@f\n",
+            &c);
     assert_int_equal(c.channel_count, 3);
     assert_string_equal(c.channels[2].name, "#c");
     assert_int_equal(c.alt_nick_count, 0);
@@ -457,7 +459,7 @@ static void test_lists(void **state)
     assert_int_equal(c.channel_count, 50);
     assert_string_equal(c.channels[49].name, "#channel-number-49");
     assert_string_equal(c.channels[49].key, "k49");
-    assert_round_trip(&c);           /* printing wraps the long list */
+    assert_round_trip(&c); /* printing wraps the long list */
     config_free(&c);
 }
 
@@ -475,7 +477,7 @@ static void test_error_sections(void **state)
     expect_errors("[irc] port = 1\n", "FILE:1: unexpected text after ']'\n");
     expect_errors("port = 1\n", "FILE:1: key 'port' before any [section]\n");
     expect_errors("[IRC]\n", "FILE:1: unknown section [IRC] (known: irc, bot, "
-                  "flood, limits, admin)\n");
+                             "flood, limits, admin)\n");
 }
 
 static void test_error_keys(void **state)
@@ -589,12 +591,15 @@ static void test_error_values(void **state)
     expect_errors("[irc]\nusername = a@b\n",
                   "FILE:2: username: 'a@b': only printable ASCII without "
                   "spaces or '@'\n");
-    expect_errors("[irc]\nrealname = a\x01" "b\n",
+    expect_errors("[irc]\nrealname = a\x01"
+                  "b\n",
                   "FILE:2: realname: 'a\\x01b': contains a control "
                   "character\n");
-    expect_errors("[irc]\nrealname = a\xff" "b\n",
+    expect_errors("[irc]\nrealname = a\xff"
+                  "b\n",
                   "FILE:2: realname: 'a\\xffb': not valid UTF-8\n");
-    expect_errors("[bot]\ndatabase = a\x1b" "b\n",
+    expect_errors("[bot]\ndatabase = a\x1b"
+                  "b\n",
                   "FILE:2: database: 'a\\x1bb': contains a control "
                   "character\n");
 }
@@ -636,14 +641,16 @@ static void test_error_channels(void **state)
     expect_errors("[irc]\nchannels = #\n",
                   "FILE:2: channels: '#': a channel name needs a character "
                   "after its prefix\n");
-    expect_errors("[irc]\nchannels = #a\x07" "b\n",
+    expect_errors("[irc]\nchannels = #a\x07"
+                  "b\n",
                   "FILE:2: channels: '#a\\x07b': a channel name has no spaces, "
                   "commas or control characters\n");
     expect_errors("[irc]\nchannels = #a key extra\n",
                   "FILE:2: channels: '#a': expected '#channel' or '#channel "
                   "key'\n");
     /* The key is never echoed, even when it is the bad part. */
-    expect_errors("[irc]\nchannels = #a s\x01" "cret\n",
+    expect_errors("[irc]\nchannels = #a s\x01"
+                  "cret\n",
                   "FILE:2: channels: '#a': a channel key is printable ASCII "
                   "without spaces or commas\n");
     expect_errors("[irc]\nchannels = #a 0123456789012345678901234567890123\n",
@@ -662,10 +669,10 @@ static void test_error_channels(void **state)
     char text[4096];
     size_t w = (size_t)snprintf(text, sizeof text, "[irc]\n");
     for (int i = 0; i < 51; i++)
-        w += (size_t)snprintf(text + w, sizeof text - w,
-                              "channels = #c%d\n", i);
+        w +=
+            (size_t)snprintf(text + w, sizeof text - w, "channels = #c%d\n", i);
     expect_errors(text, "FILE:52: channels: '#c50': too many channels (at "
-                  "most 50)\n");
+                        "most 50)\n");
 }
 
 static void test_error_masks(void **state)
@@ -740,8 +747,7 @@ static void sink_collect(void *ud, Severity severity, const char *line)
 
 static void sink_lines_free(SinkLines *sl)
 {
-    for (int i = 0; i < sl->calls; i++)
-        free(sl->lines[i]);
+    for (int i = 0; i < sl->calls; i++) free(sl->lines[i]);
     *sl = (SinkLines){0};
 }
 
@@ -763,11 +769,15 @@ static void test_error_sink_lines(void **state)
              path);
     assert_string_equal(sl.lines[0], want);
     assert_string_equal(err.msg, want);
-    snprintf(want, sizeof want, "%s:3: nick: '1x': a nick must not start "
-             "with a digit or '-'", path);
+    snprintf(want, sizeof want,
+             "%s:3: nick: '1x': a nick must not start "
+             "with a digit or '-'",
+             path);
     assert_string_equal(sl.lines[1], want);
-    snprintf(want, sizeof want, "%s:4: unknown section [wat] (known: irc, "
-             "bot, flood, limits, admin)", path);
+    snprintf(want, sizeof want,
+             "%s:4: unknown section [wat] (known: irc, "
+             "bot, flood, limits, admin)",
+             path);
     assert_string_equal(sl.lines[2], want);
     assert_int_equal(c.port, 6667);
     sink_lines_free(&sl);
@@ -810,7 +820,8 @@ static void test_password_file(void **state)
     path_in_tmp(pw, sizeof pw, "secret-pw");
     put_str(pw, "Sup3r-Secret.pw\r\nsecond line ignored\n");
     load_ok("[irc]\npassword_file = secret-pw\nchannels = #open, #vault "
-            "vaultKey42\n", &c);
+            "vaultKey42\n",
+            &c);
     assert_string_equal(c.password_file, pw);
     assert_non_null(c.password);
     assert_string_equal(c.password, "Sup3r-Secret.pw");
@@ -843,8 +854,10 @@ static void test_password_file_errors(void **state)
     char pw[PATH_MAX], want[PATH_MAX + 128];
 
     path_in_tmp(pw, sizeof pw, "missing-pw");
-    snprintf(want, sizeof want, "FILE:3: password_file %s: cannot open: No "
-             "such file or directory\n", pw);
+    snprintf(want, sizeof want,
+             "FILE:3: password_file %s: cannot open: No "
+             "such file or directory\n",
+             pw);
     expect_errors("[irc]\n\npassword_file = missing-pw\n", want);
 
     static const struct {
@@ -854,10 +867,12 @@ static void test_password_file_errors(void **state)
     } bad[] = {
         {"", 0, "file is empty"},
         {"\r\nsecret\n", 9, "first line is empty"},
-        {"two words\n", 10, "password has a space, control or non-ASCII "
-                            "character"},
-        {"tab\there\n", 9, "password has a space, control or non-ASCII "
-                           "character"},
+        {"two words\n", 10,
+         "password has a space, control or non-ASCII "
+         "character"},
+        {"tab\there\n", 9,
+         "password has a space, control or non-ASCII "
+         "character"},
         {"nul\0byte\n", 9, "password contains a NUL byte"},
         {":colon\n", 7, "password must not start with ':'"},
     };
@@ -872,8 +887,10 @@ static void test_password_file_errors(void **state)
     char big[300];
     memset(big, 'x', sizeof big);
     put_file(pw, big, 256);
-    snprintf(want, sizeof want, "FILE:2: password_file %s: password longer "
-             "than 255 bytes\n", pw);
+    snprintf(want, sizeof want,
+             "FILE:2: password_file %s: password longer "
+             "than 255 bytes\n",
+             pw);
     expect_errors("[irc]\npassword_file = bad-pw\n", want);
     Config c;
     config_defaults(&c);
@@ -884,7 +901,8 @@ static void test_password_file_errors(void **state)
 
     /* The password file given twice: a duplicate, read once. */
     path_in_tmp(pw, sizeof pw, "missing-pw");
-    snprintf(want, sizeof want, "FILE:2: password_file %s: cannot open: No "
+    snprintf(want, sizeof want,
+             "FILE:2: password_file %s: cannot open: No "
              "such file or directory\n"
              "FILE:3: duplicate key 'password_file' (first set on line 2)\n",
              pw);
@@ -903,7 +921,7 @@ static void test_relative_paths(void **state)
     assert_int_equal(mkdir(sub, 0700), 0);
     path_in_tmp(conf, sizeof conf, "etc/m.conf");
     put_str(conf, "[bot]\ndatabase = ../var/m.db\n[irc]\n"
-            "password_file = pw.txt\n");
+                  "password_file = pw.txt\n");
     path_in_tmp(want, sizeof want, "etc/pw.txt");
     put_str(want, "pass\n");
 
@@ -933,18 +951,37 @@ static void test_print(void **state)
     char *text = print_to_string(&c);
     /* Every key is there. */
     static const char *const keys[] = {
-        "\n[irc]\n", "\nserver = 127.0.0.1\n", "\nport = 6667\n",
-        "\nnick = missive\n", "\nalt_nicks = missive_, missive__\n",
-        "\nusername = missive\n", "\nrealname = Missive, letters of 1941\n",
-        "\nchannels =\n", "\npassword_file =\n", "\nping_interval = 120\n",
-        "\nping_timeout = 60\n", "\nreconnect_min = 2\n",
-        "\nreconnect_max = 300\n", "\n[bot]\n", "\nprefix = !\n",
-        "\ndatabase = missive.db\n", "\nanswer_addressed = yes\n",
-        "\nlog_level = info\n", "\nmore_expiry = 600\n", "\nmax_lines = 3\n",
-        "\n[flood]\n", "\nburst = 4\n", "\ninterval_ms = 1100\n",
-        "\nqueue_max = 200\n", "\n[limits]\n", "\nuser_burst = 3\n",
-        "\nuser_interval = 10\n", "\nchannel_burst = 6\n",
-        "\nchannel_interval = 4\n", "\nignore =\n", "\n[admin]\n",
+        "\n[irc]\n",
+        "\nserver = 127.0.0.1\n",
+        "\nport = 6667\n",
+        "\nnick = missive\n",
+        "\nalt_nicks = missive_, missive__\n",
+        "\nusername = missive\n",
+        "\nrealname = Missive, letters of 1941\n",
+        "\nchannels =\n",
+        "\npassword_file =\n",
+        "\nping_interval = 120\n",
+        "\nping_timeout = 60\n",
+        "\nreconnect_min = 2\n",
+        "\nreconnect_max = 300\n",
+        "\n[bot]\n",
+        "\nprefix = !\n",
+        "\ndatabase = missive.db\n",
+        "\nanswer_addressed = yes\n",
+        "\nlog_level = info\n",
+        "\nmore_expiry = 600\n",
+        "\nmax_lines = 3\n",
+        "\n[flood]\n",
+        "\nburst = 4\n",
+        "\ninterval_ms = 1100\n",
+        "\nqueue_max = 200\n",
+        "\n[limits]\n",
+        "\nuser_burst = 3\n",
+        "\nuser_interval = 10\n",
+        "\nchannel_burst = 6\n",
+        "\nchannel_interval = 4\n",
+        "\nignore =\n",
+        "\n[admin]\n",
         "\nowners =\n",
     };
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)

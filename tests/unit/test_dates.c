@@ -199,7 +199,8 @@ static void test_format(void **state)
 {
     (void)state;
     char buf[64];
-    assert_int_equal(dates_format("1941-07-18", DATE_WRITTEN, buf, sizeof buf), 12);
+    assert_int_equal(dates_format("1941-07-18", DATE_WRITTEN, buf, sizeof buf),
+                     12);
     assert_string_equal(buf, "18 July 1941");
     dates_format("1941-07-18", DATE_NONE, buf, sizeof buf);
     assert_string_equal(buf, "18 July 1941");

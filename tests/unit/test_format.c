@@ -83,25 +83,29 @@ static void test_citation_variants(void **state)
     Passage p = passage("Text.", "Churchill", "Stalin", "1941-11-22",
                         DATE_RECEIVED, 7, 2);
     format_passage(&p, 0, 400, out, sizeof out);
-    assert_string_equal(out, "\"Text.\" " EMDASH
-                        " Churchill to Stalin, received 22 November 1941 [7.2]");
+    assert_string_equal(
+        out, "\"Text.\" " EMDASH
+             " Churchill to Stalin, received 22 November 1941 [7.2]");
 
     p.date_kind = DATE_SENT;
     format_citation(&p, out, sizeof out);
-    assert_string_equal(out, "Churchill to Stalin, sent 22 November 1941 [7.2]");
+    assert_string_equal(out,
+                        "Churchill to Stalin, sent 22 November 1941 [7.2]");
 
     p.date[0] = '\0';
     format_citation(&p, out, sizeof out);
     assert_string_equal(out, "Churchill to Stalin, undated [7.2]");
 
-    snprintf(p.date, sizeof p.date, "1941-02-30");      /* not a date */
+    snprintf(p.date, sizeof p.date, "1941-02-30"); /* not a date */
     format_citation(&p, out, sizeof out);
     assert_string_equal(out, "Churchill to Stalin, undated [7.2]");
 
-    p = passage("Text.", "Stalin", "Churchill", "1941-07-18", DATE_WRITTEN, 1, 5);
+    p = passage("Text.", "Stalin", "Churchill", "1941-07-18", DATE_WRITTEN, 1,
+                5);
     p.corrected = true;
     format_passage(&p, 0, 400, out, sizeof out);
-    assert_string_equal(out, "\"Text.\" " EMDASH
+    assert_string_equal(out,
+                        "\"Text.\" " EMDASH
                         " Stalin to Churchill, 18 July 1941 [1.5, emended]");
 
     p.sender = NULL;
@@ -114,13 +118,15 @@ static void test_citation_variants(void **state)
     p.recipient = (char *)"Churchill";
     p.corrected = false;
     format_passage(&p, 0, 400, out, sizeof out);
-    assert_string_equal(out, "\"\" " EMDASH " Stalin to Churchill, 18 July 1941 [1.5]");
+    assert_string_equal(out, "\"\" " EMDASH
+                             " Stalin to Churchill, 18 July 1941 [1.5]");
 }
 
 static void test_citation_small_buffer(void **state)
 {
     (void)state;
-    Passage p = passage("x", "Stalin", "Churchill", "1941-07-18", DATE_WRITTEN, 1, 4);
+    Passage p =
+        passage("x", "Stalin", "Churchill", "1941-07-18", DATE_WRITTEN, 1, 4);
     char out[8] = "#######";
     assert_int_equal(format_citation(&p, out, 0), 0);
     assert_string_equal(out, "#######");
@@ -134,13 +140,14 @@ static void test_citation_small_buffer(void **state)
 static void long_text(char *buf, size_t sz)
 {
     static const char *const words[] = {
-        "\xD0\x9F\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82",     /* Привет */
+        "\xD0\x9F\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82", /* Привет */
         EMDASH,
-        "\xF0\x9F\x98\x80",                                       /* 😀 */
+        "\xF0\x9F\x98\x80", /* 😀 */
         "front",
         "\xD1\x84\xD1\x80\xD0\xBE\xD0\xBD\xD1\x82" EMDASH "\xF0\x9F\x9A\x80",
         "Kiev,",
-        "\xD0\xA1\xD1\x82\xD0\xB0\xD0\xBB\xD0\xB8\xD0\xBD\xD0\xB3\xD1\x80\xD0\xB0\xD0\xB4",
+        "\xD0\xA1\xD1\x82\xD0\xB0\xD0\xBB\xD0\xB8\xD0\xBD\xD0\xB3\xD1\x80\xD0"
+        "\xB0\xD0\xB4",
     };
     size_t len = 0;
     buf[0] = '\0';
@@ -195,7 +202,8 @@ static void test_budget_clamps(void **state)
     (void)state;
     char text[700];
     long_text(text, sizeof text);
-    Passage p = passage(text, "Stalin", "Churchill", "1941-07-18", DATE_WRITTEN, 1, 4);
+    Passage p =
+        passage(text, "Stalin", "Churchill", "1941-07-18", DATE_WRITTEN, 1, 4);
     char out[1024];
 
     /* below the minimum: raised to it */
@@ -228,12 +236,14 @@ static void test_hostile_passage(void **state)
     (void)state;
     Passage p = passage("a\r\nQUIT :x\x01\x02\x03\x0F\x16\x1D\x1F\x7F\xC2\x85"
                         "b \xFF end\r\n",
-                        "Sta\r\nlin", "\x03" "4Churchill\x0F", "1941-07-18",
-                        DATE_WRITTEN, 1, 4);
+                        "Sta\r\nlin",
+                        "\x03"
+                        "4Churchill\x0F",
+                        "1941-07-18", DATE_WRITTEN, 1, 4);
     char out[512];
     size_t n = format_passage(&p, 0, 400, out, sizeof out);
     assert_string_equal(out, "\"a QUIT :xb " FFFD " end\" " EMDASH
-                        " Sta lin to 4Churchill, 18 July 1941 [1.4]");
+                             " Sta lin to 4Churchill, 18 July 1941 [1.4]");
     assert_clean_line(out, n, false);
 
     /* invalid UTF-8 everywhere, cut at every budget */
@@ -275,8 +285,7 @@ static void test_long_names_fit(void **state)
 static size_t count_bold(const char *s, size_t len)
 {
     size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        n += s[i] == '\x02';
+    for (size_t i = 0; i < len; i++) n += s[i] == '\x02';
     return n;
 }
 
@@ -285,28 +294,33 @@ static void test_snippet_bold(void **state)
     (void)state;
     Passage p = passage("plain text", "Stalin", "Churchill", "1941-07-18",
                         DATE_WRITTEN, 1, 4);
-    p.snippet = (char *)"before \x02match\x02 after\x03" "4\r\n";
+    p.snippet = (char *)"before \x02match\x02 after\x03"
+                        "4\r\n";
     char out[512];
     size_t n = format_passage(&p, 1, 400, out, sizeof out);
     assert_string_equal(out, "\"before \x02match\x02 after4\" " EMDASH
-                        " Stalin to Churchill, 18 July 1941 [1.4]");
+                             " Stalin to Churchill, 18 July 1941 [1.4]");
     assert_clean_line(out, n, true);
 
     /* use_snippet off: p->text, and any \x02 there is dropped */
-    p.text = (char *)"no \x02" "bold\x02 here";
+    p.text = (char *)"no \x02"
+                     "bold\x02 here";
     format_passage(&p, 0, 400, out, sizeof out);
     assert_string_equal(out, "\"no bold here\" " EMDASH
-                        " Stalin to Churchill, 18 July 1941 [1.4]");
+                             " Stalin to Churchill, 18 July 1941 [1.4]");
 
     /* an unbalanced snippet is closed before the quote */
-    p.snippet = (char *)"a \x02" "b";
+    p.snippet = (char *)"a \x02"
+                        "b";
     format_passage(&p, 1, 400, out, sizeof out);
-    assert_string_equal(out, "\"a \x02" "b\x02\" " EMDASH
-                        " Stalin to Churchill, 18 July 1941 [1.4]");
+    assert_string_equal(out, "\"a \x02"
+                             "b\x02\" " EMDASH
+                             " Stalin to Churchill, 18 July 1941 [1.4]");
 
     p.snippet = NULL;
     format_passage(&p, 1, 400, out, sizeof out);
-    assert_string_equal(out, "\"\" " EMDASH " Stalin to Churchill, 18 July 1941 [1.4]");
+    assert_string_equal(out, "\"\" " EMDASH
+                             " Stalin to Churchill, 18 July 1941 [1.4]");
 }
 
 static void test_snippet_cut_inside_bold(void **state)
@@ -316,8 +330,9 @@ static void test_snippet_cut_inside_bold(void **state)
     size_t len = 0;
     /* alternating plain and bold words: "w \x02m\x02 w \x02m\x02 ..." */
     for (int i = 0; len + 40 < sizeof snip; i++) {
-        int n = snprintf(snip + len, sizeof snip - len, i % 2 ? "\x02%s%d\x02 " : "%s%d ",
-                         i % 3 ? "\xD1\x81\xD0\xBB\xD0\xBE\xD0\xB2\xD0\xBE" : "word", i);
+        int n = snprintf(
+            snip + len, sizeof snip - len, i % 2 ? "\x02%s%d\x02 " : "%s%d ",
+            i % 3 ? "\xD1\x81\xD0\xBB\xD0\xBE\xD0\xB2\xD0\xBE" : "word", i);
         len += (size_t)n;
     }
     /* and one long bold run at the end */
@@ -348,7 +363,7 @@ static void test_snippet_cut_inside_bold(void **state)
             closed_by_us++;
         }
     }
-    assert_true(closed_by_us > 0);    /* the closing-bold path was taken */
+    assert_true(closed_by_us > 0); /* the closing-bold path was taken */
 }
 
 /* ---- format_cut ---------------------------------------------------------- */
@@ -373,7 +388,9 @@ static void test_cut(void **state)
     assert_string_equal(out, "");
     assert_int_equal(format_cut("x", 100, out, 0), 0);
 
-    format_cut("help\r\nQUIT :x \x02" "bold\x02 \xFF", 100, out, sizeof out);
+    format_cut("help\r\nQUIT :x \x02"
+               "bold\x02 \xFF",
+               100, out, sizeof out);
     assert_string_equal(out, "help QUIT :x bold " FFFD);
 }
 

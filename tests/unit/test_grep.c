@@ -84,8 +84,7 @@ static char *repeat(const char *unit, size_t times, const char *tail)
     size_t u = strlen(unit), t = strlen(tail);
     char *s = malloc(u * times + t + 1);
     assert_non_null(s);
-    for (size_t i = 0; i < times; i++)
-        memcpy(s + i * u, unit, u);
+    for (size_t i = 0; i < times; i++) memcpy(s + i * u, unit, u);
     memcpy(s + u * times, tail, t + 1);
     return s;
 }
@@ -102,7 +101,8 @@ static void test_caseless_and_quantifiers(void **state)
         assert_int_equal(s, 6);
         assert_int_equal(e, 13);
         assert_int_equal(match(g, "ABOUT FINLAND", &s, &e), STATUS_OK);
-        assert_int_equal(match(g, "Finns and Fin land", &s, &e), STATUS_NOTFOUND);
+        assert_int_equal(match(g, "Finns and Fin land", &s, &e),
+                         STATUS_NOTFOUND);
         grep_free(g);
 
         g = compile_ok("Fin+land", modes[m]);
@@ -114,7 +114,8 @@ static void test_caseless_and_quantifiers(void **state)
 
         /* The first (leftmost) match is reported, not the longest. */
         g = compile_ok("moscow|leningrad", modes[m]);
-        assert_int_equal(match(g, "defence of Moscow and Leningrad", &s, &e), STATUS_OK);
+        assert_int_equal(match(g, "defence of Moscow and Leningrad", &s, &e),
+                         STATUS_OK);
         assert_int_equal(s, 11);
         assert_int_equal(e, 17);
         grep_free(g);
@@ -144,10 +145,12 @@ static void test_unicode(void **state)
         grep_free(g);
 
         g = compile_ok("\\bfront\\b", modes[m]);
-        assert_int_equal(match(g, "the Russian front, will", &s, &e), STATUS_OK);
+        assert_int_equal(match(g, "the Russian front, will", &s, &e),
+                         STATUS_OK);
         assert_int_equal(s, 12);
         assert_int_equal(e, 17);
-        assert_int_equal(match(g, "an affront to the frontier", &s, &e), STATUS_NOTFOUND);
+        assert_int_equal(match(g, "an affront to the frontier", &s, &e),
+                         STATUS_NOTFOUND);
         grep_free(g);
 
         /* UCP: \w and \b know Cyrillic letters. */
@@ -207,7 +210,7 @@ static void test_offsets_across_windows(void **state)
 static void test_anchors_and_empty_matches(void **state)
 {
     (void)state;
-    char *subj = repeat("é", 40, "x");          /* 81 bytes */
+    char *subj = repeat("é", 40, "x"); /* 81 bytes */
     for (size_t m = 0; m < NMODES; m++) {
         size_t s = 99, e = 99;
         /* ^ and \A are the start of the subject, not of a window. */
@@ -258,11 +261,19 @@ static void test_harmless_verbs_allowed(void **state)
 {
     (void)state;
     static const char *const ok[] = {
-        "(*UTF)finland", "(*UCP)finland", "(*CR)finland", "(*LF)finland",
-        "(*ANYCRLF)finland", "(*NO_START_OPT)finland",
-        "(*NO_AUTO_POSSESS)finland", "(*NO_DOTSTAR_ANCHOR)finland",
-        "(*NOTEMPTY)finland", "(?-i)Finland", "(?x) fin land ",
-        "(*COMMIT)finland", "(*MARK:m)finland",
+        "(*UTF)finland",
+        "(*UCP)finland",
+        "(*CR)finland",
+        "(*LF)finland",
+        "(*ANYCRLF)finland",
+        "(*NO_START_OPT)finland",
+        "(*NO_AUTO_POSSESS)finland",
+        "(*NO_DOTSTAR_ANCHOR)finland",
+        "(*NOTEMPTY)finland",
+        "(?-i)Finland",
+        "(?x) fin land ",
+        "(*COMMIT)finland",
+        "(*MARK:m)finland",
     };
     for (size_t m = 0; m < NMODES; m++) {
         for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
@@ -321,7 +332,8 @@ static void test_empty_and_long_patterns(void **state)
     grep_free(g);
     free(max);
     char *over = repeat("a", GREP_PATTERN_MAX + 1, "");
-    assert_string_equal(compile_err(over, 0), "pattern too long (max 200 bytes)");
+    assert_string_equal(compile_err(over, 0),
+                        "pattern too long (max 200 bytes)");
     free(over);
 
     /* A refusal is one error in the caller's Error, whatever was there. */
@@ -337,12 +349,14 @@ static void test_bad_syntax_messages(void **state)
     (void)state;
     assert_string_equal(compile_err("fin(land", 0),
                         "bad pattern at offset 8: missing closing parenthesis");
-    assert_string_equal(compile_err("a)", 0),
-                        "bad pattern at offset 1: unmatched closing parenthesis");
+    assert_string_equal(
+        compile_err("a)", 0),
+        "bad pattern at offset 1: unmatched closing parenthesis");
     assert_non_null(strstr(compile_err("[abc", 0), "offset 4"));
     assert_non_null(strstr(compile_err("*a", 0), "offset 0"));
     /* Perl's code blocks do not exist in PCRE2. */
-    assert_non_null(strstr(compile_err("(?{ system('x') })", 0), "bad pattern"));
+    assert_non_null(
+        strstr(compile_err("(?{ system('x') })", 0), "bad pattern"));
     assert_non_null(strstr(compile_err("(??{1})", 0), "bad pattern"));
     /* JavaScript \u is not PCRE2 syntax (no ALT_BSUX). */
     assert_non_null(strstr(compile_err("\\u0041", 0), "bad pattern"));
@@ -352,12 +366,13 @@ static void test_invalid_utf8_pattern(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "\xff", "fin\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+        "\xff",   "fin\xc3",  "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
         "a\x80z", "\xe2\x82",
     };
     for (size_t m = 0; m < NMODES; m++)
         for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-            assert_non_null(strstr(compile_err(bad[i], modes[m]), "UTF-8 error"));
+            assert_non_null(
+                strstr(compile_err(bad[i], modes[m]), "UTF-8 error"));
     /* The offset names the bad byte. */
     assert_non_null(strstr(compile_err("abc\xff", 0), "offset 3"));
 }
@@ -382,10 +397,11 @@ static void test_refused_features(void **state)
         assert_int_equal(match(g, "a\\g", NULL, NULL), STATUS_OK);
         grep_free(g);
         /* Variable-length lookbehind. */
-        assert_non_null(strstr(compile_err("(?<=a+)b", modes[m]),
-                               "not fixed length"));
+        assert_non_null(
+            strstr(compile_err("(?<=a+)b", modes[m]), "not fixed length"));
         /* \K inside a lookaround. */
-        assert_non_null(strstr(compile_err("(?=a\\K)", modes[m]), "bad pattern"));
+        assert_non_null(
+            strstr(compile_err("(?=a\\K)", modes[m]), "bad pattern"));
     }
 }
 
@@ -408,17 +424,20 @@ static void test_nesting_limit(void **state)
     snprintf(deep, sizeof deep, "%s%s", open60, p60);
     assert_true(strlen(deep) <= GREP_PATTERN_MAX);
     for (size_t m = 0; m < NMODES; m++)
-        assert_non_null(strstr(compile_err(deep, modes[m]), "too deeply nested"));
+        assert_non_null(
+            strstr(compile_err(deep, modes[m]), "too deeply nested"));
     free(open60);
     free(p60);
 
-    char *o = repeat("((((((((((", 1000, "a"), *c = repeat("))))))))))", 1000, "");
+    char *o = repeat("((((((((((", 1000, "a"),
+         *c = repeat("))))))))))", 1000, "");
     size_t no = strlen(o), nc = strlen(c);
     char *huge = malloc(no + nc + 1);
     assert_non_null(huge);
     memcpy(huge, o, no);
     memcpy(huge + no, c, nc + 1);
-    assert_string_equal(compile_err(huge, 0), "pattern too long (max 200 bytes)");
+    assert_string_equal(compile_err(huge, 0),
+                        "pattern too long (max 200 bytes)");
     free(o);
     free(c);
     free(huge);
@@ -461,7 +480,8 @@ static const struct hostile hostile[] = {
     /* In-pattern limits can lower the match context's, never raise them. */
     {"(*LIMIT_MATCH=4000000000)(*NO_START_OPT)(a+)+b", EXPECT_COSTLY},
     {"(*LIMIT_DEPTH=4000000000)(*LIMIT_HEAP=4000000)(*NO_JIT)(*NO_START_OPT)"
-     "(?:a|a)*b", EXPECT_COSTLY},
+     "(?:a|a)*b",
+     EXPECT_COSTLY},
     {"(*NO_JIT)(a+)+$", EXPECT_COSTLY},
     {"a{65535}{65535}", EXPECT_ERROR},
     {"(?:a{65535}){65535}", EXPECT_ERROR},
@@ -494,7 +514,8 @@ static uint64_t run_hostile(const struct hostile *h, unsigned flags)
 
     subjects[0] = repeat("a", 3000, "!b");
     subjects[1] = repeat("x", 2000, "");
-    subjects[2] = repeat("It may well be that your defence of Moscow ", 60, "!");
+    subjects[2] =
+        repeat("It may well be that your defence of Moscow ", 60, "!");
     subjects[3] = repeat("é", 1500, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!");
     bool stopped = false;
     for (int round = 0; round < 5 && !stopped; round++)
@@ -507,13 +528,12 @@ static uint64_t run_hostile(const struct hostile *h, unsigned flags)
     uint64_t ms = clock_now_ms() - t0;
     if (h->expect == EXPECT_COSTLY && !stopped)
         fail_msg("'%s' (flags %u) was not stopped", h->pattern, flags);
-    if (stopped) {       /* sticky: the command is over */
+    if (stopped) { /* sticky: the command is over */
         Error why = {0};
         assert_int_equal(grep_match(g, "a", 1, NULL, NULL, &why), STATUS_ERROR);
         assert_string_equal(why.msg, "pattern too costly");
     }
-    for (size_t i = 0; i < 4; i++)
-        free(subjects[i]);
+    for (size_t i = 0; i < 4; i++) free(subjects[i]);
     grep_free(g);
     return ms;
 }
@@ -563,7 +583,7 @@ static void test_budget_across_subjects(void **state)
         }
         uint64_t ms = clock_now_ms() - t0;
         assert_int_equal(rc, STATUS_ERROR);
-        assert_true(calls > 1);                 /* not a per-match limit */
+        assert_true(calls > 1); /* not a per-match limit */
         assert_true(ms + 1 >= GREP_BUDGET_MS);
         assert_true(ms < HOSTILE_MS);
         /* Spent is spent, even for a trivial subject. */
@@ -580,16 +600,20 @@ static void test_replicated_groups(void **state)
 {
     (void)state;
     static const char *const large[] = {
-        "().*.*a(){1,1000}h", "(*NO_JIT)().*.*a(){1,1000}h",
-        ".*a(?:){1,1000}h", "(?:ab){1000}",
+        "().*.*a(){1,1000}h",
+        "(*NO_JIT)().*.*a(){1,1000}h",
+        ".*a(?:){1,1000}h",
+        "(?:ab){1000}",
     };
     for (size_t m = 0; m < NMODES; m++) {
         for (size_t i = 0; i < sizeof large / sizeof large[0]; i++)
-            assert_non_null(strstr(compile_err(large[i], modes[m]), "too large"));
+            assert_non_null(
+                strstr(compile_err(large[i], modes[m]), "too large"));
         /* Still accepted: one repeated character is one instruction. */
         Grep *g = compile_ok("a{65535}|(?:ab){1,20}|x{1000}", modes[m]);
         grep_free(g);
-        char *subj = repeat("It may well be that your defence of Moscow ", 6, "");
+        char *subj =
+            repeat("It may well be that your defence of Moscow ", 6, "");
         g = compile_ok("(*NO_JIT)().*.*a(){1,30}h", modes[m]);
         uint64_t t0 = clock_now_ms();
         assert_true(is_status(match(g, subj, NULL, NULL)));
@@ -609,7 +633,9 @@ static void test_left_recursion_one_call(void **state)
 {
     (void)state;
     static const char *const patterns[] = {
-        ".*C(?R),|\\w|(?R)", ".*C(?R)\\|||(?R)", "()*.*C()*A((?R)||)g|||(?R)",
+        ".*C(?R),|\\w|(?R)",
+        ".*C(?R)\\|||(?R)",
+        "()*.*C()*A((?R)||)g|||(?R)",
     };
     char *subj = repeat("It may well be that your defence of Moscow ", 6, "");
     for (size_t m = 0; m < NMODES; m++)
@@ -635,8 +661,12 @@ static void test_invalid_utf8_subject(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "\xff\xfe Finland", "Finland \xc3", "Fin\xed\xa0\x80land Finland",
-        "Finland \xc0\xaf", "\x80" "Finland",
+        "\xff\xfe Finland",
+        "Finland \xc3",
+        "Fin\xed\xa0\x80land Finland",
+        "Finland \xc0\xaf",
+        "\x80"
+        "Finland",
     };
     for (size_t m = 0; m < NMODES; m++) {
         Grep *g = compile_ok("finland", modes[m]);
@@ -681,7 +711,8 @@ static sqlite3 *corpus_db(void)
     snprintf(path, sizeof path, "%s/db.sqlite", tmpdir);
     if (db_open(path, &db, &err) != STATUS_OK)
         fail_msg("%s", err.msg);
-    assert_int_equal(import_files(db, files, 1, DATADIR, &rep, NULL), STATUS_OK);
+    assert_int_equal(import_files(db, files, 1, DATADIR, &rep, NULL),
+                     STATUS_OK);
     assert_true(rep.passages > 10);
     return db;
 }
@@ -695,8 +726,7 @@ struct walk {
     int first_letter, first_para;
 };
 
-static int walk_fn(int letter, int para, const char *text, size_t len,
-                   void *ud)
+static int walk_fn(int letter, int para, const char *text, size_t len, void *ud)
 {
     struct walk *w = ud;
     w->seen++;
@@ -727,8 +757,9 @@ static void test_corpus_each(void **state)
     Corpus *c = corpus_new(db, NULL);
     assert_non_null(c);
     sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM passages",
-                                        -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM passages", -1, &st, NULL),
+        SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     int total = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
@@ -766,7 +797,8 @@ static void test_corpus_each(void **state)
         grep_free(f.g);
 
         /* A hostile one stops the walk (fn records why). */
-        f = (struct walk){.ordered = true, .g = compile_ok("(\\w+\\s?)+$", modes[m])};
+        f = (struct walk){.ordered = true,
+                          .g = compile_ok("(\\w+\\s?)+$", modes[m])};
         assert_int_equal(corpus_each(c, walk_fn, &f, NULL), STATUS_OK);
         assert_int_equal(f.costly, 1);
         grep_free(f.g);
@@ -802,7 +834,8 @@ static void test_snippet_marks(void **state)
     const SnippetMarks bold = {"\x02", "\x02"};
     assert_int_equal(corpus_search(c, &q, NULL, &bold, 1, &p, &total, &err),
                      STATUS_OK);
-    assert_non_null(strstr(p.snippet, "\x02" "Finland\x02"));
+    assert_non_null(strstr(p.snippet, "\x02"
+                                      "Finland\x02"));
     passage_clear(&p);
 
     /* No marks: the words as they are; one-sided marks are honoured. */
@@ -813,21 +846,20 @@ static void test_snippet_marks(void **state)
     assert_null(strstr(p.snippet, "<<"));
     passage_clear(&p);
     const SnippetMarks open_only = {"[", NULL};
-    assert_int_equal(corpus_search(c, &q, NULL, &open_only, 0, &p, &total,
-                                   &err),
-                     STATUS_OK);
+    assert_int_equal(
+        corpus_search(c, &q, NULL, &open_only, 0, &p, &total, &err), STATUS_OK);
     assert_non_null(strstr(p.snippet, "[Finland"));
     assert_null(strstr(p.snippet, "[Finland]"));
     passage_clear(&p);
 
     /* Past the last result; and a query with nothing to search for. */
-    assert_int_equal(corpus_search(c, &q, NULL, &angle, total, &p, &total,
-                                   &err),
-                     STATUS_NOTFOUND);
+    assert_int_equal(
+        corpus_search(c, &q, NULL, &angle, total, &p, &total, &err),
+        STATUS_NOTFOUND);
     SearchQuery empty = {0};
-    assert_int_equal(corpus_search(c, &empty, NULL, &angle, 0, &p, &total,
-                                   &err),
-                     STATUS_INVALID);
+    assert_int_equal(
+        corpus_search(c, &empty, NULL, &angle, 0, &p, &total, &err),
+        STATUS_INVALID);
     corpus_free(c);
     corpus_cleanup(db);
 }

@@ -178,8 +178,7 @@ static char *q_rows(sqlite3 *db, const char *sql)
                 const unsigned char *b = sqlite3_column_blob(st, c);
                 int n = sqlite3_column_bytes(st, c);
                 fputs("x'", f);
-                for (int i = 0; i < n; i++)
-                    fprintf(f, "%02x", b[i]);
+                for (int i = 0; i < n; i++) fprintf(f, "%02x", b[i]);
                 fputc('\'', f);
                 break;
             }
@@ -198,8 +197,9 @@ static char *q_rows(sqlite3 *db, const char *sql)
  * in a fixed order. */
 static char *dump(sqlite3 *db)
 {
-    char *tables = q_rows(db, "SELECT name FROM sqlite_master WHERE type = 'table' "
-                              "AND name != 'passages_fts' ORDER BY name");
+    char *tables =
+        q_rows(db, "SELECT name FROM sqlite_master WHERE type = 'table' "
+                   "AND name != 'passages_fts' ORDER BY name");
     char *out;
     size_t len;
     FILE *f = open_memstream(&out, &len);
@@ -207,8 +207,10 @@ static char *dump(sqlite3 *db)
         char sql[256];
         /* ORDER BY every column: shadow tables may lack a rowid. */
         char *cols = NULL;
-        snprintf(sql, sizeof sql, "SELECT group_concat(cid + 1, ',') FROM "
-                 "pragma_table_info('%s')", t);
+        snprintf(sql, sizeof sql,
+                 "SELECT group_concat(cid + 1, ',') FROM "
+                 "pragma_table_info('%s')",
+                 t);
         cols = strdup(q_text(db, sql));
         snprintf(sql, sizeof sql, "SELECT * FROM \"%s\" ORDER BY %s", t, cols);
         char *rows = q_rows(db, sql);
@@ -227,12 +229,12 @@ static void test_import_corpus(void **state)
 {
     (void)state;
     sqlite3 *db = fresh_db();
-    const char *paths[] = { CORPUS };
+    const char *paths[] = {CORPUS};
     ImportReport rep;
     char *out;
 
     assert_int_equal(run_import(db, paths, 1, DATADIR, &rep, &out), STATUS_OK);
-    assert_string_equal(out, "");          /* no warnings for the shipped data */
+    assert_string_equal(out, ""); /* no warnings for the shipped data */
     free(out);
     assert_int_equal(rep.files_new, 1);
     assert_int_equal(rep.files_changed, 0);
@@ -242,52 +244,71 @@ static void test_import_corpus(void **state)
     assert_int_equal(rep.errata_applied, 3);
 
     assert_int_equal(q_int(db, "SELECT count(*) FROM files"), 1);
-    assert_string_equal(q_text(db, "SELECT name FROM files"), "stalin-churchill-1941.txt");
+    assert_string_equal(q_text(db, "SELECT name FROM files"),
+                        "stalin-churchill-1941.txt");
     size_t len;
     char *bytes = slurp(CORPUS, &len);
-    assert_int_equal(q_int(db, "SELECT length(content) FROM files"), (long long)len);
+    assert_int_equal(q_int(db, "SELECT length(content) FROM files"),
+                     (long long)len);
     free(bytes);
     char *people = q_rows(db, "SELECT name FROM people ORDER BY name");
     assert_string_equal(people, "Churchill\nStalin\n");
     free(people);
 
-    char *letters = q_rows(db, "SELECT id, seq, number, line, sender, recipient, "
-                               "date, date_kind, signature FROM letters ORDER BY id");
+    char *letters =
+        q_rows(db, "SELECT id, seq, number, line, sender, recipient, "
+                   "date, date_kind, signature FROM letters ORDER BY id");
     assert_string_equal(letters,
-        "1|1|NULL|1|Stalin|Churchill|1941-07-18|written|NULL\n"
-        "2|2|NULL|19|Churchill|Stalin|1941-11-21|written|NULL\n"
-        "3|3|NULL|35|Stalin|Churchill|1941-11-23|sent|NULL\n");
+                        "1|1|NULL|1|Stalin|Churchill|1941-07-18|written|NULL\n"
+                        "2|2|NULL|19|Churchill|Stalin|1941-11-21|written|NULL\n"
+                        "3|3|NULL|35|Stalin|Churchill|1941-11-23|sent|NULL\n");
     free(letters);
     assert_string_equal(q_text(db, "SELECT heading FROM letters WHERE id = 2"),
                         "W. CHURCHILL TO J. V. STALIN*");
     assert_string_equal(q_text(db, "SELECT source FROM letters WHERE id = 1"),
                         "Stalin: Works, Vol. 17: 1941");
     /* Dates: the text's own (no source) and the curated ones (sourced). */
-    assert_string_equal(q_text(db, "SELECT date_source FROM letters WHERE id = 1"), "NULL");
-    assert_memory_equal(q_text(db, "SELECT date_source FROM letters WHERE id = 2"),
-                        "W. S. Churchill, The Second World War", 37);
-    assert_memory_equal(q_text(db, "SELECT date_source FROM letters WHERE id = 3"),
-                        "Correspondence between", 22);
+    assert_string_equal(
+        q_text(db, "SELECT date_source FROM letters WHERE id = 1"), "NULL");
+    assert_memory_equal(
+        q_text(db, "SELECT date_source FROM letters WHERE id = 2"),
+        "W. S. Churchill, The Second World War", 37);
+    assert_memory_equal(
+        q_text(db, "SELECT date_source FROM letters WHERE id = 3"),
+        "Correspondence between", 22);
 
-    char *counts = q_rows(db, "SELECT letter_id, count(*), min(para), max(para) "
-                              "FROM passages GROUP BY 1 ORDER BY 1");
+    char *counts =
+        q_rows(db, "SELECT letter_id, count(*), min(para), max(para) "
+                   "FROM passages GROUP BY 1 ORDER BY 1");
     assert_string_equal(counts, "1|6|1|6\n2|6|1|6\n3|6|1|6\n");
     free(counts);
-    assert_memory_equal(q_text(db, "SELECT text FROM passages WHERE letter_id = 1 AND para = 4"),
-                        "It seems to me, furthermore", 27);
-    assert_int_equal(q_int(db, "SELECT line FROM passages WHERE letter_id = 1 AND para = 4"), 9);
+    assert_memory_equal(
+        q_text(db,
+               "SELECT text FROM passages WHERE letter_id = 1 AND para = 4"),
+        "It seems to me, furthermore", 27);
+    assert_int_equal(
+        q_int(db, "SELECT line FROM passages WHERE letter_id = 1 AND para = 4"),
+        9);
 
     /* Errata: text untouched, shown corrected, flag set, nothing else. */
-    assert_int_equal(q_int(db, "SELECT instr(text, 'send& thither') > 0 AND "
-                               "instr(shown, 'could send thither') > 0 AND corrected = 1 "
-                               "FROM passages WHERE letter_id = 1 AND para = 6"), 1);
-    assert_int_equal(q_int(db, "SELECT instr(shown, 'About Finland. I was quite ready') > 0 "
-                               "AND instr(text, '1 was') > 0 AND corrected = 1 "
-                               "FROM passages WHERE letter_id = 2 AND para = 2"), 1);
-    assert_int_equal(q_int(db, "SELECT instr(shown, 'with you, to the utmost') > 0 "
-                               "FROM passages WHERE letter_id = 2 AND para = 5"), 1);
-    assert_int_equal(q_int(db, "SELECT count(*) FROM passages WHERE corrected = 1"), 3);
-    assert_int_equal(q_int(db, "SELECT count(*) FROM passages WHERE shown != text"), 3);
+    assert_int_equal(
+        q_int(db, "SELECT instr(text, 'send& thither') > 0 AND "
+                  "instr(shown, 'could send thither') > 0 AND corrected = 1 "
+                  "FROM passages WHERE letter_id = 1 AND para = 6"),
+        1);
+    assert_int_equal(
+        q_int(db, "SELECT instr(shown, 'About Finland. I was quite ready') > 0 "
+                  "AND instr(text, '1 was') > 0 AND corrected = 1 "
+                  "FROM passages WHERE letter_id = 2 AND para = 2"),
+        1);
+    assert_int_equal(q_int(db,
+                           "SELECT instr(shown, 'with you, to the utmost') > 0 "
+                           "FROM passages WHERE letter_id = 2 AND para = 5"),
+                     1);
+    assert_int_equal(
+        q_int(db, "SELECT count(*) FROM passages WHERE corrected = 1"), 3);
+    assert_int_equal(
+        q_int(db, "SELECT count(*) FROM passages WHERE shown != text"), 3);
     assert_int_equal(q_int(db, "SELECT count(*) FROM errata"), 3);
 
     /* FTS follows the shown text. */
@@ -301,29 +322,48 @@ static void test_import_corpus(void **state)
                                "WHERE passages_fts MATCH 'thither'");
     assert_string_equal(thither, "1|6\n");
     free(thither);
-    assert_int_equal(q_int(db, "SELECT count(*) FROM passages_fts "
-                               "WHERE passages_fts MATCH '\"i was quite ready\"'"), 1);
-    assert_int_equal(q_int(db, "SELECT count(*) FROM passages_fts "
-                               "WHERE passages_fts MATCH '\"1 was quite ready\"'"), 0);
-    assert_int_equal(sqlite3_exec(db, "INSERT INTO passages_fts(passages_fts, rank) "
-                                      "VALUES ('integrity-check', 1)", NULL, NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(q_int(db,
+                           "SELECT count(*) FROM passages_fts "
+                           "WHERE passages_fts MATCH '\"i was quite ready\"'"),
+                     1);
+    assert_int_equal(q_int(db,
+                           "SELECT count(*) FROM passages_fts "
+                           "WHERE passages_fts MATCH '\"1 was quite ready\"'"),
+                     0);
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "INSERT INTO passages_fts(passages_fts, rank) "
+                     "VALUES ('integrity-check', 1)",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
 
     /* Cells: every passage in one, counts add up, ranks contiguous. */
     char *cells = q_rows(db, "SELECT sender, recipient, year, n FROM cells "
                              "ORDER BY sender, recipient, year");
-    assert_string_equal(cells, "Churchill|Stalin|1941|6\nStalin|Churchill|1941|12\n");
+    assert_string_equal(cells,
+                        "Churchill|Stalin|1941|6\nStalin|Churchill|1941|12\n");
     free(cells);
     assert_int_equal(q_int(db, "SELECT sum(n) FROM cells"), 18);
-    assert_int_equal(q_int(db, "SELECT count(*) FROM passages WHERE cell_id IS NULL "
-                               "OR cell_ord IS NULL"), 0);
-    assert_int_equal(q_int(db, "SELECT count(*) FROM cells c WHERE "
-                               "n != (SELECT count(*) FROM passages WHERE cell_id = c.id) OR "
-                               "n != (SELECT count(DISTINCT cell_ord) FROM passages WHERE cell_id = c.id) OR "
-                               "0 != (SELECT min(cell_ord) FROM passages WHERE cell_id = c.id) OR "
-                               "n - 1 != (SELECT max(cell_ord) FROM passages WHERE cell_id = c.id)"), 0);
+    assert_int_equal(
+        q_int(db, "SELECT count(*) FROM passages WHERE cell_id IS NULL "
+                  "OR cell_ord IS NULL"),
+        0);
+    assert_int_equal(
+        q_int(
+            db,
+            "SELECT count(*) FROM cells c WHERE "
+            "n != (SELECT count(*) FROM passages WHERE cell_id = c.id) OR "
+            "n != (SELECT count(DISTINCT cell_ord) FROM passages WHERE cell_id "
+            "= c.id) OR "
+            "0 != (SELECT min(cell_ord) FROM passages WHERE cell_id = c.id) OR "
+            "n - 1 != (SELECT max(cell_ord) FROM passages WHERE cell_id = "
+            "c.id)"),
+        0);
     /* Ranked by passage id: letter 3's passages follow letter 1's. */
-    assert_int_equal(q_int(db, "SELECT cell_ord FROM passages WHERE letter_id = 3 AND para = 1"), 6);
+    assert_int_equal(
+        q_int(db,
+              "SELECT cell_ord FROM passages WHERE letter_id = 3 AND para = 1"),
+        6);
     db_close(db);
 }
 
@@ -331,7 +371,7 @@ static void test_reimport_unchanged(void **state)
 {
     (void)state;
     sqlite3 *db = fresh_db();
-    const char *paths[] = { CORPUS };
+    const char *paths[] = {CORPUS};
     ImportReport rep;
 
     import_ok(db, paths, 1, DATADIR, &rep);
@@ -364,7 +404,7 @@ static void test_changed_file(void **state)
     snprintf(dir, sizeof dir, "%s/changed", tmpdir);
     assert_int_equal(mkdir(dir, 0700), 0);
 
-    const char *first[] = { CORPUS };
+    const char *first[] = {CORPUS};
     import_ok(db, first, 1, DATADIR, &rep);
 
     /* Edit a paragraph of letter 1; same base name, other directory. */
@@ -378,7 +418,7 @@ static void test_changed_file(void **state)
     memcpy(edited + pre + 7, orig + pre, len - pre);
     write_file(copy, edited, len + 7);
 
-    const char *second[] = { copy };
+    const char *second[] = {copy};
     import_ok(db, second, 1, DATADIR, &rep);
     assert_int_equal(rep.files_changed, 1);
     assert_int_equal(rep.files_new + rep.files_unchanged, 0);
@@ -386,26 +426,40 @@ static void test_changed_file(void **state)
     assert_int_equal(rep.passages, 18);
     assert_int_equal(rep.errata_applied, 3);
     assert_int_equal(q_int(db, "SELECT count(*) FROM files"), 1);
-    assert_int_equal(q_int(db, "SELECT length(content) FROM files"), (long long)len + 7);
+    assert_int_equal(q_int(db, "SELECT length(content) FROM files"),
+                     (long long)len + 7);
     char *ids = q_rows(db, "SELECT id, seq, sender FROM letters ORDER BY id");
     assert_string_equal(ids, "1|1|Stalin\n2|2|Churchill\n3|3|Stalin\n");
     free(ids);
-    assert_string_equal(q_text(db, "SELECT text FROM passages WHERE letter_id = 1 AND para = 1"),
-                        "Allow me to thank you warmly for your two personal messages.");
+    assert_string_equal(
+        q_text(db,
+               "SELECT text FROM passages WHERE letter_id = 1 AND para = 1"),
+        "Allow me to thank you warmly for your two personal messages.");
     /* The FTS index lost the old text and has the new. */
-    assert_int_equal(q_int(db, "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH "
-                               "'\"thank you for your two\"'"), 0);
-    assert_int_equal(q_int(db, "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH 'warmly'"), 1);
-    assert_int_equal(q_int(db, "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH 'finland'"), 2);
-    assert_int_equal(sqlite3_exec(db, "INSERT INTO passages_fts(passages_fts, rank) "
-                                      "VALUES ('integrity-check', 1)", NULL, NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        q_int(db, "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH "
+                  "'\"thank you for your two\"'"),
+        0);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM passages_fts WHERE "
+                               "passages_fts MATCH 'warmly'"),
+                     1);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM passages_fts WHERE "
+                               "passages_fts MATCH 'finland'"),
+                     2);
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "INSERT INTO passages_fts(passages_fts, rank) "
+                     "VALUES ('integrity-check', 1)",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
     /* Curated dates survive the replacement. */
-    assert_string_equal(q_text(db, "SELECT date FROM letters WHERE id = 3"), "1941-11-23");
+    assert_string_equal(q_text(db, "SELECT date FROM letters WHERE id = 3"),
+                        "1941-11-23");
     assert_int_equal(q_int(db, "SELECT sum(n) FROM cells"), 18);
 
     /* A fourth letter gets a new number; dropped, its number is not reused. */
-    static const char extra[] = "\n\nJ. V. STALIN TO W. CHURCHILL\n\nA test fixture letter.\n\nSource: test\n";
+    static const char extra[] = "\n\nJ. V. STALIN TO W. CHURCHILL\n\nA test "
+                                "fixture letter.\n\nSource: test\n";
     char *longer = malloc(len + 7 + sizeof extra);
     assert_non_null(longer);
     memcpy(longer, edited, len + 7);
@@ -417,7 +471,8 @@ static void test_changed_file(void **state)
     write_file(copy, edited, len + 7);
     import_ok(db, second, 1, DATADIR, &rep);
     assert_int_equal(rep.letters, 3);
-    assert_int_equal(q_int(db, "SELECT count(*) FROM passages WHERE letter_id = 4"), 0);
+    assert_int_equal(
+        q_int(db, "SELECT count(*) FROM passages WHERE letter_id = 4"), 0);
     write_file(copy, longer, len + 7 + sizeof extra - 1);
     import_ok(db, second, 1, DATADIR, &rep);
     char *after = q_rows(db, "SELECT id, seq FROM letters ORDER BY id");
@@ -440,7 +495,7 @@ static void test_failure_leaves_db_unchanged(void **state)
     ImportReport rep;
     char *out;
 
-    const char *first[] = { CORPUS };
+    const char *first[] = {CORPUS};
     import_ok(db, first, 1, DATADIR, &rep);
     char *before = dump(db);
 
@@ -452,9 +507,11 @@ static void test_failure_leaves_db_unchanged(void **state)
         FIXTURES "/bad-utf8.txt",
     };
     rep.letters = 99;
-    assert_int_equal(run_import(db, paths, 3, DATADIR, &rep, &out), STATUS_INVALID);
-    assert_non_null(strstr(out, FIXTURES "/bad-unknown-person.txt:7: unknown person "
-                                "'Marshal Voroshilov' (add it to data/aliases.txt)\n"));
+    assert_int_equal(run_import(db, paths, 3, DATADIR, &rep, &out),
+                     STATUS_INVALID);
+    assert_non_null(strstr(
+        out, FIXTURES "/bad-unknown-person.txt:7: unknown person "
+                      "'Marshal Voroshilov' (add it to data/aliases.txt)\n"));
     assert_non_null(strstr(out, FIXTURES "/bad-utf8.txt:3: invalid UTF-8\n"));
     assert_int_equal(rep.letters, 0);
     free(out);
@@ -464,19 +521,26 @@ static void test_failure_leaves_db_unchanged(void **state)
 
     /* A failure inside the transaction, after letters were written: a
      * trigger makes the cells rebuild fail once there are more letters. */
-    assert_int_equal(sqlite3_exec(db,
-        "CREATE TEMP TRIGGER boom BEFORE INSERT ON main.cells "
-        "WHEN (SELECT count(*) FROM main.letters) > 3 "
-        "BEGIN SELECT RAISE(ABORT, 'boom'); END", NULL, NULL, NULL), SQLITE_OK);
-    const char *good[] = { FIXTURES "/edition-1942-1944.txt" };
-    assert_int_equal(run_import(db, good, 1, DATADIR, &rep, &out), STATUS_ERROR);
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "CREATE TEMP TRIGGER boom BEFORE INSERT ON main.cells "
+                     "WHEN (SELECT count(*) FROM main.letters) > 3 "
+                     "BEGIN SELECT RAISE(ABORT, 'boom'); END",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    const char *good[] = {FIXTURES "/edition-1942-1944.txt"};
+    assert_int_equal(run_import(db, good, 1, DATADIR, &rep, &out),
+                     STATUS_ERROR);
     assert_non_null(strstr(out, "boom"));
     free(out);
     after = dump(db);
     assert_string_equal(before, after);
     free(after);
-    assert_int_equal(sqlite3_get_autocommit(db), 1);   /* no transaction left open */
-    assert_int_equal(sqlite3_exec(db, "DROP TRIGGER temp.boom", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_get_autocommit(db),
+                     1); /* no transaction left open */
+    assert_int_equal(
+        sqlite3_exec(db, "DROP TRIGGER temp.boom", NULL, NULL, NULL),
+        SQLITE_OK);
 
     /* And then it imports fine. */
     import_ok(db, good, 1, DATADIR, &rep);
@@ -494,9 +558,11 @@ static void test_read_errors(void **state)
     ImportReport rep;
     char *out;
 
-    const char *missing[] = { FIXTURES "/no-such-file.txt" };
-    assert_int_equal(run_import(db, missing, 1, DATADIR, &rep, &out), STATUS_INVALID);
-    assert_string_equal(out, FIXTURES "/no-such-file.txt: No such file or directory\n");
+    const char *missing[] = {FIXTURES "/no-such-file.txt"};
+    assert_int_equal(run_import(db, missing, 1, DATADIR, &rep, &out),
+                     STATUS_INVALID);
+    assert_string_equal(out, FIXTURES
+                        "/no-such-file.txt: No such file or directory\n");
     free(out);
 
     /* Two files with one base name. */
@@ -505,8 +571,9 @@ static void test_read_errors(void **state)
     char *bytes = slurp(CORPUS, &len);
     write_file(copy, bytes, len);
     free(bytes);
-    const char *dup[] = { CORPUS, copy };
-    assert_int_equal(run_import(db, dup, 2, DATADIR, &rep, &out), STATUS_INVALID);
+    const char *dup[] = {CORPUS, copy};
+    assert_int_equal(run_import(db, dup, 2, DATADIR, &rep, &out),
+                     STATUS_INVALID);
     assert_non_null(strstr(out, "same file name as " CORPUS));
     free(out);
 
@@ -516,16 +583,19 @@ static void test_read_errors(void **state)
     assert_non_null(f);
     fclose(f);
     assert_int_equal(truncate(huge, (64 << 20) + 1), 0);
-    const char *big[] = { huge };
-    assert_int_equal(run_import(db, big, 1, DATADIR, &rep, &out), STATUS_INVALID);
+    const char *big[] = {huge};
+    assert_int_equal(run_import(db, big, 1, DATADIR, &rep, &out),
+                     STATUS_INVALID);
     assert_non_null(strstr(out, "huge.txt: larger than 64 MiB"));
     free(out);
     unlink(huge);
 
     /* A data directory without aliases. */
-    const char *paths[] = { CORPUS };
-    assert_int_equal(run_import(db, paths, 1, FIXTURES, &rep, &out), STATUS_INVALID);
-    assert_non_null(strstr(out, FIXTURES "/aliases.txt: No such file or directory"));
+    const char *paths[] = {CORPUS};
+    assert_int_equal(run_import(db, paths, 1, FIXTURES, &rep, &out),
+                     STATUS_INVALID);
+    assert_non_null(
+        strstr(out, FIXTURES "/aliases.txt: No such file or directory"));
     free(out);
 
     assert_int_equal(q_int(db, "SELECT count(*) FROM files"), 0);
@@ -564,71 +634,104 @@ static void test_errata_and_dates(void **state)
     sqlite3 *db = fresh_db();
     ImportReport rep;
     char *out;
-    const char *paths[] = { CORPUS };
+    const char *paths[] = {CORPUS};
 
-    const char *dir = make_datadir("data1",
+    const char *dir = make_datadir(
+        "data1",
         "# comment\n"
         "\n"
-        "1.1\tnot there\tx\tbecause\n"                        /* line 3 */
-        "9.9\tx\ty\tbecause\n"                                /* line 4 */
-        "1.2\tinitiated\tbegun\tfirst\r\n"                    /* line 5, CRLF */
-        "1.2\tbegun agreement\tbegun an agreement\tsecond\n"  /* line 6, chains */
-        "1.3\tstrained\t\tdeleted word\n",                    /* line 7, empty */
-        "1\t1941-07-19\twritten\tsomewhere\n"                 /* own date */
+        "1.1\tnot there\tx\tbecause\n"                       /* line 3 */
+        "9.9\tx\ty\tbecause\n"                               /* line 4 */
+        "1.2\tinitiated\tbegun\tfirst\r\n"                   /* line 5, CRLF */
+        "1.2\tbegun agreement\tbegun an agreement\tsecond\n" /* line 6, chains */
+        "1.3\tstrained\t\tdeleted word\n",                   /* line 7, empty */
+        "1\t1941-07-19\twritten\tsomewhere\n"                /* own date */
         "2\t1941-11-20\treceived\tsomewhere else\n"
         "7\t1941-11-20\treceived\tnowhere\n");
     assert_int_equal(run_import(db, paths, 1, dir, &rep, &out), STATUS_OK);
     char want[2048];
-    snprintf(want, sizeof want,
-             "%s/errata.tsv:3: passage 1.1 does not contain 'not there'; not applied\n"
-             "%s/errata.tsv:4: passage 9.9 does not exist; not applied\n"
-             "%s/dates.tsv:1: letter 1 has its own date (1941-07-18); not applied\n"
-             "%s/dates.tsv:3: letter 7 does not exist; not applied\n",
-             dir, dir, dir, dir);
+    snprintf(
+        want, sizeof want,
+        "%s/errata.tsv:3: passage 1.1 does not contain 'not there'; not "
+        "applied\n"
+        "%s/errata.tsv:4: passage 9.9 does not exist; not applied\n"
+        "%s/dates.tsv:1: letter 1 has its own date (1941-07-18); not applied\n"
+        "%s/dates.tsv:3: letter 7 does not exist; not applied\n",
+        dir, dir, dir, dir);
     assert_string_equal(out, want);
     free(out);
     assert_int_equal(rep.errata_applied, 3);
-    assert_memory_equal(q_text(db, "SELECT shown FROM passages WHERE letter_id = 1 AND para = 2"),
-                        "Your messages have begun an agreement between", 45);
-    assert_int_equal(q_int(db, "SELECT instr(shown, 'remains .') > 0 FROM passages "
-                               "WHERE letter_id = 1 AND para = 3"), 1);
-    assert_int_equal(q_int(db, "SELECT corrected FROM passages WHERE letter_id = 1 AND para = 1"), 0);
-    assert_int_equal(q_int(db, "SELECT count(*) FROM passages WHERE corrected = 1"), 2);
+    assert_memory_equal(
+        q_text(db,
+               "SELECT shown FROM passages WHERE letter_id = 1 AND para = 2"),
+        "Your messages have begun an agreement between", 45);
+    assert_int_equal(q_int(db,
+                           "SELECT instr(shown, 'remains .') > 0 FROM passages "
+                           "WHERE letter_id = 1 AND para = 3"),
+                     1);
+    assert_int_equal(
+        q_int(
+            db,
+            "SELECT corrected FROM passages WHERE letter_id = 1 AND para = 1"),
+        0);
+    assert_int_equal(
+        q_int(db, "SELECT count(*) FROM passages WHERE corrected = 1"), 2);
     /* The shipped errata are not in this directory: 1.6 shows its text. */
-    assert_int_equal(q_int(db, "SELECT shown = text FROM passages WHERE letter_id = 1 AND para = 6"), 1);
+    assert_int_equal(q_int(db, "SELECT shown = text FROM passages WHERE "
+                               "letter_id = 1 AND para = 6"),
+                     1);
     assert_int_equal(q_int(db, "SELECT count(*) FROM errata"), 5);
-    char *dates = q_rows(db, "SELECT id, date, date_kind, date_source FROM letters ORDER BY id");
+    char *dates = q_rows(
+        db, "SELECT id, date, date_kind, date_source FROM letters ORDER BY id");
     assert_string_equal(dates, "1|1941-07-18|written|NULL\n"
                                "2|1941-11-20|received|somewhere else\n"
                                "3|NULL|NULL|NULL\n");
     free(dates);
-    assert_string_equal(q_text(db, "SELECT group_concat(year) FROM "
-                               "(SELECT year FROM cells ORDER BY year, sender)"), "0,1941,1941");
+    assert_string_equal(
+        q_text(db, "SELECT group_concat(year) FROM "
+                   "(SELECT year FROM cells ORDER BY year, sender)"),
+        "0,1941,1941");
 
     /* The shipped data directory: everything follows it, nothing stale. */
     import_ok(db, paths, 1, DATADIR, &rep);
-    assert_int_equal(q_int(db, "SELECT count(*) FROM passages WHERE corrected = 1"), 3);
-    assert_int_equal(q_int(db, "SELECT count(*) FROM passages WHERE shown != text"), 3);
+    assert_int_equal(
+        q_int(db, "SELECT count(*) FROM passages WHERE corrected = 1"), 3);
+    assert_int_equal(
+        q_int(db, "SELECT count(*) FROM passages WHERE shown != text"), 3);
     assert_int_equal(q_int(db, "SELECT count(*) FROM errata"), 3);
-    assert_string_equal(q_text(db, "SELECT date_kind FROM letters WHERE id = 2"), "written");
-    assert_int_equal(sqlite3_exec(db, "INSERT INTO passages_fts(passages_fts, rank) "
-                                      "VALUES ('integrity-check', 1)", NULL, NULL, NULL),
-                     SQLITE_OK);
+    assert_string_equal(
+        q_text(db, "SELECT date_kind FROM letters WHERE id = 2"), "written");
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "INSERT INTO passages_fts(passages_fts, rank) "
+                     "VALUES ('integrity-check', 1)",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
 
     /* No errata.tsv or dates.tsv at all: plain text, undated letters. */
     dir = make_datadir("data2", NULL, NULL);
     import_ok(db, paths, 1, dir, &rep);
     assert_int_equal(rep.errata_applied, 0);
-    assert_int_equal(q_int(db, "SELECT count(*) FROM passages WHERE corrected != 0 OR shown != text"), 0);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM passages WHERE corrected "
+                               "!= 0 OR shown != text"),
+                     0);
     assert_int_equal(q_int(db, "SELECT count(*) FROM errata"), 0);
-    assert_int_equal(q_int(db, "SELECT count(*) FROM letters WHERE date IS NULL"), 2);
-    assert_int_equal(q_int(db, "SELECT count(*) FROM letters WHERE date_source IS NOT NULL"), 0);
-    assert_string_equal(q_text(db, "SELECT group_concat(year || ':' || n) FROM "
-                               "(SELECT year, n FROM cells ORDER BY year, sender)"),
-                        "0:6,0:6,1941:6");
-    assert_int_equal(q_int(db, "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH 'thither'"), 1);
-    assert_int_equal(q_int(db, "SELECT count(*) FROM passages_fts "
-                               "WHERE passages_fts MATCH '\"i was quite ready\"'"), 0);
+    assert_int_equal(
+        q_int(db, "SELECT count(*) FROM letters WHERE date IS NULL"), 2);
+    assert_int_equal(
+        q_int(db, "SELECT count(*) FROM letters WHERE date_source IS NOT NULL"),
+        0);
+    assert_string_equal(
+        q_text(db, "SELECT group_concat(year || ':' || n) FROM "
+                   "(SELECT year, n FROM cells ORDER BY year, sender)"),
+        "0:6,0:6,1941:6");
+    assert_int_equal(q_int(db, "SELECT count(*) FROM passages_fts WHERE "
+                               "passages_fts MATCH 'thither'"),
+                     1);
+    assert_int_equal(q_int(db,
+                           "SELECT count(*) FROM passages_fts "
+                           "WHERE passages_fts MATCH '\"i was quite ready\"'"),
+                     0);
     db_close(db);
 }
 
@@ -638,31 +741,39 @@ static void test_bad_tsv_lines(void **state)
     static const struct {
         const char *errata, *dates, *err;
     } cases[] = {
-        { "1.5\tsend&\tsend\n", NULL, "errata.tsv:1: expected LETTER.PARA<TAB>ORIGINAL"
-          "<TAB>REPLACEMENT<TAB>REASON" },
-        { "#\n1.5\ta\tb\tc\td\n", NULL, "errata.tsv:2: expected LETTER.PARA" },
-        { "15\ta\tb\tc\n", NULL, "errata.tsv:1: passage must be LETTER.PARA, e.g. 1.5" },
-        { "1.x\ta\tb\tc\n", NULL, "errata.tsv:1: passage must be LETTER.PARA" },
-        { "0.1\ta\tb\tc\n", NULL, "errata.tsv:1: passage must be LETTER.PARA" },
-        { "1.2.3\ta\tb\tc\n", NULL, "errata.tsv:1: passage must be LETTER.PARA" },
-        { "1.1\t\tb\tc\n", NULL, "errata.tsv:1: empty ORIGINAL" },
-        { "1.1\ta\tb\t\n", NULL, "errata.tsv:1: empty REASON" },
-        { "1.1\ta\ta\tc\n", NULL, "errata.tsv:1: REPLACEMENT equals ORIGINAL" },
-        { "1.1\ta\tb\tc\n1.1\ta\tc\td\n", NULL, "errata.tsv:2: same passage and ORIGINAL as line 1" },
-        { "1.1\ta\xff\tb\tc\n", NULL, "errata.tsv:1: invalid UTF-8" },
-        { NULL, "2\t1941-11-21\twritten\n", "dates.tsv:1: expected LETTER<TAB>YYYY-MM-DD" },
-        { NULL, "x\t1941-11-21\twritten\ts\n", "dates.tsv:1: LETTER must be a letter number" },
-        { NULL, "2\t1941-02-30\twritten\ts\n", "dates.tsv:1: date must be a valid YYYY-MM-DD" },
-        { NULL, "2\t21 Nov 1941\twritten\ts\n", "dates.tsv:1: date must be a valid YYYY-MM-DD" },
-        { NULL, "2\t1941-11-21\tposted\ts\n", "dates.tsv:1: kind must be written, sent or received" },
-        { NULL, "2\t1941-11-21\tsent\t\n", "dates.tsv:1: empty SOURCE" },
-        { NULL, "2\t1941-11-21\tsent\t   \n", "dates.tsv:1: empty SOURCE" },
-        { NULL, "2\t1941-11-21\tsent\ts\n2\t1941-11-22\tsent\ts\n",
-          "dates.tsv:2: letter 2 already dated on line 1" },
+        {"1.5\tsend&\tsend\n", NULL,
+         "errata.tsv:1: expected LETTER.PARA<TAB>ORIGINAL"
+         "<TAB>REPLACEMENT<TAB>REASON"},
+        {"#\n1.5\ta\tb\tc\td\n", NULL, "errata.tsv:2: expected LETTER.PARA"},
+        {"15\ta\tb\tc\n", NULL,
+         "errata.tsv:1: passage must be LETTER.PARA, e.g. 1.5"},
+        {"1.x\ta\tb\tc\n", NULL, "errata.tsv:1: passage must be LETTER.PARA"},
+        {"0.1\ta\tb\tc\n", NULL, "errata.tsv:1: passage must be LETTER.PARA"},
+        {"1.2.3\ta\tb\tc\n", NULL, "errata.tsv:1: passage must be LETTER.PARA"},
+        {"1.1\t\tb\tc\n", NULL, "errata.tsv:1: empty ORIGINAL"},
+        {"1.1\ta\tb\t\n", NULL, "errata.tsv:1: empty REASON"},
+        {"1.1\ta\ta\tc\n", NULL, "errata.tsv:1: REPLACEMENT equals ORIGINAL"},
+        {"1.1\ta\tb\tc\n1.1\ta\tc\td\n", NULL,
+         "errata.tsv:2: same passage and ORIGINAL as line 1"},
+        {"1.1\ta\xff\tb\tc\n", NULL, "errata.tsv:1: invalid UTF-8"},
+        {NULL, "2\t1941-11-21\twritten\n",
+         "dates.tsv:1: expected LETTER<TAB>YYYY-MM-DD"},
+        {NULL, "x\t1941-11-21\twritten\ts\n",
+         "dates.tsv:1: LETTER must be a letter number"},
+        {NULL, "2\t1941-02-30\twritten\ts\n",
+         "dates.tsv:1: date must be a valid YYYY-MM-DD"},
+        {NULL, "2\t21 Nov 1941\twritten\ts\n",
+         "dates.tsv:1: date must be a valid YYYY-MM-DD"},
+        {NULL, "2\t1941-11-21\tposted\ts\n",
+         "dates.tsv:1: kind must be written, sent or received"},
+        {NULL, "2\t1941-11-21\tsent\t\n", "dates.tsv:1: empty SOURCE"},
+        {NULL, "2\t1941-11-21\tsent\t   \n", "dates.tsv:1: empty SOURCE"},
+        {NULL, "2\t1941-11-21\tsent\ts\n2\t1941-11-22\tsent\ts\n",
+         "dates.tsv:2: letter 2 already dated on line 1"},
     };
     sqlite3 *db = fresh_db();
     ImportReport rep;
-    const char *paths[] = { CORPUS };
+    const char *paths[] = {CORPUS};
     import_ok(db, paths, 1, DATADIR, &rep);
     char *before = dump(db);
 
@@ -672,7 +783,8 @@ static void test_bad_tsv_lines(void **state)
         const char *dir = make_datadir(name, cases[i].errata, cases[i].dates);
         char want[512];
         snprintf(want, sizeof want, "%s/%s", dir, cases[i].err);
-        assert_int_equal(run_import(db, paths, 1, dir, &rep, &out), STATUS_INVALID);
+        assert_int_equal(run_import(db, paths, 1, dir, &rep, &out),
+                         STATUS_INVALID);
         if (strncmp(out, want, strlen(want)) != 0)
             fail_msg("case %zu: got '%s', want '%s'", i, out, want);
         free(out);
@@ -692,25 +804,29 @@ static void test_multi_file(void **state)
     sqlite3 *db = fresh_db();
     ImportReport rep;
     char *out;
-    const char *paths[] = { CORPUS, FIXTURES "/edition-1942-1944.txt",
-                            FIXTURES "/warn-no-source.txt" };
+    const char *paths[] = {CORPUS, FIXTURES "/edition-1942-1944.txt",
+                           FIXTURES "/warn-no-source.txt"};
 
     assert_int_equal(run_import(db, paths, 3, DATADIR, &rep, &out), STATUS_OK);
-    assert_string_equal(out,
-        FIXTURES "/warn-no-source.txt:1: letter 1 has no Source line\n"
-        FIXTURES "/warn-no-source.txt:5: letter 2 has no Source line\n");
+    assert_string_equal(
+        out,
+        FIXTURES "/warn-no-source.txt:1: letter 1 has no Source line\n" FIXTURES
+                 "/warn-no-source.txt:5: letter 2 has no Source line\n");
     free(out);
     assert_int_equal(rep.files_new, 3);
     assert_int_equal(rep.letters, 11);
     assert_int_equal(rep.passages, 18 + 7 + 2);
-    char *letters = q_rows(db, "SELECT l.id, f.name, l.seq, l.number, l.sender, "
-                               "l.date, l.date_kind, l.signature, l.source IS NULL "
-                               "FROM letters l JOIN files f ON f.id = l.file_id "
-                               "WHERE l.id > 3 ORDER BY l.id");
-    assert_string_equal(letters,
+    char *letters =
+        q_rows(db, "SELECT l.id, f.name, l.seq, l.number, l.sender, "
+                   "l.date, l.date_kind, l.signature, l.source IS NULL "
+                   "FROM letters l JOIN files f ON f.id = l.file_id "
+                   "WHERE l.id > 3 ORDER BY l.id");
+    assert_string_equal(
+        letters,
         "4|edition-1942-1944.txt|1|29|Stalin|1942-01-08|sent|J. STALIN|0\n"
         "5|edition-1942-1944.txt|2|98|Stalin|1943-01-05|sent|NULL|0\n"
-        "6|edition-1942-1944.txt|3|221|Churchill|1944-01-05|received|W. S. CHURCHILL|0\n"
+        "6|edition-1942-1944.txt|3|221|Churchill|1944-01-05|received|W. S. "
+        "CHURCHILL|0\n"
         "7|edition-1942-1944.txt|4|23|Roosevelt|1943-01-11|written|NULL|0\n"
         "8|edition-1942-1944.txt|5|NULL|Truman|NULL|NULL|NULL|0\n"
         "9|edition-1942-1944.txt|6|NULL|Attlee|1944-01-02|written|NULL|0\n"
@@ -718,25 +834,28 @@ static void test_multi_file(void **state)
         "11|warn-no-source.txt|2|NULL|Stalin|NULL|NULL|NULL|1\n");
     free(letters);
     char *people = q_rows(db, "SELECT name FROM people ORDER BY name");
-    assert_string_equal(people, "Attlee\nChurchill\nRoosevelt\nStalin\nTruman\n");
+    assert_string_equal(people,
+                        "Attlee\nChurchill\nRoosevelt\nStalin\nTruman\n");
     free(people);
     char *cells = q_rows(db, "SELECT sender, recipient, year, n FROM cells "
                              "ORDER BY sender, recipient, year");
-    assert_string_equal(cells,
-        "Attlee|Stalin|1944|1\n"
-        "Churchill|Stalin|1941|6\n"
-        "Churchill|Stalin|1944|2\n"
-        "Roosevelt|Stalin|1943|1\n"
-        "Stalin|Churchill|0|2\n"
-        "Stalin|Churchill|1941|12\n"
-        "Stalin|Churchill|1942|1\n"
-        "Stalin|Churchill|1943|1\n"
-        "Truman|Stalin|0|1\n");
+    assert_string_equal(cells, "Attlee|Stalin|1944|1\n"
+                               "Churchill|Stalin|1941|6\n"
+                               "Churchill|Stalin|1944|2\n"
+                               "Roosevelt|Stalin|1943|1\n"
+                               "Stalin|Churchill|0|2\n"
+                               "Stalin|Churchill|1941|12\n"
+                               "Stalin|Churchill|1942|1\n"
+                               "Stalin|Churchill|1943|1\n"
+                               "Truman|Stalin|0|1\n");
     free(cells);
     assert_int_equal(q_int(db, "SELECT sum(n) FROM cells"), 27);
     assert_int_equal(q_int(db, "SELECT count(*) FROM cells c WHERE "
-                               "n - 1 != (SELECT max(cell_ord) FROM passages WHERE cell_id = c.id) OR "
-                               "n != (SELECT count(DISTINCT cell_ord) FROM passages WHERE cell_id = c.id)"), 0);
+                               "n - 1 != (SELECT max(cell_ord) FROM passages "
+                               "WHERE cell_id = c.id) OR "
+                               "n != (SELECT count(DISTINCT cell_ord) FROM "
+                               "passages WHERE cell_id = c.id)"),
+                     0);
 
     /* Again: all three unchanged. */
     import_ok(db, paths, 3, DATADIR, &rep);
@@ -764,28 +883,28 @@ static void test_diagnostics_through_sink(void **state)
     ImportReport rep;
     Collected got;
     char *out;
-    const char *warn[] = { FIXTURES "/warn-no-source.txt" };
+    const char *warn[] = {FIXTURES "/warn-no-source.txt"};
 
     assert_int_equal(run_import_counted(db, warn, 1, DATADIR, &rep, &out, &got),
                      STATUS_OK);
     /* Letters without Source, and the data dir's errata and dates that name
      * letters this database lacks: warnings all, one line each. */
     size_t lines = 0;
-    for (const char *p = out; *p; p++)
-        lines += *p == '\n';
+    for (const char *p = out; *p; p++) lines += *p == '\n';
     assert_int_equal(got.warnings, lines);
     assert_true(got.warnings >= 2);
     assert_int_equal(got.errors, 0);
     assert_int_equal(got.others, 0);
     assert_non_null(strstr(out, FIXTURES "/warn-no-source.txt:1: letter 1 has "
-                                "no Source line\n"));
+                                         "no Source line\n"));
     free(out);
 
-    const char *bad[] = { FIXTURES "/warn-no-source.txt",
-                          FIXTURES "/bad-unknown-person.txt",
-                          FIXTURES "/bad-utf8.txt" };
-    const char *first = FIXTURES "/bad-unknown-person.txt:7: unknown person "
-                        "'Marshal Voroshilov' (add it to data/aliases.txt)";
+    const char *bad[] = {FIXTURES "/warn-no-source.txt",
+                         FIXTURES "/bad-unknown-person.txt",
+                         FIXTURES "/bad-utf8.txt"};
+    const char *first =
+        FIXTURES "/bad-unknown-person.txt:7: unknown person "
+                 "'Marshal Voroshilov' (add it to data/aliases.txt)";
     assert_int_equal(run_import_counted(db, bad, 3, DATADIR, &rep, &out, &got),
                      STATUS_INVALID);
     assert_int_equal(got.errors, 2);

@@ -26,14 +26,26 @@ static bool valid_utf8(const char *s, size_t len)
     while (i < len) {
         uint32_t cp;
         size_t n;
-        if (p[i] < 0x80) { i++; continue; }
-        if ((p[i] & 0xE0) == 0xC0) { n = 2; cp = p[i] & 0x1F; }
-        else if ((p[i] & 0xF0) == 0xE0) { n = 3; cp = p[i] & 0x0F; }
-        else if ((p[i] & 0xF8) == 0xF0) { n = 4; cp = p[i] & 0x07; }
-        else return false;
-        if (i + n > len) return false;
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        if ((p[i] & 0xE0) == 0xC0) {
+            n = 2;
+            cp = p[i] & 0x1F;
+        } else if ((p[i] & 0xF0) == 0xE0) {
+            n = 3;
+            cp = p[i] & 0x0F;
+        } else if ((p[i] & 0xF8) == 0xF0) {
+            n = 4;
+            cp = p[i] & 0x07;
+        } else
+            return false;
+        if (i + n > len)
+            return false;
         for (size_t k = 1; k < n; k++) {
-            if ((p[i + k] & 0xC0) != 0x80) return false;
+            if ((p[i + k] & 0xC0) != 0x80)
+                return false;
             cp = (cp << 6) | (p[i + k] & 0x3F);
         }
         if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
@@ -48,15 +60,15 @@ static bool valid_utf8(const char *s, size_t len)
 struct chunks {
     size_t budget;
     int n;
-    char joined[16384];                  /* chunks joined with sep */
+    char joined[16384]; /* chunks joined with sep */
     size_t len;
     const char *sep;
     size_t max_len;
     bool all_valid, none_empty, no_breaks, nul_terminated;
-    int stop_after;                      /* 0: never */
-    bool check_greedy;                   /* every word fits the budget */
+    int stop_after;    /* 0: never */
+    bool check_greedy; /* every word fits the budget */
     size_t prev_len;
-    bool greedy;                         /* no chunk could take one more word */
+    bool greedy; /* no chunk could take one more word */
 };
 
 static void chunks_init(struct chunks *c, size_t budget, const char *sep)
@@ -72,17 +84,22 @@ static int collect(const char *chunk, size_t len, void *ud)
 {
     struct chunks *c = ud;
 
-    if (len > c->max_len) c->max_len = len;
-    if (!valid_utf8(chunk, len)) c->all_valid = false;
-    if (len == 0) c->none_empty = false;
+    if (len > c->max_len)
+        c->max_len = len;
+    if (!valid_utf8(chunk, len))
+        c->all_valid = false;
+    if (len == 0)
+        c->none_empty = false;
     if (memchr(chunk, '\r', len) || memchr(chunk, '\n', len) ||
         memchr(chunk, '\0', len))
         c->no_breaks = false;
-    if (chunk[len] != '\0') c->nul_terminated = false;
+    if (chunk[len] != '\0')
+        c->nul_terminated = false;
     if (c->check_greedy && c->n > 0) {
         const char *sp = memchr(chunk, ' ', len);
         size_t first = sp ? (size_t)(sp - chunk) : len;
-        if (c->prev_len + 1 + first <= c->budget) c->greedy = false;
+        if (c->prev_len + 1 + first <= c->budget)
+            c->greedy = false;
     }
     c->prev_len = len;
     if (c->n > 0) {
@@ -123,8 +140,8 @@ static void test_budget_known_prefix_fills_512(void **state)
     const char *target = "#stalin-churchill";
     size_t b = ircline_privmsg_budget(nick, user, host, target);
     char relay[1024];
-    int n = snprintf(relay, sizeof relay, ":%s!%s@%s PRIVMSG %s :", nick,
-                     user, host, target);
+    int n = snprintf(relay, sizeof relay, ":%s!%s@%s PRIVMSG %s :", nick, user,
+                     host, target);
 
     assert_true(n > 0);
     /* The relayed line with b bytes of text plus CR LF is exactly 512. */
@@ -193,8 +210,8 @@ static void test_split_fits_in_one(void **state)
 
 /* Words of 1 to 4-byte characters, each word shorter than 20 bytes. */
 static const char *const words[] = {
-    "Сталин", "Черчилль", "письмо", "№23", "été", "Ω", "€100", "𝄞𝄞",
-    "a", "the", "convoy", "Мурманск", "日本語", "ü", "—", "1941",
+    "Сталин", "Черчилль", "письмо", "№23",      "été",    "Ω", "€100", "𝄞𝄞",
+    "a",      "the",      "convoy", "Мурманск", "日本語", "ü", "—",    "1941",
 };
 
 static size_t multibyte_text(char *out, size_t outsz, int count)
@@ -284,13 +301,11 @@ static void test_split_injection(void **state)
         }
     }
     chunks_init(&c, 100, "|");
-    assert_int_equal(ircline_split("hi\r\nQUIT :bye", 13, 100, collect, &c),
-                     1);
+    assert_int_equal(ircline_split("hi\r\nQUIT :bye", 13, 100, collect, &c), 1);
     assert_string_equal(c.joined, "hi QUIT :bye");
 
     /* A long text with line breaks everywhere. */
-    for (size_t i = 0; i < sizeof text; i++)
-        text[i] = "ab\r\n c\0"[i % 7];
+    for (size_t i = 0; i < sizeof text; i++) text[i] = "ab\r\n c\0"[i % 7];
     chunks_init(&c, 50, " ");
     assert_true(ircline_split(text, sizeof text, 50, collect, &c) > 0);
     assert_true(c.no_breaks);
@@ -303,7 +318,7 @@ static void test_split_invalid_utf8_survives(void **state)
     struct chunks c;
 
     for (size_t i = 0; i < sizeof text; i++)
-        text[i] = (char)(0x80 + (i * 13) % 0x80);        /* bytes >= 0x80 */
+        text[i] = (char)(0x80 + (i * 13) % 0x80); /* bytes >= 0x80 */
     chunks_init(&c, 37, "");
     assert_true(ircline_split(text, sizeof text, 37, collect, &c) > 0);
     assert_true(c.max_len <= 37);
@@ -345,10 +360,11 @@ static void test_build(void **state)
     assert_string_equal(out, "NOTICE nick ::)");
     /* CTCP and colours are not line breaks. */
     assert_true(ircline_build(out, sizeof out, "PRIVMSG", "#t",
-                              "\x01" "ACTION waves\x01") > 0);
+                              "\x01"
+                              "ACTION waves\x01") > 0);
 
-    assert_int_equal(ircline_build(out, sizeof out, "PRIVMSG", "#t",
-                                   "hi\r\nQUIT :bye"), -1);
+    assert_int_equal(
+        ircline_build(out, sizeof out, "PRIVMSG", "#t", "hi\r\nQUIT :bye"), -1);
     assert_string_equal(out, "");
     assert_int_equal(ircline_build(out, sizeof out, "PRIVMSG", "#t", "a\nb"),
                      -1);
@@ -357,8 +373,8 @@ static void test_build(void **state)
     assert_int_equal(ircline_build(out, sizeof out, "PRIVMSG", "#t", ""), -1);
     assert_int_equal(ircline_build(out, sizeof out, "PRIVMSG", "#a #b", "x"),
                      -1);
-    assert_int_equal(ircline_build(out, sizeof out, "PRIVMSG", "#a\r\nQUIT",
-                                   "x"), -1);
+    assert_int_equal(
+        ircline_build(out, sizeof out, "PRIVMSG", "#a\r\nQUIT", "x"), -1);
     assert_int_equal(ircline_build(out, sizeof out, "PRIVMSG", "", "x"), -1);
     assert_int_equal(ircline_build(out, sizeof out, "PRIVMSG", ":x", "x"), -1);
     assert_int_equal(ircline_build(out, sizeof out, "PRIV MSG", "#t", "x"), -1);
@@ -371,8 +387,7 @@ static void test_build(void **state)
                      510);
     text[498] = 'a';
     text[499] = '\0';
-    assert_int_equal(ircline_build(out, sizeof out, "PRIVMSG", "#t", text),
-                     -1);
+    assert_int_equal(ircline_build(out, sizeof out, "PRIVMSG", "#t", text), -1);
     /* Output buffer too small. */
     assert_int_equal(ircline_build(out, 10, "PRIVMSG", "#t", "hello"), -1);
     assert_int_equal(ircline_build(out, 0, "PRIVMSG", "#t", "hello"), -1);
@@ -433,8 +448,9 @@ static void test_ctcp(void **state)
     assert_string_equal(cmd, "VERSION");
     assert_int_equal(alen, 0);
 
-    assert_true(ircline_ctcp_parse("\x01" "ACTION waves at you\x01", cmd,
-                                   &args, &alen));
+    assert_true(ircline_ctcp_parse("\x01"
+                                   "ACTION waves at you\x01",
+                                   cmd, &args, &alen));
     assert_string_equal(cmd, "ACTION");
     assert_int_equal(alen, strlen("waves at you"));
     assert_memory_equal(args, "waves at you", alen);
@@ -444,8 +460,9 @@ static void test_ctcp(void **state)
     assert_int_equal(alen, 5);
     assert_memory_equal(args, "12345", 5);
 
-    assert_true(ircline_ctcp_parse("\x01" "CLIENTINFO\x01trailing", cmd,
-                                   &args, &alen));
+    assert_true(ircline_ctcp_parse("\x01"
+                                   "CLIENTINFO\x01trailing",
+                                   cmd, &args, &alen));
     assert_string_equal(cmd, "CLIENTINFO");
     assert_int_equal(alen, 0);
 
@@ -455,14 +472,19 @@ static void test_ctcp(void **state)
     assert_false(ircline_ctcp_parse("\x01", cmd, &args, &alen));
     assert_false(ircline_ctcp_parse("\x01\x01", cmd, &args, &alen));
     assert_false(ircline_ctcp_parse("\x01 ACTION\x01", cmd, &args, &alen));
-    assert_false(ircline_ctcp_parse("\x01" "B@D\x01", cmd, &args, &alen));
-    assert_false(ircline_ctcp_parse("\x01" "A\r\nQUIT\x01", cmd, &args,
-                                    &alen));
-    assert_false(ircline_ctcp_parse(
-        "\x01" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\x01", cmd, &args, &alen));
+    assert_false(ircline_ctcp_parse("\x01"
+                                    "B@D\x01",
+                                    cmd, &args, &alen));
+    assert_false(ircline_ctcp_parse("\x01"
+                                    "A\r\nQUIT\x01",
+                                    cmd, &args, &alen));
+    assert_false(ircline_ctcp_parse("\x01"
+                                    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\x01",
+                                    cmd, &args, &alen));
     assert_string_equal(cmd, "untouched");
     /* 31 characters is the longest accepted. */
-    assert_true(ircline_ctcp_parse("\x01" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    assert_true(ircline_ctcp_parse("\x01"
+                                   "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
                                    cmd, &args, &alen));
     assert_int_equal(strlen(cmd), 31);
 }
@@ -486,18 +508,42 @@ static void test_strip_formatting(void **state)
     strip_case("\x02!bold\x02", "!bold");
     strip_case("\x1Fu\x1F \x1Di\x1D \x1Es\x1E \x11m\x11 \x16r\x16\x0F",
                "u i s m r");
-    strip_case("\x03" "04red\x03", "red");
-    strip_case("\x03" "4,12!quote", "!quote");
-    strip_case("\x03" "04,1" "2" "5", "5");             /* bg is 2 digits */
-    strip_case("\x03" "123", "3");                      /* fg is 2 digits */
-    strip_case("\x03,5x", ",5x");                       /* no fg: no bg */
-    strip_case("\x03" "12,x", ",x");                    /* comma kept */
-    strip_case("\x03" "12,", ",");
-    strip_case("\x04" "FF00aaHex", "Hex");
-    strip_case("\x04" "FF00aa,00ff00Hex", "Hex");
-    strip_case("\x04" "FF00aa,00ffxx", ",00ffxx");
-    strip_case("\x04" "FFx", "FFx");                    /* not 6 hex digits */
-    strip_case("\x02\x03" "3\x1F!\x0Fhelp\x03", "!help");
+    strip_case("\x03"
+               "04red\x03",
+               "red");
+    strip_case("\x03"
+               "4,12!quote",
+               "!quote");
+    strip_case("\x03"
+               "04,1"
+               "2"
+               "5",
+               "5"); /* bg is 2 digits */
+    strip_case("\x03"
+               "123",
+               "3");              /* fg is 2 digits */
+    strip_case("\x03,5x", ",5x"); /* no fg: no bg */
+    strip_case("\x03"
+               "12,x",
+               ",x"); /* comma kept */
+    strip_case("\x03"
+               "12,",
+               ",");
+    strip_case("\x04"
+               "FF00aaHex",
+               "Hex");
+    strip_case("\x04"
+               "FF00aa,00ff00Hex",
+               "Hex");
+    strip_case("\x04"
+               "FF00aa,00ffxx",
+               ",00ffxx");
+    strip_case("\x04"
+               "FFx",
+               "FFx"); /* not 6 hex digits */
+    strip_case("\x02\x03"
+               "3\x1F!\x0Fhelp\x03",
+               "!help");
     strip_case("é\x02ü", "éü");
 }
 

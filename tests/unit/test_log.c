@@ -1,7 +1,7 @@
 /* test_log.c - stderr redirected to a temporary file (and once to a pty):
  * prefixes per mode, JOURNAL_STREAM matching, level filtering, CR/LF and
  * truncation safety. */
-#define _XOPEN_SOURCE 700     /* posix_openpt and friends */
+#define _XOPEN_SOURCE 700 /* posix_openpt and friends */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -51,7 +51,7 @@ static void capture_begin(void)
     fflush(stderr);
     assert_int_equal(ftruncate(log_fd, 0), 0);
     assert_true(dup2(log_fd, STDERR_FILENO) >= 0);
-    log_init();           /* the mode follows what stderr is right now */
+    log_init(); /* the mode follows what stderr is right now */
 }
 
 /* Restores stderr; returns everything logged since capture_begin. */
@@ -178,11 +178,12 @@ static void test_journal_mismatch(void **state)
              (unsigned long long)st.st_dev, (unsigned long long)st.st_ino + 1);
     snprintf(other_dev, sizeof other_dev, "%llu:%llu",
              (unsigned long long)st.st_dev + 1, (unsigned long long)st.st_ino);
-    snprintf(padded, sizeof padded, "%llu:%llux",
-             (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+    snprintf(padded, sizeof padded, "%llu:%llux", (unsigned long long)st.st_dev,
+             (unsigned long long)st.st_ino);
     const char *const values[] = {
-        other_inode, other_dev, padded, "", "abc", "12:", ":5", "1:2:3",
-        "99999999999999999999999:1",
+        other_inode, other_dev, padded,
+        "",          "abc",     "12:",
+        ":5",        "1:2:3",   "99999999999999999999999:1",
     };
     char buf[256];
     for (size_t i = 0; i < sizeof values / sizeof *values; i++) {
@@ -221,15 +222,14 @@ static void test_long_message_truncated(void **state)
     (void)state;
     /* 3000 two-byte characters: the cut must fall between characters */
     static char big[6001];
-    for (size_t i = 0; i < 3000; i++)
-        memcpy(big + 2 * i, "\xC3\xA9", 2);
+    for (size_t i = 0; i < 3000; i++) memcpy(big + 2 * i, "\xC3\xA9", 2);
     big[6000] = '\0';
 
     static char buf[8192];
     for (int odd = 0; odd < 2; odd++) {
         plain_mode();
         capture_begin();
-        log_info("%s%s", odd ? "x" : "", big);   /* shifts the cut by one */
+        log_info("%s%s", odd ? "x" : "", big); /* shifts the cut by one */
         size_t n = capture_end(buf, sizeof buf);
         assert_true(n <= 2048);
         assert_true(n > 2000);
@@ -277,7 +277,7 @@ static void test_level_parse(void **state)
     const char *const bad[] = {"", "trace", "warning", "info ", "err", "6"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         assert_false(log_level_parse(bad[i], &l));
-        assert_int_equal(l, SEVERITY_WARNING);     /* untouched */
+        assert_int_equal(l, SEVERITY_WARNING); /* untouched */
     }
     assert_false(log_level_parse(NULL, &l));
 }

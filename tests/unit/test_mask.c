@@ -32,7 +32,7 @@ static void test_wildcards(void **state)
     assert_true(match1("*!*@*", "!@"));
     assert_true(match1("nick!*@*", "nick!~u@example.org"));
     assert_false(match1("nick!*@*", "nick2!~u@example.org"));
-    assert_false(match1("nick!*@*", "xnick!~u@example.org"));  /* anchored */
+    assert_false(match1("nick!*@*", "xnick!~u@example.org")); /* anchored */
     assert_true(match1("*!*@*.example.org", "a!b@irc.example.org"));
     assert_false(match1("*!*@*.example.org", "a!b@example.org"));
     assert_false(match1("*!*@*.example.org", "a!b@irc.example.org.evil"));
@@ -57,7 +57,7 @@ static void test_metacharacters_are_literal(void **state)
     assert_false(match1("(x)|y!*@*", "y!u@h"));
     assert_true(match1("a\\d!*@*", "a\\d!u@h"));
     assert_false(match1("a\\d!*@*", "a5!u@h"));
-    assert_true(match1("$^!*@*", "$~!u@h"));           /* ^ folds to ~ */
+    assert_true(match1("$^!*@*", "$~!u@h")); /* ^ folds to ~ */
     assert_true(match1("[a-z]!*@*", "{a-z}!u@h"));
     assert_false(match1("[a-z]!*@*", "q!u@h"));
     assert_true(match1("a{2}!*@*", "a{2}!u@h"));
@@ -65,7 +65,7 @@ static void test_metacharacters_are_literal(void **state)
     assert_true(match1("x\\E.*!*@*", "x\\E.*!u@h"));
     assert_false(match1("x\\E.*!*@*", "x\\Eyy!u@h"));
     assert_true(match1("(*UTF)x!*@*", "(*utf)x!u@h"));
-    assert_true(match1("é!*@*", "É!u@h") == false);    /* bytes, no Unicode */
+    assert_true(match1("é!*@*", "É!u@h") == false); /* bytes, no Unicode */
     assert_true(match1("é!*@*", "é!u@h"));
 }
 
@@ -88,8 +88,9 @@ static void test_rejects(void **state)
     Mask *m;
 
     static const char *const bad[] = {
-        "", "nick", "nick!user", "user@host", "nick@host!user",
-        "nick!user host@h", "a!b@c\r\n", "a!b@c\x01", "a\t!b@c",
+        "",          "nick",           "nick!user",
+        "user@host", "nick@host!user", "nick!user host@h",
+        "a!b@c\r\n", "a!b@c\x01",      "a\t!b@c",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         error_clear(&err);
@@ -103,9 +104,9 @@ static void test_rejects(void **state)
     big[sizeof big - 1] = '\0';
     big[1] = '!';
     big[3] = '@';
-    assert_null(mask_compile(big, &err));                   /* 257 bytes */
+    assert_null(mask_compile(big, &err)); /* 257 bytes */
     big[MASK_MAX] = '\0';
-    m = mask_compile(big, &err);                            /* 256 bytes */
+    m = mask_compile(big, &err); /* 256 bytes */
     assert_non_null(m);
     assert_string_equal(mask_text(m), big);
     assert_true(mask_match(m, "a!b@c"));
@@ -124,11 +125,11 @@ static void test_subject_limits(void **state)
     nuh[sizeof nuh - 1] = '\0';
     nuh[10] = '!';
     nuh[20] = '@';
-    assert_false(mask_match(m, nuh));                     /* 513 bytes */
+    assert_false(mask_match(m, nuh)); /* 513 bytes */
     nuh[MASK_SUBJECT_MAX] = '\0';
-    assert_true(mask_match(m, nuh));                      /* 512 bytes */
+    assert_true(mask_match(m, nuh)); /* 512 bytes */
     assert_false(mask_match(m, "no separators"));
-    assert_true(mask_match(m, "\xff\xfe!\x80@\xc3"));     /* not UTF-8: fine */
+    assert_true(mask_match(m, "\xff\xfe!\x80@\xc3")); /* not UTF-8: fine */
     mask_free(m);
 }
 

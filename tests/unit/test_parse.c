@@ -79,55 +79,78 @@ static void expect_error(const char *name, const char *buf, size_t len,
 }
 
 /* For literals that may hold NUL bytes. */
-#define expect_lit(name, lit, want) expect_error(name, lit, sizeof lit - 1, want)
+#define expect_lit(name, lit, want) \
+    expect_error(name, lit, sizeof lit - 1, want)
 
 /* --- heading forms ---------------------------------------------------------- */
 
 static const struct {
     const char *line;
-    const char *sender, *recipient;   /* NULL: not a heading */
+    const char *sender, *recipient; /* NULL: not a heading */
     int number;
-    const char *heading;              /* stored heading, when not the line */
+    const char *heading; /* stored heading, when not the line */
 } heading_cases[] = {
-    { "Personal Message from Stalin to Mr Churchill", "Stalin", "Churchill", 0, NULL },
-    { "W. CHURCHILL TO J. V. STALIN*", "Churchill", "Stalin", 0, NULL },
-    { "J. V. STALIN TO W. CHURCHILL*", "Stalin", "Churchill", 0, NULL },
-    { "J. V. STALIN TO W. CHURCHILL", "Stalin", "Churchill", 0, NULL },
-    { "MESSAGE FROM PREMIER STALIN TO PRIME MINISTER CHURCHILL", "Stalin", "Churchill", 0, NULL },
-    { "Personal and Secret Message from Premier Stalin to Prime Minister Churchill", "Stalin", "Churchill", 0, NULL },
-    { "Message from Mr Winston Churchill to Marshal Stalin", "Churchill", "Stalin", 0, NULL },
-    { "PERSONAL AND SECRET MESSAGE FROM PREMIER J. V. STALIN TO THE PRIME MINISTER, MR. W. CHURCHILL", "Stalin", "Churchill", 0, NULL },
-    { "Personal Message from Premier J. V. Stalin to the Prime Minister, Mr Winston Churchill", "Stalin", "Churchill", 0, NULL },
-    { "MOST SECRET AND PERSONAL MESSAGE FROM THE PRIME MINISTER, MR. WINSTON CHURCHILL, TO PREMIER STALIN", "Churchill", "Stalin", 0, NULL },
-    { "Personal Message from Mr W. Churchill to Marshal Stalin", "Churchill", "Stalin", 0, NULL },
-    { "PERSONAL AND SECRET FROM PRESIDENT ROOSEVELT TO MARSHAL STALIN", "Roosevelt", "Stalin", 0, NULL },
-    { "SECRET AND PERSONAL FROM PRESIDENT TRUMAN TO GENERALISSIMO STALIN", "Truman", "Stalin", 0, NULL },
-    { "Personal message from Mr. Attlee to Generalissimo Stalin", "Attlee", "Stalin", 0, NULL },
-    { "Strictly Secret and Personal, Message from Marshal Stalin to President Roosevelt", "Stalin", "Roosevelt", 0, NULL },
-    { "No. 23 MESSAGE FROM PREMIER STALIN TO PRIME MINISTER CHURCHILL", "Stalin", "Churchill", 23,
-      "MESSAGE FROM PREMIER STALIN TO PRIME MINISTER CHURCHILL" },
-    { "No. 7 J. V. STALIN TO W. CHURCHILL*", "Stalin", "Churchill", 7, "J. V. STALIN TO W. CHURCHILL*" },
-    { "THE THE J. V. STALIN TO W. CHURCHILL", "Stalin", "Churchill", 0, NULL },
+    {"Personal Message from Stalin to Mr Churchill", "Stalin", "Churchill", 0,
+     NULL},
+    {"W. CHURCHILL TO J. V. STALIN*", "Churchill", "Stalin", 0, NULL},
+    {"J. V. STALIN TO W. CHURCHILL*", "Stalin", "Churchill", 0, NULL},
+    {"J. V. STALIN TO W. CHURCHILL", "Stalin", "Churchill", 0, NULL},
+    {"MESSAGE FROM PREMIER STALIN TO PRIME MINISTER CHURCHILL", "Stalin",
+     "Churchill", 0, NULL},
+    {"Personal and Secret Message from Premier Stalin to Prime Minister "
+     "Churchill",
+     "Stalin", "Churchill", 0, NULL},
+    {"Message from Mr Winston Churchill to Marshal Stalin", "Churchill",
+     "Stalin", 0, NULL},
+    {"PERSONAL AND SECRET MESSAGE FROM PREMIER J. V. STALIN TO THE PRIME "
+     "MINISTER, MR. W. CHURCHILL",
+     "Stalin", "Churchill", 0, NULL},
+    {"Personal Message from Premier J. V. Stalin to the Prime Minister, Mr "
+     "Winston Churchill",
+     "Stalin", "Churchill", 0, NULL},
+    {"MOST SECRET AND PERSONAL MESSAGE FROM THE PRIME MINISTER, MR. WINSTON "
+     "CHURCHILL, TO PREMIER STALIN",
+     "Churchill", "Stalin", 0, NULL},
+    {"Personal Message from Mr W. Churchill to Marshal Stalin", "Churchill",
+     "Stalin", 0, NULL},
+    {"PERSONAL AND SECRET FROM PRESIDENT ROOSEVELT TO MARSHAL STALIN",
+     "Roosevelt", "Stalin", 0, NULL},
+    {"SECRET AND PERSONAL FROM PRESIDENT TRUMAN TO GENERALISSIMO STALIN",
+     "Truman", "Stalin", 0, NULL},
+    {"Personal message from Mr. Attlee to Generalissimo Stalin", "Attlee",
+     "Stalin", 0, NULL},
+    {"Strictly Secret and Personal, Message from Marshal Stalin to President "
+     "Roosevelt",
+     "Stalin", "Roosevelt", 0, NULL},
+    {"No. 23 MESSAGE FROM PREMIER STALIN TO PRIME MINISTER CHURCHILL", "Stalin",
+     "Churchill", 23,
+     "MESSAGE FROM PREMIER STALIN TO PRIME MINISTER CHURCHILL"},
+    {"No. 7 J. V. STALIN TO W. CHURCHILL*", "Stalin", "Churchill", 7,
+     "J. V. STALIN TO W. CHURCHILL*"},
+    {"THE THE J. V. STALIN TO W. CHURCHILL", "Stalin", "Churchill", 0, NULL},
     /* Not headings: body text, so the file has text before its heading. */
-    { "STALIN TO VOROSHILOV", NULL, NULL, 0, NULL },         /* unknown: body */
-    { "Stalin to Churchill", NULL, NULL, 0, NULL },          /* not upper case */
-    { "Message from Stalin to Churchill.", NULL, NULL, 0, NULL }, /* a sentence */
-    { "From Stalin to Churchill", NULL, NULL, 0, NULL },     /* no "message" */
-    { "The message from Stalin to Churchill", NULL, NULL, 0, NULL },
-    { "No. 23", NULL, NULL, 0, NULL },                       /* no heading after */
+    {"STALIN TO VOROSHILOV", NULL, NULL, 0, NULL}, /* unknown: body */
+    {"Stalin to Churchill", NULL, NULL, 0, NULL},  /* not upper case */
+    {"Message from Stalin to Churchill.", NULL, NULL, 0, NULL}, /* a sentence */
+    {"From Stalin to Churchill", NULL, NULL, 0, NULL}, /* no "message" */
+    {"The message from Stalin to Churchill", NULL, NULL, 0, NULL},
+    {"No. 23", NULL, NULL, 0, NULL}, /* no heading after */
     /* The bare upper-case form must be under 120 bytes: the first line is
      * 120 and is body text, the second is 116 and a heading, although the
      * names of both resolve once their titles are stripped. */
-    { "THE THE THE THE THE THE THE THE THE THE THE THE THE THE THE THE THE THE "
-      "THE THE THE THE THE J. V. STALIN TO W. CHURCHILL", NULL, NULL, 0, NULL },
-    { "THE THE THE THE THE THE THE THE THE THE THE THE THE THE THE THE THE THE "
-      "THE THE THE THE J. V. STALIN TO W. CHURCHILL", "Stalin", "Churchill", 0, NULL },
+    {"THE THE THE THE THE THE THE THE THE THE THE THE THE THE THE THE THE THE "
+     "THE THE THE THE THE J. V. STALIN TO W. CHURCHILL",
+     NULL, NULL, 0, NULL},
+    {"THE THE THE THE THE THE THE THE THE THE THE THE THE THE THE THE THE THE "
+     "THE THE THE THE J. V. STALIN TO W. CHURCHILL",
+     "Stalin", "Churchill", 0, NULL},
 };
 
 static void test_heading_forms(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < sizeof heading_cases / sizeof heading_cases[0]; i++) {
+    for (size_t i = 0; i < sizeof heading_cases / sizeof heading_cases[0];
+         i++) {
         char buf[1024];
         Error err = {0};
         ParsedFile pf;
@@ -138,19 +161,24 @@ static void test_heading_forms(void **state)
             if (rc == STATUS_OK)
                 fail_msg("heading accepted: %s", heading_cases[i].line);
             if (strncmp(heading_cases[i].line, "No. ", 4) == 0)
-                assert_string_equal(err.msg, "h.txt:1: No. 23 is not followed by a letter heading");
+                assert_string_equal(
+                    err.msg,
+                    "h.txt:1: No. 23 is not followed by a letter heading");
             else
-                assert_string_equal(err.msg, "h.txt:1: text before the first letter heading");
+                assert_string_equal(
+                    err.msg, "h.txt:1: text before the first letter heading");
             continue;
         }
         if (rc != STATUS_OK)
             fail_msg("'%s': %s", heading_cases[i].line, err.msg);
         assert_int_equal(pf.nletters, 1);
         assert_string_equal(pf.letters[0].sender, heading_cases[i].sender);
-        assert_string_equal(pf.letters[0].recipient, heading_cases[i].recipient);
+        assert_string_equal(pf.letters[0].recipient,
+                            heading_cases[i].recipient);
         assert_int_equal(pf.letters[0].number, heading_cases[i].number);
-        assert_string_equal(pf.letters[0].heading, heading_cases[i].heading ?
-                            heading_cases[i].heading : heading_cases[i].line);
+        assert_string_equal(pf.letters[0].heading,
+                            heading_cases[i].heading ? heading_cases[i].heading
+                                                     : heading_cases[i].line);
         assert_int_equal(pf.letters[0].line, 1);
         assert_int_equal(pf.letters[0].npara, 1);
         assert_string_equal(pf.letters[0].paras[0].text, "The body.");
@@ -162,18 +190,23 @@ static void test_heading_forms(void **state)
 static void test_heading_unknown_person(void **state)
 {
     (void)state;
-    const char *a = "Personal Message from Marshal Voroshilov to Mr Churchill\n\nBody.\n";
+    const char *a =
+        "Personal Message from Marshal Voroshilov to Mr Churchill\n\nBody.\n";
     expect_error("u.txt", a, strlen(a),
-                 "u.txt:1: unknown person 'Marshal Voroshilov' (add it to data/aliases.txt)");
+                 "u.txt:1: unknown person 'Marshal Voroshilov' (add it to "
+                 "data/aliases.txt)");
     /* A bare title is never guessed. */
-    const char *b = "MESSAGE FROM THE PRIME MINISTER TO PREMIER STALIN\n\nBody.\n";
+    const char *b =
+        "MESSAGE FROM THE PRIME MINISTER TO PREMIER STALIN\n\nBody.\n";
     expect_error("u.txt", b, strlen(b),
-                 "u.txt:1: unknown person 'THE PRIME MINISTER' (add it to data/aliases.txt)");
+                 "u.txt:1: unknown person 'THE PRIME MINISTER' (add it to "
+                 "data/aliases.txt)");
     /* The recipient too, and inside a letter as well as at its head. */
     const char *c = "Personal Message from Stalin to Mr Churchill\n\nBody.\n\n"
                     "Message from Stalin to President Benes\n\nBody.\n";
     expect_error("u.txt", c, strlen(c),
-                 "u.txt:5: unknown person 'President Benes' (add it to data/aliases.txt)");
+                 "u.txt:5: unknown person 'President Benes' (add it to "
+                 "data/aliases.txt)");
 }
 
 /* --- the shipped corpus ------------------------------------------------------- */
@@ -185,17 +218,18 @@ static void test_shipped_corpus(void **state)
     char *buf = slurp(DATADIR "/stalin-churchill-1941.txt", &len);
     ParsedFile pf;
     Error err = {0};
-    Status rc = parser_parse(parser, "stalin-churchill-1941.txt", buf, len, &pf,
-                             &err);
+    Status rc =
+        parser_parse(parser, "stalin-churchill-1941.txt", buf, len, &pf, &err);
     if (rc != STATUS_OK)
         fail_msg("%s", err.msg);
     assert_int_equal(pf.nletters, 3);
     assert_int_equal(pf.nwarnings, 0);
 
-    static const size_t npara[3] = { 6, 6, 6 };
-    static const int lines[3] = { 1, 19, 35 };
-    static const char *const sender[3] = { "Stalin", "Churchill", "Stalin" };
-    static const char *const recipient[3] = { "Churchill", "Stalin", "Churchill" };
+    static const size_t npara[3] = {6, 6, 6};
+    static const int lines[3] = {1, 19, 35};
+    static const char *const sender[3] = {"Stalin", "Churchill", "Stalin"};
+    static const char *const recipient[3] = {"Churchill", "Stalin",
+                                             "Churchill"};
     static const char *const heading[3] = {
         "Personal Message from Stalin to Mr Churchill",
         "W. CHURCHILL TO J. V. STALIN*",
@@ -220,19 +254,22 @@ static void test_shipped_corpus(void **state)
     assert_string_equal(l1->date.iso, "1941-07-18");
     assert_int_equal(l1->date_line, 15);
     assert_string_equal(l1->source, "Stalin: Works, Vol. 17: 1941");
-    assert_string_equal(l1->paras[0].text,
-                        "Allow me to thank you for your two personal messages.");
+    assert_string_equal(
+        l1->paras[0].text,
+        "Allow me to thank you for your two personal messages.");
     assert_memory_equal(l1->paras[3].text, "It seems to me, furthermore", 27);
     assert_non_null(strstr(l1->paras[5].text, "could send& thither"));
     assert_int_equal(pf.letters[1].date.kind, DATE_NONE);
     assert_string_equal(pf.letters[1].date.iso, "");
     assert_int_equal(pf.letters[2].date.kind, DATE_NONE);
     assert_memory_equal(pf.letters[1].source, "Correspondence between", 22);
-    assert_non_null(strstr(pf.letters[1].paras[1].text, "About Finland. 1 was"));
-    assert_non_null(strstr(pf.letters[1].paras[4].text, "with you* to the utmost"));
+    assert_non_null(
+        strstr(pf.letters[1].paras[1].text, "About Finland. 1 was"));
+    assert_non_null(
+        strstr(pf.letters[1].paras[4].text, "with you* to the utmost"));
     /* UTF-8 kept byte for byte (the em dashes of 3.3). */
-    assert_non_null(strstr(pf.letters[2].paras[2].text,
-                           "anything\xe2\x80\x94" "at least"));
+    assert_non_null(strstr(pf.letters[2].paras[2].text, "anything\xe2\x80\x94"
+                                                        "at least"));
     parsed_file_free(&pf);
     assert_int_equal(pf.nletters, 0);
     free(buf);
@@ -246,7 +283,7 @@ static void check_edition(const ParsedFile *pf, const char *name)
     assert_int_equal(pf->nletters, 6);
     assert_int_equal(pf->nwarnings, 0);
 
-    const ParsedLetter *l = &pf->letters[0];       /* No. 29 */
+    const ParsedLetter *l = &pf->letters[0]; /* No. 29 */
     assert_int_equal(l->number, 29);
     assert_int_equal(l->line, 5);
     assert_string_equal(l->heading, "J. V. STALIN TO W. CHURCHILL*");
@@ -258,13 +295,15 @@ static void check_edition(const ParsedFile *pf, const char *name)
     assert_int_equal(l->npara, 1);
     assert_int_equal(l->paras[0].line, 7);
     /* Three wrapped lines joined by single spaces. */
-    assert_string_equal(l->paras[0].text,
+    assert_string_equal(
+        l->paras[0].text,
         "Test fixture, paraphrased after the 1957 Moscow edition. Your message "
-        "received; thank you for the news of the convoy, which arrived safely.");
+        "received; thank you for the news of the convoy, which arrived "
+        "safely.");
     assert_string_equal(l->signature, "J. STALIN");
     assert_string_equal(l->source, "Test fixture (paraphrase of No. 29).");
 
-    l = &pf->letters[1];                           /* No. 98 */
+    l = &pf->letters[1]; /* No. 98 */
     assert_int_equal(l->number, 98);
     assert_int_equal(l->date.kind, DATE_SENT);
     assert_string_equal(l->date.iso, "1943-01-05");
@@ -272,24 +311,26 @@ static void check_edition(const ParsedFile *pf, const char *name)
     assert_int_equal(l->npara, 1);
     assert_null(l->signature);
 
-    l = &pf->letters[2];                           /* No. 221, two-part heading */
+    l = &pf->letters[2]; /* No. 221, two-part heading */
     assert_int_equal(l->number, 221);
-    assert_int_equal(l->line, 29);         /* the qualifier's line */
+    assert_int_equal(l->line, 29); /* the qualifier's line */
     assert_string_equal(l->heading, "Personal and Most Secret Message from "
-                        "Mr Winston Churchill to Marshal Stalin");
+                                    "Mr Winston Churchill to Marshal Stalin");
     assert_string_equal(l->sender, "Churchill");
     assert_string_equal(l->recipient, "Stalin");
     assert_int_equal(l->date.kind, DATE_RECEIVED);
     assert_string_equal(l->date.iso, "1944-01-05");
     assert_int_equal(l->npara, 2);
-    assert_string_equal(l->paras[1].text,
-                        "2. President Bene\xc5\xa1 is coming to see me today. (Test fixture.)");
+    assert_string_equal(
+        l->paras[1].text,
+        "2. President Bene\xc5\xa1 is coming to see me today. (Test fixture.)");
     assert_string_equal(l->signature, "W. S. CHURCHILL");
 
-    l = &pf->letters[3];                           /* "No. 23 " prefix */
+    l = &pf->letters[3]; /* "No. 23 " prefix */
     assert_int_equal(l->number, 23);
-    assert_string_equal(l->heading,
-                        "PERSONAL AND SECRET FROM PRESIDENT ROOSEVELT TO MARSHAL STALIN");
+    assert_string_equal(
+        l->heading,
+        "PERSONAL AND SECRET FROM PRESIDENT ROOSEVELT TO MARSHAL STALIN");
     assert_string_equal(l->sender, "Roosevelt");
     assert_int_equal(l->date.kind, DATE_WRITTEN);
     assert_string_equal(l->date.iso, "1943-01-11");
@@ -311,7 +352,9 @@ static void test_edition_fixture(void **state)
 {
     (void)state;
     static const char *const files[] = {
-        "edition-1942-1944.txt", "edition-crlf.txt", "edition-bom.txt",
+        "edition-1942-1944.txt",
+        "edition-crlf.txt",
+        "edition-bom.txt",
     };
     for (size_t i = 0; i < 3; i++) {
         ParsedFile pf;
@@ -332,7 +375,8 @@ static void test_date_positions(void **state)
     Error err = {0};
 
     /* A "Sent on" line before the heading, without "No." (start of file). */
-    const char *a = "Sent on January 5, 1943\n\nPersonal Message from Stalin to Mr Churchill\n\n"
+    const char *a = "Sent on January 5, 1943\n\nPersonal Message from Stalin "
+                    "to Mr Churchill\n\n"
                     "Body.\n\nSource: s\n";
     assert_int_equal(parse_str("d.txt", a, &pf, &err), STATUS_OK);
     assert_int_equal(pf.letters[0].date.kind, DATE_SENT);
@@ -351,8 +395,10 @@ static void test_date_positions(void **state)
     parsed_file_free(&pf);
 
     /* Second letter: a date after the first Source starts the next letter. */
-    const char *c = "Personal Message from Stalin to Mr Churchill\n\nBody.\n\nSource: s\n\n"
-                    "Sent on January 5, 1943\n\nW. CHURCHILL TO J. V. STALIN\n\nBody.\n\nSource: s\n";
+    const char *c =
+        "Personal Message from Stalin to Mr Churchill\n\nBody.\n\nSource: s\n\n"
+        "Sent on January 5, 1943\n\nW. CHURCHILL TO J. V. "
+        "STALIN\n\nBody.\n\nSource: s\n";
     assert_int_equal(parse_str("d.txt", c, &pf, &err), STATUS_OK);
     assert_int_equal(pf.nletters, 2);
     assert_int_equal(pf.letters[0].date.kind, DATE_NONE);
@@ -361,8 +407,9 @@ static void test_date_positions(void **state)
 
     /* Without a Source line, a date before the next heading stays with the
      * letter it ends. */
-    const char *d = "Personal Message from Stalin to Mr Churchill\n\nBody.\n\n"
-                    "July 18, 1941\n\nW. CHURCHILL TO J. V. STALIN\n\nBody.\n\nSource: s\n";
+    const char *d =
+        "Personal Message from Stalin to Mr Churchill\n\nBody.\n\n"
+        "July 18, 1941\n\nW. CHURCHILL TO J. V. STALIN\n\nBody.\n\nSource: s\n";
     assert_int_equal(parse_str("d.txt", d, &pf, &err), STATUS_OK);
     assert_int_equal(pf.nletters, 2);
     assert_string_equal(pf.letters[0].date.iso, "1941-07-18");
@@ -372,9 +419,11 @@ static void test_date_positions(void **state)
     parsed_file_free(&pf);
 
     /* A date after a Source line that no heading follows. */
-    const char *e = "Personal Message from Stalin to Mr Churchill\n\nBody.\n\nSource: s\n\n"
-                    "July 18, 1941\n";
-    expect_error("d.txt", e, strlen(e), "d.txt:7: text after the Source line of "
+    const char *e =
+        "Personal Message from Stalin to Mr Churchill\n\nBody.\n\nSource: s\n\n"
+        "July 18, 1941\n";
+    expect_error("d.txt", e, strlen(e),
+                 "d.txt:7: text after the Source line of "
                  "letter 1 does not start a new letter");
 }
 
@@ -385,9 +434,11 @@ static void test_number_handling(void **state)
     Error err = {0};
 
     /* "No. N" inside a letter with no Source line starts the next letter. */
-    const char *a = "No. 1\n\nPersonal Message from Stalin to Mr Churchill\n\nBody.\n\n"
-                    "No. 2\n\nReceived on January 5, 1944\n\nPersonal and Most Secret\n\n"
-                    "Message from Mr Winston Churchill to Marshal Stalin\n\nBody two.\n\nSource: s\n";
+    const char *a =
+        "No. 1\n\nPersonal Message from Stalin to Mr Churchill\n\nBody.\n\n"
+        "No. 2\n\nReceived on January 5, 1944\n\nPersonal and Most Secret\n\n"
+        "Message from Mr Winston Churchill to Marshal Stalin\n\nBody "
+        "two.\n\nSource: s\n";
     assert_int_equal(parse_str("n.txt", a, &pf, &err), STATUS_OK);
     assert_int_equal(pf.nletters, 2);
     assert_int_equal(pf.letters[0].number, 1);
@@ -402,18 +453,23 @@ static void test_number_handling(void **state)
     parsed_file_free(&pf);
 
     /* "NO.12" spacing and case variants. */
-    const char *b = "NO.12\n\nJ. V. STALIN TO W. CHURCHILL\n\nBody.\n\nSource: s\n";
+    const char *b =
+        "NO.12\n\nJ. V. STALIN TO W. CHURCHILL\n\nBody.\n\nSource: s\n";
     assert_int_equal(parse_str("n.txt", b, &pf, &err), STATUS_OK);
     assert_int_equal(pf.letters[0].number, 12);
     parsed_file_free(&pf);
 
     /* A number twice, or a number inside a body with no heading after it. */
     const char *c = "No. 1\n\nNo. 2 J. V. STALIN TO W. CHURCHILL\n\nBody.\n";
-    expect_error("n.txt", c, strlen(c), "n.txt:1: No. 1 is not followed by a letter heading");
-    const char *d = "J. V. STALIN TO W. CHURCHILL\n\nBody.\n\nNo. 4\n\nMore body.\n";
-    expect_error("n.txt", d, strlen(d), "n.txt:5: No. 4 is not followed by a letter heading");
+    expect_error("n.txt", c, strlen(c),
+                 "n.txt:1: No. 1 is not followed by a letter heading");
+    const char *d =
+        "J. V. STALIN TO W. CHURCHILL\n\nBody.\n\nNo. 4\n\nMore body.\n";
+    expect_error("n.txt", d, strlen(d),
+                 "n.txt:5: No. 4 is not followed by a letter heading");
     /* A qualifier not followed by a heading is ordinary body text. */
-    const char *e = "J. V. STALIN TO W. CHURCHILL\n\nBody.\n\nPersonal and secret.\n\nSource: s\n";
+    const char *e = "J. V. STALIN TO W. CHURCHILL\n\nBody.\n\nPersonal and "
+                    "secret.\n\nSource: s\n";
     assert_int_equal(parse_str("n.txt", e, &pf, &err), STATUS_OK);
     assert_int_equal(pf.letters[0].npara, 2);
     assert_string_equal(pf.letters[0].paras[1].text, "Personal and secret.");
@@ -427,21 +483,24 @@ static void test_signature(void **state)
     Error err = {0};
 
     /* After the date line too; the signature is not a paragraph. */
-    const char *a = "J. V. STALIN TO W. CHURCHILL\n\nBody.\n\nI. STALIN.\n\nJuly 18, 1941\n\nSource: s\n";
+    const char *a = "J. V. STALIN TO W. CHURCHILL\n\nBody.\n\nI. "
+                    "STALIN.\n\nJuly 18, 1941\n\nSource: s\n";
     assert_int_equal(parse_str("s.txt", a, &pf, &err), STATUS_OK);
     assert_int_equal(pf.letters[0].npara, 1);
     assert_string_equal(pf.letters[0].signature, "I. STALIN.");
     parsed_file_free(&pf);
 
     /* Someone else's name is body text. */
-    const char *b = "J. V. STALIN TO W. CHURCHILL\n\nBody.\n\nW. S. CHURCHILL\n\nSource: s\n";
+    const char *b = "J. V. STALIN TO W. CHURCHILL\n\nBody.\n\nW. S. "
+                    "CHURCHILL\n\nSource: s\n";
     assert_int_equal(parse_str("s.txt", b, &pf, &err), STATUS_OK);
     assert_int_equal(pf.letters[0].npara, 2);
     assert_null(pf.letters[0].signature);
     parsed_file_free(&pf);
 
     /* Only at the end of the body. */
-    const char *c = "J. V. STALIN TO W. CHURCHILL\n\nBody.\n\nJ. STALIN\n\nMore body.\n\nSource: s\n";
+    const char *c = "J. V. STALIN TO W. CHURCHILL\n\nBody.\n\nJ. "
+                    "STALIN\n\nMore body.\n\nSource: s\n";
     assert_int_equal(parse_str("s.txt", c, &pf, &err), STATUS_OK);
     assert_int_equal(pf.letters[0].npara, 3);
     assert_null(pf.letters[0].signature);
@@ -449,7 +508,8 @@ static void test_signature(void **state)
 
     /* Over 60 bytes: not a signature, even if it would resolve. */
     const char *d = "J. V. STALIN TO W. CHURCHILL\n\nBody.\n\n"
-                    "THE THE THE THE THE THE THE THE THE THE THE THE THE THE J. STALIN\n\nSource: s\n";
+                    "THE THE THE THE THE THE THE THE THE THE THE THE THE THE "
+                    "J. STALIN\n\nSource: s\n";
     assert_int_equal(parse_str("s.txt", d, &pf, &err), STATUS_OK);
     assert_int_equal(pf.letters[0].npara, 2);
     assert_null(pf.letters[0].signature);
@@ -468,12 +528,14 @@ static void test_paragraph_text(void **state)
 
     /* Trailing blanks go, inner and leading ones stay; lines of only
      * blanks separate paragraphs; TAB is text. */
-    const char *a = "J. V. STALIN TO W. CHURCHILL  \n\n  First  line \t \nsecond\tline\n \t \n"
+    const char *a = "J. V. STALIN TO W. CHURCHILL  \n\n  First  line \t "
+                    "\nsecond\tline\n \t \n"
                     "Third.\n\n\n\nSource:   the source  \n";
     assert_int_equal(parse_str("p.txt", a, &pf, &err), STATUS_OK);
     assert_string_equal(pf.letters[0].heading, "J. V. STALIN TO W. CHURCHILL");
     assert_int_equal(pf.letters[0].npara, 2);
-    assert_string_equal(pf.letters[0].paras[0].text, "  First  line second\tline");
+    assert_string_equal(pf.letters[0].paras[0].text,
+                        "  First  line second\tline");
     assert_int_equal(pf.letters[0].paras[0].line, 3);
     assert_string_equal(pf.letters[0].paras[1].text, "Third.");
     assert_int_equal(pf.letters[0].paras[1].line, 6);
@@ -481,7 +543,8 @@ static void test_paragraph_text(void **state)
     parsed_file_free(&pf);
 
     /* No final newline; mixed LF and CRLF. */
-    const char *b = "J. V. STALIN TO W. CHURCHILL\r\n\r\nOne\r\ntwo\n\nSource: s";
+    const char *b =
+        "J. V. STALIN TO W. CHURCHILL\r\n\r\nOne\r\ntwo\n\nSource: s";
     assert_int_equal(parse_str("p.txt", b, &pf, &err), STATUS_OK);
     assert_string_equal(pf.letters[0].paras[0].text, "One two");
     assert_string_equal(pf.letters[0].source, "s");
@@ -495,8 +558,9 @@ static void test_paragraph_text(void **state)
     memcpy(big, head, hl);
     memset(big + hl, 'a', PARSE_MAX_LINE);
     big[hl + PARSE_MAX_LINE] = '\n';
-    assert_int_equal(parser_parse(parser, "p.txt", big, hl + PARSE_MAX_LINE + 1,
-                                &pf, &err), STATUS_OK);
+    assert_int_equal(
+        parser_parse(parser, "p.txt", big, hl + PARSE_MAX_LINE + 1, &pf, &err),
+        STATUS_OK);
     assert_int_equal(strlen(pf.letters[0].paras[0].text), PARSE_MAX_LINE);
     assert_int_equal(pf.nwarnings, 1);
     parsed_file_free(&pf);
@@ -515,8 +579,10 @@ static void test_missing_source(void **state)
     assert_int_equal(pf.letters[0].npara, 1);
     assert_int_equal(pf.letters[1].npara, 1);
     assert_int_equal(pf.nwarnings, 2);
-    assert_string_equal(pf.warnings[0], "warn-no-source.txt:1: letter 1 has no Source line");
-    assert_string_equal(pf.warnings[1], "warn-no-source.txt:5: letter 2 has no Source line");
+    assert_string_equal(pf.warnings[0],
+                        "warn-no-source.txt:1: letter 1 has no Source line");
+    assert_string_equal(pf.warnings[1],
+                        "warn-no-source.txt:5: letter 2 has no Source line");
     parsed_file_free(&pf);
 }
 
@@ -528,24 +594,30 @@ static void test_error_fixtures(void **state)
     static const struct {
         const char *file, *err;
     } cases[] = {
-        { "bad-empty.txt", "bad-empty.txt:1: no letters found" },
-        { "bad-blank.txt", "bad-blank.txt:1: no letters found" },
-        { "bad-binary.txt", "bad-binary.txt:3: binary data (control byte 0x00)" },
-        { "bad-utf8.txt", "bad-utf8.txt:3: invalid UTF-8" },
-        { "bad-before-heading.txt", "bad-before-heading.txt:1: text before the first letter heading" },
-        { "bad-no-body.txt", "bad-no-body.txt:7: letter 2 has no body" },
-        { "bad-unknown-person.txt", "bad-unknown-person.txt:7: unknown person "
-          "'Marshal Voroshilov' (add it to data/aliases.txt)" },
-        { "bad-number.txt", "bad-number.txt:7: No. 12 is not followed by a letter heading" },
-        { "bad-after-source.txt", "bad-after-source.txt:7: text after the Source line "
-          "of letter 1 does not start a new letter" },
-        { "bad-two-dates.txt", "bad-two-dates.txt:9: second date line in letter 1 "
-          "(first on line 3)" },
+        {"bad-empty.txt", "bad-empty.txt:1: no letters found"},
+        {"bad-blank.txt", "bad-blank.txt:1: no letters found"},
+        {"bad-binary.txt", "bad-binary.txt:3: binary data (control byte 0x00)"},
+        {"bad-utf8.txt", "bad-utf8.txt:3: invalid UTF-8"},
+        {"bad-before-heading.txt",
+         "bad-before-heading.txt:1: text before the first letter heading"},
+        {"bad-no-body.txt", "bad-no-body.txt:7: letter 2 has no body"},
+        {"bad-unknown-person.txt",
+         "bad-unknown-person.txt:7: unknown person "
+         "'Marshal Voroshilov' (add it to data/aliases.txt)"},
+        {"bad-number.txt",
+         "bad-number.txt:7: No. 12 is not followed by a letter heading"},
+        {"bad-after-source.txt",
+         "bad-after-source.txt:7: text after the Source line "
+         "of letter 1 does not start a new letter"},
+        {"bad-two-dates.txt",
+         "bad-two-dates.txt:9: second date line in letter 1 "
+         "(first on line 3)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         ParsedFile pf;
         Error err = {0};
-        assert_int_equal(parse_fixture(cases[i].file, &pf, &err), STATUS_INVALID);
+        assert_int_equal(parse_fixture(cases[i].file, &pf, &err),
+                         STATUS_INVALID);
         assert_string_equal(err.msg, cases[i].err);
         assert_int_equal(pf.nletters, 0);
         assert_int_equal(pf.nwarnings, 0);
@@ -565,21 +637,24 @@ static void test_error_bytes(void **state)
     memcpy(big, h, hl);
     memset(big + hl, 'a', PARSE_MAX_LINE + 1);
     big[len - 1] = '\n';
-    expect_error("big.txt", big, len, "big.txt:3: line longer than 65536 bytes");
+    expect_error("big.txt", big, len,
+                 "big.txt:3: line longer than 65536 bytes");
     free(big);
 
     /* Other control bytes, a lone CR, DEL. */
     expect_lit("c.txt", "J. V. STALIN TO W. CHURCHILL\n\nA \x1b[31m red\n",
-                 "c.txt:3: binary data (control byte 0x1b)");
+               "c.txt:3: binary data (control byte 0x1b)");
     expect_lit("c.txt", "J. V. STALIN TO W. CHURCHILL\n\nA\rB\n",
-                 "c.txt:3: binary data (control byte 0x0d)");
-    expect_lit("c.txt", "J. V. STALIN TO W. CHURCHILL\n\nA\x7f" "B\n",
-                 "c.txt:3: binary data (control byte 0x7f)");
+               "c.txt:3: binary data (control byte 0x0d)");
+    expect_lit("c.txt",
+               "J. V. STALIN TO W. CHURCHILL\n\nA\x7f"
+               "B\n",
+               "c.txt:3: binary data (control byte 0x7f)");
     expect_lit("c.txt", "J. V. STALIN TO W. CHURCHILL\n\nAB\r",
-                 "c.txt:3: binary data (control byte 0x0d)");
+               "c.txt:3: binary data (control byte 0x0d)");
     /* A NUL in the middle of the heading line: the whole buffer is read. */
     expect_lit("c.txt", "J. V. STALIN\0TO W. CHURCHILL\n",
-                 "c.txt:1: binary data (control byte 0x00)");
+               "c.txt:1: binary data (control byte 0x00)");
 
     /* Invalid UTF-8: overlong, surrogate, truncated sequence, lone
      * continuation byte. */
@@ -626,8 +701,8 @@ static void test_parser_lifetime(void **state)
     for (int i = 0; i < 3; i++) {
         ParsedFile pf;
         Parser *p = i % 2 ? b : a;
-        assert_int_equal(parser_parse(p, "l.txt", text, strlen(text), &pf, &err),
-                         STATUS_OK);
+        assert_int_equal(
+            parser_parse(p, "l.txt", text, strlen(text), &pf, &err), STATUS_OK);
         assert_int_equal(pf.nletters, 1);
         parsed_file_free(&pf);
     }

@@ -29,43 +29,43 @@ static void test_shipped_aliases(void **state)
     static const struct {
         const char *phrase, *want;
     } cases[] = {
-        { "Stalin", "Stalin" },
-        { "STALIN", "Stalin" },
-        { "J. V. STALIN", "Stalin" },
-        { "j.v.stalin", "Stalin" },
-        { "  J.  V.   Stalin  ", "Stalin" },
-        { "J. STALIN*", "Stalin" },
-        { "Premier J. V. Stalin", "Stalin" },
-        { "Marshal Stalin", "Stalin" },
-        { "Generalissimo Stalin", "Stalin" },
-        { "PREMIER STALIN", "Stalin" },
-        { "Mr Churchill", "Churchill" },
-        { "Mr. Churchill", "Churchill" },
-        { "W. S. CHURCHILL", "Churchill" },
-        { "PRIME MINISTER CHURCHILL", "Churchill" },
-        { "THE PRIME MINISTER, MR. W. CHURCHILL", "Churchill" },
-        { "the Prime Minister, Mr Winston Churchill", "Churchill" },
-        { "THE PRIME MINISTER, MR. WINSTON CHURCHILL", "Churchill" },
-        { "Mr Mr Churchill", "Churchill" },          /* titles, repeatedly */
-        { "PRESIDENT ROOSEVELT", "Roosevelt" },
-        { "President F. D. Roosevelt", "Roosevelt" },
-        { "PRESIDENT TRUMAN", "Truman" },
-        { "Mr. Attlee", "Attlee" },
+        {"Stalin", "Stalin"},
+        {"STALIN", "Stalin"},
+        {"J. V. STALIN", "Stalin"},
+        {"j.v.stalin", "Stalin"},
+        {"  J.  V.   Stalin  ", "Stalin"},
+        {"J. STALIN*", "Stalin"},
+        {"Premier J. V. Stalin", "Stalin"},
+        {"Marshal Stalin", "Stalin"},
+        {"Generalissimo Stalin", "Stalin"},
+        {"PREMIER STALIN", "Stalin"},
+        {"Mr Churchill", "Churchill"},
+        {"Mr. Churchill", "Churchill"},
+        {"W. S. CHURCHILL", "Churchill"},
+        {"PRIME MINISTER CHURCHILL", "Churchill"},
+        {"THE PRIME MINISTER, MR. W. CHURCHILL", "Churchill"},
+        {"the Prime Minister, Mr Winston Churchill", "Churchill"},
+        {"THE PRIME MINISTER, MR. WINSTON CHURCHILL", "Churchill"},
+        {"Mr Mr Churchill", "Churchill"}, /* titles, repeatedly */
+        {"PRESIDENT ROOSEVELT", "Roosevelt"},
+        {"President F. D. Roosevelt", "Roosevelt"},
+        {"PRESIDENT TRUMAN", "Truman"},
+        {"Mr. Attlee", "Attlee"},
         /* Never guessed. */
-        { "the Prime Minister", NULL },
-        { "Prime Minister", NULL },
-        { "THE PRIME MINISTER", NULL },
-        { "Mr", NULL },
-        { "Marshal", NULL },
-        { "", NULL },
-        { "   ", NULL },
-        { "...", NULL },
-        { "Voroshilov", NULL },
-        { "Stalinx", NULL },
-        { "Stalin Churchill", NULL },
-        { "Churchill Mr", NULL },                    /* titles only in front */
-        { "Mrx Churchill", NULL },                   /* "mr" is a whole word */
-        { "Mrchurchill", NULL },
+        {"the Prime Minister", NULL},
+        {"Prime Minister", NULL},
+        {"THE PRIME MINISTER", NULL},
+        {"Mr", NULL},
+        {"Marshal", NULL},
+        {"", NULL},
+        {"   ", NULL},
+        {"...", NULL},
+        {"Voroshilov", NULL},
+        {"Stalinx", NULL},
+        {"Stalin Churchill", NULL},
+        {"Churchill Mr", NULL},  /* titles only in front */
+        {"Mrx Churchill", NULL}, /* "mr" is a whole word */
+        {"Mrchurchill", NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *got = people_resolve(p, cases[i].phrase);
@@ -102,7 +102,8 @@ static void test_title_longest_first(void **state)
      * shorter one would leave "president lincoln", another person. */
     People *p = load("title: mr, mr president\n"
                      "P: president lincoln\n"
-                     "L: lincoln\n", &err);
+                     "L: lincoln\n",
+                     &err);
     assert_non_null(p);
     assert_string_equal(people_resolve(p, "Mr President Lincoln"), "L");
     assert_string_equal(people_resolve(p, "President Lincoln"), "P");
@@ -121,7 +122,8 @@ static void test_buffer_forms(void **state)
                      "title: premier,\tmarshal\n"
                      "Stalin: J. V. Stalin\n"
                      "Bene\xc5\xa1:\n"
-                     "Stalin: I. V. Stalin\n", &err);
+                     "Stalin: I. V. Stalin\n",
+                     &err);
     if (!p)
         fail_msg("%s", err.msg);
     assert_int_equal(people_count(p), 2);
@@ -140,20 +142,21 @@ static void test_bad_files(void **state)
     static const struct {
         const char *text, *err;
     } cases[] = {
-        { "", "t.txt:1: no people defined" },
-        { "# only\n\n", "t.txt:2: no people defined" },
-        { "title: mr\n", "t.txt:1: no people defined" },
-        { "# x\nStalin Stalin\n", "t.txt:2: expected 'Name: alias, alias, ...'" },
-        { ": Stalin\n", "t.txt:1: missing name before ':'" },
-        { "Stalin: J. Stalin,, Joseph Stalin\n", "t.txt:1: empty entry in list" },
-        { "Stalin: J. Stalin,\n", "t.txt:1: empty entry in list" },
-        { "title:\nStalin: x\n", "t.txt:1: empty entry in list" },
-        { "Stalin: ...\n", "t.txt:1: entry '...' has no letters or digits" },
-        { "Stalin: Stalin\nChurchill: J. STALIN, stalin\n",
-          "t.txt:2: alias 'stalin' already belongs to Stalin" },
-        { "Stalin: Joe\nChurchill: joe.\n", "t.txt:2: alias 'joe.' already belongs to Stalin" },
-        { "Stalin: x\nChurchill: Bad \xff byte\n", "t.txt:2: invalid UTF-8" },
-        { "Stalin: x\x1b\n", "t.txt:1: control byte 0x1b" },
+        {"", "t.txt:1: no people defined"},
+        {"# only\n\n", "t.txt:2: no people defined"},
+        {"title: mr\n", "t.txt:1: no people defined"},
+        {"# x\nStalin Stalin\n", "t.txt:2: expected 'Name: alias, alias, ...'"},
+        {": Stalin\n", "t.txt:1: missing name before ':'"},
+        {"Stalin: J. Stalin,, Joseph Stalin\n", "t.txt:1: empty entry in list"},
+        {"Stalin: J. Stalin,\n", "t.txt:1: empty entry in list"},
+        {"title:\nStalin: x\n", "t.txt:1: empty entry in list"},
+        {"Stalin: ...\n", "t.txt:1: entry '...' has no letters or digits"},
+        {"Stalin: Stalin\nChurchill: J. STALIN, stalin\n",
+         "t.txt:2: alias 'stalin' already belongs to Stalin"},
+        {"Stalin: Joe\nChurchill: joe.\n",
+         "t.txt:2: alias 'joe.' already belongs to Stalin"},
+        {"Stalin: x\nChurchill: Bad \xff byte\n", "t.txt:2: invalid UTF-8"},
+        {"Stalin: x\x1b\n", "t.txt:1: control byte 0x1b"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         Error err = {0};
@@ -187,7 +190,8 @@ static void test_missing_file(void **state)
     (void)state;
     Error err = {0};
     assert_null(people_load(FIXTURES "/no-such-aliases.txt", &err));
-    assert_string_equal(err.msg, FIXTURES "/no-such-aliases.txt: No such file or directory");
+    assert_string_equal(err.msg, FIXTURES
+                        "/no-such-aliases.txt: No such file or directory");
     people_free(NULL);
     assert_int_equal(people_count(NULL), 0);
 }

@@ -129,10 +129,14 @@ static void test_cap_under_many_keys(void **state)
         assert_true(ratelimit_count(rl) <= 1024);
         if (i % 10 == 0) {
             enum rate_verdict v = ratelimit_check(rl, "alice", 5000);
-            if (i < 30) assert_int_equal(v, RATE_ALLOW);
-            else if (i == 30) assert_int_equal(v, RATE_DENY_NOTIFY);
-            else assert_int_equal(v, RATE_DENY_SILENT);
-            if (v != RATE_ALLOW) denied++;
+            if (i < 30)
+                assert_int_equal(v, RATE_ALLOW);
+            else if (i == 30)
+                assert_int_equal(v, RATE_DENY_NOTIFY);
+            else
+                assert_int_equal(v, RATE_DENY_SILENT);
+            if (v != RATE_ALLOW)
+                denied++;
         }
     }
     assert_int_equal(ratelimit_count(rl), 1024);
@@ -202,7 +206,7 @@ static void test_lru_eviction_when_nothing_refilled(void **state)
     assert_int_equal(ratelimit_check(rl, "a", 0), RATE_ALLOW);
     assert_int_equal(ratelimit_check(rl, "b", 0), RATE_ALLOW);
     assert_int_equal(ratelimit_check(rl, "a", 0), RATE_DENY_NOTIFY); /* a MRU */
-    assert_int_equal(ratelimit_check(rl, "c", 0), RATE_ALLOW);    /* evicts b */
+    assert_int_equal(ratelimit_check(rl, "c", 0), RATE_ALLOW); /* evicts b */
     assert_int_equal(ratelimit_count(rl), 2);
     assert_int_equal(ratelimit_check(rl, "a", 0), RATE_DENY_SILENT);
     assert_int_equal(ratelimit_check(rl, "c", 0), RATE_DENY_NOTIFY);
@@ -215,7 +219,7 @@ static void test_set(void **state)
     RateLimit *rl = ratelimit_new(4, 1000, 0);
 
     assert_int_equal(ratelimit_check(rl, "x", 0), RATE_ALLOW);
-    assert_int_equal(ratelimit_check(rl, "x", 0), RATE_ALLOW);  /* 2 left */
+    assert_int_equal(ratelimit_check(rl, "x", 0), RATE_ALLOW); /* 2 left */
     ratelimit_set(rl, 10, 60000);
     assert_int_equal(ratelimit_check(rl, "x", 0), RATE_ALLOW);
     assert_int_equal(ratelimit_check(rl, "x", 0), RATE_ALLOW);

@@ -25,8 +25,8 @@
 typedef struct {
     char path[64];
     sqlite3 *db;
-    People *aliases;             /* the shipped table */
-    People *bare;                /* people only: no places, no terms */
+    People *aliases; /* the shipped table */
+    People *bare;    /* people only: no places, no terms */
 } Fixture;
 
 static int setup(void **state)
@@ -73,8 +73,11 @@ static const char *best(Fixture *f, const char *msg, const char *sender,
                         const People *al, int avoid_l, int avoid_p)
 {
     static char buf[32];
-    ReplyQuery q = {.message = msg, .sender = sender, .aliases = al,
-                    .avoid_letter = avoid_l, .avoid_para = avoid_p};
+    ReplyQuery q = {.message = msg,
+                    .sender = sender,
+                    .aliases = al,
+                    .avoid_letter = avoid_l,
+                    .avoid_para = avoid_p};
     ReplyResult r;
     Status rc = reply_best(f->db, &q, &r, NULL);
     assert_int_not_equal(rc, STATUS_ERROR);
@@ -99,7 +102,8 @@ static const char small_corpus[] =
     "Source: Test fixture for test_reply.\n";
 
 typedef struct {
-    char dir[TESTUTIL_DIR_MAX], path[TESTUTIL_DIR_MAX + 16], text[TESTUTIL_DIR_MAX + 16];
+    char dir[TESTUTIL_DIR_MAX], path[TESTUTIL_DIR_MAX + 16],
+        text[TESTUTIL_DIR_MAX + 16];
     sqlite3 *db;
 } Small;
 
@@ -160,8 +164,8 @@ static void test_stem_prefixes(void **state)
     small_open(&s);
     /* Porter: "occupied" is "occupi", "occupation" "occup"; they meet. */
     assert_string_equal(small_best(s.db, "occupied", f->bare), "1.1");
-    assert_string_equal(small_best(s.db, "how will Germany be occupied?", f->bare),
-                        "1.1");
+    assert_string_equal(
+        small_best(s.db, "how will Germany be occupied?", f->bare), "1.1");
     /* One letter more, not two: "commit" is not "commission", "favourite"
      * not "favourable"; short words get no prefix at all. */
     assert_string_equal(small_best(s.db, "commit", f->bare), "none");
@@ -177,21 +181,23 @@ static void test_unseen_names(void **state)
     small_open(&s);
     /* A capitalised word the letters lack is what the message is about;
      * the same word in lower case may be the reader's own word for it. */
-    double named = small_confidence(s.db, "what about the Battle of Britain?", f->bare);
-    double plain = small_confidence(s.db, "what about the battle of britain?", f->bare);
+    double named =
+        small_confidence(s.db, "what about the Battle of Britain?", f->bare);
+    double plain =
+        small_confidence(s.db, "what about the battle of britain?", f->bare);
     assert_true(named > 0 && plain > 0);
     assert_true(named < plain);
-    assert_string_equal(small_best(s.db, "what about the Battle of Britain?", f->bare),
-                        "none");
+    assert_string_equal(
+        small_best(s.db, "what about the Battle of Britain?", f->bare), "none");
     /* The first word of a sentence is capitalised anyway. */
     assert_true(small_confidence(s.db, "Battle of Britain?", f->bare) >
                 named + 1e-9);
     /* A place of the alias table the letters never name: a name they lack.
      * A correspondent they never name in the text: not. */
-    assert_string_equal(small_best(s.db, "the occupation and Norway", f->aliases),
-                        "none");
-    assert_string_equal(small_best(s.db, "the occupation and Roosevelt", f->aliases),
-                        "1.1");
+    assert_string_equal(
+        small_best(s.db, "the occupation and Norway", f->aliases), "none");
+    assert_string_equal(
+        small_best(s.db, "the occupation and Roosevelt", f->aliases), "1.1");
     small_close(&s);
 }
 
@@ -201,11 +207,12 @@ static void test_coverage_before_repetition(void **state)
     Small s;
     small_open(&s);
     /* "invader" three times does not beat "invasion of Britain" once. */
-    assert_string_equal(small_best(s.db, "could Britain be invaded?", f->aliases),
-                        "2.2");
+    assert_string_equal(
+        small_best(s.db, "could Britain be invaded?", f->aliases), "2.2");
     /* Among passages holding the same concepts, bm25's tf and length
      * decide: Germany everywhere, the armies twice. */
-    assert_string_equal(small_best(s.db, "the armies of Germany", f->bare), "1.3");
+    assert_string_equal(small_best(s.db, "the armies of Germany", f->bare),
+                        "1.3");
     small_close(&s);
 }
 
@@ -244,26 +251,35 @@ static void test_aliases_expand(void **state)
     Fixture *f = *state;
     /* The letters say "U.S.S.R." and "Finland"; the reader "USSR" and
      * "the Finns". */
-    assert_string_equal(best(f, "the USSR and the Finns?", NULL, f->aliases, 0, 0),
-                        "3.3");
+    assert_string_equal(
+        best(f, "the USSR and the Finns?", NULL, f->aliases, 0, 0), "3.3");
     assert_string_equal(best(f, "the USSR?", NULL, f->bare, 0, 0), "none");
     /* "after the war" is the letters' "post-war"; "want" their "wish". */
-    assert_string_equal(best(f, "what do you want after the war?", NULL,
-                             f->aliases, 0, 0), "2.5");
-    assert_string_equal(best(f, "what do you want after the war?", NULL,
-                             f->bare, 0, 0), "none");
+    assert_string_equal(
+        best(f, "what do you want after the war?", NULL, f->aliases, 0, 0),
+        "2.5");
+    assert_string_equal(
+        best(f, "what do you want after the war?", NULL, f->bare, 0, 0),
+        "none");
     /* NULL: no aliases at all, words only. */
-    assert_string_equal(best(f, "what do you want after the war?", NULL,
-                             NULL, 0, 0), "none");
+    assert_string_equal(
+        best(f, "what do you want after the war?", NULL, NULL, 0, 0), "none");
 }
 
 static void test_threshold_declines(void **state)
 {
     Fixture *f = *state;
     static const char *const nonsense[] = {
-        "", "   ", "the and of to", "what is your favourite colour?",
-        "who won the 1966 world cup?", "tell me about Japan", "pizza recipe",
-        "hello there", "how old are you?", "!!! ??? ...",
+        "",
+        "   ",
+        "the and of to",
+        "what is your favourite colour?",
+        "who won the 1966 world cup?",
+        "tell me about Japan",
+        "pizza recipe",
+        "hello there",
+        "how old are you?",
+        "!!! ??? ...",
     };
     for (size_t i = 0; i < sizeof nonsense / sizeof nonsense[0]; i++) {
         const char *got = best(f, nonsense[i], NULL, f->aliases, 0, 0);
@@ -307,42 +323,48 @@ static void test_variety(void **state)
 static void test_sender_and_addressee(void **state)
 {
     Fixture *f = *state;
-    assert_string_equal(best(f, "will you send Eden?", "Stalin", f->aliases, 0, 0),
-                        "3.4");
-    assert_string_equal(best(f, "will you send Eden?", "Churchill", f->aliases, 0, 0),
-                        "2.4");
-    assert_string_equal(best(f, "will you send Eden?", "Nobody", f->aliases, 0, 0),
-                        "none");
+    assert_string_equal(
+        best(f, "will you send Eden?", "Stalin", f->aliases, 0, 0), "3.4");
+    assert_string_equal(
+        best(f, "will you send Eden?", "Churchill", f->aliases, 0, 0), "2.4");
+    assert_string_equal(
+        best(f, "will you send Eden?", "Nobody", f->aliases, 0, 0), "none");
     /* Addressed by name at either end: that author answers. */
-    assert_string_equal(best(f, "Uncle Joe, will you send Eden?", NULL,
-                             f->aliases, 0, 0), "3.4");
-    assert_string_equal(best(f, "will you send Eden, Marshal Stalin?", NULL,
-                             f->aliases, 0, 0), "3.4");
-    assert_string_equal(best(f, "Winston, will you send Eden?", NULL,
-                             f->aliases, 0, 0), "2.4");
+    assert_string_equal(
+        best(f, "Uncle Joe, will you send Eden?", NULL, f->aliases, 0, 0),
+        "3.4");
+    assert_string_equal(
+        best(f, "will you send Eden, Marshal Stalin?", NULL, f->aliases, 0, 0),
+        "3.4");
+    assert_string_equal(
+        best(f, "Winston, will you send Eden?", NULL, f->aliases, 0, 0), "2.4");
 }
 
 static void test_hostile_input(void **state)
 {
     Fixture *f = *state;
     static const char *const odd[] = {
-        "\"NEAR(a b)\" OR * -x ^y col:z (((", "\xff\xfe\xc3 Finland \xe2\x82",
-        "Finland\r\nPRIVMSG #x :hi\x01\x02", "don't won't I'm Hitler's",
-        "Finland’s war", "\"\"\"\"", "a*b*c* -",
+        "\"NEAR(a b)\" OR * -x ^y col:z (((",
+        "\xff\xfe\xc3 Finland \xe2\x82",
+        "Finland\r\nPRIVMSG #x :hi\x01\x02",
+        "don't won't I'm Hitler's",
+        "Finland’s war",
+        "\"\"\"\"",
+        "a*b*c* -",
     };
     char *big = malloc(20000);
     assert_non_null(big);
-    for (size_t i = 0; i + 8 < 20000; i += 8)
-        memcpy(big + i, "Finland ", 8);
+    for (size_t i = 0; i + 8 < 20000; i += 8) memcpy(big + i, "Finland ", 8);
     big[19999 - 7] = '\0';
     for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++)
-        best(f, odd[i], NULL, f->aliases, 0, 0);       /* asserts no error */
+        best(f, odd[i], NULL, f->aliases, 0, 0); /* asserts no error */
     /* One concept, however often: a Finland passage answers. */
     const char *got = best(f, big, NULL, f->aliases, 0, 0);
     assert_true(strcmp(got, "2.2") == 0 || strcmp(got, "3.3") == 0);
     free(big);
     /* An apostrophe-s is a possessive, not a word. */
-    assert_string_equal(best(f, "Hitler's pact", NULL, f->aliases, 0, 0), "1.3");
+    assert_string_equal(best(f, "Hitler's pact", NULL, f->aliases, 0, 0),
+                        "1.3");
 }
 
 static void test_alias_groups(void **state)
@@ -370,17 +392,19 @@ static void test_alias_groups(void **state)
     assert_null(people_group_name(f->aliases, people_group_count(f->aliases)));
 
     /* One alias, one owner, across kinds. */
-    static const char clash[] = "Stalin: Stalin\nplace Georgia: Georgia, Stalin\n";
+    static const char clash[] =
+        "Stalin: Stalin\nplace Georgia: Georgia, Stalin\n";
     assert_null(people_load_buffer("t.txt", clash, sizeof clash - 1, &err));
-    assert_string_equal(err.msg, "t.txt:2: alias 'Stalin' already belongs to Stalin");
+    assert_string_equal(err.msg,
+                        "t.txt:2: alias 'Stalin' already belongs to Stalin");
     static const char only_places[] = "place Russia: USSR\n";
-    assert_null(people_load_buffer("t.txt", only_places, sizeof only_places - 1,
-                                   &err));
+    assert_null(
+        people_load_buffer("t.txt", only_places, sizeof only_places - 1, &err));
     assert_string_equal(err.msg, "t.txt:1: no people defined");
     /* "place" alone is a person's name, as before. */
     static const char place_person[] = "place: Place\n";
-    People *p = people_load_buffer("t.txt", place_person, sizeof place_person - 1,
-                                   &err);
+    People *p = people_load_buffer("t.txt", place_person,
+                                   sizeof place_person - 1, &err);
     assert_non_null(p);
     assert_string_equal(people_resolve(p, "PLACE"), "place");
     people_free(p);

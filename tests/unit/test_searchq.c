@@ -35,13 +35,19 @@ static int setup(void **state)
 {
     (void)state;
     assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db,
-        "CREATE VIRTUAL TABLE t USING fts5(x, tokenize='porter unicode61 remove_diacritics 2');"
-        "INSERT INTO t VALUES ('About Finland. I was quite ready to advise the Cabinet');"
-        "INSERT INTO t VALUES ('a front in the North of France, Kishinev-Lvov');"
-        "INSERT INTO t VALUES ('Hitler''s forces near Leningrad and Moscow');"
-        "INSERT INTO t VALUES ('AND OR NOT NEAR x column');",
-        NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "CREATE VIRTUAL TABLE t USING fts5(x, tokenize='porter "
+                     "unicode61 remove_diacritics 2');"
+                     "INSERT INTO t VALUES ('About Finland. I was quite ready "
+                     "to advise the Cabinet');"
+                     "INSERT INTO t VALUES ('a front in the North of France, "
+                     "Kishinev-Lvov');"
+                     "INSERT INTO t VALUES ('Hitler''s forces near Leningrad "
+                     "and Moscow');"
+                     "INSERT INTO t VALUES ('AND OR NOT NEAR x column');",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
     return 0;
 }
 
@@ -57,11 +63,11 @@ static int run_match(const char *match)
 {
     sqlite3_stmt *st;
     int n = 0, rc;
-    if (sqlite3_prepare_v2(db, "SELECT rowid FROM t WHERE t MATCH ?", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "SELECT rowid FROM t WHERE t MATCH ?", -1, &st,
+                           NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        n++;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) n++;
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? n : -1;
 }
@@ -78,7 +84,7 @@ static void test_plain_words(void **state)
     assert_int_equal(q.nterms, 2);
     assert_int_equal(run_match(q.match), 1);
     assert_int_equal(build("finland france", &q), SEARCHQ_ACCEPTED);
-    assert_int_equal(run_match(q.match), 0);   /* all words must match */
+    assert_int_equal(run_match(q.match), 0); /* all words must match */
 }
 
 static void test_phrase_prefix_exclude(void **state)
@@ -120,13 +126,35 @@ static void test_hostile_syntax(void **state)
 {
     (void)state;
     static const char *const hostile[] = {
-        "\"", "\"\"\"", "a\"b", "finland\" OR \"x", "NEAR(finland france, 2)",
-        "finland AND france", "finland OR", "NOT finland", "x: finland",
-        "t:finland", "{x}: finland", "^finland", "+finland", "finland*)*(",
-        "((((((", ")", "*", "-", "--x", "'; DROP TABLE t; --",
-        "\x01\x02\x03 finland \x7f", "\xff\xfe finland \xc3", "é ü Москва",
+        "\"",
+        "\"\"\"",
+        "a\"b",
+        "finland\" OR \"x",
+        "NEAR(finland france, 2)",
+        "finland AND france",
+        "finland OR",
+        "NOT finland",
+        "x: finland",
+        "t:finland",
+        "{x}: finland",
+        "^finland",
+        "+finland",
+        "finland*)*(",
+        "((((((",
+        ")",
+        "*",
+        "-",
+        "--x",
+        "'; DROP TABLE t; --",
+        "\x01\x02\x03 finland \x7f",
+        "\xff\xfe finland \xc3",
+        "é ü Москва",
         "a b c d e f g h i j k l m n o p q r s t u v w x y z",
-        "column:finland", "rowid:1", "NEAR/3", "\"finland\"*\"", "-\"\"",
+        "column:finland",
+        "rowid:1",
+        "NEAR/3",
+        "\"finland\"*\"",
+        "-\"\"",
     };
     for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
         SearchQuery q;
@@ -137,8 +165,7 @@ static void test_hostile_syntax(void **state)
         }
         /* Quotes come in pairs and every one is ours. */
         size_t quotes = 0;
-        for (const char *p = q.match; *p; p++)
-            quotes += *p == '"';
+        for (const char *p = q.match; *p; p++) quotes += *p == '"';
         assert_int_equal(quotes % 2, 0);
         assert_true(run_match(q.match) >= 0);
     }
@@ -157,7 +184,8 @@ static void test_filters(void **state)
 {
     (void)state;
     SearchQuery q;
-    assert_int_equal(build("finland from:Stalin to:churchill year:1941", &q), SEARCHQ_ACCEPTED);
+    assert_int_equal(build("finland from:Stalin to:churchill year:1941", &q),
+                     SEARCHQ_ACCEPTED);
     assert_string_equal(q.match, "(\"finland\")");
     assert_string_equal(q.from, "Stalin");
     assert_string_equal(q.to, "churchill");
@@ -194,7 +222,10 @@ static void test_limits(void **state)
     /* Maximal terms, all excluded but one: still fits. */
     char many[4096] = "keep";
     for (int i = 0; i < 20; i++)
-        strcat(many, " -aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+        strcat(
+            many,
+            " -"
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
     assert_int_equal(build(many, &q), SEARCHQ_ACCEPTED);
     assert_true(run_match(q.match) >= 0);
 }
@@ -207,7 +238,8 @@ static void test_ends_on_space_or_control(void **state)
     (void)state;
     SearchQuery q;
     static const char after_space[] = "finland \0moscow";
-    static const char after_ctrl[] = "fca\xee" "bin\x11\0moscow";
+    static const char after_ctrl[] = "fca\xee"
+                                     "bin\x11\0moscow";
     assert_int_equal(build(after_space, &q), SEARCHQ_ACCEPTED);
     assert_string_equal(q.match, "(\"finland\")");
     assert_int_equal(q.nterms, 1);
@@ -235,7 +267,7 @@ static void test_stopwords(void **state)
     (void)state;
     assert_true(searchq_is_stopword("The", 3));
     assert_true(searchq_is_stopword("YOURS", 5));
-    assert_true(searchq_is_stopword("whenever", 4));    /* "when", by length */
+    assert_true(searchq_is_stopword("whenever", 4)); /* "when", by length */
     assert_false(searchq_is_stopword("front", 5));
     assert_false(searchq_is_stopword("", 0));
     assert_false(searchq_is_stopword("aaaaaaaaaaaaaaaaaaaa", 20));

@@ -31,8 +31,10 @@ struct insp {
 
 static unsigned insp_cost(const char *line)
 {
-    if (strncmp(line, "PONG", 4) == 0) return 0;
-    if (strncmp(line, "JOIN", 4) == 0) return 2;
+    if (strncmp(line, "PONG", 4) == 0)
+        return 0;
+    if (strncmp(line, "JOIN", 4) == 0)
+        return 2;
     return 1;
 }
 
@@ -42,11 +44,14 @@ static void insp_receive(struct insp *s, uint64_t now_ms, const char *line)
                               : (double)(now_ms - s->last_ms) / 1000.0;
 
     s->counter -= elapsed;
-    if (s->counter < 0) s->counter = 0;
+    if (s->counter < 0)
+        s->counter = 0;
     s->last_ms = now_ms;
     s->counter += insp_cost(line);
-    if (s->counter > s->peak) s->peak = s->counter;
-    if (s->counter >= 10) s->tripped = true;
+    if (s->counter > s->peak)
+        s->peak = s->counter;
+    if (s->counter >= 10)
+        s->tripped = true;
 }
 
 /* Solanum: about 5 lines at once, then 2 per second; beyond that the server
@@ -60,10 +65,12 @@ struct solanum {
 static void solanum_receive(struct solanum *s, uint64_t now_ms)
 {
     s->counter -= 2.0 * (double)(now_ms - s->last_ms) / 1000.0;
-    if (s->counter < 0) s->counter = 0;
+    if (s->counter < 0)
+        s->counter = 0;
     s->last_ms = now_ms;
     s->counter += 1;
-    if (s->counter > 5) s->held = true;
+    if (s->counter > 5)
+        s->held = true;
 }
 
 /* --- flood simulation --------------------------------------------------- */
@@ -80,8 +87,10 @@ static void sim_receive(struct sim *s, uint64_t now_ms, const char *line)
     insp_receive(&s->insp_tick, now_ms, line);
     solanum_receive(&s->sol, now_ms);
     s->sent++;
-    if (strncmp(line, "JOIN", 4) == 0) s->joins++;
-    if (strncmp(line, "PONG", 4) == 0) s->pongs++;
+    if (strncmp(line, "JOIN", 4) == 0)
+        s->joins++;
+    if (strncmp(line, "PONG", 4) == 0)
+        s->pongs++;
 }
 
 /* Ten minutes of a bot asked for far more than it may send: the queue is
@@ -234,12 +243,12 @@ static void test_join_cost_per_channel(void **state)
     assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "JOIN #a,#b,#c k1"),
                      STATUS_OK);
     assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "join #d"), STATUS_OK);
-    assert_non_null(sendq_pop(q, 0));          /* 6 tokens */
-    assert_non_null(sendq_pop(q, 0));          /* 2 tokens */
+    assert_non_null(sendq_pop(q, 0)); /* 6 tokens */
+    assert_non_null(sendq_pop(q, 0)); /* 2 tokens */
     push_n(q, "#c", 3);
     assert_non_null(sendq_pop(q, 0));
     assert_non_null(sendq_pop(q, 0));
-    assert_null(sendq_pop(q, 0));              /* 10 spent */
+    assert_null(sendq_pop(q, 0)); /* 10 spent */
     sendq_free(q);
 }
 
@@ -276,7 +285,7 @@ static void test_clock_going_back(void **state)
     push_n(q, "#c", 5);
     assert_non_null(sendq_pop(q, 10000));
     assert_non_null(sendq_pop(q, 10000));
-    assert_null(sendq_pop(q, 5000));           /* no tokens from the past */
+    assert_null(sendq_pop(q, 5000)); /* no tokens from the past */
     assert_null(sendq_pop(q, 10999));
     assert_non_null(sendq_pop(q, 11000));
     sendq_free(q);
@@ -325,7 +334,7 @@ static void test_round_robin(void **state)
 static void test_targets_case_insensitive(void **state)
 {
     (void)state;
-    Sendq *q = sendq_new(1, 0, 32);        /* 8 per target */
+    Sendq *q = sendq_new(1, 0, 32); /* 8 per target */
     SendqStats st;
 
     for (int i = 0; i < 4; i++) {
@@ -398,7 +407,7 @@ static void test_pong_bypasses_empty_bucket(void **state)
 static void test_drop_new_lines_when_full(void **state)
 {
     (void)state;
-    Sendq *q = sendq_new(1, 0, 16);        /* 8 per target */
+    Sendq *q = sendq_new(1, 0, 16); /* 8 per target */
     SendqStats st;
     char line[64];
 
@@ -425,7 +434,7 @@ static void test_drop_new_lines_when_full(void **state)
     for (int i = 0; i < 8; i++) {
         snprintf(line, sizeof line, "PRIVMSG #a :%d", i);
         assert_string_equal(sendq_pop(q, 0), line);
-        assert_non_null(sendq_pop(q, 0));         /* #b's turn */
+        assert_non_null(sendq_pop(q, 0)); /* #b's turn */
     }
     assert_null(sendq_pop(q, 0));
     sendq_stats(q, &st);
@@ -438,13 +447,14 @@ static void test_drop_new_lines_when_full(void **state)
 static void test_per_target_cap_scales(void **state)
 {
     (void)state;
-    Sendq *q = sendq_new(1, 0, 200);       /* 50 per target */
+    Sendq *q = sendq_new(1, 0, 200); /* 50 per target */
     char line[32];
     int ok = 0;
 
     for (int i = 0; i < 80; i++) {
         snprintf(line, sizeof line, "PRIVMSG #a :%d", i);
-        if (sendq_push(q, SENDQ_NORMAL, "#a", line) == STATUS_OK) ok++;
+        if (sendq_push(q, SENDQ_NORMAL, "#a", line) == STATUS_OK)
+            ok++;
     }
     assert_int_equal(ok, 50);
     sendq_free(q);
@@ -493,7 +503,7 @@ static void test_invalid_lines(void **state)
     assert_int_equal(sendq_push(q, SENDQ_NORMAL, line, "PRIVMSG x :y"),
                      STATUS_INVALID);
     sendq_stats(q, &st);
-    assert_int_equal(st.lines_dropped, 0);        /* bugs, not overflow */
+    assert_int_equal(st.lines_dropped, 0); /* bugs, not overflow */
     assert_int_equal(st.depth, 1);
     assert_int_equal(strlen(sendq_pop(q, 0)), 510);
     sendq_free(q);
@@ -540,14 +550,14 @@ static void test_borrowed_line_lives_until_next_pop(void **state)
 
     push_n(q, "#a", 2);
     a = sendq_pop(q, 0);
-    snprintf(copy, sizeof copy, "%s", a);        /* ASan: a still valid */
+    snprintf(copy, sizeof copy, "%s", a); /* ASan: a still valid */
     assert_string_equal(copy, "PRIVMSG #a :0");
     assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#a", "PRIVMSG #a :x"),
                      STATUS_OK);
-    assert_string_equal(a, "PRIVMSG #a :0");     /* push keeps it */
+    assert_string_equal(a, "PRIVMSG #a :0"); /* push keeps it */
     b = sendq_pop(q, 0);
     assert_string_equal(b, "PRIVMSG #a :1");
-    sendq_free(q);                               /* frees the lent line */
+    sendq_free(q); /* frees the lent line */
 }
 
 static void test_unpop(void **state)
@@ -556,14 +566,14 @@ static void test_unpop(void **state)
     Sendq *q = sendq_new(1, 1000, 100);
     SendqStats st;
 
-    assert_int_equal(sendq_unpop(q), STATUS_NOTFOUND);  /* nothing lent */
+    assert_int_equal(sendq_unpop(q), STATUS_NOTFOUND); /* nothing lent */
     push_n(q, "#a", 2);
     push_n(q, "#b", 1);
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #a :0");
-    assert_null(sendq_pop(q, 0));                    /* bucket empty */
+    assert_null(sendq_pop(q, 0)); /* bucket empty */
     assert_string_equal(sendq_pop(q, 1000), "PRIVMSG #b :0");
-    assert_int_equal(sendq_unpop(q), STATUS_OK);     /* #b was emptied */
-    assert_int_equal(sendq_unpop(q), STATUS_NOTFOUND);  /* only once */
+    assert_int_equal(sendq_unpop(q), STATUS_OK);       /* #b was emptied */
+    assert_int_equal(sendq_unpop(q), STATUS_NOTFOUND); /* only once */
     sendq_stats(q, &st);
     assert_int_equal(st.lines_sent, 1);
     assert_int_equal(st.depth, 2);
@@ -585,11 +595,11 @@ static void test_unpop(void **state)
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #b :0");
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #c :0");
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #a :1");
-    assert_int_equal(sendq_unpop(q), STATUS_OK);     /* #a emptied */
+    assert_int_equal(sendq_unpop(q), STATUS_OK); /* #a emptied */
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #a :1");
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #b :1");
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #c :1");
-    assert_int_equal(sendq_unpop(q), STATUS_OK);     /* the only target */
+    assert_int_equal(sendq_unpop(q), STATUS_OK); /* the only target */
     assert_string_equal(sendq_pop(q, 0), "PRIVMSG #c :1");
     assert_null(sendq_pop(q, 0));
     sendq_free(q);
@@ -624,11 +634,11 @@ static void test_set_rate(void **state)
 
     push_n(q, "#a", 20);
     assert_non_null(sendq_pop(q, 0));
-    assert_non_null(sendq_pop(q, 0));            /* 2 tokens left */
+    assert_non_null(sendq_pop(q, 0)); /* 2 tokens left */
     sendq_set_rate(q, 10, 100);
     assert_non_null(sendq_pop(q, 0));
     assert_non_null(sendq_pop(q, 0));
-    assert_null(sendq_pop(q, 0));                /* tokens kept, not ms */
+    assert_null(sendq_pop(q, 0)); /* tokens kept, not ms */
     assert_int_equal(sendq_wait_ms(q, 0), 100);
     assert_non_null(sendq_pop(q, 100));
     /* Shrinking caps what is held. */

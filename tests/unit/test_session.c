@@ -103,7 +103,7 @@ static void test_missing_database_is_not_created(void **state)
 static void test_missing_aliases_warns(void **state)
 {
     (void)state;
-    SessionOptions so = {db_path, tmpdir, true, NULL};   /* no aliases.txt */
+    SessionOptions so = {db_path, tmpdir, true, NULL}; /* no aliases.txt */
     Error err = {.sink = collect};
     CommandOutput out = {0};
     CommandInput in = {"!reply will you send Eden?", "alice", "#c", 0};
@@ -113,7 +113,7 @@ static void test_missing_aliases_warns(void **state)
     assert_non_null(s);
     assert_non_null(strstr(warnings, "aliases.txt"));
     assert_non_null(strstr(warnings, "names only as words"));
-    assert_string_equal(err.msg, "");          /* a warning, not a failure */
+    assert_string_equal(err.msg, ""); /* a warning, not a failure */
     assert_int_equal(commands_dispatch(session_commands(s), &in, &out, &err),
                      STATUS_OK);
     assert_true(out.n >= 1);

@@ -91,7 +91,12 @@ static void fx_open(Fixture *fx, bool readonly)
  * Status and the reason in err, so that each assertion still names the
  * refusal it expects. */
 enum {
-    T_OK, T_BADCHANNEL, T_BADPREFIX, T_BADCOMMAND, T_PROTECTED, T_FULL,
+    T_OK,
+    T_BADCHANNEL,
+    T_BADPREFIX,
+    T_BADCOMMAND,
+    T_PROTECTED,
+    T_FULL,
     T_ERROR,
 };
 
@@ -160,7 +165,7 @@ static void fx_close(Fixture *fx)
 static void import_one(sqlite3 *db, const char *path, ImportReport *rep)
 {
     Error err = {0};
-    const char *paths[] = { path };
+    const char *paths[] = {path};
     if (import_files(db, paths, 1, DATADIR, rep, &err) != STATUS_OK)
         fail_msg("import failed: %s", err.msg);
 }
@@ -213,9 +218,9 @@ static void exec_ok(sqlite3 *db, const char *sql)
 static int next_id(Fixture *fx, const char *channel, const PassageFilter *f)
 {
     Passage p;
-    assert_int_equal(state_next_passage(fx->state, fx->corpus, channel, f, &p,
-                                        NULL),
-                     STATUS_OK);
+    assert_int_equal(
+        state_next_passage(fx->state, fx->corpus, channel, f, &p, NULL),
+        STATUS_OK);
     assert_in_range(p.letter, 1, 99);
     assert_in_range(p.para, 1, 99);
     assert_non_null(p.text);
@@ -249,10 +254,10 @@ static void next_distinct(Fixture *fx, const char *channel,
 static void test_shuffle_is_permutation(void **state)
 {
     (void)state;
-    static const uint64_t ns[] = {1, 2, 3, 4, 5, 16, 17, 18, 64, 65, 100,
-                                  1000, 4096, 4097};
-    static const uint64_t seeds[] = {0, 1, 42, 0xdeadbeef, UINT64_MAX,
-                                     UINT64_C(0x8000000000000000)};
+    static const uint64_t ns[] = {1,  2,  3,  4,   5,    16,   17,
+                                  18, 64, 65, 100, 1000, 4096, 4097};
+    static const uint64_t seeds[] = {
+        0, 1, 42, 0xdeadbeef, UINT64_MAX, UINT64_C(0x8000000000000000)};
     for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
         uint64_t n = ns[i];
         unsigned char *seen = calloc(n, 1);
@@ -300,8 +305,7 @@ static void test_shuffle_seeds_differ(void **state)
         for (uint64_t pos = 0; pos < n; pos++)
             identity = identity && order[0][pos] == pos;
         assert_false(identity);
-        for (int s = 0; s < SEEDS; s++)
-            free(order[s]);
+        for (int s = 0; s < SEEDS; s++) free(order[s]);
     }
     /* Two elements: both orders occur. */
     int first[2] = {0, 0};
@@ -326,7 +330,8 @@ static void test_shuffle_uniform(void **state)
     }
     for (int k = 0; k < N; k++)
         if (first[k] < 800 || first[k] > 1200)
-            fail_msg("passage %d came first %d times of %d", k, first[k], TRIALS);
+            fail_msg("passage %d came first %d times of %d", k, first[k],
+                     TRIALS);
     /* Expected TRIALS / 17 ~ 1059. */
     assert_in_range(same_step, 800, 1300);
 }
@@ -351,8 +356,7 @@ static void test_shuffle_edges(void **state)
         for (uint64_t pos = 0; pos < SAMPLE; pos++) {
             got[pos] = shuffle_index(7, big[i], big[i] - 1 - pos);
             assert_true(got[pos] < big[i]);
-            for (uint64_t q = 0; q < pos; q++)
-                assert_true(got[q] != got[pos]);
+            for (uint64_t q = 0; q < pos; q++) assert_true(got[q] != got[pos]);
         }
     }
 }
@@ -367,8 +371,9 @@ static void test_cycle_full(void **state)
     fx_corpus(&fx);
 
     next_distinct(&fx, "#a", NULL, ids, CORPUS_PASSAGES);
-    assert_int_equal(q_int(fx.db, "SELECT pos FROM shuffles WHERE channel = '#a'"),
-                     CORPUS_PASSAGES);
+    assert_int_equal(
+        q_int(fx.db, "SELECT pos FROM shuffles WHERE channel = '#a'"),
+        CORPUS_PASSAGES);
     long long seed1 = q_int(fx.db, "SELECT seed FROM shuffles");
 
     /* The 19th starts a new cycle, not with the passage that just ended. */
@@ -406,36 +411,42 @@ static void test_cycle_filter(void **state)
     assert_false(contains(all, 1, all[1]));
     assert_false(contains(all, 2, all[2]));
     for (int i = 0; i < 6; i++)
-        assert_true(contains(ids, 6, 200 + i + 1));   /* letter 2, paras 1-6 */
+        assert_true(contains(ids, 6, 200 + i + 1)); /* letter 2, paras 1-6 */
     /* The seventh begins again among the same six. */
     int seventh = next_id(&fx, "#a", &churchill);
     assert_true(seventh / 100 == 2 && seventh != ids[5]);
 
     assert_int_equal(q_int(fx.db, "SELECT pos FROM shuffles WHERE filter = "
-                                  "'sender=Churchill;recipient=;year='"), 1);
+                                  "'sender=Churchill;recipient=;year='"),
+                     1);
     assert_int_equal(q_int(fx.db, "SELECT pos FROM shuffles WHERE filter = "
-                                  "'sender=;recipient=;year='"), 3);
+                                  "'sender=;recipient=;year='"),
+                     3);
 
     /* The canonical key of a full filter. */
-    PassageFilter full = {.sender = "Stalin", .recipient = "Churchill",
-                          .year = 1941};
+    PassageFilter full = {
+        .sender = "Stalin", .recipient = "Churchill", .year = 1941};
     int s = next_id(&fx, "#a", &full);
     assert_true(s / 100 == 1 || s / 100 == 3);
-    assert_int_equal(q_int(fx.db, "SELECT n FROM shuffles WHERE filter = "
-                                  "'sender=Stalin;recipient=Churchill;year=1941'"),
+    assert_int_equal(q_int(fx.db,
+                           "SELECT n FROM shuffles WHERE filter = "
+                           "'sender=Stalin;recipient=Churchill;year=1941'"),
                      12);
 
     /* Nothing matches: not found, and no cycle is stored. */
     Passage p;
     PassageFilter nobody = {.sender = "Nobody"}, later = {.year = 1950};
-    assert_int_equal(state_next_passage(fx.state, fx.corpus, "#a", &nobody, &p, NULL),
-                     STATUS_NOTFOUND);
-    assert_int_equal(state_next_passage(fx.state, fx.corpus, "#a", &later, &p, NULL),
-                     STATUS_NOTFOUND);
+    assert_int_equal(
+        state_next_passage(fx.state, fx.corpus, "#a", &nobody, &p, NULL),
+        STATUS_NOTFOUND);
+    assert_int_equal(
+        state_next_passage(fx.state, fx.corpus, "#a", &later, &p, NULL),
+        STATUS_NOTFOUND);
     /* Names with the key's separators are escaped, never confused. */
     PassageFilter odd = {.sender = "a;recipient=b", .recipient = "\\"};
-    assert_int_equal(state_next_passage(fx.state, fx.corpus, "#a", &odd, &p, NULL),
-                     STATUS_NOTFOUND);
+    assert_int_equal(
+        state_next_passage(fx.state, fx.corpus, "#a", &odd, &p, NULL),
+        STATUS_NOTFOUND);
     assert_int_equal(q_int(fx.db, "SELECT count(*) FROM shuffles"), 3);
     fx_close(&fx);
 }
@@ -481,13 +492,15 @@ static void test_cycle_per_channel(void **state)
     c[0] = next_id(&fx, "#A[x]", NULL);
     c[1] = next_id(&fx, "#a{x}", NULL);
     assert_int_not_equal(c[0], c[1]);
-    assert_int_equal(q_int(fx.db, "SELECT pos FROM shuffles WHERE channel = '#a{x}'"), 2);
+    assert_int_equal(
+        q_int(fx.db, "SELECT pos FROM shuffles WHERE channel = '#a{x}'"), 2);
     assert_int_equal(q_int(fx.db, "SELECT count(*) FROM shuffles"), 3);
 
     /* Private messages and the console share "". */
     next_id(&fx, NULL, NULL);
     next_id(&fx, "", NULL);
-    assert_int_equal(q_int(fx.db, "SELECT pos FROM shuffles WHERE channel = ''"), 2);
+    assert_int_equal(
+        q_int(fx.db, "SELECT pos FROM shuffles WHERE channel = ''"), 2);
 
     /* A name no server would send still gets an answer, and no row. */
     next_id(&fx, "#bad name", NULL);
@@ -529,7 +542,8 @@ static void test_cycle_reimport(void **state)
     while ((got = fread(buf, 1, sizeof buf, in)) > 0)
         assert_int_equal(fwrite(buf, 1, got, out), got);
     fputs("\n\nJ. V. STALIN TO W. CHURCHILL\n\nA test fixture letter.\n\n"
-          "Source: test\n", out);
+          "Source: test\n",
+          out);
     fclose(in);
     assert_int_equal(fclose(out), 0);
     import_one(fx.db, copy, &rep);
@@ -537,8 +551,10 @@ static void test_cycle_reimport(void **state)
 
     /* The next passage begins a new cycle over all 19. */
     next_distinct(&fx, "#a", NULL, ids, CORPUS_PASSAGES + 1);
-    assert_int_equal(q_int(fx.db, "SELECT n FROM shuffles"), CORPUS_PASSAGES + 1);
-    assert_int_equal(q_int(fx.db, "SELECT pos FROM shuffles"), CORPUS_PASSAGES + 1);
+    assert_int_equal(q_int(fx.db, "SELECT n FROM shuffles"),
+                     CORPUS_PASSAGES + 1);
+    assert_int_equal(q_int(fx.db, "SELECT pos FROM shuffles"),
+                     CORPUS_PASSAGES + 1);
     assert_true(q_int(fx.db, "SELECT seed FROM shuffles") != seed1);
     assert_true(contains(ids, CORPUS_PASSAGES + 1, 401));
     fx_close(&fx);
@@ -575,9 +591,9 @@ static void test_cycle_readonly(void **state)
     Warnings w = {0};
     Error err = {.sink = count_warning, .sink_ud = &w};
     Passage p;
-    assert_int_equal(state_next_passage(fx.state, fx.corpus, "#a", NULL, &p,
-                                        &err),
-                     STATUS_OK);
+    assert_int_equal(
+        state_next_passage(fx.state, fx.corpus, "#a", NULL, &p, &err),
+        STATUS_OK);
     passage_clear(&p);
     assert_int_equal(err.errors, 0);
     assert_int_equal(w.warnings, 1);
@@ -587,10 +603,10 @@ static void test_cycle_readonly(void **state)
     /* Settings load, but cannot change. */
     assert_string_equal(state_channel(fx.state, "#a")->prefix, "?");
     assert_int_equal(set_prefix(fx.state, "#a", "@"), T_ERROR);
-    assert_int_equal(set_enabled(fx.state, "#b", "quote", false),
-                     T_ERROR);
+    assert_int_equal(set_enabled(fx.state, "#b", "quote", false), T_ERROR);
     assert_string_equal(state_channel(fx.state, "#a")->prefix, "?");
-    assert_false(state_command_disabled(state_channel(fx.state, "#b"), "quote"));
+    assert_false(
+        state_command_disabled(state_channel(fx.state, "#b"), "quote"));
     fx_close(&fx);
 }
 
@@ -607,8 +623,7 @@ static void test_stale_corpus_deadline(void **state)
     nanosleep(&ts, NULL);
     for (int i = 0; i < 300; i++) {
         assert_int_equal(set_addressed(fx.state, "#a", i % 2), T_OK);
-        assert_int_equal(set_prefix(fx.state, "#a", i % 2 ? "?" : "!"),
-                         T_OK);
+        assert_int_equal(set_prefix(fx.state, "#a", i % 2 ? "?" : "!"), T_OK);
     }
     fx_close(&fx);
 }
@@ -669,16 +684,19 @@ static void test_settings_set_get_persist(void **state)
 
     /* Stored folded, as one row, bound not spliced. */
     assert_int_equal(q_int(fx.db, "SELECT count(*) FROM channel_settings"), 1);
-    assert_string_equal(q_text(fx.db, "SELECT channel || ' ' || prefix || ' ' || "
-                                      "disabled || ' ' || addressed "
-                                      "FROM channel_settings"),
+    assert_string_equal(q_text(fx.db,
+                               "SELECT channel || ' ' || prefix || ' ' || "
+                               "disabled || ' ' || addressed "
+                               "FROM channel_settings"),
                         "#chan{1} ? quote,search 0");
     assert_int_equal(set_addressed(s, "#other", 1), T_OK);
     assert_int_equal(set_prefix(s, "#other", "!';--"), T_OK);
     assert_string_equal(q_text(fx.db, "SELECT prefix FROM channel_settings "
-                                      "WHERE channel = '#other'"), "!';--");
+                                      "WHERE channel = '#other'"),
+                        "!';--");
     assert_string_equal(q_text(fx.db, "SELECT disabled FROM channel_settings "
-                                      "WHERE channel = '#other'"), "");
+                                      "WHERE channel = '#other'"),
+                        "");
 
     /* Enabling again, and the row goes when nothing is left to remember. */
     assert_int_equal(set_enabled(s, "#chan[1]", "quote", true), T_OK);
@@ -701,7 +719,8 @@ static void test_settings_set_get_persist(void **state)
     assert_int_equal(set_prefix(s, "#chan[1]", NULL), T_OK);
     assert_int_equal(set_addressed(s, "#chan[1]", -1), T_OK);
     assert_int_equal(q_int(fx.db, "SELECT count(*) FROM channel_settings "
-                                  "WHERE prefix IS NULL AND addressed IS NULL"), 1);
+                                  "WHERE prefix IS NULL AND addressed IS NULL"),
+                     1);
     assert_int_equal(set_enabled(s, "#chan[1]", "search", true), T_OK);
     assert_int_equal(q_int(fx.db, "SELECT count(*) FROM channel_settings"), 1);
     assert_string_equal(live->prefix, "");
@@ -710,7 +729,8 @@ static void test_settings_set_get_persist(void **state)
     /* Anything but 0 or 1 is "as configured". */
     assert_int_equal(set_addressed(s, "#other", 7), T_OK);
     assert_int_equal(state_channel(s, "#other")->addressed, -1);
-    assert_int_equal(q_int(fx.db, "SELECT addressed IS NULL FROM channel_settings"), 1);
+    assert_int_equal(
+        q_int(fx.db, "SELECT addressed IS NULL FROM channel_settings"), 1);
 
     /* Private messages have settings of their own under "". */
     assert_int_equal(set_prefix(s, NULL, "."), T_OK);
@@ -726,19 +746,18 @@ static void test_settings_validation(void **state)
     State *s = fx.state;
 
     static const char *const bad_prefixes[] = {
-        "", "123456789", "a b", " !", "!\t", "\x01", "!\r\n", "\x7f",
-        "\xc3\xa9", "!\x02",
+        "",     "123456789", "a b",  " !",       "!\t",
+        "\x01", "!\r\n",     "\x7f", "\xc3\xa9", "!\x02",
     };
     for (size_t i = 0; i < sizeof bad_prefixes / sizeof bad_prefixes[0]; i++)
-        assert_int_equal(set_prefix(s, "#a", bad_prefixes[i]),
-                         T_BADPREFIX);
+        assert_int_equal(set_prefix(s, "#a", bad_prefixes[i]), T_BADPREFIX);
     assert_int_equal(set_prefix(s, "#a", "12345678"), T_OK);
     assert_int_equal(set_prefix(s, "#a", "~"), T_OK);
     assert_int_equal(set_prefix(s, "#a", "\"!\""), T_OK);
 
     static const char *const bad_commands[] = {
-        "", "quote1", "qu ote", "abcdefghijklmnopq", "quote\n", "!quote",
-        "qu\xc3\xa9te", "-",
+        "",        "quote1", "qu ote",       "abcdefghijklmnopq",
+        "quote\n", "!quote", "qu\xc3\xa9te", "-",
     };
     for (size_t i = 0; i < sizeof bad_commands / sizeof bad_commands[0]; i++) {
         assert_int_equal(set_enabled(s, "#a", bad_commands[i], false),
@@ -747,8 +766,7 @@ static void test_settings_validation(void **state)
                          T_BADCOMMAND);
     }
     assert_int_equal(set_enabled(s, "#a", NULL, false), T_BADCOMMAND);
-    assert_int_equal(set_enabled(s, "#a", "abcdefghijklmnop", false),
-                     T_OK);
+    assert_int_equal(set_enabled(s, "#a", "abcdefghijklmnop", false), T_OK);
 
     assert_int_equal(set_enabled(s, "#a", "help", false), T_PROTECTED);
     assert_int_equal(set_enabled(s, "#a", "HELP", false), T_PROTECTED);
@@ -756,7 +774,8 @@ static void test_settings_validation(void **state)
     assert_int_equal(set_enabled(s, "#a", "help", true), T_OK);
 
     /* Full at STATE_DISABLED_MAX (one is already off). */
-    static const char *const names[] = {"aa", "bb", "cc", "dd", "ee", "ff", "gg"};
+    static const char *const names[] = {"aa", "bb", "cc", "dd",
+                                        "ee", "ff", "gg"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         assert_int_equal(set_enabled(s, "#a", names[i], false), T_OK);
     assert_int_equal(state_channel(s, "#a")->ndisabled, STATE_DISABLED_MAX);
@@ -767,13 +786,11 @@ static void test_settings_validation(void **state)
     assert_true(state_command_disabled(state_channel(s, "#a"), "gg"));
     assert_false(state_command_disabled(state_channel(s, "#a"), "dd"));
 
-    static const char *const bad_channels[] = {"#a b", "#a,#b", "#a\x07", "#a\r",
-                                               "#a\x7f"};
+    static const char *const bad_channels[] = {"#a b", "#a,#b", "#a\x07",
+                                               "#a\r", "#a\x7f"};
     for (size_t i = 0; i < sizeof bad_channels / sizeof bad_channels[0]; i++) {
-        assert_int_equal(set_prefix(s, bad_channels[i], "?"),
-                         T_BADCHANNEL);
-        assert_int_equal(set_addressed(s, bad_channels[i], 1),
-                         T_BADCHANNEL);
+        assert_int_equal(set_prefix(s, bad_channels[i], "?"), T_BADCHANNEL);
+        assert_int_equal(set_addressed(s, bad_channels[i], 1), T_BADCHANNEL);
         assert_int_equal(set_enabled(s, bad_channels[i], "quote", false),
                          T_BADCHANNEL);
     }
@@ -858,10 +875,12 @@ static void test_migrate_from_v1(void **state)
     /* Read-write upgrades it and keeps the corpus. */
     fx_open(&fx, false);
     assert_int_equal(q_int(fx.db, "PRAGMA user_version"), 2);
-    assert_int_equal(q_int(fx.db, "SELECT count(*) FROM passages"), CORPUS_PASSAGES);
+    assert_int_equal(q_int(fx.db, "SELECT count(*) FROM passages"),
+                     CORPUS_PASSAGES);
     assert_int_equal(q_int(fx.db, "SELECT count(*) FROM letters"), 3);
     assert_int_equal(q_int(fx.db, "SELECT count(*) FROM passages_fts "
-                                  "WHERE passages_fts MATCH 'finland'"), 2);
+                                  "WHERE passages_fts MATCH 'finland'"),
+                     2);
     assert_int_equal(q_int(fx.db, "SELECT count(*) FROM shuffles"), 0);
     next_id(&fx, "#a", NULL);
     assert_int_equal(set_prefix(fx.state, "#a", "?"), T_OK);

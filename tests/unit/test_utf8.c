@@ -33,7 +33,7 @@ static void assert_clean(const char *s, size_t len)
 typedef struct {
     const char *s;
     size_t len;
-    size_t bad;        /* offset of the first bad byte; (size_t)-1: valid */
+    size_t bad; /* offset of the first bad byte; (size_t)-1: valid */
 } Case;
 
 #define VALID ((size_t)-1)
@@ -43,35 +43,37 @@ static const Case cases[] = {
     {S("plain ASCII"), VALID},
     {S("nul\0inside"), VALID},
     {S("\x7F"), VALID},
-    {S("\xC2\x80"), VALID},                   /* U+0080 */
-    {S("\xDF\xBF"), VALID},                   /* U+07FF */
-    {S("\xE0\xA0\x80"), VALID},               /* U+0800 */
-    {S("\xED\x9F\xBF"), VALID},               /* U+D7FF */
-    {S("\xEE\x80\x80"), VALID},               /* U+E000 */
-    {S("\xEF\xBF\xBF"), VALID},               /* U+FFFF */
-    {S("\xF0\x90\x80\x80"), VALID},           /* U+10000 */
-    {S("\xF4\x8F\xBF\xBF"), VALID},           /* U+10FFFF */
-    {S("a\xC3\xA9\xE2\x80\x94\xE2\x82\xAC\xF0\x9D\x84\x9E" "b"), VALID},
-    {S("\x80"), 0},                           /* lone continuation */
+    {S("\xC2\x80"), VALID},         /* U+0080 */
+    {S("\xDF\xBF"), VALID},         /* U+07FF */
+    {S("\xE0\xA0\x80"), VALID},     /* U+0800 */
+    {S("\xED\x9F\xBF"), VALID},     /* U+D7FF */
+    {S("\xEE\x80\x80"), VALID},     /* U+E000 */
+    {S("\xEF\xBF\xBF"), VALID},     /* U+FFFF */
+    {S("\xF0\x90\x80\x80"), VALID}, /* U+10000 */
+    {S("\xF4\x8F\xBF\xBF"), VALID}, /* U+10FFFF */
+    {S("a\xC3\xA9\xE2\x80\x94\xE2\x82\xAC\xF0\x9D\x84\x9E"
+       "b"),
+     VALID},
+    {S("\x80"), 0}, /* lone continuation */
     {S("a\xBF"), 1},
-    {S("\xC0\x80"), 0},                       /* overlong NUL */
-    {S("\xC0\xAF"), 0},                       /* overlong '/' */
+    {S("\xC0\x80"), 0}, /* overlong NUL */
+    {S("\xC0\xAF"), 0}, /* overlong '/' */
     {S("\xC1\xBF"), 0},
-    {S("\xC2"), 0},                           /* truncated */
+    {S("\xC2"), 0}, /* truncated */
     {S("ab\xC2"), 2},
     {S("\xC2\x41"), 0},
     {S("\xC2\xC2\x80"), 0},
-    {S("\xE0\x80\x80"), 0},                   /* overlong */
+    {S("\xE0\x80\x80"), 0}, /* overlong */
     {S("\xE0\x9F\xBF"), 0},
-    {S("\xE2\x82"), 0},                       /* truncated */
+    {S("\xE2\x82"), 0}, /* truncated */
     {S("\xE2\x82\x41"), 0},
-    {S("\xED\xA0\x80"), 0},                   /* U+D800 */
-    {S("\xED\xBF\xBF"), 0},                   /* U+DFFF */
-    {S("\xF0\x80\x80\x80"), 0},               /* overlong */
+    {S("\xED\xA0\x80"), 0},     /* U+D800 */
+    {S("\xED\xBF\xBF"), 0},     /* U+DFFF */
+    {S("\xF0\x80\x80\x80"), 0}, /* overlong */
     {S("\xF0\x8F\xBF\xBF"), 0},
-    {S("\xF0\x90\x80"), 0},                   /* truncated */
+    {S("\xF0\x90\x80"), 0}, /* truncated */
     {S("\xF0\x90\x80\x41"), 0},
-    {S("\xF4\x90\x80\x80"), 0},               /* U+110000 */
+    {S("\xF4\x90\x80\x80"), 0}, /* U+110000 */
     {S("\xF5\x80\x80\x80"), 0},
     {S("\xF8\x88\x80\x80\x80"), 0},
     {S("\xFC\x84\x80\x80\x80\x80"), 0},
@@ -91,7 +93,7 @@ static void test_valid_table(void **state)
         if (!ok)
             assert_int_equal(bad, cases[i].bad);
         else
-            assert_int_equal(bad, 12345);    /* untouched on success */
+            assert_int_equal(bad, 12345); /* untouched on success */
         assert_int_equal(utf8_valid(cases[i].s, cases[i].len, NULL), ok);
     }
 }
@@ -107,7 +109,8 @@ static void test_sanitize_every_c0_and_del(void **state)
         char in[3] = {'a', (char)c, 'b'};
         char out[16];
         size_t n = utf8_sanitize(in, 3, out, sizeof out);
-        bool blank = c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+        bool blank =
+            c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
         if (blank) {
             assert_string_equal(out, "a b");
             assert_int_equal(n, 3);
@@ -128,18 +131,26 @@ static void test_sanitize_every_c1(void **state)
         assert_string_equal(out, "ab");
     }
     char out[16];
-    utf8_sanitize(S("a\xC2\xA0" "b"), out, sizeof out);   /* NBSP is text */
-    assert_string_equal(out, "a\xC2\xA0" "b");
+    utf8_sanitize(S("a\xC2\xA0"
+                    "b"),
+                  out, sizeof out); /* NBSP is text */
+    assert_string_equal(out, "a\xC2\xA0"
+                             "b");
 }
 
 static void test_sanitize_irc_codes(void **state)
 {
     (void)state;
     char out[64];
-    utf8_sanitize(S("\x01" "ACTION waves\x01"), out, sizeof out);
+    utf8_sanitize(S("\x01"
+                    "ACTION waves\x01"),
+                  out, sizeof out);
     assert_string_equal(out, "ACTION waves");
-    utf8_sanitize(S("\x02" "bold\x02 \x03" "4,5red\x03 \x0Freset \x16rev\x16 "
-                    "\x1Ditalic\x1D \x1Funder\x1F"), out, sizeof out);
+    utf8_sanitize(S("\x02"
+                    "bold\x02 \x03"
+                    "4,5red\x03 \x0Freset \x16rev\x16 "
+                    "\x1Ditalic\x1D \x1Funder\x1F"),
+                  out, sizeof out);
     assert_string_equal(out, "bold 4,5red reset rev italic under");
 }
 
@@ -177,21 +188,25 @@ static void test_sanitize_invalid(void **state)
 {
     (void)state;
     char out[64];
-    utf8_sanitize(S("a\xFF" "b"), out, sizeof out);
+    utf8_sanitize(S("a\xFF"
+                    "b"),
+                  out, sizeof out);
     assert_string_equal(out, "a" FFFD "b");
-    utf8_sanitize(S("\xE2\x82" "A"), out, sizeof out);     /* one subpart */
+    utf8_sanitize(S("\xE2\x82"
+                    "A"),
+                  out, sizeof out); /* one subpart */
     assert_string_equal(out, FFFD "A");
     utf8_sanitize(S("\x80\x80"), out, sizeof out);
     assert_string_equal(out, FFFD FFFD);
-    utf8_sanitize(S("x\xF0\x90\x80"), out, sizeof out);     /* truncated */
+    utf8_sanitize(S("x\xF0\x90\x80"), out, sizeof out); /* truncated */
     assert_string_equal(out, "x" FFFD);
-    utf8_sanitize(S("\xED\xA0\x80"), out, sizeof out);      /* surrogate */
+    utf8_sanitize(S("\xED\xA0\x80"), out, sizeof out); /* surrogate */
     assert_string_equal(out, FFFD FFFD FFFD);
-    utf8_sanitize(S("\xC0\xAF"), out, sizeof out);          /* overlong */
+    utf8_sanitize(S("\xC0\xAF"), out, sizeof out); /* overlong */
     assert_string_equal(out, FFFD FFFD);
     utf8_sanitize(S("\xF4\x90\x80\x80"), out, sizeof out);
     assert_string_equal(out, FFFD FFFD FFFD FFFD);
-    utf8_sanitize(S("\xC2\r\n"), out, sizeof out);          /* C2 then LF */
+    utf8_sanitize(S("\xC2\r\n"), out, sizeof out); /* C2 then LF */
     assert_string_equal(out, FFFD);
     size_t n = utf8_sanitize(S("ok \xE2\x82\xAC"), out, sizeof out);
     assert_string_equal(out, "ok \xE2\x82\xAC");
@@ -217,8 +232,13 @@ static void test_sanitize_tiny_buffers(void **state)
         size_t outsz;
         const char *want;
     } t[] = {
-        {1, ""}, {2, ""}, {3, "\xC3\xA9"}, {4, "\xC3\xA9"}, {5, "\xC3\xA9"},
-        {6, "\xC3\xA9\xE2\x82\xAC"}, {9, "\xC3\xA9\xE2\x82\xAC"},
+        {1, ""},
+        {2, ""},
+        {3, "\xC3\xA9"},
+        {4, "\xC3\xA9"},
+        {5, "\xC3\xA9"},
+        {6, "\xC3\xA9\xE2\x82\xAC"},
+        {9, "\xC3\xA9\xE2\x82\xAC"},
         {10, "\xC3\xA9\xE2\x82\xAC\xF0\x9D\x84\x9E"},
     };
     for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
@@ -228,7 +248,7 @@ static void test_sanitize_tiny_buffers(void **state)
         assert_string_equal(out, t[i].want);
         assert_int_equal(n, strlen(t[i].want));
         assert_true(n < t[i].outsz);
-        assert_int_equal(out[t[i].outsz], '#');   /* nothing past outsz */
+        assert_int_equal(out[t[i].outsz], '#'); /* nothing past outsz */
     }
 
     char out[4] = "###";
@@ -255,8 +275,8 @@ static void test_sanitize_noise(void **state)
     (void)state;
     static const unsigned char pool[] = {
         0x00, 0x01, 0x02, 0x03, 0x09, 0x0A, 0x0D, 0x0F, 0x16, 0x1D, 0x1F,
-        0x20, 0x20, 'a', 'z', 0x7F, 0x80, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2,
-        0xC3, 0xDF, 0xE0, 0xE2, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF,
+        0x20, 0x20, 'a',  'z',  0x7F, 0x80, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1,
+        0xC2, 0xC3, 0xDF, 0xE0, 0xE2, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF,
     };
     uint32_t seed = 12345;
     for (int iter = 0; iter < 20000; iter++) {
@@ -282,7 +302,9 @@ static void test_sanitize_noise(void **state)
 /* ---- cut points ---------------------------------------------------------- */
 
 /* "aé—€𝄞b" three times: 1-, 2-, 3-, 3-, 4- and 1-byte characters. */
-#define MIXED "a\xC3\xA9\xE2\x80\x94\xE2\x82\xAC\xF0\x9D\x84\x9E" "b"
+#define MIXED                                           \
+    "a\xC3\xA9\xE2\x80\x94\xE2\x82\xAC\xF0\x9D\x84\x9E" \
+    "b"
 
 static void test_boundary_every_cut(void **state)
 {
@@ -295,12 +317,12 @@ static void test_boundary_every_cut(void **state)
         size_t lim = max < len ? max : len;
         assert_true(n <= lim);
         assert_true(utf8_valid(s, n, NULL));
-        for (size_t m = n + 1; m <= lim; m++)        /* maximal */
+        for (size_t m = n + 1; m <= lim; m++) /* maximal */
             assert_false(utf8_valid(s, m, NULL));
     }
-    assert_int_equal(utf8_boundary(s, len, 2), 1);   /* inside é */
+    assert_int_equal(utf8_boundary(s, len, 2), 1); /* inside é */
     assert_int_equal(utf8_boundary(s, len, 3), 3);
-    assert_int_equal(utf8_boundary(s, len, 12), 9);  /* inside 𝄞 */
+    assert_int_equal(utf8_boundary(s, len, 12), 9); /* inside 𝄞 */
 }
 
 static void test_word_boundary(void **state)
@@ -314,7 +336,7 @@ static void test_word_boundary(void **state)
     assert_int_equal(utf8_word_boundary(s, len, 12), 11);
     assert_int_equal(utf8_word_boundary(s, len, 11), 11); /* space follows */
     assert_int_equal(utf8_word_boundary(s, len, 5), 5);
-    assert_int_equal(utf8_word_boundary(s, len, 4), 4);   /* no space: hard cut */
+    assert_int_equal(utf8_word_boundary(s, len, 4), 4); /* no space: hard cut */
     assert_int_equal(utf8_word_boundary(s, len, 0), 0);
 
     /* the only space would keep less than half: hard cut instead */
@@ -357,8 +379,7 @@ static void test_word_boundary_every_cut(void **state)
             assert_true(s[n - 1] != ' ');
         /* either a word end keeping half, or the hard cut */
         size_t hard = utf8_boundary(s, len, max);
-        while (hard > 0 && s[hard - 1] == ' ')
-            hard--;
+        while (hard > 0 && s[hard - 1] == ' ') hard--;
         assert_true((n * 2 >= max && (s[n] == ' ')) || n == hard);
     }
 }

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define TESTUTIL_DIR_MAX 96   /* a testutil_tmpdir path, NUL included */
+#define TESTUTIL_DIR_MAX 96 /* a testutil_tmpdir path, NUL included */
 
 /* Makes /tmp/missive-test-NAME-XXXXXX and writes its resolved path to out.
  * Returns 0, or -1 (out is then ""). */
@@ -25,7 +25,8 @@ static inline int testutil_tmpdir(const char *name, char *out, size_t outsz)
     char tmpl[PATH_MAX], real[PATH_MAX];
     int n = snprintf(tmpl, sizeof tmpl, "/tmp/missive-test-%s-XXXXXX", name);
 
-    if (outsz) out[0] = '\0';
+    if (outsz)
+        out[0] = '\0';
     if (n < 0 || (size_t)n >= sizeof tmpl || mkdtemp(tmpl) == NULL)
         return -1;
     if (realpath(tmpl, real) == NULL || strlen(real) >= outsz)

@@ -11,6 +11,7 @@
  * would rename us), so we track our nick ourselves and route channel and
  * private messages through one handler that looks at the target; and its
  * event_connect fires at the end of the MOTD, so registration is RPL_WELCOME.
+ * A third, its 1024-byte input buffer, is handled in irc_step.
  */
 #include "irc.h"
 
@@ -71,6 +72,8 @@ struct Irc {
     uint64_t ping_sent_ms; /* 0: no keep-alive PING outstanding */
     uint64_t next_regain_ms;
     uint64_t reconnects;
+
+    int sock; /* the session's socket once it has been readable; -1 */
 
     bool quitting;
     bool output_full;       /* libircclient refused our last line */
@@ -377,6 +380,7 @@ static void irc_disconnect_now(Irc *irc, const char *why)
         irc->session = NULL;
     }
     irc->state = IRC_DOWN;
+    irc->sock = -1;
     irc->ping_sent_ms = 0;
     irc->user[0] = irc->host[0] = '\0';
     size_t dropped = sendq_clear(irc->q);
@@ -403,6 +407,7 @@ static int irc_connect_now(Irc *irc, uint64_t now)
     irc_pick_nick(irc);
     irc->connect_started_ms = irc->last_rx_ms = now;
     irc->ping_sent_ms = 0;
+    irc->sock = -1;
     irc->state = IRC_CONNECTING;
     irc_note(irc, SEVERITY_INFO, "connecting to %s port %d as %s", irc->server,
              irc->port, irc->nick);
@@ -520,6 +525,16 @@ Status irc_step(Irc *irc, long max_wait_ms, const sigset_t *unblocked)
             if (!irc->output_full)
                 wait = irc_min_wait(wait, sendq_wait_ms(irc->q, now));
             irc_add_select_descriptors(irc->session, &in, &out, &maxfd);
+            /* libircclient 1.9 reads into a 1024-byte buffer and leaves the
+             * socket out of the read set while the buffer holds no complete
+             * line: after one line over 1023 bytes it never reads again and
+             * says nothing.  Only a new connection gets us out. */
+            if (irc->sock >= 0 && !FD_ISSET(irc->sock, &in)) {
+                irc_disconnect_now(irc, "server sent a line longer than 1023 "
+                                        "bytes; libircclient cannot read "
+                                        "past it: reconnecting");
+                return STATUS_OK;
+            }
         }
     }
     if (wait < 0)
@@ -539,6 +554,9 @@ Status irc_step(Irc *irc, long max_wait_ms, const sigset_t *unblocked)
     now = clock_now_ms();
     for (int fd = 0; fd <= maxfd; fd++) {
         if (FD_ISSET(fd, &in)) {
+            /* The library asks to read only once connected, and only on
+             * the session's socket. */
+            irc->sock = fd;
             irc->last_rx_ms = now;
             irc->ping_sent_ms = 0;
         }
@@ -588,6 +606,7 @@ Irc *irc_new(const IrcSettings *s, const IrcHandlers *h, void *ud)
         return NULL;
     irc->h = *h;
     irc->ud = ud;
+    irc->sock = -1;
     irc->q = sendq_new(s->flood_burst, s->flood_interval_ms, s->queue_max);
     if (!irc->q || irc_apply(irc, s) < 0) {
         irc_free(irc);

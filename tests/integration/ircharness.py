@@ -691,6 +691,204 @@ class Client:
         return False
 
 
+# --- a scripted fake IRC server ---------------------------------------------------
+#
+# For what a real server never does on demand (a line longer than the
+# library's input buffer, ...).  It speaks just enough IRC to register one
+# client per connection: 001-004 and an empty MOTD (422) after NICK and USER,
+# PONG to PING, and an echo of each JOIN with its 366.  Everything else the
+# test scripts through FakeConn.send().  Threads poll with short timeouts and
+# stop on close(); loopback only.
+
+class FakeConn:
+    """One client connection accepted by FakeIrcServer."""
+
+    def __init__(self, sock, index):
+        self.sock = sock
+        self.index = index
+        self.lines = []                 # received, CR LF stripped
+        self.nick = None
+        self.registered = False
+        self.closed = False
+        self._cond = threading.Condition()
+        self._send_lock = threading.Lock()
+        self._stop = False
+        self.sock.settimeout(0.2)
+        self._reader = threading.Thread(target=self._read_loop, daemon=True,
+                                        name="fakeirc-%d" % index)
+        self._reader.start()
+
+    def send(self, line):
+        """Send one line (str or bytes); CR LF is appended."""
+        data = line.encode("utf-8") if isinstance(line, str) else bytes(line)
+        with self._send_lock:
+            self.sock.sendall(data + b"\r\n")
+
+    def _read_loop(self):
+        buf, user = b"", False
+        while not self._stop:
+            try:
+                data = self.sock.recv(_RECV_CHUNK)
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            if not data:
+                break
+            buf += data
+            while b"\n" in buf:
+                raw, buf = buf.split(b"\n", 1)
+                text = raw.rstrip(b"\r").decode("utf-8", errors="replace")
+                try:
+                    user = self._answer(text, user)
+                except OSError:
+                    pass
+                with self._cond:
+                    self.lines.append(text)
+                    self._cond.notify_all()
+        with self._cond:
+            self.closed = True
+            self._cond.notify_all()
+
+    def _answer(self, text, user):
+        word = text.split(" ", 1)[0].upper()
+        arg = text.split(" ", 1)[1] if " " in text else ""
+        if word == "PING":
+            self.send(":%s PONG %s %s" % (FakeIrcServer.name, FakeIrcServer.name, arg))
+        elif word == "NICK":
+            self.nick = arg.lstrip(":").split(" ")[0]
+        elif word == "USER":
+            user = True
+        elif word == "JOIN" and self.registered:
+            chan = arg.split(" ")[0]
+            self.send(":%s!user@127.0.0.1 JOIN %s" % (self.nick, chan))
+            self.send(":%s 366 %s %s :End of NAMES list" % (FakeIrcServer.name, self.nick, chan))
+        if self.nick and user and not self.registered:
+            n, srv = self.nick, FakeIrcServer.name
+            for line in (":%s 001 %s :Welcome to the fake network %s" % (srv, n, n),
+                         ":%s 002 %s :Your host is %s" % (srv, n, srv),
+                         ":%s 003 %s :This server was created today" % (srv, n),
+                         ":%s 004 %s %s fake-1 o o" % (srv, n, srv),
+                         ":%s 422 %s :MOTD File is missing" % (srv, n)):
+                self.send(line)
+            with self._cond:
+                self.registered = True
+                self._cond.notify_all()
+        return user
+
+    def wait_registered(self, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not self.registered:
+                left = deadline - time.monotonic()
+                if left <= 0 or self.closed:
+                    raise HarnessError("fake server: connection %d did not register"
+                                       % self.index)
+                self._cond.wait(min(left, 0.2))
+        return self
+
+    def expect(self, regex, timeout=5.0):
+        """First received line matching regex (from the start)."""
+        pat = re.compile(regex)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for line in self.lines:
+                    m = pat.search(line)
+                    if m:
+                        return m
+                left = deadline - time.monotonic()
+                if left <= 0 or self.closed:
+                    raise HarnessError("fake server: no line matching %r from connection "
+                                       "%d; got:\n  %s" % (regex, self.index,
+                                                           "\n  ".join(self.lines[-15:])))
+                self._cond.wait(min(left, 0.2))
+
+    def close(self):
+        self._stop = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._reader.join(timeout=2.0)
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        self.closed = True
+
+
+class FakeIrcServer:
+    """A listening socket on 127.0.0.1:port that registers each client
+    (see FakeConn).  conns lists the connections in the order accepted."""
+
+    name = "fake.test"
+
+    def __init__(self, port=None):
+        self.port = port or free_port()
+        self.conns = []
+        self._cond = threading.Condition()
+        self._stop = False
+        self._sock = None
+        self._thread = None
+
+    def start(self):
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind((HOST, self.port))
+        self._sock.listen(8)
+        self._sock.settimeout(0.2)
+        self._thread = threading.Thread(target=self._accept_loop, daemon=True,
+                                        name="fakeirc-accept")
+        self._thread.start()
+        return self
+
+    def _accept_loop(self):
+        while not self._stop:
+            try:
+                sock, _addr = self._sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            with self._cond:
+                self.conns.append(FakeConn(sock, len(self.conns)))
+                self._cond.notify_all()
+
+    def wait_conn(self, index, timeout=10.0):
+        """Connection number `index` (0 first), once accepted."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while len(self.conns) <= index:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise HarnessError("fake server: no connection #%d within %.1fs"
+                                       % (index, timeout))
+                self._cond.wait(min(left, 0.2))
+            return self.conns[index]
+
+    def stop(self):
+        self._stop = True
+        if self._sock is not None:
+            try:
+                self._sock.close()
+            except OSError:
+                pass
+        if self._thread is not None:
+            self._thread.join(timeout=2.0)
+        with self._cond:
+            conns = list(self.conns)
+        for c in conns:
+            c.close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+
 # --- the Missive daemon ---------------------------------------------------------------
 
 def missive_bin():

@@ -1,0 +1,138 @@
+"""Faults from the issue tracker, each reproduced against a server on
+127.0.0.1: a fake server for what a real one never does on demand, ngircd
+for the rest.
+
+  - deaf after one long server line: libircclient 1.9 stops reading once a
+    line fills its 1024-byte input buffer; the bot must notice and reconnect
+    at once instead of after its ping timeout;
+
+Each test runs under a SIGALRM watchdog and ends every process it started
+by PID.  Prints "N passed, M failed" and exits non-zero on failure.
+"""
+
+import os
+import re
+import signal
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ircharness as h  # noqa: E402
+
+TEST_LIMIT_S = 60
+BOT = "missive"
+
+DB_DIR = None
+DB_PATH = None
+TIMINGS = []
+
+
+def setUpModule():
+    global DB_DIR, DB_PATH
+    DB_DIR = tempfile.TemporaryDirectory(prefix="faults-db-")
+    DB_PATH = os.path.join(DB_DIR.name, "missive.db")
+    h.import_corpus(DB_PATH)
+
+
+def tearDownModule():
+    if DB_DIR is not None:
+        DB_DIR.cleanup()
+
+
+def _on_alarm(_signum, _frame):
+    raise h.HarnessError("test ran longer than %d s" % TEST_LIMIT_S)
+
+
+class FaultBase(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="faults-")
+        self.dir = self.tmp.name
+        self.clients = []
+        self.bots = []
+        self.servers = []
+        self.started = time.monotonic()
+        self._old_alarm = signal.signal(signal.SIGALRM, _on_alarm)
+        signal.alarm(TEST_LIMIT_S)
+
+    def tearDown(self):
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, self._old_alarm)
+        for c in self.clients:
+            c.close()
+        for b in self.bots:
+            if b.running:
+                self.assertEqual(b.stop(), 0, "bot did not exit cleanly on SIGTERM")
+            self.assertFalse(h.pid_alive(b.pid), "bot %d outlived its test" % b.pid)
+            self.assertNotRegex(b.log_text(), r"AddressSanitizer|LeakSanitizer|runtime error:")
+        for s in self.servers:
+            s.stop()
+        self.tmp.cleanup()
+        TIMINGS.append((self.id().rsplit(".", 1)[-1], time.monotonic() - self.started))
+
+    def conf(self, port, name="bot.conf", channels=("#t",), sections=None, **irc):
+        settings = dict(reconnect_min=1, reconnect_max=4)
+        settings.update(irc)
+        return h.write_bot_config(os.path.join(self.dir, name), port, DB_PATH,
+                                  nick=BOT, channels=list(channels),
+                                  sections=sections or {}, **settings)
+
+    def bot(self, conf):
+        b = h.Bot(conf).start()
+        self.bots.append(b)
+        return b
+
+    def client(self, port, nick, channels=(), **kw):
+        c = h.Client(port, nick, **kw)
+        self.clients.append(c)
+        for ch in channels:
+            c.join(ch)
+        return c
+
+
+# --- 1. a server line longer than libircclient's input buffer -----------------------
+
+class LongLineTest(FaultBase):
+    RECONNECT_S = 5.0    # the keep-alive alone would take ping_interval + ping_timeout
+
+    def test_reconnects_at_once_after_long_line(self):
+        srv = h.FakeIrcServer().start()
+        self.servers.append(srv)
+        # keep-alive as shipped: without the fix, 120 + 60 s of deafness
+        bot = self.bot(self.conf(srv.port, ping_interval=120, ping_timeout=60))
+        first = srv.wait_conn(0).wait_registered()
+        first.expect(r"^JOIN #t\b", timeout=10)
+        first.send(":alice!alice@127.0.0.1 PRIVMSG #t :!quote 1.4")
+        first.expect(r"^PRIVMSG #t :.*\[1\.4\]$", timeout=10)
+
+        t0 = time.monotonic()
+        first.send(":%s NOTICE %s :%s" % (h.FakeIrcServer.name, BOT, "x" * 1500))
+        second = srv.wait_conn(1, timeout=self.RECONNECT_S)
+        took = time.monotonic() - t0
+        print("reconnect after a 1500-byte line: %.1f s" % took)
+        self.assertLess(took, self.RECONNECT_S)
+        bot.wait_log(r"longer than 1023 bytes; libircclient cannot read past it: "
+                     r"reconnecting", timeout=2)
+
+        # the next connection, to a server that behaves, works as ever
+        second.wait_registered()
+        second.expect(r"^JOIN #t\b", timeout=10)
+        second.send(":alice!alice@127.0.0.1 PRIVMSG #t :!quote 1.5")
+        second.expect(r"^PRIVMSG #t :.*\[1\.5\]$", timeout=10)
+
+
+class ZZCleanupTest(unittest.TestCase):
+    """Runs last: nothing started above is still alive."""
+
+    def test_nothing_left_running(self):
+        with h._live_lock:
+            self.assertEqual([p for p, pr in h._live.items() if pr.poll() is None], [])
+
+
+def main():
+    return h.run_tests(__name__, TIMINGS, time.monotonic())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

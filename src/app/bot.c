@@ -67,7 +67,7 @@ typedef struct {
     Session *session; /* database, corpus, state, dispatcher */
     Commands *cmds;   /* borrowed from session */
     Irc *irc;
-    RateLimit *users, *channels, *ctcp;
+    RateLimit *users, *channels, *private, *ctcp;
     MaskList *ignore, *owners;
     BotChannel chans[BOT_CHANNELS_MAX];
     size_t nchans;
@@ -204,16 +204,20 @@ static const char *bot_addressed(Bot *b, const char *text)
     return *text ? text : NULL;
 }
 
-/* True when the command may run; tells the user once when it may not. */
-static bool bot_rate_ok(Bot *b, const char *nick, const char *channel,
-                        uint64_t now)
+/* True when the command may run; tells the user once when it may not.
+ * A user is counted by user@host, so a new nick is no new allowance; private
+ * questions from everyone share one more limit, as a channel's do. */
+static bool bot_rate_ok(Bot *b, const char *origin, const char *nick,
+                        const char *channel, uint64_t now)
 {
-    enum rate_verdict v = ratelimit_check(b->users, nick, now);
-    if (v == RATE_ALLOW && channel)
-        v = ratelimit_check(b->channels, channel, now);
+    enum rate_verdict v =
+        ratelimit_check(b->users, ratelimit_user_key(origin), now);
+    if (v == RATE_ALLOW)
+        v = channel ? ratelimit_check(b->channels, channel, now)
+                    : ratelimit_check(b->private, "private", now);
     if (v == RATE_DENY_NOTIFY) {
-        log_info("rate limit: %s%s%s", nick, channel ? " in " : "",
-                 channel ? channel : "");
+        log_info("rate limit: %s%s%s", origin, channel ? " in " : "",
+                 channel ? channel : " (private)");
         bot_say(b, "NOTICE", nick,
                 "You are asking faster than I may answer; I will listen again "
                 "in a few seconds.");
@@ -447,7 +451,7 @@ static void bot_on_message(void *ud, const char *origin, const char *target,
         else
             return;
     }
-    if (!bot_rate_ok(b, nick, channel, now))
+    if (!bot_rate_ok(b, origin, nick, channel, now))
         return;
     log_debug("%s%s%s: %.80s", nick, channel ? " in " : "",
               channel ? channel : "", body);
@@ -674,6 +678,8 @@ static int bot_apply(Bot *b, const Config *cfg)
                   (unsigned)cfg->user_interval * 1000);
     ratelimit_set(b->channels, (unsigned)cfg->channel_burst,
                   (unsigned)cfg->channel_interval * 1000);
+    ratelimit_set(b->private, (unsigned)cfg->private_burst,
+                  (unsigned)cfg->private_interval * 1000);
 
     /* Channels: leave those no longer configured, join the new ones. */
     for (size_t i = b->nchans; i-- > 0;) {
@@ -761,6 +767,7 @@ static void bot_free(Bot *b)
     bot_set_session(b, NULL);
     ratelimit_free(b->users);
     ratelimit_free(b->channels);
+    ratelimit_free(b->private);
     ratelimit_free(b->ctcp);
     mask_list_free(b->ignore);
     mask_list_free(b->owners);
@@ -793,8 +800,9 @@ int bot_run(const char *config_path)
     b.started_ms = clock_now_ms();
     b.users = ratelimit_new(1, 1000, RATELIMIT_DEFAULT_KEYS);
     b.channels = ratelimit_new(1, 1000, RATELIMIT_DEFAULT_KEYS);
+    b.private = ratelimit_new(1, 1000, 1);
     b.ctcp = ratelimit_new(BOT_CTCP_BURST, BOT_CTCP_INTERVAL_MS, 4);
-    if (!b.users || !b.channels || !b.ctcp)
+    if (!b.users || !b.channels || !b.private || !b.ctcp)
         goto out;
     bot_set_session(&b, bot_open_session(&b.cfg));
     if (b.session == NULL || bot_apply(&b, &b.cfg) < 0)

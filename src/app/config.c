@@ -795,6 +795,8 @@ static const KeyDef keys[] = {
     KEY_INT("limits", "user_interval", user_interval, 1, 3600),
     KEY_INT("limits", "channel_burst", channel_burst, 1, 100),
     KEY_INT("limits", "channel_interval", channel_interval, 1, 3600),
+    KEY_INT("limits", "private_burst", private_burst, 1, 100),
+    KEY_INT("limits", "private_interval", private_interval, 1, 3600),
     KEY_LIST("limits", "ignore", ignore, set_masks, print_masks),
 
     KEY_LIST("admin", "owners", owners, set_masks, print_masks),
@@ -1028,6 +1030,8 @@ void config_defaults(Config *c)
     c->user_interval = 10;
     c->channel_burst = 6;
     c->channel_interval = 4;
+    c->private_burst = 6;
+    c->private_interval = 4;
 }
 
 Status config_load(const char *path, Config *c, Error *err)

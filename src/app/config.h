@@ -74,11 +74,14 @@ typedef struct {
     int flood_interval_ms; /* per line once the burst is spent */
     int flood_queue_max;   /* lines queued in total */
 
-    /* [limits] per-user and per-channel command rates */
+    /* [limits] command rates: per user (user@host), per channel, and for
+     * all private messages together */
     int user_burst;
     int user_interval; /* seconds per command after the burst */
     int channel_burst;
     int channel_interval;
+    int private_burst;
+    int private_interval;
     ConfigMasks ignore;
 
     /* [admin] */

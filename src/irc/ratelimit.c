@@ -4,9 +4,10 @@
  * doubly linked LRU list (head: most recently checked).  Tokens are held as
  * milliseconds of refill time, one token being interval_ms, as in sendq.c.
  *
- * Keys are nicks and channel names chosen by other people, so chains could be
- * made long on purpose; the table never holds more than max_keys entries,
- * which bounds the damage to one scan of max_keys short strings.
+ * Keys are user@host and channel names, partly chosen by other people, so
+ * chains could be made long on purpose; the table never holds more than
+ * max_keys entries, which bounds the damage to one scan of max_keys short
+ * strings.
  */
 #include "ratelimit.h"
 
@@ -241,6 +242,12 @@ void ratelimit_free(RateLimit *rl)
     free(rl->buckets);
     free(rl->e);
     free(rl);
+}
+
+const char *ratelimit_user_key(const char *origin)
+{
+    const char *bang = strchr(origin, '!');
+    return bang && bang[1] ? bang + 1 : origin;
 }
 
 enum rate_verdict ratelimit_check(RateLimit *rl, const char *key,

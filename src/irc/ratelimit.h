@@ -1,7 +1,7 @@
 /* ratelimit.h - per-user and per-channel flood control for incoming commands.
  *
- * One token bucket per key ("nick" for a user, "#chan" for a channel; keys
- * compare with RFC 1459 case mapping): a burst of `burst` commands, then one
+ * One token bucket per key ("user@host" for a user, see ratelimit_user_key;
+ * "#chan" for a channel; keys compare with RFC 1459 case mapping): a burst of `burst` commands, then one
  * per interval_ms.  A denied user hears about it once (RATE_DENY_NOTIFY: the
  * bot sends one short notice) and is then ignored silently until the bucket
  * has refilled completely, i.e. until the user has been quiet for a while;
@@ -21,7 +21,9 @@
 #include <stdint.h>
 
 #define RATELIMIT_DEFAULT_KEYS 4096
-#define RATELIMIT_KEY_MAX 64 /* longer keys are compared on this prefix */
+/* Longer keys are compared on this prefix; an ident (~10) '@' and a host
+ * (HOSTLEN 63 on most servers) fit. */
+#define RATELIMIT_KEY_MAX 128
 
 enum rate_verdict {
     RATE_ALLOW,
@@ -35,6 +37,11 @@ typedef struct RateLimit RateLimit;
  * RATELIMIT_DEFAULT_KEYS.  NULL on OOM. */
 RateLimit *ratelimit_new(unsigned burst, unsigned interval_ms, size_t max_keys);
 void ratelimit_free(RateLimit *rl);
+
+/* The key a user's commands are counted under: "user@host" of an origin
+ * "nick!user@host", so that a new nick is not a new allowance; the whole
+ * origin when it has no '!'.  Points into origin. */
+const char *ratelimit_user_key(const char *origin);
 
 /* Spends one token of key's bucket if it has one. */
 enum rate_verdict ratelimit_check(RateLimit *rl, const char *key,

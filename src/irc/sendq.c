@@ -35,6 +35,7 @@ struct fifo {
 struct target {
     struct target *next;
     struct fifo lines;
+    bool private; /* a nick, not a channel */
     char name[];
 };
 
@@ -44,10 +45,11 @@ struct Sendq {
     uint64_t last_ms; /* time of the last refill */
     bool started;     /* false: bucket full, no time yet */
 
-    size_t max, per_target;
+    size_t max, per_target, private_max;
     struct fifo pong, urgent;
     struct target *rr_head, *rr_tail; /* rr_head is served next */
     size_t normal_n, ntargets;
+    size_t private_n; /* normal lines for nicks */
 
     struct line *lent; /* returned by the last pop */
     enum { FROM_PONG, FROM_URGENT, FROM_NORMAL } lent_from;
@@ -149,6 +151,7 @@ static struct target *target_add(Sendq *q, const char *name)
         return NULL;
     t->next = NULL;
     t->lines = (struct fifo){0};
+    t->private = name[0] != '\0' && !ircline_is_channel(name);
     memcpy(t->name, name, n + 1);
     if (q->rr_tail)
         q->rr_tail->next = t;
@@ -168,6 +171,8 @@ static struct line *target_take(Sendq *q)
     snprintf(q->lent_target, sizeof q->lent_target, "%s", t->name);
 
     q->normal_n--;
+    if (t->private)
+        q->private_n--;
     q->rr_head = t->next;
     if (!q->rr_head)
         q->rr_tail = NULL;
@@ -237,6 +242,8 @@ Sendq *sendq_new(unsigned burst, unsigned interval_ms, size_t queue_max)
     q->max = queue_max;
     q->per_target = queue_max / 4 > SENDQ_PER_TARGET_MIN ? queue_max / 4
                                                          : SENDQ_PER_TARGET_MIN;
+    q->private_max =
+        queue_max / 2 > q->per_target ? queue_max / 2 : q->per_target;
     return q;
 }
 
@@ -272,7 +279,9 @@ Status sendq_push(Sendq *q, enum sendq_class cls, const char *target,
     if (strlen(target) > IRCLINE_BODY_MAX)
         return STATUS_INVALID;
     t = target_find(q, target);
-    if (q->normal_n >= q->max || (t && t->lines.n >= q->per_target))
+    bool private = target[0] != '\0' && !ircline_is_channel(target);
+    if (q->normal_n >= q->max || (t && t->lines.n >= q->per_target) ||
+        (private && q->private_n >= q->private_max))
         goto drop;
     l = line_new(line, line_cost(line));
     if (!l)
@@ -283,6 +292,8 @@ Status sendq_push(Sendq *q, enum sendq_class cls, const char *target,
     }
     fifo_push(&t->lines, l);
     q->normal_n++;
+    if (t->private)
+        q->private_n++;
     return STATUS_OK;
 
 drop:
@@ -379,6 +390,8 @@ Status sendq_unpop(Sendq *q)
             return STATUS_ERROR;
         fifo_unshift(&t->lines, l);
         q->normal_n++;
+        if (t->private)
+            q->private_n++;
     }
     q->credit += bucket_need(q, l->cost); /* 0 for a PONG */
     if (q->credit > bucket_cap(q))
@@ -415,7 +428,7 @@ size_t sendq_clear(Sendq *q)
         free(t);
     }
     q->rr_tail = NULL;
-    q->normal_n = q->ntargets = 0;
+    q->normal_n = q->ntargets = q->private_n = 0;
     q->started = false;
     return n;
 }

@@ -12,7 +12,10 @@
  * decides) go before all others and are never dropped for lack of room.
  * Normal lines are queued per target (channel or nick, RFC 1459 case-
  * insensitive) and served round-robin between targets, so one long answer in
- * a busy channel cannot starve a reply to someone else.
+ * a busy channel cannot starve a reply to someone else.  Room is shared out
+ * too: one target holds at most a quarter of the queue, and private targets
+ * (nicks) together at most half, so a flood of private questions under many
+ * nicks can never fill the queue and silence the channels.
  *
  * Costs follow InspIRCd's accounting, the strictest we meet: PONG is free and
  * bypasses the bucket entirely when pushed as urgent (a PONG stuck behind a
@@ -58,9 +61,10 @@ void sendq_free(Sendq *q);
  *     IRCLINE_BODY_MAX) or target longer than IRCLINE_BODY_MAX: a bug
  *     upstream;
  *   - STATUS_ERROR: normal line while queue_max lines are queued, or
- *     max(8, queue_max/4) for this target: the NEW line is dropped, so the
- *     beginning of an answer, which the reader sees first, survives; counted
- *     in lines_dropped;
+ *     max(8, queue_max/4) for this target, or, for a nick (a target that
+ *     is not a channel), max(that, queue_max/2) for all nicks together:
+ *     the NEW line is dropped, so the beginning of an answer, which the
+ *     reader sees first, survives; counted in lines_dropped;
  *   - STATUS_ERROR: urgent line while SENDQ_URGENT_MAX urgent lines wait
  *     (only a hostile server could cause that); counted in lines_dropped;
  *   - STATUS_ERROR: out of memory.

@@ -966,7 +966,8 @@ BOT_DEFAULTS = {
     },
     "flood": {"burst": None, "interval_ms": None, "queue_max": None},
     "limits": {"user_burst": None, "user_interval": None,
-               "channel_burst": None, "channel_interval": None, "ignore": None},
+               "channel_burst": None, "channel_interval": None,
+               "private_burst": None, "private_interval": None, "ignore": None},
     "admin": {"owners": None},
 }
 

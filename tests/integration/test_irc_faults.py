@@ -5,6 +5,8 @@ for the rest.
   - deaf after one long server line: libircclient 1.9 stops reading once a
     line fills its 1024-byte input buffer; the bot must notice and reconnect
     at once instead of after its ping timeout;
+  - rate limits keyed by nick: a new nick was a new allowance, and private
+    questions had no limit of their own;
 
 Each test runs under a SIGALRM watchdog and ends every process it started
 by PID.  Prints "N passed, M failed" and exits non-zero on failure.
@@ -120,6 +122,56 @@ class LongLineTest(FaultBase):
         second.expect(r"^JOIN #t\b", timeout=10)
         second.send(":alice!alice@127.0.0.1 PRIVMSG #t :!quote 1.5")
         second.expect(r"^PRIVMSG #t :.*\[1\.5\]$", timeout=10)
+
+
+# --- 2. rate limits: user@host, and one limit for all private questions -------------
+
+class RateLimitTest(FaultBase):
+    LIMITS = {"user_burst": 3, "user_interval": 10, "channel_burst": 6,
+              "channel_interval": 4, "private_burst": 6, "private_interval": 4}
+
+    def accepted(self, bot, nick_re):
+        """Commands the bot accepted from nicks matching nick_re (it logs
+        each one at debug level once past the rate limits)."""
+        return len(re.findall(r"(?m)^debug: %s: !quote" % nick_re, bot.log_text()))
+
+    def test_nick_changes_and_clones_do_not_buy_answers(self):
+        srv = h.Ngircd(self.dir, penalties=False).start()    # floods at full speed
+        self.servers.append(srv)
+        alice = self.client(srv.port, "alice", ["#t"])
+        mallory = self.client(srv.port, "mal0", user="mallory")
+        clones = [self.client(srv.port, "clone%d" % i, user="clone%d" % i) for i in range(3)]
+        bot = self.bot(self.conf(srv.port, sections={"bot": {"log_level": "debug"},
+                                                    "limits": self.LIMITS}))
+        alice.expect(r"^:missive!\S+ JOIN :?#t$", timeout=10)
+
+        # one user@host, a new nick every two questions: 24 questions
+        for i in range(24):
+            if i % 2 == 0:
+                mallory.set_nick("mal%d" % (i // 2 + 1))
+            mallory.privmsg(BOT, "!quote")
+        # three more user@hosts, three questions each: within their own
+        # limits, but private questions share one limit
+        for c in clones:
+            for _ in range(3):
+                c.privmsg(BOT, "!quote")
+        time.sleep(0.5)
+
+        t0 = time.monotonic()
+        alice.privmsg("#t", "!quote 1.4")
+        alice.expect_privmsg(BOT, "#t", r"\[1\.4\]$", timeout=10)
+        took = time.monotonic() - t0
+        print("channel answer behind the flood: %.1f s" % took)
+
+        from_mallory = self.accepted(bot, r"mal\d+")
+        from_all = self.accepted(bot, r"(mal|clone)\d+")
+        print("accepted: %d of 24 from one user under 13 nicks, %d of 33 private"
+              % (from_mallory, from_all))
+        # burst 3, plus one refill if the flood straddled a 10 s boundary
+        self.assertLessEqual(from_mallory, 4, bot.log_text()[-3000:])
+        # burst 6 for all private questions, plus at most two 4 s refills
+        self.assertLessEqual(from_all, 8, bot.log_text()[-3000:])
+        self.assertLess(took, 8.0)
 
 
 class ZZCleanupTest(unittest.TestCase):

@@ -105,7 +105,8 @@ class ResilienceBase(unittest.TestCase):
         sections = {
             "bot": bot,
             "limits": {"user_burst": 20, "user_interval": 1,
-                       "channel_burst": 20, "channel_interval": 1},
+                       "channel_burst": 20, "channel_interval": 1,
+                       "private_burst": 20, "private_interval": 1},
         }
         if owners:
             sections["admin"] = {"owners": owners}

@@ -44,7 +44,8 @@ CITE_RE = r"\[(\d+\.\d+)(?:, emended)?\]$"
 DESIGN_LIMITS = {"user_burst": 3, "user_interval": 10,
                  "channel_burst": 6, "channel_interval": 4}
 LOOSE_LIMITS = {"user_burst": 100, "user_interval": 1,
-                "channel_burst": 100, "channel_interval": 1}
+                "channel_burst": 100, "channel_interval": 1,
+                "private_burst": 100, "private_interval": 1}
 FAST_FLOOD = {"burst": 10, "interval_ms": 150}
 DEFAULT_FLOOD = {"burst": 4, "interval_ms": 1100}
 

@@ -196,6 +196,8 @@ static void assert_same_config(const Config *a, const Config *b)
     assert_int_equal(a->user_interval, b->user_interval);
     assert_int_equal(a->channel_burst, b->channel_burst);
     assert_int_equal(a->channel_interval, b->channel_interval);
+    assert_int_equal(a->private_burst, b->private_burst);
+    assert_int_equal(a->private_interval, b->private_interval);
     assert_int_equal(a->ignore.n, b->ignore.n);
     for (size_t i = 0; i < a->ignore.n; i++)
         assert_string_equal(a->ignore.v[i], b->ignore.v[i]);
@@ -263,6 +265,8 @@ static void test_defaults(void **state)
     assert_int_equal(c.user_interval, 10);
     assert_int_equal(c.channel_burst, 6);
     assert_int_equal(c.channel_interval, 4);
+    assert_int_equal(c.private_burst, 6);
+    assert_int_equal(c.private_interval, 4);
     assert_int_equal(c.ignore.n, 0);
     assert_null(c.ignore.v);
     assert_int_equal(c.owners.n, 0);
@@ -562,6 +566,13 @@ static void test_error_numbers(void **state)
                   "FILE:2: burst: 21 is out of range (1..20)\n"
                   "FILE:3: interval_ms: 99 is out of range (100..60000)\n"
                   "FILE:4: queue_max: 9 is out of range (10..10000)\n");
+    expect_errors("[limits]\nprivate_burst = 0\nprivate_interval = 3601\n",
+                  "FILE:2: private_burst: 0 is out of range (1..100)\n"
+                  "FILE:3: private_interval: 3601 is out of range "
+                  "(1..3600)\n");
+    expect_errors("[limits]\nprivate_burst = many\n",
+                  "FILE:2: private_burst: 'many' is not a whole number "
+                  "(1..100)\n");
     expect_errors("[irc]\nreconnect_max = 10\nreconnect_min = 11\n",
                   "FILE:3: reconnect_min (11) is greater than reconnect_max "
                   "(10)\n");
@@ -980,6 +991,8 @@ static void test_print(void **state)
         "\nuser_interval = 10\n",
         "\nchannel_burst = 6\n",
         "\nchannel_interval = 4\n",
+        "\nprivate_burst = 6\n",
+        "\nprivate_interval = 4\n",
         "\nignore =\n",
         "\n[admin]\n",
         "\nowners =\n",

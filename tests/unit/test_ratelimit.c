@@ -213,6 +213,61 @@ static void test_lru_eviction_when_nothing_refilled(void **state)
     ratelimit_free(rl);
 }
 
+static void test_user_key(void **state)
+{
+    (void)state;
+    assert_string_equal(ratelimit_user_key("alice!al@host.example"),
+                        "al@host.example");
+    assert_string_equal(ratelimit_user_key("alice!~al@2001:db8::1"),
+                        "~al@2001:db8::1");
+    /* No user@host to go by: the whole origin. */
+    assert_string_equal(ratelimit_user_key("irc.example.net"),
+                        "irc.example.net");
+    assert_string_equal(ratelimit_user_key("odd!"), "odd!");
+    assert_string_equal(ratelimit_user_key(""), "");
+}
+
+/* The fault: a user who changed nick got a fresh allowance.  Keyed by
+ * user@host, every nick of one connection spends the same bucket, and
+ * another user on the same host with another ident does not. */
+static void test_nick_change_is_same_user(void **state)
+{
+    (void)state;
+    RateLimit *rl = ratelimit_new(3, 10000, 0);
+    char origin[64];
+
+    for (int i = 0; i < 3; i++) {
+        snprintf(origin, sizeof origin, "mallory%d!m@evil.example", i);
+        assert_int_equal(ratelimit_check(rl, ratelimit_user_key(origin), 0),
+                         RATE_ALLOW);
+    }
+    for (int i = 3; i < 20; i++) {
+        snprintf(origin, sizeof origin, "mallory%d!m@evil.example", i);
+        assert_int_not_equal(
+            ratelimit_check(rl, ratelimit_user_key(origin), 100), RATE_ALLOW);
+    }
+    assert_int_equal(
+        ratelimit_check(rl, ratelimit_user_key("alice!a@evil.example"), 100),
+        RATE_ALLOW);
+    assert_int_equal(
+        ratelimit_check(rl, ratelimit_user_key("bob!b@good.example"), 100),
+        RATE_ALLOW);
+    /* A host as long as servers allow (63) after a 10-byte ident is told
+     * apart by its last character. */
+    char a[128], b[128];
+    snprintf(
+        a, sizeof a, "n!~abcdefghi@%.62sx",
+        "hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh");
+    snprintf(
+        b, sizeof b, "n!~abcdefghi@%.62sy",
+        "hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh");
+    assert_int_equal(ratelimit_check(rl, ratelimit_user_key(a), 0), RATE_ALLOW);
+    assert_int_equal(ratelimit_check(rl, ratelimit_user_key(a), 0), RATE_ALLOW);
+    assert_int_equal(ratelimit_check(rl, ratelimit_user_key(a), 0), RATE_ALLOW);
+    assert_int_equal(ratelimit_check(rl, ratelimit_user_key(b), 0), RATE_ALLOW);
+    ratelimit_free(rl);
+}
+
 static void test_set(void **state)
 {
     (void)state;
@@ -262,6 +317,8 @@ int main(void)
         cmocka_unit_test(test_idle_full_buckets_recycled),
         cmocka_unit_test(test_eviction_prefers_refilled),
         cmocka_unit_test(test_lru_eviction_when_nothing_refilled),
+        cmocka_unit_test(test_user_key),
+        cmocka_unit_test(test_nick_change_is_same_user),
         cmocka_unit_test(test_set),
         cmocka_unit_test(test_clock_going_back),
     };

@@ -460,6 +460,57 @@ static void test_per_target_cap_scales(void **state)
     sendq_free(q);
 }
 
+/* One user asking in private under many nicks (a new target per nick) must
+ * not fill the queue: nicks together get half of it, channels keep the rest. */
+static void test_private_targets_share_half(void **state)
+{
+    (void)state;
+    Sendq *q = sendq_new(1, 0, 200); /* 50 per target, 100 for all nicks */
+    SendqStats st;
+    char nick[16], line[64];
+    int ok = 0;
+
+    for (int n = 0; n < 20; n++) {
+        snprintf(nick, sizeof nick, "mallory%d", n);
+        for (int i = 0; i < 50; i++) {
+            snprintf(line, sizeof line, "PRIVMSG %s :%d", nick, i);
+            if (sendq_push(q, SENDQ_NORMAL, nick, line) == STATUS_OK)
+                ok++;
+        }
+    }
+    assert_int_equal(ok, 100);
+    /* Channels still get their share, up to the whole queue. */
+    push_n(q, "#a", 50);
+    push_n(q, "#b", 50);
+    sendq_stats(q, &st);
+    assert_int_equal(st.depth, 200);
+    assert_int_equal(st.lines_dropped, 20 * 50 - 100);
+
+    /* Sending a private line frees room for one more private line. */
+    for (int i = 0; i < 3; i++) {
+        const char *l = sendq_pop(q, 0);
+        assert_non_null(l);
+        if (strncmp(l, "PRIVMSG mallory", 15) == 0)
+            break;
+    }
+    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "carol", "PRIVMSG carol :x"),
+                     STATUS_OK);
+    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "dave", "PRIVMSG dave :x"),
+                     STATUS_ERROR);
+    /* And a line given back counts again. */
+    sendq_clear(q);
+    for (int i = 0; i < 100; i++) {
+        snprintf(nick, sizeof nick, "n%d", i);
+        assert_int_equal(sendq_push(q, SENDQ_NORMAL, nick, "PRIVMSG x :y"),
+                         STATUS_OK);
+    }
+    assert_non_null(sendq_pop(q, 0));
+    assert_int_equal(sendq_unpop(q), STATUS_OK);
+    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "late", "PRIVMSG late :y"),
+                     STATUS_ERROR);
+    sendq_free(q);
+}
+
 static void test_urgent_safety_cap(void **state)
 {
     (void)state;
@@ -672,6 +723,7 @@ int main(void)
         cmocka_unit_test(test_pong_bypasses_empty_bucket),
         cmocka_unit_test(test_drop_new_lines_when_full),
         cmocka_unit_test(test_per_target_cap_scales),
+        cmocka_unit_test(test_private_targets_share_half),
         cmocka_unit_test(test_urgent_safety_cap),
         cmocka_unit_test(test_invalid_lines),
         cmocka_unit_test(test_clear),

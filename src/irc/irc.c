@@ -670,7 +670,8 @@ Status irc_send(Irc *irc, enum sendq_class cls, const char *target,
         return STATUS_INVALID;
     }
     if ((st = sendq_push(irc->q, cls, target, line)) != STATUS_OK) {
-        irc_note_drop(irc, target);
+        if (!irc->quitting) /* after QUIT nothing more is sent */
+            irc_note_drop(irc, target);
         return st;
     }
     return STATUS_OK;
@@ -737,11 +738,19 @@ void irc_stats(const Irc *irc, IrcStats *out)
 void irc_quit(Irc *irc, const char *reason)
 {
     char line[IRCLINE_BODY_MAX + 1];
+    size_t dropped = 0;
+
     irc->quitting = true;
     if (irc->state == IRC_DOWN)
         return;
     snprintf(line, sizeof line, "QUIT :%s", reason);
-    irc_send(irc, SENDQ_URGENT, NULL, line);
+    /* With the queue full the bucket is empty: QUIT behind it would miss
+     * the shutdown deadline, and the lines before it no longer matter. */
+    if (sendq_push_final(irc->q, line, &dropped) != STATUS_OK)
+        irc_note(irc, SEVERITY_ERROR, "cannot queue QUIT: out of memory");
+    else if (dropped)
+        irc_note(irc, SEVERITY_INFO, "quitting: %zu queued line(s) dropped",
+                 dropped);
 }
 
 bool irc_flushed(const Irc *irc)

@@ -103,8 +103,10 @@ bool irc_registered(const Irc *irc);
 const char *irc_nick(const Irc *irc);
 void irc_stats(const Irc *irc, IrcStats *out);
 
-/* Queues QUIT; irc_flushed() turns true once it has been written out (or
- * the connection is gone). */
+/* Queues QUIT ahead of everything, without waiting for the token bucket,
+ * and drops every other queued line (noted); nothing queued after it is
+ * sent.  irc_flushed() turns true once it has been written out (or the
+ * connection is gone). */
 void irc_quit(Irc *irc, const char *reason);
 bool irc_flushed(const Irc *irc);
 

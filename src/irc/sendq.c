@@ -51,6 +51,7 @@ struct Sendq {
     size_t normal_n, ntargets;
     size_t private_n; /* normal lines for nicks */
 
+    bool final;        /* sendq_push_final was called: nothing more goes in */
     struct line *lent; /* returned by the last pop */
     enum { FROM_PONG, FROM_URGENT, FROM_NORMAL } lent_from;
     char lent_target[IRCLINE_BODY_MAX + 1]; /* its target, for sendq_unpop */
@@ -263,6 +264,8 @@ Status sendq_push(Sendq *q, enum sendq_class cls, const char *target,
 
     if (!line_valid(line))
         return STATUS_INVALID;
+    if (q->final)
+        return STATUS_ERROR;
     if (cls == SENDQ_URGENT) {
         bool pong = line_is(line, "PONG");
         if (q->pong.n + q->urgent.n >= SENDQ_URGENT_MAX)
@@ -299,6 +302,44 @@ Status sendq_push(Sendq *q, enum sendq_class cls, const char *target,
 drop:
     q->dropped++;
     return STATUS_ERROR;
+}
+
+/* Empties every fifo but keeps the bucket as it is. */
+static size_t sendq_drop_all(Sendq *q)
+{
+    size_t n = q->pong.n + q->urgent.n + q->normal_n;
+
+    free(q->lent);
+    q->lent = NULL;
+    fifo_free(&q->pong);
+    fifo_free(&q->urgent);
+    while (q->rr_head) {
+        struct target *t = q->rr_head;
+        q->rr_head = t->next;
+        fifo_free(&t->lines);
+        free(t);
+    }
+    q->rr_tail = NULL;
+    q->normal_n = q->ntargets = q->private_n = 0;
+    return n;
+}
+
+Status sendq_push_final(Sendq *q, const char *line, size_t *dropped)
+{
+    struct line *l;
+    size_t n;
+
+    if (!line_valid(line))
+        return STATUS_INVALID;
+    l = line_new(line, 0); /* free: it must not wait behind the bucket */
+    if (!l)
+        return STATUS_ERROR;
+    n = sendq_drop_all(q);
+    if (dropped)
+        *dropped = n;
+    fifo_push(&q->urgent, l);
+    q->final = true;
+    return STATUS_OK;
 }
 
 /* The fifo head that goes next, ignoring the bucket; NULL when empty. */
@@ -415,21 +456,10 @@ long sendq_wait_ms(Sendq *q, uint64_t now_ms)
 
 size_t sendq_clear(Sendq *q)
 {
-    size_t n = q->pong.n + q->urgent.n + q->normal_n;
+    size_t n = sendq_drop_all(q);
 
-    free(q->lent);
-    q->lent = NULL;
-    fifo_free(&q->pong);
-    fifo_free(&q->urgent);
-    while (q->rr_head) {
-        struct target *t = q->rr_head;
-        q->rr_head = t->next;
-        fifo_free(&t->lines);
-        free(t);
-    }
-    q->rr_tail = NULL;
-    q->normal_n = q->ntargets = q->private_n = 0;
     q->started = false;
+    q->final = false;
     return n;
 }
 

@@ -72,6 +72,15 @@ void sendq_free(Sendq *q);
 Status sendq_push(Sendq *q, enum sendq_class cls, const char *target,
                   const char *line);
 
+/* The last line of a connection (QUIT): drops every line queued, urgent
+ * ones included, and queues line to go next without waiting for the bucket
+ * (one line over the rate, after which the server closes the connection).
+ * Until sendq_clear, every sendq_push is refused with STATUS_ERROR (not
+ * counted as a drop).  *dropped (may be NULL) gets how many lines were
+ * discarded, for the log.  STATUS_OK, STATUS_INVALID for an invalid line,
+ * or STATUS_ERROR on OOM. */
+Status sendq_push_final(Sendq *q, const char *line, size_t *dropped);
+
 /* The next line to send now, or NULL when none is queued or the bucket is
  * empty.  Order: urgent PONGs, other urgent lines, then normal lines one per
  * target in turn.  The string (no CR LF) is borrowed: it stays valid until
@@ -91,7 +100,8 @@ Status sendq_unpop(Sendq *q);
 long sendq_wait_ms(Sendq *q, uint64_t now_ms);
 
 /* Drops everything queued and refills the bucket: call on disconnect (a new
- * connection starts with a clean flood counter on the server).  Cleared lines
+ * connection starts with a clean flood counter on the server); pushes are
+ * accepted again after sendq_push_final.  Cleared lines
  * are not counted as dropped; returns how many there were, for the log. */
 size_t sendq_clear(Sendq *q);
 

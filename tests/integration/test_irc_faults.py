@@ -7,6 +7,7 @@ for the rest.
     at once instead of after its ping timeout;
   - rate limits keyed by nick: a new nick was a new allowance, and private
     questions had no limit of their own;
+  - QUIT lost on SIGTERM when the send queue is full;
 
 Each test runs under a SIGALRM watchdog and ends every process it started
 by PID.  Prints "N passed, M failed" and exits non-zero on failure.
@@ -22,6 +23,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ircharness as h  # noqa: E402
+
+ONLY = sys.argv[1:]     # test class names to run, for trying one by hand
 
 TEST_LIMIT_S = 60
 BOT = "missive"
@@ -174,12 +177,60 @@ class RateLimitTest(FaultBase):
         self.assertLess(took, 8.0)
 
 
+# --- 3. SIGTERM with a full send queue ---------------------------------------------
+
+class QuitTest(FaultBase):
+    SHUTDOWN_S = 5.0
+
+    def test_quit_reaches_server_with_full_queue(self):
+        srv = h.Ngircd(self.dir, penalties=False).start()     # asker floods fast
+        self.servers.append(srv)
+        watcher = self.client(srv.port, "watcher", ["#t"])
+        askers = [self.client(srv.port, "asker%d" % i, ["#t", "#u"], user="asker%d" % i)
+                  for i in range(3)]
+        loose = {"user_burst": 100, "user_interval": 1, "channel_burst": 100,
+                 "channel_interval": 1, "private_burst": 100, "private_interval": 1}
+        bot = self.bot(self.conf(srv.port, channels=("#t", "#u"),
+                                 sections={"bot": {"log_level": "debug"},
+                                           "flood": {"burst": 4, "interval_ms": 4000},
+                                           "limits": loose}))
+        watcher.expect(r"^:missive!\S+ JOIN :?#t$", timeout=10)
+        askers[0].expect(r"^:missive!\S+ JOIN :?#u$", timeout=10)
+        # more answers than the queue holds (200), in two channels and in
+        # private: the bucket stays empty, a token comes every 4 s
+        for _ in range(30):
+            for a in askers:
+                a.privmsg("#t", "!quote")
+                a.privmsg("#u", "!quote")
+                a.privmsg(BOT, "!quote")
+        bot.wait_log(r"send queue full", timeout=20)
+
+        t0 = time.monotonic()
+        bot.send_signal(signal.SIGTERM)
+        code = bot.wait(timeout=self.SHUTDOWN_S)
+        took = time.monotonic() - t0
+        print("SIGTERM to exit with a full queue: %.1f s (exit %r)" % (took, code))
+        self.assertEqual(code, 0, bot.log_text()[-3000:])
+        self.assertLess(took, self.SHUTDOWN_S)
+        # ngircd relays a user's quit reason in double quotes
+        watcher.expect(r'^:missive!\S+ QUIT :"?Missive is shutting down"?$', timeout=3)
+
+
 class ZZCleanupTest(unittest.TestCase):
     """Runs last: nothing started above is still alive."""
 
     def test_nothing_left_running(self):
         with h._live_lock:
             self.assertEqual([p for p, pr in h._live.items() if pr.poll() is None], [])
+
+
+def load_tests(loader, tests, _pattern):
+    if not ONLY:
+        return tests
+    suite = unittest.TestSuite()
+    for name in ONLY:
+        suite.addTests(loader.loadTestsFromTestCase(globals()[name]))
+    return suite
 
 
 def main():

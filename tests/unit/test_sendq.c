@@ -511,6 +511,50 @@ static void test_private_targets_share_half(void **state)
     sendq_free(q);
 }
 
+/* QUIT on shutdown with a full queue and an empty bucket: it goes at once,
+ * ahead of everything, and nothing else is queued or sent after it. */
+static void test_final_line_jumps_queue(void **state)
+{
+    (void)state;
+    Sendq *q = sendq_new(DEF_BURST, DEF_INTERVAL, 16);
+    SendqStats st;
+    size_t dropped = 99;
+
+    push_n(q, "#a", 8);
+    push_n(q, "#b", 8);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "JOIN #c"), STATUS_OK);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "PONG :x"), STATUS_OK);
+    for (int i = 0; i < DEF_BURST; i++) assert_non_null(sendq_pop(q, 0));
+    assert_null(sendq_pop(q, 0)); /* bucket empty */
+
+    assert_int_equal(sendq_push_final(q, "QUIT :bye", &dropped), STATUS_OK);
+    assert_int_equal(dropped, 18 - DEF_BURST);
+    assert_int_equal(sendq_wait_ms(q, 0), 0);
+    assert_string_equal(sendq_pop(q, 0), "QUIT :bye");
+    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#a", "PRIVMSG #a :late"),
+                     STATUS_ERROR);
+    assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "PONG :y"),
+                     STATUS_ERROR);
+    assert_null(sendq_pop(q, 10 * DEF_INTERVAL));
+    sendq_stats(q, &st);
+    assert_int_equal(st.depth, 0);
+    assert_int_equal(st.lines_dropped, 0); /* discarded on purpose */
+
+    /* Given back (the library's buffer was full), it still goes first. */
+    assert_int_equal(sendq_clear(q), 0);
+    push_n(q, "#a", 3);
+    assert_int_equal(sendq_push_final(q, "QUIT :again", NULL), STATUS_OK);
+    assert_string_equal(sendq_pop(q, 0), "QUIT :again");
+    assert_int_equal(sendq_unpop(q), STATUS_OK);
+    assert_string_equal(sendq_pop(q, 0), "QUIT :again");
+    assert_int_equal(sendq_push_final(q, "QUIT\r\n", NULL), STATUS_INVALID);
+    /* A new connection takes lines again. */
+    sendq_clear(q);
+    assert_int_equal(sendq_push(q, SENDQ_NORMAL, "#a", "PRIVMSG #a :x"),
+                     STATUS_OK);
+    sendq_free(q);
+}
+
 static void test_urgent_safety_cap(void **state)
 {
     (void)state;
@@ -724,6 +768,7 @@ int main(void)
         cmocka_unit_test(test_drop_new_lines_when_full),
         cmocka_unit_test(test_per_target_cap_scales),
         cmocka_unit_test(test_private_targets_share_half),
+        cmocka_unit_test(test_final_line_jumps_queue),
         cmocka_unit_test(test_urgent_safety_cap),
         cmocka_unit_test(test_invalid_lines),
         cmocka_unit_test(test_clear),

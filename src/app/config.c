@@ -116,6 +116,20 @@ loader_error(Loader *ld, const char *fmt, ...)
     va_end(ap);
 }
 
+/* A warning on the line being read: reported, not counted, so the file
+ * still loads. */
+__attribute__((format(printf, 2, 3))) static void
+loader_warning(Loader *ld, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    error_report(ld->err, SEVERITY_WARNING, "%s:%d: %s", ld->path, ld->lineno,
+                 msg);
+}
+
 /* s fit to echo in a message: bytes outside printable ASCII become \xNN and
  * a long s is cut with "...". */
 static const char *quote(const char *s, size_t n, char *out, size_t outsz)
@@ -601,6 +615,27 @@ static int set_channels(Loader *ld, const KeyDef *k, const char *v, bool first)
     return rc;
 }
 
+/* Whether the host part of a nick!user@host mask names no host at all
+ * ("*", "*.*", "?*", "*:*"): only wildcards and dots or colons, with a '*'.
+ * As an owner mask it makes anyone an owner who takes the nick or ident. */
+static bool mask_host_is_wild(const char *item, size_t n)
+{
+    const char *at = NULL;
+    bool star = false;
+    for (size_t i = 0; i < n; i++)
+        if (item[i] == '@')
+            at = item + i;
+    if (at == NULL)
+        return false;
+    for (const char *p = at + 1; p < item + n; p++) {
+        if (*p == '*')
+            star = true;
+        else if (strchr("?.:", *p) == NULL)
+            return false;
+    }
+    return star;
+}
+
 static int set_masks(Loader *ld, const KeyDef *k, const char *v, bool first)
 {
     ConfigMasks *m = FIELD(ld->c, k, ConfigMasks);
@@ -625,6 +660,13 @@ static int set_masks(Loader *ld, const KeyDef *k, const char *v, bool first)
             else
                 m->v[m->n++] = s;
         }
+        if (why == NULL && strcmp(k->name, "owners") == 0 &&
+            mask_host_is_wild(item, n))
+            loader_warning(ld,
+                           "%s: '%s' matches every host: anyone who takes "
+                           "that nick or user name is an owner; name the "
+                           "host, as in *!*@trusted.host.example",
+                           k->name, quote(item, n, q, sizeof q));
         if (why != NULL) {
             loader_error(ld, "%s: '%s': %s", k->name,
                          quote(item, n, q, sizeof q), why);

@@ -268,7 +268,14 @@ static int main_run(int argc, char **argv)
     return bot_run(path);
 }
 
-/* An Error sink: each line as it is, on the FILE * in ud. */
+/* check-config's sink: errors as they are, warnings marked, on stderr. */
+static void main_print_config_line(void *ud, Severity severity,
+                                   const char *line)
+{
+    fprintf(ud, "%s%s\n", severity == SEVERITY_WARNING ? "warning: " : "",
+            line);
+}
+
 static int main_check_config(int argc, char **argv)
 {
     Config cfg;
@@ -278,7 +285,7 @@ static int main_check_config(int argc, char **argv)
         return 2;
     }
     config_defaults(&cfg);
-    Error err = {.sink = main_print_line, .sink_ud = stderr};
+    Error err = {.sink = main_print_config_line, .sink_ud = stderr};
     if (config_load(argv[1], &cfg, &err) != STATUS_OK) {
         fprintf(stderr, "missive check-config: %s has errors\n", argv[1]);
         return 1;

@@ -8,6 +8,8 @@ for the rest.
   - rate limits keyed by nick: a new nick was a new allowance, and private
     questions had no limit of their own;
   - QUIT lost on SIGTERM when the send queue is full;
+  - owner masks whose host part matches every host: a warning from
+    check-config and in the log at startup and on reload;
 
 Each test runs under a SIGALRM watchdog and ends every process it started
 by PID.  Prints "N passed, M failed" and exits non-zero on failure.
@@ -214,6 +216,43 @@ class QuitTest(FaultBase):
         self.assertLess(took, self.SHUTDOWN_S)
         # ngircd relays a user's quit reason in double quotes
         watcher.expect(r'^:missive!\S+ QUIT :"?Missive is shutting down"?$', timeout=3)
+
+
+# --- 4. owner masks that anyone can match -----------------------------------------
+
+class OwnerMaskTest(FaultBase):
+    WARNING = (r"%s:%d: owners: 'owner!\*@\*' matches every host: anyone who takes "
+               r"that nick or user name is an owner; name the host, as in "
+               r"\*!\*@trusted\.host\.example")
+
+    def test_wild_owner_host_warned(self):
+        srv = h.FakeIrcServer().start()
+        self.servers.append(srv)
+        path = self.conf(srv.port, sections={"admin": {"owners": ["owner!*@*"]}})
+        with open(path, encoding="utf-8") as f:
+            line = 1 + [l.startswith("owners") for l in f.read().splitlines()].index(True)
+        want = self.WARNING % (re.escape(path), line)
+
+        r = h.subprocess.run([h.missive_bin(), "check-config", path],
+                             stdout=h.subprocess.PIPE, stderr=h.subprocess.PIPE, timeout=10)
+        err = r.stderr.decode(errors="replace")
+        self.assertEqual(r.returncode, 0, err)             # a warning, not an error
+        self.assertRegex(err, r"(?m)^warning: " + want + "$")
+        self.assertIn("owners = owner!*@*", r.stdout.decode())
+
+        # the same safe form raises nothing
+        safe = self.conf(srv.port, name="safe.conf",
+                         sections={"admin": {"owners": ["*!*@trusted.host.example"]}})
+        r = h.subprocess.run([h.missive_bin(), "check-config", safe],
+                             stdout=h.subprocess.PIPE, stderr=h.subprocess.PIPE, timeout=10)
+        self.assertEqual((r.returncode, r.stderr), (0, b""))
+
+        bot = self.bot(path)
+        bot.wait_log(r"(?m)^.*warn.*" + want, timeout=5)
+        srv.wait_conn(0).wait_registered()
+        bot.send_signal(signal.SIGHUP)
+        h.wait_until(lambda: len(re.findall(want, bot.log_text())) >= 2, 5, 0.1)
+        self.assertEqual(len(re.findall(want, bot.log_text())), 2, bot.log_text())
 
 
 class ZZCleanupTest(unittest.TestCase):

@@ -821,6 +821,60 @@ static void test_error_sink_lines(void **state)
     config_free(&c);
 }
 
+/* A sink that keeps warnings and errors apart. */
+typedef struct {
+    char lines[8][512];
+    Severity sev[8];
+    size_t n;
+} Collected;
+
+static void sink_by_severity(void *ud, Severity severity, const char *line)
+{
+    Collected *c = ud;
+    assert_true(c->n < 8);
+    c->sev[c->n] = severity;
+    snprintf(c->lines[c->n++], sizeof c->lines[0], "%s", line);
+}
+
+/* owner!*@* makes anyone who takes the nick an owner: a warning through
+ * the Error sink, and the file still loads. */
+static void test_owner_mask_wild_host_warns(void **state)
+{
+    (void)state;
+    char path[PATH_MAX], want[PATH_MAX + 512];
+    Collected got = {0};
+    Error err = {.sink = sink_by_severity, .sink_ud = &got};
+    Config c;
+    config_defaults(&c);
+    path_in_tmp(path, sizeof path, "t.conf");
+    put_str(path, "[limits]\n"
+                  "ignore = *!*@*\n"
+                  "[admin]\n"
+                  "owners = *!*@trusted.host.example, owner!*@*\n"
+                  "owners = x!*@*.*, y!y@?*, z!*@*:*, w!*@*.example.org\n"
+                  "owners = v!*@192.168.*, u!*@?\n");
+    assert_int_equal(config_load(path, &c, &err), STATUS_OK);
+    assert_int_equal(err.errors, 0);
+    assert_string_equal(err.msg, "");
+    assert_int_equal(c.owners.n, 8);
+    assert_int_equal(got.n, 4);
+    static const struct {
+        int line;
+        const char *mask;
+    } wild[] = {
+        {4, "owner!*@*"}, {5, "x!*@*.*"}, {5, "y!y@?*"}, {5, "z!*@*:*"}};
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(got.sev[i], SEVERITY_WARNING);
+        snprintf(want, sizeof want,
+                 "%s:%d: owners: '%s' matches every host: anyone who takes "
+                 "that nick or user name is an owner; name the host, as in "
+                 "*!*@trusted.host.example",
+                 path, wild[i].line, wild[i].mask);
+        assert_string_equal(got.lines[i], want);
+    }
+    config_free(&c);
+}
+
 static void test_password_file(void **state)
 {
     (void)state;
@@ -1032,6 +1086,7 @@ int main(void)
         cmocka_unit_test(test_error_masks),
         cmocka_unit_test(test_error_many),
         cmocka_unit_test(test_error_sink_lines),
+        cmocka_unit_test(test_owner_mask_wild_host_warns),
         cmocka_unit_test(test_password_file),
         cmocka_unit_test(test_password_file_errors),
         cmocka_unit_test(test_relative_paths),

@@ -1,5 +1,6 @@
 /* test_sendq.c - the outgoing queue: rate, fairness, priorities, bounds, and
- * simulated server flood rules (InspIRCd 3, Solanum) over ten minutes. */
+ * simulated server flood rules (InspIRCd 3, Solanum, RFC 1459) over ten
+ * minutes. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -71,6 +72,97 @@ static void solanum_receive(struct solanum *s, uint64_t now_ms)
     s->counter += 1;
     if (s->counter > 5)
         s->held = true;
+}
+
+/* RFC 1459 section 8.10: the client's message timer is brought up to the
+ * current time if behind it; a message is parsed only while the timer is
+ * less than 10 s ahead, and each one parsed moves the timer on by 2 s,
+ * whatever the command.  A message that finds the timer 10 s ahead is held:
+ * the server stops reading the client until it is not. */
+struct rfc1459 {
+    uint64_t timer;
+    uint64_t peak_lead; /* ms ahead of real time, after a message */
+    bool held;
+};
+
+static void rfc1459_receive(struct rfc1459 *s, uint64_t now_ms)
+{
+    if (s->timer < now_ms)
+        s->timer = now_ms;
+    if (s->timer - now_ms >= 10000)
+        s->held = true;
+    s->timer += 2000;
+    if (s->timer - now_ms > s->peak_lead)
+        s->peak_lead = s->timer - now_ms;
+}
+
+/* Ten minutes of saturated sending, as strict as it gets for this rule:
+ * every line a normal one costing 2 s (no JOIN, whose 2 tokens would leave
+ * slack), and the server's PING answered right after the first burst and
+ * every 90 s by a PONG, which the queue sends at once, outside the bucket. */
+static void run_rfc1459(unsigned burst, unsigned interval, struct rfc1459 *s,
+                        unsigned *sent)
+{
+    Sendq *q = sendq_new(burst, interval, 200);
+    char line[64];
+    const char *out;
+    unsigned n = 0;
+
+    assert_non_null(q);
+    memset(s, 0, sizeof *s);
+    *sent = 0;
+    for (uint64_t t = 0; t < 10 * 60 * 1000; t++) {
+        SendqStats st;
+        sendq_stats(q, &st);
+        for (; st.depth < 50; st.depth++) {
+            n++;
+            char target[8];
+            snprintf(target, sizeof target, "#c%u", n % 3);
+            snprintf(line, sizeof line, "PRIVMSG %s :line %u", target, n);
+            assert_int_equal(sendq_push(q, SENDQ_NORMAL, target, line),
+                             STATUS_OK);
+        }
+        if (t == 1 || t % 90000 == 45000)
+            assert_int_equal(sendq_push(q, SENDQ_URGENT, NULL, "PONG :srv"),
+                             STATUS_OK);
+        while ((out = sendq_pop(q, t)) != NULL) {
+            rfc1459_receive(s, t);
+            (*sent)++;
+        }
+    }
+    sendq_free(q);
+}
+
+/* The [flood] preset config/missive.conf gives for servers that enforce
+ * RFC 1459's rule: burst 4 leaves room for a PONG on top of a full burst
+ * (8 + 2 s), and 2200 ms a line gives back 0.2 s a line, so a PONG every
+ * 90 s never adds up.  Ten minutes saturated: the timer is never more than
+ * 10 s ahead, so nothing is ever held. */
+static void test_flood_rfc1459_preset(void **state)
+{
+    (void)state;
+    struct rfc1459 s;
+    unsigned sent;
+
+    run_rfc1459(4, 2200, &s, &sent);
+    assert_false(s.held);
+    assert_true(s.peak_lead <= 10000);
+    assert_true(sent > 270); /* saturated: one line per 2.2 s for 600 s */
+}
+
+/* And the model bites: the defaults run far ahead, and so does burst 5 at
+ * exactly 2 s a line, once the PONGs (outside the bucket) add up. */
+static void test_flood_rfc1459_model_can_hold(void **state)
+{
+    (void)state;
+    struct rfc1459 s;
+    unsigned sent;
+
+    run_rfc1459(DEF_BURST, DEF_INTERVAL, &s, &sent);
+    assert_true(s.held);
+    run_rfc1459(5, 2000, &s, &sent);
+    assert_true(s.held);
+    assert_true(s.peak_lead > 10000);
 }
 
 /* --- flood simulation --------------------------------------------------- */
@@ -755,6 +847,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_flood_default_rate_never_trips),
         cmocka_unit_test(test_flood_models_can_trip),
+        cmocka_unit_test(test_flood_rfc1459_preset),
+        cmocka_unit_test(test_flood_rfc1459_model_can_hold),
         cmocka_unit_test(test_burst_then_steady),
         cmocka_unit_test(test_wait_ms),
         cmocka_unit_test(test_join_cost_per_channel),

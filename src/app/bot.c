@@ -26,6 +26,7 @@
 #include "commands.h"
 #include "config.h"
 #include "corpus.h"
+#include "db.h"
 #include "irc.h"
 #include "ircline.h"
 #include "log.h"
@@ -46,6 +47,7 @@
 #define BOT_CTCP_INTERVAL_MS 10000
 #define BOT_TEXT_MAX 1024        /* a received line is at most 512 */
 #define BOT_WATCHDOG_GAP_MS 1000 /* WATCHDOG=1 at most this often */
+#define BOT_DB_CHECK_MS 1000     /* database file and deferred state */
 
 typedef struct {
     char name[CONFIG_CHANNEL_LEN + 1];
@@ -75,7 +77,11 @@ typedef struct {
     uint64_t started_ms;
     uint64_t watchdog_ms; /* half of WatchdogSec=; 0: none */
     uint64_t watchdog_sent_ms;
+    uint64_t db_checked_ms;
+    DbFileId db_refused; /* a replacement already logged as unusable */
 } Bot;
+
+static void bot_database(Bot *b, uint64_t now, bool force);
 
 static volatile sig_atomic_t bot_stop_signal;
 static volatile sig_atomic_t bot_reload_signal;
@@ -422,6 +428,9 @@ static void bot_on_message(void *ud, const char *origin, const char *target,
     bool private = !ircline_is_channel(target);
     const char *channel = private ? NULL : target;
 
+    bot_database(b, now, false);
+    if (!b->cmds)
+        return;
     bot_origin_nick(origin, nick, sizeof nick);
     if (!nick[0] || mask_list_match(b->ignore, origin) ||
         bot_peer(b, nick, now))
@@ -631,11 +640,16 @@ static MaskList *bot_masks(const ConfigMasks *m)
     return l;
 }
 
-/* The database and the dispatcher named by cfg, or NULL (logged). */
-static Session *bot_open_session(const Config *cfg)
+/* The database and the dispatcher named by cfg, or NULL (logged).  existing:
+ * only an existing Missive database with letters (a reload). */
+static Session *bot_open_session(const Config *cfg, bool existing)
 {
     CommandsConfig cc = {cfg->prefix, 0, cfg->max_lines, cfg->more_expiry};
-    SessionOptions so = {cfg->database, cfg->data_dir, false, &cc};
+    SessionOptions so = {.database = cfg->database,
+                         .data_dir = cfg->data_dir,
+                         .commands = &cc,
+                         .existing = existing,
+                         .never_wait = true};
     Error err = {.sink = log_sink};
     CorpusStats st;
     Session *s = session_open(&so, &err);
@@ -658,6 +672,49 @@ static void bot_set_session(Bot *b, Session *s)
     session_close(b->session);
     b->session = s;
     b->cmds = s != NULL ? session_commands(s) : NULL;
+}
+
+/* At most once a second, or now when forced: writes the !quote positions
+ * kept in memory while another process held the database's write lock, and
+ * notices the database file replaced under the bot (moved over).  The old
+ * session is then closed before the new file is opened: the -wal and -shm
+ * next to the path are the old file's, and closing the last connection
+ * checkpoints them into the old file (through its descriptor, not the path)
+ * and deletes them, so the new one is opened clean. */
+static void bot_database(Bot *b, uint64_t now, bool force)
+{
+    Error err = {.sink = log_sink};
+    DbFileId id = {0};
+
+    if (!force && now < b->db_checked_ms + BOT_DB_CHECK_MS)
+        return;
+    b->db_checked_ms = now;
+    if (b->session == NULL) {
+        bot_set_session(b, bot_open_session(&b->cfg, false));
+        return;
+    }
+    if (session_flush(b->session, &err) != STATUS_OK)
+        log_error("%s", err.msg);
+    if (!session_replaced(b->session))
+        return;
+    error_clear(&err);
+    if (db_probe_file(b->cfg.database, &id, &err) != STATUS_OK) {
+        if (id.dev != b->db_refused.dev || id.ino != b->db_refused.ino)
+            log_error("%s; the database file was replaced by one that cannot "
+                      "be used: keeping the open one",
+                      err.msg);
+        b->db_refused = id;
+        return;
+    }
+    log_warn("%s was replaced by another file: closing the old one and "
+             "opening the new one",
+             b->cfg.database);
+    bot_set_session(b, NULL);
+    bot_set_session(b, bot_open_session(&b->cfg, true));
+    if (b->session == NULL)
+        bot_set_session(b, bot_open_session(&b->cfg, false));
+    if (b->session != NULL)
+        log_info("database %s reopened", b->cfg.database);
 }
 
 /* Applies the parts of cfg that live in b itself (rates, masks, channels). */
@@ -717,11 +774,13 @@ static void bot_reload(Bot *b)
         log_error("reload failed: keeping the running configuration");
         goto done;
     }
-    Session *fresh = bot_open_session(&next);
+    bot_database(b, clock_now_ms(), true);
+    Session *fresh = bot_open_session(&next, true);
     if (fresh == NULL || bot_apply(b, &next) < 0) {
         session_close(fresh);
         config_free(&next);
-        log_error("reload failed: keeping the running configuration");
+        log_error("reload failed: keeping the running configuration%s",
+                  fresh == NULL ? " and the open database" : "");
         goto done;
     }
     bot_set_session(b, fresh);
@@ -804,7 +863,7 @@ int bot_run(const char *config_path)
     b.ctcp = ratelimit_new(BOT_CTCP_BURST, BOT_CTCP_INTERVAL_MS, 4);
     if (!b.users || !b.channels || !b.private || !b.ctcp)
         goto out;
-    bot_set_session(&b, bot_open_session(&b.cfg));
+    bot_set_session(&b, bot_open_session(&b.cfg, false));
     if (b.session == NULL || bot_apply(&b, &b.cfg) < 0)
         goto out;
     bot_irc_settings(&b.cfg, &s, alts);
@@ -824,6 +883,8 @@ int bot_run(const char *config_path)
         long wait = bot_tick(&b, now), dog = bot_watchdog(&b, now);
         if (dog >= 0 && (wait < 0 || dog < wait))
             wait = dog;
+        if (wait < 0 || wait > BOT_DB_CHECK_MS)
+            wait = BOT_DB_CHECK_MS; /* see bot_database */
         if (irc_step(b.irc, wait, &unblocked) != STATUS_OK) {
             log_error("out of memory in the IRC loop");
             goto out;
@@ -832,6 +893,7 @@ int bot_run(const char *config_path)
             bot_reload_signal = 0;
             bot_reload(&b);
         }
+        bot_database(&b, clock_now_ms(), false);
     }
 
     log_info("signal %d: quitting", (int)bot_stop_signal);

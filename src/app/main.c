@@ -151,7 +151,8 @@ static void main_print_warning(void *ud, Severity severity, const char *line)
 /* What console, query and demo answer with: an existing database. */
 static Session *main_open_session(const MainOptions *o)
 {
-    SessionOptions so = {o->db, o->datadir, true, NULL};
+    SessionOptions so = {
+        .database = o->db, .data_dir = o->datadir, .must_exist = true};
     Error err = {.sink = main_print_warning};
     Session *s = session_open(&so, &err);
 

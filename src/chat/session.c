@@ -4,6 +4,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -11,6 +13,9 @@
 #include "state.h"
 
 struct Session {
+    char *path;
+    dev_t dev; /* of the file opened */
+    ino_t ino;
     sqlite3 *db;
     Corpus *corpus;
     State *state;
@@ -36,8 +41,20 @@ Session *session_open(const SessionOptions *o, Error *err)
                   o->database);
         goto fail;
     }
-    if (db_open(o->database, &s->db, err) != STATUS_OK)
+    if ((o->existing ? db_open_existing(o->database, &s->db, err)
+                     : db_open(o->database, &s->db, err)) != STATUS_OK)
         goto fail;
+    if (o->never_wait)
+        db_set_wait(s->db, SESSION_NOWAIT_MS);
+    struct stat st;
+    if (!(s->path = strdup(o->database))) {
+        error_set(err, STATUS_ERROR, "out of memory");
+        goto fail;
+    }
+    if (stat(o->database, &st) == 0) {
+        s->dev = st.st_dev;
+        s->ino = st.st_ino;
+    }
     if ((s->corpus = corpus_new(s->db, err)) == NULL ||
         (s->state = state_new(s->db, err)) == NULL)
         goto fail;
@@ -70,11 +87,26 @@ void session_close(Session *s)
     if (s == NULL)
         return;
     commands_free(s->cmds);
+    if (s->state)
+        state_flush(s->state, NULL); /* best effort: a lock may still hold */
     state_free(s->state);
     corpus_free(s->corpus);
     db_close(s->db);
     people_free(s->aliases);
+    free(s->path);
     free(s);
+}
+
+Status session_flush(Session *s, Error *err)
+{
+    return state_flush(s->state, err);
+}
+
+bool session_replaced(const Session *s)
+{
+    struct stat st;
+    return stat(s->path, &st) == 0 &&
+           (st.st_dev != s->dev || st.st_ino != s->ino);
 }
 
 Commands *session_commands(const Session *s)

@@ -20,19 +20,38 @@ typedef struct {
     const char *data_dir;           /* holds aliases.txt */
     bool must_exist;                /* never create a missing database */
     const CommandsConfig *commands; /* NULL: the dispatcher's defaults */
+    /* Only an existing Missive database holding letters (db_open_existing):
+     * what a reload may switch to. */
+    bool existing;
+    /* For the bot's loop: a write waits SESSION_NOWAIT_MS at most for
+     * another process's lock, then a !quote position is kept for
+     * session_flush(); otherwise writes wait DB_WAIT_MS. */
+    bool never_wait;
 } SessionOptions;
+
+#define SESSION_NOWAIT_MS 5
 
 typedef struct Session Session;
 
 /* Opens the database (migrating it as db_open does), prepares the corpus,
  * state and dispatcher.  NULL on failure, with the reason in err: a missing
  * database when must_exist (STATUS_NOTFOUND is not distinguished: the
- * message says "no such database"), a database that cannot be opened or
- * prepared.  An alias file that does not load is not a failure: it is
+ * message says "no such database"), anything but a Missive database with
+ * letters when existing, a database that cannot be opened or prepared.  An alias file that does not load is not a failure: it is
  * reported to err's sink as a SEVERITY_WARNING line and !reply then matches
  * names only as words. */
 Session *session_open(const SessionOptions *o, Error *err);
 void session_close(Session *s);
+
+/* Writes what the state kept in memory while the database was locked (see
+ * state_flush): STATUS_OK when written or when it must still wait. */
+Status session_flush(Session *s, Error *err);
+
+/* Whether the file at the session's path is no longer the one it opened
+ * (another file was moved over it): one stat().  A missing file is not
+ * "replaced".  The caller must close this session before opening the new
+ * file: the -wal and -shm next to the path belong to the old one. */
+bool session_replaced(const Session *s);
 
 /* Borrowed: valid until session_close. */
 Commands *session_commands(const Session *s);

@@ -5,8 +5,12 @@
  */
 #include "db.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char *const db_migrations[] = {
     /* 0 -> 1: the corpus. */
@@ -145,12 +149,19 @@ static Status db_user_version(sqlite3 *db, int *version)
 }
 
 /* The reason is first written to a local Error so that err gets it once,
- * prefixed with the path. */
+ * prefixed with the path.  A database already at our schema is left alone:
+ * no write lock is taken, so opening it never waits on another writer. */
 static Status db_migrate(sqlite3 *db, const char *path, Error *err)
 {
     Error why = {0};
     int version;
 
+    if (db_user_version(db, &version) != STATUS_OK) {
+        error_set(&why, STATUS_ERROR, "%s", sqlite3_errmsg(db));
+        goto fail;
+    }
+    if (version == DB_NMIGRATIONS)
+        return STATUS_OK;
     if (db_exec(db, "BEGIN IMMEDIATE", &why) != STATUS_OK)
         goto fail;
     if (db_user_version(db, &version) != STATUS_OK) {
@@ -183,7 +194,7 @@ fail:
 
 static Status db_configure(sqlite3 *db, int readonly, Error *err)
 {
-    sqlite3_busy_timeout(db, 5000);
+    sqlite3_busy_timeout(db, DB_WAIT_MS);
     sqlite3_extended_result_codes(db, 1);
     if (db_exec(db, "PRAGMA foreign_keys = ON", err) != STATUS_OK)
         return STATUS_ERROR;
@@ -198,20 +209,129 @@ static Status db_configure(sqlite3 *db, int readonly, Error *err)
     return STATUS_OK;
 }
 
-Status db_open(const char *path, sqlite3 **out, Error *err)
+/* Whether this process may write path and create its -wal and -shm next to
+ * it (access() asks with the real uid: root passes whatever the modes). */
+static bool db_writable(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+
+    if (access(path, W_OK) != 0)
+        return false;
+    if (!slash)
+        return access(".", W_OK) == 0;
+    size_t len = slash == path ? 1 : (size_t)(slash - path);
+    if (len >= sizeof dir)
+        return true; /* let SQLite find out */
+    memcpy(dir, path, len);
+    dir[len] = '\0';
+    return access(dir, W_OK) == 0;
+}
+
+/* "file:" plus path with every byte but [A-Za-z0-9/._~-] percent-encoded,
+ * plus query; NULL when out of memory (sqlite3_free() it). */
+static char *db_uri(const char *path, const char *query)
+{
+    sqlite3_str *uri = sqlite3_str_new(NULL);
+    sqlite3_str_appendall(uri, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if (isalnum(*p) || strchr("/._~-", *p))
+            sqlite3_str_appendchar(uri, 1, (char)*p);
+        else
+            sqlite3_str_appendf(uri, "%%%02X", *p);
+    }
+    sqlite3_str_appendf(uri, "?%s", query);
+    return sqlite3_str_finish(uri);
+}
+
+/* Opens path read-only and reads its schema version, the first read.  A
+ * WAL database whose -shm cannot be created (a directory we may not write)
+ * cannot be read that way; it is then opened immutable: nobody can be
+ * writing it through a -wal that could not be made. */
+static Status db_open_ro(const char *path, sqlite3 **out, int *version,
+                         Error *err)
+{
+    static const char *const queries[] = {"mode=ro", "immutable=1"};
+    sqlite3 *db = NULL;
+
+    for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+        char *uri = db_uri(path, queries[i]);
+        if (!uri)
+            return error_set(err, STATUS_ERROR, "%s: out of memory", path);
+        int rc = sqlite3_open_v2(uri, &db,
+                                 SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+        sqlite3_free(uri);
+        if (rc == SQLITE_OK && db_configure(db, 1, NULL) == STATUS_OK &&
+            db_user_version(db, version) == STATUS_OK) {
+            *out = db;
+            return STATUS_OK;
+        }
+        if (i + 1 == sizeof queries / sizeof queries[0])
+            error_set(err, STATUS_ERROR, "%s: %s", path,
+                      db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        db = NULL;
+    }
+    return STATUS_ERROR;
+}
+
+/* A read-only connection only serves the schema this binary knows. */
+static Status db_check_version(const char *path, int version, Error *err)
+{
+    if (version > 0 && version < DB_NMIGRATIONS)
+        return error_set(
+            err, STATUS_ERROR,
+            "%s: schema %d is older than this missive's (%d): start "
+            "the bot or run 'missive import FILE' once to upgrade it",
+            path, version, DB_NMIGRATIONS);
+    if (version > DB_NMIGRATIONS)
+        return error_set(
+            err, STATUS_ERROR,
+            "%s: schema version %d is newer than this missive (%d)", path,
+            version, DB_NMIGRATIONS);
+    if (version != DB_NMIGRATIONS)
+        return error_set(err, STATUS_ERROR,
+                         "%s: not a missive database of schema %d (found %d): "
+                         "run 'missive import' first",
+                         path, DB_NMIGRATIONS, version);
+    return STATUS_OK;
+}
+
+/* Read-write when this process may write the file and its directory (then
+ * migrated), read-only otherwise (then only our own schema). */
+static Status db_open_any(const char *path, bool create, sqlite3 **out,
+                          Error *err)
 {
     sqlite3 *db = NULL;
     Error why = {0};
+    int version = -1;
 
     *out = NULL;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                        NULL) != SQLITE_OK) {
+    if (access(path, F_OK) == 0 && !db_writable(path)) {
+        if (db_open_ro(path, &db, &version, err) != STATUS_OK)
+            return STATUS_ERROR;
+        if (db_check_version(path, version, err) != STATUS_OK)
+            goto fail;
+        *out = db;
+        return STATUS_OK;
+    }
+    int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+    if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
         error_set(err, STATUS_ERROR, "%s: %s", path,
                   db ? sqlite3_errmsg(db) : "out of memory");
         goto fail;
     }
     if (db_configure(db, 0, &why) != STATUS_OK) {
         error_set(err, STATUS_ERROR, "%s: %s", path, why.msg);
+        goto fail;
+    }
+    /* An existing file is only ever upgraded, never made a Missive one. */
+    if (!create && (db_user_version(db, &version) != STATUS_OK ||
+                    version == 0 || version > DB_NMIGRATIONS)) {
+        if (version < 0)
+            error_set(err, STATUS_ERROR, "%s: %s", path, sqlite3_errmsg(db));
+        else
+            db_check_version(path, version, err);
         goto fail;
     }
     if (db_migrate(db, path, err) != STATUS_OK)
@@ -224,44 +344,145 @@ fail:
     return STATUS_ERROR;
 }
 
-Status db_open_readonly(const char *path, sqlite3 **out, Error *err)
+Status db_open(const char *path, sqlite3 **out, Error *err)
+{
+    return db_open_any(path, true, out, err);
+}
+
+Status db_check_file(const char *path, DbFileId *id, Error *err)
+{
+    unsigned char hdr[100];
+    struct stat st;
+    FILE *f = NULL;
+
+    if (stat(path, &st) != 0)
+        return error_set(
+            err, errno == ENOENT ? STATUS_NOTFOUND : STATUS_ERROR, "%s: %s",
+            path, errno == ENOENT ? "no such database" : strerror(errno));
+    if (id) {
+        id->dev = st.st_dev;
+        id->ino = st.st_ino;
+        id->version = -1;
+    }
+    if (!S_ISREG(st.st_mode))
+        return error_set(err, STATUS_INVALID, "%s: not a regular file", path);
+    if (st.st_size == 0)
+        return error_set(err, STATUS_INVALID,
+                         "%s: empty file, not a missive database", path);
+    if (!(f = fopen(path, "rb")))
+        return error_set(err, STATUS_ERROR, "%s: %s", path, strerror(errno));
+    size_t n = fread(hdr, 1, sizeof hdr, f);
+    fclose(f);
+    if (n < sizeof hdr || memcmp(hdr, "SQLite format 3", 16) != 0)
+        return error_set(err, STATUS_INVALID, "%s: not an SQLite database",
+                         path);
+    int version = (int)((unsigned)hdr[60] << 24 | (unsigned)hdr[61] << 16 |
+                        (unsigned)hdr[62] << 8 | hdr[63]);
+    if (version > DB_NMIGRATIONS)
+        return error_set(
+            err, STATUS_INVALID,
+            "%s: schema version %d is newer than this missive (%d)", path,
+            version, DB_NMIGRATIONS);
+    if (id)
+        id->version = version;
+    return STATUS_OK;
+}
+
+/* Whether db holds letters: STATUS_OK, or STATUS_INVALID saying why not. */
+static Status db_check_letters(sqlite3 *db, const char *path, Error *err)
+{
+    sqlite3_stmt *st = NULL;
+    Status rc = STATUS_OK;
+
+    if (db_prepare(db, "SELECT EXISTS (SELECT 1 FROM letters)", &st, NULL) !=
+        STATUS_OK)
+        return error_set(err, STATUS_INVALID, "%s: not a missive database (%s)",
+                         path, sqlite3_errmsg(db));
+    int step = sqlite3_step(st);
+    if (step != SQLITE_ROW)
+        rc = error_set(err, STATUS_ERROR, "%s: %s", path, sqlite3_errmsg(db));
+    else if (sqlite3_column_int(st, 0) == 0)
+        rc = error_set(err, STATUS_INVALID, "%s: holds no letters", path);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+Status db_probe_file(const char *path, DbFileId *id, Error *err)
 {
     sqlite3 *db = NULL;
-    Error why = {0};
+    Status rc;
+    char *uri;
+
+    if ((rc = db_check_file(path, id, err)) != STATUS_OK)
+        return rc;
+    if (!(uri = db_uri(path, "immutable=1")))
+        return error_set(err, STATUS_ERROR, "%s: out of memory", path);
     int version = -1;
+    if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+                        NULL) != SQLITE_OK ||
+        db_user_version(db, &version) != STATUS_OK) {
+        rc = error_set(err, STATUS_INVALID, "%s: %s", path,
+                       db ? sqlite3_errmsg(db) : "out of memory");
+    } else if (version < 1 || version > DB_NMIGRATIONS) {
+        db_check_version(path, version, err);
+        rc = STATUS_INVALID;
+    } else {
+        rc = db_check_letters(db, path, err);
+    }
+    sqlite3_free(uri);
+    sqlite3_close(db);
+    return rc;
+}
+
+Status db_open_existing(const char *path, sqlite3 **out, Error *err)
+{
+    sqlite3 *db = NULL;
+    Status rc;
 
     *out = NULL;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        error_set(err, STATUS_ERROR, "%s: %s (run 'missive import' first?)",
-                  path, db ? sqlite3_errmsg(db) : "out of memory");
-        goto fail;
-    }
-    if (db_configure(db, 1, &why) != STATUS_OK) {
-        error_set(err, STATUS_ERROR, "%s: %s", path, why.msg);
-        goto fail;
-    }
-    if (db_user_version(db, &version) != STATUS_OK)
-        version = -1;
-    if (version > 0 && version < DB_NMIGRATIONS) {
-        error_set(err, STATUS_ERROR,
-                  "%s: schema %d is older than this missive's (%d): start "
-                  "the bot or run 'missive import FILE' once to upgrade it",
-                  path, version, DB_NMIGRATIONS);
-        goto fail;
-    }
-    if (version != DB_NMIGRATIONS) {
-        error_set(err, STATUS_ERROR,
-                  "%s: not a missive database of schema %d (found %d): "
-                  "run 'missive import' first",
-                  path, DB_NMIGRATIONS, version);
-        goto fail;
+    if ((rc = db_check_file(path, NULL, err)) != STATUS_OK)
+        return rc;
+    if (db_open_any(path, false, &db, err) != STATUS_OK)
+        return STATUS_ERROR;
+    if ((rc = db_check_letters(db, path, err)) != STATUS_OK) {
+        sqlite3_close(db);
+        return rc;
     }
     *out = db;
     return STATUS_OK;
+}
 
-fail:
-    sqlite3_close(db);
-    return STATUS_ERROR;
+void db_set_wait(sqlite3 *db, int ms)
+{
+    sqlite3_busy_timeout(db, ms);
+}
+
+bool db_busy(sqlite3 *db)
+{
+    int code = sqlite3_errcode(db);
+    return code == SQLITE_BUSY || code == SQLITE_LOCKED;
+}
+
+Status db_open_readonly(const char *path, sqlite3 **out, Error *err)
+{
+    sqlite3 *db = NULL;
+    int version = -1;
+
+    *out = NULL;
+    if (db_open_ro(path, &db, &version, err) != STATUS_OK) {
+        /* keep the hint the CLI has always given */
+        if (err)
+            snprintf(err->msg + strlen(err->msg),
+                     sizeof err->msg - strlen(err->msg),
+                     " (run 'missive import' first?)");
+        return STATUS_ERROR;
+    }
+    if (db_check_version(path, version, err) != STATUS_OK) {
+        sqlite3_close(db);
+        return STATUS_ERROR;
+    }
+    *out = db;
+    return STATUS_OK;
 }
 
 void db_close(sqlite3 *db)

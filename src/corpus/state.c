@@ -19,6 +19,9 @@
 
 #include "array.h"
 #include "casefold.h"
+#include "db.h"
+
+#define STATE_PENDING_MAX 4096 /* shuffle positions kept in memory */
 
 /* --- the permutation ------------------------------------------------------ */
 
@@ -109,9 +112,26 @@ typedef struct {
     ChannelSettings cs;
 } ChannelEntry;
 
+typedef struct {
+    sqlite3_int64 n, pos;
+    uint64_t seed;
+} ShuffleRow;
+
+/* A shuffle position not yet in the database: another connection held the
+ * write lock, or the database is read-only. */
+typedef struct {
+    char *channel; /* folded */
+    char *key;     /* state_filter_key */
+    ShuffleRow row;
+} PendingShuffle;
+
 struct State {
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT_STMTS];
+    bool readonly;  /* positions live in pending only */
+    bool deferring; /* a deferral was reported; said again once it ends */
+    PendingShuffle *pending;
+    size_t npending, pending_cap;
     /* Entries are allocated one by one and never removed before
      * state_free(), so state_channel() can hand out stable pointers. */
     ChannelEntry **chans;
@@ -237,11 +257,6 @@ static uint64_t state_random_seed(void)
     return (uint64_t)arc4random() << 32 | arc4random();
 }
 
-typedef struct {
-    sqlite3_int64 n, pos;
-    uint64_t seed;
-} ShuffleRow;
-
 /* Reads the cycle; 1 found, 0 none, -1 error (reported as a warning: the
  * caller goes on as if there were none). */
 static int state_shuffle_get(State *s, const char *channel, const char *key,
@@ -274,6 +289,89 @@ static int state_shuffle_put(State *s, const char *channel, const char *key,
     sqlite3_bind_int64(st, 4, state_u64_to_i64(row->seed));
     sqlite3_bind_int64(st, 5, row->pos);
     return state_step_done(st);
+}
+
+static PendingShuffle *state_pending_find(State *s, const char *channel,
+                                          const char *key)
+{
+    for (size_t i = 0; i < s->npending; i++)
+        if (strcmp(s->pending[i].channel, channel) == 0 &&
+            strcmp(s->pending[i].key, key) == 0)
+            return &s->pending[i];
+    return NULL;
+}
+
+static void state_pending_drop(State *s, PendingShuffle *p)
+{
+    free(p->channel);
+    free(p->key);
+    *p = s->pending[--s->npending];
+}
+
+static void state_pending_clear(State *s)
+{
+    while (s->npending > 0) state_pending_drop(s, &s->pending[0]);
+}
+
+/* Keeps row as channel's position in memory; -1 when out of memory or
+ * when too many are kept already. */
+static int state_pending_set(State *s, const char *channel, const char *key,
+                             const ShuffleRow *row)
+{
+    PendingShuffle *p = state_pending_find(s, channel, key);
+    if (p) {
+        p->row = *row;
+        return 0;
+    }
+    if (s->npending >= STATE_PENDING_MAX ||
+        array_grow(&s->pending, &s->pending_cap, s->npending + 1,
+                   sizeof *s->pending) != STATUS_OK)
+        return -1;
+    p = &s->pending[s->npending];
+    p->channel = strdup(channel);
+    p->key = strdup(key);
+    p->row = *row;
+    if (!p->channel || !p->key) {
+        free(p->channel);
+        free(p->key);
+        return -1;
+    }
+    s->npending++;
+    return 0;
+}
+
+/* Saves the position; when the write cannot happen now, keeps it in memory
+ * for state_flush() and says so once per episode.  Never waits: the
+ * connection's busy timeout is the caller's (the bot's is a few ms). */
+static void state_shuffle_save(State *s, const char *channel, const char *key,
+                               const ShuffleRow *row, Error *err)
+{
+    PendingShuffle *p = state_pending_find(s, channel, key);
+    if (!s->readonly && state_shuffle_put(s, channel, key, row) == 0) {
+        if (p)
+            state_pending_drop(s, p);
+        return;
+    }
+    bool busy = !s->readonly && db_busy(s->db);
+    if (!s->readonly && !busy)
+        error_report(err, SEVERITY_WARNING,
+                     "state: cannot save the shuffle of '%s' (%s): kept in "
+                     "memory",
+                     channel, sqlite3_errmsg(s->db));
+    if (state_pending_set(s, channel, key, row) < 0) {
+        error_report(err, SEVERITY_WARNING,
+                     "state: cannot keep the shuffle of '%s': passages may "
+                     "repeat early",
+                     channel);
+        return;
+    }
+    if (busy && !s->deferring) {
+        s->deferring = true;
+        error_report(err, SEVERITY_WARNING,
+                     "state: the database is locked by another process: "
+                     "!quote shuffle positions are kept in memory and saved "
+                     "once it is free");
+    }
 }
 
 /* Starts a new cycle in *row.  After a completed cycle of the same size the
@@ -319,9 +417,15 @@ Status state_next_passage(State *s, Corpus *c, const char *channel,
         goto done;
     }
 
-    /* A failed read is a warning and treated as no cycle: the user still
-     * gets a passage, and fairness resumes once the database answers. */
-    int found = state_shuffle_get(s, chan, key, &row, err);
+    /* A position not yet saved is the newest.  A failed read is a warning
+     * and treated as no cycle: the user still gets a passage, and fairness
+     * resumes once the database answers. */
+    const PendingShuffle *pend = state_pending_find(s, chan, key);
+    int found = 1;
+    if (pend)
+        row = pend->row;
+    else
+        found = state_shuffle_get(s, chan, key, &row, err);
     bool completed = found == 1 && row.pos >= row.n;
     if (found != 1 || row.n != n || row.pos < 0 || row.pos >= n)
         state_shuffle_restart(&row, n, completed);
@@ -330,15 +434,55 @@ Status state_next_passage(State *s, Corpus *c, const char *channel,
     if ((rc = corpus_pick(c, f, (long)k, out, err)) != STATUS_OK)
         goto done; /* the corpus changed under us: the cycle stays */
     row.pos++;
-    if (state_shuffle_put(s, chan, key, &row) < 0)
-        error_report(err, SEVERITY_WARNING,
-                     "state: cannot save the shuffle of '%s' (%s): passages "
-                     "may repeat early",
-                     chan, sqlite3_errmsg(s->db));
+    state_shuffle_save(s, chan, key, &row, err);
 
 done:
     sqlite3_free(key);
     return rc;
+}
+
+Status state_flush(State *s, Error *err)
+{
+    size_t n = s->npending;
+    if (n == 0 || s->readonly)
+        return STATUS_OK;
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        goto failed;
+    for (size_t i = 0; i < n; i++) {
+        const PendingShuffle *p = &s->pending[i];
+        if (state_shuffle_put(s, p->channel, p->key, &p->row) < 0)
+            goto rollback;
+    }
+    if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        goto rollback;
+    state_pending_clear(s);
+    if (s->deferring)
+        error_report(err, SEVERITY_INFO,
+                     "state: the database is free again: %zu deferred "
+                     "shuffle position(s) saved",
+                     n);
+    s->deferring = false;
+    return STATUS_OK;
+
+rollback:;
+    bool busy = db_busy(s->db);
+    char why[ERROR_MSG_MAX];
+    snprintf(why, sizeof why, "%s", sqlite3_errmsg(s->db));
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    if (busy)
+        return STATUS_OK;
+    return error_set(err, STATUS_ERROR, "state: saving %zu shuffle(s): %s", n,
+                     why);
+failed:
+    if (db_busy(s->db))
+        return STATUS_OK;
+    return error_set(err, STATUS_ERROR, "state: saving %zu shuffle(s): %s", n,
+                     sqlite3_errmsg(s->db));
+}
+
+size_t state_pending(const State *s)
+{
+    return s->npending;
 }
 
 /* --- channel settings ----------------------------------------------------- */
@@ -607,6 +751,13 @@ State *state_new(sqlite3 *db, Error *err)
     }
     if (state_load(s, err) != STATUS_OK)
         goto fail;
+    if (sqlite3_db_readonly(db, "main") == 1) {
+        s->readonly = true;
+        error_report(err, SEVERITY_WARNING,
+                     "state: %s is read-only: !quote shuffles are kept in "
+                     "memory only and channel settings cannot change",
+                     sqlite3_db_filename(db, "main"));
+    }
     return s;
 
 fail:
@@ -619,6 +770,8 @@ void state_free(State *s)
     if (!s)
         return;
     for (int i = 0; i < ST_COUNT_STMTS; i++) sqlite3_finalize(s->st[i]);
+    state_pending_clear(s);
+    free(s->pending);
     for (size_t i = 0; i < s->nchans; i++) {
         free(s->chans[i]->channel);
         free(s->chans[i]);

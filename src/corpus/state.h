@@ -69,8 +69,9 @@ uint64_t shuffle_index(uint64_t seed, uint64_t n, uint64_t pos);
 /* Prepares the statements and loads every channel's settings into the
  * cache.  db must be at schema 2 or later (db_open); the caller keeps
  * ownership of it and closes it after state_free().  A read-only connection
- * works: shuffles then do not persist (see state_next_passage) and settings
- * cannot be changed.  NULL with the reason in err on error.  Stored settings
+ * works: shuffles then live in memory only (see state_next_passage) and
+ * settings cannot be changed, which is said once, as a SEVERITY_WARNING
+ * line through err.  NULL with the reason in err on error.  Stored settings
  * that are not valid (edited by hand) are skipped, each reported through
  * err as a SEVERITY_WARNING line. */
 State *state_new(sqlite3 *db, Error *err);
@@ -85,12 +86,26 @@ void state_free(State *s);
  * starts with the passage that ended the previous one (n > 1).  Returns
  * STATUS_OK with *out filled (passage_clear() it), STATUS_NOTFOUND when
  * nothing matches, STATUS_ERROR with the reason in err on database trouble.
- * Failing to read or save the cycle (a read-only database) is reported
- * through err as a SEVERITY_WARNING line and the passage is still returned.
+ * Never waits on a lock beyond the connection's busy timeout: a position
+ * that cannot be written now (another connection holds the write lock, or
+ * the database is read-only) is kept in memory, read back first by the next
+ * call, and written by state_flush(); the first deferral of an episode is
+ * reported through err as one SEVERITY_WARNING line.  Other failures to
+ * read or save the cycle are SEVERITY_WARNING lines too, and the passage is
+ * still returned.
  * A channel name that is not valid gets a plain random passage (and a
  * SEVERITY_DEBUG line). */
 Status state_next_passage(State *s, Corpus *c, const char *channel,
                           const PassageFilter *f, Passage *out, Error *err);
+
+/* Writes the positions kept in memory, in one transaction.  STATUS_OK when
+ * they are written, or when they must still wait (the lock is still held:
+ * not a failure, nothing is reported; a read-only database: they stay in
+ * memory); after an episode of deferrals, their end is one SEVERITY_INFO
+ * line.  STATUS_ERROR with the reason in err on other database trouble. */
+Status state_flush(State *s, Error *err);
+/* How many positions are kept in memory, not yet written. */
+size_t state_pending(const State *s);
 
 /* --- channel settings ----------------------------------------------------- */
 

@@ -134,5 +134,59 @@ class CorpusCli(unittest.TestCase):
         self.assertIn(b"missive import", r.stderr)
 
 
+class ReadOnlyCli(unittest.TestCase):
+    """A database this user may not write: `query` still answers, without
+    saving its state, and says so once.  Tests run as root, whom file modes
+    do not stop, so the query runs as nobody; without root it is skipped."""
+
+    def setUp(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root to run the query as another user")
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = os.path.join(self.tmp.name, "ro")
+        os.mkdir(self.dir)
+        self.db = os.path.join(self.dir, "m.db")
+        r = run("import", "--db", self.db, CORPUS)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        os.chmod(self.db, 0o444)
+        os.chmod(self.dir, 0o555)               # no -wal or -shm can be made
+        os.chmod(self.tmp.name, 0o755)
+        self.before = self.rows()
+
+    def tearDown(self):
+        os.chmod(self.dir, 0o755)
+        self.tmp.cleanup()
+
+    def query_as_nobody(self, text):
+        def drop():
+            os.setgid(65534)
+            os.setuid(65534)
+        r = subprocess.run([BIN, "query", "--db", self.db, text], capture_output=True,
+                           timeout=60, preexec_fn=drop)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        err = r.stderr.decode("utf-8")
+        self.assertEqual(len(re.findall(r"read-only", err)), 1, err)
+        self.assertNotIn("attempt to write", err)
+        return r.stdout.decode("utf-8").strip()
+
+    def test_stats_and_quote(self):
+        self.assertRegex(self.query_as_nobody("!stats"), r"^3 letters in 18 passages")
+        out = self.query_as_nobody("!quote 1.4")
+        self.assertTrue(out.startswith('"It seems to me, furthermore'), out)
+        self.assertRegex(self.query_as_nobody("!quote"), r"\[\d+\.\d+(, emended)?\]$")
+        self.assertRegex(self.query_as_nobody("!search finland"), r"^Result 1 of")
+        self.assertEqual(sorted(os.listdir(self.dir)), ["m.db"])
+        self.assertEqual(self.rows(), self.before)
+
+    def rows(self):
+        """Every table's rows, read without creating a -wal or -shm (root
+        could, in the read-only directory)."""
+        con = sqlite3.connect("file:%s?immutable=1" % self.db, uri=True)
+        try:
+            return list(con.iterdump())
+        finally:
+            con.close()
+
+
 if __name__ == "__main__":
     sys.exit(ircharness.run_tests(__name__))

@@ -576,29 +576,36 @@ static void test_cycle_bad_row(void **state)
     fx_close(&fx);
 }
 
-/* Read-only: passages still come, the cycle just is not saved. */
+/* Read-only: passages still come and stay fair in memory; the cycle just is
+ * not saved, which state_new says once. */
 static void test_cycle_readonly(void **state)
 {
     (void)state;
     Fixture fx;
+    Warnings loaded;
+    int ids[CORPUS_PASSAGES];
     fx_corpus(&fx);
     assert_int_equal(set_prefix(fx.state, "#a", "?"), T_OK);
     fx_close(&fx);
 
-    fx_open(&fx, true);
-    next_id(&fx, "#a", NULL);
-    /* The caller hears of it as a warning, with the passage. */
+    fx_open_warned(&fx, true, &loaded);
+    assert_int_equal(loaded.warnings, 1);
+    assert_non_null(strstr(loaded.last, "is read-only"));
+    /* Then no warning per command, and no repeat within the process. */
     Warnings w = {0};
     Error err = {.sink = count_warning, .sink_ud = &w};
-    Passage p;
-    assert_int_equal(
-        state_next_passage(fx.state, fx.corpus, "#a", NULL, &p, &err),
-        STATUS_OK);
-    passage_clear(&p);
+    for (size_t i = 0; i < CORPUS_PASSAGES; i++) {
+        Passage p;
+        assert_int_equal(
+            state_next_passage(fx.state, fx.corpus, "#a", NULL, &p, &err),
+            STATUS_OK);
+        ids[i] = p.letter * 100 + p.para;
+        passage_clear(&p);
+        assert_false(contains(ids, i, ids[i]));
+    }
     assert_int_equal(err.errors, 0);
-    assert_int_equal(w.warnings, 1);
-    assert_non_null(strstr(w.last, "state: cannot save the shuffle of '#a'"));
-    assert_non_null(strstr(w.last, "passages may repeat early"));
+    assert_int_equal(w.warnings + w.others, 0);
+    assert_int_equal(state_flush(fx.state, &err), STATUS_OK);
     assert_int_equal(q_int(fx.db, "SELECT count(*) FROM shuffles"), 0);
     /* Settings load, but cannot change. */
     assert_string_equal(state_channel(fx.state, "#a")->prefix, "?");
@@ -607,6 +614,124 @@ static void test_cycle_readonly(void **state)
     assert_string_equal(state_channel(fx.state, "#a")->prefix, "?");
     assert_false(
         state_command_disabled(state_channel(fx.state, "#b"), "quote"));
+    fx_close(&fx);
+
+    /* The same through a URI opened read-only, as the operator's
+     * file:...?mode=ro would be. */
+    char uri[512];
+    snprintf(uri, sizeof uri, "file:%s?mode=ro", fx.path);
+    assert_int_equal(sqlite3_open_v2(uri, &fx.db,
+                                     SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+                                     NULL),
+                     SQLITE_OK);
+    memset(&w, 0, sizeof w);
+    fx.corpus = corpus_new(fx.db, &err);
+    fx.state = state_new(fx.db, &err);
+    assert_non_null(fx.state);
+    assert_int_equal(w.warnings, 1);
+    next_distinct(&fx, "#a", NULL, ids, CORPUS_PASSAGES);
+    assert_int_equal(w.warnings, 1);
+    fx_close(&fx);
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Another process holds the write lock (an operator's import): each step
+ * returns at once, the cycle keeps its no-repeat guarantee from the
+ * positions kept in memory, the deferral is said once, and the positions
+ * land when the lock is released. */
+static void test_cycle_under_write_lock(void **state)
+{
+    (void)state;
+    Fixture fx;
+    sqlite3 *other;
+    int ids[CORPUS_PASSAGES];
+    Warnings w = {0};
+    Error err = {.sink = count_warning, .sink_ud = &w};
+    fx_corpus(&fx);
+    db_set_wait(fx.db, 5); /* the bot's connection */
+
+    next_distinct(&fx, "#a", NULL, ids, 3);
+    assert_int_equal(q_int(fx.db, "SELECT pos FROM shuffles"), 3);
+
+    assert_int_equal(sqlite3_open(fx.path, &other), SQLITE_OK);
+    exec_ok(other, "BEGIN IMMEDIATE");
+    exec_ok(other, "UPDATE letters SET heading = heading WHERE id = 1");
+    uint64_t worst = 0;
+    for (size_t i = 3; i < CORPUS_PASSAGES; i++) {
+        Passage p;
+        uint64_t t0 = now_ms();
+        assert_int_equal(
+            state_next_passage(fx.state, fx.corpus, "#a", NULL, &p, &err),
+            STATUS_OK);
+        uint64_t took = now_ms() - t0;
+        worst = took > worst ? took : worst;
+        ids[i] = p.letter * 100 + p.para;
+        passage_clear(&p);
+        if (contains(ids, i, ids[i]))
+            fail_msg("under the lock, %d.%d was shown again", ids[i] / 100,
+                     ids[i] % 100);
+    }
+    print_message("slowest step under a held write lock: %llu ms\n",
+                  (unsigned long long)worst);
+    assert_true(worst < 100);
+    assert_int_equal(err.errors, 0);
+    assert_int_equal(w.warnings, 1); /* once per episode, not per command */
+    assert_non_null(strstr(w.last, "locked by another process"));
+    assert_int_equal(state_pending(fx.state), 1);
+
+    /* Still locked: flushing does not wait and keeps the position. */
+    uint64_t t0 = now_ms();
+    assert_int_equal(state_flush(fx.state, &err), STATUS_OK);
+    assert_true(now_ms() - t0 < 100);
+    assert_int_equal(state_pending(fx.state), 1);
+
+    exec_ok(other, "COMMIT");
+    sqlite3_close(other);
+    assert_int_equal(q_int(fx.db, "SELECT pos FROM shuffles"), 3);
+    assert_int_equal(state_flush(fx.state, &err), STATUS_OK);
+    assert_int_equal(state_pending(fx.state), 0);
+    assert_int_equal(w.others, 1); /* the end of the episode */
+    assert_non_null(strstr(w.last, "1 deferred shuffle position(s) saved"));
+    assert_int_equal(q_int(fx.db, "SELECT pos FROM shuffles"), CORPUS_PASSAGES);
+
+    /* The cycle goes on from the saved position, across a reopen. */
+    fx_close(&fx);
+    fx_open(&fx, false);
+    int next = next_id(&fx, "#a", NULL);
+    assert_int_not_equal(next, ids[CORPUS_PASSAGES - 1]);
+    assert_int_equal(q_int(fx.db, "SELECT pos FROM shuffles"), 1);
+
+    /* A second episode is said again, once. */
+    assert_int_equal(sqlite3_open(fx.path, &other), SQLITE_OK);
+    exec_ok(other, "BEGIN IMMEDIATE");
+    db_set_wait(fx.db, 0);
+    memset(&w, 0, sizeof w);
+    Passage p;
+    assert_int_equal(
+        state_next_passage(fx.state, fx.corpus, "#a", NULL, &p, &err),
+        STATUS_OK);
+    passage_clear(&p);
+    assert_int_equal(
+        state_next_passage(fx.state, fx.corpus, "#a", NULL, &p, &err),
+        STATUS_OK);
+    passage_clear(&p);
+    assert_int_equal(
+        state_next_passage(fx.state, fx.corpus, "#a", NULL, &p, &err),
+        STATUS_OK);
+    passage_clear(&p);
+    assert_int_equal(w.warnings, 1);
+    exec_ok(other, "ROLLBACK");
+    sqlite3_close(other);
+    assert_int_equal(state_flush(fx.state, &err), STATUS_OK);
+    fx_close(&fx);
+    fx_open(&fx, false);
+    assert_int_equal(q_int(fx.db, "SELECT pos FROM shuffles"), 4);
     fx_close(&fx);
 }
 
@@ -925,6 +1050,7 @@ int main(void)
         cmocka_unit_test(test_cycle_reimport),
         cmocka_unit_test(test_cycle_bad_row),
         cmocka_unit_test(test_cycle_readonly),
+        cmocka_unit_test(test_cycle_under_write_lock),
         cmocka_unit_test(test_stale_corpus_deadline),
         cmocka_unit_test(test_settings_defaults),
         cmocka_unit_test(test_settings_set_get_persist),

@@ -27,6 +27,7 @@
 #include <ini.h>
 
 #include "casefold.h"
+#include "log.h"
 #include "mask.h"
 #include "utf8.h"
 
@@ -456,27 +457,13 @@ static int set_str(Loader *ld, const KeyDef *k, const char *v, bool first)
     return 0;
 }
 
-static const struct {
-    const char *name;
-    Severity level;
-} log_levels[] = {
-    {"error", SEVERITY_ERROR},
-    {"warn", SEVERITY_WARNING},
-    {"info", SEVERITY_INFO},
-    {"debug", SEVERITY_DEBUG},
-};
-
 static int set_log_level(Loader *ld, const KeyDef *k, const char *v, bool first)
 {
     char q[QUOTE_LEN];
     (void)first;
 
-    for (size_t i = 0; i < sizeof log_levels / sizeof log_levels[0]; i++) {
-        if (strcmp(v, log_levels[i].name) == 0) {
-            *FIELD(ld->c, k, Severity) = log_levels[i].level;
-            return 0;
-        }
-    }
+    if (log_level_parse(v, FIELD(ld->c, k, Severity)))
+        return 0;
     loader_error(ld, "%s: '%s' is not error, warn, info or debug", k->name,
                  Q(v, q));
     return -1;
@@ -702,11 +689,7 @@ static void print_str(const KeyDef *k, const Config *c, FILE *out)
 
 static void print_log_level(const KeyDef *k, const Config *c, FILE *out)
 {
-    const char *name = "info";
-    for (size_t i = 0; i < sizeof log_levels / sizeof log_levels[0]; i++)
-        if (log_levels[i].level == c->log_level)
-            name = log_levels[i].name;
-    print_kv(out, k->name, name);
+    print_kv(out, k->name, log_level_name(c->log_level));
 }
 
 static void print_password_file(const KeyDef *k, const Config *c, FILE *out)

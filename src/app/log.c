@@ -42,7 +42,7 @@ static const struct {
     {SEVERITY_DEBUG, "debug"},
 };
 
-static const char *level_name(Severity level)
+const char *log_level_name(Severity level)
 {
     for (size_t i = 0; i < sizeof levels / sizeof *levels; i++)
         if (levels[i].level == level)
@@ -117,9 +117,9 @@ static size_t log_prefix(Severity level, char *buf, size_t sz)
         struct tm tm;
         if (localtime_r(&now, &tm) != NULL)
             strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S ", &tm);
-        n = snprintf(buf, sz, "%s%s: ", stamp, level_name(level));
+        n = snprintf(buf, sz, "%s%s: ", stamp, log_level_name(level));
     } else {
-        n = snprintf(buf, sz, "%s: ", level_name(level));
+        n = snprintf(buf, sz, "%s: ", log_level_name(level));
     }
     if (n < 0)
         return 0;

@@ -18,8 +18,10 @@
 
 void log_init(void);
 void log_set_level(Severity level);
-/* Parses "error", "warn", "info", "debug" (any case); false for anything
- * else. */
+/* The name log_level_parse accepts for level ("warn"), "log" for others. */
+const char *log_level_name(Severity level);
+/* Sets *out (when not NULL) and returns true for "error", "warn", "info" or
+ * "debug" in any case; false for anything else. */
 bool log_level_parse(const char *name, Severity *out);
 void log_msg(Severity level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

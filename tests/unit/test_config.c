@@ -1064,6 +1064,13 @@ static void test_print(void **state)
     assert_round_trip(&c);
     load_ok("[bot]\nlog_level = error\n", &c);
     assert_round_trip(&c);
+    /* Levels are the log's own names, in any case, printed in lower case. */
+    load_ok("[bot]\nlog_level = DEBUG\n", &c);
+    assert_int_equal(c.log_level, SEVERITY_DEBUG);
+    text = print_to_string(&c);
+    assert_non_null(strstr(text, "\nlog_level = debug\n"));
+    free(text);
+    assert_round_trip(&c);
     config_free(&c);
 }
 

@@ -87,6 +87,7 @@
 
 #include "array.h"
 #include "searchq.h"
+#include "wordlist.h"
 
 #define REPLY_STEM 64       /* bytes of a stem; longer ones are cut */
 #define REPLY_MAX_NGRAM 6   /* words of the longest alias tried */
@@ -259,18 +260,8 @@ static void message_free(Message *m)
 
 static bool reply_is_chatter(const char *w)
 {
-    size_t lo = 0, hi = sizeof reply_chatter / sizeof reply_chatter[0];
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int cmp = strcmp(w, reply_chatter[mid]);
-        if (cmp == 0)
-            return true;
-        if (cmp < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return false;
+    return wordlist_contains(reply_chatter,
+                             sizeof reply_chatter / sizeof *reply_chatter, w);
 }
 
 /* Adds one form (text as the alias table or the tokenizer gave it) to the

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "wordlist.h"
+
 #define SEARCHQ_MAX_TERM 64 /* bytes of one normalised term */
 
 typedef struct {
@@ -51,18 +53,9 @@ bool searchq_is_stopword(const char *word, size_t len)
         low[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
     }
     low[len] = '\0';
-    size_t lo = 0, hi = sizeof searchq_stopwords / sizeof searchq_stopwords[0];
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int cmp = strcmp(low, searchq_stopwords[mid]);
-        if (cmp == 0)
-            return true;
-        if (cmp < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return false;
+    return wordlist_contains(
+        searchq_stopwords, sizeof searchq_stopwords / sizeof *searchq_stopwords,
+        low);
 }
 
 static bool searchq_wordbyte(unsigned char ch)

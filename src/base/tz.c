@@ -11,6 +11,8 @@
 #define TZ_SECS_MAX INT64_C(3000000000000) /* ~95,000 years either way */
 #define TZ_YEAR_MAX 100000
 
+static const char tz_oom[] = "out of memory";
+
 typedef struct {
     int32_t utoff;
     bool isdst;
@@ -523,7 +525,7 @@ static const char *tzif_parse(Tz *tz, const uint8_t *buf, size_t len)
     tz->idx = malloc(nt ? nt : 1);
     tz->types = calloc(ny, sizeof *tz->types);
     if (tz->trans == NULL || tz->idx == NULL || tz->types == NULL)
-        return "out of memory";
+        return tz_oom;
     for (size_t i = 0; i < nt; i++) {
         tz->trans[i] = tw == 8 ? be64(p + 8 * i) : (int32_t)be32(p + 4 * i);
         if (i > 0 && tz->trans[i] <= tz->trans[i - 1])
@@ -615,12 +617,13 @@ Tz *tz_load_dir(const char *dir, const char *name, Error *err)
         return NULL;
     }
     Tz *tz = tz_new(name);
-    const char *why = tz ? tzif_parse(tz, buf, len) : "out of memory";
+    const char *why = tz ? tzif_parse(tz, buf, len) : tz_oom;
     free(buf);
     if (why != NULL) {
-        if (len == 0)
+        if (len == 0 && why != tz_oom)
             why = "not a zone file";
-        error_set(err, STATUS_INVALID, "time zone \"%s\": %s", name, why);
+        error_set(err, why == tz_oom ? STATUS_ERROR : STATUS_INVALID,
+                  "time zone \"%s\": %s", name, why);
         tz_free(tz);
         return NULL;
     }

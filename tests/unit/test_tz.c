@@ -367,6 +367,106 @@ static void test_bad_files(void **state)
     assert_int_equal(testutil_rmtree(dir), 0);
 }
 
+/* A TZif v2 file with no transitions, only a footer: the POSIX TZ string
+ * alone decides, and glibc, given the same string as TZ, must agree. */
+static size_t footer_only(const char *posix, unsigned char *out, size_t cap)
+{
+    static const unsigned char block[] = {0, 0, 0, 0, 0, 0, 'U', 'T', 'C', 0};
+    size_t n = 0;
+    for (int part = 0; part < 2; part++) {
+        memset(out + n, 0, 44);
+        memcpy(out + n, "TZif2", 5);
+        out[n + 20 + 4 * 4 + 3] = 1; /* typecnt */
+        out[n + 20 + 5 * 4 + 3] = 4; /* charcnt */
+        n += 44;
+        memcpy(out + n, block, sizeof block);
+        n += sizeof block;
+    }
+    int k = snprintf((char *)out + n, cap - n, "\n%s\n", posix);
+    assert_true(k > 0 && (size_t)k < cap - n);
+    return n + (size_t)k;
+}
+
+static void test_posix_footers(void **state)
+{
+    (void)state;
+    static const char *const rules[] = {
+        "CET-1CEST,M3.5.0,M10.5.0/3",
+        "AEST-10AEDT,M10.1.0,M4.1.0/3",
+        "NZST-12NZDT,M9.5.0,M4.1.0/3",
+        "<+1245>-12:45<+1345>,M9.5.0/2:45,M4.1.0/3:45",
+        "IST-1GMT0,M10.5.0,M3.5.0/1",
+        "<-03>3<-02>,M3.5.0/-2,M10.5.0/-1",
+        "<+0330>-3:30<+0430>,J79/24,J263/24",
+        "XYZ3:30ABC,59/1:30,300/23:59:59",
+        "<-0230>2:30",
+        "NST3:30NDT,M3.2.0/0:01,M11.1.0/0:01",
+    };
+    char dir[TESTUTIL_DIR_MAX];
+    static unsigned char buf[512];
+    assert_int_equal(testutil_tmpdir("tzposix", dir, sizeof dir), 0);
+    uint64_t seed = 0x2545F4914F6CDD1Du;
+    for (size_t r = 0; r < sizeof rules / sizeof *rules; r++) {
+        write_file(dir, "Rule", buf, footer_only(rules[r], buf, sizeof buf));
+        Error err = {0};
+        Tz *tz = tz_load_dir(dir, "Rule", &err);
+        if (tz == NULL)
+            fail_msg("%s: %s", rules[r], err.msg);
+        assert_int_equal(setenv("TZ", rules[r], 1), 0);
+        tzset();
+        for (int i = 0; i < 2000; i++) {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            int64_t t = (int64_t)(seed % (uint64_t)utc(2040, 1, 1, 0, 0, 0));
+            compare_glibc(tz, t);
+            roundtrip(tz, t);
+        }
+        int64_t a = utc(2031, 1, 1, 0, 0, 0);
+        for (int64_t t = a; t < a + 366 * 86400; t += 900) {
+            compare_glibc(tz, t);
+            compare_glibc(tz, t - 1);
+        }
+        tz_free(tz);
+    }
+    unsetenv("TZ");
+    tzset();
+    /* DST all year (RFC 8536 3.3.1), which glibc gets wrong around New Year
+     * because it takes the year from UTC. */
+    write_file(dir, "Rule", buf,
+               footer_only("EST5EDT,0/0,J365/25", buf, sizeof buf));
+    Tz *tz = tz_load_dir(dir, "Rule", NULL);
+    assert_non_null(tz);
+    for (int64_t t = utc(2030, 12, 31, 0, 0, 0); t < utc(2031, 1, 2, 0, 0, 0);
+         t += 60) {
+        TzLocal lt;
+        assert_int_equal(tz_local(tz, t, &lt), STATUS_OK);
+        assert_true(lt.is_dst);
+        assert_int_equal(lt.utoff, -4 * 3600);
+    }
+    tz_free(tz);
+    /* Footers that are refused. */
+    static const char *const bad[] = {
+        "CET",
+        "CET-1CEST,M3.5.0",
+        "CET-1CEST,M13.5.0,M10.5.0",
+        "CET-1CEST,M3.6.0,M10.5.0",
+        "CET-25",
+        "<CET-1",
+        "CET-1CEST,J0,J365",
+        "CET-1CEST,M3.5.0/168,M10.5.0",
+        "CET-1x",
+    };
+    for (size_t r = 0; r < sizeof bad / sizeof *bad; r++) {
+        write_file(dir, "Bad", buf, footer_only(bad[r], buf, sizeof buf));
+        Error err = {0};
+        assert_null(tz_load_dir(dir, "Bad", &err));
+        assert_string_equal(
+            err.msg, "time zone \"Bad\": unsupported TZ string in TZif footer");
+    }
+    assert_int_equal(testutil_rmtree(dir), 0);
+}
+
 static void test_ranges(void **state)
 {
     (void)state;
@@ -403,6 +503,7 @@ int main(void)
         cmocka_unit_test(test_utc_without_files),
         cmocka_unit_test(test_bad_names),
         cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_posix_footers),
         cmocka_unit_test(test_ranges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

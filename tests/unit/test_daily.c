@@ -16,24 +16,11 @@
 #include <cmocka.h>
 
 #include "daily.h"
+#include "testtz.h"
 #include "tz.h"
 
 #define HOUR 3600
 #define GRACE (6 * HOUR)
-
-static Tz *load(const char *name)
-{
-    Error err = {0};
-    Tz *tz = tz_load(name, &err);
-    if (tz == NULL)
-        fail_msg("tz_load(%s): %s", name, err.msg);
-    return tz;
-}
-
-static int64_t utc(int y, int mo, int d, int h, int mi, int s)
-{
-    return tz_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
-}
 
 static DailyDate date(int y, int m, int d)
 {
@@ -83,10 +70,10 @@ static void assert_wait(const DailySchedule *s, int64_t now,
 static void test_restart_around_minute(void **state)
 {
     (void)state;
-    Tz *tz = load("Europe/London");
+    Tz *tz = testtz_load("Europe/London");
     DailySchedule s = {9, 0, tz, GRACE};
     DailyDate done = date(2026, 6, 30), jul1 = date(2026, 7, 1);
-    int64_t slot = utc(2026, 7, 1, 8, 0, 0); /* 09:00 BST */
+    int64_t slot = testtz_utc(2026, 7, 1, 8, 0, 0); /* 09:00 BST */
 
     /* Started just before, during and after the posting minute. */
     assert_wait(&s, slot - 3600, &done, jul1, slot);
@@ -98,10 +85,10 @@ static void test_restart_around_minute(void **state)
     assert_post(&s, slot + 2 * HOUR, &done, jul1, slot);
 
     /* Having posted, the rest of the minute and the day wait for tomorrow. */
-    int64_t tomorrow = utc(2026, 7, 2, 8, 0, 0);
+    int64_t tomorrow = testtz_utc(2026, 7, 2, 8, 0, 0);
     assert_wait(&s, slot + 1, &jul1, date(2026, 7, 2), tomorrow);
     assert_wait(&s, slot + 59, &jul1, date(2026, 7, 2), tomorrow);
-    assert_wait(&s, utc(2026, 7, 1, 22, 59, 59), &jul1, date(2026, 7, 2),
+    assert_wait(&s, testtz_utc(2026, 7, 1, 22, 59, 59), &jul1, date(2026, 7, 2),
                 tomorrow);
     /* Restarted at 09:00:30 of the day after: posts for that day. */
     assert_post(&s, tomorrow + 30, &jul1, date(2026, 7, 2), tomorrow);
@@ -129,10 +116,10 @@ static void test_restart_around_minute(void **state)
 static void test_downtime(void **state)
 {
     (void)state;
-    Tz *tz = load("America/New_York");
+    Tz *tz = testtz_load("America/New_York");
     DailySchedule s = {9, 0, tz, GRACE};
     DailyDate done = date(2026, 6, 30), jul1 = date(2026, 7, 1);
-    int64_t slot = utc(2026, 7, 1, 13, 0, 0); /* 09:00 EDT */
+    int64_t slot = testtz_utc(2026, 7, 1, 13, 0, 0); /* 09:00 EDT */
 
     /* Down from 08:00 to 10:30 local, shorter than grace: posts on return,
      * and the decision says how late. */
@@ -149,7 +136,7 @@ static void test_downtime(void **state)
     assert_int_equal(d.skipped, 1);
     assert_date(d.skip_date, jul1);
     assert_int_equal(d.skip_reason, DAILY_SKIP_LATE);
-    assert_int_equal(d.due, utc(2026, 7, 2, 13, 0, 0));
+    assert_int_equal(d.due, testtz_utc(2026, 7, 2, 13, 0, 0));
 
     /* Down for days: the days in between are counted, the latest named. */
     d = decide(&s, slot - HOUR, &(DailyDate){2026, 6, 27});
@@ -157,7 +144,7 @@ static void test_downtime(void **state)
     assert_int_equal(d.skipped, 3);
     assert_date(d.skip_date, date(2026, 6, 30));
     assert_int_equal(d.skip_reason, DAILY_SKIP_LATE);
-    assert_int_equal(d.skip_due, utc(2026, 6, 30, 13, 0, 0));
+    assert_int_equal(d.skip_due, testtz_utc(2026, 6, 30, 13, 0, 0));
     assert_date(d.done, date(2026, 6, 30));
     assert_date(d.date, jul1);
     d = decide(&s, slot + HOUR, &(DailyDate){2026, 6, 27});
@@ -187,7 +174,7 @@ static void test_downtime(void **state)
     /* The clock went back after a post: no second post for any date up to
      * the one done. */
     assert_wait(&s, slot + HOUR, &(DailyDate){2026, 7, 2}, date(2026, 7, 3),
-                utc(2026, 7, 3, 13, 0, 0));
+                testtz_utc(2026, 7, 3, 13, 0, 0));
     tz_free(tz);
 }
 
@@ -196,21 +183,21 @@ static void test_downtime(void **state)
 static void test_midnight_schedules(void **state)
 {
     (void)state;
-    Tz *tz = load("America/New_York");
+    Tz *tz = testtz_load("America/New_York");
     DailyDate done = date(2026, 6, 30), jul1 = date(2026, 7, 1);
 
     /* 00:00 EDT is 04:00Z: the first second of the day. */
     DailySchedule s0 = {0, 0, tz, GRACE};
-    int64_t slot0 = utc(2026, 7, 1, 4, 0, 0);
+    int64_t slot0 = testtz_utc(2026, 7, 1, 4, 0, 0);
     assert_wait(&s0, slot0 - 1, &done, jul1, slot0);
     assert_post(&s0, slot0, &done, jul1, slot0);
     assert_post(&s0, slot0 + 5 * HOUR, &done, jul1, slot0);
     assert_wait(&s0, slot0 + 1, &jul1, date(2026, 7, 2),
-                utc(2026, 7, 2, 4, 0, 0));
+                testtz_utc(2026, 7, 2, 4, 0, 0));
 
     /* 23:59 EDT is 03:59Z the next day; grace ends with the local day. */
     DailySchedule s1 = {23, 59, tz, GRACE};
-    int64_t slot1 = utc(2026, 7, 2, 3, 59, 0);
+    int64_t slot1 = testtz_utc(2026, 7, 2, 3, 59, 0);
     assert_wait(&s1, slot1 - 1, &done, jul1, slot1);
     assert_post(&s1, slot1, &done, jul1, slot1);
     DailyDecision d = decide(&s1, slot1 + 59, &done);
@@ -228,7 +215,7 @@ static void test_midnight_schedules(void **state)
 
     /* Santiago moves its clocks at 24:00: on 2026-09-06 local midnight
      * does not occur, and a 00:00 schedule posts at 01:00 that day. */
-    tz = load("America/Santiago");
+    tz = testtz_load("America/Santiago");
     DailySchedule sc = {0, 0, tz, GRACE};
     int64_t slot;
     TzLocal lt;
@@ -251,7 +238,7 @@ static void test_midnight_schedules(void **state)
 static void check_spring(const char *zone, int h, int m, DailyDate spring,
                          int64_t spring_slot)
 {
-    Tz *tz = load(zone);
+    Tz *tz = testtz_load(zone);
     DailySchedule s = {h, m, tz, GRACE};
     DailyDate before = daily_date_add(spring, -1);
 
@@ -267,7 +254,7 @@ static void check_spring(const char *zone, int h, int m, DailyDate spring,
 static void check_fall(const char *zone, int h, int m, DailyDate fall,
                        int64_t fall_first, int64_t fall_second)
 {
-    Tz *tz = load(zone);
+    Tz *tz = testtz_load(zone);
     DailySchedule s = {h, m, tz, GRACE};
     DailyDate before = daily_date_add(fall, -1);
     TzLocal a, b;
@@ -298,30 +285,32 @@ static void test_dst_london(void **state)
     /* 01:30 is skipped on 2026-03-29 (posts at 02:00 BST = 01:00Z) and
      * repeated on 2026-10-25 (00:30Z BST, 01:30Z GMT). */
     check_spring("Europe/London", 1, 30, date(2026, 3, 29),
-                 utc(2026, 3, 29, 1, 0, 0));
+                 testtz_utc(2026, 3, 29, 1, 0, 0));
     check_fall("Europe/London", 1, 30, date(2026, 10, 25),
-               utc(2026, 10, 25, 0, 30, 0), utc(2026, 10, 25, 1, 30, 0));
+               testtz_utc(2026, 10, 25, 0, 30, 0),
+               testtz_utc(2026, 10, 25, 1, 30, 0));
 }
 
 static void test_dst_new_york(void **state)
 {
     (void)state;
     /* 02:30 on 2026-03-08 posts at 03:00 EDT (07:00Z). */
-    Tz *tz = load("America/New_York");
+    Tz *tz = testtz_load("America/New_York");
     DailySchedule s = {2, 30, tz, GRACE};
     int64_t slot;
     TzLocal lt;
     assert_int_equal(daily_slot(&s, date(2026, 3, 8), &slot), STATUS_OK);
-    assert_int_equal(slot, utc(2026, 3, 8, 7, 0, 0));
+    assert_int_equal(slot, testtz_utc(2026, 3, 8, 7, 0, 0));
     assert_int_equal(tz_local(tz, slot, &lt), STATUS_OK);
     assert_int_equal(lt.civil.hour, 3);
     assert_int_equal(lt.civil.minute, 0);
     tz_free(tz);
     check_spring("America/New_York", 2, 30, date(2026, 3, 8),
-                 utc(2026, 3, 8, 7, 0, 0));
+                 testtz_utc(2026, 3, 8, 7, 0, 0));
     /* 01:30 on 2026-11-01 occurs at 05:30Z (EDT) and 06:30Z (EST). */
     check_fall("America/New_York", 1, 30, date(2026, 11, 1),
-               utc(2026, 11, 1, 5, 30, 0), utc(2026, 11, 1, 6, 30, 0));
+               testtz_utc(2026, 11, 1, 5, 30, 0),
+               testtz_utc(2026, 11, 1, 6, 30, 0));
 }
 
 static void test_dst_sydney(void **state)
@@ -330,23 +319,24 @@ static void test_dst_sydney(void **state)
     /* Southern hemisphere: 02:30 is skipped on 2026-10-04 (posts at 03:00
      * AEDT = 16:00Z on the 3rd) and repeated on 2026-04-05. */
     check_spring("Australia/Sydney", 2, 30, date(2026, 10, 4),
-                 utc(2026, 10, 3, 16, 0, 0));
+                 testtz_utc(2026, 10, 3, 16, 0, 0));
     check_fall("Australia/Sydney", 2, 30, date(2026, 4, 5),
-               utc(2026, 4, 4, 15, 30, 0), utc(2026, 4, 4, 16, 30, 0));
+               testtz_utc(2026, 4, 4, 15, 30, 0),
+               testtz_utc(2026, 4, 4, 16, 30, 0));
 }
 
 static void test_odd_offsets(void **state)
 {
     (void)state;
-    Tz *ktm = load("Asia/Kathmandu"), *kol = load("Asia/Kolkata");
+    Tz *ktm = testtz_load("Asia/Kathmandu"), *kol = testtz_load("Asia/Kolkata");
     DailySchedule s = {9, 0, ktm, GRACE}, k = {23, 59, kol, GRACE};
     DailyDate done = date(2026, 6, 30), jul1 = date(2026, 7, 1);
-    assert_post(&s, utc(2026, 7, 1, 3, 15, 0), &done, jul1,
-                utc(2026, 7, 1, 3, 15, 0));
-    assert_wait(&s, utc(2026, 7, 1, 3, 14, 59), &done, jul1,
-                utc(2026, 7, 1, 3, 15, 0));
-    assert_post(&k, utc(2026, 7, 1, 18, 29, 0), &done, jul1,
-                utc(2026, 7, 1, 18, 29, 0));
+    assert_post(&s, testtz_utc(2026, 7, 1, 3, 15, 0), &done, jul1,
+                testtz_utc(2026, 7, 1, 3, 15, 0));
+    assert_wait(&s, testtz_utc(2026, 7, 1, 3, 14, 59), &done, jul1,
+                testtz_utc(2026, 7, 1, 3, 15, 0));
+    assert_post(&k, testtz_utc(2026, 7, 1, 18, 29, 0), &done, jul1,
+                testtz_utc(2026, 7, 1, 18, 29, 0));
     tz_free(ktm);
     tz_free(kol);
 }
@@ -355,19 +345,19 @@ static void test_day_that_never_was(void **state)
 {
     (void)state;
     /* Samoa skipped 2011-12-30: its 09:00 never occurs. */
-    Tz *tz = load("Pacific/Apia");
+    Tz *tz = testtz_load("Pacific/Apia");
     DailySchedule s = {9, 0, tz, GRACE};
     int64_t slot;
     assert_int_equal(daily_slot(&s, date(2011, 12, 30), &slot),
                      STATUS_NOTFOUND);
     /* Waiting on the 29th after its post: the next is the 31st. */
     DailyDate dec29 = date(2011, 12, 29);
-    DailyDecision d = decide(&s, utc(2011, 12, 29, 20, 0, 0), &dec29);
+    DailyDecision d = decide(&s, testtz_utc(2011, 12, 29, 20, 0, 0), &dec29);
     assert_int_equal(d.action, DAILY_WAIT);
     assert_date(d.date, date(2011, 12, 31));
-    assert_int_equal(d.due, utc(2011, 12, 30, 19, 0, 0));
+    assert_int_equal(d.due, testtz_utc(2011, 12, 30, 19, 0, 0));
     /* On the 31st the 30th is reported as a date without the time. */
-    d = decide(&s, utc(2011, 12, 30, 19, 0, 0), &dec29);
+    d = decide(&s, testtz_utc(2011, 12, 30, 19, 0, 0), &dec29);
     assert_int_equal(d.action, DAILY_POST);
     assert_int_equal(d.skipped, 1);
     assert_date(d.skip_date, date(2011, 12, 30));
@@ -426,7 +416,7 @@ static uint64_t next_rand(void)
  * exactly once; without downtime, that every date is posted. */
 static void simulate(const char *zone, int h, int m, bool downtime)
 {
-    Tz *tz = load(zone);
+    Tz *tz = testtz_load(zone);
     DailySchedule s = {h, m, tz, GRACE};
     DailyDate first = {2026, 1, 1};
     TzCivil midnight = {2026, 1, 1, 0, 0, 0};

@@ -14,22 +14,8 @@
 #include <cmocka.h>
 
 #include "testutil.h"
+#include "testtz.h"
 #include "tz.h"
-
-static Tz *load(const char *name)
-{
-    Error err = {0};
-    Tz *tz = tz_load(name, &err);
-    if (tz == NULL)
-        fail_msg("tz_load(%s): %s", name, err.msg);
-    return tz;
-}
-
-/* 2026-03-29T01:00:00Z style instants. */
-static int64_t utc(int y, int mo, int d, int h, int mi, int s)
-{
-    return tz_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
-}
 
 static void assert_local(const Tz *tz, int64_t t, int y, int mo, int d, int h,
                          int mi, int32_t off, bool dst, const char *abbr)
@@ -124,11 +110,11 @@ static void roundtrip(const Tz *tz, int64_t t)
 static void test_glibc_agrees(void **state)
 {
     (void)state;
-    const int64_t lo = 0, hi = utc(2040, 12, 31, 23, 59, 59);
+    const int64_t lo = 0, hi = testtz_utc(2040, 12, 31, 23, 59, 59);
     uint64_t seed = 88172645463325252u;
     compared = 0;
     for (size_t z = 0; z < sizeof zones / sizeof *zones; z++) {
-        Tz *tz = load(zones[z]);
+        Tz *tz = testtz_load(zones[z]);
         assert_int_equal(setenv("TZ", zones[z], 1), 0);
         tzset();
         /* 3000 spread instants, 1970..2040. */
@@ -144,7 +130,7 @@ static void test_glibc_agrees(void **state)
          * table and of one governed by the footer's rule. */
         static const int years[] = {2024, 2039};
         for (int k = 0; k < 2; k++) {
-            int64_t a = utc(years[k], 1, 1, 0, 0, 0);
+            int64_t a = testtz_utc(years[k], 1, 1, 0, 0, 0);
             for (int64_t t = a; t < a + 366 * 86400; t += 1800) {
                 compare_glibc(tz, t);
                 compare_glibc(tz, t - 1);
@@ -162,29 +148,34 @@ static void test_glibc_agrees(void **state)
 static void test_london(void **state)
 {
     (void)state;
-    Tz *tz = load("Europe/London");
+    Tz *tz = testtz_load("Europe/London");
     /* Spring forward 2026-03-29 01:00 GMT -> 02:00 BST. */
-    assert_local(tz, utc(2026, 3, 29, 0, 59, 59), 2026, 3, 29, 0, 59, 0, false,
-                 "GMT");
-    assert_local(tz, utc(2026, 3, 29, 1, 0, 0), 2026, 3, 29, 2, 0, 3600, true,
-                 "BST");
-    assert_utc(tz, 2026, 3, 29, 1, 30, utc(2026, 3, 29, 1, 0, 0), TZ_GAP);
-    assert_utc(tz, 2026, 3, 29, 2, 0, utc(2026, 3, 29, 1, 0, 0), TZ_EXACT);
-    assert_utc(tz, 2026, 3, 29, 0, 59, utc(2026, 3, 29, 0, 59, 0), TZ_EXACT);
+    assert_local(tz, testtz_utc(2026, 3, 29, 0, 59, 59), 2026, 3, 29, 0, 59, 0,
+                 false, "GMT");
+    assert_local(tz, testtz_utc(2026, 3, 29, 1, 0, 0), 2026, 3, 29, 2, 0, 3600,
+                 true, "BST");
+    assert_utc(tz, 2026, 3, 29, 1, 30, testtz_utc(2026, 3, 29, 1, 0, 0),
+               TZ_GAP);
+    assert_utc(tz, 2026, 3, 29, 2, 0, testtz_utc(2026, 3, 29, 1, 0, 0),
+               TZ_EXACT);
+    assert_utc(tz, 2026, 3, 29, 0, 59, testtz_utc(2026, 3, 29, 0, 59, 0),
+               TZ_EXACT);
     /* Fall back 2026-10-25 02:00 BST -> 01:00 GMT: 01:30 twice. */
-    assert_utc(tz, 2026, 10, 25, 1, 30, utc(2026, 10, 25, 0, 30, 0),
+    assert_utc(tz, 2026, 10, 25, 1, 30, testtz_utc(2026, 10, 25, 0, 30, 0),
                TZ_OVERLAP);
-    assert_local(tz, utc(2026, 10, 25, 1, 30, 0), 2026, 10, 25, 1, 30, 0, false,
-                 "GMT");
-    assert_utc(tz, 2026, 10, 25, 2, 0, utc(2026, 10, 25, 2, 0, 0), TZ_EXACT);
+    assert_local(tz, testtz_utc(2026, 10, 25, 1, 30, 0), 2026, 10, 25, 1, 30, 0,
+                 false, "GMT");
+    assert_utc(tz, 2026, 10, 25, 2, 0, testtz_utc(2026, 10, 25, 2, 0, 0),
+               TZ_EXACT);
     /* Far past the table: the footer's rule (last Sunday of March 2100 is
      * the 28th). */
-    assert_local(tz, utc(2100, 3, 28, 0, 59, 59), 2100, 3, 28, 0, 59, 0, false,
-                 "GMT");
-    assert_local(tz, utc(2100, 3, 28, 1, 0, 0), 2100, 3, 28, 2, 0, 3600, true,
-                 "BST");
-    assert_utc(tz, 2100, 3, 28, 1, 15, utc(2100, 3, 28, 1, 0, 0), TZ_GAP);
-    assert_utc(tz, 2100, 10, 31, 1, 15, utc(2100, 10, 31, 0, 15, 0),
+    assert_local(tz, testtz_utc(2100, 3, 28, 0, 59, 59), 2100, 3, 28, 0, 59, 0,
+                 false, "GMT");
+    assert_local(tz, testtz_utc(2100, 3, 28, 1, 0, 0), 2100, 3, 28, 2, 0, 3600,
+                 true, "BST");
+    assert_utc(tz, 2100, 3, 28, 1, 15, testtz_utc(2100, 3, 28, 1, 0, 0),
+               TZ_GAP);
+    assert_utc(tz, 2100, 10, 31, 1, 15, testtz_utc(2100, 10, 31, 0, 15, 0),
                TZ_OVERLAP);
     tz_free(tz);
 }
@@ -192,57 +183,65 @@ static void test_london(void **state)
 static void test_new_york(void **state)
 {
     (void)state;
-    Tz *tz = load("America/New_York");
+    Tz *tz = testtz_load("America/New_York");
     /* 2026-03-08 02:00 EST -> 03:00 EDT: 02:30 gives 03:00 EDT. */
-    assert_utc(tz, 2026, 3, 8, 2, 30, utc(2026, 3, 8, 7, 0, 0), TZ_GAP);
-    assert_local(tz, utc(2026, 3, 8, 7, 0, 0), 2026, 3, 8, 3, 0, -4 * 3600,
-                 true, "EDT");
-    assert_local(tz, utc(2026, 3, 8, 6, 59, 59), 2026, 3, 8, 1, 59, -5 * 3600,
-                 false, "EST");
+    assert_utc(tz, 2026, 3, 8, 2, 30, testtz_utc(2026, 3, 8, 7, 0, 0), TZ_GAP);
+    assert_local(tz, testtz_utc(2026, 3, 8, 7, 0, 0), 2026, 3, 8, 3, 0,
+                 -4 * 3600, true, "EDT");
+    assert_local(tz, testtz_utc(2026, 3, 8, 6, 59, 59), 2026, 3, 8, 1, 59,
+                 -5 * 3600, false, "EST");
     /* 2026-11-01 02:00 EDT -> 01:00 EST: 01:30 EDT first. */
-    assert_utc(tz, 2026, 11, 1, 1, 30, utc(2026, 11, 1, 5, 30, 0), TZ_OVERLAP);
-    assert_utc(tz, 2026, 11, 1, 0, 59, utc(2026, 11, 1, 4, 59, 0), TZ_EXACT);
-    assert_utc(tz, 2026, 11, 1, 2, 0, utc(2026, 11, 1, 7, 0, 0), TZ_EXACT);
-    assert_local(tz, utc(2026, 11, 1, 6, 30, 0), 2026, 11, 1, 1, 30, -5 * 3600,
-                 false, "EST");
+    assert_utc(tz, 2026, 11, 1, 1, 30, testtz_utc(2026, 11, 1, 5, 30, 0),
+               TZ_OVERLAP);
+    assert_utc(tz, 2026, 11, 1, 0, 59, testtz_utc(2026, 11, 1, 4, 59, 0),
+               TZ_EXACT);
+    assert_utc(tz, 2026, 11, 1, 2, 0, testtz_utc(2026, 11, 1, 7, 0, 0),
+               TZ_EXACT);
+    assert_local(tz, testtz_utc(2026, 11, 1, 6, 30, 0), 2026, 11, 1, 1, 30,
+                 -5 * 3600, false, "EST");
     tz_free(tz);
 }
 
 static void test_sydney(void **state)
 {
     (void)state;
-    Tz *tz = load("Australia/Sydney");
+    Tz *tz = testtz_load("Australia/Sydney");
     /* Southern hemisphere: DST ends 2026-04-05 03:00 AEDT -> 02:00 AEST. */
-    assert_utc(tz, 2026, 4, 5, 2, 30, utc(2026, 4, 4, 15, 30, 0), TZ_OVERLAP);
-    assert_local(tz, utc(2026, 4, 4, 16, 30, 0), 2026, 4, 5, 2, 30, 10 * 3600,
-                 false, "AEST");
+    assert_utc(tz, 2026, 4, 5, 2, 30, testtz_utc(2026, 4, 4, 15, 30, 0),
+               TZ_OVERLAP);
+    assert_local(tz, testtz_utc(2026, 4, 4, 16, 30, 0), 2026, 4, 5, 2, 30,
+                 10 * 3600, false, "AEST");
     /* and starts 2026-10-04 02:00 AEST -> 03:00 AEDT. */
-    assert_utc(tz, 2026, 10, 4, 2, 30, utc(2026, 10, 3, 16, 0, 0), TZ_GAP);
-    assert_local(tz, utc(2026, 10, 3, 16, 0, 0), 2026, 10, 4, 3, 0, 11 * 3600,
-                 true, "AEDT");
+    assert_utc(tz, 2026, 10, 4, 2, 30, testtz_utc(2026, 10, 3, 16, 0, 0),
+               TZ_GAP);
+    assert_local(tz, testtz_utc(2026, 10, 3, 16, 0, 0), 2026, 10, 4, 3, 0,
+                 11 * 3600, true, "AEDT");
     /* January is summer, July winter. */
-    assert_local(tz, utc(2030, 1, 15, 0, 0, 0), 2030, 1, 15, 11, 0, 11 * 3600,
-                 true, "AEDT");
-    assert_local(tz, utc(2030, 7, 15, 0, 0, 0), 2030, 7, 15, 10, 0, 10 * 3600,
-                 false, "AEST");
+    assert_local(tz, testtz_utc(2030, 1, 15, 0, 0, 0), 2030, 1, 15, 11, 0,
+                 11 * 3600, true, "AEDT");
+    assert_local(tz, testtz_utc(2030, 7, 15, 0, 0, 0), 2030, 7, 15, 10, 0,
+                 10 * 3600, false, "AEST");
     tz_free(tz);
 }
 
 static void test_odd_offsets(void **state)
 {
     (void)state;
-    Tz *kol = load("Asia/Kolkata"), *ktm = load("Asia/Kathmandu");
-    assert_local(kol, utc(2026, 6, 30, 18, 29, 0), 2026, 6, 30, 23, 59, 19800,
-                 false, "IST");
-    assert_local(kol, utc(2026, 6, 30, 18, 30, 0), 2026, 7, 1, 0, 0, 19800,
-                 false, "IST");
-    assert_utc(kol, 2026, 7, 1, 0, 0, utc(2026, 6, 30, 18, 30, 0), TZ_EXACT);
-    assert_local(ktm, utc(2026, 6, 30, 18, 15, 0), 2026, 7, 1, 0, 0, 20700,
-                 false, "+0545");
-    assert_utc(ktm, 2026, 7, 1, 23, 59, utc(2026, 7, 1, 18, 14, 0), TZ_EXACT);
+    Tz *kol = testtz_load("Asia/Kolkata"), *ktm = testtz_load("Asia/Kathmandu");
+    assert_local(kol, testtz_utc(2026, 6, 30, 18, 29, 0), 2026, 6, 30, 23, 59,
+                 19800, false, "IST");
+    assert_local(kol, testtz_utc(2026, 6, 30, 18, 30, 0), 2026, 7, 1, 0, 0,
+                 19800, false, "IST");
+    assert_utc(kol, 2026, 7, 1, 0, 0, testtz_utc(2026, 6, 30, 18, 30, 0),
+               TZ_EXACT);
+    assert_local(ktm, testtz_utc(2026, 6, 30, 18, 15, 0), 2026, 7, 1, 0, 0,
+                 20700, false, "+0545");
+    assert_utc(ktm, 2026, 7, 1, 23, 59, testtz_utc(2026, 7, 1, 18, 14, 0),
+               TZ_EXACT);
     /* Kathmandu went from +05:30 to +05:45 at 1986-01-01 00:00: a 15-minute
      * gap. */
-    assert_utc(ktm, 1986, 1, 1, 0, 10, utc(1985, 12, 31, 18, 30, 0), TZ_GAP);
+    assert_utc(ktm, 1986, 1, 1, 0, 10, testtz_utc(1985, 12, 31, 18, 30, 0),
+               TZ_GAP);
     tz_free(kol);
     tz_free(ktm);
 }
@@ -251,10 +250,11 @@ static void test_whole_day_skipped(void **state)
 {
     (void)state;
     /* Samoa skipped 2011-12-30 entirely, going from -10 to +14. */
-    Tz *tz = load("Pacific/Apia");
-    assert_utc(tz, 2011, 12, 30, 9, 0, utc(2011, 12, 30, 10, 0, 0), TZ_GAP);
-    assert_local(tz, utc(2011, 12, 30, 10, 0, 0), 2011, 12, 31, 0, 0, 14 * 3600,
-                 true, "+14");
+    Tz *tz = testtz_load("Pacific/Apia");
+    assert_utc(tz, 2011, 12, 30, 9, 0, testtz_utc(2011, 12, 30, 10, 0, 0),
+               TZ_GAP);
+    assert_local(tz, testtz_utc(2011, 12, 30, 10, 0, 0), 2011, 12, 31, 0, 0,
+                 14 * 3600, true, "+14");
     tz_free(tz);
 }
 
@@ -266,9 +266,10 @@ static void test_utc_without_files(void **state)
     Error err = {0};
     Tz *tz = tz_load_dir("/nonexistent-zoneinfo", "UTC", &err);
     assert_non_null(tz);
-    assert_local(tz, utc(2026, 12, 4, 17, 8, 0), 2026, 12, 4, 17, 8, 0, false,
-                 "UTC");
-    assert_utc(tz, 2026, 3, 29, 1, 30, utc(2026, 3, 29, 1, 30, 0), TZ_EXACT);
+    assert_local(tz, testtz_utc(2026, 12, 4, 17, 8, 0), 2026, 12, 4, 17, 8, 0,
+                 false, "UTC");
+    assert_utc(tz, 2026, 3, 29, 1, 30, testtz_utc(2026, 3, 29, 1, 30, 0),
+               TZ_EXACT);
     assert_local(tz, -1, 1969, 12, 31, 23, 59, 0, false, "UTC");
     tz_free(tz);
     tz = tz_utc_zone();
@@ -357,8 +358,8 @@ static void test_bad_files(void **state)
     Error err = {0};
     Tz *tz = tz_load_dir(dir, "Good", &err);
     assert_non_null(tz);
-    assert_local(tz, utc(2026, 7, 1, 12, 0, 0), 2026, 7, 1, 13, 0, 3600, true,
-                 "BST");
+    assert_local(tz, testtz_utc(2026, 7, 1, 12, 0, 0), 2026, 7, 1, 13, 0, 3600,
+                 true, "BST");
     tz_free(tz);
     assert_null(tz_load_dir(dir, "Text", &err));
     assert_string_equal(err.msg, "time zone \"Text\": not a TZif file");
@@ -418,11 +419,12 @@ static void test_posix_footers(void **state)
             seed ^= seed << 13;
             seed ^= seed >> 7;
             seed ^= seed << 17;
-            int64_t t = (int64_t)(seed % (uint64_t)utc(2040, 1, 1, 0, 0, 0));
+            int64_t t =
+                (int64_t)(seed % (uint64_t)testtz_utc(2040, 1, 1, 0, 0, 0));
             compare_glibc(tz, t);
             roundtrip(tz, t);
         }
-        int64_t a = utc(2031, 1, 1, 0, 0, 0);
+        int64_t a = testtz_utc(2031, 1, 1, 0, 0, 0);
         for (int64_t t = a; t < a + 366 * 86400; t += 900) {
             compare_glibc(tz, t);
             compare_glibc(tz, t - 1);
@@ -437,8 +439,8 @@ static void test_posix_footers(void **state)
                footer_only("EST5EDT,0/0,J365/25", buf, sizeof buf));
     Tz *tz = tz_load_dir(dir, "Rule", NULL);
     assert_non_null(tz);
-    for (int64_t t = utc(2030, 12, 31, 0, 0, 0); t < utc(2031, 1, 2, 0, 0, 0);
-         t += 60) {
+    for (int64_t t = testtz_utc(2030, 12, 31, 0, 0, 0);
+         t < testtz_utc(2031, 1, 2, 0, 0, 0); t += 60) {
         TzLocal lt;
         assert_int_equal(tz_local(tz, t, &lt), STATUS_OK);
         assert_true(lt.is_dst);
@@ -470,7 +472,7 @@ static void test_posix_footers(void **state)
 static void test_ranges(void **state)
 {
     (void)state;
-    Tz *tz = load("Europe/London");
+    Tz *tz = testtz_load("Europe/London");
     TzLocal lt;
     int64_t t;
     assert_int_equal(tz_local(tz, INT64_MAX, &lt), STATUS_INVALID);
@@ -484,9 +486,10 @@ static void test_ranges(void **state)
         assert_int_equal(tz_utc(tz, &bad[i], &t, NULL), STATUS_INVALID);
     TzCivil leap = {2028, 2, 29, 12, 0, 0};
     assert_int_equal(tz_utc(tz, &leap, &t, NULL), STATUS_OK);
-    assert_int_equal(t, utc(2028, 2, 29, 12, 0, 0));
+    assert_int_equal(t, testtz_utc(2028, 2, 29, 12, 0, 0));
     /* Before the first transition: local mean time. */
-    assert_int_equal(tz_local(tz, utc(1800, 1, 1, 0, 0, 0), &lt), STATUS_OK);
+    assert_int_equal(tz_local(tz, testtz_utc(1800, 1, 1, 0, 0, 0), &lt),
+                     STATUS_OK);
     assert_int_equal(lt.utoff, -75);
     tz_free(tz);
 }

@@ -22,8 +22,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import unittest
 
 HOST = "127.0.0.1"
 MAX_LINE = 512          # RFC 1459: a message, CR LF included, is at most 512 bytes
@@ -430,6 +432,22 @@ def parse(line):
     return Message(line)
 
 
+def _close_reader(conn):
+    """End a socket read by a thread of its own (Client, FakeConn): stop the
+    thread, shut the socket so its recv returns, wait for it, close."""
+    conn._stop = True
+    try:
+        conn.sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    conn._reader.join(timeout=2.0)
+    try:
+        conn.sock.close()
+    except OSError:
+        pass
+    conn.closed = True
+
+
 class Client:
     """A raw-socket IRC client with a reader thread.
 
@@ -671,17 +689,7 @@ class Client:
         self.close()
 
     def close(self):
-        self._stop = True
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self._reader.join(timeout=2.0)
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-        self.closed = True
+        _close_reader(self)
 
     def __enter__(self):
         return self
@@ -805,17 +813,7 @@ class FakeConn:
                 self._cond.wait(min(left, 0.2))
 
     def close(self):
-        self._stop = True
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self._reader.join(timeout=2.0)
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-        self.closed = True
+        _close_reader(self)
 
 
 class FakeIrcServer:
@@ -1128,6 +1126,66 @@ def check_line_sane(raw):
     return None
 
 
+# --- the test case every daemon test file builds on ----------------------------
+
+SANITIZER_REPORT = r"AddressSanitizer|LeakSanitizer|runtime error:"
+
+
+class DaemonTestCase(unittest.TestCase):
+    """A test that starts servers, clients, bots and helper processes.
+
+    What a test appends to self.servers, self.clients, self.bots and
+    self.procs is ended in tearDown, by PID where it is a process: a bot must
+    exit 0 on SIGTERM, be gone, and have logged no sanitizer report.  A
+    SIGALRM watchdog fails a test that runs past time_limit seconds, and each
+    test's duration goes to `timings` (the module's list for run_tests)."""
+
+    time_limit = 60
+    timings = None
+    tmp_prefix = "missive-"
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix=self.tmp_prefix)
+        self.dir = self.tmp.name
+        self.servers, self.clients, self.bots, self.procs = [], [], [], []
+        self.started = time.monotonic()
+        self._old_alarm = signal.signal(signal.SIGALRM, self._on_alarm)
+        signal.alarm(self.time_limit)
+
+    def _on_alarm(self, _signum, _frame):
+        raise HarnessError("test ran longer than %d s" % self.time_limit)
+
+    def tearDown(self):
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, self._old_alarm)
+        for p in self.procs:
+            _end_process(p)
+        for c in self.clients:
+            c.close()
+        for b in self.bots:
+            if b.running:
+                self.assertEqual(b.stop(), 0, "bot did not exit cleanly on SIGTERM")
+            self.assertFalse(pid_alive(b.pid), "bot %d outlived its test" % b.pid)
+            self.assertNotRegex(b.log_text(), SANITIZER_REPORT)
+        for srv in self.servers:
+            srv.stop()
+            if getattr(srv, "pid", None) is not None:   # a real server, not a fake
+                self.assertFalse(pid_alive(srv.pid))
+        self.tmp.cleanup()
+        if self.timings is not None:
+            self.timings.append((self.id().rsplit(".", 1)[-1],
+                                 time.monotonic() - self.started))
+
+
+class NothingLeftRunning(unittest.TestCase):
+    """Bind it in a test module as ZZCleanupTest so that it runs last:
+    nothing the tests above started is still alive."""
+
+    def test_nothing_left_running(self):
+        with _live_lock:
+            self.assertEqual([p for p, pr in _live.items() if pr.poll() is None], [])
+
+
 # --- the runner every integration test file ends with ------------------------
 
 def run_tests(module_name, timings=(), started=None):
@@ -1136,7 +1194,6 @@ def run_tests(module_name, timings=(), started=None):
     failures]".  timings: (name, seconds) pairs printed first; started: a
     time.monotonic() value for a total.  Exit code 0 only when something ran
     and nothing failed (an unexpected success counts as a failure)."""
-    import unittest
     suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[module_name])
     result = unittest.TextTestRunner(verbosity=2).run(suite)
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)

@@ -19,9 +19,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
-import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ircharness as h  # noqa: E402
@@ -39,10 +37,6 @@ INVENTED = os.path.join(h.source_dir(), "tests", "fixtures", "invented-swap.txt"
 TIMINGS = []
 
 
-def _on_alarm(_signum, _frame):
-    raise h.HarnessError("test ran longer than %d s" % TEST_LIMIT_S)
-
-
 def passages(path):
     """The corpus rows of a database, read without its -wal (immutable)."""
     con = sqlite3.connect("file:%s?immutable=1" % path, uri=True)
@@ -54,39 +48,19 @@ def passages(path):
         con.close()
 
 
-class DbFaultsBase(unittest.TestCase):
+class DbFaultsBase(h.DaemonTestCase):
+    time_limit = TEST_LIMIT_S
+    timings = TIMINGS
+    tmp_prefix = "dbfaults-"
+
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory(prefix="dbfaults-")
-        self.dir = self.tmp.name
+        super().setUp()
         self.db = os.path.join(self.dir, "missive.db")
         h.import_corpus(self.db)
-        self.procs = []
-        self.client = None
-        self.bot = None
-        self.srv = None
-        self.started = time.monotonic()
-        self._old_alarm = signal.signal(signal.SIGALRM, _on_alarm)
-        signal.alarm(TEST_LIMIT_S)
-
-    def tearDown(self):
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, self._old_alarm)
-        for p in self.procs:
-            h._end_process(p)
-        if self.client is not None:
-            self.client.close()
-        if self.bot is not None and self.bot.running:
-            self.assertEqual(self.bot.stop(), 0, "bot did not exit cleanly on SIGTERM")
-        if self.bot is not None:
-            self.assertNotRegex(self.bot.log_text(),
-                                r"AddressSanitizer|LeakSanitizer|runtime error:")
-        if self.srv is not None:
-            self.srv.stop()
-        self.tmp.cleanup()
-        TIMINGS.append((self.id().rsplit(".", 1)[-1], time.monotonic() - self.started))
 
     def start(self):
         self.srv = h.Ngircd(self.dir).start()
+        self.servers.append(self.srv)
         conf = h.write_bot_config(
             os.path.join(self.dir, "bot.conf"), self.srv.port, self.db, nick=BOT,
             channels=["#t"],
@@ -95,7 +69,9 @@ class DbFaultsBase(unittest.TestCase):
                       "limits": {"user_burst": 30, "user_interval": 1,
                                  "channel_burst": 30, "channel_interval": 1}})
         self.bot = h.Bot(conf).start()
+        self.bots.append(self.bot)
         self.client = h.Client(self.srv.port, "watcher")
+        self.clients.append(self.client)
         self.client.join("#t")
         self.client.expect(r"^:%s!\S+ JOIN :?#t$" % BOT, timeout=10)
 
@@ -265,10 +241,7 @@ class SwapTest(DbFaultsBase):
         self.assertRegex(self.bot.log_text(), r"(?m)^warn: .*was replaced")
 
 
-class ZZCleanupTest(unittest.TestCase):
-    def test_nothing_left_running(self):
-        with h._live_lock:
-            self.assertEqual([p for p, pr in h._live.items() if pr.poll() is None], [])
+ZZCleanupTest = h.NothingLeftRunning
 
 
 def main():

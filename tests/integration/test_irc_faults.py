@@ -48,35 +48,10 @@ def tearDownModule():
         DB_DIR.cleanup()
 
 
-def _on_alarm(_signum, _frame):
-    raise h.HarnessError("test ran longer than %d s" % TEST_LIMIT_S)
-
-
-class FaultBase(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory(prefix="faults-")
-        self.dir = self.tmp.name
-        self.clients = []
-        self.bots = []
-        self.servers = []
-        self.started = time.monotonic()
-        self._old_alarm = signal.signal(signal.SIGALRM, _on_alarm)
-        signal.alarm(TEST_LIMIT_S)
-
-    def tearDown(self):
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, self._old_alarm)
-        for c in self.clients:
-            c.close()
-        for b in self.bots:
-            if b.running:
-                self.assertEqual(b.stop(), 0, "bot did not exit cleanly on SIGTERM")
-            self.assertFalse(h.pid_alive(b.pid), "bot %d outlived its test" % b.pid)
-            self.assertNotRegex(b.log_text(), r"AddressSanitizer|LeakSanitizer|runtime error:")
-        for s in self.servers:
-            s.stop()
-        self.tmp.cleanup()
-        TIMINGS.append((self.id().rsplit(".", 1)[-1], time.monotonic() - self.started))
+class FaultBase(h.DaemonTestCase):
+    time_limit = TEST_LIMIT_S
+    timings = TIMINGS
+    tmp_prefix = "faults-"
 
     def conf(self, port, name="bot.conf", channels=("#t",), sections=None, **irc):
         settings = dict(reconnect_min=1, reconnect_max=4)
@@ -255,12 +230,7 @@ class OwnerMaskTest(FaultBase):
         self.assertEqual(len(re.findall(want, bot.log_text())), 2, bot.log_text())
 
 
-class ZZCleanupTest(unittest.TestCase):
-    """Runs last: nothing started above is still alive."""
-
-    def test_nothing_left_running(self):
-        with h._live_lock:
-            self.assertEqual([p for p, pr in h._live.items() if pr.poll() is None], [])
+ZZCleanupTest = h.NothingLeftRunning
 
 
 def load_tests(loader, tests, _pattern):

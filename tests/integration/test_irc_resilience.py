@@ -48,43 +48,19 @@ def tearDownModule():
         DB_DIR.cleanup()
 
 
-def _on_alarm(_signum, _frame):
-    raise h.HarnessError("test ran longer than %d s" % TEST_LIMIT_S)
-
-
-class ResilienceBase(unittest.TestCase):
+class ResilienceBase(h.DaemonTestCase):
     """A server, clients and bots per test, all ended in tearDown."""
 
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory(prefix="resil-")
-        self.dir = self.tmp.name
-        self.clients = []
-        self.bots = []
-        self.srv = None
-        self.started = time.monotonic()
-        self._old_alarm = signal.signal(signal.SIGALRM, _on_alarm)
-        signal.alarm(TEST_LIMIT_S)
-
-    def tearDown(self):
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, self._old_alarm)
-        for c in self.clients:
-            c.close()
-        for b in self.bots:
-            if b.running:
-                self.assertEqual(b.stop(), 0, "bot did not exit cleanly on SIGTERM")
-            self.assertFalse(h.pid_alive(b.pid), "bot %d outlived its test" % b.pid)
-            self.assertNotRegex(b.log_text(), r"AddressSanitizer|LeakSanitizer|runtime error:")
-        if self.srv is not None:
-            self.srv.stop()
-            self.assertFalse(h.pid_alive(self.srv.pid))
-        self.tmp.cleanup()
-        TIMINGS.append((self.id().rsplit(".", 1)[-1], time.monotonic() - self.started))
+    time_limit = TEST_LIMIT_S
+    timings = TIMINGS
+    tmp_prefix = "resil-"
+    srv = None
 
     # -- set-up helpers
 
     def server(self, **kw):
         self.srv = h.Ngircd(self.dir, **kw).start()
+        self.servers.append(self.srv)
         return self.srv
 
     def client(self, nick, channels=(), **kw):
@@ -598,12 +574,7 @@ class CheckConfigTest(unittest.TestCase):
 
 # --- runner ---------------------------------------------------------------------------------------------
 
-class ZZCleanupTest(unittest.TestCase):
-    """Runs last: nothing started above is still alive."""
-
-    def test_nothing_left_running(self):
-        with h._live_lock:
-            self.assertEqual([p for p, pr in h._live.items() if pr.poll() is None], [])
+ZZCleanupTest = h.NothingLeftRunning
 
 
 def main():

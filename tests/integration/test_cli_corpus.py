@@ -4,6 +4,7 @@ Runs the built binary (MISSIVE_BIN) exactly as an operator would.
 """
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -151,6 +152,12 @@ class ReadOnlyCli(unittest.TestCase):
         os.chmod(self.db, 0o444)
         os.chmod(self.dir, 0o555)               # no -wal or -shm can be made
         os.chmod(self.tmp.name, 0o755)
+        # nobody must reach the binary and the data wherever the tree lives
+        # (a clone under a 0700 directory is out of its reach): copies here.
+        self.bin = os.path.join(self.tmp.name, "missive")
+        shutil.copy2(BIN, self.bin)
+        self.data = os.path.join(self.tmp.name, "data")
+        shutil.copytree(os.path.join(SRC, "data"), self.data)
         self.before = self.rows()
 
     def tearDown(self):
@@ -161,8 +168,8 @@ class ReadOnlyCli(unittest.TestCase):
         def drop():
             os.setgid(65534)
             os.setuid(65534)
-        r = subprocess.run([BIN, "query", "--db", self.db, text], capture_output=True,
-                           timeout=60, preexec_fn=drop)
+        r = subprocess.run([self.bin, "query", "--db", self.db, "--data", self.data, text],
+                           capture_output=True, timeout=60, preexec_fn=drop)
         self.assertEqual(r.returncode, 0, r.stderr)
         err = r.stderr.decode("utf-8")
         self.assertEqual(len(re.findall(r"read-only", err)), 1, err)

@@ -230,8 +230,10 @@ class BotAndConfigTest(unittest.TestCase):
         self.assertNotIn("sekrit", text)
 
     def test_bot_lifecycle_with_fake_binary(self):
-        fake = self.script("fakebot", 'echo "args: $*" >&2\n'
-                                      'trap \'echo got TERM; exit 3\' TERM\n'
+        # The trap comes first: the "args" line the test waits for must mean
+        # that SIGTERM is already handled.
+        fake = self.script("fakebot", 'trap \'echo got TERM; exit 3\' TERM\n'
+                                      'echo "args: $*" >&2\n'
                                       'while :; do sleep 0.1; done\n')
         conf = h.write_bot_config(os.path.join(self.tmp.name, "b.conf"), 1, "db")
         bot = h.Bot(conf, binary=fake)

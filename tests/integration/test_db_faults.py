@@ -68,11 +68,13 @@ class DbFaultsBase(h.DaemonTestCase):
                       "flood": {"burst": 20, "interval_ms": 100},
                       "limits": {"user_burst": 30, "user_interval": 1,
                                  "channel_burst": 30, "channel_interval": 1}})
-        self.bot = h.Bot(conf).start()
-        self.bots.append(self.bot)
+        # The watcher is in the channel before the bot starts, so it sees the
+        # bot's JOIN whichever of the two the server handles first.
         self.client = h.Client(self.srv.port, "watcher")
         self.clients.append(self.client)
         self.client.join("#t")
+        self.bot = h.Bot(conf).start()
+        self.bots.append(self.bot)
         self.client.expect(r"^:%s!\S+ JOIN :?#t$" % BOT, timeout=10)
 
     def ask(self, command, regex=r"\[\d+\.\d+(, emended)?\]$", timeout=ANSWER_S):

@@ -39,6 +39,7 @@
 #define COMMANDS_REPLY_SLOTS 32 /* channels whose last !reply is remembered */
 #define COMMANDS_GREP_COUNT_MAX 1000 /* matches counted for "1 of N" */
 #define COMMANDS_GREP_BEFORE 100     /* bytes of context kept before a match */
+#define COMMANDS_GREP_BOLD_MAX 64    /* matches bolded in one shown passage */
 
 /* What `!more` continues: lines that did not fit, or a search or grep
  * whose next result is fetched when asked for.  A small fixed table:
@@ -620,24 +621,53 @@ static int command_grep_visit(int letter, int para, const char *text,
     return ++w->seen >= COMMANDS_GREP_COUNT_MAX;
 }
 
-/* The passage text around [start, end) with the match in FORMAT_BOLD, as
- * a heap string for Passage.snippet. */
-static char *command_grep_snippet(const char *text, size_t start, size_t end)
+/* The passage text from a little before [start, end), with that match and
+ * every later one in FORMAT_BOLD, as a heap string for Passage.snippet.
+ * Later matches are found with the same Grep (and its budget): when the
+ * budget runs out, the rest is simply left unbolded.  format_passage cuts
+ * the line to its budget, so only the first COMMANDS_GREP_BOLD_MAX matches
+ * are marked: more could never be seen. */
+static char *command_grep_snippet(Grep *g, const char *text, size_t start,
+                                  size_t end)
 {
-    size_t len = strlen(text), from = 0;
+    static const char ellipsis[] = "\xe2\x80\xa6";
+    size_t len = strlen(text), from = 0, out = 0;
     if (start > COMMANDS_GREP_BEFORE) {
         from = utf8_boundary(text, len, start - COMMANDS_GREP_BEFORE);
         const char *space = memchr(text + from, ' ', start - from);
         if (space)
             from = (size_t)(space - text) + 1;
     }
-    size_t size = len - from + 16;
+    size_t size = len - from + sizeof ellipsis + 2 * COMMANDS_GREP_BOLD_MAX;
     char *s = malloc(size);
     if (!s)
         return NULL;
-    snprintf(s, size, "%s%.*s%s%.*s%s%s", from ? "…" : "", (int)(start - from),
-             text + from, end > start ? FORMAT_BOLD : "", (int)(end - start),
-             text + start, end > start ? FORMAT_BOLD : "", text + end);
+    if (from) {
+        memcpy(s, ellipsis, sizeof ellipsis - 1);
+        out = sizeof ellipsis - 1;
+    }
+    size_t at = from; /* text[from..at) is copied */
+    for (int marked = 0; marked < COMMANDS_GREP_BOLD_MAX;) {
+        if (end > start) {
+            memcpy(s + out, text + at, start - at);
+            out += start - at;
+            s[out++] = FORMAT_BOLD[0];
+            memcpy(s + out, text + start, end - start);
+            out += end - start;
+            s[out++] = FORMAT_BOLD[0];
+            at = end;
+            marked++;
+        }
+        /* An empty match moves on by one character, as grep tools do. */
+        size_t next = end > start ? end : end + 1;
+        while (next < len && ((unsigned char)text[next] & 0xC0) == 0x80) next++;
+        if (next > len || grep_match_from(g, text, len, next, &start, &end,
+                                          NULL) != STATUS_OK)
+            break;
+    }
+    memcpy(s + out, text + at, len - at);
+    out += len - at;
+    s[out] = '\0';
     return s;
 }
 
@@ -653,23 +683,32 @@ static int command_grep_show(Commands *c, const char *pattern, long offset,
         return output_printf(c, out, "Cannot use that pattern: %.159s.",
                              why.msg);
     Status rc = corpus_each(c->corpus, command_grep_visit, &w, c->err);
-    grep_free(w.g);
-    if (rc == STATUS_ERROR)
-        return command_corpus_error(c, out);
-    if (w.costly)
-        return output_printf(c, out,
-                             "That pattern is too costly to run; "
-                             "try a simpler one.");
-    if (w.seen <= offset)
-        return output_printf(c, out,
-                             offset ? "No more matches."
-                                    : "No passage matches that pattern.");
-    if (corpus_get(c->corpus, w.letter, w.para, &p, c->err) != STATUS_OK)
-        return command_corpus_error(c, out);
+    int shown;
+    if (rc == STATUS_ERROR) {
+        shown = command_corpus_error(c, out);
+        goto done;
+    }
+    if (w.costly) {
+        shown = output_printf(c, out,
+                              "That pattern is too costly to run; "
+                              "try a simpler one.");
+        goto done;
+    }
+    if (w.seen <= offset) {
+        shown = output_printf(c, out,
+                              offset ? "No more matches."
+                                     : "No passage matches that pattern.");
+        goto done;
+    }
+    if (corpus_get(c->corpus, w.letter, w.para, &p, c->err) != STATUS_OK) {
+        shown = command_corpus_error(c, out);
+        goto done;
+    }
     free(p.snippet);
-    if (!(p.snippet = command_grep_snippet(p.text, w.start, w.end))) {
+    if (!(p.snippet = command_grep_snippet(w.g, p.text, w.start, w.end))) {
         passage_clear(&p);
-        return -1;
+        shown = -1;
+        goto done;
     }
     const char *more = w.seen >= COMMANDS_GREP_COUNT_MAX ? "+" : "";
     if (offset + 1 < w.seen) {
@@ -681,8 +720,10 @@ static int command_grep_show(Commands *c, const char *pattern, long offset,
         snprintf(lead, sizeof lead, "Match %ld of %ld%s: ", offset + 1, w.seen,
                  more);
     }
-    int shown = output_passage(c, out, &p, lead, 1);
+    shown = output_passage(c, out, &p, lead, 1);
     passage_clear(&p);
+done:
+    grep_free(w.g);
     return shown;
 }
 
@@ -967,11 +1008,15 @@ static int command_about(Commands *c, const char *args, const CommandInput *in,
     (void)args, (void)in;
     if (corpus_sources(c->corpus, sources, sizeof sources, c->err) != STATUS_OK)
         return command_corpus_error(c, out);
+    /* A source line often ends with its own full stop ("Moscow 1957."). */
+    size_t slen = strlen(sources);
+    bool stop = slen > 0 && sources[slen - 1] == '.';
     return output_printf(
         c, out,
         "Missive %s: passages of historical correspondence, exactly "
-        "cited. Sources: %s. %shelp for the commands.",
-        MISSIVE_VERSION, sources[0] ? sources : "none yet", c->pfx);
+        "cited. Sources: %s%s %shelp for the commands.",
+        MISSIVE_VERSION, sources[0] ? sources : "none yet", stop ? "" : ".",
+        c->pfx);
 }
 
 static int command_help(Commands *c, const char *args, const CommandInput *in,

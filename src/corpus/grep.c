@@ -252,10 +252,15 @@ static Status grep_stop(Grep *g, Error *err)
 Status grep_match(Grep *g, const char *subject, size_t len, size_t *start,
                   size_t *end, Error *err)
 {
+    return grep_match_from(g, subject, len, 0, start, end, err);
+}
+
+Status grep_match_from(Grep *g, const char *subject, size_t len, size_t from,
+                       size_t *start, size_t *end, Error *err)
+{
     /* The first call checks the whole subject's UTF-8; later windows of
      * the same subject start on character boundaries of checked text. */
     uint32_t options = 0;
-    size_t from = 0;
 
     if (g->spent)
         return grep_stop(g, err);
@@ -263,6 +268,8 @@ Status grep_match(Grep *g, const char *subject, size_t len, size_t *start,
         subject = "";
         len = 0;
     }
+    if (from > len)
+        return STATUS_NOTFOUND;
     for (;;) {
         /* Start positions from..limit (inclusive); the last window
          * includes len itself, where an empty match may start. */

@@ -46,4 +46,11 @@ bool grep_jit(const Grep *g);
 Status grep_match(Grep *g, const char *subject, size_t len, size_t *start,
                   size_t *end, Error *err);
 
+/* As grep_match, for the first match starting at or after byte `from` (a
+ * character boundary, at most len): the text before it still counts for
+ * lookbehind and \b, so the next match of a subject is found as it would
+ * be in the whole. */
+Status grep_match_from(Grep *g, const char *subject, size_t len, size_t from,
+                       size_t *start, size_t *end, Error *err);
+
 #endif

@@ -186,6 +186,32 @@ static void test_grep(void **st)
     command_output_clear(&out);
 }
 
+/* Every match in the shown text is bold, not only the first; the line's
+ * bolds stay balanced. */
+static void test_grep_bolds_every_match(void **st)
+{
+    (void)st;
+    CommandOutput out;
+    const char *line = ask("!grep \\bthe\\b", &out);
+    size_t bolds = 0;
+    for (const char *b = line; (b = strchr(b, '\x02')); b++) bolds++;
+    assert_true(bolds >= 4);
+    assert_int_equal(bolds % 2, 0);
+    /* Lookbehind still sees the text before each later match. */
+    command_output_clear(&out);
+    line = ask("!grep (?<=the )\\w+", &out);
+    bolds = 0;
+    for (const char *b = line; (b = strchr(b, '\x02')); b++) bolds++;
+    assert_true(bolds >= 4);
+    for (const char *b = line; (b = strchr(b, '\x02')); b += 2) {
+        assert_true(b - line >= 4);
+        assert_memory_equal(b - 4, "the ", 4);
+        b = strchr(b + 1, '\x02');
+        assert_non_null(b);
+    }
+    command_output_clear(&out);
+}
+
 static void test_read_and_letter_are_private(void **st)
 {
     (void)st;
@@ -249,6 +275,15 @@ static void test_stats_about_help(void **st)
         "to 23 November 1941; 0 undated, 3 passages emended.");
     command_output_clear(&out);
     assert_non_null(strstr(ask("!about", &out), "Stalin: Works, Vol. 17"));
+    command_output_clear(&out);
+    /* Wide enough for every source: the last one's own full stop is not
+     * doubled before the pointer to help. */
+    CommandInput wide = {"!about", "alice", "#test", 1000};
+    memset(&out, 0, sizeof out);
+    assert_int_equal(commands_dispatch(cmds, &wide, &out, NULL), STATUS_OK);
+    assert_non_null(
+        strstr(out.lines[0], "Moscow 1957. !help for the commands."));
+    assert_null(strstr(out.lines[0], ".."));
     command_output_clear(&out);
     assert_non_null(strstr(ask("!help", &out), "!grep"));
     command_output_clear(&out);
@@ -544,6 +579,7 @@ int main(void)
         cmocka_unit_test(test_quote_fair_cycle),
         cmocka_unit_test(test_search_paging),
         cmocka_unit_test(test_grep),
+        cmocka_unit_test(test_grep_bolds_every_match),
         cmocka_unit_test(test_read_and_letter_are_private),
         cmocka_unit_test(test_today),
         cmocka_unit_test(test_stats_about_help),

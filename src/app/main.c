@@ -11,6 +11,7 @@
  * in its module.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,16 +297,62 @@ static int main_check_config(int argc, char **argv)
     return 0;
 }
 
+#define MAIN_DB_HELP                                                         \
+    "  --db PATH   the database (default $MISSIVE_DB, else " MAIN_DEFAULT_DB \
+    ")\n"
+#define MAIN_DATA_HELP                                               \
+    "  --data DIR  aliases.txt, errata.tsv and dates.tsv (default\n" \
+    "              " MISSIVE_DATADIR ")\n"
+
+/* Each subcommand's own usage, for `missive SUBCOMMAND --help`. */
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *usage;
+} main_subcommands[] = {
+    {"import", main_import,
+     "usage: missive import [--db PATH] [--data DIR] FILE...\n\n"
+     "Import correspondence files, all in one transaction: an error prints\n"
+     "FILE:LINE and leaves the database as it was.\n\n" MAIN_DB_HELP
+         MAIN_DATA_HELP},
+    {"console", main_console,
+     "usage: missive console [--db PATH] [--data DIR]\n\n"
+     "Answer commands typed on stdin (one per line) exactly as the bot\n"
+     "would; on a terminal with line editing and history.\n\n" MAIN_DB_HELP
+         MAIN_DATA_HELP},
+    {"query", main_query,
+     "usage: missive query [--db PATH] [--data DIR] 'TEXT'\n\n"
+     "Answer one command, e.g. missive query '!search "
+     "finland'.\n\n" MAIN_DB_HELP MAIN_DATA_HELP},
+    {"demo", main_demo,
+     "usage: missive demo [--db PATH] [--data DIR]\n\n"
+     "Import the shipped corpus, show a few answers, then open the console\n"
+     "when stdin is a terminal.\n\n" MAIN_DB_HELP MAIN_DATA_HELP},
+    {"run", main_run,
+     "usage: missive run [-c FILE]\n\n"
+     "Run the IRC bot.  SIGHUP reloads the config, SIGTERM quits.\n\n"
+     "  -c FILE     the config (default " MAIN_DEFAULT_CONFIG ")\n"},
+    {"check-config", main_check_config,
+     "usage: missive check-config FILE\n\n"
+     "Check a config file: every error as FILE:LINE, then the effective\n"
+     "settings with secrets masked.  Exits 1 when the file has errors.\n"},
+};
+
+/* Whether the subcommand's arguments ask for help: -h or --help before
+ * any "--" (after it, everything is an operand). */
+static bool main_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            return false;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return true;
+    }
+    return false;
+}
+
 int main(int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        int (*run)(int argc, char **argv);
-    } subcommands[] = {
-        {"import", main_import}, {"console", main_console},
-        {"query", main_query},   {"demo", main_demo},
-        {"run", main_run},       {"check-config", main_check_config},
-    };
 
     log_init();
     if (argc < 2) {
@@ -320,9 +367,16 @@ int main(int argc, char **argv)
         main_usage(stdout);
         return 0;
     }
-    for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
-        if (strcmp(argv[1], subcommands[i].name) == 0)
-            return subcommands[i].run(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof main_subcommands / sizeof main_subcommands[0];
+         i++) {
+        if (strcmp(argv[1], main_subcommands[i].name) != 0)
+            continue;
+        if (main_wants_help(argc - 1, argv + 1)) {
+            fputs(main_subcommands[i].usage, stdout);
+            return 0;
+        }
+        return main_subcommands[i].run(argc - 1, argv + 1);
+    }
     fprintf(stderr, "missive: unknown command '%s'\n", argv[1]);
     main_usage(stderr);
     return 2;

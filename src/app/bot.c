@@ -332,6 +332,13 @@ static void bot_status(Bot *b, const char *nick)
     bot_say(b, "PRIVMSG", nick, text);
 }
 
+/* What `help` lists for an owner in a private message: keep it in step
+ * with bot_owner_command below. */
+static const char bot_owner_help[] =
+    "status, join #chan [key], part #chan, say #chan TEXT, reload, "
+    "set #chan prefix X|default, set #chan addressed on|off|default, "
+    "set #chan enable|disable COMMAND, set #chan show";
+
 /* Owner commands, in a private message, with or without the prefix:
  * join #chan [key], part #chan, say #chan text, reload, status.  Returns
  * true when text was one. */
@@ -401,10 +408,12 @@ static bool bot_owner_command(Bot *b, const char *nick, const char *text)
 /* --- IRC events --------------------------------------------------------------- */
 
 static void bot_answer(Bot *b, const char *nick, const char *channel,
-                       const char *reply_to, const char *text, bool as_reply)
+                       const char *reply_to, const char *text, bool as_reply,
+                       bool owner)
 {
     CommandOutput out = {0};
-    CommandInput in = {text, nick, channel, irc_text_budget(b->irc, reply_to)};
+    CommandInput in = {text, nick, channel, irc_text_budget(b->irc, reply_to),
+                       owner ? bot_owner_help : NULL};
     Error err = {.sink = log_sink};
     Status rc = as_reply ? commands_dispatch_reply(b->cmds, &in, &out, &err)
                          : commands_dispatch(b->cmds, &in, &out, &err);
@@ -443,8 +452,8 @@ static void bot_on_message(void *ud, const char *origin, const char *target,
     snprintf(text, sizeof text, "%s", raw);
     ircline_strip_formatting(text);
 
-    if (private && mask_list_match(b->owners, origin) &&
-        bot_owner_command(b, nick, text))
+    bool owner = private && mask_list_match(b->owners, origin);
+    if (owner && bot_owner_command(b, nick, text))
         return;
 
     const char *body = text;
@@ -464,7 +473,8 @@ static void bot_on_message(void *ud, const char *origin, const char *target,
         return;
     log_debug("%s%s%s: %.80s", nick, channel ? " in " : "",
               channel ? channel : "", body);
-    bot_answer(b, nick, channel, private ? nick : target, body, as_reply);
+    bot_answer(b, nick, channel, private ? nick : target, body, as_reply,
+               owner);
 }
 
 static void bot_on_ctcp(void *ud, const char *origin, const char *request)

@@ -16,7 +16,7 @@
 Status console_answer(Commands *cmds, const char *text, FILE *out)
 {
     CommandOutput answer = {0};
-    CommandInput in = {text, CONSOLE_NICK, CONSOLE_CHANNEL, 0};
+    CommandInput in = {text, CONSOLE_NICK, CONSOLE_CHANNEL, 0, NULL};
     Error err = {.sink = log_sink};
     Status st = commands_dispatch(cmds, &in, &answer, &err);
 

@@ -1025,7 +1025,6 @@ static int command_help(Commands *c, const char *args, const CommandInput *in,
     char word[COMMANDS_NAME_MAX + 1], list[256] = "";
     size_t len = 0;
 
-    (void)in;
     if (args_next(&args, word, sizeof word)) {
         const char *name = word;
         if (strncmp(name, c->pfx, strlen(c->pfx)) == 0)
@@ -1051,10 +1050,16 @@ static int command_help(Commands *c, const char *args, const CommandInput *in,
             break;
         len += (size_t)w;
     }
-    return output_printf(c, out,
-                         "Passages from historical letters, exactly cited. "
-                         "Commands: %s. %shelp COMMAND for more.",
-                         list, c->pfx);
+    if (output_printf(c, out,
+                      "Passages from historical letters, exactly cited. "
+                      "Commands: %s. %shelp COMMAND for more.",
+                      list, c->pfx) < 0)
+        return -1;
+    /* An owner's own commands, never where others can read them. */
+    if (!in->channel && in->owner_help && in->owner_help[0])
+        return output_printf(c, out, "As an owner, in private: %s",
+                             in->owner_help);
+    return 0;
 }
 
 /* --- dispatch ------------------------------------------------------------- */
@@ -1308,11 +1313,48 @@ Status commands_dispatch(Commands *c, const CommandInput *in,
     return commands_run(c, spec, args, in, out, err);
 }
 
+/* In a private message, a command's bare name needs no prefix: "help",
+ * "help search", "more", "quote".  Only names that take no arguments, plus
+ * help with one word, so that a question starting with a command's name
+ * ("read my letter?") still gets a reply.  Returns the spec and sets *args,
+ * or NULL. */
+static const CommandSpec *commands_bare(const char *text, const char **args)
+{
+    char name[COMMANDS_NAME_MAX + 1], word[COMMANDS_NAME_MAX + 1];
+    const char *p = text;
+    size_t n = args_next(&p, name, sizeof name);
+    if (n == 0 || n > COMMANDS_NAME_MAX)
+        return NULL;
+    for (char *k = name; *k; k++) *k = (char)tolower((unsigned char)*k);
+    size_t len = strlen(name);
+    if (len > 0 && (name[len - 1] == '?' || name[len - 1] == '.'))
+        name[len - 1] = '\0'; /* "help?" */
+    const CommandSpec *spec = commands_find(name);
+    if (!spec)
+        return NULL;
+    const char *rest = p;
+    size_t words = 0;
+    while (args_next(&p, word, sizeof word)) words++;
+    if (words == 0 && !spec->needs_args) {
+        *args = rest;
+        return spec;
+    }
+    if (words == 1 && spec->run == command_help) {
+        *args = rest;
+        return spec;
+    }
+    return NULL;
+}
+
 Status commands_dispatch_reply(Commands *c, const CommandInput *in,
                                CommandOutput *out, Error *err)
 {
     char text[COMMANDS_MAX_INPUT];
     utf8_sanitize(in->text, strlen(in->text), text, sizeof text);
     commands_set_budget(c, in);
-    return commands_run(c, commands_find("reply"), text, in, out, err);
+    const char *args = text;
+    const CommandSpec *spec = in->channel ? NULL : commands_bare(text, &args);
+    if (!spec)
+        spec = commands_find("reply");
+    return commands_run(c, spec, args, in, out, err);
 }

@@ -27,6 +27,9 @@ typedef struct {
     const char *nick;    /* who typed it */
     const char *channel; /* NULL in a private message */
     size_t line_budget;  /* bytes per line for this target; 0: default */
+    /* The owner commands the caller understands, listed by help in a
+     * private message; NULL when the sender is no owner. */
+    const char *owner_help;
 } CommandInput;
 
 /* An answer: lines for where the command was typed (the channel, or the
@@ -71,8 +74,11 @@ bool commands_addressed(const Commands *c, const char *channel, bool fallback);
 Status commands_configure(Commands *c, const char *args, char *reply,
                           size_t replysz, Error *err);
 
-/* Treats text as "<prefix>reply text" (the bot was addressed by nick).  As
- * commands_dispatch, except that it never returns STATUS_NOTFOUND. */
+/* Treats text as "<prefix>reply text" (the bot was addressed by nick, or
+ * messaged privately).  In a private message (in->channel NULL) a bare
+ * command name without arguments ("help", "more", "quote") or "help WORD"
+ * runs that command instead.  As commands_dispatch, except that it never
+ * returns STATUS_NOTFOUND. */
 Status commands_dispatch_reply(Commands *c, const CommandInput *in,
                                CommandOutput *out, Error *err);
 

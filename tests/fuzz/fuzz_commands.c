@@ -150,7 +150,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(text, data + 2, size - 2); /* up to a NUL, as IRC delivers it */
     text[size - 2] = '\0';
 
-    CommandInput in = {text, nick, priv ? NULL : "#fuzz", budget};
+    CommandInput in = {text, nick, priv ? NULL : "#fuzz", budget, NULL};
     if (mode == 2) {
         in.text = configure(text);
         in.channel = "#cfg";

@@ -504,6 +504,29 @@ class OwnerTest(ResilienceBase):
         self.assertEqual(self.log_count(bot, r"^info: owner stranger"), 0)
         self.assertEqual(self.log_count(bot, r"^debug: >> JOIN #x"), 0)
 
+    def test_private_help(self):
+        """`/msg missive help` gets the help, not a passage; an owner's help
+        also lists the owner commands, and only in private."""
+        self.server()
+        owner = self.client("owner", ["#t"])
+        stranger = self.client("stranger")
+        self.bot(self.conf(owners=["owner!*@*"]))
+        self.bot_joins(owner, "#t", nick=BOT)
+
+        stranger.privmsg(BOT, "help")
+        m = stranger.expect_privmsg(BOT, "stranger", timeout=ANSWER_S)
+        self.assertTrue(m.text.startswith("Passages from historical letters"), m.text)
+        owner.privmsg(BOT, "help")
+        m = owner.expect_privmsg(BOT, "owner", regex=r"^As an owner", timeout=ANSWER_S)
+        self.assertIn("join #chan", m.text)
+        self.assertIn("set #chan", m.text)
+        owner.privmsg("#t", "!help")
+        owner.expect_privmsg(BOT, "#t", regex=r"^Passages from", timeout=ANSWER_S)
+        time.sleep(1.0)
+        self.assertFalse([m for m in owner.messages(frm=BOT, target="#t")
+                          if "As an owner" in m.text])
+        self.assertFalse([m for m in stranger.privmsgs(frm=BOT) if "As an owner" in m.text])
+
 
 # --- 10. check-config -------------------------------------------------------------------------------
 

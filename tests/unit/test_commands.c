@@ -85,7 +85,7 @@ static void check_lines(char **lines, size_t n)
 static const char *ask_in(const char *channel, const char *text,
                           CommandOutput *out)
 {
-    CommandInput in = {text, "alice", channel, BUDGET};
+    CommandInput in = {text, "alice", channel, BUDGET, NULL};
     memset(out, 0, sizeof *out);
     Error err = {0};
     Status rc = commands_dispatch(cmds, &in, out, &err);
@@ -233,7 +233,7 @@ static void test_read_and_letter_are_private(void **st)
 
     /* In a private message there is no "sent you" line, and a letter is
      * sent whole there too, not cut at max_lines. */
-    CommandInput in = {"!read 2.2", "alice", NULL, BUDGET};
+    CommandInput in = {"!read 2.2", "alice", NULL, BUDGET, NULL};
     memset(&out, 0, sizeof out);
     assert_int_equal(commands_dispatch(cmds, &in, &out, NULL), STATUS_OK);
     assert_int_equal(out.n, 0);
@@ -278,7 +278,7 @@ static void test_stats_about_help(void **st)
     command_output_clear(&out);
     /* Wide enough for every source: the last one's own full stop is not
      * doubled before the pointer to help. */
-    CommandInput wide = {"!about", "alice", "#test", 1000};
+    CommandInput wide = {"!about", "alice", "#test", 1000, NULL};
     memset(&out, 0, sizeof out);
     assert_int_equal(commands_dispatch(cmds, &wide, &out, NULL), STATUS_OK);
     assert_non_null(
@@ -324,7 +324,7 @@ static void test_channel_settings(void **st)
     (void)st;
     char reply[256];
     CommandOutput out = {0};
-    CommandInput in = {"!quote 1.1", "alice", "#set", BUDGET};
+    CommandInput in = {"!quote 1.1", "alice", "#set", BUDGET, NULL};
 
     assert_int_equal(
         commands_configure(cmds, "#set prefix @", reply, sizeof reply, NULL),
@@ -491,7 +491,7 @@ static void test_more_keeps_the_rest(void **st)
     CommandsConfig cfg = {"!", BUDGET, 1, 600};
     Commands *one = commands_new(corpus, state, &cfg);
     CommandOutput out = {0};
-    CommandInput in = {"!help search", "bob", "#more", BUDGET};
+    CommandInput in = {"!help search", "bob", "#more", BUDGET, NULL};
 
     assert_non_null(one);
     assert_int_equal(commands_dispatch(one, &in, &out, NULL), STATUS_OK);
@@ -523,6 +523,69 @@ static void test_more_keeps_the_rest(void **st)
     commands_free(one);
 }
 
+/* A private message is a !reply, except a bare command name: "help"
+ * (the first thing a new user types to /msg missive) gets the help. */
+static void test_private_bare_commands(void **st)
+{
+    (void)st;
+    CommandOutput out = {0};
+    CommandInput in = {"help", "dan", NULL, BUDGET, NULL};
+    static const char *const helps[] = {"help", "HELP", "help?", " help "};
+    for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++) {
+        in.text = helps[i];
+        assert_int_equal(commands_dispatch_reply(cmds, &in, &out, NULL),
+                         STATUS_OK);
+        assert_int_equal(out.n, 1); /* no owner line for a stranger */
+        assert_true(
+            strncmp(out.lines[0], "Passages from historical letters", 32) == 0);
+        command_output_clear(&out);
+    }
+    in.text = "help search";
+    assert_int_equal(commands_dispatch_reply(cmds, &in, &out, NULL), STATUS_OK);
+    assert_true(strncmp(out.lines[0], "!search WORDS: ", 15) == 0);
+    command_output_clear(&out);
+    in.text = "quote";
+    assert_int_equal(commands_dispatch_reply(cmds, &in, &out, NULL), STATUS_OK);
+    assert_non_null(strstr(out.lines[0], "\xe2\x80\x94 "));
+    command_output_clear(&out);
+
+    /* A question that merely starts with a command's name is a reply. */
+    in.text = "help me with the second front in France";
+    assert_int_equal(commands_dispatch_reply(cmds, &in, &out, NULL), STATUS_OK);
+    assert_null(strstr(out.lines[0], "Passages from historical letters"));
+    command_output_clear(&out);
+
+    /* In a channel, "missive: help" stays a reply, as before. */
+    in.text = "help";
+    in.channel = "#test";
+    assert_int_equal(commands_dispatch_reply(cmds, &in, &out, NULL), STATUS_OK);
+    assert_null(strstr(out.lines[0], "Passages from historical letters"));
+    command_output_clear(&out);
+}
+
+/* Owners see their own commands in help, in private only. */
+static void test_owner_help_is_private(void **st)
+{
+    (void)st;
+    CommandOutput out = {0};
+    CommandInput in = {"!help", "olga", NULL, BUDGET, "status, reload"};
+    assert_int_equal(commands_dispatch(cmds, &in, &out, NULL), STATUS_OK);
+    assert_int_equal(out.n, 2);
+    assert_string_equal(out.lines[1],
+                        "As an owner, in private: status, reload");
+    command_output_clear(&out);
+    in.text = "help";
+    assert_int_equal(commands_dispatch_reply(cmds, &in, &out, NULL), STATUS_OK);
+    assert_int_equal(out.n, 2);
+    command_output_clear(&out);
+    in.text = "!help";
+    in.channel = "#test";
+    assert_int_equal(commands_dispatch(cmds, &in, &out, NULL), STATUS_OK);
+    assert_int_equal(out.n, 1);
+    assert_null(strstr(out.lines[0], "status"));
+    command_output_clear(&out);
+}
+
 static void test_not_commands(void **st)
 {
     (void)st;
@@ -531,7 +594,7 @@ static void test_not_commands(void **st)
                                        "",        "quote", "?quote"};
     for (size_t i = 0; i < sizeof talk / sizeof talk[0]; i++) {
         CommandOutput out = {0};
-        CommandInput in = {talk[i], "alice", "#test", BUDGET};
+        CommandInput in = {talk[i], "alice", "#test", BUDGET, NULL};
         assert_int_equal(commands_dispatch(cmds, &in, &out, NULL),
                          STATUS_NOTFOUND);
         assert_int_equal(out.n, 0);
@@ -545,7 +608,7 @@ static void test_errors_reach_the_caller(void **st)
 {
     (void)st;
     CommandOutput out = {0};
-    CommandInput in = {"!stats", "alice", "#test", BUDGET};
+    CommandInput in = {"!stats", "alice", "#test", BUDGET, NULL};
     Error err = {0};
 
     assert_int_equal(sqlite3_exec(db, "ALTER TABLE files RENAME TO files_gone",
@@ -588,6 +651,8 @@ int main(void)
         cmocka_unit_test(test_channel_settings_hostile),
         cmocka_unit_test(test_hostile_arguments),
         cmocka_unit_test(test_more_keeps_the_rest),
+        cmocka_unit_test(test_private_bare_commands),
+        cmocka_unit_test(test_owner_help_is_private),
         cmocka_unit_test(test_not_commands),
         cmocka_unit_test(test_errors_reach_the_caller),
     };

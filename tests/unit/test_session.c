@@ -66,7 +66,7 @@ static void test_open_answers(void **state)
         .database = db_path, .data_dir = DATADIR, .must_exist = true};
     Error err = {.sink = collect};
     CommandOutput out = {0};
-    CommandInput in = {"!quote 1.4", "alice", "#c", 0};
+    CommandInput in = {"!quote 1.4", "alice", "#c", 0, NULL};
 
     warnings[0] = '\0';
     Session *s = session_open(&so, &err);
@@ -111,7 +111,7 @@ static void test_missing_aliases_warns(void **state)
                          .must_exist = true}; /* no aliases.txt */
     Error err = {.sink = collect};
     CommandOutput out = {0};
-    CommandInput in = {"!reply will you send Eden?", "alice", "#c", 0};
+    CommandInput in = {"!reply will you send Eden?", "alice", "#c", 0, NULL};
 
     warnings[0] = '\0';
     Session *s = session_open(&so, &err);

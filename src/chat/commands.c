@@ -199,8 +199,9 @@ output_printf(Commands *c, CommandOutput *out, const char *fmt, ...)
     return output_push(out, line);
 }
 
-static int output_passage(Commands *c, CommandOutput *out, const Passage *p,
-                          const char *lead, int use_snippet)
+/* The passage line; *shown as format_passage_cut (NULL: not wanted). */
+static int output_passage_cut(Commands *c, CommandOutput *out, const Passage *p,
+                              const char *lead, int use_snippet, size_t *shown)
 {
     char line[COMMANDS_LINE_MAX];
     size_t n = strlen(lead);
@@ -209,8 +210,92 @@ static int output_passage(Commands *c, CommandOutput *out, const Passage *p,
     if (c->budget < n + FORMAT_MIN_BUDGET)
         n = 0;
     memcpy(line, lead, n);
-    format_passage(p, use_snippet, c->budget - n, line + n, sizeof line - n);
+    format_passage_cut(p, use_snippet, c->budget - n, line + n, sizeof line - n,
+                       shown);
     return output_push(out, line);
+}
+
+static int output_passage(Commands *c, CommandOutput *out, const Passage *p,
+                          const char *lead, int use_snippet)
+{
+    return output_passage_cut(c, out, p, lead, use_snippet, NULL);
+}
+
+static MoreSlot *more_take(Commands *c, const CommandInput *in);
+
+/* Splits text into budget-sized lines at word boundaries, appended to
+ * lines[*n..]; -1 when out of memory. */
+static int output_split(Commands *c, const char *text, size_t len,
+                        char ***lines, size_t *n, size_t *cap)
+{
+    char line[COMMANDS_LINE_MAX];
+    while (len > 0) {
+        size_t cut =
+            len <= c->budget ? len : utf8_word_boundary(text, len, c->budget);
+        if (cut == 0)
+            cut = utf8_boundary(text, len, c->budget);
+        memcpy(line, text, cut);
+        line[cut] = '\0';
+        if (output_push_to(lines, n, cap, line) < 0)
+            return -1;
+        text += cut;
+        len -= cut;
+        while (len > 0 && *text == ' ') text++, len--;
+    }
+    return 0;
+}
+
+/* A whole passage asked for by a person (!quote, !reply, !today): the
+ * line, and when its text had to be cut, the rest waits for `!more` as
+ * lines of its own, "…the rest" up to the closing quote, then the
+ * citation (on the last line when it fits, never split). */
+static int output_passage_whole(Commands *c, const CommandInput *in,
+                                CommandOutput *out, const Passage *p,
+                                const char *lead)
+{
+    static const char ellipsis[] = "\xe2\x80\xa6";
+    static char clean[COMMANDS_TEXT_MAX]; /* single-threaded dispatcher */
+    char cite[COMMANDS_LINE_MAX], tail[2 * COMMANDS_LINE_MAX];
+    size_t shown;
+
+    if (output_passage_cut(c, out, p, lead, 0, &shown) < 0)
+        return -1;
+    if (shown == SIZE_MAX)
+        return 0;
+    size_t len =
+        utf8_sanitize(p->text, strlen(p->text), clean + 3, sizeof clean - 4) +
+        3;
+    if (shown + 3 >= len)
+        return 0; /* nothing left but spaces */
+    /* "…" right before the rest, in place of what was shown. */
+    size_t at = shown + 3;
+    while (at < len && clean[at] == ' ') at++;
+    memcpy(clean + at - 3, ellipsis, 3);
+    at -= 3;
+    clean[len++] = '"';
+    clean[len] = '\0';
+
+    MoreSlot *slot = more_take(c, in);
+    size_t cap = 0;
+    if (output_split(c, clean + at, len - at, &slot->lines, &slot->n, &cap) < 0)
+        return -1;
+    format_citation(p, cite, sizeof cite);
+    char **last = &slot->lines[slot->n - 1];
+    int w = snprintf(tail, sizeof tail, "%s \xe2\x80\x94 %s", *last, cite);
+    if (w > 0 && (size_t)w <= c->budget) {
+        char *joined = strdup(tail);
+        if (!joined)
+            return -1;
+        free(*last);
+        *last = joined;
+    } else {
+        snprintf(tail, sizeof tail, "\xe2\x80\x94 %s", cite);
+        if (output_push_to(&slot->lines, &slot->n, &cap, tail) < 0)
+            return -1;
+    }
+    slot->kind = MORE_LINES;
+    slot->priv = false;
+    return 0;
 }
 
 /* Splits long text into budget-sized lines at word boundaries, for the
@@ -517,7 +602,7 @@ static int command_quote(Commands *c, const char *args, const CommandInput *in,
     }
     if (rc != STATUS_OK)
         return command_corpus_error(c, out);
-    rc = output_passage(c, out, &p, "", 0);
+    rc = output_passage_whole(c, in, out, &p, "");
     passage_clear(&p);
     return rc;
 }
@@ -802,7 +887,7 @@ static int command_reply(Commands *c, const char *args, const CommandInput *in,
     last->question = question;
     last->letter = p.letter;
     last->para = p.para;
-    rc = output_passage(c, out, &p, "", 0);
+    rc = output_passage_whole(c, in, out, &p, "");
     passage_clear(&p);
     return rc;
 }
@@ -949,7 +1034,7 @@ static int command_today(Commands *c, const char *args, const CommandInput *in,
     char lead[160];
     int month, day;
 
-    (void)args, (void)in;
+    (void)args;
     today_date(&month, &day);
     t.today = today_day_of_year(month, day);
     if (corpus_dated(c->corpus, today_visit, &t, c->err) != STATUS_OK)
@@ -972,7 +1057,7 @@ static int command_today(Commands *c, const char *args, const CommandInput *in,
                  "%d %s: ",
                  day, months[month - 1], atoi(t.best_date + 8),
                  months[atoi(t.best_date + 5) - 1]);
-    int rc = output_passage(c, out, &p, lead, 0);
+    int rc = output_passage_whole(c, in, out, &p, lead);
     passage_clear(&p);
     return rc;
 }

@@ -11,6 +11,7 @@
  */
 #include "format.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,8 +114,16 @@ size_t format_citation(const Passage *p, char *out, size_t outsz)
 size_t format_passage(const Passage *p, int use_snippet, size_t budget,
                       char *out, size_t outsz)
 {
+    return format_passage_cut(p, use_snippet, budget, out, outsz, NULL);
+}
+
+size_t format_passage_cut(const Passage *p, int use_snippet, size_t budget,
+                          char *out, size_t outsz, size_t *shown)
+{
     char cite[CITATION_MAX];
 
+    if (shown)
+        *shown = SIZE_MAX;
     if (out == NULL || outsz == 0)
         return 0;
     if (budget < FORMAT_MIN_BUDGET)
@@ -163,6 +172,8 @@ size_t format_passage(const Passage *p, int use_snippet, size_t budget,
     put(out, &len, dash, sizeof dash - 1);
     put(out, &len, cite, clen);
     out[len] = '\0';
+    if (shown && cutting)
+        *shown = cut;
     free(text);
     return len;
 }

@@ -35,6 +35,13 @@ size_t format_citation(const Passage *p, char *out, size_t outsz);
 size_t format_passage(const Passage *p, int use_snippet, size_t budget,
                       char *out, size_t outsz);
 
+/* format_passage, and *shown: SIZE_MAX when the whole text is on the line,
+ * else how many bytes of the text, sanitised (utf8_sanitize_keep, keeping
+ * FORMAT_BOLD when use_snippet), are on it before the "…": the rest starts
+ * there, after any spaces. */
+size_t format_passage_cut(const Passage *p, int use_snippet, size_t budget,
+                          char *out, size_t outsz, size_t *shown);
+
 /* Copies text into out, cut to at most budget bytes at a word boundary
  * with "…" appended when cut.  Returns the length. */
 size_t format_cut(const char *text, size_t budget, char *out, size_t outsz);

@@ -586,6 +586,106 @@ static void test_owner_help_is_private(void **st)
     command_output_clear(&out);
 }
 
+/* Appends line[from..to) to buf. */
+static void append(char *buf, size_t bufsz, const char *from, const char *to)
+{
+    size_t len = strlen(buf), n = (size_t)(to - from);
+    assert_true(len + n < bufsz);
+    memcpy(buf + len, from, n);
+    buf[len + n] = '\0';
+}
+
+/* A passage cut with "…" goes on with !more, in as many lines as it takes,
+ * until the citation; together the pieces are the whole text. */
+static void test_more_continues_a_cut_passage(void **st)
+{
+    (void)st;
+    static const char dash[] = "\" \xe2\x80\x94 ";
+    static const char ell[] = "\xe2\x80\xa6";
+    const char *cite = "Stalin to Churchill, 18 July 1941 [1.3]";
+    CommandsConfig cfg = {"!", 160, 2, 600};
+    Commands *narrow = commands_new(corpus, state, &cfg);
+    CommandOutput out = {0};
+    CommandInput in = {"!quote 1.3", "erin", "#cut", 160, NULL};
+    char text[2048] = "";
+
+    assert_non_null(narrow);
+    assert_int_equal(commands_dispatch(narrow, &in, &out, NULL), STATUS_OK);
+    assert_int_equal(out.n, 1); /* no extra line in the channel */
+    check_lines(out.lines, out.n);
+    const char *line = out.lines[0], *cut = strstr(line, ell);
+    assert_non_null(cut);
+    assert_ptr_equal(strstr(line, dash), cut + 3);
+    append(text, sizeof text, line + 1, cut);
+    command_output_clear(&out);
+
+    in.text = "!more";
+    int rounds = 0;
+    bool done = false;
+    while (!done) {
+        assert_true(++rounds < 20);
+        assert_int_equal(commands_dispatch(narrow, &in, &out, NULL), STATUS_OK);
+        check_lines(out.lines, out.n);
+        assert_true(out.n >= 1 && out.n <= 2);
+        for (size_t i = 0; i < out.n; i++) {
+            const char *l = out.lines[i];
+            if (strncmp(l, "(", 1) == 0) {
+                assert_true(i == out.n - 1);
+                assert_non_null(strstr(l, "more: !more)"));
+                continue;
+            }
+            if (rounds == 1 && i == 0) {
+                assert_memory_equal(l, ell, 3);
+                l += 3;
+                strcat(text, " ");
+            } else if (text[strlen(text) - 1] != '"') {
+                strcat(text, " ");
+            }
+            const char *end = strstr(l, cite);
+            if (end) {
+                assert_string_equal(end, cite);
+                assert_true(i == out.n - 1);
+                append(text, sizeof text, l, end - (sizeof dash - 2));
+                done = true;
+            } else {
+                append(text, sizeof text, l, l + strlen(l));
+            }
+        }
+        command_output_clear(&out);
+    }
+    /* The pieces make the passage, word for word, with its closing quote. */
+    Passage p;
+    assert_int_equal(corpus_get(corpus, 1, 3, &p, NULL), STATUS_OK);
+    size_t tl = strlen(text);
+    assert_true(tl > 1 && text[tl - 1] == '"');
+    text[tl - 1] = '\0';
+    assert_string_equal(text, p.text);
+    passage_clear(&p);
+    assert_int_equal(commands_dispatch(narrow, &in, &out, NULL), STATUS_OK);
+    assert_string_equal(out.lines[0], "Nothing more.");
+    command_output_clear(&out);
+
+    /* A passage that fits leaves nothing waiting; a search still pages
+     * results, not text. */
+    in.text = "!quote 1.1";
+    assert_int_equal(commands_dispatch(narrow, &in, &out, NULL), STATUS_OK);
+    command_output_clear(&out);
+    in.text = "!more";
+    assert_int_equal(commands_dispatch(narrow, &in, &out, NULL), STATUS_OK);
+    assert_string_equal(out.lines[0], "Nothing more.");
+    command_output_clear(&out);
+    in.text = "!search finland";
+    assert_int_equal(commands_dispatch(narrow, &in, &out, NULL), STATUS_OK);
+    command_output_clear(&out);
+    in.text = "!more";
+    assert_int_equal(commands_dispatch(narrow, &in, &out, NULL), STATUS_OK);
+    /* (At this budget the "Result 2 of 2" lead is left out.) */
+    assert_non_null(strstr(out.lines[0], "\x02"
+                                         "Finland\x02"));
+    command_output_clear(&out);
+    commands_free(narrow);
+}
+
 static void test_not_commands(void **st)
 {
     (void)st;
@@ -653,6 +753,7 @@ int main(void)
         cmocka_unit_test(test_more_keeps_the_rest),
         cmocka_unit_test(test_private_bare_commands),
         cmocka_unit_test(test_owner_help_is_private),
+        cmocka_unit_test(test_more_continues_a_cut_passage),
         cmocka_unit_test(test_not_commands),
         cmocka_unit_test(test_errors_reach_the_caller),
     };

@@ -63,10 +63,15 @@ typedef struct {
     uint64_t expires_ms;
 } MoreSlot;
 
+/* What a place (a channel, or a person in private) was last given: the
+ * last !reply, so the same question twice can get another answer, and the
+ * last passage shown by !quote, !reply or !today, which a random pick
+ * there passes over ("!quote" right after "!quote stalin"). */
 typedef struct {
     char channel[COMMANDS_KEY_MAX];
     uint64_t question; /* hash of the normalised message */
     int letter, para;
+    int shown_letter, shown_para; /* 0: none */
 } LastReply;
 
 struct Commands {
@@ -222,6 +227,10 @@ static int output_passage(Commands *c, CommandOutput *out, const Passage *p,
 }
 
 static MoreSlot *more_take(Commands *c, const CommandInput *in);
+static LastReply *command_reply_last(Commands *c, const CommandInput *in,
+                                     bool create);
+static void command_random_filter(Commands *c, const CommandInput *in,
+                                  PassageFilter *f);
 
 /* Splits text into budget-sized lines at word boundaries, appended to
  * lines[*n..]; -1 when out of memory. */
@@ -260,6 +269,9 @@ static int output_passage_whole(Commands *c, const CommandInput *in,
 
     if (output_passage_cut(c, out, p, lead, 0, &shown) < 0)
         return -1;
+    LastReply *place = command_reply_last(c, in, true);
+    place->shown_letter = p->letter;
+    place->shown_para = p->para;
     if (shown == SIZE_MAX)
         return 0;
     size_t len =
@@ -594,6 +606,7 @@ static int command_quote(Commands *c, const char *args, const CommandInput *in,
                                  para);
     } else {
         /* A fair shuffle per channel and filter when there is state. */
+        command_random_filter(c, in, &f);
         rc = c->state ? state_next_passage(c->state, c->corpus, in->channel, &f,
                                            &p, c->err)
                       : corpus_random(c->corpus, &f, &p, c->err);
@@ -845,8 +858,22 @@ static LastReply *command_reply_last(Commands *c, const CommandInput *in,
     if (!create)
         return NULL;
     LastReply *r = &c->replies[c->next_reply_slot++ % COMMANDS_REPLY_SLOTS];
+    memset(r, 0, sizeof *r);
     snprintf(r->channel, sizeof r->channel, "%s", k);
     return r;
+}
+
+/* A random pick's filter passes over the passage this place was just shown
+ * and over one-line courtesies. */
+static void command_random_filter(Commands *c, const CommandInput *in,
+                                  PassageFilter *f)
+{
+    const LastReply *last = command_reply_last(c, in, false);
+    f->min_chars = CORPUS_RANDOM_MIN_CHARS;
+    if (last) {
+        f->avoid_letter = last->shown_letter;
+        f->avoid_para = last->shown_para;
+    }
 }
 
 static int command_reply(Commands *c, const char *args, const CommandInput *in,
@@ -1004,6 +1031,37 @@ static int today_visit(int letter, const char *date, void *ud)
     return 0;
 }
 
+/* A passage of the letter at random, passing over what a random pick
+ * passes over (command_random_filter) unless the letter has nothing else:
+ * O(passages of one letter), a few dozen lookups at most. */
+static Status today_pick(Commands *c, const CommandInput *in, int letter,
+                         int passages, Passage *out)
+{
+    PassageFilter f = {0};
+    Passage p;
+    int wanted = 0;
+
+    command_random_filter(c, in, &f);
+    for (int para = 1; para <= passages; para++) {
+        if (corpus_get(c->corpus, letter, para, &p, c->err) != STATUS_OK)
+            return STATUS_ERROR;
+        wanted += !corpus_passed_over(&f, &p);
+        passage_clear(&p);
+    }
+    int k = (int)arc4random_uniform((unsigned)(wanted ? wanted : passages));
+    for (int para = 1; para <= passages; para++) {
+        if (corpus_get(c->corpus, letter, para, &p, c->err) != STATUS_OK)
+            return STATUS_ERROR;
+        if ((!wanted || !corpus_passed_over(&f, &p)) && k-- == 0) {
+            *out = p;
+            return STATUS_OK;
+        }
+        passage_clear(&p);
+    }
+    return error_set(c->err, STATUS_ERROR, "commands: letter %d changed",
+                     letter);
+}
+
 /* Today's month and day: MISSIVE_TODAY (YYYY-MM-DD, for tests and demos)
  * or the local calendar. */
 static void today_date(int *month, int *day)
@@ -1043,10 +1101,9 @@ static int command_today(Commands *c, const char *args, const CommandInput *in,
         return output_printf(c, out, "No letter is dated.");
     if (corpus_letter(c->corpus, t.best_letter, &l, c->err) != STATUS_OK)
         return command_corpus_error(c, out);
-    int para =
-        l.passages > 0 ? 1 + (int)arc4random_uniform((unsigned)l.passages) : 1;
+    int passages = l.passages > 0 ? l.passages : 1;
     letter_info_clear(&l);
-    if (corpus_get(c->corpus, t.best_letter, para, &p, c->err) != STATUS_OK)
+    if (today_pick(c, in, t.best_letter, passages, &p) != STATUS_OK)
         return command_corpus_error(c, out);
     if (t.best_distance == 0)
         snprintf(lead, sizeof lead, "On this day, %d %s: ", day,

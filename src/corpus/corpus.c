@@ -13,12 +13,17 @@
 #include "clock.h"
 #include "reply.h"
 #include "searchq.h"
+#include "utf8.h"
 
 /* No question may hold the bot's loop longer than this.  SQLite calls the
  * progress handler every CORPUS_PROGRESS_OPS virtual-machine steps (a few
  * microseconds each), so the bound is tight. */
 #define CORPUS_QUERY_MS 250
 #define CORPUS_PROGRESS_OPS 1000
+
+/* corpus_random's bounds on passing over unwanted passages. */
+#define CORPUS_RANDOM_TRIES 16
+#define CORPUS_RANDOM_WALK 256
 
 #define CORPUS_PASSAGE_COLUMNS                                           \
     "l.id, p.para, p.shown, p.corrected, l.sender, l.recipient, l.date," \
@@ -287,19 +292,59 @@ Status corpus_pick(Corpus *c, const PassageFilter *f, long k, Passage *out,
     return corpus_one_passage(c, st, -1, out, "pick", err);
 }
 
+bool corpus_passed_over(const PassageFilter *f, const Passage *p)
+{
+    if (!f)
+        return false;
+    if (f->avoid_letter && p->letter == f->avoid_letter &&
+        p->para == f->avoid_para)
+        return true;
+    return f->min_chars > 0 && p->text &&
+           utf8_length(p->text, strlen(p->text)) < (size_t)f->min_chars;
+}
+
+/* arc4random_uniform: unbiased, and seeded by the kernel. */
+static long corpus_random_index(long n)
+{
+    return n > 0xffffffffL ? (long)arc4random() % n
+                           : (long)arc4random_uniform((unsigned)n);
+}
+
 Status corpus_random(Corpus *c, const PassageFilter *f, Passage *out,
                      Error *err)
 {
+    Passage first;
     long n;
     Status rc = corpus_count(c, f, &n, err);
     if (rc != STATUS_OK)
         return rc;
     if (n <= 0)
         return STATUS_NOTFOUND;
-    /* arc4random_uniform: unbiased, and seeded by the kernel. */
-    long k = n > 0xffffffffL ? (long)arc4random() % n
-                             : (long)arc4random_uniform((unsigned)n);
-    return corpus_pick(c, f, k, out, err);
+    long k = corpus_random_index(n);
+    if ((rc = corpus_pick(c, f, k, &first, err)) != STATUS_OK ||
+        !corpus_passed_over(f, &first)) {
+        *out = first;
+        return rc;
+    }
+    /* Draws stay uniform over the wanted passages; the walk after them is
+     * a bounded last resort for filters where nearly all are passed over,
+     * and is as long as the filter when it is small. */
+    long tries = n < CORPUS_RANDOM_TRIES / 2 ? 2 * n : CORPUS_RANDOM_TRIES;
+    long walk = n - 1 < CORPUS_RANDOM_WALK ? n - 1 : CORPUS_RANDOM_WALK;
+    for (long i = 1; i < tries + walk; i++) {
+        k = i < tries ? corpus_random_index(n) : (k + 1) % n;
+        if ((rc = corpus_pick(c, f, k, out, err)) != STATUS_OK) {
+            passage_clear(&first);
+            return rc;
+        }
+        if (!corpus_passed_over(f, out)) {
+            passage_clear(&first);
+            return STATUS_OK;
+        }
+        passage_clear(out);
+    }
+    *out = first;
+    return STATUS_OK;
 }
 
 Status corpus_get(Corpus *c, int letter, int para, Passage *out, Error *err)

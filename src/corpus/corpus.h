@@ -43,7 +43,22 @@ typedef struct {
     const char *sender; /* canonical name, or NULL for any */
     const char *recipient;
     int year; /* 0 for any */
+    /* Random picks only (corpus_random, state_next_passage; counting and
+     * corpus_pick ignore these): passages passed over while another
+     * matching passage is not.  min_chars: shorter than this many
+     * characters (one-line courtesies, "Thank you for your message."; 0:
+     * none); avoid_letter.avoid_para: that passage (letter 0: none), e.g.
+     * the one the channel was just shown. */
+    int min_chars;
+    int avoid_letter, avoid_para;
 } PassageFilter;
+
+/* The minimum length of a random pick, in characters: what !quote, !today
+ * and the daily post ask for (documented in the README). */
+#define CORPUS_RANDOM_MIN_CHARS 80
+
+/* True when a random pick under f should pass over p (see PassageFilter). */
+bool corpus_passed_over(const PassageFilter *f, const Passage *p);
 
 typedef struct {
     int letters;
@@ -83,7 +98,10 @@ Status corpus_count(Corpus *c, const PassageFilter *f, long *n, Error *err);
  * (passage_clear() it), STATUS_NOTFOUND, or STATUS_ERROR. */
 Status corpus_pick(Corpus *c, const PassageFilter *f, long k, Passage *out,
                    Error *err);
-/* A passage matching f, at random; as corpus_pick. */
+/* A passage matching f, at random; as corpus_pick.  Passages f passes
+ * over come only when nothing else matches: up to CORPUS_RANDOM_TRIES
+ * random draws, then a walk from the last draw over at most
+ * CORPUS_RANDOM_WALK passages, then the first draw. */
 Status corpus_random(Corpus *c, const PassageFilter *f, Passage *out,
                      Error *err);
 /* Passage letter.para; as corpus_pick. */

@@ -22,6 +22,7 @@
 #include "db.h"
 
 #define STATE_PENDING_MAX 4096 /* shuffle positions kept in memory */
+#define STATE_WALK_MAX 1024    /* positions a pick may pass over */
 
 /* --- the permutation ------------------------------------------------------ */
 
@@ -397,7 +398,9 @@ Status state_next_passage(State *s, Corpus *c, const char *channel,
                           const PassageFilter *f, Passage *out, Error *err)
 {
     char chan[STATE_CHANNEL_MAX + 1];
-    ShuffleRow row = {0};
+    ShuffleRow row = {0}, first_row = {0};
+    Passage first = {0};
+    bool have_first = false;
     long n;
     Status rc;
 
@@ -430,13 +433,45 @@ Status state_next_passage(State *s, Corpus *c, const char *channel,
     if (found != 1 || row.n != n || row.pos < 0 || row.pos >= n)
         state_shuffle_restart(&row, n, completed);
 
-    uint64_t k = shuffle_index(row.seed, (uint64_t)n, (uint64_t)row.pos);
-    if ((rc = corpus_pick(c, f, (long)k, out, err)) != STATUS_OK)
-        goto done; /* the corpus changed under us: the cycle stays */
-    row.pos++;
+    /* Passages the filter passes over (see PassageFilter) are skipped, and
+     * count as shown in this cycle; at the end of a cycle the next one
+     * begins.  When 2n positions (the rest of this cycle and a whole new
+     * one) hold nothing else, or STATE_WALK_MAX of them, the first pick is
+     * shown after all, and the cycle moves on from it alone. */
+    long walk = 2 * n < STATE_WALK_MAX ? 2 * n : STATE_WALK_MAX;
+    for (long i = 0; i < walk; i++) {
+        if (row.pos >= n)
+            state_shuffle_restart(&row, n, true);
+        uint64_t k = shuffle_index(row.seed, (uint64_t)n, (uint64_t)row.pos);
+        Passage *into = have_first ? out : &first;
+        if ((rc = corpus_pick(c, f, (long)k, into, err)) != STATUS_OK)
+            goto done; /* the corpus changed under us: the cycle stays */
+        row.pos++;
+        if (!corpus_passed_over(f, into)) {
+            if (have_first)
+                passage_clear(&first);
+            else
+                *out = first;
+            have_first = false;
+            break;
+        }
+        if (!have_first) {
+            have_first = true;
+            first_row = row;
+        } else {
+            passage_clear(out);
+        }
+    }
+    if (have_first) {
+        *out = first;
+        row = first_row;
+        have_first = false;
+    }
     state_shuffle_save(s, chan, key, &row, err);
 
 done:
+    if (have_first)
+        passage_clear(&first);
     sqlite3_free(key);
     return rc;
 }

@@ -93,6 +93,8 @@ void state_free(State *s);
  * reported through err as one SEVERITY_WARNING line.  Other failures to
  * read or save the cycle are SEVERITY_WARNING lines too, and the passage is
  * still returned.
+ * Passages f passes over (PassageFilter.min_chars, .avoid_letter) are
+ * skipped and count as shown in this cycle, unless nothing else matches.
  * A channel name that is not valid gets a plain random passage (and a
  * SEVERITY_DEBUG line). */
 Status state_next_passage(State *s, Corpus *c, const char *channel,

@@ -119,23 +119,53 @@ static void test_quote_fair_cycle(void **st)
 {
     (void)st;
     char seen[32][16];
-    /* 18 passages: 18 quotes in a fresh channel are 18 different ones. */
-    for (int i = 0; i < 18; i++) {
+    /* 18 passages, two of them one-line courtesies (1.1, 3.1) that random
+     * picks pass over: 16 quotes in a fresh channel are 16 different ones,
+     * and the next 16 too, never a courtesy. */
+    for (int i = 0; i < 32; i++) {
         CommandOutput out;
         const char *line = ask_in("#fair", "!quote", &out);
         const char *id = strrchr(line, '[');
         assert_non_null(id);
         snprintf(seen[i], sizeof seen[i], "%s", id);
-        for (int j = 0; j < i; j++) assert_string_not_equal(seen[i], seen[j]);
+        assert_string_not_equal(seen[i], "[1.1]");
+        assert_string_not_equal(seen[i], "[3.1]");
+        for (int j = i < 16 ? 0 : 16; j < i; j++)
+            assert_string_not_equal(seen[i], seen[j]);
         command_output_clear(&out);
     }
-    /* By author: Churchill's six, once each. */
+    /* Asked for by id, a courtesy comes. */
+    CommandOutput by_id;
+    assert_true(strncmp(ask_in("#fair", "!quote 3.1", &by_id),
+                        "\"Thank you for your message.\"", 29) == 0);
+    command_output_clear(&by_id);
+    /* By author: Churchill's six, once each (in a channel whose last
+     * passage cannot be one of them). */
     for (int i = 0; i < 6; i++) {
         CommandOutput out;
-        const char *line = ask_in("#fair", "!quote churchill", &out);
+        const char *line = ask_in("#fair-c", "!quote churchill", &out);
         assert_non_null(strstr(line, "Churchill to Stalin"));
         snprintf(seen[i], sizeof seen[i], "%s", strrchr(line, '['));
         for (int j = 0; j < i; j++) assert_string_not_equal(seen[i], seen[j]);
+        command_output_clear(&out);
+    }
+}
+
+/* "!quote" right after "!quote stalin" (or any passage shown) never
+ * repeats the passage just shown in that channel. */
+static void test_quote_not_twice_in_a_row(void **st)
+{
+    (void)st;
+    char chan[32], last[16];
+    for (int i = 0; i < 40; i++) {
+        CommandOutput out;
+        snprintf(chan, sizeof chan, "#row%d", i % 4);
+        const char *line =
+            ask_in(chan, i % 2 ? "!quote stalin" : "!quote 1.4", &out);
+        snprintf(last, sizeof last, "%s", strrchr(line, '['));
+        command_output_clear(&out);
+        line = ask_in(chan, "!quote", &out);
+        assert_string_not_equal(strrchr(line, '['), last);
         command_output_clear(&out);
     }
 }
@@ -256,6 +286,11 @@ static void test_today(void **st)
     assert_true(strncmp(line, "On this day, 18 July: \"", 23) == 0);
     assert_non_null(strstr(line, "18 July 1941 [1."));
     command_output_clear(&out);
+    /* Letter 1 opens with a one-line courtesy (1.1): never today's pick. */
+    for (int i = 0; i < 30; i++) {
+        assert_null(strstr(ask("!today", &out), "[1.1]"));
+        command_output_clear(&out);
+    }
     setenv("MISSIVE_TODAY", "2026-11-27", 1);
     line = ask("!today", &out);
     const char *lead =
@@ -740,6 +775,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quote_by_id),
         cmocka_unit_test(test_quote_fair_cycle),
+        cmocka_unit_test(test_quote_not_twice_in_a_row),
         cmocka_unit_test(test_search_paging),
         cmocka_unit_test(test_grep),
         cmocka_unit_test(test_grep_bolds_every_match),

@@ -19,6 +19,7 @@
 #include "db.h"
 #include "import.h"
 #include "state.h"
+#include "utf8.h"
 
 #define CORPUS_FILE DATADIR "/stalin-churchill-1941.txt"
 #define CORPUS_PASSAGES 18
@@ -392,6 +393,82 @@ static void test_cycle_full(void **state)
     assert_int_equal(q_int(fx.db, "SELECT count(*) FROM shuffles"), 1);
     assert_string_equal(q_text(fx.db, "SELECT filter FROM shuffles"),
                         "sender=;recipient=;year=");
+    fx_close(&fx);
+}
+
+/* The shipped corpus's two one-line courtesies, 1.1 ("Allow me to thank
+ * you for your two personal messages.") and 3.1 ("Thank you for your
+ * message."), are under CORPUS_RANDOM_MIN_CHARS; the other 16 are not. */
+#define SHORT_PASSAGES 2
+
+/* Random picks that pass over short passages: a cycle is the 16 others,
+ * each once, and the next cycle again never shows a short one. */
+static void test_cycle_passes_over_short(void **state)
+{
+    (void)state;
+    Fixture fx;
+    PassageFilter f = {.min_chars = CORPUS_RANDOM_MIN_CHARS};
+    int ids[CORPUS_PASSAGES - SHORT_PASSAGES];
+    fx_corpus(&fx);
+
+    for (int round = 0; round < 3; round++) {
+        next_distinct(&fx, "#s", &f, ids, CORPUS_PASSAGES - SHORT_PASSAGES);
+        assert_false(contains(ids, CORPUS_PASSAGES - SHORT_PASSAGES, 101));
+        assert_false(contains(ids, CORPUS_PASSAGES - SHORT_PASSAGES, 301));
+    }
+    /* The cycle is the filter's, not a new one: same key as no minimum. */
+    assert_int_equal(q_int(fx.db, "SELECT count(*) FROM shuffles"), 1);
+    assert_string_equal(q_text(fx.db, "SELECT filter FROM shuffles"),
+                        "sender=;recipient=;year=");
+
+    /* When nothing else matches, short passages come after all, and the
+     * cycle stays fair. */
+    PassageFilter all_short = {.min_chars = 100000};
+    int every[CORPUS_PASSAGES];
+    next_distinct(&fx, "#all", &all_short, every, CORPUS_PASSAGES);
+    fx_close(&fx);
+}
+
+/* A pick passes over the passage to avoid (the one the channel was just
+ * shown) unless it is the only one. */
+static void test_cycle_avoids_last_shown(void **state)
+{
+    (void)state;
+    Fixture fx;
+    fx_corpus(&fx);
+    for (int i = 0; i < 3 * CORPUS_PASSAGES; i++) {
+        PassageFilter f = {.avoid_letter = 1, .avoid_para = 4};
+        assert_int_not_equal(next_id(&fx, "#v", &f), 104);
+    }
+    /* Counting ignores both rules: the cycle is over every passage. */
+    PassageFilter one = {.avoid_letter = 3, .avoid_para = 1, .min_chars = 1};
+    long n;
+    assert_int_equal(corpus_count(fx.corpus, &one, &n, NULL), STATUS_OK);
+    assert_int_equal(n, CORPUS_PASSAGES);
+    fx_close(&fx);
+}
+
+/* corpus_random: the same rules without a cycle. */
+static void test_random_passes_over_short(void **state)
+{
+    (void)state;
+    Fixture fx;
+    PassageFilter f = {.min_chars = CORPUS_RANDOM_MIN_CHARS,
+                       .avoid_letter = 1,
+                       .avoid_para = 4};
+    Passage p;
+    fx_corpus(&fx);
+    for (int i = 0; i < 200; i++) {
+        assert_int_equal(corpus_random(fx.corpus, &f, &p, NULL), STATUS_OK);
+        int id = p.letter * 100 + p.para;
+        assert_true(id != 101 && id != 301 && id != 104);
+        assert_true(utf8_length(p.text, strlen(p.text)) >=
+                    CORPUS_RANDOM_MIN_CHARS);
+        passage_clear(&p);
+    }
+    PassageFilter all_short = {.min_chars = 100000};
+    assert_int_equal(corpus_random(fx.corpus, &all_short, &p, NULL), STATUS_OK);
+    passage_clear(&p);
     fx_close(&fx);
 }
 
@@ -1045,6 +1122,9 @@ int main(void)
         cmocka_unit_test(test_shuffle_edges),
         cmocka_unit_test(test_cycle_full),
         cmocka_unit_test(test_cycle_filter),
+        cmocka_unit_test(test_cycle_passes_over_short),
+        cmocka_unit_test(test_cycle_avoids_last_shown),
+        cmocka_unit_test(test_random_passes_over_short),
         cmocka_unit_test(test_cycle_persists),
         cmocka_unit_test(test_cycle_per_channel),
         cmocka_unit_test(test_cycle_reimport),

@@ -3,8 +3,10 @@
  * Under systemd, JOURNAL_STREAM holds "dev:inode" of the stream the journal
  * gave us; when it matches our stderr, lines start with "<N>" so journald
  * records the priority, and carry no timestamp (it adds its own).  On a
- * terminal a local timestamp helps; elsewhere (files, pipes, tests) the level
- * word alone.  Each line is built whole and written with one fwrite so lines
+ * terminal a local timestamp helps; elsewhere (a file, a pipe to another
+ * logger) each line starts with an ISO-8601 UTC timestamp with milliseconds,
+ * "2026-12-04T18:52:19.123Z": UTC so that lines from machines in different
+ * zones, or from either side of a DST change, sort as text.  Each line is built whole and written with one fwrite so lines
  * from different places never interleave mid-line, and CR/LF inside a message
  * cannot forge a second line.
  */
@@ -24,7 +26,7 @@
 #define LOG_LINE_MAX 2048
 
 enum log_mode {
-    LOG_MODE_PLAIN,   /* "info: message" */
+    LOG_MODE_PLAIN,   /* "2026-12-04T18:52:19.123Z info: message" */
     LOG_MODE_TTY,     /* "2024-01-31 12:00:00 info: message" */
     LOG_MODE_JOURNAL, /* "<6>message" */
 };
@@ -119,7 +121,16 @@ static size_t log_prefix(Severity level, char *buf, size_t sz)
             strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S ", &tm);
         n = snprintf(buf, sz, "%s%s: ", stamp, log_level_name(level));
     } else {
-        n = snprintf(buf, sz, "%s: ", log_level_name(level));
+        char stamp[40] = "";
+        struct timespec ts;
+        struct tm tm;
+        if (clock_gettime(CLOCK_REALTIME, &ts) == 0 &&
+            gmtime_r(&ts.tv_sec, &tm) != NULL) {
+            size_t k = strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+            snprintf(stamp + k, sizeof stamp - k, ".%03ldZ ",
+                     ts.tv_nsec / 1000000L);
+        }
+        n = snprintf(buf, sz, "%s%s: ", stamp, log_level_name(level));
     }
     if (n < 0)
         return 0;

@@ -2,7 +2,8 @@
  *
  * When stderr is the systemd journal (JOURNAL_STREAM names our stderr), each
  * line carries a "<N>" syslog priority prefix and no timestamp (the journal
- * adds its own); on a terminal lines get a local timestamp; otherwise plain.
+ * adds its own); on a terminal lines get a local timestamp; otherwise (a
+ * file, a pipe) an ISO-8601 UTC one: "2026-12-04T18:52:19.123Z info: text".
  * Callers never log secrets: the config module masks them before they get here.
  *
  * Only the app layer logs (it is the only layer that links this module);

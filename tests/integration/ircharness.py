@@ -1019,6 +1019,10 @@ def write_bot_config(path, port, database, nick="missive", channels=("#missive",
     return path
 
 
+# What starts every line the bot logs to a file or pipe (src/app/log.c).
+LOG_STAMP = re.compile(r"(?m)^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ")
+
+
 class Bot:
     """`MISSIVE_BIN run -c CONFIG`, stdout+stderr captured to a file."""
 
@@ -1085,12 +1089,18 @@ class Bot:
     def rss_kb(self):
         return rss_kb(self.proc.pid) if self.running else None
 
-    def log_text(self):
+    def log_raw(self):
+        """The log file as the bot wrote it, timestamps and all."""
         try:
             with open(self.log_path, "r", encoding="utf-8", errors="replace") as f:
                 return f.read()
         except OSError:
             return ""
+
+    def log_text(self):
+        """The log without the timestamp that starts each line written to a
+        file, so that tests match "^error: ..." and the like."""
+        return LOG_STAMP.sub("", self.log_raw())
 
     def wait_log(self, regex, timeout=10.0, flags=0):
         """Wait until the log matches regex; returns the match."""

@@ -528,6 +528,35 @@ class OwnerTest(ResilienceBase):
         self.assertFalse([m for m in stranger.privmsgs(frm=BOT) if "As an owner" in m.text])
 
 
+class LogStampTest(ResilienceBase):
+    def test_file_lines_stamped_journal_lines_not(self):
+        """Written to a file, every log line starts with an ISO-8601 UTC
+        timestamp; when JOURNAL_STREAM names the bot's stderr (as systemd
+        sets it), lines carry a priority and no timestamp."""
+        self.server()
+        watcher = self.client("watcher", ["#t"])
+        bot = self.bot(self.conf())
+        self.bot_joins(watcher, "#t", nick=BOT)
+        bot.wait_log(r"(?m)^info: ")
+        lines = [l for l in bot.log_raw().splitlines() if l]
+        self.assertTrue(lines)
+        for line in lines:
+            self.assertRegex(line, r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z "
+                                   r"(error|warn|info|debug): ")
+        self.assertNotRegex(bot.log_text(), r"(?m)^\d{4}-")
+
+        conf = self.conf(name="journal.conf", nick="missive2")
+        log = os.path.join(self.dir, "journal.log")
+        open(log, "wb").close()
+        st = os.stat(log)
+        env = dict(os.environ, JOURNAL_STREAM="%d:%d" % (st.st_dev, st.st_ino))
+        jb = h.Bot(conf, env=env, log_path=log).start()
+        self.bots.append(jb)
+        jb.wait_log(r"(?m)^<6>")
+        for line in [l for l in jb.log_raw().splitlines() if l]:
+            self.assertRegex(line, r"^<[3-7]>(?!\d{4}-)")
+
+
 # --- 10. check-config -------------------------------------------------------------------------------
 
 class CheckConfigTest(unittest.TestCase):

@@ -2,6 +2,9 @@
  * prefixes per mode, JOURNAL_STREAM matching, level filtering, CR/LF and
  * truncation safety. */
 #define _XOPEN_SOURCE 700 /* posix_openpt and friends */
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE /* timegm */
+#endif
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -54,7 +59,22 @@ static void capture_begin(void)
     log_init(); /* the mode follows what stderr is right now */
 }
 
-/* Restores stderr; returns everything logged since capture_begin. */
+#define STAMP "dddd-dd-ddTdd:dd:dd.dddZ "
+#define STAMP_LEN (sizeof STAMP - 1)
+
+/* Whether s starts with an ISO-8601 UTC timestamp and a space. */
+static bool has_stamp(const char *s)
+{
+    for (size_t i = 0; i < STAMP_LEN; i++) {
+        if (STAMP[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != STAMP[i])
+            return false;
+    }
+    return true;
+}
+
+/* Restores stderr; returns everything logged since capture_begin, with
+ * each line's timestamp taken out.  Every line written to a file has one,
+ * except journal lines ("<N>..."), which must have none. */
 static size_t capture_end(char *buf, size_t sz)
 {
     fflush(stderr);
@@ -62,7 +82,22 @@ static size_t capture_end(char *buf, size_t sz)
     ssize_t n = pread(log_fd, buf, sz - 1, 0);
     assert_true(n >= 0);
     buf[n] = '\0';
-    return (size_t)n;
+    size_t out = 0;
+    for (char *line = buf; *line;) {
+        char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) + 1 : strlen(line);
+        if (line[0] != '<') {
+            if (!has_stamp(line))
+                fail_msg("no timestamp: \"%.*s\"", (int)len, line);
+            line += STAMP_LEN;
+            len -= STAMP_LEN;
+        }
+        memmove(buf + out, line, len);
+        out += len;
+        line += len;
+    }
+    buf[out] = '\0';
+    return out;
 }
 
 static void plain_mode(void)
@@ -282,6 +317,28 @@ static void test_level_parse(void **state)
     assert_false(log_level_parse(NULL, &l));
 }
 
+/* In a file: the stamp is UTC and now (within a minute, for a slow box). */
+static void test_file_stamp_is_utc_now(void **state)
+{
+    (void)state;
+    char buf[256];
+    plain_mode();
+    capture_begin();
+    time_t before = time(NULL);
+    log_info("when");
+    fflush(stderr);
+    assert_true(dup2(saved_stderr, STDERR_FILENO) >= 0);
+    ssize_t n = pread(log_fd, buf, sizeof buf - 1, 0);
+    assert_true(n > 0);
+    buf[n] = '\0';
+    assert_true(has_stamp(buf));
+    assert_string_equal(buf + STAMP_LEN, "info: when\n");
+    struct tm tm = {0};
+    assert_non_null(strptime(buf, "%Y-%m-%dT%H:%M:%S", &tm));
+    time_t at = timegm(&tm);
+    assert_true(at >= before - 1 && at <= before + 60);
+}
+
 /* On a terminal: "YYYY-MM-DD HH:MM:SS level: message". */
 static void test_tty_mode(void **state)
 {
@@ -327,6 +384,7 @@ int main(void)
         cmocka_unit_test(test_plain_prefixes),
         cmocka_unit_test(test_level_filtering),
         cmocka_unit_test(test_journal_mode),
+        cmocka_unit_test(test_file_stamp_is_utc_now),
         cmocka_unit_test(test_journal_mismatch),
         cmocka_unit_test(test_crlf_neutralised),
         cmocka_unit_test(test_long_message_truncated),

@@ -2,11 +2,17 @@
  *
  * The console calls the same dispatcher as the IRC layer with a made-up
  * nick and channel, so what it prints is exactly what a channel would see.
+ * On a terminal, lines are read with libedit (BSD-licensed, in Debian as
+ * libedit-dev): cursor keys, Ctrl-A/E/W and the like, and a history of the
+ * session's commands on the up arrow.  On a pipe it reads plain lines with
+ * getline, so scripts see no prompt and no terminal codes.
  */
 #include "console.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include <editline/readline.h>
 
 #include "log.h"
 
@@ -29,6 +35,45 @@ Status console_answer(Commands *cmds, const char *text, FILE *out)
     return st;
 }
 
+/* Answers one line; STATUS_ERROR only when the dispatcher failed. */
+static Status console_line(Commands *cmds, const char *line, FILE *out,
+                           bool interactive)
+{
+    Status st = console_answer(cmds, line, out);
+    if (st == STATUS_NOTFOUND && interactive && line[0])
+        fputs("(not a command: the bot stays silent; try !help)\n", out);
+    fflush(out);
+    return st == STATUS_ERROR ? STATUS_ERROR : STATUS_OK;
+}
+
+/* The terminal loop: libedit reads and edits each line, and keeps the
+ * session's history (a line is added unless it repeats the one before). */
+static Status console_edit(Commands *cmds, FILE *in, FILE *out)
+{
+    Status rc = STATUS_OK;
+    char *line, *prev = NULL;
+
+    rl_instream = in;
+    rl_outstream = out;
+    using_history();
+    fputs("Missive console: type !help, Ctrl-D to leave.\n", out);
+    fflush(out);
+    while (rc == STATUS_OK && (line = readline("missive> ")) != NULL) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] && (!prev || strcmp(prev, line) != 0)) {
+            add_history(line);
+            free(prev);
+            prev = strdup(line);
+        }
+        rc = console_line(cmds, line, out, true);
+        free(line);
+    }
+    free(prev);
+    clear_history();
+    fputc('\n', out);
+    return rc;
+}
+
 Status console_run(Commands *cmds, FILE *in, FILE *out, bool interactive)
 {
     char *line = NULL;
@@ -37,25 +82,15 @@ Status console_run(Commands *cmds, FILE *in, FILE *out, bool interactive)
     Status rc = STATUS_OK;
 
     if (interactive)
-        fputs("Missive console: type !help, Ctrl-D to leave.\nmissive> ", out);
+        return console_edit(cmds, in, out);
     fflush(out);
     while ((len = getline(&line, &cap, in)) >= 0) {
         /* getline keeps NUL bytes; the dispatcher sees the line up to the
          * first one, which is all a C string can carry anyway. */
         line[strcspn(line, "\r\n")] = '\0';
-        Status st = console_answer(cmds, line, out);
-        if (st == STATUS_ERROR) {
-            rc = STATUS_ERROR;
+        if ((rc = console_line(cmds, line, out, false)) != STATUS_OK)
             break;
-        }
-        if (st == STATUS_NOTFOUND && interactive && line[0])
-            fputs("(not a command: the bot stays silent; try !help)\n", out);
-        if (interactive)
-            fputs("missive> ", out);
-        fflush(out);
     }
-    if (interactive)
-        fputc('\n', out);
     free(line);
     return rc;
 }

@@ -1,7 +1,8 @@
 /* console.h - the bot's answers on a terminal or a pipe.
  *
  * Reads one command per line and prints exactly the lines the bot would
- * send to a channel.  On a terminal it shows a prompt; piped, it is plain.
+ * send to a channel.  On a terminal it shows a prompt and edits lines with
+ * libedit (history on the up arrow); piped, it is plain.
  */
 #ifndef MISSIVE_CONSOLE_H
 #define MISSIVE_CONSOLE_H
@@ -11,7 +12,7 @@
 
 #include "commands.h"
 
-/* Answers every line of in until EOF.  STATUS_OK, or STATUS_ERROR when the
+/* Answers every line of in until EOF; interactive: in is a terminal.  STATUS_OK, or STATUS_ERROR when the
  * dispatcher failed (out of memory; logged). */
 Status console_run(Commands *cmds, FILE *in, FILE *out, bool interactive);
 

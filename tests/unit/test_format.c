@@ -197,6 +197,29 @@ static void test_every_budget(void **state)
     }
 }
 
+/* format_passage_cut says where the shown text stops, for every budget:
+ * exactly the bytes before the "…", and SIZE_MAX when nothing was cut. */
+static void test_cut_reports_shown(void **state)
+{
+    (void)state;
+    char text[700], out[1024];
+    long_text(text, sizeof text);
+    Passage p =
+        passage(text, "Stalin", "Churchill", "1941-09-03", DATE_WRITTEN, 1, 3);
+    for (size_t budget = FORMAT_MIN_BUDGET; budget < 800; budget += 7) {
+        size_t shown = 0;
+        size_t n = format_passage_cut(&p, 0, budget, out, sizeof out, &shown);
+        assert_true(n <= budget);
+        if (!contains(out, ELLIPSIS)) {
+            assert_int_equal(shown, SIZE_MAX);
+            continue;
+        }
+        assert_true(shown > 0 && shown < strlen(text));
+        assert_memory_equal(out + 1, text, shown);
+        assert_memory_equal(out + 1 + shown, ELLIPSIS, 3);
+    }
+}
+
 static void test_budget_clamps(void **state)
 {
     (void)state;
@@ -422,6 +445,7 @@ int main(void)
         cmocka_unit_test(test_citation_variants),
         cmocka_unit_test(test_citation_small_buffer),
         cmocka_unit_test(test_every_budget),
+        cmocka_unit_test(test_cut_reports_shown),
         cmocka_unit_test(test_budget_clamps),
         cmocka_unit_test(test_hostile_passage),
         cmocka_unit_test(test_long_names_fit),

@@ -129,11 +129,32 @@ static const struct {
      "J. V. STALIN TO W. CHURCHILL*"},
     {"THE THE J. V. STALIN TO W. CHURCHILL", "Stalin", "Churchill", 0, NULL},
     /* Not headings: body text, so the file has text before its heading. */
+    /* Issue 10: one general rule, in any case, with the forms of real
+     * copies (titles, initials, footnote marks, quotes, a trailing colon, a
+     * leading date, several recipients). */
+    {"Stalin to Churchill", "Stalin", "Churchill", 0, NULL},
+    {"From Stalin to Churchill", "Stalin", "Churchill", 0, NULL},
+    {"The message from Stalin to Churchill", "Stalin", "Churchill", 0, NULL},
+    {"Premier J. V. Stalin to President Roosevelt", "Stalin", "Roosevelt", 0,
+     NULL},
+    {"To President Roosevelt from Marshal Stalin", "Stalin", "Roosevelt", 0,
+     NULL},
+    {"Personal and secret message from Premier J. V. Stalin to President "
+     "Roosevelt1",
+     "Stalin", "Roosevelt", 0, NULL},
+    {"MESSAGE FROM PREMIER STALIN TO PRESIDENT ROOSEVELT 56", "Stalin",
+     "Roosevelt", 0, NULL},
+    {"FROM PRESIDENT ROOSEVELT TO MARSHAL STALIN*", "Roosevelt", "Stalin", 0,
+     NULL},
+    {"\xe2\x80\x9cMessage from the Prime Minister, Mr Winston Churchill, to "
+     "Marshal Stalin:\xe2\x80\x9d",
+     "Churchill", "Stalin", 0, NULL},
+    {"The Chairman of the Council of People's Commissars of the Soviet Union "
+     "(Stalin) to President Roosevelt",
+     "Stalin", "Roosevelt", 0, NULL},
     {"STALIN TO VOROSHILOV", NULL, NULL, 0, NULL}, /* unknown: body */
-    {"Stalin to Churchill", NULL, NULL, 0, NULL},  /* not upper case */
     {"Message from Stalin to Churchill.", NULL, NULL, 0, NULL}, /* a sentence */
-    {"From Stalin to Churchill", NULL, NULL, 0, NULL}, /* no "message" */
-    {"The message from Stalin to Churchill", NULL, NULL, 0, NULL},
+    {"From the beginning I said to you", NULL, NULL, 0, NULL},
     {"No. 23", NULL, NULL, 0, NULL}, /* no heading after */
     /* The bare upper-case form must be under 120 bytes: the first line is
      * 120 and is body text, the second is 116 and a heading, although the

@@ -1124,8 +1124,11 @@ static int import_predict(sqlite3 *db, const People *people,
     int rc = -1;
 
     for (size_t k = 0; k < f->parsed.nletters; k++) ids[k] = 0;
-    if (!db)
+    if (!db) {
+        if (*next == 0)
+            *next = 1; /* a new database numbers from 1 */
         return 0;
+    }
     im.err = &quiet;
     if (sqlite3_prepare_v2(db, "SELECT id FROM files WHERE name = ?1", -1, &st,
                            NULL) != SQLITE_OK ||
@@ -1164,7 +1167,8 @@ done:
 
 static void import_describe(sqlite3 *db, const People *people,
                             const ImportFile *f, const ImportOptions *opt,
-                            sqlite3_int64 *next, ImportReport *rep)
+                            const DateList *dates, sqlite3_int64 *next,
+                            ImportReport *rep)
 {
     const ParsedFile *pf = &f->parsed;
     sqlite3_int64 *ids = calloc(pf->nletters + 1, sizeof *ids);
@@ -1177,7 +1181,7 @@ static void import_describe(sqlite3 *db, const People *people,
     for (size_t k = 0; k < pf->nletters; k++) {
         const ParsedLetter *l = &pf->letters[k];
         sqlite3_int64 id = ids ? ids[k] : 0;
-        if (id == 0 && db && *next > 0)
+        if (id == 0 && *next > 0)
             id = (*next)++;
         char num[32];
         if (id > 0)
@@ -1197,8 +1201,20 @@ static void import_describe(sqlite3 *db, const People *people,
         if (l->date.kind != DATE_NONE)
             import_say(opt, "  date: %s (%s, line %d)", date,
                        import_date_from(l->date_from), l->date_line);
-        else
-            import_say(opt, "  date: undated");
+        else {
+            const CuratedDate *c = NULL;
+            for (size_t d = 0; d < dates->n && !c; d++)
+                if (strcmp(dates->v[d].key.file, f->base) == 0 &&
+                    strcmp(dates->v[d].key.fp, l->fingerprint) == 0)
+                    c = &dates->v[d];
+            if (c) {
+                dates_format(c->iso, c->kind, date, sizeof date);
+                import_say(opt, "  date: %s (dates.tsv line %d: %s)", date,
+                           c->line, c->source);
+            } else {
+                import_say(opt, "  date: undated");
+            }
+        }
         import_say(opt, "  passages: %zu", l->npara);
         if (l->number)
             import_say(opt, "  edition number: No. %d", l->number);
@@ -1365,7 +1381,8 @@ Status import_files_opts(sqlite3 *db, const char *const *paths, size_t npaths,
         for (size_t i = 0; i < npaths; i++)
             if (files[i].buf &&
                 (files[i].parsed.nletters || files[i].parsed.nrefused))
-                import_describe(db, people, &files[i], opt, &next, report);
+                import_describe(db, people, &files[i], opt, &dates, &next,
+                                report);
         rc = bad < 0 ? STATUS_INVALID : STATUS_OK;
         refused = report->refused;
         goto done;

@@ -827,6 +827,12 @@ static int parse_add_date(ParseRun *ps, ParsedLetter *l, const Date *d,
         return 0;
     }
     if (strcmp(l->date.iso, d->iso) == 0) {
+        /* The same day: not a conflict; a written date says the most. */
+        if (d->kind == DATE_WRITTEN && l->date.kind != DATE_WRITTEN) {
+            l->date.kind = DATE_WRITTEN;
+            l->date_line = line;
+            l->date_from = from;
+        }
         snprintf(note, sizeof note, "the same date again (%s)",
                  parse_date_text(d, a, sizeof a));
         return parse_skip_note(ps, l, line, "date", note);
@@ -1038,7 +1044,8 @@ static int parse_open(ParseRun *ps, ParsedFile *out, size_t *cap, size_t f,
             if (r > 0)
                 return parse_refuse(ps, out, true, it->line, msg) < 0 ? -1 : 1;
         }
-        if (it->kind == LC_CLASSIFICATION && joined && j == h - 1)
+        if ((it->kind == LC_CLASSIFICATION && joined && j == h - 1) ||
+            it->kind == LC_DATE) /* dates are noted by parse_add_date */
             continue;
         if (parse_skip_note(ps, l, it->line, parse_class_name(it->kind),
                             it->text) < 0)

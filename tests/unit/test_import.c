@@ -647,15 +647,14 @@ static void test_errata_and_dates(void **state)
     const char *dir = make_datadir(
         "data1",
         "# comment\n"
-        "\n"
-        K1 ".1\tnot there\tx\tbecause\n"                 /* line 3 */
-        K9 ".9\tx\ty\tbecause\n"                         /* line 4 */
-        K1 ".2\tinitiated\tbegun\tfirst\r\n"             /* line 5, CRLF */
+        "\n" K1 ".1\tnot there\tx\tbecause\n" /* line 3 */
+        K9 ".9\tx\ty\tbecause\n"              /* line 4 */
+        K1 ".2\tinitiated\tbegun\tfirst\r\n"  /* line 5, CRLF */
         K1 ".2\tbegun agreement\tbegun an agreement\tsecond\n" /* chains */
-        K1 ".3\tstrained\t\tdeleted word\n",             /* line 7, empty */
-        K1 "\t1941-07-19\twritten\tsomewhere\n"          /* own date */
-        K2 "\t1941-11-20\treceived\tsomewhere else\n"
-        K9 "\t1941-11-20\treceived\tnowhere\n");
+        K1 ".3\tstrained\t\tdeleted word\n",    /* line 7, empty */
+        K1 "\t1941-07-19\twritten\tsomewhere\n" /* own date */
+        K2 "\t1941-11-20\treceived\tsomewhere else\n" K9
+           "\t1941-11-20\treceived\tnowhere\n");
     assert_int_equal(run_import(db, paths, 1, dir, &rep, &out), STATUS_OK);
     char want[2048];
     snprintf(

@@ -1,12 +1,13 @@
 /* parse.h - plain-text correspondence to letters, with PCRE2.
  *
- * A file is a sequence of paragraphs separated by blank lines.  A letter
- * starts at a heading naming sender and recipient (any form in the heading
- * table in parse.c, optionally after a "No. 23" line and a "Sent on"/
- * "Received on" date line) and runs to its "Source:" line.  Inside it: body
- * paragraphs, at most one date line, an optional signature (a short paragraph
- * naming the sender).  The parser never alters the text of a paragraph; lines
- * of one paragraph are joined with one space.  It is pure: no database.
+ * Letters as real copies lay them out (the README's "Importing letters" is
+ * the full rule set; the tables in parse.c are its one source): optional
+ * front matter ("No. 93", dates, classification lines, page markers), a
+ * heading naming sender and recipients, body paragraphs, dates and a
+ * signature block that are not passages, and a "Source:" line that ends the
+ * letter.  The parser never alters the text of a paragraph; lines of one
+ * paragraph are joined with one space (or, with PARSE_PARA_LINES, every line
+ * is a paragraph).  It is pure: no database.
  *
  * The compiled patterns live in a Parser: make one with parser_new(), parse
  * any number of files with it, free it with parser_free().

@@ -214,10 +214,16 @@ static bool dates_parse_day_first(Cursor *c, int *y, int *m, int *d)
  * alone when the line does not start that way. */
 static bool cursor_lead(Cursor *c, const char *verb)
 {
+    /* "Sent on", "Sent:", "Received" alone: copies differ. */
     Cursor save = *c;
-    if (cursor_word(c, verb) && cursor_blanks(c) && cursor_word(c, "on") &&
-        cursor_blanks(c))
-        return true;
+    if (cursor_word(c, verb)) {
+        bool colon = cursor_char(c, ':');
+        bool blank = cursor_blanks(c);
+        if (!colon && cursor_word(c, "on"))
+            blank = cursor_blanks(c);
+        if (blank)
+            return true;
+    }
     *c = save;
     return false;
 }
@@ -304,7 +310,10 @@ size_t dates_parse_prefix(const char *s, size_t len, Date *out)
     Date d;
     if (!dates_parse_at(&c, &d))
         return 0;
-    if (!cursor_blanks(&c) && c.p != c.end)
+    /* "Aug. 4, 1944 message", "Aug. 4, 1944, message", "... 1944: message" */
+    bool punct = cursor_char(&c, ',') || cursor_char(&c, ':') ||
+                 cursor_char(&c, ';') || cursor_char(&c, '-');
+    if (!cursor_blanks(&c) && c.p != c.end && !punct)
         return 0; /* "1941x": not a date followed by a word */
     if (out != NULL)
         *out = d;

@@ -90,7 +90,8 @@ static const LineRule parse_line_rules[] = {
     {LC_CLASSIFICATION, "^" CLASSES "[.:]?$",
      "Personal and Most Secret / TOP SECRET / Translation"},
     {LC_DATE, NULL,
-     "July 18, 1941 / 10 November 1944 / Sent on ... / Received on ..."},
+     "July 18, 1941 / 10 November 1944 / Sent on ... / Received: ... / "
+     "Moscow, the Kremlin, July 18, 1941 (parse_date_line)"},
     {LC_HEADING, NULL, "parse_headings[] below"},
 };
 
@@ -483,6 +484,41 @@ static int parse_resolve_list(const ParseRun *ps, const char *s, size_t len,
 
 /* --- pass 2: classification ------------------------------------------------ */
 
+/* A date line: the whole line is a date (dates.c), or a place and a date
+ * ("Moscow, July 18, 1941", "Moscow, the Kremlin, 4 August 1944"): up to
+ * five words before a comma, each capitalised or "the"/"of". */
+static bool parse_date_line(const char *s, size_t len, Date *out)
+{
+    char buf[PARSE_MAX_DATE + 1];
+    if (len > PARSE_MAX_DATE)
+        return false;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    if (dates_parse_line(buf, out))
+        return true;
+    int words = 0;
+    size_t w = 0; /* start of the current word */
+    for (size_t i = 0; i <= len && i < 60; i++) {
+        unsigned char c = (unsigned char)buf[i];
+        bool end = c == ' ' || c == ',' || c == '\0';
+        if (end && i > w) {
+            bool cap = buf[w] >= 'A' && buf[w] <= 'Z';
+            bool small = (i - w == 3 && strncmp(buf + w, "the", 3) == 0) ||
+                         (i - w == 2 && strncmp(buf + w, "of", 2) == 0);
+            if ((!cap && !small) || ++words > 5)
+                return false;
+        }
+        if (c == ',' && words > 0 && dates_parse_line(buf + i + 1, out))
+            return true;
+        if (end)
+            w = i + 1;
+        else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                   c == '.' || c == '-' || c == '\''))
+            return false;
+    }
+    return false;
+}
+
 static int parse_match(const ParseRun *ps, const pcre2_code *re, const char *s,
                        size_t len)
 {
@@ -615,14 +651,9 @@ static void parse_classify_line(ParseRun *ps, Line *ln, bool after_text)
             continue;
         if (r->cls == LC_DATE) {
             Date d;
-            char buf[PARSE_MAX_DATE + 1];
-            if (len <= PARSE_MAX_DATE) {
-                memcpy(buf, s, len);
-                buf[len] = '\0';
-                if (dates_parse_line(buf, &d)) {
-                    ln->cls = LC_DATE;
-                    return;
-                }
+            if (parse_date_line(s, len, &d)) {
+                ln->cls = LC_DATE;
+                return;
             }
             continue;
         }
@@ -694,7 +725,7 @@ static int parse_make_item(ParseRun *ps, size_t a, size_t b)
         break;
     }
     case LC_DATE:
-        dates_parse_line(s, &it->date);
+        parse_date_line(s, len, &it->date);
         break;
     case LC_TEXT:
         /* A hard-wrapped heading: the paragraph as a whole. */

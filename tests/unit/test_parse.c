@@ -935,6 +935,15 @@ static void test_dates_and_separators(void **state)
     assert_int_equal(pf.letters[0].date_from, PARSE_DATE_HEADING);
     parsed_file_free(&pf);
 
+    /* A place before the date, "Received:" without "on". */
+    const char *p = "Received: July 20, 1941\n\nMessage from Premier Stalin to "
+                    "Prime Minister Churchill\n\nBody.\n\nMoscow, the "
+                    "Kremlin, July 18, 1941\n\nSource: s\n";
+    assert_int_equal(parse_str("d.txt", p, &pf, &err), STATUS_OK);
+    assert_string_equal(pf.letters[0].date.iso, "1941-07-18");
+    assert_int_equal(pf.letters[0].npara, 1);
+    parsed_file_free(&pf);
+
     /* Several senders are not guessed into one. */
     const char *c = "Message from President Roosevelt and Prime Minister "
                     "Churchill to Marshal Stalin\n\nBody.\n\nSource: s\n";

@@ -877,14 +877,14 @@ static int parse_add_date(ParseRun *ps, ParsedLetter *l, const Date *d,
     /* Two different facts (written and sent, sent and received): the
      * written date is the letter's; otherwise the first one read. */
     if (d->kind == DATE_WRITTEN) {
+        int old_line = l->date_line;
         snprintf(note, sizeof note,
-                 "not kept: %s (line %d); the written date "
-                 "is the letter's",
-                 parse_date_text(&l->date, b, sizeof b), l->date_line);
+                 "not kept: %s; the written date (line %d) is the letter's",
+                 parse_date_text(&l->date, b, sizeof b), line);
         l->date = *d;
         l->date_line = line;
         l->date_from = from;
-        return parse_skip_note(ps, l, line, "date", note);
+        return parse_skip_note(ps, l, old_line, "date", note);
     }
     snprintf(note, sizeof note, "not kept: %s (the letter is dated %s)",
              parse_date_text(d, a, sizeof a),

@@ -206,6 +206,18 @@ class ImportLayouts(unittest.TestCase):
         self.assertIn("4 letter(s) would be imported, 0 refused", out)
         self.assertFalse(os.path.exists(self.db))
 
+    def test_several_recipients(self):
+        r = run("import", "--db", self.db, self.layout("frus.txt"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(self.query("!quote 1.1").endswith(
+            "— Stalin to Roosevelt and Churchill, 4 August 1944 [1.1]"))
+        self.assertIn("Letter 1: Stalin to Roosevelt and Churchill",
+                      self.query("!letter 1"))
+        self.assertIn("— Stalin to Roosevelt, 19 October 1943 [2.1]",
+                      self.query("!quote 2.1"))
+        self.assertIn("[4.1]", self.query("!quote 4.1"))
+        self.assertIn("undated", self.query("!quote 4.1"))
+
     def test_keep_going(self):
         kg = self.layout("keep-going.txt")
         r = run("import", "--db", self.db, kg)

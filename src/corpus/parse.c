@@ -745,6 +745,32 @@ static int parse_make_item(ParseRun *ps, size_t a, size_t b)
     return 0;
 }
 
+/* A heading line whose names do not resolve may be the first line of a
+ * hard-wrapped heading ("... TO THE PRIME" / "MINISTER, MR. W. CHURCHILL"):
+ * the last line of the heading read with up to two more lines, up to the
+ * next blank one.  Returns that last line's index, or i. */
+static size_t parse_wrapped_heading(ParseRun *ps, size_t i)
+{
+    char buf[PARSE_MAX_HEADING + 1];
+    size_t len = 0, best = i;
+
+    for (size_t j = i; j < ps->nlines && j <= i + 2; j++) {
+        const Line *ln = &ps->lines[j];
+        if (ln->len == 0 || len + 1 + ln->len > PARSE_MAX_HEADING)
+            break;
+        if (j > i)
+            buf[len++] = ' ';
+        memcpy(buf + len, ln->s, ln->len);
+        len += ln->len;
+        Heading h;
+        if (j > i && parse_heading(ps, buf, len, &h) == 1) {
+            best = j;
+            break;
+        }
+    }
+    return best;
+}
+
 static int parse_items(ParseRun *ps)
 {
     bool lines_mode = ps->opt->paragraphs == PARSE_PARA_LINES;
@@ -754,6 +780,20 @@ static int parse_items(ParseRun *ps)
         Line *ln = &ps->lines[i];
         bool after_text = i > 0 && ps->lines[i - 1].cls == LC_TEXT;
         parse_classify_line(ps, ln, after_text);
+        if (ln->cls == LC_BADHEADING) {
+            size_t last = parse_wrapped_heading(ps, i);
+            if (last > i) {
+                if (run != SIZE_MAX && parse_make_item(ps, run, i - 1) < 0)
+                    return -1;
+                run = SIZE_MAX;
+                for (size_t j = i; j <= last; j++)
+                    ps->lines[j].cls = LC_HEADING;
+                if (parse_make_item(ps, i, last) < 0)
+                    return -1;
+                i = last;
+                continue;
+            }
+        }
         if (ln->cls == LC_TEXT && !lines_mode) {
             if (run == SIZE_MAX)
                 run = i;

@@ -944,6 +944,19 @@ static void test_dates_and_separators(void **state)
     assert_int_equal(pf.letters[0].npara, 1);
     parsed_file_free(&pf);
 
+    /* Hard-wrapped headings, with or without a blank line after them. */
+    const char *w = "PERSONAL AND SECRET MESSAGE FROM PREMIER J. V. STALIN TO "
+                    "THE PRIME\nMINISTER, MR. W. CHURCHILL\n\nBody one.\n\n"
+                    "Source: x\n\nMESSAGE FROM PREMIER STALIN TO PRESIDENT "
+                    "ROOSEVELT AND\nPRIME MINISTER CHURCHILL\nBody two.\n\n"
+                    "Source: x\n";
+    assert_int_equal(parse_str("d.txt", w, &pf, &err), STATUS_OK);
+    assert_int_equal(pf.nletters, 2);
+    assert_string_equal(pf.letters[0].recipient, "Churchill");
+    assert_int_equal(pf.letters[1].nrecipients, 2);
+    assert_string_equal(pf.letters[1].paras[0].text, "Body two.");
+    parsed_file_free(&pf);
+
     /* Several senders are not guessed into one. */
     const char *c = "Message from President Roosevelt and Prime Minister "
                     "Churchill to Marshal Stalin\n\nBody.\n\nSource: s\n";

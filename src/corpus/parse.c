@@ -502,18 +502,20 @@ static bool parse_date_line(const char *s, size_t len, Date *out)
         unsigned char c = (unsigned char)buf[i];
         bool end = c == ' ' || c == ',' || c == '\0';
         if (end && i > w) {
-            bool cap = buf[w] >= 'A' && buf[w] <= 'Z';
+            size_t k = w + (buf[w] == '['); /* "[Moscow,] July 18, 1941" */
+            bool cap = buf[k] >= 'A' && buf[k] <= 'Z';
             bool small = (i - w == 3 && strncmp(buf + w, "the", 3) == 0) ||
                          (i - w == 2 && strncmp(buf + w, "of", 2) == 0);
             if ((!cap && !small) || ++words > 5)
                 return false;
         }
-        if (c == ',' && words > 0 && dates_parse_line(buf + i + 1, out))
+        if (c == ',' && words > 0 &&
+            dates_parse_line(buf + i + 1 + (buf[i + 1] == ']'), out))
             return true;
         if (end)
             w = i + 1;
         else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                   c == '.' || c == '-' || c == '\''))
+                   c == '.' || c == '-' || c == '\'' || c == '[' || c == ']'))
             return false;
     }
     return false;
@@ -610,8 +612,15 @@ static int parse_heading(ParseRun *ps, const char *s, size_t len, Heading *h)
             h->sender = snd;
             return 1;
         }
-        if (r->strict)
+        if (r->strict) {
+            /* Not a heading; but if one side is someone we know, say which
+             * name is unknown should this line end up outside any letter. */
+            if (!h->bad[0] && (snd != NULL) != (rok != 0) && bad[0])
+                snprintf(h->bad, sizeof h->bad,
+                         "unknown person '%s' (add it to data/aliases.txt)",
+                         bad);
             continue;
+        }
         /* Only a line that names someone we know, or whose names we could
          * not read at all, is taken for a heading gone wrong; otherwise it is
          * a sentence that happens to start with "From". */
@@ -1145,9 +1154,13 @@ static void parse_stray(ParseRun *ps, const ParsedFile *out, size_t front,
 {
     const Item *f = front != SIZE_MAX ? &ps->items[front] : &ps->items[i];
     *line = f->line;
+    Heading h;
     if (front != SIZE_MAX && f->kind == LC_NUMBER)
         snprintf(msg, sz, "No. %d is not followed by a letter heading",
                  f->number);
+    else if (f->kind == LC_TEXT &&
+             parse_heading(ps, f->text, f->len, &h) == 0 && h.bad[0])
+        snprintf(msg, sz, "%s", h.bad); /* a heading naming someone unknown */
     else if (out->nletters == 0 && ps->opened == 0)
         snprintf(msg, sz, "text before the first letter heading");
     else

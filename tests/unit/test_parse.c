@@ -152,7 +152,6 @@ static const struct {
     {"The Chairman of the Council of People's Commissars of the Soviet Union "
      "(Stalin) to President Roosevelt",
      "Stalin", "Roosevelt", 0, NULL},
-    {"STALIN TO VOROSHILOV", NULL, NULL, 0, NULL}, /* unknown: body */
     {"Message from Stalin to Churchill.", NULL, NULL, 0, NULL}, /* a sentence */
     {"From the beginning I said to you", NULL, NULL, 0, NULL},
     {"No. 23", NULL, NULL, 0, NULL}, /* no heading after */
@@ -228,6 +227,19 @@ static void test_heading_unknown_person(void **state)
     expect_error("u.txt", c, strlen(c),
                  "u.txt:5: unknown person 'President Benes' (add it to "
                  "data/aliases.txt)");
+    /* The form without "from": text inside a letter, but outside one the
+     * error names the unknown person rather than "text before ...". */
+    const char *d = "STALIN TO VOROSHILOV\n\nBody.\n";
+    expect_error("u.txt", d, strlen(d),
+                 "u.txt:1: unknown person 'VOROSHILOV' (add it to "
+                 "data/aliases.txt)");
+    const char *e = "Stalin to Churchill\n\nStalin to Voroshilov\n\n"
+                    "Source: s\n";
+    ParsedFile pf;
+    Error err = {0};
+    assert_int_equal(parse_str("u.txt", e, &pf, &err), STATUS_OK);
+    assert_string_equal(pf.letters[0].paras[0].text, "Stalin to Voroshilov");
+    parsed_file_free(&pf);
 }
 
 /* --- the shipped corpus ------------------------------------------------------- */
@@ -938,7 +950,8 @@ static void test_dates_and_separators(void **state)
     /* A place before the date, "Received:" without "on". */
     const char *p = "Received: July 20, 1941\n\nMessage from Premier Stalin to "
                     "Prime Minister Churchill\n\nBody.\n\nMoscow, the "
-                    "Kremlin, July 18, 1941\n\nSource: s\n";
+                    "Kremlin, July 18, 1941\n\n[Moscow,] July 18, 1941.\n\n"
+                    "Source: s\n";
     assert_int_equal(parse_str("d.txt", p, &pf, &err), STATUS_OK);
     assert_string_equal(pf.letters[0].date.iso, "1941-07-18");
     assert_int_equal(pf.letters[0].npara, 1);

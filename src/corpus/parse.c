@@ -985,6 +985,13 @@ static bool parse_is_signature(ParseRun *ps, const char *text,
     return false;
 }
 
+/* Notes start with their line number. */
+static int parse_cmp_note(const void *a, const void *b)
+{
+    int x = atoi(*(char *const *)a), y = atoi(*(char *const *)b);
+    return (x > y) - (x < y);
+}
+
 /* Finishes the last letter of out: signature, body check, fingerprint. */
 static int parse_close(ParseRun *ps, ParsedFile *out, bool has_source)
 {
@@ -1016,6 +1023,8 @@ static int parse_close(ParseRun *ps, ParsedFile *out, bool has_source)
         }
         l->npara = keep;
     }
+    /* Skipped lines in file order, for --check. */
+    qsort(l->skipped, l->nskipped, sizeof *l->skipped, parse_cmp_note);
     if (l->npara == 0) {
         snprintf(msg, sizeof msg, "letter %zu has no body", ps->opened);
         return parse_refuse(ps, out, true, l->line, msg) < 0 ? -1 : 1;

@@ -789,6 +789,24 @@ static int parse_items(ParseRun *ps)
         Line *ln = &ps->lines[i];
         bool after_text = i > 0 && ps->lines[i - 1].cls == LC_TEXT;
         parse_classify_line(ps, ln, after_text);
+        if (ln->cls == LC_SOURCE && !lines_mode) {
+            /* A hard-wrapped Source line takes the text lines under it. */
+            size_t last = i;
+            while (last + 1 < ps->nlines) {
+                parse_classify_line(ps, &ps->lines[last + 1], true);
+                if (ps->lines[last + 1].cls != LC_TEXT)
+                    break;
+                last++;
+            }
+            if (run != SIZE_MAX && parse_make_item(ps, run, i - 1) < 0)
+                return -1;
+            run = SIZE_MAX;
+            for (size_t j = i + 1; j <= last; j++) ps->lines[j].cls = LC_SOURCE;
+            if (parse_make_item(ps, i, last) < 0)
+                return -1;
+            i = last;
+            continue;
+        }
         if (ln->cls == LC_BADHEADING) {
             size_t last = parse_wrapped_heading(ps, i);
             if (last > i) {
@@ -1261,7 +1279,7 @@ static int parse_letters(ParseRun *ps, ParsedFile *out)
                 parse_oom(ps, p->line);
                 return -1;
             }
-            cur->end_line = p->line;
+            cur->end_line = p->line + p->nlines - 1;
             if (parse_close(ps, out, true) < 0)
                 return -1;
             st = ST_OUT;

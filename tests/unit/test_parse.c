@@ -970,6 +970,17 @@ static void test_dates_and_separators(void **state)
     assert_string_equal(pf.letters[1].paras[0].text, "Body two.");
     parsed_file_free(&pf);
 
+    /* A hard-wrapped Source line; a heading right under a Source line. */
+    const char *sw = "Stalin to Churchill\n\nBody.\n\nSource: Correspondence,\n"
+                     "vol. 1, Moscow 1957.\nChurchill to Stalin\n\nBody two."
+                     "\n\nSource: s\n";
+    assert_int_equal(parse_str("d.txt", sw, &pf, &err), STATUS_OK);
+    assert_int_equal(pf.nletters, 2);
+    assert_string_equal(pf.letters[0].source,
+                        "Correspondence, vol. 1, Moscow 1957.");
+    assert_int_equal(pf.nwarnings, 0);
+    parsed_file_free(&pf);
+
     /* Several senders are not guessed into one. */
     const char *c = "Message from President Roosevelt and Prime Minister "
                     "Churchill to Marshal Stalin\n\nBody.\n\nSource: s\n";

@@ -496,6 +496,18 @@ static bool parse_date_line(const char *s, size_t len, Date *out)
     buf[len] = '\0';
     if (dates_parse_line(buf, out))
         return true;
+    /* "(Received on July 20, 1941)", "[July 18, 1941]": an editor's date. */
+    if (len > 2 && (buf[0] == '(' || buf[0] == '[') &&
+        (buf[len - 1] == ')' || buf[len - 1] == ']' ||
+         (buf[len - 1] == '.' &&
+          (buf[len - 2] == ')' || buf[len - 2] == ']')))) {
+        size_t e = buf[len - 1] == '.' ? len - 2 : len - 1;
+        buf[e] = '\0';
+        if (dates_parse_line(buf + 1, out))
+            return true;
+        memcpy(buf, s, len);
+        buf[len] = '\0';
+    }
     int words = 0;
     size_t w = 0; /* start of the current word */
     for (size_t i = 0; i <= len && i < 60; i++) {

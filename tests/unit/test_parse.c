@@ -951,6 +951,7 @@ static void test_dates_and_separators(void **state)
     const char *p = "Received: July 20, 1941\n\nMessage from Premier Stalin to "
                     "Prime Minister Churchill\n\nBody.\n\nMoscow, the "
                     "Kremlin, July 18, 1941\n\n[Moscow,] July 18, 1941.\n\n"
+                    "[July 18, 1941]\n\n(Received: July 20, 1941)\n\n"
                     "Source: s\n";
     assert_int_equal(parse_str("d.txt", p, &pf, &err), STATUS_OK);
     assert_string_equal(pf.letters[0].date.iso, "1941-07-18");

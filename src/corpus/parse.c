@@ -1054,7 +1054,8 @@ static int parse_close(ParseRun *ps, ParsedFile *out, bool has_source)
         l->npara = keep;
     }
     /* Skipped lines in file order, for --check. */
-    qsort(l->skipped, l->nskipped, sizeof *l->skipped, parse_cmp_note);
+    if (l->nskipped > 1)
+        qsort(l->skipped, l->nskipped, sizeof *l->skipped, parse_cmp_note);
     if (l->npara == 0) {
         snprintf(msg, sizeof msg, "letter %zu has no body", ps->opened);
         return parse_refuse(ps, out, true, l->line, msg) < 0 ? -1 : 1;

@@ -87,7 +87,7 @@ static const LineRule parse_line_rules[] = {
     {LC_SOURCE, "^source\\s*:", "Source: ... / Source : ..."},
     {LC_PAGE, "^\\[\\s*(?:page|p\\.)\\s*[0-9ivxlcdm]+\\s*\\]$", "[Page 34]"},
     {LC_NUMBER, "^no\\.\\s*(\\d{1,6})\\.?$", "No. 93"},
-    {LC_CLASSIFICATION, "^" CLASSES "[.:]?$",
+    {LC_CLASSIFICATION, "^\\[?" CLASSES "[.:]?\\]?[.:]?$",
      "Personal and Most Secret / TOP SECRET / Translation"},
     {LC_DATE, NULL,
      "July 18, 1941 / 10 November 1944 / Sent on ... / Received: ... / "
@@ -104,7 +104,7 @@ static const LineRule parse_line_rules[] = {
     "(?:personal|secret|most|top|strictly|confidential|private|urgent|"    \
     "immediate|translation|paraphrase|copy|text|original|joint|special|"   \
     "message|telegram|cable|letter|note|reply|answer|memorandum|the|a|an|" \
-    "and|of|his|her)"
+    "and|of|his|her|no\\.\\s*\\d{1,6})"
 #define DESCS "(?:" DESC_WORD "[\\s,]+)*"
 #define DESC_NOUN \
     "(?:message|telegram|cable|letter|note|reply|answer|memorandum)"
@@ -126,9 +126,11 @@ static const HeadingRule parse_headings[] = {
     {"^" DESCS "from\\s+(.+?),?\\s+to\\s+(.+)$", 1, 2, PARSE_MAX_HEADING, false,
      "[descriptors] [from] SENDER to RECIPIENTS: Personal and Secret Message "
      "from Premier J. V. Stalin to the Prime Minister, Mr Winston Churchill"},
-    {"^" DESCS "to\\s+(.+?),?\\s+from\\s+(.+)$", 2, 1, PARSE_MAX_HEADING, false,
+    {"^" DESCS "(?:to|for)\\s+(.+?),?\\s+from\\s+(.+)$", 2, 1,
+     PARSE_MAX_HEADING, false,
      "[descriptors] To RECIPIENTS from SENDER: To President Roosevelt from "
-     "Marshal Stalin"},
+     "Marshal Stalin; Personal and Secret for the President from Marshal "
+     "Stalin"},
     {"^" DESCS "(.+?),?\\s+to\\s+(.+)$", 1, 2, PARSE_MAX_BARE, true,
      "[descriptors] SENDER to RECIPIENTS: Premier J. V. Stalin to President "
      "Roosevelt; W. CHURCHILL TO J. V. STALIN*"},

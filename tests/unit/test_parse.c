@@ -152,6 +152,12 @@ static const struct {
     {"The Chairman of the Council of People's Commissars of the Soviet Union "
      "(Stalin) to President Roosevelt",
      "Stalin", "Roosevelt", 0, NULL},
+    {"PERSONAL MESSAGE FROM THE PRIME MINISTER, MR. WINSTON CHURCHILL, TO "
+     "M. STALIN",
+     "Churchill", "Stalin", 0, NULL},
+    {"Personal and Secret for President Roosevelt from Marshal Stalin",
+     "Stalin", "Roosevelt", 0, NULL},
+    {"Message No. 93 from Stalin to Churchill", "Stalin", "Churchill", 0, NULL},
     {"Message from Stalin to Churchill.", NULL, NULL, 0, NULL}, /* a sentence */
     {"From the beginning I said to you", NULL, NULL, 0, NULL},
     {"No. 23", NULL, NULL, 0, NULL}, /* no heading after */

@@ -45,7 +45,9 @@ static void main_usage(FILE *out)
           "\n"
           "  import [--db PATH] [--data DIR] FILE...  import correspondence "
           "files\n"
-          "    --from ALIAS             sender of headings that name none\n"
+          "    --from ALIAS             sender of headings that name none, "
+          "for\n"
+          "                             the files after it\n"
           "    --paragraphs blank|lines paragraphs end at blank lines "
           "(default)\n"
           "                             or at every line\n"
@@ -195,9 +197,44 @@ static int main_import(int argc, char **argv)
         fprintf(stderr, "missive import: %s\n", err.msg);
         return 1;
     }
-    Status rc = import_files_opts(db, (const char *const *)argv + first,
-                                  (size_t)(argc - first), o.datadir, &o.import,
-                                  &rep, &lines);
+    /* "--from ALIAS" among the files applies to the files after it:
+     * missive import --from stalin a.txt --from churchill b.txt. */
+    size_t nfiles = 0;
+    const char **files = calloc((size_t)(argc - first) + 1, sizeof *files);
+    const char **froms = calloc((size_t)(argc - first) + 1, sizeof *froms);
+    const char *from = o.import.from;
+    if (!files || !froms) {
+        fputs("missive import: out of memory\n", stderr);
+        free(files);
+        free(froms);
+        if (db)
+            db_close(db);
+        return 1;
+    }
+    for (int i = first; i < argc; i++) {
+        if (strcmp(argv[i], "--from") == 0 && i + 1 < argc) {
+            from = argv[++i];
+        } else if (strncmp(argv[i], "--from=", 7) == 0) {
+            from = argv[i] + 7;
+        } else {
+            froms[nfiles] = from;
+            files[nfiles++] = argv[i];
+        }
+    }
+    o.import.froms = froms;
+    Status rc = STATUS_INVALID;
+    if (nfiles == 0)
+        fputs("missive import: no file to import\n", stderr);
+    else
+        rc = import_files_opts(db, files, nfiles, o.datadir, &o.import, &rep,
+                               &lines);
+    free(files);
+    free(froms);
+    if (nfiles == 0) {
+        if (db)
+            db_close(db);
+        return 2;
+    }
     if (db)
         db_close(db);
     if (o.import.check) {

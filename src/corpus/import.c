@@ -38,8 +38,9 @@
 
 typedef struct {
     const char *path;
-    const char *base; /* points into path */
-    char *buf;        /* exact bytes, never NULL once read */
+    const char *sender; /* --from for this file, canonical, or NULL */
+    const char *base;   /* points into path */
+    char *buf;          /* exact bytes, never NULL once read */
     size_t len;
     ParsedFile parsed;
 } ImportFile;
@@ -1285,8 +1286,10 @@ static int import_check_files(ImportFile *files, size_t n, Parser *parser,
             continue;
         }
         Error why = {0};
-        if (parser_parse_opts(parser, f->path, f->buf, f->len, popt, &f->parsed,
-                              &why) != STATUS_OK) {
+        ParseOptions fopt = *popt;
+        fopt.default_sender = f->sender;
+        if (parser_parse_opts(parser, f->path, f->buf, f->len, &fopt,
+                              &f->parsed, &why) != STATUS_OK) {
             error_report(err, SEVERITY_ERROR, "%s", why.msg);
             rc = -1;
             continue;
@@ -1350,14 +1353,6 @@ Status import_files_opts(sqlite3 *db, const char *const *paths, size_t npaths,
     /* Always keep going while parsing, so that every refused letter of every
      * file is reported; the import itself is refused below unless asked. */
     popt.keep_going = true;
-    if (opt->from &&
-        !(popt.default_sender = people_resolve(people, opt->from))) {
-        error_report(err, SEVERITY_ERROR,
-                     "--from '%s': unknown person (add it to %s)", opt->from,
-                     aliases);
-        rc = STATUS_INVALID;
-        goto done;
-    }
     if (!(parser = parser_new(people, &why))) {
         error_report(err, SEVERITY_ERROR, "%s", why.msg);
         goto done;
@@ -1366,7 +1361,18 @@ Status import_files_opts(sqlite3 *db, const char *const *paths, size_t npaths,
         error_report(err, SEVERITY_ERROR, "import: out of memory");
         goto done;
     }
-    for (size_t i = 0; i < npaths; i++) files[i].path = paths[i];
+    for (size_t i = 0; i < npaths; i++) {
+        const char *from =
+            opt->froms && opt->froms[i] ? opt->froms[i] : opt->from;
+        files[i].path = paths[i];
+        if (from && !(files[i].sender = people_resolve(people, from))) {
+            error_report(err, SEVERITY_ERROR,
+                         "--from '%s': unknown person (add it to %s)", from,
+                         aliases);
+            rc = STATUS_INVALID;
+            goto done;
+        }
+    }
 
     /* Everything is checked before the first write. */
     int bad = import_check_files(files, npaths, parser, &popt,

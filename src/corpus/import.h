@@ -35,12 +35,14 @@ typedef struct {
 typedef void (*ImportDescribeFn)(void *ud, const char *line);
 
 typedef struct {
-    const char *from;     /* alias of the sender of headings that name none
+    const char *from;         /* alias of the sender of headings that name none
                              ("Message to W. Churchill"), or NULL */
-    bool line_paragraphs; /* every line is a paragraph (else blank lines
+    const char *const *froms; /* NULL, or one per path: that file's alias
+                                 (NULL entries: from) */
+    bool line_paragraphs;     /* every line is a paragraph (else blank lines
                              separate them and lines are joined) */
-    bool keep_going;      /* import what parses, refuse the rest */
-    bool check;           /* parse and describe; write nothing (db may be
+    bool keep_going;          /* import what parses, refuse the rest */
+    bool check;               /* parse and describe; write nothing (db may be
                              NULL: letter numbers are then not predicted) */
     ImportDescribeFn describe;
     void *describe_ud;

@@ -621,6 +621,14 @@ static int parse_heading(ParseRun *ps, const char *s, size_t len, Heading *h)
         } else {
             snd = ps->opt->default_sender;
         }
+        if (snd && rok && t.nrecipients == 1 && t.recipients[0] == snd) {
+            /* A letter to oneself is a misreading (or a wrong --from). */
+            snprintf(h->bad, sizeof h->bad,
+                     "heading makes %s write to %s; a letter has another "
+                     "recipient",
+                     snd, snd);
+            return 2;
+        }
         if (snd && rok) {
             *h = t;
             h->sender = snd;

@@ -192,6 +192,25 @@ class ImportLayouts(unittest.TestCase):
         self.assertIn(b"2 unchanged", r.stdout)
         self.assertEqual(before, dump(self.db))
 
+    def test_from_per_file(self):
+        # --from applies to the files after it; a letter to its own sender
+        # (a wrong --from) is refused.
+        other = os.path.join(self.tmp.name, "archive-copy.txt")
+        shutil.copy(self.layout("archive.txt"), other)
+        r = run("import", "--db", self.db, "--from", "stalin",
+                self.layout("archive.txt"), "--from", "churchill", other)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("archive-copy.txt:6: heading makes Churchill write to "
+                      "Churchill", r.stderr.decode())
+        r = run("import", "--db", self.db, "--from", "stalin",
+                self.layout("archive.txt"), "--from=roosevelt", other)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with sqlite3.connect(self.db) as con:
+            rows = con.execute("SELECT id, sender FROM letters "
+                               "ORDER BY id").fetchall()
+        self.assertEqual(rows, [(1, "Stalin"), (2, "Stalin"),
+                                (3, "Roosevelt"), (4, "Roosevelt")])
+
     def test_check_writes_nothing(self):
         r = run("import", "--db", self.db, "--check",
                 self.layout("frus.txt"))

@@ -1334,6 +1334,13 @@ static int parse_letters(ParseRun *ps, ParsedFile *out)
                 i++;
                 continue;
             }
+            if (cur->npara == 0) { /* right under the heading */
+                if (parse_skip_note(ps, cur, p->line, "classification",
+                                    p->text) < 0)
+                    return -1;
+                i++;
+                continue;
+            }
             break; /* a classification word in the body is text */
         case LC_DATE:
             r = parse_add_date(ps, cur, &p->date, p->line, PARSE_DATE_BODY, msg,

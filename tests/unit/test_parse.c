@@ -977,6 +977,14 @@ static void test_dates_and_separators(void **state)
     assert_string_equal(pf.letters[1].paras[0].text, "Body two.");
     parsed_file_free(&pf);
 
+    /* A classification line under the heading is not a passage. */
+    const char *cl = "Stalin to Roosevelt\nPersonal and Secret\n\nBody.\n\n"
+                     "Secret.\n\nSource: s\n";
+    assert_int_equal(parse_str("d.txt", cl, &pf, &err), STATUS_OK);
+    assert_int_equal(pf.letters[0].npara, 2);
+    assert_string_equal(pf.letters[0].paras[1].text, "Secret.");
+    parsed_file_free(&pf);
+
     /* A hard-wrapped Source line; a heading right under a Source line. */
     const char *sw = "Stalin to Churchill\n\nBody.\n\nSource: Correspondence,\n"
                      "vol. 1, Moscow 1957.\nChurchill to Stalin\n\nBody two."

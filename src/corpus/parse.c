@@ -86,7 +86,8 @@ static const LineRule parse_line_rules[] = {
     {LC_SEPARATOR, "^(?:[*\\-_=~\\x{2013}\\x{2014}]\\s*){3,}$", "* * *"},
     {LC_SOURCE, "^source\\s*:", "Source: ... / Source : ..."},
     {LC_PAGE, "^\\[\\s*(?:page|p\\.)\\s*[0-9ivxlcdm]+\\s*\\]$", "[Page 34]"},
-    {LC_NUMBER, "^no\\.\\s*(\\d{1,6})\\.?$", "No. 93"},
+    {LC_NUMBER, "^(?:no\\.?|\\x{2116})\\s*(\\d{1,6})\\.?$",
+     "No. 93 / No 93 / \\u2116 93"},
     {LC_CLASSIFICATION, "^\\[?" CLASSES "[.:]?\\]?[.:]?$",
      "Personal and Most Secret / TOP SECRET / Translation"},
     {LC_DATE, NULL,
@@ -144,7 +145,7 @@ static const HeadingRule parse_headings[] = {
 /* Patterns used by code rather than by a table row. */
 enum { RX_NUMPREFIX, RX_VALEDICTION, RX_VALE_NAME, RX_COUNT };
 static const char *const parse_patterns[RX_COUNT] = {
-    [RX_NUMPREFIX] = "^no\\.\\s*(\\d{1,6})\\s+",
+    [RX_NUMPREFIX] = "^(?:no\\.?|\\x{2116})\\s*(\\d{1,6})\\s+",
     /* Signature blocks, tried on the last paragraphs of a letter only. */
     [RX_VALEDICTION] = "^" VALEDICTION "$",
     [RX_VALE_NAME] = "^(" VALEDICTION ")\\s*(\\S.*)$",
@@ -750,7 +751,7 @@ static int parse_make_item(ParseRun *ps, size_t a, size_t b)
     while (len > 0 && (*s == ' ' || *s == '\t')) s++, len--;
     switch (it->kind) {
     case LC_NUMBER: {
-        const char *d = s + 3;
+        const char *d = s;
         while (*d && (*d < '0' || *d > '9')) d++;
         it->number = atoi(d);
         break;

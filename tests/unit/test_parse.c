@@ -977,6 +977,15 @@ static void test_dates_and_separators(void **state)
     assert_string_equal(pf.letters[1].paras[0].text, "Body two.");
     parsed_file_free(&pf);
 
+    /* Numbers written "No 7" and "\u2116 8". */
+    const char *nn = "No 7\n\nStalin to Churchill\n\nBody.\n\nSource: s\n\n"
+                     "\xe2\x84\x96 8\n\nStalin to Churchill\n\nBody 2.\n\n"
+                     "Source: s\n";
+    assert_int_equal(parse_str("d.txt", nn, &pf, &err), STATUS_OK);
+    assert_int_equal(pf.letters[0].number, 7);
+    assert_int_equal(pf.letters[1].number, 8);
+    parsed_file_free(&pf);
+
     /* A classification line under the heading is not a passage. */
     const char *cl = "Stalin to Roosevelt\nPersonal and Secret\n\nBody.\n\n"
                      "Secret.\n\nSource: s\n";

@@ -1,6 +1,7 @@
 /* main.c - the missive command line: one binary, one subcommand per job.
  *
- *   missive import [--db PATH] [--data DIR] FILE...
+ *   missive import [--db PATH] [--data DIR] [--from ALIAS]
+ *                  [--paragraphs blank|lines] [--keep-going] [--check] FILE...
  *   missive console [--db PATH]
  *   missive query [--db PATH] 'TEXT'
  *   missive demo [--db PATH]
@@ -34,6 +35,8 @@
 typedef struct {
     const char *db;
     const char *datadir;
+    ImportOptions import; /* import only */
+    bool import_opts_ok;  /* the import options are accepted */
 } MainOptions;
 
 static void main_usage(FILE *out)
@@ -42,6 +45,17 @@ static void main_usage(FILE *out)
           "\n"
           "  import [--db PATH] [--data DIR] FILE...  import correspondence "
           "files\n"
+          "    --from ALIAS             sender of headings that name none, "
+          "for\n"
+          "                             the files after it\n"
+          "    --paragraphs blank|lines paragraphs end at blank lines "
+          "(default)\n"
+          "                             or at every line\n"
+          "    --keep-going             import the letters that parse, "
+          "report\n"
+          "                             the others (exit 1 if any)\n"
+          "    --check                  describe every letter, write "
+          "nothing\n"
           "  console [--db PATH]                      answer commands typed on "
           "stdin\n"
           "  query [--db PATH] 'TEXT'                 answer one command\n"
@@ -72,18 +86,26 @@ static void main_print_line(void *ud, Severity severity, const char *line)
     fprintf(ud, "%s\n", line);
 }
 
-/* Parses --db and --data; returns the index of the first operand, or -1. */
-static int main_options(int argc, char **argv, MainOptions *o)
+/* Parses --db and --data (and the import options when import_opts);
+ * returns the index of the first operand, or -1. */
+static int main_options_for(int argc, char **argv, MainOptions *o,
+                            bool import_opts)
 {
     static const struct option longopts[] = {
         {"db", required_argument, NULL, 'd'},
         {"data", required_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},
+        {"from", required_argument, NULL, 'f'},
+        {"paragraphs", required_argument, NULL, 'p'},
+        {"keep-going", no_argument, NULL, 'k'},
+        {"check", no_argument, NULL, 'c'},
         {NULL, 0, NULL, 0},
     };
     const char *env = getenv("MISSIVE_DB");
     int ch;
 
+    memset(o, 0, sizeof *o);
+    o->import_opts_ok = import_opts;
     o->db = env && *env ? env : MAIN_DEFAULT_DB;
     o->datadir = MISSIVE_DATADIR;
     optind = 1;
@@ -94,6 +116,34 @@ static int main_options(int argc, char **argv, MainOptions *o)
             break;
         case 'D':
             o->datadir = optarg;
+            break;
+        case 'f':
+        case 'p':
+        case 'k':
+        case 'c':
+            if (!o->import_opts_ok) {
+                fputs("missive: --from, --paragraphs, --keep-going and "
+                      "--check are options of import\n",
+                      stderr);
+                return -1;
+            }
+            if (ch == 'f')
+                o->import.from = optarg;
+            else if (ch == 'k')
+                o->import.keep_going = true;
+            else if (ch == 'c')
+                o->import.check = true;
+            else if (strcmp(optarg, "lines") == 0)
+                o->import.line_paragraphs = true;
+            else if (strcmp(optarg, "blank") == 0)
+                o->import.line_paragraphs = false;
+            else {
+                fprintf(stderr,
+                        "missive import: --paragraphs must be blank or "
+                        "lines, not '%s'\n",
+                        optarg);
+                return -1;
+            }
             break;
         case 'h':
             main_usage(stdout);
@@ -106,29 +156,96 @@ static int main_options(int argc, char **argv, MainOptions *o)
     return optind;
 }
 
+static int main_options(int argc, char **argv, MainOptions *o)
+{
+    return main_options_for(argc, argv, o, false);
+}
+
+/* --check's describer: every line to stdout (ud). */
+static void main_print_description(void *ud, const char *line)
+{
+    fprintf(ud, "%s\n", line);
+}
+
 static int main_import(int argc, char **argv)
 {
     MainOptions o;
     ImportReport rep;
-    sqlite3 *db;
+    sqlite3 *db = NULL;
     Error err = {0};
     Error lines = {.sink = main_print_line, .sink_ud = stderr};
-    int first = main_options(argc, argv, &o);
+    int first;
 
+    first = main_options_for(argc, argv, &o, true);
     if (first < 0)
         return 2;
     if (first >= argc) {
         fputs("missive import: no file to import\n", stderr);
         return 2;
     }
-    if (db_open(o.db, &db, &err) != STATUS_OK) {
+    if (o.import.check) {
+        /* --check writes nothing: an existing database is read to predict
+         * letter numbers, a missing one is not created. */
+        if (access(o.db, F_OK) == 0 &&
+            db_open_readonly(o.db, &db, &err) != STATUS_OK) {
+            fprintf(stderr, "missive import: %s\n", err.msg);
+            return 1;
+        }
+        o.import.describe = main_print_description;
+        o.import.describe_ud = stdout;
+    } else if (db_open(o.db, &db, &err) != STATUS_OK) {
         fprintf(stderr, "missive import: %s\n", err.msg);
         return 1;
     }
-    Status rc = import_files(db, (const char *const *)argv + first,
-                             (size_t)(argc - first), o.datadir, &rep, &lines);
-    db_close(db);
+    /* "--from ALIAS" among the files applies to the files after it:
+     * missive import --from stalin a.txt --from churchill b.txt. */
+    size_t nfiles = 0;
+    const char **files = calloc((size_t)(argc - first) + 1, sizeof *files);
+    const char **froms = calloc((size_t)(argc - first) + 1, sizeof *froms);
+    const char *from = o.import.from;
+    if (!files || !froms) {
+        fputs("missive import: out of memory\n", stderr);
+        free(files);
+        free(froms);
+        if (db)
+            db_close(db);
+        return 1;
+    }
+    for (int i = first; i < argc; i++) {
+        if (strcmp(argv[i], "--from") == 0 && i + 1 < argc) {
+            from = argv[++i];
+        } else if (strncmp(argv[i], "--from=", 7) == 0) {
+            from = argv[i] + 7;
+        } else {
+            froms[nfiles] = from;
+            files[nfiles++] = argv[i];
+        }
+    }
+    o.import.froms = froms;
+    Status rc = STATUS_INVALID;
+    if (nfiles == 0)
+        fputs("missive import: no file to import\n", stderr);
+    else
+        rc = import_files_opts(db, files, nfiles, o.datadir, &o.import, &rep,
+                               &lines);
+    free(files);
+    free(froms);
+    if (nfiles == 0) {
+        if (db)
+            db_close(db);
+        return 2;
+    }
+    if (db)
+        db_close(db);
+    if (o.import.check) {
+        printf("%d letter(s) would be imported, %d refused; nothing written\n",
+               rep.checked, rep.refused);
+        return rc == STATUS_OK && rep.refused == 0 ? 0 : 1;
+    }
     if (rc != STATUS_OK) {
+        if (rep.refused > 0)
+            fprintf(stderr, "missive import: %d letter(s) refused\n",
+                    rep.refused);
         fprintf(stderr, "missive import: nothing imported; %s is unchanged\n",
                 o.db);
         return 1;
@@ -137,6 +254,13 @@ static int main_import(int argc, char **argv)
            "%d letters, %d passages, %d errata applied\n",
            o.db, rep.files_new, rep.files_changed, rep.files_unchanged,
            rep.letters, rep.passages, rep.errata_applied);
+    if (rep.refused > 0) {
+        fprintf(stderr,
+                "missive import: %d letter(s) refused (--keep-going: the "
+                "rest is imported)\n",
+                rep.refused);
+        return 1;
+    }
     return 0;
 }
 

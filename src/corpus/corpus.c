@@ -25,9 +25,16 @@
 #define CORPUS_RANDOM_TRIES 16
 #define CORPUS_RANDOM_WALK 256
 
-#define CORPUS_PASSAGE_COLUMNS                                           \
-    "l.id, p.para, p.shown, p.corrected, l.sender, l.recipient, l.date," \
-    " l.date_kind, l.date_source IS NOT NULL"
+/* Every recipient of a letter, in heading order ("Roosevelt and
+ * Churchill"); the first one (letters.recipient) is what filters use. */
+#define CORPUS_RECIPIENTS                                                  \
+    "coalesce((SELECT group_concat(person, ' and ') FROM (SELECT person"   \
+    " FROM letter_recipients r WHERE r.letter_id = l.id ORDER BY r.pos))," \
+    " l.recipient)"
+
+#define CORPUS_PASSAGE_COLUMNS                                         \
+    "l.id, p.para, p.shown, p.corrected, l.sender, " CORPUS_RECIPIENTS \
+    ", l.date, l.date_kind, l.date_source IS NOT NULL"
 
 #define CORPUS_FILTER                                                \
     "(?1 IS NULL OR sender = ?1) AND (?2 IS NULL OR recipient = ?2)" \
@@ -69,16 +76,22 @@ static const char *const corpus_sql[ST_COUNT_STMTS] = {
         " JOIN letters l ON l.id = p.letter_id"
         " WHERE passages_fts MATCH ?1 AND " CORPUS_LETTER_FILTER,
     [ST_SEARCH] = "SELECT " CORPUS_PASSAGE_COLUMNS ","
-                  " snippet(passages_fts, 0, ?6, ?7, '…', 40)"
+                  /* The index reads passages.indexed (footnote marks
+                   * dropped); a snippet is made of what it reads, so a
+                   * passage whose shown text differs is shown as it is. */
+                  " CASE WHEN p.indexed IS p.shown"
+                  " THEN snippet(passages_fts, 0, ?6, ?7, '…', 40)"
+                  " ELSE p.shown END"
                   " FROM passages_fts"
                   " JOIN passages p ON p.id = passages_fts.rowid"
                   " JOIN letters l ON l.id = p.letter_id"
                   " WHERE passages_fts MATCH ?1 AND " CORPUS_LETTER_FILTER
                   " ORDER BY passages_fts.rank, p.id LIMIT 1 OFFSET ?5",
-    [ST_LETTER] = "SELECT l.id, l.sender, l.recipient, l.date, l.date_kind,"
-                  " l.date_source IS NOT NULL, l.heading, l.source, l.number,"
-                  " (SELECT count(*) FROM passages p WHERE p.letter_id = l.id)"
-                  " FROM letters l WHERE l.id = ?1",
+    [ST_LETTER] =
+        "SELECT l.id, l.sender, " CORPUS_RECIPIENTS ", l.date, l.date_kind,"
+        " l.date_source IS NOT NULL, l.heading, l.source, l.number,"
+        " (SELECT count(*) FROM passages p WHERE p.letter_id = l.id)"
+        " FROM letters l WHERE l.id = ?1",
     /* Every dated letter: O(letters), asked once a day or so by !today. */
     [ST_DATED] =
         "SELECT id, date FROM letters WHERE date IS NOT NULL ORDER BY id",

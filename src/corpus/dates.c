@@ -214,15 +214,59 @@ static bool dates_parse_day_first(Cursor *c, int *y, int *m, int *d)
  * alone when the line does not start that way. */
 static bool cursor_lead(Cursor *c, const char *verb)
 {
+    /* "Sent on", "Sent:", "Received" alone: copies differ. */
     Cursor save = *c;
-    if (cursor_word(c, verb) && cursor_blanks(c) && cursor_word(c, "on") &&
-        cursor_blanks(c))
-        return true;
+    if (cursor_word(c, verb)) {
+        bool colon = cursor_char(c, ':');
+        bool blank = cursor_blanks(c);
+        if (!colon && cursor_word(c, "on"))
+            blank = cursor_blanks(c);
+        if (blank)
+            return true;
+    }
     *c = save;
     return false;
 }
 
 /* ---- public -------------------------------------------------------------- */
+
+/* Quote marks a copy may glue to a date: ASCII and the UTF-8 curly ones. */
+static size_t quote_len(const char *p, const char *end, bool backwards)
+{
+    static const char *const quotes[] = {"\"",           "'",
+                                         "\xe2\x80\x9c", "\xe2\x80\x9d",
+                                         "\xe2\x80\x98", "\xe2\x80\x99"};
+    for (size_t i = 0; i < sizeof quotes / sizeof quotes[0]; i++) {
+        size_t n = strlen(quotes[i]);
+        if ((size_t)(end - p) < n)
+            continue;
+        if (memcmp(backwards ? end - n : p, quotes[i], n) == 0)
+            return n;
+    }
+    return 0;
+}
+
+/* Parses a date at the start of c; on success the cursor is after it. */
+static bool dates_parse_at(Cursor *c, Date *out)
+{
+    enum date_kind kind = DATE_WRITTEN;
+    if (cursor_lead(c, "sent"))
+        kind = DATE_SENT;
+    else if (cursor_lead(c, "received"))
+        kind = DATE_RECEIVED;
+
+    int y = 0, m = 0, d = 0;
+    bool ok = c->p < c->end && is_digit((unsigned char)*c->p)
+                  ? dates_parse_day_first(c, &y, &m, &d)
+                  : dates_parse_month_first(c, &y, &m, &d);
+    if (!ok || !date_valid(y, m, d))
+        return false;
+    if (out != NULL) {
+        iso_write(out->iso, y, m, d);
+        out->kind = kind;
+    }
+    return true;
+}
 
 bool dates_parse_line(const char *line, Date *out)
 {
@@ -230,31 +274,50 @@ bool dates_parse_line(const char *line, Date *out)
         return false;
 
     Cursor c = {line, line + strlen(line)};
-    while (c.end > c.p && is_blank((unsigned char)c.end[-1])) c.end--;
-    if (c.end > c.p && c.end[-1] == '.')
-        c.end--;
-    cursor_blanks(&c);
-
-    enum date_kind kind = DATE_WRITTEN;
-    if (cursor_lead(&c, "sent"))
-        kind = DATE_SENT;
-    else if (cursor_lead(&c, "received"))
-        kind = DATE_RECEIVED;
-
-    int y = 0, m = 0, d = 0;
-    const char *start = c.p;
-    bool ok = is_digit((unsigned char)*start)
-                  ? dates_parse_day_first(&c, &y, &m, &d)
-                  : dates_parse_month_first(&c, &y, &m, &d);
-    cursor_blanks(&c);
-    if (!ok || c.p != c.end || !date_valid(y, m, d))
-        return false;
-
-    if (out != NULL) {
-        iso_write(out->iso, y, m, d);
-        out->kind = kind;
+    size_t q;
+    /* Trailing blanks, quotes and one period, in any order a copy has them:
+     * 'October 19, 1943.' and 'October 19, 1943.\u201d' alike. */
+    for (int period = 0;;) {
+        while (c.end > c.p && is_blank((unsigned char)c.end[-1])) c.end--;
+        if ((q = quote_len(c.p, c.end, true)) > 0) {
+            c.end -= q;
+        } else if (!period && c.end > c.p && c.end[-1] == '.') {
+            c.end--;
+            period = 1;
+        } else {
+            break;
+        }
     }
+    cursor_blanks(&c);
+    while ((q = quote_len(c.p, c.end, false)) > 0) {
+        c.p += q;
+        cursor_blanks(&c);
+    }
+    Date d;
+    if (!dates_parse_at(&c, &d))
+        return false;
+    cursor_blanks(&c);
+    if (c.p != c.end)
+        return false;
+    if (out != NULL)
+        *out = d;
     return true;
+}
+
+size_t dates_parse_prefix(const char *s, size_t len, Date *out)
+{
+    Cursor c = {s, s + len};
+    Date d;
+    if (!dates_parse_at(&c, &d))
+        return 0;
+    /* "Aug. 4, 1944 message", "Aug. 4, 1944, message", "... 1944: message" */
+    bool punct = cursor_char(&c, ',') || cursor_char(&c, ':') ||
+                 cursor_char(&c, ';') || cursor_char(&c, '-');
+    if (!cursor_blanks(&c) && c.p != c.end && !punct)
+        return 0; /* "1941x": not a date followed by a word */
+    if (out != NULL)
+        *out = d;
+    return (size_t)(c.p - s);
 }
 
 const char *dates_kind_name(enum date_kind kind)

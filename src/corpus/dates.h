@@ -23,10 +23,15 @@ typedef struct {
     enum date_kind kind;
 } Date;
 
-/* True when the whole line (surrounding spaces and one trailing period
- * allowed) is a date line; fills *out.  Rejects impossible dates (30
+/* True when the whole line (surrounding spaces and quotes and one trailing
+ * period allowed) is a date line; fills *out.  Rejects impossible dates (30
  * February) and years outside 1000..2999. */
 bool dates_parse_line(const char *line, Date *out);
+
+/* A date at the start of s[0..len) followed by blanks or the end ("Aug. 4,
+ * 1944 message from ..."): returns the bytes it and the blanks after it
+ * take, and fills *out; 0 when s does not start with a date. */
+size_t dates_parse_prefix(const char *s, size_t len, Date *out);
 
 /* "written"/"sent"/"received" <-> enum; NULL / DATE_NONE for anything else. */
 const char *dates_kind_name(enum date_kind kind);

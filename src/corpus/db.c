@@ -107,6 +107,47 @@ static const char *const db_migrations[] = {
     "  disabled TEXT NOT NULL DEFAULT ''," /* "quote,search" */
     "  addressed INTEGER"
     ");",
+
+    /* 2 -> 3: letters as real copies lay them out (issue 10).  Kept apart
+     * from any other migration so that it can be renumbered on a merge.
+     *  - letters.fingerprint: what curated facts name a letter by, with its
+     *    file (import.c); NULL until the file is imported again.
+     *  - letter_recipients: every recipient of a letter, in heading order;
+     *    letters.recipient stays the first, which filters and cells use.
+     *  - passages.indexed: the text the search index reads, footnote marks
+     *    glued to words dropped ("Hopkins82" is found as "hopkins"); shown
+     *    stays byte for byte.  Filled with shown here, rebuilt on import. */
+    "ALTER TABLE letters ADD COLUMN fingerprint TEXT;"
+    "CREATE TABLE letter_recipients ("
+    "  letter_id INTEGER NOT NULL REFERENCES letters(id) ON DELETE CASCADE,"
+    "  pos INTEGER NOT NULL," /* from 1 */
+    "  person TEXT NOT NULL REFERENCES people(name),"
+    "  PRIMARY KEY (letter_id, pos)"
+    ");"
+    "INSERT INTO letter_recipients(letter_id, pos, person)"
+    "  SELECT id, 1, recipient FROM letters;"
+    "ALTER TABLE passages ADD COLUMN indexed TEXT;"
+    "UPDATE passages SET indexed = shown;"
+    "DROP TRIGGER IF EXISTS passages_ai;"
+    "DROP TRIGGER IF EXISTS passages_ad;"
+    "DROP TRIGGER IF EXISTS passages_au;"
+    "DROP TABLE passages_fts;"
+    "CREATE VIRTUAL TABLE passages_fts USING fts5("
+    "  indexed, content='passages', content_rowid='id',"
+    "  tokenize='porter unicode61 remove_diacritics 2');"
+    "INSERT INTO passages_fts(passages_fts) VALUES ('rebuild');"
+    "CREATE TRIGGER passages_ai AFTER INSERT ON passages BEGIN"
+    "  INSERT INTO passages_fts(rowid, indexed) VALUES (new.id, new.indexed);"
+    "END;"
+    "CREATE TRIGGER passages_ad AFTER DELETE ON passages BEGIN"
+    "  INSERT INTO passages_fts(passages_fts, rowid, indexed)"
+    "    VALUES ('delete', old.id, old.indexed);"
+    "END;"
+    "CREATE TRIGGER passages_au AFTER UPDATE OF indexed ON passages BEGIN"
+    "  INSERT INTO passages_fts(passages_fts, rowid, indexed)"
+    "    VALUES ('delete', old.id, old.indexed);"
+    "  INSERT INTO passages_fts(rowid, indexed) VALUES (new.id, new.indexed);"
+    "END;",
 };
 
 #define DB_NMIGRATIONS (int)(sizeof db_migrations / sizeof db_migrations[0])

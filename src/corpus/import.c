@@ -18,6 +18,7 @@
 #include "import.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,14 +38,23 @@
 
 typedef struct {
     const char *path;
-    const char *base; /* points into path */
-    char *buf;        /* exact bytes, never NULL once read */
+    const char *sender; /* --from for this file, canonical, or NULL */
+    const char *base;   /* points into path */
+    char *buf;          /* exact bytes, never NULL once read */
     size_t len;
     ParsedFile parsed;
 } ImportFile;
 
+/* A curated fact names its letter by file and fingerprint; letter is the
+ * letter number it resolved to in this import (0: not found). */
+typedef struct {
+    char *file;
+    char fp[PARSE_FINGERPRINT_LEN + 1];
+} LetterKey;
+
 typedef struct {
     int line;
+    LetterKey key;
     long letter;
     long para;
     char *original;
@@ -54,11 +64,20 @@ typedef struct {
 
 typedef struct {
     int line;
+    LetterKey key;
     long letter;
     char iso[11];
     enum date_kind kind;
     char *source;
 } CuratedDate;
+
+/* A letter of a file as the database has it. */
+typedef struct {
+    sqlite3_int64 id;
+    long seq;
+    char fp[PARSE_FINGERPRINT_LEN + 1]; /* "" when not known */
+    const char *sender;                 /* owned by the People table */
+} OldLetter;
 
 /* Prepared once per import, finalized on every path. */
 typedef struct {
@@ -66,7 +85,9 @@ typedef struct {
     Error *err;
     sqlite3_stmt *file_get, *file_ins, *file_upd, *letter_ids, *passage_del,
         *letter_del, *person_ins, *letter_ins, *passage_ins, *erratum_ins,
-        *passage_get, *passage_set, *letter_date, *letter_set_date;
+        *passage_get, *passage_set, *letter_date, *letter_set_date, *recip_del,
+        *recip_ins, *letter_find;
+    const People *people;
 } Importer;
 
 /* --- reading -------------------------------------------------------------- */
@@ -169,6 +190,45 @@ static long import_number(const char *s, size_t len)
     return v > 0 ? v : -1;
 }
 
+/* "FILE#FINGERPRINT" (the key --check prints) into *key. */
+static const char *import_key(const char *s, size_t len, LetterKey *key)
+{
+    const char *hash = NULL;
+    for (size_t i = len; i-- > 0;)
+        if (s[i] == '#') {
+            hash = s + i;
+            break;
+        }
+    if (!hash)
+        return import_number(s, len) > 0
+                   ? "a letter number is a position, which other imports "
+                     "change: name the letter as FILE#FINGERPRINT (missive "
+                     "import --check FILE prints it)"
+                   : "LETTER must be FILE#FINGERPRINT";
+    size_t flen = (size_t)(hash - s), hlen = len - flen - 1;
+    if (flen == 0 || memchr(s, '/', flen))
+        return "FILE must be a file's base name";
+    if (hlen != PARSE_FINGERPRINT_LEN)
+        return "FINGERPRINT must be 16 hex digits";
+    for (size_t i = 0; i < hlen; i++) {
+        char c = hash[1 + i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return "FINGERPRINT must be 16 hex digits";
+    }
+    if (!(key->file = malloc(flen + 1)))
+        return "out of memory";
+    memcpy(key->file, s, flen);
+    key->file[flen] = '\0';
+    memcpy(key->fp, hash + 1, hlen);
+    key->fp[hlen] = '\0';
+    return NULL;
+}
+
+static bool import_key_eq(const LetterKey *a, const LetterKey *b)
+{
+    return strcmp(a->file, b->file) == 0 && strcmp(a->fp, b->fp) == 0;
+}
+
 typedef int (*import_line_fn)(void *ctx, const char *path, int lineno,
                               char *line, Error *err);
 
@@ -229,6 +289,7 @@ static int import_erratum_line(void *ctx, const char *path, int lineno,
     char *f[4];
     const char *what = NULL;
 
+    LetterKey key = {0};
     if (import_fields(line, f, 4) < 0) {
         error_report(err, SEVERITY_ERROR,
                      "%s:%d: expected LETTER.PARA<TAB>ORIGINAL<TAB>"
@@ -236,11 +297,12 @@ static int import_erratum_line(void *ctx, const char *path, int lineno,
                      path, lineno);
         return -1;
     }
-    char *dot = strchr(f[0], '.');
-    long letter = dot ? import_number(f[0], (size_t)(dot - f[0])) : -1;
+    char *dot = strrchr(f[0], '.');
     long para = dot ? import_number(dot + 1, strlen(dot + 1)) : -1;
-    if (letter < 0 || para < 0)
-        what = "passage must be LETTER.PARA, e.g. 1.5";
+    if (para < 0)
+        what = "passage must be LETTER.PARA, LETTER being FILE#FINGERPRINT";
+    else if ((what = import_key(f[0], (size_t)(dot - f[0]), &key)) != NULL)
+        ;
     else if (f[1][0] == '\0')
         what = "empty ORIGINAL";
     else if (strcmp(f[1], f[2]) == 0)
@@ -248,13 +310,15 @@ static int import_erratum_line(void *ctx, const char *path, int lineno,
     else if (f[3][0] == '\0')
         what = "empty REASON";
     if (what) {
+        free(key.file);
         error_report(err, SEVERITY_ERROR, "%s:%d: %s", path, lineno, what);
         return -1;
     }
     for (size_t i = 0; i < list->n; i++) {
         const Erratum *e = &list->v[i];
-        if (e->letter == letter && e->para == para &&
+        if (import_key_eq(&e->key, &key) && e->para == para &&
             strcmp(e->original, f[1]) == 0) {
+            free(key.file);
             error_report(err, SEVERITY_ERROR,
                          "%s:%d: same passage and ORIGINAL as line %d", path,
                          lineno, e->line);
@@ -267,18 +331,21 @@ static int import_erratum_line(void *ctx, const char *path, int lineno,
     Erratum *e = &list->v[list->n];
     memset(e, 0, sizeof *e);
     e->line = lineno;
-    e->letter = letter;
+    e->key = key;
+    key.file = NULL;
     e->para = para;
     if (!(e->original = strdup(f[1])) || !(e->replacement = strdup(f[2])) ||
         !(e->reason = strdup(f[3]))) {
         free(e->original);
         free(e->replacement);
+        free(e->key.file);
         goto oom;
     }
     list->n++;
     return 0;
 
 oom:
+    free(key.file);
     error_report(err, SEVERITY_ERROR, "%s:%d: out of memory", path, lineno);
     return -1;
 }
@@ -289,6 +356,7 @@ static void import_errata_free(ErrataList *list)
         free(list->v[i].original);
         free(list->v[i].replacement);
         free(list->v[i].reason);
+        free(list->v[i].key.file);
     }
     free(list->v);
 }
@@ -305,6 +373,7 @@ static int import_date_line(void *ctx, const char *path, int lineno, char *line,
     char *f[4];
     const char *what = NULL;
 
+    LetterKey key = {0};
     if (import_fields(line, f, 4) < 0) {
         error_report(err, SEVERITY_ERROR,
                      "%s:%d: expected LETTER<TAB>YYYY-MM-DD<TAB>"
@@ -312,10 +381,9 @@ static int import_date_line(void *ctx, const char *path, int lineno, char *line,
                      path, lineno);
         return -1;
     }
-    long letter = import_number(f[0], strlen(f[0]));
     enum date_kind kind = dates_kind_parse(f[2]);
-    if (letter < 0)
-        what = "LETTER must be a letter number";
+    if ((what = import_key(f[0], strlen(f[0]), &key)) != NULL)
+        ;
     else if (strlen(f[1]) != 10 || !dates_iso_valid(f[1]))
         what = "date must be a valid YYYY-MM-DD";
     else if (kind == DATE_NONE)
@@ -323,14 +391,16 @@ static int import_date_line(void *ctx, const char *path, int lineno, char *line,
     else if (f[3][strspn(f[3], " ")] == '\0')
         what = "empty SOURCE: say where the date comes from";
     if (what) {
+        free(key.file);
         error_report(err, SEVERITY_ERROR, "%s:%d: %s", path, lineno, what);
         return -1;
     }
     for (size_t i = 0; i < list->n; i++) {
-        if (list->v[i].letter == letter) {
+        if (import_key_eq(&list->v[i].key, &key)) {
             error_report(err, SEVERITY_ERROR,
-                         "%s:%d: letter %ld already dated on line %d", path,
-                         lineno, letter, list->v[i].line);
+                         "%s:%d: letter %s already dated on line %d", path,
+                         lineno, f[0], list->v[i].line);
+            free(key.file);
             return -1;
         }
     }
@@ -338,23 +408,31 @@ static int import_date_line(void *ctx, const char *path, int lineno, char *line,
         STATUS_OK)
         goto oom;
     CuratedDate *d = &list->v[list->n];
+    memset(d, 0, sizeof *d);
     d->line = lineno;
-    d->letter = letter;
+    d->key = key;
+    key.file = NULL;
     memcpy(d->iso, f[1], sizeof d->iso); /* 10 chars and the NUL */
     d->kind = kind;
-    if (!(d->source = strdup(f[3])))
+    if (!(d->source = strdup(f[3]))) {
+        free(d->key.file);
         goto oom;
+    }
     list->n++;
     return 0;
 
 oom:
+    free(key.file);
     error_report(err, SEVERITY_ERROR, "%s:%d: out of memory", path, lineno);
     return -1;
 }
 
 static void import_dates_free(DateList *list)
 {
-    for (size_t i = 0; i < list->n; i++) free(list->v[i].source);
+    for (size_t i = 0; i < list->n; i++) {
+        free(list->v[i].source);
+        free(list->v[i].key.file);
+    }
     free(list->v);
 }
 
@@ -374,8 +452,8 @@ static int import_prepare(Importer *im)
         IM_ST(file_upd, "UPDATE files SET content = ?2, "
                         "imported_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
                         "WHERE id = ?1"),
-        IM_ST(letter_ids,
-              "SELECT id FROM letters WHERE file_id = ?1 ORDER BY seq"),
+        IM_ST(letter_ids, "SELECT id, seq, fingerprint, sender FROM letters "
+                          "WHERE file_id = ?1 ORDER BY seq"),
         IM_ST(passage_del, "DELETE FROM passages WHERE letter_id IN "
                            "(SELECT id FROM letters WHERE file_id = ?1)"),
         IM_ST(letter_del, "DELETE FROM letters WHERE file_id = ?1"),
@@ -383,20 +461,28 @@ static int import_prepare(Importer *im)
         IM_ST(letter_ins,
               "INSERT INTO letters(id, file_id, seq, number, "
               "heading, line, sender, recipient, date, date_kind, "
-              "date_source, signature, source) VALUES "
-              "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11, ?12)"),
+              "date_source, signature, source, fingerprint) VALUES "
+              "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11, ?12, ?13)"),
         IM_ST(passage_ins, "INSERT INTO passages(letter_id, para, line, text, "
-                           "shown) VALUES (?1, ?2, ?3, ?4, ?4)"),
+                           "shown, indexed) VALUES (?1, ?2, ?3, ?4, ?4, ?5)"),
         IM_ST(erratum_ins, "INSERT INTO errata(letter_id, para, original, "
                            "replacement, reason) VALUES (?1, ?2, ?3, ?4, ?5)"),
         IM_ST(passage_get, "SELECT id, text FROM passages "
                            "WHERE letter_id = ?1 AND para = ?2"),
         IM_ST(passage_set,
-              "UPDATE passages SET shown = ?2, corrected = ?3 "
-              "WHERE id = ?1 AND (shown IS NOT ?2 OR corrected IS NOT ?3)"),
+              "UPDATE passages SET shown = ?2, corrected = ?3, indexed = ?4 "
+              "WHERE id = ?1 AND (shown IS NOT ?2 OR corrected IS NOT ?3 "
+              "OR indexed IS NOT ?4)"),
         IM_ST(letter_date, "SELECT date FROM letters WHERE id = ?1"),
         IM_ST(letter_set_date, "UPDATE letters SET date = ?2, date_kind = ?3, "
                                "date_source = ?4 WHERE id = ?1"),
+        IM_ST(recip_del, "DELETE FROM letter_recipients WHERE letter_id IN "
+                         "(SELECT id FROM letters WHERE file_id = ?1)"),
+        IM_ST(recip_ins, "INSERT INTO letter_recipients(letter_id, pos, "
+                         "person) VALUES (?1, ?2, ?3)"),
+        IM_ST(letter_find, "SELECT l.id FROM letters l JOIN files f "
+                           "ON f.id = l.file_id WHERE f.name = ?1 "
+                           "AND l.fingerprint = ?2 ORDER BY l.id"),
 #undef IM_ST
     };
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
@@ -418,7 +504,8 @@ static void import_finalize(Importer *im)
         &im->letter_ids,  &im->passage_del,     &im->letter_del,
         &im->person_ins,  &im->letter_ins,      &im->passage_ins,
         &im->erratum_ins, &im->passage_get,     &im->passage_set,
-        &im->letter_date, &im->letter_set_date,
+        &im->letter_date, &im->letter_set_date, &im->recip_del,
+        &im->recip_ins,   &im->letter_find,
     };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         sqlite3_finalize(*all[i]);
@@ -458,23 +545,87 @@ static void import_done(sqlite3_stmt *st)
 
 /* --- files -------------------------------------------------------------- */
 
+/* Letter numbers for the letters of pf, given the file's letters in the
+ * database: a letter whose fingerprint is unchanged keeps its number wherever
+ * it moved; an edited letter keeps the number of the old letter at its place
+ * if no other took it; the rest get 0 (a fresh number). */
+static void import_assign(const ParsedFile *pf, const OldLetter *old,
+                          size_t nold, bool *used, sqlite3_int64 *ids)
+{
+    for (size_t o = 0; o < nold; o++) used[o] = false;
+    for (size_t k = 0; k < pf->nletters; k++) {
+        ids[k] = 0;
+        for (size_t o = 0; o < nold; o++)
+            if (!used[o] && old[o].fp[0] &&
+                strcmp(old[o].fp, pf->letters[k].fingerprint) == 0) {
+                ids[k] = old[o].id;
+                used[o] = true;
+                break;
+            }
+    }
+    for (size_t k = 0; k < pf->nletters; k++) {
+        if (ids[k])
+            continue;
+        for (size_t o = 0; o < nold; o++)
+            if (!used[o] && old[o].seq == (long)k + 1) {
+                ids[k] = old[o].id;
+                used[o] = true;
+                break;
+            }
+    }
+}
+
+/* The letters the database holds for file_id, in file order. */
+static int import_old_letters(Importer *im, const char *path,
+                              sqlite3_int64 file_id, OldLetter **out, size_t *n)
+{
+    size_t cap = 0;
+    int step;
+
+    *out = NULL;
+    *n = 0;
+    sqlite3_bind_int64(im->letter_ids, 1, file_id);
+    while ((step = sqlite3_step(im->letter_ids)) == SQLITE_ROW) {
+        if (array_grow(out, &cap, *n + 1, sizeof **out) != STATUS_OK) {
+            error_report(im->err, SEVERITY_ERROR, "%s: out of memory", path);
+            import_done(im->letter_ids);
+            return -1;
+        }
+        OldLetter *o = &(*out)[(*n)++];
+        memset(o, 0, sizeof *o);
+        o->id = sqlite3_column_int64(im->letter_ids, 0);
+        o->seq = (long)sqlite3_column_int64(im->letter_ids, 1);
+        const char *fp = (const char *)sqlite3_column_text(im->letter_ids, 2);
+        if (fp && strlen(fp) == PARSE_FINGERPRINT_LEN)
+            memcpy(o->fp, fp, PARSE_FINGERPRINT_LEN + 1);
+        const char *snd = (const char *)sqlite3_column_text(im->letter_ids, 3);
+        o->sender = snd && im->people ? people_resolve(im->people, snd) : NULL;
+    }
+    import_done(im->letter_ids);
+    if (step != SQLITE_DONE) {
+        error_report(im->err, SEVERITY_ERROR, "%s: %s", path,
+                     sqlite3_errmsg(im->db));
+        return -1;
+    }
+    return 0;
+}
+
 static int import_letters(Importer *im, const ImportFile *f,
-                          sqlite3_int64 file_id, const sqlite3_int64 *old_ids,
-                          size_t nold)
+                          sqlite3_int64 file_id, const sqlite3_int64 *ids)
 {
     const ParsedFile *pf = &f->parsed;
 
     for (size_t k = 0; k < pf->nletters; k++) {
         const ParsedLetter *l = &pf->letters[k];
-        const char *names[2] = {l->sender, l->recipient};
-        for (int i = 0; i < 2; i++) {
-            sqlite3_bind_text(im->person_ins, 1, names[i], -1, SQLITE_STATIC);
+        for (size_t i = 0; i <= l->nrecipients; i++) {
+            const char *name = i == 0 ? l->sender : l->recipients[i - 1];
+            sqlite3_bind_text(im->person_ins, 1, name, -1, SQLITE_STATIC);
             if (import_run(im, im->person_ins, f->path) < 0)
                 return -1;
         }
         sqlite3_stmt *st = im->letter_ins;
-        if (k < nold)
-            sqlite3_bind_int64(st, 1, old_ids[k]);
+        if (ids[k])
+            sqlite3_bind_int64(st, 1, ids[k]);
         else
             sqlite3_bind_null(st, 1); /* a fresh number, never reused */
         sqlite3_bind_int64(st, 2, file_id);
@@ -494,28 +645,65 @@ static int import_letters(Importer *im, const ImportFile *f,
             sqlite3_bind_text(st, 11, l->signature, -1, SQLITE_STATIC);
         if (l->source)
             sqlite3_bind_text(st, 12, l->source, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 13, l->fingerprint, -1, SQLITE_STATIC);
         if (import_run(im, st, f->path) < 0)
             return -1;
         sqlite3_int64 letter_id = sqlite3_last_insert_rowid(im->db);
 
+        for (size_t i = 0; i < l->nrecipients; i++) {
+            st = im->recip_ins;
+            sqlite3_bind_int64(st, 1, letter_id);
+            sqlite3_bind_int64(st, 2, (sqlite3_int64)i + 1);
+            sqlite3_bind_text(st, 3, l->recipients[i], -1, SQLITE_STATIC);
+            if (import_run(im, st, f->path) < 0)
+                return -1;
+        }
         for (size_t j = 0; j < l->npara; j++) {
+            char *indexed = parse_index_text(l->paras[j].text);
+            if (!indexed) {
+                error_report(im->err, SEVERITY_ERROR, "%s: out of memory",
+                             f->path);
+                return -1;
+            }
             st = im->passage_ins;
             sqlite3_bind_int64(st, 1, letter_id);
             sqlite3_bind_int64(st, 2, (sqlite3_int64)j + 1);
             sqlite3_bind_int(st, 3, l->paras[j].line);
             sqlite3_bind_text(st, 4, l->paras[j].text, -1, SQLITE_STATIC);
-            if (import_run(im, st, f->path) < 0)
+            sqlite3_bind_text(st, 5, indexed, -1, SQLITE_STATIC);
+            int r = import_run(im, st, f->path);
+            free(indexed);
+            if (r < 0)
                 return -1;
         }
     }
     return 0;
 }
 
+/* Same bytes, and the stored letters are what this parse gives (the same
+ * fingerprints and senders: --paragraphs and --from can change them, and a
+ * database from before fingerprints has none). */
+static bool import_same(const ImportFile *f, const void *old, size_t oldlen,
+                        const OldLetter *ol, size_t nold)
+{
+    const ParsedFile *pf = &f->parsed;
+    if (oldlen != f->len || (oldlen > 0 && memcmp(old, f->buf, oldlen) != 0))
+        return false;
+    if (nold != pf->nletters)
+        return false;
+    for (size_t k = 0; k < nold; k++)
+        if (strcmp(ol[k].fp, pf->letters[k].fingerprint) != 0 ||
+            ol[k].sender != pf->letters[k].sender)
+            return false;
+    return true;
+}
+
 static int import_file(Importer *im, const ImportFile *f, ImportReport *rep)
 {
-    sqlite3_int64 file_id = 0, *old_ids = NULL;
-    size_t nold = 0, capold = 0;
-    bool found = false, same = false;
+    sqlite3_int64 file_id = 0, *ids = NULL;
+    OldLetter *old = NULL;
+    size_t nold = 0;
+    bool found = false, same = false, *used = NULL;
     int rc = -1;
 
     sqlite3_bind_text(im->file_get, 1, f->base, -1, SQLITE_STATIC);
@@ -523,43 +711,41 @@ static int import_file(Importer *im, const ImportFile *f, ImportReport *rep)
     if (step == SQLITE_ROW) {
         found = true;
         file_id = sqlite3_column_int64(im->file_get, 0);
-        const void *old = sqlite3_column_blob(im->file_get, 1);
-        size_t oldlen = (size_t)sqlite3_column_bytes(im->file_get, 1);
-        same = oldlen == f->len &&
-               (oldlen == 0 || memcmp(old, f->buf, oldlen) == 0);
     } else if (step != SQLITE_DONE) {
         error_report(im->err, SEVERITY_ERROR, "%s: %s", f->path,
                      sqlite3_errmsg(im->db));
         import_done(im->file_get);
         return -1;
     }
+    if (found) {
+        if (import_old_letters(im, f->path, file_id, &old, &nold) < 0) {
+            import_done(im->file_get);
+            return -1;
+        }
+        const void *content = sqlite3_column_blob(im->file_get, 1);
+        size_t clen = (size_t)sqlite3_column_bytes(im->file_get, 1);
+        same = import_same(f, content, clen, old, nold);
+    }
     import_done(im->file_get);
     if (same) {
         rep->files_unchanged++;
+        free(old);
         return 0;
     }
+    size_t n = f->parsed.nletters;
+    if (!(ids = calloc(n + 1, sizeof *ids)) ||
+        !(used = calloc(nold + 1, sizeof *used))) {
+        error_report(im->err, SEVERITY_ERROR, "%s: out of memory", f->path);
+        goto done;
+    }
+    import_assign(&f->parsed, old, nold, used, ids);
 
     if (found) {
-        /* Remember the numbers of the old letters, in file order. */
-        sqlite3_bind_int64(im->letter_ids, 1, file_id);
-        while ((step = sqlite3_step(im->letter_ids)) == SQLITE_ROW) {
-            if (array_grow(&old_ids, &capold, nold + 1, sizeof *old_ids) !=
-                STATUS_OK) {
-                error_report(im->err, SEVERITY_ERROR, "%s: out of memory",
-                             f->path);
-                import_done(im->letter_ids);
-                goto done;
-            }
-            old_ids[nold++] = sqlite3_column_int64(im->letter_ids, 0);
-        }
-        import_done(im->letter_ids);
-        if (step != SQLITE_DONE) {
-            error_report(im->err, SEVERITY_ERROR, "%s: %s", f->path,
-                         sqlite3_errmsg(im->db));
-            goto done;
-        }
         sqlite3_bind_int64(im->passage_del, 1, file_id);
         if (import_run(im, im->passage_del, f->path) < 0)
+            goto done;
+        sqlite3_bind_int64(im->recip_del, 1, file_id);
+        if (import_run(im, im->recip_del, f->path) < 0)
             goto done;
         sqlite3_bind_int64(im->letter_del, 1, file_id);
         if (import_run(im, im->letter_del, f->path) < 0)
@@ -577,11 +763,44 @@ static int import_file(Importer *im, const ImportFile *f, ImportReport *rep)
         file_id = sqlite3_last_insert_rowid(im->db);
         rep->files_new++;
     }
-    rc = import_letters(im, f, file_id, old_ids, nold);
+    rc = import_letters(im, f, file_id, ids);
 
 done:
-    free(old_ids);
+    free(ids);
+    free(used);
+    free(old);
     return rc;
+}
+
+/* Resolves a curated fact's key to a letter number: 0 and a warning when no
+ * letter or more than one has it. */
+static sqlite3_int64 import_find(Importer *im, const char *path, int line,
+                                 const LetterKey *key)
+{
+    sqlite3_int64 id = 0;
+    int n = 0, step;
+
+    sqlite3_bind_text(im->letter_find, 1, key->file, -1, SQLITE_STATIC);
+    sqlite3_bind_text(im->letter_find, 2, key->fp, -1, SQLITE_STATIC);
+    while ((step = sqlite3_step(im->letter_find)) == SQLITE_ROW) {
+        if (n++ == 0)
+            id = sqlite3_column_int64(im->letter_find, 0);
+    }
+    import_done(im->letter_find);
+    if (step != SQLITE_DONE) {
+        error_report(im->err, SEVERITY_ERROR, "%s: %s", path,
+                     sqlite3_errmsg(im->db));
+        return -1;
+    }
+    if (n == 0)
+        error_report(im->err, SEVERITY_WARNING,
+                     "%s:%d: no letter %s#%s; not applied", path, line,
+                     key->file, key->fp);
+    else if (n > 1)
+        error_report(im->err, SEVERITY_WARNING,
+                     "%s:%d: %d letters are %s#%s; not applied", path, line, n,
+                     key->file, key->fp);
+    return n == 1 ? id : 0;
 }
 
 /* --- errata ----------------------------------------------------------------- */
@@ -664,10 +883,16 @@ static int import_erratum_group(Importer *im, const char *path,
         ok += r;
     }
     /* No entry applied: the passage goes back to its text. */
+    char *indexed = parse_index_text(shown);
+    if (!indexed)
+        goto oom;
     sqlite3_bind_int64(im->passage_set, 1, id);
     sqlite3_bind_text(im->passage_set, 2, shown, -1, SQLITE_STATIC);
     sqlite3_bind_int(im->passage_set, 3, ok > 0);
-    if (import_run(im, im->passage_set, path) < 0)
+    sqlite3_bind_text(im->passage_set, 4, indexed, -1, SQLITE_STATIC);
+    int r = import_run(im, im->passage_set, path);
+    free(indexed);
+    if (r < 0)
         goto done;
     *applied += ok;
     rc = 0;
@@ -688,8 +913,24 @@ static int import_errata(Importer *im, const char *path, ErrataList *list,
 
     if (import_exec(im, "DELETE FROM errata", path) < 0)
         return -1;
+    size_t nfound = 0;
     for (size_t i = 0; i < list->n; i++) {
-        const Erratum *e = &list->v[i];
+        Erratum *e = &list->v[i];
+        sqlite3_int64 id = import_find(im, path, e->line, &e->key);
+        if (id < 0)
+            return -1;
+        e->letter = (long)id;
+        if (id == 0)
+            continue;
+        nfound++;
+        /* Two keys may name one passage with the same ORIGINAL. */
+        bool dup = false;
+        for (size_t j = 0; j < i && !dup; j++)
+            dup = list->v[j].letter == e->letter &&
+                  list->v[j].para == e->para &&
+                  strcmp(list->v[j].original, e->original) == 0;
+        if (dup)
+            continue;
         sqlite3_stmt *st = im->erratum_ins;
         sqlite3_bind_int64(st, 1, e->letter);
         sqlite3_bind_int64(st, 2, e->para);
@@ -702,23 +943,28 @@ static int import_errata(Importer *im, const char *path, ErrataList *list,
     /* Every passage no erratum names shows its own text. */
     if (import_exec(
             im,
-            "UPDATE passages SET shown = text, corrected = 0 "
-            "WHERE (shown IS NOT text OR corrected IS NOT 0) AND NOT EXISTS "
+            "UPDATE passages SET shown = text, corrected = 0, "
+            "indexed = missive_index_text(text) "
+            "WHERE (shown IS NOT text OR corrected IS NOT 0 OR "
+            "indexed IS NOT missive_index_text(text)) AND NOT EXISTS "
             "(SELECT 1 FROM errata e WHERE e.letter_id = passages.letter_id "
             "AND e.para = passages.para)",
             path) < 0)
         return -1;
-    if (list->n == 0)
+    if (nfound == 0)
         return 0;
-    if (!(order = malloc(list->n * sizeof *order))) {
+    if (!(order = malloc(nfound * sizeof *order))) {
         error_report(im->err, SEVERITY_ERROR, "%s: out of memory", path);
         return -1;
     }
-    for (size_t i = 0; i < list->n; i++) order[i] = &list->v[i];
-    qsort(order, list->n, sizeof *order, import_cmp_erratum);
-    for (size_t i = 0; i < list->n;) {
+    size_t k = 0;
+    for (size_t i = 0; i < list->n; i++)
+        if (list->v[i].letter > 0)
+            order[k++] = &list->v[i];
+    qsort(order, nfound, sizeof *order, import_cmp_erratum);
+    for (size_t i = 0; i < nfound;) {
         size_t j = i + 1;
-        while (j < list->n && order[j]->letter == order[i]->letter &&
+        while (j < nfound && order[j]->letter == order[i]->letter &&
                order[j]->para == order[i]->para)
             j++;
         if (import_erratum_group(im, path, order + i, j - i,
@@ -734,7 +980,7 @@ done:
 
 /* --- curated dates ------------------------------------------------------------ */
 
-static int import_dates(Importer *im, const char *path, const DateList *list)
+static int import_dates(Importer *im, const char *path, DateList *list)
 {
     /* Curated dates are re-applied from scratch; a letter's own date
      * (date_source NULL) is never touched. */
@@ -744,7 +990,13 @@ static int import_dates(Importer *im, const char *path, const DateList *list)
                     path) < 0)
         return -1;
     for (size_t i = 0; i < list->n; i++) {
-        const CuratedDate *d = &list->v[i];
+        CuratedDate *d = &list->v[i];
+        sqlite3_int64 id = import_find(im, path, d->line, &d->key);
+        if (id < 0)
+            return -1;
+        if (id == 0)
+            continue;
+        d->letter = (long)id;
         sqlite3_bind_int64(im->letter_date, 1, d->letter);
         int step = sqlite3_step(im->letter_date);
         bool dated = step == SQLITE_ROW &&
@@ -827,10 +1079,181 @@ static int import_count(Importer *im, const char *sql, int *out)
     return rc == SQLITE_ROW ? 0 : -1;
 }
 
+/* --- check: what an import would do ------------------------------------- */
+
+static void import_say(const ImportOptions *opt, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void import_say(const ImportOptions *opt, const char *fmt, ...)
+{
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (opt->describe)
+        opt->describe(opt->describe_ud, line);
+}
+
+static const char *import_date_from(enum parse_date_from from)
+{
+    switch (from) {
+    case PARSE_DATE_FRONT:
+        return "front matter";
+    case PARSE_DATE_HEADING:
+        return "heading";
+    case PARSE_DATE_BODY:
+        return "date line";
+    case PARSE_DATE_NONE:
+        break;
+    }
+    return "none";
+}
+
+/* The numbers the file's letters would get (0: a new number), read from the
+ * database without writing; all 0 without one. */
+static int import_predict(sqlite3 *db, const People *people,
+                          const ImportFile *f, sqlite3_int64 *ids,
+                          sqlite3_int64 *next)
+{
+    Importer im = {.db = db, .people = people};
+    Error quiet = {0};
+    OldLetter *old = NULL;
+    size_t nold = 0;
+    bool *used = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+
+    for (size_t k = 0; k < f->parsed.nletters; k++) ids[k] = 0;
+    if (!db) {
+        if (*next == 0)
+            *next = 1; /* a new database numbers from 1 */
+        return 0;
+    }
+    im.err = &quiet;
+    if (sqlite3_prepare_v2(db, "SELECT id FROM files WHERE name = ?1", -1, &st,
+                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "SELECT id, seq, fingerprint, sender FROM letters "
+                           "WHERE file_id = ?1 ORDER BY seq",
+                           -1, &im.letter_ids, NULL) != SQLITE_OK)
+        goto done;
+    sqlite3_bind_text(st, 1, f->base, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW &&
+        import_old_letters(&im, f->path, sqlite3_column_int64(st, 0), &old,
+                           &nold) < 0)
+        goto done;
+    if (!(used = calloc(nold + 1, sizeof *used)))
+        goto done;
+    import_assign(&f->parsed, old, nold, used, ids);
+    if (*next == 0) {
+        sqlite3_finalize(st);
+        st = NULL;
+        if (sqlite3_prepare_v2(db,
+                               "SELECT max(coalesce((SELECT seq FROM "
+                               "sqlite_sequence WHERE name = 'letters'), 0), "
+                               "coalesce((SELECT max(id) FROM letters), 0))",
+                               -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+            *next = sqlite3_column_int64(st, 0) + 1;
+    }
+    rc = 0;
+done:
+    sqlite3_finalize(st);
+    sqlite3_finalize(im.letter_ids);
+    free(old);
+    free(used);
+    return rc;
+}
+
+static void import_describe(sqlite3 *db, const People *people,
+                            const ImportFile *f, const ImportOptions *opt,
+                            const DateList *dates, sqlite3_int64 *next,
+                            ImportReport *rep)
+{
+    const ParsedFile *pf = &f->parsed;
+    sqlite3_int64 *ids = calloc(pf->nletters + 1, sizeof *ids);
+    char date[64], who[512];
+
+    if (ids && import_predict(db, people, f, ids, next) < 0)
+        memset(ids, 0, (pf->nletters + 1) * sizeof *ids);
+    import_say(opt, "%s: %zu letter(s), %zu refused", f->path, pf->nletters,
+               pf->nrefused);
+    for (size_t k = 0; k < pf->nletters; k++) {
+        const ParsedLetter *l = &pf->letters[k];
+        sqlite3_int64 id = ids ? ids[k] : 0;
+        if (id == 0 && *next > 0)
+            id = (*next)++;
+        char num[32];
+        if (id > 0)
+            snprintf(num, sizeof num, "%lld", (long long)id);
+        else
+            snprintf(num, sizeof num, "(new)");
+        size_t o = 0;
+        who[0] = '\0';
+        for (size_t r = 0; r < l->nrecipients && o < sizeof who; r++)
+            o += (size_t)snprintf(who + o, sizeof who - o, "%s%s",
+                                  r ? ", " : "", l->recipients[r]);
+        import_say(opt, "%s:%d-%d: letter %s.1-%s.%zu, key %s#%s", f->path,
+                   l->line, l->end_line, num, num, l->npara, f->base,
+                   l->fingerprint);
+        import_say(opt, "  %s -> %s", l->sender, who);
+        dates_format(l->date.iso, l->date.kind, date, sizeof date);
+        if (l->date.kind != DATE_NONE)
+            import_say(opt, "  date: %s (%s, line %d)", date,
+                       import_date_from(l->date_from), l->date_line);
+        else {
+            const CuratedDate *c = NULL;
+            for (size_t d = 0; d < dates->n && !c; d++)
+                if (strcmp(dates->v[d].key.file, f->base) == 0 &&
+                    strcmp(dates->v[d].key.fp, l->fingerprint) == 0)
+                    c = &dates->v[d];
+            if (c) {
+                dates_format(c->iso, c->kind, date, sizeof date);
+                import_say(opt, "  date: %s (dates.tsv line %d: %s)", date,
+                           c->line, c->source);
+            } else {
+                import_say(opt, "  date: undated");
+            }
+        }
+        import_say(opt, "  passages: %zu", l->npara);
+        if (l->number)
+            import_say(opt, "  edition number: No. %d", l->number);
+        for (size_t j = 0; j < l->nskipped; j++)
+            import_say(opt, "  skipped line %s", l->skipped[j]);
+        if (!l->source)
+            import_say(opt, "  no Source line");
+        rep->checked++;
+    }
+    for (size_t r = 0; r < pf->nrefused; r++)
+        import_say(opt, "%s (refused)", pf->refused[r]);
+    free(ids);
+}
+
 /* --- entry point ---------------------------------------------------------- */
 
+/* SQL's view of parse_index_text, for statements that set passages.indexed
+ * from a column (registered on the import's connection only). */
+static void import_sql_index(sqlite3_context *ctx, int argc,
+                             sqlite3_value **argv)
+{
+    (void)argc;
+    const char *t = (const char *)sqlite3_value_text(argv[0]);
+    if (!t) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    char *r = parse_index_text(t);
+    if (!r) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    sqlite3_result_text(ctx, r, -1, free);
+}
+
 static int import_check_files(ImportFile *files, size_t n, Parser *parser,
-                              Error *err)
+                              const ParseOptions *popt, bool keep_going,
+                              ImportReport *rep, Error *err)
 {
     int rc = 0;
 
@@ -863,12 +1286,19 @@ static int import_check_files(ImportFile *files, size_t n, Parser *parser,
             continue;
         }
         Error why = {0};
-        if (parser_parse(parser, f->path, f->buf, f->len, &f->parsed, &why) !=
-            STATUS_OK) {
+        ParseOptions fopt = *popt;
+        fopt.default_sender = f->sender;
+        if (parser_parse_opts(parser, f->path, f->buf, f->len, &fopt,
+                              &f->parsed, &why) != STATUS_OK) {
             error_report(err, SEVERITY_ERROR, "%s", why.msg);
             rc = -1;
             continue;
         }
+        for (size_t r = 0; r < f->parsed.nrefused; r++)
+            error_report(err, SEVERITY_ERROR, "%s", f->parsed.refused[r]);
+        rep->refused += (int)f->parsed.nrefused;
+        if (f->parsed.nrefused > 0 && !keep_going)
+            rc = -1;
         for (size_t w = 0; w < f->parsed.nwarnings; w++)
             error_report(err, SEVERITY_WARNING, "%s", f->parsed.warnings[w]);
     }
@@ -878,6 +1308,14 @@ static int import_check_files(ImportFile *files, size_t n, Parser *parser,
 Status import_files(sqlite3 *db, const char *const *paths, size_t npaths,
                     const char *datadir, ImportReport *report, Error *err)
 {
+    return import_files_opts(db, paths, npaths, datadir, NULL, report, err);
+}
+
+Status import_files_opts(sqlite3 *db, const char *const *paths, size_t npaths,
+                         const char *datadir, const ImportOptions *opt,
+                         ImportReport *report, Error *err)
+{
+    static const ImportOptions defaults = {0};
     char aliases[IMPORT_PATH_MAX], errata_path[IMPORT_PATH_MAX],
         dates_path[IMPORT_PATH_MAX];
     ImportFile *files = NULL;
@@ -887,9 +1325,13 @@ Status import_files(sqlite3 *db, const char *const *paths, size_t npaths,
     Parser *parser = NULL;
     Error why = {0};
     Importer im = {.db = db, .err = err};
+    ParseOptions popt = {0};
     bool in_tx = false;
     Status rc = STATUS_ERROR;
+    int refused = 0;
 
+    if (!opt)
+        opt = &defaults;
     memset(report, 0, sizeof *report);
     if (snprintf(aliases, sizeof aliases, "%s/aliases.txt", datadir) >=
             (int)sizeof aliases ||
@@ -905,6 +1347,12 @@ Status import_files(sqlite3 *db, const char *const *paths, size_t npaths,
         error_report(err, SEVERITY_ERROR, "%s", why.msg);
         return STATUS_INVALID;
     }
+    im.people = people;
+    popt.paragraphs =
+        opt->line_paragraphs ? PARSE_PARA_LINES : PARSE_PARA_BLANK;
+    /* Always keep going while parsing, so that every refused letter of every
+     * file is reported; the import itself is refused below unless asked. */
+    popt.keep_going = true;
     if (!(parser = parser_new(people, &why))) {
         error_report(err, SEVERITY_ERROR, "%s", why.msg);
         goto done;
@@ -913,19 +1361,49 @@ Status import_files(sqlite3 *db, const char *const *paths, size_t npaths,
         error_report(err, SEVERITY_ERROR, "import: out of memory");
         goto done;
     }
-    for (size_t i = 0; i < npaths; i++) files[i].path = paths[i];
+    for (size_t i = 0; i < npaths; i++) {
+        const char *from =
+            opt->froms && opt->froms[i] ? opt->froms[i] : opt->from;
+        files[i].path = paths[i];
+        if (from && !(files[i].sender = people_resolve(people, from))) {
+            error_report(err, SEVERITY_ERROR,
+                         "--from '%s': unknown person (add it to %s)", from,
+                         aliases);
+            rc = STATUS_INVALID;
+            goto done;
+        }
+    }
 
     /* Everything is checked before the first write. */
-    int bad = import_check_files(files, npaths, parser, err);
+    int bad = import_check_files(files, npaths, parser, &popt,
+                                 opt->keep_going || opt->check, report, err);
+    refused = report->refused;
     if (import_tsv(errata_path, import_erratum_line, &errata, err) < 0)
         bad = -1;
     if (import_tsv(dates_path, import_date_line, &dates, err) < 0)
         bad = -1;
+    if (opt->check) {
+        sqlite3_int64 next = 0;
+        for (size_t i = 0; i < npaths; i++)
+            if (files[i].buf &&
+                (files[i].parsed.nletters || files[i].parsed.nrefused))
+                import_describe(db, people, &files[i], opt, &dates, &next,
+                                report);
+        rc = bad < 0 ? STATUS_INVALID : STATUS_OK;
+        refused = report->refused;
+        goto done;
+    }
     if (bad < 0) {
         rc = STATUS_INVALID;
         goto done;
     }
 
+    if (sqlite3_create_function(db, "missive_index_text", 1,
+                                SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                import_sql_index, NULL, NULL) != SQLITE_OK) {
+        error_report(err, SEVERITY_ERROR, "import: %s", sqlite3_errmsg(db));
+        goto done;
+    }
     if (import_exec(&im, "BEGIN IMMEDIATE", "import") < 0)
         goto done;
     in_tx = true;
@@ -951,8 +1429,9 @@ done:
     import_finalize(&im);
     if (in_tx)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    if (rc != STATUS_OK)
+    if (rc != STATUS_OK && !opt->check)
         memset(report, 0, sizeof *report);
+    report->refused = refused;
     for (size_t i = 0; i < npaths && files; i++) {
         free(files[i].buf);
         parsed_file_free(&files[i].parsed);

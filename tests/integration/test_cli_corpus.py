@@ -135,6 +135,139 @@ class CorpusCli(unittest.TestCase):
         self.assertIn(b"missive import", r.stderr)
 
 
+class ImportLayouts(unittest.TestCase):
+    """Issue 10: the layouts of real copies (invented fixtures), --from,
+    --check, --keep-going and --paragraphs, run as an operator would."""
+
+    LAYOUTS = os.path.join(SRC, "tests", "fixtures", "layouts")
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.db = os.path.join(self.tmp.name, "m.db")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def layout(self, name):
+        return os.path.join(self.LAYOUTS, name)
+
+    def query(self, text):
+        r = run("query", "--db", self.db, text)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout.decode("utf-8").strip()
+
+    def test_archive_needs_from(self):
+        r = run("import", "--db", self.db, self.layout("archive.txt"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("archive.txt:6: heading names no sender; give the "
+                      "file's sender with --from ALIAS", r.stderr.decode())
+        with sqlite3.connect(self.db) as con:
+            self.assertEqual(
+                con.execute("SELECT count(*) FROM letters").fetchone()[0], 0)
+        r = run("import", "--db", self.db, "--from", "nobody",
+                self.layout("archive.txt"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("--from 'nobody': unknown person", r.stderr.decode())
+        r = run("import", "--db", self.db, "--from", "J. V. Stalin",
+                self.layout("archive.txt"), CORPUS)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"5 letters", r.stdout)
+        # Byte for byte, and still found under its footnote marks.
+        out = self.query("!search hopkins")
+        self.assertIn("Hopkins82, and one after a full stop, as the "
+                      "President.40", out)
+        self.assertIn("[1.1]", out)
+        self.assertIn("[1.1]", self.query("!search president"))
+        self.assertIn("[2.1]", self.query("!search Soviet-German"))
+        self.assertIn("[2.1]", self.query("!search U.S.S.R."))
+        self.assertIn("[1.1]", self.query("!reply what did hopkins say?"))
+        self.assertIn("[2.1]", self.query("!reply the Soviet-German front"))
+        # The shipped letters come after, and keep their text and facts.
+        self.assertIn("send thither", self.query("!quote 3.6"))
+        self.assertIn("21 November 1941", self.query("!quote 4.1"))
+        before = dump(self.db)
+        r = run("import", "--db", self.db, "--from", "stalin",
+                self.layout("archive.txt"), CORPUS)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"2 unchanged", r.stdout)
+        self.assertEqual(before, dump(self.db))
+
+    def test_from_per_file(self):
+        # --from applies to the files after it; a letter to its own sender
+        # (a wrong --from) is refused.
+        other = os.path.join(self.tmp.name, "archive-copy.txt")
+        shutil.copy(self.layout("archive.txt"), other)
+        r = run("import", "--db", self.db, "--from", "stalin",
+                self.layout("archive.txt"), "--from", "churchill", other)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("archive-copy.txt:6: heading makes Churchill write to "
+                      "Churchill", r.stderr.decode())
+        r = run("import", "--db", self.db, "--from", "stalin",
+                self.layout("archive.txt"), "--from=roosevelt", other)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with sqlite3.connect(self.db) as con:
+            rows = con.execute("SELECT id, sender FROM letters "
+                               "ORDER BY id").fetchall()
+        self.assertEqual(rows, [(1, "Stalin"), (2, "Stalin"),
+                                (3, "Roosevelt"), (4, "Roosevelt")])
+
+    def test_check_writes_nothing(self):
+        r = run("import", "--db", self.db, "--check",
+                self.layout("frus.txt"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = r.stdout.decode()
+        self.assertIn("frus.txt:1-5: letter 1.1-1.1, key frus.txt#", out)
+        self.assertIn("  Stalin -> Roosevelt, Churchill\n"
+                      "  date: 4 August 1944 (heading, line 1)\n"
+                      "  passages: 1\n", out)
+        self.assertIn("  date: 10 November 1944 (date line, line 21)", out)
+        self.assertIn("  date: undated", out)
+        self.assertIn("4 letter(s) would be imported, 0 refused", out)
+        self.assertFalse(os.path.exists(self.db))
+
+    def test_several_recipients(self):
+        r = run("import", "--db", self.db, self.layout("frus.txt"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(self.query("!quote 1.1").endswith(
+            "— Stalin to Roosevelt and Churchill, 4 August 1944 [1.1]"))
+        self.assertIn("Letter 1: Stalin to Roosevelt and Churchill",
+                      self.query("!letter 1"))
+        self.assertIn("— Stalin to Roosevelt, 19 October 1943 [2.1]",
+                      self.query("!quote 2.1"))
+        self.assertIn("[4.1]", self.query("!quote 4.1"))
+        self.assertIn("undated", self.query("!quote 4.1"))
+
+    def test_keep_going(self):
+        kg = self.layout("keep-going.txt")
+        r = run("import", "--db", self.db, kg)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(b"nothing imported", r.stderr)
+        r = run("import", "--db", self.db, "--keep-going", kg)
+        self.assertEqual(r.returncode, 1)
+        err = r.stderr.decode()
+        self.assertIn("keep-going.txt:7: unknown person 'Marshal "
+                      "Voroshilov'", err)
+        self.assertIn("keep-going.txt:19: second date line in letter 3", err)
+        self.assertIn("2 letter(s) refused", err)
+        self.assertIn(b"2 letters", r.stdout)
+        self.assertIn("An invented second good letter", self.query("!quote 2.1"))
+
+    def test_paragraphs_lines(self):
+        r = run("import", "--db", self.db, self.layout("lines.txt"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"--paragraphs=lines", r.stderr)
+        self.assertIn(b"1 passages", r.stdout)
+        r = run("import", "--db", self.db, "--paragraphs", "lines",
+                self.layout("lines.txt"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"1 changed", r.stdout)
+        self.assertIn(b"3 passages", r.stdout)
+        self.assertIn("[1.3]", self.query("!quote 1.3"))
+        r = run("import", "--db", self.db, "--paragraphs", "words",
+                self.layout("lines.txt"))
+        self.assertEqual(r.returncode, 2)
+
+
 class ReadOnlyCli(unittest.TestCase):
     """A database this user may not write: `query` still answers, without
     saving its state, and says so once.  Tests run as root, whom file modes

@@ -29,6 +29,11 @@ static const Accept accepted[] = {
     {"1st September 1941", "1941-09-01", DATE_WRITTEN},
     {"Received on November 25, 1941", "1941-11-25", DATE_RECEIVED},
     {"Sent on July 18, 1941", "1941-07-18", DATE_SENT},
+    /* Issue 10: copies also write "Sent July 18, 1941" and "Received:". */
+    {"Sent July 18, 1941", "1941-07-18", DATE_SENT},
+    {"Received: November 25, 1941", "1941-11-25", DATE_RECEIVED},
+    {"October 19, 1943.\xe2\x80\x9d", "1943-10-19", DATE_WRITTEN},
+    {"\"10 November 1944\"", "1944-11-10", DATE_WRITTEN},
     {"SENT ON july 18, 1941", "1941-07-18", DATE_SENT},
     {"received on 25 november 1941", "1941-11-25", DATE_RECEIVED},
     {"Received  on   Nov. 25, 1941", "1941-11-25", DATE_RECEIVED},
@@ -105,7 +110,6 @@ static const char *const rejected[] = {
     "July -18, 1941",
     "July 18, -1941",
     "July 18,, 1941",
-    "Sent July 18, 1941",
     "Sent on",
     "Sent on July 18, 1941 and more",
     "Received at November 25, 1941",
@@ -244,6 +248,25 @@ static void test_round_trip(void **state)
     assert_int_equal(dates_kind_parse(dates_kind_name(d.kind)), d.kind);
 }
 
+/* Issue 10: a date leading a heading ("Aug. 4, 1944 message from ..."). */
+static void test_parse_prefix(void **state)
+{
+    (void)state;
+    Date d;
+    const char *a = "Aug. 4, 1944 message from Stalin";
+    assert_int_equal(dates_parse_prefix(a, strlen(a), &d), 13);
+    assert_string_equal(d.iso, "1944-08-04");
+    const char *b = "Aug. 4, 1944, message";
+    assert_int_equal(dates_parse_prefix(b, strlen(b), &d), 14);
+    const char *c = "10 November 1944";
+    assert_int_equal(dates_parse_prefix(c, strlen(c), &d), strlen(c));
+    assert_string_equal(d.iso, "1944-11-10");
+    const char *e = "Message from Stalin";
+    assert_int_equal(dates_parse_prefix(e, strlen(e), &d), 0);
+    const char *f = "Aug. 4, 19445 x";
+    assert_int_equal(dates_parse_prefix(f, strlen(f), &d), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_format_truncates),
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_parse_prefix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

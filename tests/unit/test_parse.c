@@ -129,11 +129,37 @@ static const struct {
      "J. V. STALIN TO W. CHURCHILL*"},
     {"THE THE J. V. STALIN TO W. CHURCHILL", "Stalin", "Churchill", 0, NULL},
     /* Not headings: body text, so the file has text before its heading. */
-    {"STALIN TO VOROSHILOV", NULL, NULL, 0, NULL}, /* unknown: body */
-    {"Stalin to Churchill", NULL, NULL, 0, NULL},  /* not upper case */
+    /* Issue 10: one general rule, in any case, with the forms of real
+     * copies (titles, initials, footnote marks, quotes, a trailing colon, a
+     * leading date, several recipients). */
+    {"Stalin to Churchill", "Stalin", "Churchill", 0, NULL},
+    {"From Stalin to Churchill", "Stalin", "Churchill", 0, NULL},
+    {"The message from Stalin to Churchill", "Stalin", "Churchill", 0, NULL},
+    {"Premier J. V. Stalin to President Roosevelt", "Stalin", "Roosevelt", 0,
+     NULL},
+    {"To President Roosevelt from Marshal Stalin", "Stalin", "Roosevelt", 0,
+     NULL},
+    {"Personal and secret message from Premier J. V. Stalin to President "
+     "Roosevelt1",
+     "Stalin", "Roosevelt", 0, NULL},
+    {"MESSAGE FROM PREMIER STALIN TO PRESIDENT ROOSEVELT 56", "Stalin",
+     "Roosevelt", 0, NULL},
+    {"FROM PRESIDENT ROOSEVELT TO MARSHAL STALIN*", "Roosevelt", "Stalin", 0,
+     NULL},
+    {"\xe2\x80\x9cMessage from the Prime Minister, Mr Winston Churchill, to "
+     "Marshal Stalin:\xe2\x80\x9d",
+     "Churchill", "Stalin", 0, NULL},
+    {"The Chairman of the Council of People's Commissars of the Soviet Union "
+     "(Stalin) to President Roosevelt",
+     "Stalin", "Roosevelt", 0, NULL},
+    {"PERSONAL MESSAGE FROM THE PRIME MINISTER, MR. WINSTON CHURCHILL, TO "
+     "M. STALIN",
+     "Churchill", "Stalin", 0, NULL},
+    {"Personal and Secret for President Roosevelt from Marshal Stalin",
+     "Stalin", "Roosevelt", 0, NULL},
+    {"Message No. 93 from Stalin to Churchill", "Stalin", "Churchill", 0, NULL},
     {"Message from Stalin to Churchill.", NULL, NULL, 0, NULL}, /* a sentence */
-    {"From Stalin to Churchill", NULL, NULL, 0, NULL}, /* no "message" */
-    {"The message from Stalin to Churchill", NULL, NULL, 0, NULL},
+    {"From the beginning I said to you", NULL, NULL, 0, NULL},
     {"No. 23", NULL, NULL, 0, NULL}, /* no heading after */
     /* The bare upper-case form must be under 120 bytes: the first line is
      * 120 and is body text, the second is 116 and a heading, although the
@@ -207,6 +233,19 @@ static void test_heading_unknown_person(void **state)
     expect_error("u.txt", c, strlen(c),
                  "u.txt:5: unknown person 'President Benes' (add it to "
                  "data/aliases.txt)");
+    /* The form without "from": text inside a letter, but outside one the
+     * error names the unknown person rather than "text before ...". */
+    const char *d = "STALIN TO VOROSHILOV\n\nBody.\n";
+    expect_error("u.txt", d, strlen(d),
+                 "u.txt:1: unknown person 'VOROSHILOV' (add it to "
+                 "data/aliases.txt)");
+    const char *e = "Stalin to Churchill\n\nStalin to Voroshilov\n\n"
+                    "Source: s\n";
+    ParsedFile pf;
+    Error err = {0};
+    assert_int_equal(parse_str("u.txt", e, &pf, &err), STATUS_OK);
+    assert_string_equal(pf.letters[0].paras[0].text, "Stalin to Voroshilov");
+    parsed_file_free(&pf);
 }
 
 /* --- the shipped corpus ------------------------------------------------------- */
@@ -717,6 +756,281 @@ static void test_parser_lifetime(void **state)
     assert_int_equal(err.errors, 0);
 }
 
+/* --- issue 10: layouts of real copies (tests/fixtures/layouts, invented) --- */
+
+typedef struct {
+    const char *sender;
+    const char *recipients; /* joined with "," */
+    const char *iso;        /* "" undated */
+    enum date_kind kind;
+    size_t npara;
+    int line;
+} WantLetter;
+
+static void expect_letters(const char *file, const ParseOptions *opt,
+                           const WantLetter *want, size_t n, size_t nwarn)
+{
+    char path[1024];
+    size_t len;
+    ParsedFile pf;
+    Error err = {0};
+    snprintf(path, sizeof path, "%s/layouts/%s", FIXTURES, file);
+    char *buf = slurp(path, &len);
+    if (parser_parse_opts(parser, file, buf, len, opt, &pf, &err) != STATUS_OK)
+        fail_msg("%s: %s", file, err.msg);
+    free(buf);
+    assert_int_equal(pf.nrefused, 0);
+    assert_int_equal(pf.nletters, n);
+    assert_int_equal(pf.nwarnings, nwarn);
+    for (size_t k = 0; k < n; k++) {
+        const ParsedLetter *l = &pf.letters[k];
+        char who[256] = "";
+        for (size_t r = 0; r < l->nrecipients; r++) {
+            if (r)
+                strcat(who, ",");
+            strcat(who, l->recipients[r]);
+        }
+        if (strcmp(l->sender, want[k].sender) != 0 ||
+            strcmp(who, want[k].recipients) != 0 ||
+            strcmp(l->date.iso, want[k].iso) != 0 ||
+            l->date.kind != want[k].kind || l->npara != want[k].npara ||
+            l->line != want[k].line)
+            fail_msg("%s letter %zu: %s -> %s, '%s' kind %d, %zu passages, "
+                     "line %d",
+                     file, k + 1, l->sender, who, l->date.iso, l->date.kind,
+                     l->npara, l->line);
+        assert_ptr_equal(l->recipient, l->recipients[0]);
+        assert_int_equal(strlen(l->fingerprint), PARSE_FINGERPRINT_LEN);
+    }
+    parsed_file_free(&pf);
+}
+
+static void test_layout_archive(void **state)
+{
+    (void)state;
+    /* Archive titles name no sender: --from gives it, never a guess. */
+    ParseOptions opt = {.default_sender = people_resolve(people, "stalin")};
+    static const WantLetter want[] = {
+        {"Stalin", "Churchill", "1941-07-18", DATE_WRITTEN, 2, 4},
+        {"Stalin", "Churchill", "1941-07-25", DATE_WRITTEN, 1, 24},
+    };
+    expect_letters("archive.txt", &opt, want, 2, 0);
+
+    ParsedFile pf;
+    Error err = {0};
+    size_t len;
+    char *buf = slurp(FIXTURES "/layouts/archive.txt", &len);
+    assert_int_equal(
+        parser_parse_opts(parser, "archive.txt", buf, len, &opt, &pf, &err),
+        STATUS_OK);
+    const ParsedLetter *l = &pf.letters[0];
+    /* Text byte for byte: footnote marks, the edition's "2. ", inline page
+     * markers; page markers on their own line, dates and the signature
+     * block are not passages. */
+    assert_string_equal(l->paras[0].text,
+                        "An invented test fixture letter: a footnote mark "
+                        "glued to a name, Hopkins82, and one after a full "
+                        "stop, as the President.40");
+    assert_string_equal(l->paras[1].text,
+                        "2. The second passage starts with the edition's own "
+                        "number and keeps an inline [Page 35] marker.");
+    assert_string_equal(l->signature, "With sincere respect, J. STALIN");
+    assert_int_equal(l->number, 93);
+    assert_string_equal(l->heading,
+                        "Personal and Most Secret \xe2\x80\x9cMessage to W. "
+                        "Churchill (Correspondence Vol. 1, No. "
+                        "93)\xe2\x80\x9d");
+    assert_string_equal(l->source, "Invented test fixture, laid out as web "
+                                   "archives transcribe the 1957 edition.");
+    assert_int_equal(l->date_from, PARSE_DATE_BODY);
+    assert_string_equal(pf.letters[1].signature,
+                        "\xe2\x80\x9cJ. STALIN\xe2\x80\x9d");
+    parsed_file_free(&pf);
+
+    /* Without --from: each such heading is refused at its line. */
+    assert_int_equal(parser_parse(parser, "archive.txt", buf, len, &pf, &err),
+                     STATUS_INVALID);
+    assert_string_equal(err.msg, "archive.txt:6: heading names no sender; "
+                                 "give the file's sender with --from ALIAS");
+    ParseOptions kg = {.keep_going = true};
+    assert_int_equal(
+        parser_parse_opts(parser, "archive.txt", buf, len, &kg, &pf, &err),
+        STATUS_OK);
+    assert_int_equal(pf.nletters, 0);
+    assert_int_equal(pf.nrefused, 2);
+    assert_string_equal(pf.refused[1], "archive.txt:24: heading names no "
+                                       "sender; give the file's sender with "
+                                       "--from ALIAS");
+    parsed_file_free(&pf);
+    free(buf);
+}
+
+static void test_layout_frus(void **state)
+{
+    (void)state;
+    static const WantLetter want[] = {
+        {"Stalin", "Roosevelt,Churchill", "1944-08-04", DATE_WRITTEN, 1, 1},
+        {"Stalin", "Roosevelt", "1943-10-19", DATE_WRITTEN, 1, 7},
+        {"Churchill", "Stalin", "1944-11-10", DATE_WRITTEN, 2, 15},
+        {"Churchill", "Stalin", "", DATE_NONE, 1, 25},
+    };
+    expect_letters("frus.txt", NULL, want, 4, 0);
+}
+
+static void test_layout_works(void **state)
+{
+    (void)state;
+    static const WantLetter want[] = {
+        {"Stalin", "Roosevelt", "1943-01-11", DATE_WRITTEN, 1, 5},
+        {"Stalin", "Churchill", "", DATE_NONE, 1, 13},
+    };
+    expect_letters("works.txt", NULL, want, 2, 0);
+}
+
+static void test_layout_lines(void **state)
+{
+    (void)state;
+    /* Default: blank lines separate paragraphs, so the four lines are one,
+     * and a warning names the option instead of merging silently. */
+    static const WantLetter joined[] = {
+        {"Stalin", "Churchill", "", DATE_NONE, 1, 1},
+    };
+    expect_letters("lines.txt", NULL, joined, 1, 1);
+    ParseOptions opt = {.paragraphs = PARSE_PARA_LINES};
+    static const WantLetter lines[] = {
+        {"Stalin", "Churchill", "", DATE_NONE, 3, 1},
+    };
+    expect_letters("lines.txt", &opt, lines, 1, 0);
+}
+
+static void test_layout_keep_going(void **state)
+{
+    (void)state;
+    ParsedFile pf;
+    Error err = {0};
+    size_t len;
+    char *buf = slurp(FIXTURES "/layouts/keep-going.txt", &len);
+    assert_int_equal(parser_parse(parser, "k.txt", buf, len, &pf, &err),
+                     STATUS_INVALID);
+    assert_string_equal(err.msg, "k.txt:7: unknown person 'Marshal Voroshilov' "
+                                 "(add it to data/aliases.txt)");
+    ParseOptions kg = {.keep_going = true};
+    assert_int_equal(
+        parser_parse_opts(parser, "k.txt", buf, len, &kg, &pf, &err),
+        STATUS_OK);
+    assert_int_equal(pf.nletters, 2);
+    assert_int_equal(pf.nrefused, 2);
+    assert_string_equal(pf.refused[1], "k.txt:19: second date line in letter "
+                                       "3 (first on line 13)");
+    assert_string_equal(pf.letters[1].sender, "Churchill");
+    parsed_file_free(&pf);
+    free(buf);
+}
+
+static void test_dates_and_separators(void **state)
+{
+    (void)state;
+    ParsedFile pf;
+    Error err = {0};
+    /* A bare date in the front matter and the same date after the body; a
+     * "Received on" and a written date: the written one is the letter's. */
+    const char *a = "   \n* * *\n\nSent on July 18, 1941\n\nJuly 18, 1941\n\n"
+                    "stalin to churchill\n\nBody.\n\n[Page 3]\n\nJuly 18, "
+                    "1941.\n\nSource : s\n\n* * *\n\n";
+    assert_int_equal(parse_str("d.txt", a, &pf, &err), STATUS_OK);
+    assert_int_equal(pf.nletters, 1);
+    assert_string_equal(pf.letters[0].date.iso, "1941-07-18");
+    assert_int_equal(pf.letters[0].date.kind, DATE_WRITTEN);
+    assert_int_equal(pf.letters[0].npara, 1);
+    assert_string_equal(pf.letters[0].source, "s");
+    parsed_file_free(&pf);
+
+    /* A heading whose date is in front of it; none elsewhere. */
+    const char *b = "Sept. 3, 1943 message from Marshal Stalin to Prime "
+                    "Minister Churchill\n\nBody.\n\nSource: s\n";
+    assert_int_equal(parse_str("d.txt", b, &pf, &err), STATUS_OK);
+    assert_string_equal(pf.letters[0].date.iso, "1943-09-03");
+    assert_int_equal(pf.letters[0].date_from, PARSE_DATE_HEADING);
+    parsed_file_free(&pf);
+
+    /* A place before the date, "Received:" without "on". */
+    const char *p = "Received: July 20, 1941\n\nMessage from Premier Stalin to "
+                    "Prime Minister Churchill\n\nBody.\n\nMoscow, the "
+                    "Kremlin, July 18, 1941\n\n[Moscow,] July 18, 1941.\n\n"
+                    "[July 18, 1941]\n\n(Received: July 20, 1941)\n\n"
+                    "Source: s\n";
+    assert_int_equal(parse_str("d.txt", p, &pf, &err), STATUS_OK);
+    assert_string_equal(pf.letters[0].date.iso, "1941-07-18");
+    assert_int_equal(pf.letters[0].npara, 1);
+    parsed_file_free(&pf);
+
+    /* Hard-wrapped headings, with or without a blank line after them. */
+    const char *w = "PERSONAL AND SECRET MESSAGE FROM PREMIER J. V. STALIN TO "
+                    "THE PRIME\nMINISTER, MR. W. CHURCHILL\n\nBody one.\n\n"
+                    "Source: x\n\nMESSAGE FROM PREMIER STALIN TO PRESIDENT "
+                    "ROOSEVELT AND\nPRIME MINISTER CHURCHILL\nBody two.\n\n"
+                    "Source: x\n";
+    assert_int_equal(parse_str("d.txt", w, &pf, &err), STATUS_OK);
+    assert_int_equal(pf.nletters, 2);
+    assert_string_equal(pf.letters[0].recipient, "Churchill");
+    assert_int_equal(pf.letters[1].nrecipients, 2);
+    assert_string_equal(pf.letters[1].paras[0].text, "Body two.");
+    parsed_file_free(&pf);
+
+    /* Numbers written "No 7" and "\u2116 8". */
+    const char *nn = "No 7\n\nStalin to Churchill\n\nBody.\n\nSource: s\n\n"
+                     "\xe2\x84\x96 8\n\nStalin to Churchill\n\nBody 2.\n\n"
+                     "Source: s\n";
+    assert_int_equal(parse_str("d.txt", nn, &pf, &err), STATUS_OK);
+    assert_int_equal(pf.letters[0].number, 7);
+    assert_int_equal(pf.letters[1].number, 8);
+    parsed_file_free(&pf);
+
+    /* A classification line under the heading is not a passage. */
+    const char *cl = "Stalin to Roosevelt\nPersonal and Secret\n\nBody.\n\n"
+                     "Secret.\n\nSource: s\n";
+    assert_int_equal(parse_str("d.txt", cl, &pf, &err), STATUS_OK);
+    assert_int_equal(pf.letters[0].npara, 2);
+    assert_string_equal(pf.letters[0].paras[1].text, "Secret.");
+    parsed_file_free(&pf);
+
+    /* A hard-wrapped Source line; a heading right under a Source line. */
+    const char *sw = "Stalin to Churchill\n\nBody.\n\nSource: Correspondence,\n"
+                     "vol. 1, Moscow 1957.\nChurchill to Stalin\n\nBody two."
+                     "\n\nSource: s\n";
+    assert_int_equal(parse_str("d.txt", sw, &pf, &err), STATUS_OK);
+    assert_int_equal(pf.nletters, 2);
+    assert_string_equal(pf.letters[0].source,
+                        "Correspondence, vol. 1, Moscow 1957.");
+    assert_int_equal(pf.nwarnings, 0);
+    parsed_file_free(&pf);
+
+    /* Several senders are not guessed into one. */
+    const char *c = "Message from President Roosevelt and Prime Minister "
+                    "Churchill to Marshal Stalin\n\nBody.\n\nSource: s\n";
+    expect_error("d.txt", c, strlen(c),
+                 "d.txt:1: heading names several senders; a letter has one");
+}
+
+static void test_index_text(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"Hopkins82 said", "Hopkins said"},
+        {"the President.40", "the President."},
+        {"in 1941 and 5th", "in 1941 and 5th"},
+        {"B29 bombers", "B29 bombers"},
+        {"Soviet-German U.S.S.R.", "Soviet-German U.S.S.R."},
+        {"word1234 x", "word1234 x"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *t = parse_index_text(cases[i][0]);
+        assert_non_null(t);
+        assert_string_equal(t, cases[i][1]);
+        free(t);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -733,6 +1047,13 @@ int main(void)
         cmocka_unit_test(test_error_bytes),
         cmocka_unit_test(test_error_leaves_nothing),
         cmocka_unit_test(test_parser_lifetime),
+        cmocka_unit_test(test_layout_archive),
+        cmocka_unit_test(test_layout_frus),
+        cmocka_unit_test(test_layout_works),
+        cmocka_unit_test(test_layout_lines),
+        cmocka_unit_test(test_layout_keep_going),
+        cmocka_unit_test(test_dates_and_separators),
+        cmocka_unit_test(test_index_text),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1060,12 +1060,22 @@ static void test_migrate_from_v1(void **state)
     sqlite3 *ro;
     fx_corpus(&fx);
     assert_int_equal(q_int(fx.db, "PRAGMA user_version"), DB_SCHEMA_VERSION);
-    assert_int_equal(DB_SCHEMA_VERSION, 2);
+    assert_int_equal(DB_SCHEMA_VERSION, 3);
     fx_close(&fx);
 
-    /* Back to exactly what schema 1 created: migration 2 only adds tables. */
+    /* Back to what schema 1 created: migration 2 only adds tables;
+     * migration 3 adds a table and two columns and indexes another. */
     assert_int_equal(sqlite3_open(fx.path, &fx.db), SQLITE_OK);
     exec_ok(fx.db, "DROP TABLE shuffles; DROP TABLE channel_settings;"
+                   "DROP TABLE letter_recipients; DROP TRIGGER passages_ai;"
+                   "DROP TRIGGER passages_ad; DROP TRIGGER passages_au;"
+                   "DROP TABLE passages_fts;"
+                   "ALTER TABLE letters DROP COLUMN fingerprint;"
+                   "ALTER TABLE passages DROP COLUMN indexed;"
+                   "CREATE VIRTUAL TABLE passages_fts USING fts5(shown, "
+                   "content='passages', content_rowid='id', "
+                   "tokenize='porter unicode61 remove_diacritics 2');"
+                   "INSERT INTO passages_fts(passages_fts) VALUES ('rebuild');"
                    "PRAGMA user_version = 1");
     db_close(fx.db);
 
@@ -1076,7 +1086,7 @@ static void test_migrate_from_v1(void **state)
 
     /* Read-write upgrades it and keeps the corpus. */
     fx_open(&fx, false);
-    assert_int_equal(q_int(fx.db, "PRAGMA user_version"), 2);
+    assert_int_equal(q_int(fx.db, "PRAGMA user_version"), DB_SCHEMA_VERSION);
     assert_int_equal(q_int(fx.db, "SELECT count(*) FROM passages"),
                      CORPUS_PASSAGES);
     assert_int_equal(q_int(fx.db, "SELECT count(*) FROM letters"), 3);
@@ -1094,7 +1104,7 @@ static void test_migrate_from_v1(void **state)
 
     /* A newer schema is refused both ways. */
     assert_int_equal(sqlite3_open(fx.path, &fx.db), SQLITE_OK);
-    exec_ok(fx.db, "PRAGMA user_version = 3");
+    exec_ok(fx.db, "PRAGMA user_version = 99");
     db_close(fx.db);
     assert_int_equal(db_open_readonly(fx.path, &ro, &err), STATUS_ERROR);
     assert_int_equal(db_open(fx.path, &ro, &err), STATUS_ERROR);

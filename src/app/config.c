@@ -677,7 +677,8 @@ static int set_daily_channels(Loader *ld, const KeyDef *k, const char *v,
     (void)first;
 
     while (list_next(&cur, &item, &n)) {
-        const char *why = n == 0 ? "empty item in list" : check_channel(item, n);
+        const char *why =
+            n == 0 ? "empty item in list" : check_channel(item, n);
         if (why == NULL && c->daily_channel_count == CONFIG_CHANNELS_MAX)
             why = "too many channels (at most " STR(CONFIG_CHANNELS_MAX) ")";
         for (size_t i = 0; why == NULL && i < c->daily_channel_count; i++) {
@@ -993,8 +994,7 @@ static const KeyDef keys[] = {
     KEY_LIST("daily", "channels", daily_channels, set_daily_channels,
              print_daily_channels),
     KEY_FN("daily", "time", daily_hour, set_daily_time, print_daily_time),
-    KEY_FN("daily", "timezone", daily_timezone, set_daily_timezone,
-           print_str),
+    KEY_FN("daily", "timezone", daily_timezone, set_daily_timezone, print_str),
     KEY_FN("daily", "grace", daily_grace, set_daily_grace, print_daily_grace),
     {.section = "daily",
      .name = "template",

@@ -110,9 +110,9 @@ typedef struct {
 } DailyRecord;
 
 typedef enum {
-    DAILY_STEP_WAIT = 0,   /* nothing now; ask again at decision.due */
-    DAILY_STEP_POST = 1,   /* choose a passage for decision.date and post */
-    DAILY_STEP_RESEND = 2, /* send the pending passage again (sends 2) */
+    DAILY_STEP_WAIT = 0,    /* nothing now; ask again at decision.due */
+    DAILY_STEP_POST = 1,    /* choose a passage for decision.date and post */
+    DAILY_STEP_RESEND = 2,  /* send the pending passage again (sends 2) */
     DAILY_STEP_GIVE_UP = 3, /* pending after two sends: record it done */
 } DailyStepKind;
 

@@ -107,6 +107,26 @@ static const char *const db_migrations[] = {
     "  disabled TEXT NOT NULL DEFAULT ''," /* "quote,search" */
     "  addressed INTEGER"
     ");",
+
+    /* 2 -> 3: the quote of the day (state.c, base/daily.h), one row per
+     * channel with an owner's override or a post made.  Self-contained: it
+     * touches no other table, so it can be renumbered when merged with other
+     * migrations.  mode NULL: as configured; 0 off; 1 hour:minute in zone.
+     * done: the latest local date (YYYY-MM-DD) posted for or given up;
+     * pending: a post sent, its passage letter.para, not yet acknowledged by
+     * the server, sent `sends` times. */
+    "CREATE TABLE daily ("
+    "  channel TEXT PRIMARY KEY,"
+    "  mode INTEGER,"
+    "  hour INTEGER,"
+    "  minute INTEGER,"
+    "  zone TEXT,"
+    "  done TEXT,"
+    "  pending TEXT,"
+    "  letter INTEGER,"
+    "  para INTEGER,"
+    "  sends INTEGER NOT NULL DEFAULT 0"
+    ");",
 };
 
 #define DB_NMIGRATIONS (int)(sizeof db_migrations / sizeof db_migrations[0])

@@ -1082,7 +1082,6 @@ static void test_print(void **state)
     config_free(&c);
 }
 
-
 /* ---- [daily] -------------------------------------------------------------- */
 
 static void test_daily(void **state)
@@ -1113,8 +1112,8 @@ static void test_daily(void **state)
     static const struct {
         const char *v;
         int seconds;
-    } graces[] = {{"0", 0},       {"45", 45},       {"45s", 45},
-                  {"90m", 5400},  {"6h", 21600},    {"24h", 86400},
+    } graces[] = {{"0", 0},         {"45", 45},       {"45s", 45},
+                  {"90m", 5400},    {"6h", 21600},    {"24h", 86400},
                   {"1h1m1s", 3661}, {"86400", 86400}, {"2m30s", 150}};
     for (size_t i = 0; i < sizeof graces / sizeof graces[0]; i++) {
         char text[64];
@@ -1149,8 +1148,8 @@ static void test_daily_errors(void **state)
                   "FILE:2: timezone: '../../etc/passwd' is not a time zone of "
                   "the system's tz database (an IANA name such as "
                   "Europe/London or UTC)\n");
-    static const char *const bad[] = {"6", "6x", "h", "6h6h", "30m1h", "1.5h",
-                                      "-1", "6 h", "1h30"};
+    static const char *const bad[] = {"6",    "6x", "h",   "6h6h", "30m1h",
+                                      "1.5h", "-1", "6 h", "1h30"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char text[64], want[256];
         snprintf(text, sizeof text, "[daily]\ngrace = %s\n", bad[i]);
@@ -1166,9 +1165,10 @@ static void test_daily_errors(void **state)
                   "FILE:2: grace: '25h' is longer than a day (24h)\n");
     expect_errors("[daily]\ngrace = 86401\n",
                   "FILE:2: grace: '86401' is longer than a day (24h)\n");
-    expect_errors("[daily]\nchannels = #a, nochan, #A\n",
-                  "FILE:2: channels: 'nochan': a channel name starts "
-                  "with '#' or '&'\nFILE:2: channels: '#A': channel listed twice\n");
+    expect_errors(
+        "[daily]\nchannels = #a, nochan, #A\n",
+        "FILE:2: channels: 'nochan': a channel name starts "
+        "with '#' or '&'\nFILE:2: channels: '#A': channel listed twice\n");
     expect_errors("[daily]\ntemplate = a\x01"
                   "b\n",
                   "FILE:2: template: 'a\\x01b': control characters are not "

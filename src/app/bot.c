@@ -384,8 +384,8 @@ static bool bot_daily_post(Bot *b, BotChannel *ch, DailyDate date,
     if (!st)
         return false;
     dailypost_date_str(date, day);
-    Status rc = dailypost_choose(session_corpus(b->session), st, ch->name,
-                                 date, &letter, &para, &p, &on_this_day, &err);
+    Status rc = dailypost_choose(session_corpus(b->session), st, ch->name, date,
+                                 &letter, &para, &p, &on_this_day, &err);
     if (rc == STATUS_NOTFOUND) {
         log_warn("daily: %s: no letters to post from", ch->name);
         return false;
@@ -402,9 +402,9 @@ static bool bot_daily_post(Bot *b, BotChannel *ch, DailyDate date,
         passage_clear(&p);
         return false;
     }
-    rc = dailypost_lines(&p, on_this_day, b->cfg.daily_template,
-                         b->cfg.prefix, irc_text_budget(b->irc, ch->name),
-                         b->cfg.max_lines, &lines);
+    rc = dailypost_lines(&p, on_this_day, b->cfg.daily_template, b->cfg.prefix,
+                         irc_text_budget(b->irc, ch->name), b->cfg.max_lines,
+                         &lines);
     passage_clear(&p);
     if (rc != STATUS_OK) {
         log_error("daily: %s: out of memory", ch->name);
@@ -539,14 +539,15 @@ static void bot_daily_owner(Bot *b, const char *nick, const char *rest)
     char verb[8], chan[CONFIG_CHANNEL_LEN + 2], text[256], day[16];
     Error err = {0};
     DailyChannel dc;
-    DailyStep step;
+    DailyStep step = {0};
     BotChannel *ch;
 
     if (sscanf(rest, "%7s %51s", verb, chan) != 2 ||
         (strcmp(verb, "now") != 0 && strcmp(verb, "skip") != 0) ||
         !ircline_is_channel(chan)) {
-        bot_say(b, "PRIVMSG", nick, "Usage: daily now #channel, daily skip "
-                                    "#channel");
+        bot_say(b, "PRIVMSG", nick,
+                "Usage: daily now #channel, daily skip "
+                "#channel");
         return;
     }
     if (!(ch = bot_channel(b, chan)) || !bot_state(b)) {
@@ -559,27 +560,36 @@ static void bot_daily_owner(Bot *b, const char *nick, const char *rest)
         return;
     }
     Status rc = dailypost_channel(bot_state(b), &b->daily, chan, &dc, &err);
-    if (rc == STATUS_NOTFOUND) {
-        /* No schedule of its own: today in [daily]'s zone. */
+    bool scheduled = rc == STATUS_OK;
+    if (rc == STATUS_NOTFOUND && verb[0] == 's') {
         dailypost_channel_clear(&dc);
-        rc = state_daily_get(bot_state(b), chan, &dc.state, &err);
-        if (rc == STATUS_OK && !(dc.tz = tz_load(b->daily.zone, &err)))
+        snprintf(text, sizeof text, "No passage of the day is posted in %s.",
+                 chan);
+        bot_say(b, "PRIVMSG", nick, text);
+        return;
+    }
+    if (rc == STATUS_NOTFOUND) {
+        /* "now" without a schedule: today in [daily]'s zone. */
+        if (!(dc.tz = tz_load(b->daily.zone, &err)))
             rc = STATUS_INVALID;
+        else
+            rc = STATUS_OK;
         dc.sched = (DailySchedule){0, 0, dc.tz, 0};
     }
     int64_t now = (int64_t)time(NULL);
-    if (rc != STATUS_OK ||
-        daily_step(&dc.sched, now, &dc.state.record, &step, &err) !=
-            STATUS_OK) {
+    TzLocal lt;
+    if (rc != STATUS_OK || tz_local(dc.sched.tz, now, &lt) != STATUS_OK ||
+        (scheduled && daily_step(&dc.sched, now, &dc.state.record, &step,
+                                 &err) != STATUS_OK)) {
         log_error("daily: %s: %s", chan, err.msg);
         bot_say(b, "PRIVMSG", nick, "Cannot do that now (see the log).");
         dailypost_channel_clear(&dc);
         return;
     }
-    TzLocal lt;
-    tz_local(dc.sched.tz, now, &lt);
     DailyDate today = {lt.civil.year, lt.civil.month, lt.civil.day};
-    DailyRecord rec = step.record;
+    /* "now" goes by what is stored: today posted, or its skip recorded. */
+    DailyRecord rec = verb[0] == 'n' ? dc.state.record : step.record;
+    rec.has_pending = false;
     if (verb[0] == 'n') {
         if (rec.has_done && daily_date_cmp(rec.done, today) >= 0) {
             snprintf(text, sizeof text,
@@ -590,21 +600,22 @@ static void bot_daily_owner(Bot *b, const char *nick, const char *rest)
         } else {
             rec.sends = 1;
             bool ok = bot_daily_post(b, ch, today, rec, 0, 0);
-            snprintf(text, sizeof text, "%s", ok ? "Posting today's passage."
-                                                 : "Cannot post (see the "
-                                                   "log).");
+            snprintf(text, sizeof text, "%s",
+                     ok ? "Posting today's passage."
+                        : "Cannot post (see the "
+                          "log).");
             log_info("owner %s: daily now %s", nick, chan);
         }
     } else {
-        DailyDate skip = step.kind == DAILY_STEP_WAIT ? step.decision.date
-                                                      : today;
+        DailyDate skip =
+            step.kind == DAILY_STEP_WAIT ? step.decision.date : today;
         rec.has_done = true;
         rec.done = skip;
         rec.has_pending = false;
         dailypost_date_str(skip, day);
         if (bot_daily_store(b, chan, &rec, 0, 0))
-            snprintf(text, sizeof text, "The post of %s in %s is skipped.",
-                     day, chan);
+            snprintf(text, sizeof text, "The post of %s in %s is skipped.", day,
+                     chan);
         else
             snprintf(text, sizeof text, "Cannot skip (see the log).");
         log_info("owner %s: daily skip %s (%s)", nick, chan, day);
@@ -1227,9 +1238,8 @@ int bot_run(const char *config_path)
     if (!(b.timers = timer_new()) ||
         !timer_add(b.timers, start + BOT_DB_CHECK_MS, BOT_DB_CHECK_MS,
                    bot_database_timer, &b) ||
-        !(b.daily_timer =
-              timer_add(b.timers, start, BOT_DAILY_CHECK_MS, bot_daily_check,
-                        &b)) ||
+        !(b.daily_timer = timer_add(b.timers, start, BOT_DAILY_CHECK_MS,
+                                    bot_daily_check, &b)) ||
         (b.watchdog_ms &&
          !timer_add(b.timers, start,
                     b.watchdog_ms < BOT_WATCHDOG_GAP_MS ? b.watchdog_ms

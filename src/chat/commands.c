@@ -953,7 +953,7 @@ static int command_daily(Commands *c, const char *args, const CommandInput *in,
         "January", "February", "March",     "April",   "May",      "June",
         "July",    "August",   "September", "October", "November", "December",
     };
-    static const char *const days[] = {"Sunday",   "Monday", "Tuesday",
+    static const char *const days[] = {"Sunday",    "Monday",   "Tuesday",
                                        "Wednesday", "Thursday", "Friday",
                                        "Saturday"};
     DailyChannel ch;
@@ -973,8 +973,8 @@ static int command_daily(Commands *c, const char *args, const CommandInput *in,
     if (rc == STATUS_NOTFOUND)
         return output_printf(c, out, "No passage of the day is posted here.");
     if (rc != STATUS_OK) {
-        error_report(c->err, SEVERITY_WARNING, "!daily in %s: %s",
-                     in->channel, why.msg);
+        error_report(c->err, SEVERITY_WARNING, "!daily in %s: %s", in->channel,
+                     why.msg);
         dailypost_channel_clear(&ch);
         return output_printf(c, out,
                              "The passage of the day cannot be scheduled just "
@@ -985,8 +985,9 @@ static int command_daily(Commands *c, const char *args, const CommandInput *in,
     int64_t due = step.decision.due;
     int r;
     if (rc != STATUS_OK || tz_local(ch.tz, due, &lt) != STATUS_OK) {
-        r = output_printf(c, out, "The passage of the day cannot be scheduled "
-                                  "just now.");
+        r = output_printf(c, out,
+                          "The passage of the day cannot be scheduled "
+                          "just now.");
     } else if (step.kind != DAILY_STEP_WAIT) {
         r = output_printf(c, out, "Today's passage is due now (%02d:%02d %s).",
                           ch.sched.hour, ch.sched.minute, tz_name(ch.tz));
@@ -1247,13 +1248,14 @@ static Status configure_daily(Commands *c, const char *chan, const char *value,
     int h = -1, m = -1;
 
     if (strcmp(value, "off") == 0 || strcmp(value, "default") == 0) {
-        rc = state_daily_set_mode(
-            c->state, chan,
-            value[1] == 'f' ? STATE_DAILY_OFF : STATE_DAILY_DEFAULT, 0, 0,
-            NULL, &why);
+        rc = state_daily_set_mode(c->state, chan,
+                                  value[1] == 'f' ? STATE_DAILY_OFF
+                                                  : STATE_DAILY_DEFAULT,
+                                  0, 0, NULL, &why);
     } else {
         if (strlen(value) == 5 && value[2] == ':' &&
-            strspn(value, "0123456789:") == 5) {
+            strspn(value, "0123456789") == 2 &&
+            strspn(value + 3, "0123456789") == 2) {
             h = (value[0] - '0') * 10 + (value[1] - '0');
             m = (value[3] - '0') * 10 + (value[4] - '0');
         }

@@ -12,12 +12,12 @@
 #define DAILYPOST_TEXT_MAX 16384 /* a whole passage and its citation */
 
 static const char dailypost_dash[] = " \xE2\x80\x94 "; /* " — " */
-static const char dailypost_cut[] = " [\xE2\x80\xA6]";  /* " […]" */
+static const char dailypost_cut[] = " [\xE2\x80\xA6]"; /* " […]" */
 
 void dailypost_date_str(DailyDate d, char out[16])
 {
-    snprintf(out, 16, "%04d-%02d-%02d", d.year % 100000, (d.month % 13 + 13) % 13,
-             (d.day % 32 + 32) % 32);
+    snprintf(out, 16, "%04d-%02d-%02d", d.year % 100000,
+             (d.month % 13 + 13) % 13, (d.day % 32 + 32) % 32);
 }
 
 /* --- whose channel, when ---------------------------------------------------- */
@@ -30,8 +30,8 @@ static bool dailypost_listed(const DailyDefaults *d, const char *channel)
     return false;
 }
 
-Status dailypost_channel(State *st, const DailyDefaults *d,
-                         const char *channel, DailyChannel *out, Error *err)
+Status dailypost_channel(State *st, const DailyDefaults *d, const char *channel,
+                         DailyChannel *out, Error *err)
 {
     memset(out, 0, sizeof *out);
     Status rc = state_daily_get(st, channel, &out->state, err);
@@ -143,8 +143,7 @@ static size_t dailypost_wrap(const char *s, size_t len, size_t budget,
 {
     size_t n = 0;
     while (len > 0) {
-        size_t cut =
-            len <= budget ? len : utf8_word_boundary(s, len, budget);
+        size_t cut = len <= budget ? len : utf8_word_boundary(s, len, budget);
         if (cut == 0)
             cut = utf8_boundary(s, len, budget);
         if (out && n < max) {
@@ -176,9 +175,9 @@ static bool dailypost_sentence_end(const char *text, size_t len, size_t i)
     return j > 0 && strchr(".!?", text[j - 1]) != NULL;
 }
 
-Status dailypost_lines(const Passage *p, bool on_this_day,
-                       const char *template, const char *prefix,
-                       size_t budget, int max_lines, DailyLines *out)
+Status dailypost_lines(const Passage *p, bool on_this_day, const char *template,
+                       const char *prefix, size_t budget, int max_lines,
+                       DailyLines *out)
 {
     char *text = malloc(DAILYPOST_TEXT_MAX), *whole = NULL;
     char cite[256], lead[320], tail[320];
@@ -192,9 +191,9 @@ Status dailypost_lines(const Passage *p, bool on_this_day,
         budget = FORMAT_MIN_BUDGET;
     if (!text || !(whole = malloc(DAILYPOST_TEXT_MAX + 1024)))
         goto oom;
-    size_t tlen = utf8_sanitize(p->text ? p->text : "",
-                                strlen(p->text ? p->text : ""), text,
-                                DAILYPOST_TEXT_MAX);
+    size_t tlen =
+        utf8_sanitize(p->text ? p->text : "", strlen(p->text ? p->text : ""),
+                      text, DAILYPOST_TEXT_MAX);
     format_citation(p, cite, sizeof cite);
     char tmpl[256];
     utf8_sanitize(template ? template : "", strlen(template ? template : ""),

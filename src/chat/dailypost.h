@@ -34,8 +34,8 @@ typedef struct {
     const char *const *channels; /* as listed; compared folded */
     size_t nchannels;
     int hour, minute;
-    const char *zone; /* IANA name */
-    int64_t grace;    /* seconds */
+    const char *zone;     /* IANA name */
+    int64_t grace;        /* seconds */
     const char *template; /* "" or NULL: none */
 } DailyDefaults;
 
@@ -51,8 +51,8 @@ typedef struct {
  * it), STATUS_NOTFOUND when it has no daily post (out->state still read),
  * STATUS_INVALID when its zone no longer loads (reason in err), or
  * STATUS_ERROR (database). d may be NULL: no [daily] section. */
-Status dailypost_channel(State *st, const DailyDefaults *d,
-                         const char *channel, DailyChannel *out, Error *err);
+Status dailypost_channel(State *st, const DailyDefaults *d, const char *channel,
+                         DailyChannel *out, Error *err);
 void dailypost_channel_clear(DailyChannel *ch);
 
 /* The passage for date in channel: *letter > 0 asks for that one again (a
@@ -76,9 +76,9 @@ void dailypost_lines_clear(DailyLines *l);
  * max_lines (1..DAILYPOST_LINES_MAX) lines; longer passages end after a
  * whole sentence with " [...]", the citation and "(all of it: PREFIXread
  * L.P)".  STATUS_OK or STATUS_ERROR (out of memory). */
-Status dailypost_lines(const Passage *p, bool on_this_day,
-                       const char *template, const char *prefix,
-                       size_t budget, int max_lines, DailyLines *out);
+Status dailypost_lines(const Passage *p, bool on_this_day, const char *template,
+                       const char *prefix, size_t budget, int max_lines,
+                       DailyLines *out);
 
 /* "2026-03-29", for logs and answers. */
 void dailypost_date_str(DailyDate d, char out[16]);

@@ -341,7 +341,8 @@ static void irc_on_unknown(irc_session_t *session, const char *event,
     if (!event || strcmp(event, "PONG") != 0 || count < 1)
         return;
     const char *token = params[count - 1];
-    if (token && strncmp(token, IRC_SYNC_PREFIX, strlen(IRC_SYNC_PREFIX)) == 0 &&
+    if (token &&
+        strncmp(token, IRC_SYNC_PREFIX, strlen(IRC_SYNC_PREFIX)) == 0 &&
         irc->h.synced)
         irc->h.synced(irc->ud, token);
 }

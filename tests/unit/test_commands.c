@@ -599,6 +599,7 @@ static void test_daily(void **st)
         "#daily daily soon",
         "#daily daily 08:30 Mars/Base",
         "#daily daily 08:30 ../../etc/passwd",
+        "#daily daily 1::00 UTC",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(

@@ -1193,6 +1193,21 @@ static void loader_finish(Loader *ld)
         loader_path(ld, key_find("bot", "database"), rel, c->database,
                     sizeof c->database, 0);
     }
+    /* Posting needs the bot in the channel: only an owner's join would put
+     * it in one [irc] does not list.  Loads, with a warning. */
+    for (size_t i = 0; i < c->daily_channel_count; i++) {
+        bool joined = false;
+        for (size_t j = 0; !joined && j < c->channel_count; j++)
+            joined =
+                casefold_cmp(c->daily_channels[i], c->channels[j].name) == 0;
+        if (!joined && ld->err != NULL && ld->nerrors == 0)
+            error_report(ld->err, SEVERITY_WARNING,
+                         "%s:%d: channels: '%s' is not in [irc] channels: the "
+                         "passage of the day is posted there only while an "
+                         "owner has the bot join it",
+                         ld->path, key_line(ld, "daily", "channels"),
+                         c->daily_channels[i]);
+    }
     if (c->reconnect_min > c->reconnect_max) {
         int a = key_line(ld, "irc", "reconnect_min");
         int b = key_line(ld, "irc", "reconnect_max");

@@ -1096,7 +1096,8 @@ static void test_daily(void **state)
     assert_int_equal(c.daily_grace, 6 * 3600);
     assert_string_equal(c.daily_template, "");
 
-    load_ok("[daily]\nchannels = #a, #B\nchannels = #c\ntime = 23:59\n"
+    load_ok("[irc]\nchannels = #a, #b, #C\n"
+            "[daily]\nchannels = #a, #B\nchannels = #c\ntime = 23:59\n"
             "timezone = Europe/Berlin\ngrace = 1h30m\n"
             "template = Letter of the day:\n",
             &c);
@@ -1125,6 +1126,29 @@ static void test_daily(void **state)
     load_ok("[daily]\ntime = 00:00\nchannels =\ntemplate =\n", &c);
     assert_int_equal(c.daily_hour, 0);
     assert_int_equal(c.daily_channel_count, 0);
+    config_free(&c);
+}
+
+static void test_daily_channel_not_joined_warns(void **state)
+{
+    (void)state;
+    char path[PATH_MAX], want[PATH_MAX + 512];
+    Collected got = {0};
+    Error err = {.sink = sink_by_severity, .sink_ud = &got};
+    Config c;
+    config_defaults(&c);
+    path_in_tmp(path, sizeof path, "t.conf");
+    put_str(path, "[irc]\nchannels = #a, #B key\n[daily]\n"
+                  "channels = #b, #c\n");
+    assert_int_equal(config_load(path, &c, &err), STATUS_OK);
+    assert_int_equal(err.errors, 0);
+    assert_int_equal(got.n, 1);
+    assert_int_equal(got.sev[0], SEVERITY_WARNING);
+    snprintf(want, sizeof want,
+             "%s:4: channels: '#c' is not in [irc] channels: the passage of "
+             "the day is posted there only while an owner has the bot join it",
+             path);
+    assert_string_equal(got.lines[0], want);
     config_free(&c);
 }
 
@@ -1183,6 +1207,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_daily),
         cmocka_unit_test(test_daily_errors),
+        cmocka_unit_test(test_daily_channel_not_joined_warns),
         cmocka_unit_test(test_shipped_config_loads),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_full_file),

@@ -1,9 +1,10 @@
 /* bot.c - the daemon: Missive in its channels (see bot.h).
  *
  * Event-driven on top of irc.c: the IRC layer calls back with what arrived,
- * bot_tick() runs our own timers (joins and rejoins), and signals only set
- * flags that the loop acts on between two turns, so no handler ever touches
- * shared state.  Who is answered is decided here, in this order: ignore
+ * bot_tick() runs the joins and rejoins, the loop's timers (base/timer.h)
+ * the database check, the service watchdog and the quote of the day, and
+ * signals only set flags that the loop acts on between two turns, so no
+ * handler ever touches shared state.  Who is answered is decided here, in this order: ignore
  * masks, other Missive instances, owners' private commands, the command
  * prefix or our nick, then the user's and the channel's rate limits.
  */
@@ -26,6 +27,8 @@
 #include "commands.h"
 #include "config.h"
 #include "corpus.h"
+#include "daily.h"
+#include "dailypost.h"
 #include "db.h"
 #include "irc.h"
 #include "ircline.h"
@@ -33,6 +36,7 @@
 #include "mask.h"
 #include "ratelimit.h"
 #include "session.h"
+#include "timer.h"
 #include "utf8.h"
 
 #define BOT_CHANNELS_MAX (CONFIG_CHANNELS_MAX + 16)
@@ -48,6 +52,9 @@
 #define BOT_TEXT_MAX 1024        /* a received line is at most 512 */
 #define BOT_WATCHDOG_GAP_MS 1000 /* WATCHDOG=1 at most this often */
 #define BOT_DB_CHECK_MS 1000     /* database file and deferred state */
+#define BOT_DAILY_CHECK_MS 30000 /* daily posts looked at, at least */
+#define BOT_DAILY_RETRY_MS 60000 /* after a database failure */
+#define BOT_TOKEN_MAX 64
 
 typedef struct {
     char name[CONFIG_CHANNEL_LEN + 1];
@@ -56,6 +63,12 @@ typedef struct {
     bool joined;
     uint64_t next_join_ms;
     uint64_t backoff_ms;
+    /* The quote of the day sent and not yet acknowledged (see daily.h):
+     * sync is the token of the PING behind it; acked once its PONG came,
+     * while the done record still waits to be written. */
+    char sync[BOT_TOKEN_MAX];
+    DailyDate sync_date;
+    bool acked;
 } BotChannel;
 
 typedef struct {
@@ -76,12 +89,17 @@ typedef struct {
     BotPeer peers[BOT_PEERS_MAX];
     uint64_t started_ms;
     uint64_t watchdog_ms; /* half of WatchdogSec=; 0: none */
-    uint64_t watchdog_sent_ms;
     uint64_t db_checked_ms;
     DbFileId db_refused; /* a replacement already logged as unusable */
+    Timers *timers;
+    TimerId daily_timer;
+    uint64_t syncs; /* irc_sync tokens made */
+    const char *daily_chans[CONFIG_CHANNELS_MAX];
+    DailyDefaults daily; /* points into cfg */
 } Bot;
 
 static void bot_database(Bot *b, uint64_t now, bool force);
+static void bot_daily_soon(Bot *b);
 
 static volatile sig_atomic_t bot_stop_signal;
 static volatile sig_atomic_t bot_reload_signal;
@@ -116,22 +134,21 @@ static uint64_t bot_watchdog_period(void)
     return 0;
 }
 
-/* Sends WATCHDOG=1 at the start of a loop turn and returns how long the
- * turn may sleep before the next one is due (-1: no watchdog).  Sent on
- * every turn after at least a second, not only when half the period is
- * up: a turn may block (irc_connect resolves the server name with
- * gethostbyname), and it then has the whole period, not what is left. */
-static long bot_watchdog(Bot *b, uint64_t now)
+/* The watchdog timer: WATCHDOG=1 every second, or every half period when
+ * WatchdogSec= is under two seconds.  Overdue after a turn that blocked
+ * (irc_connect resolves the server name with gethostbyname), it is sent at
+ * the start of the next one, which then has the whole period. */
+static void bot_watchdog(void *ud, TimerId id, uint64_t now)
 {
-    uint64_t gap = b->watchdog_ms < BOT_WATCHDOG_GAP_MS ? b->watchdog_ms
-                                                        : BOT_WATCHDOG_GAP_MS;
-    if (!b->watchdog_ms)
-        return -1;
-    if (now - b->watchdog_sent_ms >= gap) {
-        bot_notify("WATCHDOG=1");
-        b->watchdog_sent_ms = now;
-    }
-    return (long)(b->watchdog_sent_ms + b->watchdog_ms - now);
+    (void)ud, (void)id, (void)now;
+    bot_notify("WATCHDOG=1");
+}
+
+/* The database timer (see bot_database). */
+static void bot_database_timer(void *ud, TimerId id, uint64_t now)
+{
+    (void)id;
+    bot_database(ud, now, false);
 }
 
 /* --- small helpers -------------------------------------------------------- */
@@ -301,6 +318,313 @@ static long bot_tick(Bot *b, uint64_t now)
     return next == UINT64_MAX ? -1 : (long)(next - now);
 }
 
+/* --- the quote of the day ------------------------------------------------------ */
+
+/* Runs the daily check at the next turn of the loop. */
+static void bot_daily_soon(Bot *b)
+{
+    if (b->timers && b->daily_timer)
+        timer_rearm(b->timers, b->daily_timer, clock_now_ms());
+}
+
+static State *bot_state(Bot *b)
+{
+    return b->session ? session_state(b->session) : NULL;
+}
+
+/* Writes rec for ch; logs and returns false when it cannot be written. */
+static bool bot_daily_store(Bot *b, const char *chan, const DailyRecord *rec,
+                            int letter, int para)
+{
+    Error err = {0};
+    State *st = bot_state(b);
+    if (!st) {
+        log_error("daily: %s: no database", chan);
+        return false;
+    }
+    if (state_daily_set_record(st, chan, rec, letter, para, &err) !=
+        STATUS_OK) {
+        log_error("daily: %s: %s", chan, err.msg);
+        return false;
+    }
+    return true;
+}
+
+/* Logs the days a decision gave up. */
+static void bot_daily_log_skips(const char *chan, const DailyDecision *d)
+{
+    char date[16];
+    if (!d->skipped)
+        return;
+    dailypost_date_str(d->skip_date, date);
+    if (d->skip_reason == DAILY_SKIP_NO_TIME)
+        log_warn("daily: %s: no post for %s: the posting time does not occur "
+                 "on that day",
+                 chan, date);
+    else
+        log_warn("daily: %s: skipped %u day(s), the latest %s: not connected "
+                 "or not in the channel between the posting time and the end "
+                 "of the grace period",
+                 chan, d->skipped, date);
+}
+
+/* Chooses (or, resending, reloads) the passage for date, records it as
+ * pending, queues it and the PING behind it.  Returns false when nothing
+ * was sent (logged). */
+static bool bot_daily_post(Bot *b, BotChannel *ch, DailyDate date,
+                           DailyRecord rec, int letter, int para)
+{
+    Error err = {.sink = log_sink};
+    Passage p;
+    bool on_this_day = false;
+    DailyLines lines;
+    char day[16];
+    State *st = bot_state(b);
+
+    if (!st)
+        return false;
+    dailypost_date_str(date, day);
+    Status rc = dailypost_choose(session_corpus(b->session), st, ch->name, date,
+                                 &letter, &para, &p, &on_this_day, &err);
+    if (rc == STATUS_NOTFOUND) {
+        log_warn("daily: %s: no letters to post from", ch->name);
+        return false;
+    }
+    if (rc != STATUS_OK) {
+        log_error("daily: %s: %s", ch->name, err.msg);
+        return false;
+    }
+    /* Pending first: once a line may have reached the server, a restart
+     * must know it. */
+    rec.has_pending = true;
+    rec.pending = date;
+    if (!bot_daily_store(b, ch->name, &rec, letter, para)) {
+        passage_clear(&p);
+        return false;
+    }
+    rc = dailypost_lines(&p, on_this_day, b->cfg.daily_template, b->cfg.prefix,
+                         irc_text_budget(b->irc, ch->name), b->cfg.max_lines,
+                         &lines);
+    passage_clear(&p);
+    if (rc != STATUS_OK) {
+        log_error("daily: %s: out of memory", ch->name);
+        return false;
+    }
+    for (size_t i = 0; i < lines.n; i++)
+        bot_say(b, "PRIVMSG", ch->name, lines.v[i]);
+    dailypost_lines_clear(&lines);
+    snprintf(ch->sync, sizeof ch->sync, IRC_SYNC_PREFIX "daily-%llu",
+             (unsigned long long)++b->syncs);
+    ch->sync_date = date;
+    ch->acked = false;
+    if (irc_sync(b->irc, ch->name, ch->sync) != STATUS_OK)
+        ch->sync[0] = '\0'; /* not acknowledged: resent once on return */
+    log_info("daily: %s: posting %d.%d for %s%s", ch->name, letter, para, day,
+             rec.sends > 1 ? " again (the first was not acknowledged)" : "");
+    return true;
+}
+
+/* The server took the post: the day is done. */
+static void bot_daily_done(Bot *b, BotChannel *ch)
+{
+    DailyRecord rec = {.has_done = true, .done = ch->sync_date};
+    char day[16];
+    ch->acked = true;
+    if (!bot_daily_store(b, ch->name, &rec, 0, 0))
+        return; /* kept acked: written at the next check */
+    dailypost_date_str(ch->sync_date, day);
+    log_info("daily: %s: the server took the post for %s", ch->name, day);
+    ch->sync[0] = '\0';
+    ch->acked = false;
+}
+
+static void bot_on_synced(void *ud, const char *token)
+{
+    Bot *b = ud;
+    for (size_t i = 0; i < b->nchans; i++)
+        if (b->chans[i].sync[0] && strcmp(b->chans[i].sync, token) == 0)
+            bot_daily_done(b, &b->chans[i]);
+}
+
+/* One channel's daily decision; *next gets the wall-clock second it wants
+ * to be looked at again (unchanged when it needs nothing). */
+static void bot_daily_channel(Bot *b, BotChannel *ch, int64_t now,
+                              int64_t *next)
+{
+    Error err = {0};
+    DailyChannel dc;
+    DailyStep step;
+
+    if (ch->sync[0]) {
+        if (ch->acked)
+            bot_daily_done(b, ch); /* its write failed before */
+        return;                    /* waiting for the server */
+    }
+    Status rc = dailypost_channel(bot_state(b), &b->daily, ch->name, &dc, &err);
+    if (rc != STATUS_OK) {
+        if (rc != STATUS_NOTFOUND)
+            log_error("daily: %s: %s", ch->name, err.msg);
+        dailypost_channel_clear(&dc);
+        return;
+    }
+    if (daily_step(&dc.sched, now, &dc.state.record, &step, &err) !=
+        STATUS_OK) {
+        log_error("daily: %s: %s", ch->name, err.msg);
+        dailypost_channel_clear(&dc);
+        return;
+    }
+    const DailyRecord *old = &dc.state.record;
+    bool changed = step.record.has_done != old->has_done ||
+                   (step.record.has_done &&
+                    daily_date_cmp(step.record.done, old->done) != 0) ||
+                   step.record.has_pending != old->has_pending;
+    char day[16];
+    dailypost_date_str(step.decision.date, day);
+    switch (step.kind) {
+    case DAILY_STEP_WAIT:
+        bot_daily_log_skips(ch->name, &step.decision);
+        if (changed)
+            bot_daily_store(b, ch->name, &step.record, 0, 0);
+        if (step.decision.due < *next)
+            *next = step.decision.due;
+        break;
+    case DAILY_STEP_GIVE_UP:
+        log_warn("daily: %s: the post for %s was sent twice without the "
+                 "server's acknowledgement: not sending it a third time",
+                 ch->name, day);
+        bot_daily_store(b, ch->name, &step.record, 0, 0);
+        *next = now;
+        break;
+    case DAILY_STEP_POST:
+    case DAILY_STEP_RESEND:
+        if (!irc_registered(b->irc) || !ch->joined) {
+            /* Back in the channel (bot_on_joined) is the next chance; the
+             * deadline is looked at again in any case. */
+            if (step.decision.deadline + 1 < *next)
+                *next = step.decision.deadline + 1;
+            break;
+        }
+        bot_daily_log_skips(ch->name, &step.decision);
+        DailyRecord rec = step.record;
+        rec.sends = step.kind == DAILY_STEP_RESEND ? 2 : 1;
+        if (!bot_daily_post(b, ch, step.decision.date, rec,
+                            step.kind == DAILY_STEP_RESEND ? dc.state.letter
+                                                           : 0,
+                            dc.state.para))
+            *next = now + BOT_DAILY_RETRY_MS / 1000;
+        break;
+    }
+    dailypost_channel_clear(&dc);
+}
+
+/* The daily timer: every channel the bot is in, then again at the earliest
+ * due time, at most BOT_DAILY_CHECK_MS later (owners' changes, clock
+ * steps). */
+static void bot_daily_check(void *ud, TimerId id, uint64_t now_ms)
+{
+    Bot *b = ud;
+    int64_t now = (int64_t)time(NULL);
+    int64_t next = now + BOT_DAILY_CHECK_MS / 1000;
+    for (size_t i = 0; b->session && i < b->nchans; i++)
+        bot_daily_channel(b, &b->chans[i], now, &next);
+    uint64_t wait = next > now ? (uint64_t)(next - now) * 1000 : 0;
+    if (wait > BOT_DAILY_CHECK_MS)
+        wait = BOT_DAILY_CHECK_MS;
+    timer_rearm(b->timers, id, now_ms + wait);
+}
+
+/* The owners' "daily now #chan" and "daily skip #chan". */
+static void bot_daily_owner(Bot *b, const char *nick, const char *rest)
+{
+    char verb[8], chan[CONFIG_CHANNEL_LEN + 2], text[256], day[16];
+    Error err = {0};
+    DailyChannel dc;
+    DailyStep step = {0};
+    BotChannel *ch;
+
+    if (sscanf(rest, "%7s %51s", verb, chan) != 2 ||
+        (strcmp(verb, "now") != 0 && strcmp(verb, "skip") != 0) ||
+        !ircline_is_channel(chan)) {
+        bot_say(b, "PRIVMSG", nick,
+                "Usage: daily now #channel, daily skip "
+                "#channel");
+        return;
+    }
+    if (!(ch = bot_channel(b, chan)) || !bot_state(b)) {
+        bot_say(b, "PRIVMSG", nick, "I am not in that channel.");
+        return;
+    }
+    if (ch->sync[0]) {
+        bot_say(b, "PRIVMSG", nick,
+                "A post there is waiting for the server; try again shortly.");
+        return;
+    }
+    Status rc = dailypost_channel(bot_state(b), &b->daily, chan, &dc, &err);
+    bool scheduled = rc == STATUS_OK;
+    if (rc == STATUS_NOTFOUND && verb[0] == 's') {
+        dailypost_channel_clear(&dc);
+        snprintf(text, sizeof text, "No passage of the day is posted in %s.",
+                 chan);
+        bot_say(b, "PRIVMSG", nick, text);
+        return;
+    }
+    if (rc == STATUS_NOTFOUND) {
+        /* "now" without a schedule: today in [daily]'s zone. */
+        if (!(dc.tz = tz_load(b->daily.zone, &err)))
+            rc = STATUS_INVALID;
+        else
+            rc = STATUS_OK;
+        dc.sched = (DailySchedule){0, 0, dc.tz, 0};
+    }
+    int64_t now = (int64_t)time(NULL);
+    TzLocal lt;
+    if (rc != STATUS_OK || tz_local(dc.sched.tz, now, &lt) != STATUS_OK ||
+        (scheduled && daily_step(&dc.sched, now, &dc.state.record, &step,
+                                 &err) != STATUS_OK)) {
+        log_error("daily: %s: %s", chan, err.msg);
+        bot_say(b, "PRIVMSG", nick, "Cannot do that now (see the log).");
+        dailypost_channel_clear(&dc);
+        return;
+    }
+    DailyDate today = {lt.civil.year, lt.civil.month, lt.civil.day};
+    /* "now" goes by what is stored: today posted, or its skip recorded. */
+    DailyRecord rec = verb[0] == 'n' ? dc.state.record : step.record;
+    rec.has_pending = false;
+    if (verb[0] == 'n') {
+        if (rec.has_done && daily_date_cmp(rec.done, today) >= 0) {
+            snprintf(text, sizeof text,
+                     "Today's passage was already posted (or skipped) in %s.",
+                     chan);
+        } else if (!irc_registered(b->irc) || !ch->joined) {
+            snprintf(text, sizeof text, "I am not in %s just now.", chan);
+        } else {
+            rec.sends = 1;
+            bool ok = bot_daily_post(b, ch, today, rec, 0, 0);
+            snprintf(text, sizeof text, "%s",
+                     ok ? "Posting today's passage."
+                        : "Cannot post (see the "
+                          "log).");
+            log_info("owner %s: daily now %s", nick, chan);
+        }
+    } else {
+        DailyDate skip =
+            step.kind == DAILY_STEP_WAIT ? step.decision.date : today;
+        rec.has_done = true;
+        rec.done = skip;
+        rec.has_pending = false;
+        dailypost_date_str(skip, day);
+        if (bot_daily_store(b, chan, &rec, 0, 0))
+            snprintf(text, sizeof text, "The post of %s in %s is skipped.", day,
+                     chan);
+        else
+            snprintf(text, sizeof text, "Cannot skip (see the log).");
+        log_info("owner %s: daily skip %s (%s)", nick, chan, day);
+    }
+    dailypost_channel_clear(&dc);
+    bot_say(b, "PRIVMSG", nick, text);
+    bot_daily_soon(b);
+}
+
 /* --- owners ---------------------------------------------------------------- */
 
 static void bot_status(Bot *b, const char *nick)
@@ -340,8 +664,8 @@ static const char bot_owner_help[] =
     "set #chan enable|disable COMMAND, set #chan show";
 
 /* Owner commands, in a private message, with or without the prefix:
- * join #chan [key], part #chan, say #chan text, reload, status.  Returns
- * true when text was one. */
+ * join #chan [key], part #chan, say #chan text, set #chan ..., daily
+ * now|skip #chan, reload, status.  Returns true when text was one. */
 static bool bot_owner_command(Bot *b, const char *nick, const char *text)
 {
     char verb[16], chan[CONFIG_CHANNEL_LEN + 2], key[CONFIG_KEY_LEN + 2];
@@ -364,6 +688,8 @@ static bool bot_owner_command(Bot *b, const char *nick, const char *text)
             STATUS_ERROR)
             log_error("%s", err.msg);
         bot_say(b, "PRIVMSG", nick, answer);
+    } else if (strcmp(verb, "daily") == 0) {
+        bot_daily_owner(b, nick, rest);
     } else if (strcmp(verb, "reload") == 0) {
         bot_reload_signal = 1;
         bot_say(b, "PRIVMSG", nick, "Reloading the configuration.");
@@ -556,7 +882,13 @@ static void bot_on_registered(void *ud, const char *nick)
 static void bot_on_disconnected(void *ud, const char *why)
 {
     Bot *b = ud;
-    for (size_t i = 0; i < b->nchans; i++) b->chans[i].joined = false;
+    for (size_t i = 0; i < b->nchans; i++) {
+        b->chans[i].joined = false;
+        /* A post not acknowledged may not have reached the server: it
+         * stays pending in the database and is sent once more. */
+        if (!b->chans[i].acked)
+            b->chans[i].sync[0] = '\0';
+    }
     bot_notify("STATUS=disconnected, reconnecting");
     (void)why;
 }
@@ -570,6 +902,7 @@ static void bot_on_joined(void *ud, const char *channel)
         return;
     ch->joined = true;
     ch->backoff_ms = 0;
+    bot_daily_soon(b); /* a post may be due, or late within grace */
 }
 
 static void bot_on_parted(void *ud, const char *channel)
@@ -682,6 +1015,25 @@ static void bot_set_session(Bot *b, Session *s)
     session_close(b->session);
     b->session = s;
     b->cmds = s != NULL ? session_commands(s) : NULL;
+    if (b->cmds)
+        commands_set_daily(b->cmds, &b->daily);
+}
+
+/* b->daily from b->cfg's [daily]. */
+static void bot_daily_defaults(Bot *b)
+{
+    const Config *c = &b->cfg;
+    for (size_t i = 0; i < c->daily_channel_count; i++)
+        b->daily_chans[i] = c->daily_channels[i];
+    b->daily = (DailyDefaults){
+        .channels = b->daily_chans,
+        .nchannels = c->daily_channel_count,
+        .hour = c->daily_hour,
+        .minute = c->daily_minute,
+        .zone = c->daily_timezone,
+        .grace = c->daily_grace,
+        .template = c->daily_template,
+    };
 }
 
 /* At most once a second, or now when forced: writes the !quote positions
@@ -796,6 +1148,8 @@ static void bot_reload(Bot *b)
     bot_set_session(b, fresh);
     config_free(&b->cfg);
     b->cfg = next;
+    bot_daily_defaults(b);
+    bot_daily_soon(b);
     bot_irc_settings(&b->cfg, &s, alts);
     irc_update(b->irc, &s);
     log_info("configuration reloaded");
@@ -833,6 +1187,7 @@ static int bot_signals(sigset_t *unblocked)
 static void bot_free(Bot *b)
 {
     irc_free(b->irc);
+    timer_free(b->timers);
     bot_set_session(b, NULL);
     ratelimit_free(b->users);
     ratelimit_free(b->channels);
@@ -855,6 +1210,7 @@ int bot_run(const char *config_path)
         .kicked = bot_on_kicked,
         .join_failed = bot_on_join_failed,
         .note = bot_on_note,
+        .synced = bot_on_synced,
     };
     Bot b = {.config_path = config_path};
     const char *alts[CONFIG_ALT_NICKS_MAX];
@@ -873,6 +1229,7 @@ int bot_run(const char *config_path)
     b.ctcp = ratelimit_new(BOT_CTCP_BURST, BOT_CTCP_INTERVAL_MS, 4);
     if (!b.users || !b.channels || !b.private || !b.ctcp)
         goto out;
+    bot_daily_defaults(&b);
     bot_set_session(&b, bot_open_session(&b.cfg, false));
     if (b.session == NULL || bot_apply(&b, &b.cfg) < 0)
         goto out;
@@ -887,14 +1244,27 @@ int bot_run(const char *config_path)
      * we recover from, not a failed start. */
     bot_notify("READY=1\nSTATUS=connecting");
     b.watchdog_ms = bot_watchdog_period();
+    uint64_t start = clock_now_ms();
+    if (!(b.timers = timer_new()) ||
+        !timer_add(b.timers, start + BOT_DB_CHECK_MS, BOT_DB_CHECK_MS,
+                   bot_database_timer, &b) ||
+        !(b.daily_timer = timer_add(b.timers, start, BOT_DAILY_CHECK_MS,
+                                    bot_daily_check, &b)) ||
+        (b.watchdog_ms &&
+         !timer_add(b.timers, start,
+                    b.watchdog_ms < BOT_WATCHDOG_GAP_MS ? b.watchdog_ms
+                                                        : BOT_WATCHDOG_GAP_MS,
+                    bot_watchdog, &b))) {
+        log_error("cannot start: out of memory");
+        goto out;
+    }
 
     while (!bot_stop_signal) {
         uint64_t now = clock_now_ms();
-        long wait = bot_tick(&b, now), dog = bot_watchdog(&b, now);
-        if (dog >= 0 && (wait < 0 || dog < wait))
-            wait = dog;
-        if (wait < 0 || wait > BOT_DB_CHECK_MS)
-            wait = BOT_DB_CHECK_MS; /* see bot_database */
+        timer_run(b.timers, now);
+        long wait = bot_tick(&b, now), next = timer_wait_ms(b.timers, now);
+        if (wait < 0 || (next >= 0 && next < wait))
+            wait = next;
         if (irc_step(b.irc, wait, &unblocked) != STATUS_OK) {
             log_error("out of memory in the IRC loop");
             goto out;
@@ -903,7 +1273,6 @@ int bot_run(const char *config_path)
             bot_reload_signal = 0;
             bot_reload(&b);
         }
-        bot_database(&b, clock_now_ms(), false);
     }
 
     log_info("signal %d: quitting", (int)bot_stop_signal);

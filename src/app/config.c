@@ -29,6 +29,7 @@
 #include "casefold.h"
 #include "log.h"
 #include "mask.h"
+#include "tz.h"
 #include "utf8.h"
 
 #define QUOTE_LEN 160      /* a value echoed in an error message */
@@ -43,7 +44,7 @@
 enum { SECTION_NONE = -1, SECTION_UNKNOWN = -2 };
 
 static const char *const sections[] = {
-    "irc", "bot", "flood", "limits", "admin",
+    "irc", "bot", "flood", "limits", "admin", "daily",
 };
 #define SECTION_COUNT (sizeof sections / sizeof sections[0])
 
@@ -663,6 +664,142 @@ static int set_masks(Loader *ld, const KeyDef *k, const char *v, bool first)
     return rc;
 }
 
+/* ---- [daily] ------------------------------------------------------------ */
+
+static int set_daily_channels(Loader *ld, const KeyDef *k, const char *v,
+                              bool first)
+{
+    Config *c = ld->c;
+    char q[QUOTE_LEN];
+    const char *cur = *v != '\0' ? v : NULL, *item;
+    size_t n;
+    int rc = 0;
+    (void)first;
+
+    while (list_next(&cur, &item, &n)) {
+        const char *why =
+            n == 0 ? "empty item in list" : check_channel(item, n);
+        if (why == NULL && c->daily_channel_count == CONFIG_CHANNELS_MAX)
+            why = "too many channels (at most " STR(CONFIG_CHANNELS_MAX) ")";
+        for (size_t i = 0; why == NULL && i < c->daily_channel_count; i++) {
+            char name[CONFIG_CHANNEL_LEN + 1];
+            memcpy(name, item, n);
+            name[n] = '\0';
+            if (casefold_cmp(c->daily_channels[i], name) == 0)
+                why = "channel listed twice";
+        }
+        if (why != NULL) {
+            loader_error(ld, "%s: '%s': %s", k->name,
+                         quote(item, n, q, sizeof q), why);
+            rc = -1;
+            continue;
+        }
+        memcpy(c->daily_channels[c->daily_channel_count], item, n);
+        c->daily_channels[c->daily_channel_count++][n] = '\0';
+    }
+    return rc;
+}
+
+/* "HH:MM", 24-hour, two digits each. */
+static int set_daily_time(Loader *ld, const KeyDef *k, const char *v,
+                          bool first)
+{
+    char q[QUOTE_LEN];
+    (void)first;
+    if (strlen(v) == 5 && isdigit((unsigned char)v[0]) &&
+        isdigit((unsigned char)v[1]) && v[2] == ':' &&
+        isdigit((unsigned char)v[3]) && isdigit((unsigned char)v[4])) {
+        int h = (v[0] - '0') * 10 + (v[1] - '0');
+        int m = (v[3] - '0') * 10 + (v[4] - '0');
+        if (h <= 23 && m <= 59) {
+            ld->c->daily_hour = h;
+            ld->c->daily_minute = m;
+            return 0;
+        }
+    }
+    loader_error(ld, "%s: '%s' is not a time HH:MM between 00:00 and 23:59",
+                 k->name, Q(v, q));
+    return -1;
+}
+
+/* An IANA zone the system's tz database holds. */
+static int set_daily_timezone(Loader *ld, const KeyDef *k, const char *v,
+                              bool first)
+{
+    char q[QUOTE_LEN];
+    Error err = {0};
+    (void)first;
+    Tz *tz = tz_name_valid(v) ? tz_load(v, &err) : NULL;
+    if (tz == NULL) {
+        loader_error(ld,
+                     "%s: '%s' is not a time zone of the system's tz database "
+                     "(an IANA name such as Europe/London or UTC)",
+                     k->name, Q(v, q));
+        return -1;
+    }
+    tz_free(tz);
+    memcpy(ld->c->daily_timezone, v, strlen(v) + 1);
+    return 0;
+}
+
+/* A duration: a number of seconds, or numbers with units h, m, s in that
+ * order ("6h", "90m", "1h30m", "45s"). */
+static int set_daily_grace(Loader *ld, const KeyDef *k, const char *v,
+                           bool first)
+{
+    static const char units[] = "hms";
+    static const long scale[] = {3600, 60, 1};
+    char q[QUOTE_LEN];
+    const char *p = v;
+    long total = 0;
+    size_t next_unit = 0;
+    (void)first;
+
+    while (*p) {
+        if (!isdigit((unsigned char)*p))
+            goto bad;
+        long n = 0;
+        while (isdigit((unsigned char)*p) && n <= 86400)
+            n = n * 10 + (*p++ - '0');
+        if (n > 86400)
+            goto range;
+        if (*p == '\0' && p == v + strspn(v, "0123456789")) {
+            total = n; /* bare seconds */
+            break;
+        }
+        const char *u = *p ? strchr(units + next_unit, *p) : NULL;
+        if (u == NULL)
+            goto bad;
+        next_unit = (size_t)(u - units) + 1;
+        total += n * scale[u - units];
+        if (total > 86400)
+            goto range;
+        p++;
+    }
+    if (p == v)
+        goto bad;
+    ld->c->daily_grace = (int)total;
+    return 0;
+bad:
+    loader_error(ld,
+                 "%s: '%s' is not a duration (seconds, or e.g. 6h, 90m, "
+                 "1h30m, 45s)",
+                 k->name, Q(v, q));
+    return -1;
+range:
+    loader_error(ld, "%s: '%s' is longer than a day (24h)", k->name, Q(v, q));
+    return -1;
+}
+
+static const char *check_template(const char *v)
+{
+    if (has_control(v))
+        return "control characters are not allowed";
+    if (!utf8_valid(v, strlen(v), NULL))
+        return "not valid UTF-8";
+    return NULL;
+}
+
 /* ---- printers ----------------------------------------------------------- */
 
 /* "key = value"; a value starting with ';' is glued to '=' so inih does not
@@ -761,6 +898,34 @@ static void print_masks(const KeyDef *k, const Config *c, FILE *out)
     list_end(&lp);
 }
 
+static void print_daily_channels(const KeyDef *k, const Config *c, FILE *out)
+{
+    ListPrinter lp = {out, k->name, 0};
+    for (size_t i = 0; i < c->daily_channel_count; i++)
+        list_put(&lp, c->daily_channels[i], NULL);
+    list_end(&lp);
+}
+
+static void print_daily_time(const KeyDef *k, const Config *c, FILE *out)
+{
+    fprintf(out, "%s = %02d:%02d\n", k->name, c->daily_hour, c->daily_minute);
+}
+
+static void print_daily_grace(const KeyDef *k, const Config *c, FILE *out)
+{
+    int g = c->daily_grace;
+    fprintf(out, "%s = ", k->name);
+    if (g == 0)
+        fputs("0", out);
+    if (g / 3600)
+        fprintf(out, "%dh", g / 3600);
+    if (g / 60 % 60)
+        fprintf(out, "%dm", g / 60 % 60);
+    if (g % 60)
+        fprintf(out, "%ds", g % 60);
+    fputc('\n', out);
+}
+
 /* ---- the key table ------------------------------------------------------ */
 
 #define KEY_INT(s, n, f, lo, hi)                                     \
@@ -825,6 +990,20 @@ static const KeyDef keys[] = {
     KEY_LIST("limits", "ignore", ignore, set_masks, print_masks),
 
     KEY_LIST("admin", "owners", owners, set_masks, print_masks),
+
+    KEY_LIST("daily", "channels", daily_channels, set_daily_channels,
+             print_daily_channels),
+    KEY_FN("daily", "time", daily_hour, set_daily_time, print_daily_time),
+    KEY_FN("daily", "timezone", daily_timezone, set_daily_timezone, print_str),
+    KEY_FN("daily", "grace", daily_grace, set_daily_grace, print_daily_grace),
+    {.section = "daily",
+     .name = "template",
+     .set = set_str,
+     .print = print_str,
+     .off = offsetof(Config, daily_template),
+     .len = CONFIG_TEMPLATE_LEN,
+     .check = check_template,
+     .may_be_empty = true},
 };
 #define KEY_COUNT (sizeof keys / sizeof keys[0])
 _Static_assert(KEY_COUNT <= KEYS_MAX, "raise KEYS_MAX");
@@ -868,7 +1047,7 @@ static void loader_section(Loader *ld, char *line)
     }
     loader_error(ld,
                  "unknown section [%s] (known: irc, bot, flood, limits, "
-                 "admin)",
+                 "admin, daily)",
                  Q(name, q));
 }
 
@@ -1014,6 +1193,21 @@ static void loader_finish(Loader *ld)
         loader_path(ld, key_find("bot", "database"), rel, c->database,
                     sizeof c->database, 0);
     }
+    /* Posting needs the bot in the channel: only an owner's join would put
+     * it in one [irc] does not list.  Loads, with a warning. */
+    for (size_t i = 0; i < c->daily_channel_count; i++) {
+        bool joined = false;
+        for (size_t j = 0; !joined && j < c->channel_count; j++)
+            joined =
+                casefold_cmp(c->daily_channels[i], c->channels[j].name) == 0;
+        if (!joined && ld->err != NULL && ld->nerrors == 0)
+            error_report(ld->err, SEVERITY_WARNING,
+                         "%s:%d: channels: '%s' is not in [irc] channels: the "
+                         "passage of the day is posted there only while an "
+                         "owner has the bot join it",
+                         ld->path, key_line(ld, "daily", "channels"),
+                         c->daily_channels[i]);
+    }
     if (c->reconnect_min > c->reconnect_max) {
         int a = key_line(ld, "irc", "reconnect_min");
         int b = key_line(ld, "irc", "reconnect_max");
@@ -1057,6 +1251,11 @@ void config_defaults(Config *c)
     c->channel_interval = 4;
     c->private_burst = 6;
     c->private_interval = 4;
+
+    c->daily_hour = 9;
+    c->daily_minute = 0;
+    snprintf(c->daily_timezone, sizeof c->daily_timezone, "UTC");
+    c->daily_grace = 6 * 3600;
 }
 
 Status config_load(const char *path, Config *c, Error *err)

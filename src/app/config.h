@@ -27,8 +27,10 @@
 #define CONFIG_CHANNELS_MAX 50
 #define CONFIG_PASSWORD_LEN 255
 #define CONFIG_PREFIX_LEN 8
-#define CONFIG_PATH_LEN 4095 /* PATH_MAX - 1 on Linux */
-#define CONFIG_MAX_ERRORS 20 /* reported per load; the rest are counted */
+#define CONFIG_PATH_LEN 4095    /* PATH_MAX - 1 on Linux */
+#define CONFIG_TZ_LEN 127       /* an IANA zone name (TZ_NAME_MAX - 1) */
+#define CONFIG_TEMPLATE_LEN 200 /* [daily] template */
+#define CONFIG_MAX_ERRORS 20    /* reported per load; the rest are counted */
 
 typedef struct {
     char name[CONFIG_CHANNEL_LEN + 1]; /* "#missive" */
@@ -86,6 +88,14 @@ typedef struct {
 
     /* [admin] */
     ConfigMasks owners;
+
+    /* [daily] the quote of the day; no channels: none is posted */
+    char daily_channels[CONFIG_CHANNELS_MAX][CONFIG_CHANNEL_LEN + 1];
+    size_t daily_channel_count;
+    int daily_hour, daily_minute;                 /* time = HH:MM */
+    char daily_timezone[CONFIG_TZ_LEN + 1];       /* loads with tz_load */
+    int daily_grace;                              /* seconds, 0..86400 */
+    char daily_template[CONFIG_TEMPLATE_LEN + 1]; /* "" = none */
 } Config;
 
 /* Fills c with the built-in defaults (no allocation; config_free is then a

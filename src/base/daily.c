@@ -164,3 +164,60 @@ Status daily_decide(const DailySchedule *s, int64_t now, const DailyDate *done,
     }
     return error_set(err, STATUS_ERROR, "daily: no posting time ahead");
 }
+
+Status daily_step(const DailySchedule *s, int64_t now, const DailyRecord *rec,
+                  DailyStep *out, Error *err)
+{
+    DailyRecord r = *rec;
+    memset(out, 0, sizeof *out);
+    if (r.has_pending && !date_valid(r.pending))
+        r.has_pending = false; /* edited by hand: nothing to resend */
+    if (r.has_pending && (r.sends < 1 || r.sends > 2))
+        r.sends = 2;
+
+    /* A pending post is resent only on its own posting day: a pending post
+     * whose window closed was sent, and most likely taken, so it counts as
+     * done (never skipped, never sent again). */
+    if (r.has_pending) {
+        DailyDecision d;
+        Status st = daily_decide(s, now, r.has_done ? &r.done : NULL, &d, err);
+        if (st != STATUS_OK)
+            return st;
+        if (d.action == DAILY_POST && daily_date_cmp(d.date, r.pending) == 0) {
+            out->decision = d;
+            out->record = r;
+            if (r.sends >= 2) {
+                out->kind = DAILY_STEP_GIVE_UP;
+                out->record.has_pending = false;
+                out->record.has_done = true;
+                out->record.done = r.pending;
+            } else {
+                out->kind = DAILY_STEP_RESEND;
+                out->record.sends = 2;
+            }
+            return STATUS_OK;
+        }
+        if (!r.has_done || daily_date_cmp(r.done, r.pending) < 0)
+            r.done = r.pending;
+        r.has_done = true;
+        r.has_pending = false;
+        r.sends = 0;
+    }
+    Status st =
+        daily_decide(s, now, r.has_done ? &r.done : NULL, &out->decision, err);
+    if (st != STATUS_OK)
+        return st;
+    out->record = r;
+    if (out->decision.action == DAILY_POST) {
+        out->kind = DAILY_STEP_POST;
+        /* The posted date is recorded by the caller: pending, then done. */
+        if (out->decision.skipped) {
+            out->record.has_done = true;
+            out->record.done = out->decision.skip_date;
+        }
+    } else if (out->decision.has_done) {
+        out->record.has_done = true;
+        out->record.done = out->decision.done;
+    }
+    return STATUS_OK;
+}

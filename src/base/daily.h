@@ -89,6 +89,46 @@ Status daily_decide(const DailySchedule *s, int64_t now, const DailyDate *done,
  * on d (DAILY_SKIP_NO_TIME). */
 Status daily_slot(const DailySchedule *s, DailyDate d, int64_t *slot);
 
+/* --- exactly once ---------------------------------------------------------
+ *
+ * What the caller keeps per channel, durably (the state database), and the
+ * step it takes from it.  A post goes out in three moves: choose the passage
+ * and record it as pending (sends = 1) before the first line is queued; send
+ * it, then something the server answers after it (a PING); on that answer,
+ * record the date as done, which clears the pending post.  A crash or a lost
+ * connection between the first and the third move leaves the post pending:
+ * the next step sends the same passage once more (sends = 2), and a post
+ * pending after two sends is given up without a third.  So a channel sees a
+ * day's post at most twice, and twice only after a failure in the second or
+ * so between sending and the server's answer. */
+typedef struct {
+    bool has_done;
+    DailyDate done; /* the latest date posted for or given up */
+    bool has_pending;
+    DailyDate pending; /* chosen and sent, not yet acknowledged */
+    int sends;         /* how often the pending post was sent: 1 or 2 */
+} DailyRecord;
+
+typedef enum {
+    DAILY_STEP_WAIT = 0,    /* nothing now; ask again at decision.due */
+    DAILY_STEP_POST = 1,    /* choose a passage for decision.date and post */
+    DAILY_STEP_RESEND = 2,  /* send the pending passage again (sends 2) */
+    DAILY_STEP_GIVE_UP = 3, /* pending after two sends: record it done */
+} DailyStepKind;
+
+typedef struct {
+    DailyStepKind kind;
+    DailyDecision decision; /* for the dates, the due time and skips */
+    /* The record to store before acting (the skips and any pending post
+     * the server must have had: a pending post whose day is over counts as
+     * posted). */
+    DailyRecord record;
+} DailyStep;
+
+/* The step at now, given the stored record.  As daily_decide. */
+Status daily_step(const DailySchedule *s, int64_t now, const DailyRecord *rec,
+                  DailyStep *out, Error *err);
+
 /* Comparing and stepping dates: <0, 0, >0; d plus n days. */
 int daily_date_cmp(DailyDate a, DailyDate b);
 DailyDate daily_date_add(DailyDate d, int n);

@@ -24,6 +24,7 @@
 
 #include "array.h"
 #include "clock.h"
+#include "dailypost.h"
 #include "format.h"
 #include "grep.h"
 #include "searchq.h"
@@ -84,6 +85,7 @@ struct Commands {
     Error *err;    /* the caller's, while a command runs */
     int max_lines;
     uint64_t more_expiry_ms;
+    const DailyDefaults *daily; /* [daily]; NULL: none */
     MoreSlot more[COMMANDS_MORE_SLOTS];
     LastReply replies[COMMANDS_REPLY_SLOTS];
     size_t next_reply_slot;
@@ -121,6 +123,8 @@ static int command_about(Commands *, const char *, const CommandInput *,
                          CommandOutput *);
 static int command_more(Commands *, const char *, const CommandInput *,
                         CommandOutput *);
+static int command_daily(Commands *, const char *, const CommandInput *,
+                         CommandOutput *);
 static int command_help(Commands *, const char *, const CommandInput *,
                         CommandOutput *);
 
@@ -153,6 +157,10 @@ static const CommandSpec commands_table[] = {
      command_stats},
     {"about", false, "", "what Missive is and where its letters come from",
      NULL, command_about},
+    {"daily", false, "",
+     "when the passage of the day is next posted in this channel, in its "
+     "time zone",
+     NULL, command_daily},
     {"more", false, "",
      "the rest of your last long answer, or the next search result", NULL,
      command_more},
@@ -1119,6 +1127,68 @@ static int command_today(Commands *c, const char *args, const CommandInput *in,
     return rc;
 }
 
+/* --- !daily ------------------------------------------------------------------ */
+
+static int command_daily(Commands *c, const char *args, const CommandInput *in,
+                         CommandOutput *out)
+{
+    static const char *const months[] = {
+        "January", "February", "March",     "April",   "May",      "June",
+        "July",    "August",   "September", "October", "November", "December",
+    };
+    static const char *const days[] = {"Sunday",    "Monday",   "Tuesday",
+                                       "Wednesday", "Thursday", "Friday",
+                                       "Saturday"};
+    DailyChannel ch;
+    DailyStep step;
+    TzLocal lt;
+    Error why = {0};
+
+    (void)args;
+    if (!in->channel)
+        return output_printf(c, out,
+                             "Ask in a channel: %sdaily tells when its "
+                             "passage of the day is due.",
+                             c->pfx);
+    if (!c->state)
+        return output_printf(c, out, "No passage of the day here.");
+    Status rc = dailypost_channel(c->state, c->daily, in->channel, &ch, &why);
+    if (rc == STATUS_NOTFOUND)
+        return output_printf(c, out, "No passage of the day is posted here.");
+    if (rc != STATUS_OK) {
+        error_report(c->err, SEVERITY_WARNING, "!daily in %s: %s", in->channel,
+                     why.msg);
+        dailypost_channel_clear(&ch);
+        return output_printf(c, out,
+                             "The passage of the day cannot be scheduled just "
+                             "now (its time zone does not load).");
+    }
+    int64_t now = (int64_t)time(NULL);
+    rc = daily_step(&ch.sched, now, &ch.state.record, &step, &why);
+    int64_t due = step.decision.due;
+    int r;
+    if (rc != STATUS_OK || tz_local(ch.tz, due, &lt) != STATUS_OK) {
+        r = output_printf(c, out,
+                          "The passage of the day cannot be scheduled "
+                          "just now.");
+    } else if (step.kind != DAILY_STEP_WAIT) {
+        r = output_printf(c, out, "Today's passage is due now (%02d:%02d %s).",
+                          ch.sched.hour, ch.sched.minute, tz_name(ch.tz));
+    } else {
+        int64_t left = due - now;
+        r = output_printf(
+            c, out,
+            "The next passage of the day here: %s %d %s %d at %02d:%02d %s "
+            "(%s), in %lld h %02lld min.",
+            days[lt.wday % 7], lt.civil.day, months[(lt.civil.month + 11) % 12],
+            lt.civil.year, lt.civil.hour, lt.civil.minute, lt.abbr,
+            tz_name(ch.tz), (long long)(left / 3600),
+            (long long)(left / 60 % 60));
+    }
+    dailypost_channel_clear(&ch);
+    return r;
+}
+
 /* --- !stats, !about, !help ---------------------------------------------------- */
 
 static int command_stats(Commands *c, const char *args, const CommandInput *in,
@@ -1221,6 +1291,11 @@ Commands *commands_new(Corpus *corpus, State *state, const CommandsConfig *cfg)
     c->more_expiry_ms =
         (uint64_t)(cfg && cfg->more_expiry > 0 ? cfg->more_expiry : 600) * 1000;
     return c;
+}
+
+void commands_set_daily(Commands *c, const DailyDefaults *daily)
+{
+    c->daily = daily;
 }
 
 void commands_free(Commands *c)
@@ -1355,12 +1430,69 @@ configure_refuse(char *reply, size_t replysz, Error *err, const char *fmt, ...)
     return error_set(err, STATUS_INVALID, "%s", reply);
 }
 
+/* "#chan daily HH:MM ZONE", "#chan daily off", "#chan daily default". */
+static Status configure_daily(Commands *c, const char *chan, const char *value,
+                              const char *zone, char *reply, size_t replysz,
+                              Error *err)
+{
+    Error why = {0};
+    Status rc;
+    int h = -1, m = -1;
+
+    if (strcmp(value, "off") == 0 || strcmp(value, "default") == 0) {
+        rc = state_daily_set_mode(c->state, chan,
+                                  value[1] == 'f' ? STATE_DAILY_OFF
+                                                  : STATE_DAILY_DEFAULT,
+                                  0, 0, NULL, &why);
+    } else {
+        if (strlen(value) == 5 && value[2] == ':' &&
+            strspn(value, "0123456789") == 2 &&
+            strspn(value + 3, "0123456789") == 2) {
+            h = (value[0] - '0') * 10 + (value[1] - '0');
+            m = (value[3] - '0') * 10 + (value[4] - '0');
+        }
+        if (h < 0 || h > 23 || m < 0 || m > 59 || !zone[0])
+            return configure_refuse(reply, replysz, err,
+                                    "Usage: set #channel daily HH:MM ZONE "
+                                    "(e.g. 08:30 Europe/Berlin), off or "
+                                    "default");
+        Tz *tz = tz_name_valid(zone) ? tz_load(zone, &why) : NULL;
+        if (!tz)
+            return configure_refuse(reply, replysz, err,
+                                    "Not changed: \"%s\" is not a time zone "
+                                    "(an IANA name such as Europe/Berlin).",
+                                    zone);
+        tz_free(tz);
+        rc = state_daily_set_mode(c->state, chan, STATE_DAILY_ON, h, m, zone,
+                                  &why);
+    }
+    if (rc == STATUS_INVALID)
+        return configure_refuse(reply, replysz, err, "Not changed: %s.",
+                                why.msg);
+    if (rc != STATUS_OK) {
+        snprintf(reply, replysz,
+                 "Not changed: the bot's database failed (see its log).");
+        return error_set(err, STATUS_ERROR, "%s", why.msg);
+    }
+    DailyChannel ch;
+    rc = dailypost_channel(c->state, c->daily, chan, &ch, &why);
+    if (rc == STATUS_OK)
+        snprintf(reply, replysz, "%s: passage of the day at %02d:%02d %s%s.",
+                 chan, ch.sched.hour, ch.sched.minute, tz_name(ch.tz),
+                 ch.own ? "" : " (as configured)");
+    else
+        snprintf(reply, replysz, "%s: no passage of the day%s.", chan,
+                 strcmp(value, "off") == 0 ? "" : " (as configured)");
+    dailypost_channel_clear(&ch);
+    return STATUS_OK;
+}
+
 /* Owners' settings: "#chan prefix X|default", "#chan addressed on|off|default",
  * "#chan enable|disable COMMAND", "#chan show". */
 Status commands_configure(Commands *c, const char *args, char *reply,
                           size_t replysz, Error *err)
 {
-    char chan[64], what[16], value[32];
+    char chan[64], what[16], value[32], zone[STATE_ZONE_MAX + 2];
     const char *p = args;
     Error why = {0};
     Status rc;
@@ -1375,14 +1507,16 @@ Status commands_configure(Commands *c, const char *args, char *reply,
                                 "are plain text, without control codes.");
     if (configure_word(&p, chan, sizeof chan) < 0 ||
         configure_word(&p, what, sizeof what) < 0 ||
-        configure_word(&p, value, sizeof value) < 0)
+        configure_word(&p, value, sizeof value) < 0 ||
+        configure_word(&p, zone, sizeof zone) < 0)
         return configure_refuse(reply, replysz, err,
                                 "Not changed: a word is too long.");
     if (!chan[0] || !what[0])
         return configure_refuse(reply, replysz, err,
                                 "Usage: set #channel prefix X|default, "
                                 "addressed on|off|default, enable|disable "
-                                "COMMAND, show");
+                                "COMMAND, daily HH:MM ZONE|off|default, "
+                                "show");
     if (strcmp(what, "prefix") == 0) {
         rc = state_channel_set_prefix(
             c->state, chan,
@@ -1400,6 +1534,8 @@ Status commands_configure(Commands *c, const char *args, char *reply,
             return configure_refuse(reply, replysz, err, "No command \"%s\".",
                                     value);
         rc = state_channel_enable(c->state, chan, value, what[0] == 'e', &why);
+    } else if (strcmp(what, "daily") == 0) {
+        return configure_daily(c, chan, value, zone, reply, replysz, err);
     } else if (strcmp(what, "show") == 0) {
         rc = STATUS_OK;
     } else {

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "corpus.h"
+#include "dailypost.h"
 #include "error.h"
 #include "state.h"
 
@@ -48,6 +49,10 @@ typedef struct Commands Commands;
 Commands *commands_new(Corpus *corpus, State *state, const CommandsConfig *cfg);
 void commands_free(Commands *c);
 
+/* The [daily] section !daily and "set #chan daily" read; borrowed, NULL:
+ * none.  The caller sets it again after it changes (a reload). */
+void commands_set_daily(Commands *c, const DailyDefaults *daily);
+
 /* Answers in->text.  STATUS_OK when it was a command (out filled, maybe
  * with an error line for the user), STATUS_NOTFOUND when it was not
  * addressed to the bot (out empty), STATUS_ERROR when memory ran out.  The
@@ -67,7 +72,8 @@ bool commands_match(const Commands *c, const char *channel, const char *text);
 bool commands_addressed(const Commands *c, const char *channel, bool fallback);
 
 /* An owner's settings change, e.g. "#chan prefix @", "#chan addressed off",
- * "#chan disable grep", "#chan show"; writes a one-line answer for the owner
+ * "#chan disable grep", "#chan daily 08:30 Europe/Berlin" (or off, default),
+ * "#chan show"; writes a one-line answer for the owner
  * to reply in every case.  STATUS_OK when done (or shown), STATUS_INVALID
  * when the request was refused (reply says why), STATUS_ERROR when the
  * database failed (reply says so; err->msg says why). */

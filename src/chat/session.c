@@ -118,3 +118,8 @@ Corpus *session_corpus(const Session *s)
 {
     return s->corpus;
 }
+
+State *session_state(const Session *s)
+{
+    return s->state;
+}

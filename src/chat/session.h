@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "corpus.h"
 #include "error.h"
+#include "state.h"
 
 typedef struct {
     const char *database;           /* path of the SQLite file */
@@ -56,5 +57,6 @@ bool session_replaced(const Session *s);
 /* Borrowed: valid until session_close. */
 Commands *session_commands(const Session *s);
 Corpus *session_corpus(const Session *s);
+State *session_state(const Session *s);
 
 #endif

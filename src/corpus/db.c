@@ -148,6 +148,26 @@ static const char *const db_migrations[] = {
     "    VALUES ('delete', old.id, old.indexed);"
     "  INSERT INTO passages_fts(rowid, indexed) VALUES (new.id, new.indexed);"
     "END;",
+
+    /* 3 -> 4: the quote of the day (state.c, base/daily.h), one row per
+     * channel with an owner's override or a post made.  Self-contained: it
+     * touches no other table, so it can be renumbered when merged with other
+     * migrations.  mode NULL: as configured; 0 off; 1 hour:minute in zone.
+     * done: the latest local date (YYYY-MM-DD) posted for or given up;
+     * pending: a post sent, its passage letter.para, not yet acknowledged by
+     * the server, sent `sends` times. */
+    "CREATE TABLE daily ("
+    "  channel TEXT PRIMARY KEY,"
+    "  mode INTEGER,"
+    "  hour INTEGER,"
+    "  minute INTEGER,"
+    "  zone TEXT,"
+    "  done TEXT,"
+    "  pending TEXT,"
+    "  letter INTEGER,"
+    "  para INTEGER,"
+    "  sends INTEGER NOT NULL DEFAULT 0"
+    ");",
 };
 
 #define DB_NMIGRATIONS (int)(sizeof db_migrations / sizeof db_migrations[0])

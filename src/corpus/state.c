@@ -87,6 +87,9 @@ enum state_stmt {
     ST_SHUFFLE_PUT,
     ST_CHANNEL_PUT,
     ST_CHANNEL_DEL,
+    ST_DAILY_GET,
+    ST_DAILY_MODE,
+    ST_DAILY_RECORD,
     ST_COUNT_STMTS
 };
 
@@ -106,6 +109,20 @@ static const char *const state_sql[ST_COUNT_STMTS] = {
                        "     disabled = excluded.disabled,"
                        "     addressed = excluded.addressed",
     [ST_CHANNEL_DEL] = "DELETE FROM channel_settings WHERE channel = ?1",
+    [ST_DAILY_GET] = "SELECT mode, hour, minute, zone, done, pending, letter,"
+                     " para, sends FROM daily WHERE channel = ?1",
+    [ST_DAILY_MODE] = "INSERT INTO daily (channel, mode, hour, minute, zone)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5)"
+                      " ON CONFLICT (channel) DO UPDATE"
+                      " SET mode = excluded.mode, hour = excluded.hour,"
+                      "     minute = excluded.minute, zone = excluded.zone",
+    [ST_DAILY_RECORD] = "INSERT INTO daily (channel, done, pending, letter,"
+                        " para, sends) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                        " ON CONFLICT (channel) DO UPDATE"
+                        " SET done = excluded.done,"
+                        "     pending = excluded.pending,"
+                        "     letter = excluded.letter,"
+                        "     para = excluded.para, sends = excluded.sends",
 };
 
 typedef struct {
@@ -764,6 +781,127 @@ bool state_command_disabled(const ChannelSettings *cs, const char *command)
         if (strcmp(cs->disabled[i], name) == 0)
             return true;
     return false;
+}
+
+/* --- the quote of the day ------------------------------------------------- */
+
+/* "YYYY-MM-DD" to a date; false when it is not one. */
+static bool state_date_parse(const unsigned char *t, DailyDate *d)
+{
+    int y, m, day, n = 0;
+    if (!t || sscanf((const char *)t, "%4d-%2d-%2d%n", &y, &m, &day, &n) != 3 ||
+        n != 10 || t[10] != '\0' || m < 1 || m > 12 || day < 1 || day > 31)
+        return false;
+    DailyDate x = {y, m, day};
+    DailyDate norm = daily_date_add(x, 0);
+    if (norm.month != m || norm.day != day)
+        return false;
+    *d = x;
+    return true;
+}
+
+static void state_date_format(DailyDate d, char out[16])
+{
+    snprintf(out, 16, "%04d-%02d-%02d", d.year, d.month, d.day);
+}
+
+Status state_daily_get(State *s, const char *channel, StateDaily *out,
+                       Error *err)
+{
+    char chan[STATE_CHANNEL_MAX + 1];
+    memset(out, 0, sizeof *out);
+    out->mode = STATE_DAILY_DEFAULT;
+    if (state_channel_key(channel, chan) < 0 || !chan[0])
+        return state_bad_channel(err);
+    sqlite3_stmt *st = s->st[ST_DAILY_GET];
+    sqlite3_bind_text(st, 1, chan, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *zone = sqlite3_column_text(st, 3);
+        if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+            int mode = sqlite3_column_int(st, 0);
+            int h = sqlite3_column_int(st, 1), m = sqlite3_column_int(st, 2);
+            if (mode == 0)
+                out->mode = STATE_DAILY_OFF;
+            else if (mode == 1 && h >= 0 && h <= 23 && m >= 0 && m <= 59 &&
+                     zone && strlen((const char *)zone) <= STATE_ZONE_MAX) {
+                out->mode = STATE_DAILY_ON;
+                out->hour = h;
+                out->minute = m;
+                memcpy(out->zone, zone, strlen((const char *)zone) + 1);
+            }
+        }
+        out->record.has_done =
+            state_date_parse(sqlite3_column_text(st, 4), &out->record.done);
+        out->record.has_pending =
+            state_date_parse(sqlite3_column_text(st, 5), &out->record.pending);
+        out->letter = sqlite3_column_int(st, 6);
+        out->para = sqlite3_column_int(st, 7);
+        out->record.sends = sqlite3_column_int(st, 8);
+        if (out->letter <= 0 || out->para <= 0)
+            out->record.has_pending = false;
+        if (!out->record.has_pending)
+            out->letter = out->para = out->record.sends = 0;
+    }
+    state_done(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return error_set(err, STATUS_ERROR,
+                         "state: reading the daily post of '%s': %s", chan,
+                         sqlite3_errmsg(s->db));
+    return STATUS_OK;
+}
+
+Status state_daily_set_mode(State *s, const char *channel, StateDailyMode mode,
+                            int hour, int minute, const char *zone, Error *err)
+{
+    char chan[STATE_CHANNEL_MAX + 1];
+    if (state_channel_key(channel, chan) < 0 || !chan[0])
+        return state_bad_channel(err);
+    if (mode == STATE_DAILY_ON &&
+        (hour < 0 || hour > 23 || minute < 0 || minute > 59 || !zone ||
+         !zone[0] || strlen(zone) > STATE_ZONE_MAX))
+        return error_set(err, STATUS_INVALID, "not a valid time or zone");
+    sqlite3_stmt *st = s->st[ST_DAILY_MODE];
+    sqlite3_bind_text(st, 1, chan, -1, SQLITE_STATIC);
+    if (mode != STATE_DAILY_DEFAULT)
+        sqlite3_bind_int(st, 2, mode == STATE_DAILY_ON);
+    if (mode == STATE_DAILY_ON) {
+        sqlite3_bind_int(st, 3, hour);
+        sqlite3_bind_int(st, 4, minute);
+        sqlite3_bind_text(st, 5, zone, -1, SQLITE_STATIC);
+    }
+    if (state_step_done(st) < 0)
+        return error_set(err, STATUS_ERROR,
+                         "state: saving the daily post of '%s': %s", chan,
+                         sqlite3_errmsg(s->db));
+    return STATUS_OK;
+}
+
+Status state_daily_set_record(State *s, const char *channel,
+                              const DailyRecord *rec, int letter, int para,
+                              Error *err)
+{
+    char chan[STATE_CHANNEL_MAX + 1], done[16], pending[16];
+    if (state_channel_key(channel, chan) < 0 || !chan[0])
+        return state_bad_channel(err);
+    sqlite3_stmt *st = s->st[ST_DAILY_RECORD];
+    sqlite3_bind_text(st, 1, chan, -1, SQLITE_STATIC);
+    if (rec->has_done) {
+        state_date_format(rec->done, done);
+        sqlite3_bind_text(st, 2, done, -1, SQLITE_STATIC);
+    }
+    if (rec->has_pending) {
+        state_date_format(rec->pending, pending);
+        sqlite3_bind_text(st, 3, pending, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 4, letter);
+        sqlite3_bind_int(st, 5, para);
+    }
+    sqlite3_bind_int(st, 6, rec->has_pending ? rec->sends : 0);
+    if (state_step_done(st) < 0)
+        return error_set(err, STATUS_ERROR,
+                         "state: saving the daily post of '%s': %s", chan,
+                         sqlite3_errmsg(s->db));
+    return STATUS_OK;
 }
 
 /* --- lifetime ------------------------------------------------------------- */

@@ -1,6 +1,6 @@
 /* state.h - what the bot remembers between messages and across restarts.
  *
- * Two things live next to the corpus, in the same SQLite file (schema 2,
+ * Three things live next to the corpus, in the same SQLite file (schema 3,
  * see db.c):
  *
  *  - fair shuffles: per channel and filter, "!quote" walks a random
@@ -10,7 +10,9 @@
  *    pos) and each step is O(1) plus one corpus_pick();
  *  - per-channel settings (command prefix, disabled commands, whether the bot
  *    answers when addressed by nick), read from an in-memory cache so that
- *    the hot path -- "is this channel message a command here?" -- runs no SQL.
+ *    the hot path -- "is this channel message a command here?" -- runs no SQL;
+ *  - the quote of the day per channel: an owner's time and zone, and the
+ *    exactly-once record of the last day posted (see base/daily.h).
  *
  * Channels are compared after RFC 1459 folding (casefold.h); NULL or
  * "" means private messages and the console.  Every value is bound, never
@@ -25,6 +27,7 @@
 #include <sqlite3.h>
 
 #include "corpus.h"
+#include "daily.h"
 #include "error.h"
 
 #define STATE_PREFIX_MAX 8    /* bytes of a channel's command prefix */
@@ -143,5 +146,47 @@ Status state_channel_enable(State *s, const char *channel, const char *command,
 
 /* True when command (any case) is disabled in cs. */
 bool state_command_disabled(const ChannelSettings *cs, const char *command);
+
+/* --- the quote of the day ------------------------------------------------- */
+
+#define STATE_ZONE_MAX 127 /* an IANA zone name */
+
+typedef enum {
+    STATE_DAILY_DEFAULT = -1, /* as configured ([daily] channels, time) */
+    STATE_DAILY_OFF = 0,      /* no daily post here */
+    STATE_DAILY_ON = 1,       /* at hour:minute in zone */
+} StateDailyMode;
+
+/* A channel's daily post: the owner's override and the exactly-once record
+ * (base/daily.h); letter.para is the pending post's passage.  Read from the
+ * database on each call (a few times a day per channel), never cached:
+ * the record must be what is on disk. */
+typedef struct {
+    StateDailyMode mode;
+    int hour, minute;
+    char zone[STATE_ZONE_MAX + 1];
+    DailyRecord record;
+    int letter, para;
+} StateDaily;
+
+/* Channel's row, or the defaults (mode DEFAULT, empty record) when it has
+ * none.  STATUS_OK, STATUS_INVALID (invalid channel name), STATUS_ERROR.
+ * Dates that do not parse (edited by hand) read as absent. */
+Status state_daily_get(State *s, const char *channel, StateDaily *out,
+                       Error *err);
+
+/* Sets the override: mode, and for STATE_DAILY_ON the time and zone name
+ * (the caller checks the zone loads).  The record is kept.  STATUS_OK,
+ * STATUS_INVALID (bad name, time or zone form), STATUS_ERROR. */
+Status state_daily_set_mode(State *s, const char *channel, StateDailyMode mode,
+                            int hour, int minute, const char *zone, Error *err);
+
+/* Writes the record (and the pending passage, when there is one), waiting
+ * no longer than the connection's busy timeout: the caller acts only once
+ * it is written.  STATUS_OK, STATUS_INVALID, or STATUS_ERROR (a lock held,
+ * a read-only database). */
+Status state_daily_set_record(State *s, const char *channel,
+                              const DailyRecord *rec, int letter, int para,
+                              Error *err);
 
 #endif

@@ -329,6 +329,24 @@ static void irc_on_ctcp(irc_session_t *session, const char *event,
         irc->h.ctcp(irc->ud, origin, params[0]);
 }
 
+/* A PONG: libircclient 1.9 has no event of its own for it.  One that
+ * carries an irc_sync token is handed up; any PONG also answers our
+ * keep-alive PING (irc_step resets that on every read). */
+static void irc_on_unknown(irc_session_t *session, const char *event,
+                           const char *origin, const char **params,
+                           unsigned count)
+{
+    Irc *irc = irc_from(session);
+    (void)origin;
+    if (!event || strcmp(event, "PONG") != 0 || count < 1)
+        return;
+    const char *token = params[count - 1];
+    if (token &&
+        strncmp(token, IRC_SYNC_PREFIX, strlen(IRC_SYNC_PREFIX)) == 0 &&
+        irc->h.synced)
+        irc->h.synced(irc->ud, token);
+}
+
 /* Deliberately unset: event_ctcp_action (libircclient 1.9 hands it a
  * pointer past the end of short CTCP payloads), event_notice and
  * event_channel_notice (a bot never answers a NOTICE), DCC. */
@@ -342,6 +360,7 @@ static irc_callbacks_t irc_callbacks = {
     .event_channel = irc_on_message,
     .event_privmsg = irc_on_message,
     .event_ctcp_req = irc_on_ctcp,
+    .event_unknown = irc_on_unknown,
 };
 
 static uint64_t irc_backoff_ms(Irc *irc)
@@ -675,6 +694,17 @@ Status irc_send(Irc *irc, enum sendq_class cls, const char *target,
         return st;
     }
     return STATUS_OK;
+}
+
+Status irc_sync(Irc *irc, const char *target, const char *token)
+{
+    char line[IRCLINE_BODY_MAX + 1];
+    if (irc->state != IRC_REGISTERED ||
+        strncmp(token, IRC_SYNC_PREFIX, strlen(IRC_SYNC_PREFIX)) != 0 ||
+        strpbrk(token, " \r\n") || strlen(token) > 64)
+        return STATUS_INVALID;
+    snprintf(line, sizeof line, "PING :%s", token);
+    return irc_send(irc, SENDQ_NORMAL, target, line);
 }
 
 typedef struct {

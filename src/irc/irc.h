@@ -19,6 +19,7 @@
 #include "sendq.h"
 
 #define IRC_NICK_MAX 64
+#define IRC_SYNC_PREFIX "missive-sync-" /* irc_sync tokens start so */
 
 typedef struct {
     const char *server;
@@ -58,6 +59,9 @@ typedef struct {
      * nick trouble, drops, ">> " for each line sent at SEVERITY_DEBUG): this
      * layer never logs itself.  NULL: nothing is said. */
     void (*note)(void *ud, Severity severity, const char *line);
+    /* The server answered the PING irc_sync queued with token: every line
+     * queued for that target before it has been taken by the server. */
+    void (*synced)(void *ud, const char *token);
 } IrcHandlers;
 
 typedef struct {
@@ -95,6 +99,14 @@ Status irc_send(Irc *irc, enum sendq_class cls, const char *target,
  * some were dropped (the queue is full) or the target is bad. */
 int irc_say(Irc *irc, const char *command, const char *target,
             const char *text);
+
+/* Queues "PING :token" behind the lines already queued for target (the
+ * send queue keeps each target's lines in order), so its PONG, handed to
+ * IrcHandlers.synced, says the server has read them all.  token starts with
+ * IRC_SYNC_PREFIX, has no spaces and is at most 64 bytes.  STATUS_OK,
+ * STATUS_INVALID (not registered, a bad token), or irc_send's status.  A
+ * disconnect before the answer drops it with the queue: no callback. */
+Status irc_sync(Irc *irc, const char *target, const char *token);
 
 /* Bytes of text that fit in one PRIVMSG to target as relayed. */
 size_t irc_text_budget(const Irc *irc, const char *target);

@@ -131,6 +131,7 @@ static void configure_reset(void)
         state_channel_enable(state, "#cfg", cs.disabled[i], true, NULL);
     state_channel_set_prefix(state, "#cfg", NULL, NULL);
     state_channel_set_addressed(state, "#cfg", -1, NULL);
+    state_daily_set_mode(state, "#cfg", STATE_DAILY_DEFAULT, 0, 0, NULL, NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -16,6 +16,7 @@
 
 #include "clock.h"
 #include "commands.h"
+#include "dailypost.h"
 #include "db.h"
 #include "import.h"
 #include "state.h"
@@ -770,6 +771,176 @@ static void test_errors_reach_the_caller(void **st)
     assert_string_equal(err.msg, reply);
 }
 
+/* The quote of the day: "set #chan daily ...", !daily, the choice of
+ * passage and its lines. */
+static void test_daily(void **st)
+{
+    (void)st;
+    char reply[256];
+    CommandOutput out = {0};
+    const char *chans[] = {"#Daily"};
+    DailyDefaults d = {chans, 1, 9, 0, "UTC", 6 * 3600, "Letter:"};
+
+    assert_string_equal(ask_in("#nodaily", "!daily", &out),
+                        "No passage of the day is posted here.");
+    command_output_clear(&out);
+    assert_string_equal(ask_in(NULL, "!daily", &out),
+                        "Ask in a channel: !daily tells when its passage of "
+                        "the day is due.");
+    command_output_clear(&out);
+    commands_set_daily(cmds, &d);
+    assert_non_null(strstr(ask_in("#daily", "!daily", &out),
+                           "The next passage of the day here: "));
+    assert_non_null(strstr(out.lines[0], " at 09:00 UTC (UTC), in "));
+    command_output_clear(&out);
+
+    assert_int_equal(commands_configure(cmds,
+                                        "#daily daily 08:30 Europe/Berlin",
+                                        reply, sizeof reply, NULL),
+                     STATUS_OK);
+    assert_string_equal(reply,
+                        "#daily: passage of the day at 08:30 Europe/Berlin.");
+    assert_non_null(strstr(ask_in("#daily", "!daily", &out), " at 08:30 CE"));
+    assert_non_null(strstr(out.lines[0], "(Europe/Berlin)"));
+    command_output_clear(&out);
+    assert_int_equal(
+        commands_configure(cmds, "#daily daily off", reply, sizeof reply, NULL),
+        STATUS_OK);
+    assert_string_equal(reply, "#daily: no passage of the day.");
+    assert_string_equal(ask_in("#daily", "!daily", &out),
+                        "No passage of the day is posted here.");
+    command_output_clear(&out);
+    assert_int_equal(commands_configure(cmds, "#daily daily default", reply,
+                                        sizeof reply, NULL),
+                     STATUS_OK);
+    assert_string_equal(reply, "#daily: passage of the day at 09:00 UTC (as "
+                               "configured).");
+    /* An owner's time in a channel [daily] does not list. */
+    assert_int_equal(commands_configure(cmds,
+                                        "#other daily 23:59 Asia/Kathmandu",
+                                        reply, sizeof reply, NULL),
+                     STATUS_OK);
+    assert_non_null(
+        strstr(ask_in("#other", "!daily", &out), " at 23:59 +0545"));
+    command_output_clear(&out);
+
+    static const char *const bad[] = {
+        "#daily daily",
+        "#daily daily 24:00 UTC",
+        "#daily daily 8:30 UTC",
+        "#daily daily 08:30",
+        "#daily daily soon",
+        "#daily daily 08:30 Mars/Base",
+        "#daily daily 08:30 ../../etc/passwd",
+        "#daily daily 1::00 UTC",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(
+            commands_configure(cmds, bad[i], reply, sizeof reply, NULL),
+            STATUS_INVALID);
+    commands_set_daily(cmds, NULL);
+}
+
+static void test_daily_choice_and_lines(void **st)
+{
+    (void)st;
+    Passage p;
+    Error err = {0};
+    bool otd = false;
+    int letter = 0, para = 0;
+    DailyLines lines;
+
+    /* 18 July: Stalin's first letter is dated 18 July 1941. */
+    assert_int_equal(dailypost_choose(corpus, state, "#d",
+                                      (DailyDate){2026, 7, 18}, &letter, &para,
+                                      &p, &otd, &err),
+                     STATUS_OK);
+    assert_true(otd);
+    assert_string_equal(p.date + 4, "-07-18");
+    assert_int_equal(
+        dailypost_lines(&p, otd, "Letter of the day:", "!", BUDGET, 3, &lines),
+        STATUS_OK);
+    assert_in_range(lines.n, 1, 3);
+    check_lines(lines.v, lines.n);
+    assert_true(strncmp(lines.v[0],
+                        "Letter of the day: On this day in 1941: \"", 41) == 0);
+    char cite[32];
+    snprintf(cite, sizeof cite, "[%d.%d", letter, para);
+    assert_non_null(strstr(lines.v[lines.n - 1], cite));
+    dailypost_lines_clear(&lines);
+    passage_clear(&p);
+
+    /* Asked again (a resend): the same passage. */
+    int again_l = letter, again_p = para;
+    assert_int_equal(dailypost_choose(corpus, state, "#d",
+                                      (DailyDate){2026, 7, 18}, &again_l,
+                                      &again_p, &p, &otd, &err),
+                     STATUS_OK);
+    assert_int_equal(again_l * 100 + again_p, letter * 100 + para);
+    passage_clear(&p);
+
+    /* A day with no letter: the channel's shuffle, no repeats. */
+    int seen[200], n = 0;
+    long total = 0;
+    assert_int_equal(corpus_count(corpus, NULL, &total, &err), STATUS_OK);
+    assert_in_range(total, 2, 200);
+    for (int i = 0; i < total; i++) {
+        letter = para = 0;
+        assert_int_equal(dailypost_choose(corpus, state, "#d2",
+                                          (DailyDate){2026, 1, 1}, &letter,
+                                          &para, &p, &otd, &err),
+                         STATUS_OK);
+        assert_false(otd);
+        for (int j = 0; j < n; j++)
+            assert_int_not_equal(seen[j], letter * 100 + para);
+        seen[n++] = letter * 100 + para;
+        passage_clear(&p);
+    }
+
+    /* A long passage: whole when it fits in max_lines, else cut after a
+     * whole sentence with the pointer to !read; never over budget. */
+    char text[6000] = "";
+    for (int i = 0; strlen(text) < 5000; i++) {
+        char sentence[64];
+        snprintf(sentence, sizeof sentence, "Sentence number %d is here. ", i);
+        strcat(text, sentence);
+    }
+    Passage longp = {.letter = 7,
+                     .para = 2,
+                     .text = text,
+                     .sender = "A",
+                     .recipient = "B",
+                     .date = "1941-07-18",
+                     .date_kind = DATE_WRITTEN};
+    for (int max = 1; max <= 10; max++) {
+        assert_int_equal(
+            dailypost_lines(&longp, false, "", "!", BUDGET, max, &lines),
+            STATUS_OK);
+        assert_in_range(lines.n, 1, (size_t)max);
+        check_lines(lines.v, lines.n);
+        const char *last = lines.v[lines.n - 1];
+        assert_non_null(strstr(last, "(all of it: !read 7.2)"));
+        /* The text stops after a full stop. */
+        char all[8000] = "";
+        for (size_t i = 0; i < lines.n; i++) {
+            strcat(all, lines.v[i]);
+            strcat(all, " ");
+        }
+        const char *cut = strstr(all, " [\xE2\x80\xA6]\"");
+        assert_non_null(cut);
+        if (max > 1)
+            assert_int_equal(cut[-1], '.');
+        dailypost_lines_clear(&lines);
+    }
+    text[900] = '\0'; /* fits in three lines of 400 */
+    assert_int_equal(dailypost_lines(&longp, false, "", "!", BUDGET, 3, &lines),
+                     STATUS_OK);
+    assert_int_equal(lines.n, 3);
+    assert_null(strstr(lines.v[2], "!read"));
+    assert_non_null(strstr(lines.v[2], "A to B, 18 July 1941 [7.2]"));
+    dailypost_lines_clear(&lines);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -784,6 +955,8 @@ int main(void)
         cmocka_unit_test(test_stats_about_help),
         cmocka_unit_test(test_reply),
         cmocka_unit_test(test_channel_settings),
+        cmocka_unit_test(test_daily),
+        cmocka_unit_test(test_daily_choice_and_lines),
         cmocka_unit_test(test_channel_settings_hostile),
         cmocka_unit_test(test_hostile_arguments),
         cmocka_unit_test(test_more_keeps_the_rest),

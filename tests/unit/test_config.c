@@ -204,6 +204,14 @@ static void assert_same_config(const Config *a, const Config *b)
     assert_int_equal(a->owners.n, b->owners.n);
     for (size_t i = 0; i < a->owners.n; i++)
         assert_string_equal(a->owners.v[i], b->owners.v[i]);
+    assert_int_equal(a->daily_channel_count, b->daily_channel_count);
+    for (size_t i = 0; i < a->daily_channel_count; i++)
+        assert_string_equal(a->daily_channels[i], b->daily_channels[i]);
+    assert_int_equal(a->daily_hour, b->daily_hour);
+    assert_int_equal(a->daily_minute, b->daily_minute);
+    assert_string_equal(a->daily_timezone, b->daily_timezone);
+    assert_int_equal(a->daily_grace, b->daily_grace);
+    assert_string_equal(a->daily_template, b->daily_template);
 }
 
 /* Prints a, loads the text back into b, checks they match. */
@@ -475,13 +483,13 @@ static void test_error_sections(void **state)
     /* Keys of an unknown section are not reported one by one. */
     expect_errors("[irc]\n[bogus]\nfoo = 1\nbar\n[irc]\nport = 1\n",
                   "FILE:2: unknown section [bogus] (known: irc, bot, flood, "
-                  "limits, admin)\n");
+                  "limits, admin, daily)\n");
     expect_errors("[irc\nport = 1\n",
                   "FILE:1: missing ']' in section header\n");
     expect_errors("[irc] port = 1\n", "FILE:1: unexpected text after ']'\n");
     expect_errors("port = 1\n", "FILE:1: key 'port' before any [section]\n");
     expect_errors("[IRC]\n", "FILE:1: unknown section [IRC] (known: irc, bot, "
-                             "flood, limits, admin)\n");
+                             "flood, limits, admin, daily)\n");
 }
 
 static void test_error_keys(void **state)
@@ -720,7 +728,7 @@ static void test_error_many(void **state)
                   "FILE:5: max_lines: 0 is out of range (1..10)\n"
                   "FILE:6: unknown key 'colour' in [bot]\n"
                   "FILE:7: unknown section [wat] (known: irc, bot, flood, "
-                  "limits, admin)\n");
+                  "limits, admin, daily)\n");
 
     /* Past CONFIG_MAX_ERRORS they are counted, not printed. */
     char text[2048], want[4096];
@@ -787,7 +795,7 @@ static void test_error_sink_lines(void **state)
     assert_string_equal(sl.lines[1], want);
     snprintf(want, sizeof want,
              "%s:4: unknown section [wat] (known: irc, "
-             "bot, flood, limits, admin)",
+             "bot, flood, limits, admin, daily)",
              path);
     assert_string_equal(sl.lines[2], want);
     assert_int_equal(c.port, 6667);
@@ -1074,10 +1082,132 @@ static void test_print(void **state)
     config_free(&c);
 }
 
+/* ---- [daily] -------------------------------------------------------------- */
+
+static void test_daily(void **state)
+{
+    (void)state;
+    Config c;
+    config_defaults(&c);
+    assert_int_equal(c.daily_channel_count, 0);
+    assert_int_equal(c.daily_hour, 9);
+    assert_int_equal(c.daily_minute, 0);
+    assert_string_equal(c.daily_timezone, "UTC");
+    assert_int_equal(c.daily_grace, 6 * 3600);
+    assert_string_equal(c.daily_template, "");
+
+    load_ok("[irc]\nchannels = #a, #b, #C\n"
+            "[daily]\nchannels = #a, #B\nchannels = #c\ntime = 23:59\n"
+            "timezone = Europe/Berlin\ngrace = 1h30m\n"
+            "template = Letter of the day:\n",
+            &c);
+    assert_int_equal(c.daily_channel_count, 3);
+    assert_string_equal(c.daily_channels[1], "#B");
+    assert_int_equal(c.daily_hour, 23);
+    assert_int_equal(c.daily_minute, 59);
+    assert_string_equal(c.daily_timezone, "Europe/Berlin");
+    assert_int_equal(c.daily_grace, 5400);
+    assert_string_equal(c.daily_template, "Letter of the day:");
+    assert_round_trip(&c);
+
+    static const struct {
+        const char *v;
+        int seconds;
+    } graces[] = {{"0", 0},         {"45", 45},       {"45s", 45},
+                  {"90m", 5400},    {"6h", 21600},    {"24h", 86400},
+                  {"1h1m1s", 3661}, {"86400", 86400}, {"2m30s", 150}};
+    for (size_t i = 0; i < sizeof graces / sizeof graces[0]; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "[daily]\ngrace = %s\n", graces[i].v);
+        load_ok(text, &c);
+        assert_int_equal(c.daily_grace, graces[i].seconds);
+        assert_round_trip(&c);
+    }
+    load_ok("[daily]\ntime = 00:00\nchannels =\ntemplate =\n", &c);
+    assert_int_equal(c.daily_hour, 0);
+    assert_int_equal(c.daily_channel_count, 0);
+    config_free(&c);
+}
+
+static void test_daily_channel_not_joined_warns(void **state)
+{
+    (void)state;
+    char path[PATH_MAX], want[PATH_MAX + 512];
+    Collected got = {0};
+    Error err = {.sink = sink_by_severity, .sink_ud = &got};
+    Config c;
+    config_defaults(&c);
+    path_in_tmp(path, sizeof path, "t.conf");
+    put_str(path, "[irc]\nchannels = #a, #B key\n[daily]\n"
+                  "channels = #b, #c\n");
+    assert_int_equal(config_load(path, &c, &err), STATUS_OK);
+    assert_int_equal(err.errors, 0);
+    assert_int_equal(got.n, 1);
+    assert_int_equal(got.sev[0], SEVERITY_WARNING);
+    snprintf(want, sizeof want,
+             "%s:4: channels: '#c' is not in [irc] channels: the passage of "
+             "the day is posted there only while an owner has the bot join it",
+             path);
+    assert_string_equal(got.lines[0], want);
+    config_free(&c);
+}
+
+static void test_daily_errors(void **state)
+{
+    (void)state;
+    expect_errors("[daily]\ntime = 24:00\n",
+                  "FILE:2: time: '24:00' is not a time HH:MM between 00:00 "
+                  "and 23:59\n");
+    expect_errors("[daily]\ntime = 9:00\n",
+                  "FILE:2: time: '9:00' is not a time HH:MM between 00:00 "
+                  "and 23:59\n");
+    expect_errors("[daily]\ntime = 09:60\n",
+                  "FILE:2: time: '09:60' is not a time HH:MM between 00:00 "
+                  "and 23:59\n");
+    expect_errors("\n[daily]\ntimezone = Mars/Olympus\n",
+                  "FILE:3: timezone: 'Mars/Olympus' is not a time zone of the "
+                  "system's tz database (an IANA name such as Europe/London "
+                  "or UTC)\n");
+    expect_errors("[daily]\ntimezone = ../../etc/passwd\n",
+                  "FILE:2: timezone: '../../etc/passwd' is not a time zone of "
+                  "the system's tz database (an IANA name such as "
+                  "Europe/London or UTC)\n");
+    static const char *const bad[] = {"6",    "6x", "h",   "6h6h", "30m1h",
+                                      "1.5h", "-1", "6 h", "1h30"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[64], want[256];
+        snprintf(text, sizeof text, "[daily]\ngrace = %s\n", bad[i]);
+        snprintf(want, sizeof want,
+                 "FILE:2: grace: '%s' is not a duration (seconds, or e.g. 6h, "
+                 "90m, 1h30m, 45s)\n",
+                 bad[i]);
+        if (strcmp(bad[i], "6") == 0)
+            continue; /* bare seconds are fine */
+        expect_errors(text, want);
+    }
+    expect_errors("[daily]\ngrace = 25h\n",
+                  "FILE:2: grace: '25h' is longer than a day (24h)\n");
+    expect_errors("[daily]\ngrace = 86401\n",
+                  "FILE:2: grace: '86401' is longer than a day (24h)\n");
+    expect_errors(
+        "[daily]\nchannels = #a, nochan, #A\n",
+        "FILE:2: channels: 'nochan': a channel name starts "
+        "with '#' or '&'\nFILE:2: channels: '#A': channel listed twice\n");
+    expect_errors("[daily]\ntemplate = a\x01"
+                  "b\n",
+                  "FILE:2: template: 'a\\x01b': control characters are not "
+                  "allowed\n");
+    expect_errors("[daily]\nhour = 9\n", "FILE:2: unknown key 'hour' in "
+                                         "[daily]\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_daily),
+        cmocka_unit_test(test_daily_errors),
+        cmocka_unit_test(test_daily_channel_not_joined_warns),
         cmocka_unit_test(test_shipped_config_loads),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_full_file),

@@ -5,7 +5,11 @@
  * on a fall-back day posts once), Kathmandu's +05:45, a midnight transition
  * (Santiago), a day that never happened (Samoa), and 1,000-day simulations
  * with an irregular clock: exactly one post per local day, and with
- * downtime every day either posted or reported skipped, never both. */
+ * downtime every day either posted or reported skipped, never both.  The
+ * exactly-once record (daily_step): kill -9 between choosing a passage and
+ * the server's acknowledgement resends once and never a third time, a
+ * pending post whose day is over counts as done, and 1,000 days with random
+ * kills send each day's post once, twice only after such a kill. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -511,6 +515,185 @@ static void test_thousand_days_with_downtime(void **state)
             simulate(sim_zones[z], sim_times[t][0], sim_times[t][1], true);
 }
 
+/* ---- exactly once: the stored record across crashes ------------------------ */
+
+static DailyStep step_at(const DailySchedule *s, int64_t now,
+                         const DailyRecord *rec)
+{
+    DailyStep st;
+    Error err = {0};
+    if (daily_step(s, now, rec, &st, &err) != STATUS_OK)
+        fail_msg("daily_step: %s", err.msg);
+    return st;
+}
+
+/* What the bot writes after choosing, before the first line goes out. */
+static DailyRecord chosen(DailyRecord rec, DailyDate d, int sends)
+{
+    rec.has_pending = true;
+    rec.pending = d;
+    rec.sends = sends;
+    return rec;
+}
+
+static DailyRecord acked(DailyDate d)
+{
+    return (DailyRecord){.has_done = true, .done = d};
+}
+
+static void test_kill9_between_choice_and_ack(void **state)
+{
+    (void)state;
+    Tz *tz = testtz_load("Europe/London");
+    DailySchedule s = {9, 0, tz, GRACE};
+    int64_t slot = testtz_utc(2026, 7, 1, 8, 0, 0); /* 09:00 BST */
+    DailyDate jul1 = date(2026, 7, 1), jun30 = date(2026, 6, 30);
+    DailyRecord rec = acked(jun30);
+
+    /* Restart just before the minute: wait for it. */
+    DailyStep st = step_at(&s, slot - 1, &rec);
+    assert_int_equal(st.kind, DAILY_STEP_WAIT);
+    assert_int_equal(st.decision.due, slot);
+    /* During the minute: post. */
+    st = step_at(&s, slot + 30, &rec);
+    assert_int_equal(st.kind, DAILY_STEP_POST);
+    assert_date(st.decision.date, jul1);
+    assert_false(st.record.has_pending);
+
+    /* Chosen and sent, killed before the PONG: the restart sends the same
+     * passage once more... */
+    rec = chosen(st.record, jul1, 1);
+    st = step_at(&s, slot + 45, &rec);
+    assert_int_equal(st.kind, DAILY_STEP_RESEND);
+    assert_int_equal(st.record.sends, 2);
+    assert_date(st.record.pending, jul1);
+    /* ...and killed again in the same window: given up, never a third. */
+    rec = chosen(st.record, jul1, 2);
+    st = step_at(&s, slot + 90, &rec);
+    assert_int_equal(st.kind, DAILY_STEP_GIVE_UP);
+    assert_true(st.record.has_done);
+    assert_date(st.record.done, jul1);
+    assert_false(st.record.has_pending);
+    rec = st.record;
+    st = step_at(&s, slot + 91, &rec);
+    assert_int_equal(st.kind, DAILY_STEP_WAIT);
+    assert_date(st.decision.date, date(2026, 7, 2));
+
+    /* Acknowledged: a restart after the minute, later that day, the next
+     * morning before the time: nothing until the next slot. */
+    rec = acked(jul1);
+    int64_t tomorrow = testtz_utc(2026, 7, 2, 8, 0, 0);
+    for (int64_t t = slot; t < tomorrow; t += 997) {
+        st = step_at(&s, t, &rec);
+        assert_int_equal(st.kind, DAILY_STEP_WAIT);
+        assert_int_equal(st.decision.due, tomorrow);
+        assert_int_equal(st.decision.skipped, 0);
+    }
+
+    /* A post left pending past its own day was sent: it counts as done,
+     * never resent, never reported skipped. */
+    rec = chosen(acked(jun30), jul1, 1);
+    st = step_at(&s, testtz_utc(2026, 7, 2, 7, 0, 0), &rec);
+    assert_int_equal(st.kind, DAILY_STEP_WAIT);
+    assert_int_equal(st.decision.skipped, 0);
+    assert_date(st.record.done, jul1);
+    assert_false(st.record.has_pending);
+    st = step_at(&s, tomorrow + 5, &rec);
+    assert_int_equal(st.kind, DAILY_STEP_POST);
+    assert_date(st.decision.date, date(2026, 7, 2));
+    /* Pending past its grace on its own day: done too. */
+    st = step_at(&s, slot + GRACE + 1, &rec);
+    assert_int_equal(st.kind, DAILY_STEP_WAIT);
+    assert_date(st.record.done, jul1);
+    assert_int_equal(st.decision.skipped, 0);
+    tz_free(tz);
+}
+
+static void test_step_downtime(void **state)
+{
+    (void)state;
+    Tz *tz = testtz_load("Australia/Sydney");
+    DailySchedule s = {7, 15, tz, 2 * HOUR};
+    DailyDate d1 = date(2026, 7, 1), d4 = date(2026, 7, 4);
+    int64_t slot4 =
+        testtz_utc(2026, 7, 3, 21, 15, 0); /* 07:15 AEST on 4 July */
+    DailyRecord rec = acked(d1);
+
+    /* Down from the 1st until within grace on the 4th: the 2nd and 3rd are
+     * skipped (reported, recorded), the 4th is posted late. */
+    DailyStep st = step_at(&s, slot4 + 2 * HOUR - 60, &rec);
+    assert_int_equal(st.kind, DAILY_STEP_POST);
+    assert_date(st.decision.date, d4);
+    assert_int_equal(st.decision.skipped, 2);
+    assert_date(st.record.done, date(2026, 7, 3));
+    /* Back a minute after grace: the 4th is skipped too. */
+    st = step_at(&s, slot4 + 2 * HOUR + 1, &rec);
+    assert_int_equal(st.kind, DAILY_STEP_WAIT);
+    assert_int_equal(st.decision.skipped, 3);
+    assert_int_equal(st.decision.skip_reason, DAILY_SKIP_LATE);
+    assert_date(st.record.done, d4);
+    /* Stored, a restart reports nothing again. */
+    rec = st.record;
+    st = step_at(&s, slot4 + 3 * HOUR, &rec);
+    assert_int_equal(st.kind, DAILY_STEP_WAIT);
+    assert_int_equal(st.decision.skipped, 0);
+    tz_free(tz);
+}
+
+/* 1,000 days of a bot that is killed at random: sometimes between choosing
+ * and the server's acknowledgement, sometimes while waiting.  A day's post
+ * goes out at most twice, twice only when a kill fell between choosing and
+ * the acknowledgement, and exactly once on a day without such a kill. */
+static void test_thousand_days_with_kills(void **state)
+{
+    (void)state;
+    Tz *tz = testtz_load("America/New_York");
+    DailySchedule s = {23, 59, tz, GRACE};
+    DailyRecord rec = {0};
+    static unsigned char sends[DAYS + 2], kills[DAYS + 2];
+    memset(sends, 0, sizeof sends);
+    memset(kills, 0, sizeof kills);
+    int64_t start = testtz_utc(2026, 1, 1, 12, 0, 0), now = start;
+    int64_t first = tz_days_from_civil(2026, 1, 1);
+    TzLocal lt;
+
+    for (;;) {
+        assert_int_equal(tz_local(tz, now, &lt), STATUS_OK);
+        int64_t today =
+            tz_days_from_civil(lt.civil.year, lt.civil.month, lt.civil.day);
+        if (today - first >= DAYS)
+            break;
+        DailyStep st = step_at(&s, now, &rec);
+        rec = st.record;
+        if (st.kind == DAILY_STEP_POST || st.kind == DAILY_STEP_RESEND) {
+            int64_t x = tz_days_from_civil(st.decision.date.year,
+                                           st.decision.date.month,
+                                           st.decision.date.day);
+            rec = chosen(rec, st.decision.date,
+                         st.kind == DAILY_STEP_RESEND ? 2 : 1);
+            sends[x - first]++;
+            if (next_rand() % 5 == 0) { /* killed before the PONG */
+                kills[x - first] = 1;
+                now += 1 + (int64_t)(next_rand() % 20);
+                continue;
+            }
+            rec = acked(st.decision.date);
+            continue;
+        }
+        if (st.kind == DAILY_STEP_GIVE_UP)
+            continue;
+        assert_true(st.decision.due > now);
+        now = st.decision.due + (int64_t)(next_rand() % 5);
+    }
+    unsigned twice = 0;
+    for (int i = 0; i < DAYS; i++) {
+        assert_in_range(sends[i], kills[i] ? 1 : 1, kills[i] ? 2 : 1);
+        twice += sends[i] == 2;
+    }
+    assert_true(twice > 0);
+    tz_free(tz);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -525,6 +708,9 @@ int main(void)
         cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_thousand_days),
         cmocka_unit_test(test_thousand_days_with_downtime),
+        cmocka_unit_test(test_kill9_between_choice_and_ack),
+        cmocka_unit_test(test_step_downtime),
+        cmocka_unit_test(test_thousand_days_with_kills),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

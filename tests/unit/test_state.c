@@ -1060,14 +1060,15 @@ static void test_migrate_from_v1(void **state)
     sqlite3 *ro;
     fx_corpus(&fx);
     assert_int_equal(q_int(fx.db, "PRAGMA user_version"), DB_SCHEMA_VERSION);
-    assert_int_equal(DB_SCHEMA_VERSION, 3);
+    assert_int_equal(DB_SCHEMA_VERSION, 4);
     fx_close(&fx);
 
     /* Back to what schema 1 created: migration 2 only adds tables;
-     * migration 3 adds a table and two columns and indexes another. */
+     * migration 3 adds a table and two columns and indexes another;
+     * migration 4 adds a table. */
     assert_int_equal(sqlite3_open(fx.path, &fx.db), SQLITE_OK);
     exec_ok(fx.db, "DROP TABLE shuffles; DROP TABLE channel_settings;"
-                   "DROP TABLE letter_recipients; DROP TRIGGER passages_ai;"
+                   "DROP TABLE letter_recipients; DROP TABLE daily; DROP TRIGGER passages_ai;"
                    "DROP TRIGGER passages_ad; DROP TRIGGER passages_au;"
                    "DROP TABLE passages_fts;"
                    "ALTER TABLE letters DROP COLUMN fingerprint;"
@@ -1087,6 +1088,7 @@ static void test_migrate_from_v1(void **state)
     /* Read-write upgrades it and keeps the corpus. */
     fx_open(&fx, false);
     assert_int_equal(q_int(fx.db, "PRAGMA user_version"), DB_SCHEMA_VERSION);
+    assert_int_equal(q_int(fx.db, "SELECT count(*) FROM daily"), 0);
     assert_int_equal(q_int(fx.db, "SELECT count(*) FROM passages"),
                      CORPUS_PASSAGES);
     assert_int_equal(q_int(fx.db, "SELECT count(*) FROM letters"), 3);
@@ -1123,6 +1125,113 @@ static void test_state_new_needs_schema(void **state)
     sqlite3_close(db);
 }
 
+/* --- the quote of the day -------------------------------------------------- */
+
+static void test_daily_settings_and_record(void **state)
+{
+    (void)state;
+    Fixture fx;
+    Error err = {0};
+    StateDaily d;
+    fx_corpus(&fx);
+
+    /* None yet: defaults. */
+    assert_int_equal(state_daily_get(fx.state, "#a", &d, &err), STATUS_OK);
+    assert_int_equal(d.mode, STATE_DAILY_DEFAULT);
+    assert_false(d.record.has_done);
+    assert_false(d.record.has_pending);
+
+    assert_int_equal(state_daily_set_mode(fx.state, "#A", STATE_DAILY_ON, 8, 30,
+                                          "Europe/Berlin", &err),
+                     STATUS_OK);
+    DailyRecord rec = {.has_done = true,
+                       .done = {2026, 3, 28},
+                       .has_pending = true,
+                       .pending = {2026, 3, 29},
+                       .sends = 1};
+    assert_int_equal(state_daily_set_record(fx.state, "#a", &rec, 2, 3, &err),
+                     STATUS_OK);
+    fx_close(&fx);
+
+    /* Both survive a restart, and the record keeps the override. */
+    fx_open(&fx, false);
+    assert_int_equal(state_daily_get(fx.state, "#a", &d, &err), STATUS_OK);
+    assert_int_equal(d.mode, STATE_DAILY_ON);
+    assert_int_equal(d.hour, 8);
+    assert_int_equal(d.minute, 30);
+    assert_string_equal(d.zone, "Europe/Berlin");
+    assert_true(d.record.has_done);
+    assert_int_equal(daily_date_cmp(d.record.done, rec.done), 0);
+    assert_true(d.record.has_pending);
+    assert_int_equal(daily_date_cmp(d.record.pending, rec.pending), 0);
+    assert_int_equal(d.record.sends, 1);
+    assert_int_equal(d.letter, 2);
+    assert_int_equal(d.para, 3);
+    assert_string_equal(q_text(fx.db, "SELECT done || ' ' || pending FROM "
+                                      "daily WHERE channel = '#a'"),
+                        "2026-03-28 2026-03-29");
+
+    /* Acknowledged: done moves on, pending is cleared; mode kept. */
+    rec = (DailyRecord){.has_done = true, .done = {2026, 3, 29}};
+    assert_int_equal(state_daily_set_record(fx.state, "#a", &rec, 0, 0, &err),
+                     STATUS_OK);
+    assert_int_equal(
+        state_daily_set_mode(fx.state, "#a", STATE_DAILY_OFF, 0, 0, NULL, &err),
+        STATUS_OK);
+    assert_int_equal(state_daily_get(fx.state, "#a", &d, &err), STATUS_OK);
+    assert_int_equal(d.mode, STATE_DAILY_OFF);
+    assert_false(d.record.has_pending);
+    assert_int_equal(daily_date_cmp(d.record.done, rec.done), 0);
+    assert_int_equal(state_daily_set_mode(fx.state, "#a", STATE_DAILY_DEFAULT,
+                                          0, 0, NULL, &err),
+                     STATUS_OK);
+    assert_int_equal(state_daily_get(fx.state, "#a", &d, &err), STATUS_OK);
+    assert_int_equal(d.mode, STATE_DAILY_DEFAULT);
+    assert_true(d.record.has_done);
+
+    /* Refusals; hand-edited rows read as absent, never as garbage. */
+    assert_int_equal(state_daily_set_mode(fx.state, "#a", STATE_DAILY_ON, 24, 0,
+                                          "UTC", &err),
+                     STATUS_INVALID);
+    assert_int_equal(state_daily_set_mode(fx.state, "bad name", STATE_DAILY_ON,
+                                          1, 0, "UTC", &err),
+                     STATUS_INVALID);
+    assert_int_equal(state_daily_get(fx.state, "", &d, &err), STATUS_INVALID);
+    exec_ok(fx.db, "UPDATE daily SET done = '2026-02-30', pending = 'x',"
+                   " mode = 1, hour = 99 WHERE channel = '#a'");
+    assert_int_equal(state_daily_get(fx.state, "#a", &d, &err), STATUS_OK);
+    assert_int_equal(d.mode, STATE_DAILY_DEFAULT);
+    assert_false(d.record.has_done);
+    assert_false(d.record.has_pending);
+    fx_close(&fx);
+}
+
+/* The shuffle behind the daily post: 1,000 simulated days in one channel,
+ * no passage twice before every passage was shown, across restarts. */
+static void test_daily_thousand_days_no_repeat(void **state)
+{
+    (void)state;
+    Fixture fx;
+    fx_corpus(&fx);
+    int seen[CORPUS_PASSAGES];
+    size_t nseen = 0, cycles = 0;
+    for (int day = 0; day < 1000; day++) {
+        if (day % 97 == 0) { /* a restart now and then */
+            fx_close(&fx);
+            fx_open(&fx, false);
+        }
+        int id = next_id(&fx, "#daily", NULL);
+        assert_false(contains(seen, nseen, id));
+        seen[nseen++] = id;
+        if (nseen == CORPUS_PASSAGES) {
+            nseen = 0;
+            cycles++;
+        }
+    }
+    assert_int_equal(cycles, 1000 / CORPUS_PASSAGES);
+    fx_close(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1147,6 +1256,8 @@ int main(void)
         cmocka_unit_test(test_settings_validation),
         cmocka_unit_test(test_settings_hand_edited),
         cmocka_unit_test(test_migrate_from_v1),
+        cmocka_unit_test(test_daily_settings_and_record),
+        cmocka_unit_test(test_daily_thousand_days_no_repeat),
         cmocka_unit_test(test_state_new_needs_schema),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

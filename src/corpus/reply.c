@@ -106,8 +106,10 @@ static const char *const reply_chatter[] = {
     "answer",   "ask",       "dear",    "did",    "doing", "going",  "happen",
     "happened", "happening", "happens", "hello",  "hey",   "hi",     "know",
     "let",      "like",      "missive", "ok",     "okay",  "please", "reply",
-    "say",      "tell",      "thank",   "thanks", "think", "well",   "yes",
+    "say",      "tell",      "think",   "well",   "yes",
 };
+/* Not "thank"/"thanks": the letters thank each other, and a reader who
+ * thanks the bot is answered by a correspondent's own thanks. */
 
 /* --- tokens ------------------------------------------------------------- */
 
@@ -229,6 +231,7 @@ static int stemmer_run(Stemmer *s, int which, const char *text, size_t len,
 typedef struct {
     size_t first, ntok;     /* stems in Message.stems */
     bool prefix;            /* one stem, matching every longer stem */
+    bool in_match;          /* used in FTS5 MATCH expressions */
     char fts[REPLY_PHRASE]; /* the form as an FTS5 phrase body */
 } Form;
 
@@ -285,6 +288,7 @@ static int message_add_form(Message *m, Stemmer *s, const char *text,
     f->first = before;
     f->ntok = m->stems.n - before;
     f->prefix = prefix && f->ntok == 1;
+    f->in_match = true;
     memcpy(f->fts, text, len + 1);
     m->c[m->n].nforms++;
     return 0;
@@ -344,6 +348,42 @@ static void message_prefix(const char *word, const char *stem, char *out,
     out[sl - 1] = '\0';
 }
 
+/* Adds the cut stem as a prefix form of the concept being built.  The cut
+ * stem is already a stem: it is not stemmed again ("against" cuts to
+ * "agains", which porter would make "again" and so match "again").  FTS5
+ * stems the terms of a query, so the form goes into MATCH expressions only
+ * when porter leaves it as it is; otherwise the word's own form proposes the
+ * candidates and the prefix only re-scores them. */
+static int message_add_prefix(Message *m, Stemmer *s, const char *cut)
+{
+    Tokens again = {0};
+    size_t len = strlen(cut), before = m->stems.n;
+    Form *f;
+    int rc = -1;
+
+    if (len == 0 || len >= REPLY_PHRASE)
+        return 0;
+    if (stemmer_run(s, STEM_PORTER, cut, len, &again) < 0)
+        goto done;
+    if (tokens_push(&m->stems, cut, (int)len, 0, (int)len) < 0 ||
+        array_grow(&m->forms, &m->capforms, m->nforms + 1, sizeof *m->forms) !=
+            STATUS_OK) {
+        m->stems.n = before;
+        goto done;
+    }
+    f = &m->forms[m->nforms++];
+    f->first = before;
+    f->ntok = 1;
+    f->prefix = true;
+    f->in_match = again.n == 1 && strcmp(again.v[0].stem, cut) == 0;
+    memcpy(f->fts, cut, len + 1);
+    m->c[m->n].nforms++;
+    rc = 0;
+done:
+    tokens_free(&again);
+    return rc;
+}
+
 static int message_add_word(Message *m, Stemmer *s, const char *word,
                             bool named)
 {
@@ -367,25 +407,9 @@ static int message_add_word(Message *m, Stemmer *s, const char *word,
         goto done;
     }
     message_prefix(word, one.v[0].stem, prefix, sizeof prefix);
-    if (prefix[0]) {
-        size_t before = m->nforms;
-        if (message_add_form(m, s, prefix, true) < 0) {
-            rc = -1;
-            goto done;
-        }
-        /* The stemmer may change the cut stem: keep it only when it is
-         * still a proper prefix of the word's stem. */
-        if (m->nforms > before) {
-            const char *p = m->stems.v[m->forms[before].first].stem;
-            size_t pl = strlen(p);
-            if (!m->forms[before].prefix || pl < REPLY_PREFIX_WORD - 1 ||
-                pl >= strlen(one.v[0].stem) ||
-                strncmp(p, one.v[0].stem, pl) != 0) {
-                m->stems.n = m->forms[before].first;
-                m->nforms = before;
-                m->c[m->n].nforms--;
-            }
-        }
+    if (prefix[0] && message_add_prefix(m, s, prefix) < 0) {
+        rc = -1;
+        goto done;
     }
     if (m->c[m->n].nforms > 0)
         m->n++;
@@ -531,7 +555,8 @@ static int reply_match(const Message *m, size_t first, size_t n, Buf *b)
 {
     b->len = 0;
     for (size_t i = first; i < first + n; i++)
-        if (buf_add(b, b->len ? " OR \"" : "\"", m->forms[i].fts,
+        if (m->forms[i].in_match &&
+            buf_add(b, b->len ? " OR \"" : "\"", m->forms[i].fts,
                     m->forms[i].prefix ? "\" *" : "\"") < 0)
             return -1;
     return 0;

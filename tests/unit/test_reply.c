@@ -296,6 +296,37 @@ static void test_threshold_declines(void **state)
     assert_true(reply_is_answer(&weak));
 }
 
+static void test_prefix_not_restemmed(void **state)
+{
+    Fixture *f = *state;
+    ReplyQuery q = {.message = "against", .aliases = f->bare};
+    ReplyResult r[16];
+    size_t n;
+
+    /* "against" cuts to the prefix "agains"; stemmed again that would be
+     * "again", and 3.4 ("from again breaking the peace") would match. */
+    assert_int_equal(reply_rank(f->db, &q, r, 16, &n, NULL), STATUS_OK);
+    assert_true(n >= 3);
+    for (size_t i = 0; i < n; i++)
+        if (r[i].letter == 3 && r[i].para == 4)
+            fail_msg("\"against\" matched \"again\" in 3.4");
+}
+
+static void test_thanks_answered(void **state)
+{
+    Fixture *f = *state;
+    /* A thank-you finds the letters' own thanks (1.1, 2.1, 3.1). */
+    const char *got = best(f, "thank you for your message", NULL, f->aliases,
+                           0, 0);
+    if (strcmp(got, "1.1") != 0 && strcmp(got, "2.1") != 0 &&
+        strcmp(got, "3.1") != 0)
+        fail_msg("thank-you answered %s", got);
+    got = best(f, "many thanks!", NULL, f->aliases, 0, 0);
+    if (strcmp(got, "1.1") != 0 && strcmp(got, "2.1") != 0 &&
+        strcmp(got, "3.1") != 0)
+        fail_msg("thanks answered %s", got);
+}
+
 static void test_variety(void **state)
 {
     Fixture *f = *state;
@@ -420,6 +451,8 @@ int main(void)
         cmocka_unit_test(test_rare_words_weigh_more),
         cmocka_unit_test(test_aliases_expand),
         cmocka_unit_test(test_threshold_declines),
+        cmocka_unit_test(test_prefix_not_restemmed),
+        cmocka_unit_test(test_thanks_answered),
         cmocka_unit_test(test_variety),
         cmocka_unit_test(test_sender_and_addressee),
         cmocka_unit_test(test_hostile_input),

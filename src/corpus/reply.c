@@ -32,13 +32,19 @@
  * df comes from a MATCH count on passages_fts, not from an fts5vocab table:
  * a concept is a union of phrases ("soviet union" OR "russia" OR ...), which
  * a per-term vocabulary cannot count without double counting, and a count
- * is exact and uses the same index.  A concept the letters never use keeps
- * the full weight of the rarest when it names something (a place of the
- * alias table, or a word capitalised inside the sentence: "the Battle of
- * Britain", "Pearl Harbor"): the message is about what the letters lack.
- * Any other unseen word weighs REPLY_UNSEEN of that: readers say "together"
- * where the letters say "alliance", so a plain unseen word is weaker
- * evidence against an answer than a rare word is for one.  A person of the
+ * is exact and uses the same index.  N and the mean length come from the
+ * passage_stats table the importer keeps, not from a scan per message.
+ * With "as AUTHOR" the weights are over that author's passages: the corpus
+ * asked is theirs, and a word only the other correspondent uses would
+ * otherwise be a rare word their answer lacks.  A concept no letter uses
+ * keeps the full weight of the rarest when it names something (a place of
+ * the alias table, or a word capitalised inside the sentence: "the Battle
+ * of Britain", "Pearl Harbor"): the message is about what the letters lack.
+ * Any other unseen word (or one the asked author never uses) weighs
+ * REPLY_UNSEEN of the mean weight of the message's seen concepts: readers
+ * say "together" where the letters say "alliance", and the idf of df = 0,
+ * which on a small corpus is larger than any seen word's, let two such words
+ * decline a question whose every other word matched.  A person of the
  * alias table is a correspondent, named in headings and not in the text, so
  * is never a name the letters lack.
  *
@@ -59,7 +65,7 @@
  * times REPLY_ELSEWHERE when it is outside the best window.  Over concepts,
  * because bm25 over the raw OR of forms counts "Soviet", "Russia" and
  * "U.S.S.R." as three rare words where the reader wrote one.  Lengths are in
- * bytes (the mean from one SQL total): bm25 only needs their ratio.
+ * bytes (the mean from passage_stats): bm25 only needs their ratio.
  * REPLY_B is bm25's usual 0.75; REPLY_K1 is small (usual: 1.2) because a
  * question names each thing once and an answer need only hold it: with a
  * large k1 a passage saying "invader" three times beats the one that says
@@ -94,7 +100,7 @@
 #define REPLY_MAX_WORDS 128 /* words of a message looked at */
 #define REPLY_PHRASE 256    /* bytes of a phrase given to people_lookup */
 #define REPLY_ELSEWHERE 0.5 /* weight of matches outside the window */
-#define REPLY_UNSEEN 0.5    /* weight of a plain word the letters never use */
+#define REPLY_UNSEEN 0.6    /* an unseen plain word, of a seen one's weight */
 #define REPLY_PREFIX_WORD 6 /* letters of word and stem for a prefix */
 #define REPLY_K1 0.3        /* bm25 tf saturation: coverage first */
 #define REPLY_B 0.75        /* bm25 length normalisation, the usual */
@@ -103,10 +109,10 @@ _Static_assert(REPLY_MAX_CONCEPTS <= 32, "concept sets are uint32_t masks");
 
 /* Said to a bot, these carry no topic (searchq's list has the rest). */
 static const char *const reply_chatter[] = {
-    "answer",   "ask",       "dear",    "did",    "doing", "going",  "happen",
-    "happened", "happening", "happens", "hello",  "hey",   "hi",     "know",
-    "let",      "like",      "missive", "ok",     "okay",  "please", "reply",
-    "say",      "tell",      "think",   "well",   "yes",
+    "answer",   "ask",       "dear",    "did",   "doing", "going",  "happen",
+    "happened", "happening", "happens", "hello", "hey",   "hi",     "know",
+    "let",      "like",      "missive", "ok",    "okay",  "please", "reply",
+    "say",      "tell",      "think",   "well",  "yes",
 };
 /* Not "thank"/"thanks": the letters thank each other, and a reader who
  * thanks the bot is answered by a correspondent's own thanks. */
@@ -239,6 +245,7 @@ typedef struct {
     size_t first_form, nforms;
     bool entity;
     bool named; /* capitalised inside the message */
+    bool seen;  /* some passage asked holds one of its forms */
     PeopleEntity who;
     double idf;
 } Concept;
@@ -562,26 +569,6 @@ static int reply_match(const Message *m, size_t first, size_t n, Buf *b)
     return 0;
 }
 
-static int reply_count(sqlite3 *db, const char *sql, const char *match,
-                       long *out, Error *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        goto done;
-    if (match)
-        sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_ROW)
-        goto done;
-    *out = (long)sqlite3_column_int64(st, 0);
-    rc = 0;
-done:
-    if (rc < 0)
-        error_set(err, STATUS_ERROR, "reply: counting: %s", sqlite3_errmsg(db));
-    sqlite3_finalize(st);
-    return rc;
-}
-
 /* True when a concept the letters never use names something they lack: a
  * place, or a capitalised word.  A person of the alias table is a
  * correspondent, named in headings rather than in the text, so not. */
@@ -592,32 +579,129 @@ static bool reply_names_absent(const Concept *c)
     return c->named;
 }
 
-static int message_weigh(Message *m, sqlite3 *db, Buf *b, Error *err)
+/* N and the mean passage length in bytes, of every passage or of one
+ * author's: from the passage_stats table the importer keeps (one row per
+ * sender, '' for all), so a message costs no scan of the passages.  A
+ * database without the row (imported before the table existed) is counted
+ * the slow way. */
+static int reply_stats(sqlite3 *db, const char *sender, long *n, double *avglen,
+                       Error *err)
 {
-    long N, df, total;
-    if (reply_count(db, "SELECT count(*) FROM passages", NULL, &N, err) < 0 ||
-        reply_count(db, "SELECT total(length(shown)) FROM passages", NULL,
-                    &total, err) < 0)
+    static const char cached[] =
+        "SELECT n, total_len FROM passage_stats WHERE sender = ?1";
+    static const char slow[] =
+        "SELECT count(*), total(length(p.shown)) FROM passages p"
+        " JOIN letters l ON l.id = p.letter_id"
+        " WHERE ?1 = '' OR l.sender = ?1";
+    sqlite3_stmt *st = NULL;
+    const char *key = sender ? sender : "";
+    int rc = -1;
+
+    for (int pass = 0; pass < 2 && rc < 0; pass++) {
+        if (sqlite3_prepare_v2(db, pass ? slow : cached, -1, &st, NULL) !=
+            SQLITE_OK) {
+            st = NULL;
+            if (pass)
+                break;
+            continue; /* no passage_stats table: an older database */
+        }
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            *n = (long)sqlite3_column_int64(st, 0);
+            double total = sqlite3_column_double(st, 1);
+            *avglen = *n > 0 ? total / (double)*n : 1;
+            rc = 0;
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    if (rc < 0)
+        error_set(err, STATUS_ERROR, "reply: counting: %s", sqlite3_errmsg(db));
+    return rc;
+}
+
+/* The passages holding any form of the concept: of every author, and of
+ * sender's when one is given (else *mine = *all). */
+static int reply_df(sqlite3_stmt *const st[2], const char *match,
+                    const char *sender, long *all, long *mine)
+{
+    for (int k = 0; k < (sender ? 2 : 1); k++) {
+        sqlite3_reset(st[k]);
+        sqlite3_bind_text(st[k], 1, match, -1, SQLITE_STATIC);
+        if (k)
+            sqlite3_bind_text(st[k], 2, sender, -1, SQLITE_STATIC);
+        if (sqlite3_step(st[k]) != SQLITE_ROW)
+            return -1;
+        *(k ? mine : all) = (long)sqlite3_column_int64(st[k], 0);
+    }
+    if (!sender)
+        *mine = *all;
+    return 0;
+}
+
+static int message_weigh(Message *m, sqlite3 *db, const char *sender, Buf *b,
+                         Error *err)
+{
+    static const char *const sql[2] = {
+        "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?1",
+        "SELECT count(*) FROM passages_fts"
+        " JOIN passages p ON p.id = passages_fts.rowid"
+        " JOIN letters l ON l.id = p.letter_id"
+        " WHERE passages_fts MATCH ?1 AND l.sender = ?2"};
+    sqlite3_stmt *st[2] = {NULL, NULL};
+    long N = 0, all = 0, df = 0;
+    double seen = 0;
+    size_t nseen = 0;
+    bool lacks[REPLY_MAX_CONCEPTS] = {false};
+    int rc = -1;
+
+    /* "as AUTHOR": the author's passages are the corpus asked, so the
+     * weights are theirs; whether the letters lack a word is still judged
+     * over all of them. */
+    if (reply_stats(db, sender, &N, &m->avglen, err) < 0)
         return -1;
-    m->avglen = N > 0 ? (double)total / (double)N : 1;
+    for (int k = 0; k < (sender ? 2 : 1); k++)
+        if (sqlite3_prepare_v2(db, sql[k], -1, &st[k], NULL) != SQLITE_OK)
+            goto sqlfail;
+    for (size_t i = 0; i < m->n; i++) {
+        Concept *c = &m->c[i];
+        if (reply_match(m, c->first_form, c->nforms, b) < 0) {
+            error_set(err, STATUS_ERROR, "reply: out of memory");
+            goto done;
+        }
+        if (reply_df(st, b->s, sender, &all, &df) < 0)
+            goto sqlfail;
+        if (df > N)
+            df = N;
+        c->seen = df > 0;
+        lacks[i] = all == 0 && reply_names_absent(c);
+        c->idf = log(1.0 + ((double)(N - df) + 0.5) / ((double)df + 0.5));
+        if (c->seen) {
+            seen += c->idf;
+            nseen++;
+        }
+    }
+    /* A plain word the letters never use may be the reader's own word for
+     * theirs (and a word the author asked never uses, the other author's):
+     * it weighs REPLY_UNSEEN of the mean of the words they do use, not the
+     * idf of df = 0, which on a small corpus let two paraphrased words
+     * outweigh every matched one.  A name the letters lack keeps the full
+     * weight: the message is about what the letters lack. */
     m->mass = 0;
     for (size_t i = 0; i < m->n; i++) {
         Concept *c = &m->c[i];
-        if (reply_match(m, c->first_form, c->nforms, b) < 0)
-            return error_set(err, STATUS_ERROR, "reply: out of memory");
-        if (reply_count(db,
-                        "SELECT count(*) FROM passages_fts"
-                        " WHERE passages_fts MATCH ?1",
-                        b->s, &df, err) < 0)
-            return -1;
-        if (df > N)
-            df = N;
-        c->idf = log(1.0 + ((double)(N - df) + 0.5) / ((double)df + 0.5));
-        if (df == 0 && !reply_names_absent(c))
-            c->idf *= REPLY_UNSEEN;
+        if (!c->seen && !lacks[i])
+            c->idf = REPLY_UNSEEN * (nseen ? seen / (double)nseen : c->idf);
         m->mass += c->idf;
     }
-    return 0;
+    rc = 0;
+    goto done;
+sqlfail:
+    error_set(err, STATUS_ERROR, "reply: counting: %s", sqlite3_errmsg(db));
+done:
+    sqlite3_finalize(st[0]);
+    sqlite3_finalize(st[1]);
+    return rc;
 }
 
 /* --- sentences and windows ---------------------------------------------- */
@@ -837,7 +921,7 @@ Status reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
         rc = STATUS_OK;
         goto done;
     }
-    if (message_weigh(&m, db, &b, err) < 0)
+    if (message_weigh(&m, db, q->sender, &b, err) < 0)
         goto done;
     if (reply_match(&m, 0, m.nforms, &b) < 0 ||
         !(sc = calloc(REPLY_CANDIDATES, sizeof *sc)))

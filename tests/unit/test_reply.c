@@ -3,6 +3,7 @@
  * declines, variety, the author filter and the addressee, hostile input;
  * and the place/term lines of the alias table it relies on.  A small corpus
  * of its own shows stem prefixes, unseen names and bm25 over concepts. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -258,12 +259,14 @@ static void test_aliases_expand(void **state)
     assert_string_equal(
         best(f, "what do you want after the war?", NULL, f->aliases, 0, 0),
         "2.5");
-    assert_string_equal(
-        best(f, "what do you want after the war?", NULL, f->bare, 0, 0),
-        "none");
+    /* Without them "want" is a word the letters never use, weighed as a
+     * possible paraphrase (see test_unseen_plain_words): the passage that
+     * says "war" is found, but not 2.5, which says "wish" and "post-war". */
+    assert_string_not_equal(
+        best(f, "what do you want after the war?", NULL, f->bare, 0, 0), "2.5");
     /* NULL: no aliases at all, words only. */
-    assert_string_equal(
-        best(f, "what do you want after the war?", NULL, NULL, 0, 0), "none");
+    assert_string_not_equal(
+        best(f, "what do you want after the war?", NULL, NULL, 0, 0), "2.5");
 }
 
 static void test_threshold_declines(void **state)
@@ -316,8 +319,8 @@ static void test_thanks_answered(void **state)
 {
     Fixture *f = *state;
     /* A thank-you finds the letters' own thanks (1.1, 2.1, 3.1). */
-    const char *got = best(f, "thank you for your message", NULL, f->aliases,
-                           0, 0);
+    const char *got =
+        best(f, "thank you for your message", NULL, f->aliases, 0, 0);
     if (strcmp(got, "1.1") != 0 && strcmp(got, "2.1") != 0 &&
         strcmp(got, "3.1") != 0)
         fail_msg("thank-you answered %s", got);
@@ -325,6 +328,91 @@ static void test_thanks_answered(void **state)
     if (strcmp(got, "1.1") != 0 && strcmp(got, "2.1") != 0 &&
         strcmp(got, "3.1") != 0)
         fail_msg("thanks answered %s", got);
+}
+
+static void test_unseen_plain_words(void **state)
+{
+    Fixture *f = *state;
+    /* "holding" is no word of the letters: it weighs a share of the words
+     * they do use ("troops"), not the idf of a word in no passage, which
+     * on three letters outweighed the matched word and declined. */
+    const char *got = best(f, "Uncle Joe, how are your troops holding up?",
+                           NULL, f->aliases, 0, 0);
+    if (strcmp(got, "3.6") != 0 && strcmp(got, "1.3") != 0)
+        fail_msg("troops holding up answered %s", got);
+    /* Words the letters lack still decline when they are most of the
+     * message, and a name they lack keeps its full weight. */
+    assert_string_equal(
+        best(f, "can you recommend a good novel?", NULL, f->aliases, 0, 0),
+        "none");
+    assert_string_equal(
+        best(f, "what about the troops in Japan?", NULL, f->aliases, 0, 0),
+        "none");
+}
+
+static void test_as_author_weights(void **state)
+{
+    Fixture *f = *state;
+    /* "as AUTHOR": the weights are over that author's passages.  Hungary
+     * and Roumania are only in Stalin's 3.3, Persia only in Churchill's
+     * 2.4; over the whole corpus they are rare words the asked author's
+     * passage lacks, and it fell under the threshold. */
+    assert_string_equal(best(f,
+                             "will you declare war on Finland, Hungary "
+                             "and Roumania?",
+                             "Churchill", f->aliases, 0, 0),
+                        "2.2");
+    assert_string_equal(best(f, "will Eden come to discuss Persia?", "Stalin",
+                             f->aliases, 0, 0),
+                        "3.4");
+    /* A word the asked author never uses, though the other does, is not a
+     * name the letters lack: Churchill's "Communist" for Stalin. */
+    assert_string_equal(best(f, "what do you think of the Communist system?",
+                             "Stalin", f->aliases, 0, 0),
+                        "3.5");
+    /* And a name no letter has still declines. */
+    assert_string_equal(
+        best(f, "what about Japan?", "Stalin", f->aliases, 0, 0), "none");
+}
+
+static long small_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    long v = -1;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = (long)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void test_passage_stats(void **state)
+{
+    Fixture *f = *state;
+    Small s;
+    small_open(&s);
+    /* The import counts the passages, per sender and in all, so a message
+     * is weighed without a scan. */
+    assert_int_equal(
+        small_int(s.db, "SELECT n FROM passage_stats WHERE sender = ''"), 6);
+    assert_int_equal(
+        small_int(s.db, "SELECT n FROM passage_stats WHERE sender = 'Stalin'"),
+        3);
+    assert_int_equal(
+        small_int(s.db,
+                  "SELECT total_len FROM passage_stats WHERE sender = ''"),
+        small_int(s.db, "SELECT sum(length(shown)) FROM passages"));
+    double with = small_confidence(s.db, "the occupation of Norway", f->bare);
+    /* Without the table (a database from before it) the same answers,
+     * counted the slow way. */
+    assert_int_equal(
+        sqlite3_exec(s.db, "DROP TABLE passage_stats", NULL, NULL, NULL),
+        SQLITE_OK);
+    assert_true(
+        fabs(small_confidence(s.db, "the occupation of Norway", f->bare) -
+             with) < 1e-9);
+    assert_string_equal(small_best(s.db, "occupied", f->bare), "1.1");
+    small_close(&s);
 }
 
 static void test_variety(void **state)
@@ -453,6 +541,9 @@ int main(void)
         cmocka_unit_test(test_threshold_declines),
         cmocka_unit_test(test_prefix_not_restemmed),
         cmocka_unit_test(test_thanks_answered),
+        cmocka_unit_test(test_unseen_plain_words),
+        cmocka_unit_test(test_as_author_weights),
+        cmocka_unit_test(test_passage_stats),
         cmocka_unit_test(test_variety),
         cmocka_unit_test(test_sender_and_addressee),
         cmocka_unit_test(test_hostile_input),

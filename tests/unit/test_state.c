@@ -983,13 +983,14 @@ static void test_migrate_from_v1(void **state)
     sqlite3 *ro;
     fx_corpus(&fx);
     assert_int_equal(q_int(fx.db, "PRAGMA user_version"), DB_SCHEMA_VERSION);
-    assert_int_equal(DB_SCHEMA_VERSION, 2);
+    assert_int_equal(DB_SCHEMA_VERSION, 3);
     fx_close(&fx);
 
-    /* Back to exactly what schema 1 created: migration 2 only adds tables. */
+    /* Back to exactly what schema 1 created: migrations 2 and 3 only add
+     * tables. */
     assert_int_equal(sqlite3_open(fx.path, &fx.db), SQLITE_OK);
     exec_ok(fx.db, "DROP TABLE shuffles; DROP TABLE channel_settings;"
-                   "PRAGMA user_version = 1");
+                   "DROP TABLE passage_stats; PRAGMA user_version = 1");
     db_close(fx.db);
 
     /* Read-only refuses it, saying how to upgrade. */
@@ -999,7 +1000,11 @@ static void test_migrate_from_v1(void **state)
 
     /* Read-write upgrades it and keeps the corpus. */
     fx_open(&fx, false);
-    assert_int_equal(q_int(fx.db, "PRAGMA user_version"), 2);
+    assert_int_equal(q_int(fx.db, "PRAGMA user_version"), 3);
+    /* Migration 3 counts the passages an older import left. */
+    assert_int_equal(
+        q_int(fx.db, "SELECT n FROM passage_stats WHERE sender = ''"),
+        CORPUS_PASSAGES);
     assert_int_equal(q_int(fx.db, "SELECT count(*) FROM passages"),
                      CORPUS_PASSAGES);
     assert_int_equal(q_int(fx.db, "SELECT count(*) FROM letters"), 3);
@@ -1017,7 +1022,10 @@ static void test_migrate_from_v1(void **state)
 
     /* A newer schema is refused both ways. */
     assert_int_equal(sqlite3_open(fx.path, &fx.db), SQLITE_OK);
-    exec_ok(fx.db, "PRAGMA user_version = 3");
+    char newer[64];
+    snprintf(newer, sizeof newer, "PRAGMA user_version = %d",
+             DB_SCHEMA_VERSION + 1);
+    exec_ok(fx.db, newer);
     db_close(fx.db);
     assert_int_equal(db_open_readonly(fx.path, &ro, &err), STATUS_ERROR);
     assert_int_equal(db_open(fx.path, &ro, &err), STATUS_ERROR);

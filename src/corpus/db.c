@@ -120,7 +120,14 @@ static const char *const db_migrations[] = {
     "  SELECT '', count(*), coalesce(sum(length(shown)), 0) FROM passages;"
     "INSERT INTO passage_stats(sender, n, total_len)"
     "  SELECT l.sender, count(*), sum(length(p.shown)) FROM passages p"
-    "  JOIN letters l ON l.id = p.letter_id GROUP BY l.sender;",
+    "  JOIN letters l ON l.id = p.letter_id GROUP BY l.sender;"
+    /* A reader's word (porter stem) and a stem of the letters it may stand
+     * for; empty until the next import (and in a build without WordNet). */
+    "CREATE TABLE concepts ("
+    "  stem TEXT NOT NULL,"
+    "  target TEXT NOT NULL,"
+    "  PRIMARY KEY (stem, target)"
+    ") WITHOUT ROWID;",
 };
 
 #define DB_NMIGRATIONS (int)(sizeof db_migrations / sizeof db_migrations[0])

@@ -990,7 +990,8 @@ static void test_migrate_from_v1(void **state)
      * tables. */
     assert_int_equal(sqlite3_open(fx.path, &fx.db), SQLITE_OK);
     exec_ok(fx.db, "DROP TABLE shuffles; DROP TABLE channel_settings;"
-                   "DROP TABLE passage_stats; PRAGMA user_version = 1");
+                   "DROP TABLE passage_stats; DROP TABLE concepts;"
+                   "PRAGMA user_version = 1");
     db_close(fx.db);
 
     /* Read-only refuses it, saying how to upgrade. */

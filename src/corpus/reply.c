@@ -102,6 +102,8 @@
 #define REPLY_ELSEWHERE 0.5 /* weight of matches outside the window */
 #define REPLY_UNSEEN 0.6    /* an unseen plain word, of a seen one's weight */
 #define REPLY_PREFIX_WORD 6 /* letters of word and stem for a prefix */
+#define REPLY_RELATED 0.6   /* weight of a match through the concept table */
+#define REPLY_MAX_RELATED 8 /* related stems looked at per word */
 #define REPLY_K1 0.3        /* bm25 tf saturation: coverage first */
 #define REPLY_B 0.75        /* bm25 length normalisation, the usual */
 
@@ -238,6 +240,7 @@ typedef struct {
     size_t first, ntok;     /* stems in Message.stems */
     bool prefix;            /* one stem, matching every longer stem */
     bool in_match;          /* used in FTS5 MATCH expressions */
+    bool related;           /* from the concept table: weighs less */
     char fts[REPLY_PHRASE]; /* the form as an FTS5 phrase body */
 } Form;
 
@@ -295,6 +298,7 @@ static int message_add_form(Message *m, Stemmer *s, const char *text,
     f->first = before;
     f->ntok = m->stems.n - before;
     f->prefix = prefix && f->ntok == 1;
+    f->related = false;
     f->in_match = true;
     memcpy(f->fts, text, len + 1);
     m->c[m->n].nforms++;
@@ -355,24 +359,27 @@ static void message_prefix(const char *word, const char *stem, char *out,
     out[sl - 1] = '\0';
 }
 
-/* Adds the cut stem as a prefix form of the concept being built.  The cut
- * stem is already a stem: it is not stemmed again ("against" cuts to
- * "agains", which porter would make "again" and so match "again").  FTS5
- * stems the terms of a query, so the form goes into MATCH expressions only
- * when porter leaves it as it is; otherwise the word's own form proposes the
- * candidates and the prefix only re-scores them. */
-static int message_add_prefix(Message *m, Stemmer *s, const char *cut)
+/* Adds a stem (not a word) as a form of the concept being built: the cut
+ * stem of a word as a prefix form, or a stem of the letters the concept
+ * table relates the word to.  A stem is not stemmed again ("against" cuts
+ * to "agains", which porter would make "again" and so match "again").
+ * FTS5 stems the terms of a query, so the form goes into MATCH expressions
+ * only when porter leaves it as it is; otherwise the other forms propose
+ * the candidates and this one only re-scores them. */
+static int message_add_stem(Message *m, Stemmer *s, const char *stem,
+                            bool prefix, bool related)
 {
     Tokens again = {0};
-    size_t len = strlen(cut), before = m->stems.n;
+    size_t len = strlen(stem), before = m->stems.n;
     Form *f;
     int rc = -1;
 
-    if (len == 0 || len >= REPLY_PHRASE)
+    if (len == 0 || len >= REPLY_PHRASE || len >= REPLY_STEM ||
+        strchr(stem, '"'))
         return 0;
-    if (stemmer_run(s, STEM_PORTER, cut, len, &again) < 0)
+    if (stemmer_run(s, STEM_PORTER, stem, len, &again) < 0)
         goto done;
-    if (tokens_push(&m->stems, cut, (int)len, 0, (int)len) < 0 ||
+    if (tokens_push(&m->stems, stem, (int)len, 0, (int)len) < 0 ||
         array_grow(&m->forms, &m->capforms, m->nforms + 1, sizeof *m->forms) !=
             STATUS_OK) {
         m->stems.n = before;
@@ -381,9 +388,10 @@ static int message_add_prefix(Message *m, Stemmer *s, const char *cut)
     f = &m->forms[m->nforms++];
     f->first = before;
     f->ntok = 1;
-    f->prefix = true;
-    f->in_match = again.n == 1 && strcmp(again.v[0].stem, cut) == 0;
-    memcpy(f->fts, cut, len + 1);
+    f->prefix = prefix;
+    f->related = related;
+    f->in_match = again.n == 1 && strcmp(again.v[0].stem, stem) == 0;
+    memcpy(f->fts, stem, len + 1);
     m->c[m->n].nforms++;
     rc = 0;
 done:
@@ -391,8 +399,31 @@ done:
     return rc;
 }
 
-static int message_add_word(Message *m, Stemmer *s, const char *word,
-                            bool named)
+/* Adds the stems the concept table relates stem to (see concepts.c), as
+ * weaker forms of the concept being built.  No table: none. */
+static int message_add_related(Message *m, Stemmer *s, sqlite3_stmt *related,
+                               const char *stem)
+{
+    int n = 0, step;
+    if (!related)
+        return 0;
+    sqlite3_reset(related);
+    sqlite3_bind_text(related, 1, stem, -1, SQLITE_TRANSIENT);
+    while ((step = sqlite3_step(related)) == SQLITE_ROW &&
+           n < REPLY_MAX_RELATED) {
+        const char *t = (const char *)sqlite3_column_text(related, 0);
+        if (!t || message_has_stem(m, t))
+            continue;
+        if (message_add_stem(m, s, t, false, true) < 0)
+            return -1;
+        n++;
+    }
+    sqlite3_reset(related);
+    return 0;
+}
+
+static int message_add_word(Message *m, Stemmer *s, sqlite3_stmt *related,
+                            const char *word, bool named)
 {
     Tokens one = {0};
     char prefix[REPLY_STEM];
@@ -414,7 +445,11 @@ static int message_add_word(Message *m, Stemmer *s, const char *word,
         goto done;
     }
     message_prefix(word, one.v[0].stem, prefix, sizeof prefix);
-    if (prefix[0] && message_add_prefix(m, s, prefix) < 0) {
+    if (prefix[0] && message_add_stem(m, s, prefix, true, false) < 0) {
+        rc = -1;
+        goto done;
+    }
+    if (message_add_related(m, s, related, one.v[0].stem) < 0) {
         rc = -1;
         goto done;
     }
@@ -475,8 +510,8 @@ static bool message_apostrophe(const char *msg, const Tokens *w, size_t a)
            (gap == 3 && memcmp(p, "\xe2\x80\x99", 3) == 0);
 }
 
-static int message_build(Message *m, Stemmer *s, const People *al,
-                         const char *msg)
+static int message_build(Message *m, Stemmer *s, sqlite3_stmt *related,
+                         const People *al, const char *msg)
 {
     Tokens w = {0};
     char phrase[REPLY_PHRASE];
@@ -526,7 +561,8 @@ static int message_build(Message *m, Stemmer *s, const People *al,
         size_t wl = strlen(word);
         if (wl >= 2 && !searchq_is_stopword(word, wl) &&
             !reply_is_chatter(word) &&
-            message_add_word(m, s, word, message_named(msg, &w, i)) < 0)
+            message_add_word(m, s, related, word, message_named(msg, &w, i)) <
+                0)
             goto done;
         i++;
     }
@@ -761,12 +797,15 @@ static int reply_sentences(const char *text, const Tokens *t, int *sent,
     return 0;
 }
 
-static double reply_mass(const Message *m, uint32_t set)
+/* The weight of the concepts in set; those not in direct (matched only
+ * through the concept table) count REPLY_RELATED of theirs. */
+static double reply_mass(const Message *m, uint32_t set, uint32_t direct)
 {
     double s = 0;
     for (size_t i = 0; i < m->n; i++)
         if (set & (UINT32_C(1) << i))
-            s += m->c[i].idf;
+            s += m->c[i].idf *
+                 ((direct & (UINT32_C(1) << i)) ? 1 : REPLY_RELATED);
     return s;
 }
 
@@ -787,7 +826,7 @@ static int reply_score(const Message *m, Stemmer *s, const char *text,
 {
     Tokens t = {0};
     int *sent = NULL, nsent = 0, rc = -1;
-    uint32_t *mask = NULL;
+    uint32_t *mask = NULL, *direct; /* per sentence, +1: a 0 at the end */
     Occurrence *occ = NULL;
     size_t nocc = 0, capocc = 0;
 
@@ -796,8 +835,9 @@ static int reply_score(const Message *m, Stemmer *s, const char *text,
     if (!(sent = calloc(t.n + 1, sizeof *sent)))
         goto done;
     reply_sentences(text, &t, sent, &nsent);
-    if (!(mask = calloc((size_t)nsent + 1, sizeof *mask)))
+    if (!(mask = calloc(2 * ((size_t)nsent + 1), sizeof *mask)))
         goto done;
+    direct = mask + nsent + 1;
     /* Token-major, so the occurrences come out in text order. */
     for (size_t i = 0; i < t.n; i++) {
         for (size_t c = 0; c < m->n; c++) {
@@ -820,6 +860,8 @@ static int reply_score(const Message *m, Stemmer *s, const char *text,
                 if (k < fm->ntok || sent[i] != sent[i + k - 1])
                     continue;
                 mask[sent[i]] |= UINT32_C(1) << c;
+                if (!fm->related)
+                    direct[sent[i]] |= UINT32_C(1) << c;
                 if (array_grow(&occ, &capocc, nocc + 1, sizeof *occ) !=
                     STATUS_OK)
                     goto done;
@@ -828,18 +870,20 @@ static int reply_score(const Message *m, Stemmer *s, const char *text,
         }
     }
     /* The best window: the most weight in two neighbouring sentences. */
-    uint32_t all = 0, win = 0;
+    uint32_t all = 0, all_direct = 0, win = 0;
     double best = 0;
     for (int i = 0; i < nsent; i++) {
         uint32_t set = mask[i] | mask[i + 1]; /* mask[nsent] is 0 */
-        double w = reply_mass(m, set);
+        double w = reply_mass(m, set, direct[i] | direct[i + 1]);
         all |= mask[i];
+        all_direct |= direct[i];
         if (w > best + 1e-9) {
             best = w;
             win = set;
         }
     }
-    double cover = best + REPLY_ELSEWHERE * (reply_mass(m, all) - best);
+    double cover =
+        best + REPLY_ELSEWHERE * (reply_mass(m, all, all_direct) - best);
     out->r.evidence = best;
     out->r.confidence = m->mass > 0 ? cover / m->mass : 0;
 
@@ -860,7 +904,8 @@ static int reply_score(const Message *m, Stemmer *s, const char *text,
     for (size_t c = 0; c < m->n; c++)
         if (tf[c] > 0)
             score += m->c[c].idf * tf[c] * (REPLY_K1 + 1) / (tf[c] + norm) *
-                     ((win >> c & 1) ? 1 : REPLY_ELSEWHERE);
+                     ((win >> c & 1) ? 1 : REPLY_ELSEWHERE) *
+                     ((all_direct >> c & 1) ? 1 : REPLY_RELATED);
     out->r.score = score;
     /* "Uncle Joe, ...": Stalin answers, if he has an answer. */
     out->addressed = m->addressee && strcmp(sender, m->addressee) == 0 &&
@@ -906,7 +951,7 @@ Status reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
     Buf b = {0};
     Scored *sc = NULL;
     size_t nsc = 0;
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st = NULL, *related = NULL;
     Status rc = STATUS_ERROR;
     int step;
 
@@ -915,7 +960,12 @@ Status reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
         return error_set(err, STATUS_ERROR,
                          "reply: no FTS5 porter tokenizer: %s",
                          sqlite3_errmsg(db));
-    if (message_build(&m, &s, q->aliases, q->message ? q->message : "") < 0)
+    /* No concept table (an older database): words and aliases only. */
+    if (sqlite3_prepare_v2(db, "SELECT target FROM concepts WHERE stem = ?1",
+                           -1, &related, NULL) != SQLITE_OK)
+        related = NULL;
+    if (message_build(&m, &s, related, q->aliases,
+                      q->message ? q->message : "") < 0)
         goto oom;
     if (m.n == 0) {
         rc = STATUS_OK;
@@ -955,6 +1005,7 @@ sqlfail:
     error_set(err, STATUS_ERROR, "reply: candidates: %s", sqlite3_errmsg(db));
 done:
     sqlite3_finalize(st);
+    sqlite3_finalize(related);
     free(sc);
     free(b.s);
     message_free(&m);

@@ -761,7 +761,9 @@ static int command_reply(Commands *c, const char *args, const CommandInput *in,
     last->question = question;
     last->letter = p.letter;
     last->para = p.para;
-    rc = output_passage(c, out, &p, "", 0);
+    /* Too long for the line: the sentences that answer, not the opening. */
+    rc = output_passage(c, out, &p, "",
+                        p.snippet && !format_fits(&p, c->budget));
     passage_clear(&p);
     return rc;
 }

@@ -11,6 +11,7 @@
 #ifndef MISSIVE_FORMAT_H
 #define MISSIVE_FORMAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "corpus.h"
@@ -34,6 +35,9 @@ size_t format_citation(const Passage *p, char *out, size_t outsz);
  * Writes at most min(budget, outsz-1) bytes.  Returns the length. */
 size_t format_passage(const Passage *p, int use_snippet, size_t budget,
                       char *out, size_t outsz);
+
+/* True when p's whole text fits in its line within budget, uncut. */
+bool format_fits(const Passage *p, size_t budget);
 
 /* Copies text into out, cut to at most budget bytes at a word boundary
  * with "…" appended when cut.  Returns the length. */

@@ -809,6 +809,37 @@ static double reply_mass(const Message *m, uint32_t set, uint32_t direct)
     return s;
 }
 
+/* The bytes of sentences first..last of text: from the start of the first
+ * (after the previous sentence's closing punctuation) to the end of the
+ * last (up to the next sentence's first token, less the spaces). */
+static void reply_excerpt(const char *text, const Tokens *t, const int *sent,
+                          int nsent, int first, int last, ReplyResult *r)
+{
+    size_t len = strlen(text), a = 0, b = len, k = 0;
+
+    if (t->n == 0 || first >= nsent) {
+        r->excerpt_start = 0;
+        r->excerpt_end = (int)len;
+        return;
+    }
+    while (k < t->n && sent[k] < first) k++;
+    if (k > 0 && k < t->n) {
+        a = (size_t)t->v[k - 1].end;
+        while (a < len && !reply_is_space(text[a])) a++;
+        while (a < len && reply_is_space(text[a])) a++;
+        if (a > (size_t)t->v[k].start)
+            a = (size_t)t->v[k].start;
+    }
+    while (k < t->n && sent[k] <= last) k++;
+    if (k < t->n) {
+        b = (size_t)t->v[k].start;
+        while (b > a && !reply_is_space(text[b - 1])) b--; /* '"', '(' */
+        while (b > a && reply_is_space(text[b - 1])) b--;
+    }
+    r->excerpt_start = (int)a;
+    r->excerpt_end = (int)b;
+}
+
 typedef struct {
     ReplyResult r;
     bool addressed; /* an answer by whom the message addresses */
@@ -872,6 +903,7 @@ static int reply_score(const Message *m, Stemmer *s, const char *text,
     /* The best window: the most weight in two neighbouring sentences. */
     uint32_t all = 0, all_direct = 0, win = 0;
     double best = 0;
+    int at = 0;
     for (int i = 0; i < nsent; i++) {
         uint32_t set = mask[i] | mask[i + 1]; /* mask[nsent] is 0 */
         double w = reply_mass(m, set, direct[i] | direct[i + 1]);
@@ -880,8 +912,11 @@ static int reply_score(const Message *m, Stemmer *s, const char *text,
         if (w > best + 1e-9) {
             best = w;
             win = set;
+            at = i;
         }
     }
+    reply_excerpt(text, &t, sent, nsent, mask[at] ? at : at + 1,
+                  mask[at + 1] ? at + 1 : at, &out->r);
     double cover =
         best + REPLY_ELSEWHERE * (reply_mass(m, all, all_direct) - best);
     out->r.evidence = best;

@@ -477,6 +477,47 @@ static void test_concepts_imported(void **state)
         "2.3");
 }
 
+static void test_excerpt(void **state)
+{
+    Fixture *f = *state;
+    Error err = {0};
+    Corpus *c = corpus_new(f->db, &err);
+    Passage p;
+    assert_non_null(c);
+    corpus_set_aliases(c, f->aliases);
+    /* The sentence of 3.3 that answers, "…" for the text before it. */
+    assert_int_equal(
+        corpus_reply(c, "what about Hungary and Roumania?", NULL, &p, &err),
+        STATUS_OK);
+    assert_int_equal(p.letter, 3);
+    assert_int_equal(p.para, 3);
+    assert_non_null(p.snippet);
+    assert_string_equal(p.snippet, "\xe2\x80\xa6 As regards Hungary and "
+                                   "Roumania, I suppose we can wait.");
+    passage_clear(&p);
+    /* Two sentences in the middle of 1.6: "…" on both sides. */
+    assert_int_equal(
+        corpus_reply(c, "without landing troops or artillery", NULL, &p, &err),
+        STATUS_OK);
+    assert_int_equal(p.letter, 1);
+    assert_int_equal(p.para, 6);
+    assert_non_null(p.snippet);
+    assert_non_null(strstr(p.snippet, "\xe2\x80\xa6 This would call"));
+    assert_non_null(strstr(p.snippet, "artillery."));
+    assert_non_null(strstr(p.snippet, " \xe2\x80\xa6"));
+    assert_null(strstr(p.snippet, "easier still"));
+    passage_clear(&p);
+    /* A passage of one sentence is its own excerpt: no snippet. */
+    assert_int_equal(corpus_reply(c, "thank you for your two personal messages",
+                                  NULL, &p, &err),
+                     STATUS_OK);
+    assert_int_equal(p.letter, 1);
+    assert_int_equal(p.para, 1);
+    assert_null(p.snippet);
+    passage_clear(&p);
+    corpus_free(c);
+}
+
 static void test_variety(void **state)
 {
     Fixture *f = *state;
@@ -608,6 +649,7 @@ int main(void)
         cmocka_unit_test(test_passage_stats),
         cmocka_unit_test(test_related_stems),
         cmocka_unit_test(test_concepts_imported),
+        cmocka_unit_test(test_excerpt),
         cmocka_unit_test(test_variety),
         cmocka_unit_test(test_sender_and_addressee),
         cmocka_unit_test(test_hostile_input),

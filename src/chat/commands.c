@@ -212,10 +212,9 @@ static int output_passage(Commands *c, CommandOutput *out, const Passage *p,
     return output_push(out, line);
 }
 
-/* Splits long text into budget-sized lines at word boundaries, for the
- * user alone: COMMANDS_PRIVATE_MAX lines at once, whether the command came
- * in a channel or privately. */
-static int output_long(Commands *c, CommandOutput *out, const char *text)
+/* Splits long text into budget-sized lines at word boundaries onto a list. */
+static int output_split(Commands *c, char ***lines, size_t *n, size_t *cap,
+                        const char *text)
 {
     char clean[COMMANDS_TEXT_MAX], line[COMMANDS_LINE_MAX];
     size_t len = utf8_sanitize(text, strlen(text), clean, sizeof clean);
@@ -228,13 +227,20 @@ static int output_long(Commands *c, CommandOutput *out, const char *text)
             cut = utf8_boundary(s, len, c->budget);
         memcpy(line, s, cut);
         line[cut] = '\0';
-        if (output_push_to(&out->priv, &out->npriv, &out->cappriv, line) < 0)
+        if (output_push_to(lines, n, cap, line) < 0)
             return -1;
         s += cut;
         len -= cut;
         while (len > 0 && *s == ' ') s++, len--;
     }
     return 0;
+}
+
+/* Long text for the user alone: COMMANDS_PRIVATE_MAX lines at once, whether
+ * the command came in a channel or privately. */
+static int output_long(Commands *c, CommandOutput *out, const char *text)
+{
+    return output_split(c, &out->priv, &out->npriv, &out->cappriv, text);
 }
 
 /* --- arguments ------------------------------------------------------------ */
@@ -761,9 +767,15 @@ static int command_reply(Commands *c, const char *args, const CommandInput *in,
     last->question = question;
     last->letter = p.letter;
     last->para = p.para;
-    /* Too long for the line: the sentences that answer, not the opening. */
-    rc = output_passage(c, out, &p, "",
-                        p.snippet && !format_fits(&p, c->budget));
+    /* Too long for the line: the sentences that answer, not the opening;
+     * !more gives the whole passage. */
+    bool excerpt = p.snippet && !format_fits(&p, c->budget);
+    size_t first = out->n + 1;
+    rc = output_passage(c, out, &p, "", excerpt);
+    if (rc == 0 && excerpt &&
+        (output_split(c, &out->lines, &out->n, &out->cap, p.text) < 0 ||
+         !more_keep(c, in, out->lines, &out->n, first, false)))
+        rc = -1;
     passage_clear(&p);
     return rc;
 }

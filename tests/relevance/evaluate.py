@@ -76,6 +76,20 @@ def sets():
     }
 
 
+def have_wordnet(missive_bin=BIN):
+    """True when the binary's imports fill the concept table (WordNet)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = os.path.join(tmp, "probe.db")
+        r = subprocess.run([missive_bin, "import", "--db", db, sets()["shipped"][0][0]],
+                           capture_output=True, timeout=120)
+        if r.returncode != 0:
+            raise SystemExit(f"import failed: {r.stderr.decode()}")
+        con = sqlite3.connect(db)
+        n = con.execute("SELECT count(*) FROM concepts").fetchone()[0]
+        con.close()
+        return n > 0
+
+
 def rank_bin_default(missive_bin):
     env = os.environ.get("MISSIVE_RANK_BIN")
     if env:

@@ -670,22 +670,30 @@ static int reply_stats(sqlite3 *db, const char *sender, long *n, double *avglen,
     return rc;
 }
 
+static int reply_count_one(sqlite3_stmt *st, const char *match,
+                           const char *sender, long *out)
+{
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+    if (sender)
+        sqlite3_bind_text(st, 2, sender, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        return -1;
+    *out = (long)sqlite3_column_int64(st, 0);
+    return 0;
+}
+
 /* The passages holding any form of the concept: of every author, and of
- * sender's when one is given (else *mine = *all). */
+ * sender's when one is given (else *mine = *all).  The author's count, a
+ * join per match, is skipped when no passage matches at all. */
 static int reply_df(sqlite3_stmt *const st[2], const char *match,
                     const char *sender, long *all, long *mine)
 {
-    for (int k = 0; k < (sender ? 2 : 1); k++) {
-        sqlite3_reset(st[k]);
-        sqlite3_bind_text(st[k], 1, match, -1, SQLITE_STATIC);
-        if (k)
-            sqlite3_bind_text(st[k], 2, sender, -1, SQLITE_STATIC);
-        if (sqlite3_step(st[k]) != SQLITE_ROW)
-            return -1;
-        *(k ? mine : all) = (long)sqlite3_column_int64(st[k], 0);
-    }
-    if (!sender)
-        *mine = *all;
+    if (reply_count_one(st[0], match, NULL, all) < 0)
+        return -1;
+    *mine = *all;
+    if (sender && *all > 0)
+        return reply_count_one(st[1], match, sender, mine);
     return 0;
 }
 

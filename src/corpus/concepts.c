@@ -122,7 +122,8 @@ static Status concepts_synset(Builder *b, SynsetPtr s, const char *base,
             continue;
         if (lexical && s->pfrm[p] != 0 && s->pfrm[p] != me)
             continue; /* another word of the synset's derivation */
-        SynsetPtr o = read_synset(s->ppos[p], s->ptroff[p], "");
+        char none[1] = "";
+        SynsetPtr o = read_synset(s->ppos[p], s->ptroff[p], none);
         if (!o)
             continue;
         Status rc = STATUS_OK;

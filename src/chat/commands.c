@@ -318,29 +318,21 @@ static int output_passage_whole(Commands *c, const CommandInput *in,
     return 0;
 }
 
-/* Splits long text into budget-sized lines at word boundaries, for the
- * user alone: COMMANDS_PRIVATE_MAX lines at once, whether the command came
- * in a channel or privately. */
+/* Sanitises text and splits it into budget-sized lines at word
+ * boundaries onto a list. */
+static int output_split_text(Commands *c, char ***lines, size_t *n,
+                             size_t *cap, const char *text)
+{
+    char clean[COMMANDS_TEXT_MAX];
+    size_t len = utf8_sanitize(text, strlen(text), clean, sizeof clean);
+    return output_split(c, clean, len, lines, n, cap);
+}
+
+/* Long text for the user alone: COMMANDS_PRIVATE_MAX lines at once, whether
+ * the command came in a channel or privately. */
 static int output_long(Commands *c, CommandOutput *out, const char *text)
 {
-    char clean[COMMANDS_TEXT_MAX], line[COMMANDS_LINE_MAX];
-    size_t len = utf8_sanitize(text, strlen(text), clean, sizeof clean);
-    const char *s = clean;
-
-    while (len > 0) {
-        size_t cut =
-            len <= c->budget ? len : utf8_word_boundary(s, len, c->budget);
-        if (cut == 0)
-            cut = utf8_boundary(s, len, c->budget);
-        memcpy(line, s, cut);
-        line[cut] = '\0';
-        if (output_push_to(&out->priv, &out->npriv, &out->cappriv, line) < 0)
-            return -1;
-        s += cut;
-        len -= cut;
-        while (len > 0 && *s == ' ') s++, len--;
-    }
-    return 0;
+    return output_split_text(c, &out->priv, &out->npriv, &out->cappriv, text);
 }
 
 /* --- arguments ------------------------------------------------------------ */
@@ -922,7 +914,20 @@ static int command_reply(Commands *c, const char *args, const CommandInput *in,
     last->question = question;
     last->letter = p.letter;
     last->para = p.para;
-    rc = output_passage_whole(c, in, out, &p, "");
+    /* Too long for the line: the sentences that answer, not the opening;
+     * !more gives the whole passage.  Otherwise the passage, its cut rest
+     * kept for !more. */
+    bool excerpt = p.snippet && !format_fits(&p, c->budget);
+    if (!excerpt) {
+        rc = output_passage_whole(c, in, out, &p, "");
+    } else {
+        size_t first = out->n + 1;
+        rc = output_passage(c, out, &p, "", 1);
+        if (rc == 0 &&
+            (output_split_text(c, &out->lines, &out->n, &out->cap, p.text) < 0 ||
+             !more_keep(c, in, out->lines, &out->n, first, false)))
+            rc = -1;
+    }
     passage_clear(&p);
     return rc;
 }

@@ -111,6 +111,22 @@ size_t format_citation(const Passage *p, char *out, size_t outsz)
 
 /* ---- passage line -------------------------------------------------------- */
 
+bool format_fits(const Passage *p, size_t budget)
+{
+    char cite[CITATION_MAX];
+    size_t tlen;
+
+    if (budget < FORMAT_MIN_BUDGET)
+        budget = FORMAT_MIN_BUDGET;
+    size_t clen = format_citation(p, cite, sizeof cite);
+    if (budget < clen + LINE_OVERHEAD + ELLIPSIS_LEN)
+        return false;
+    size_t room = budget - clen - LINE_OVERHEAD;
+    char *text = clean_text(p->text, '\0', room, &tlen);
+    free(text);
+    return text != NULL && tlen <= room;
+}
+
 size_t format_passage(const Passage *p, int use_snippet, size_t budget,
                       char *out, size_t outsz)
 {

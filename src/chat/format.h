@@ -11,6 +11,7 @@
 #ifndef MISSIVE_FORMAT_H
 #define MISSIVE_FORMAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "corpus.h"
@@ -41,6 +42,9 @@ size_t format_passage(const Passage *p, int use_snippet, size_t budget,
  * there, after any spaces. */
 size_t format_passage_cut(const Passage *p, int use_snippet, size_t budget,
                           char *out, size_t outsz, size_t *shown);
+
+/* True when p's whole text fits in its line within budget, uncut. */
+bool format_fits(const Passage *p, size_t budget);
 
 /* Copies text into out, cut to at most budget bytes at a word boundary
  * with "…" appended when cut.  Returns the length. */

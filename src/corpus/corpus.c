@@ -499,6 +499,36 @@ Status corpus_reply(Corpus *c, const char *message, const char *sender,
     return corpus_reply_ex(c, message, sender, NULL, out, err);
 }
 
+/* out->snippet: the sentences [start, end) of out->text that answer, with
+ * "…" where text is left out before or after; NULL when they are the
+ * whole passage.  The chat layer shows it when the passage is too long. */
+static Status corpus_reply_excerpt(Passage *out, int start, int end, Error *err)
+{
+    static const char ellipsis[] = "\xe2\x80\xa6"; /* … */
+    size_t len = strlen(out->text), a = (size_t)start, b = (size_t)end, n = 0;
+
+    if (start < 0 || end <= start || b > len || (a == 0 && b == len))
+        return STATUS_OK;
+    if (!(out->snippet = malloc(b - a + 2 * sizeof ellipsis + 2))) {
+        passage_clear(out);
+        return error_set(err, STATUS_ERROR, "corpus: out of memory");
+    }
+    if (a > 0) {
+        memcpy(out->snippet, ellipsis, sizeof ellipsis - 1);
+        n = sizeof ellipsis - 1;
+        out->snippet[n++] = ' ';
+    }
+    memcpy(out->snippet + n, out->text + a, b - a);
+    n += b - a;
+    if (b < len) {
+        out->snippet[n++] = ' ';
+        memcpy(out->snippet + n, ellipsis, sizeof ellipsis - 1);
+        n += sizeof ellipsis - 1;
+    }
+    out->snippet[n] = '\0';
+    return STATUS_OK;
+}
+
 Status corpus_reply_ex(Corpus *c, const char *message, const char *sender,
                        const ReplyAvoid *avoid, Passage *out, Error *err)
 {
@@ -516,7 +546,9 @@ Status corpus_reply_ex(Corpus *c, const char *message, const char *sender,
     corpus_end(c);
     if (rc != STATUS_OK)
         return rc;
-    return corpus_get(c, r.letter, r.para, out, err);
+    if ((rc = corpus_get(c, r.letter, r.para, out, err)) != STATUS_OK)
+        return rc;
+    return corpus_reply_excerpt(out, r.excerpt_start, r.excerpt_end, err);
 }
 
 /* One value of a one-row query: an int into *num, or text into text. */

@@ -144,7 +144,9 @@ Status corpus_sources(Corpus *c, char *out, size_t outsz, Error *err);
 
 /* The passage that best answers a free-text message; sender may restrict
  * the author (NULL: anyone).  STATUS_OK with *out filled, STATUS_NOTFOUND
- * when nothing answers (see reply_best), or STATUS_ERROR. */
+ * when nothing answers (see reply_best), or STATUS_ERROR.  out->snippet is
+ * the sentences that carry the match, with "…" for text left out before or
+ * after them, or NULL when they are the whole passage. */
 Status corpus_reply(Corpus *c, const char *message, const char *sender,
                     Passage *out, Error *err);
 

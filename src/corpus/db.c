@@ -168,6 +168,27 @@ static const char *const db_migrations[] = {
     "  para INTEGER,"
     "  sends INTEGER NOT NULL DEFAULT 0"
     ");",
+
+    /* 4 -> 5: what !reply reads precomputed, rewritten by every import
+     * (concepts.c).  Self-contained: renumber freely when merging. */
+    "CREATE TABLE passage_stats ("
+    "  sender TEXT PRIMARY KEY,"   /* canonical person, '' for all */
+    "  n INTEGER NOT NULL,"        /* passages */
+    "  total_len INTEGER NOT NULL" /* bytes of their shown text */
+    ");"
+    /* Filled for a database imported before this table existed. */
+    "INSERT INTO passage_stats(sender, n, total_len)"
+    "  SELECT '', count(*), coalesce(sum(length(shown)), 0) FROM passages;"
+    "INSERT INTO passage_stats(sender, n, total_len)"
+    "  SELECT l.sender, count(*), sum(length(p.shown)) FROM passages p"
+    "  JOIN letters l ON l.id = p.letter_id GROUP BY l.sender;"
+    /* A reader's word (porter stem) and a stem of the letters it may stand
+     * for; empty until the next import (and in a build without WordNet). */
+    "CREATE TABLE concepts ("
+    "  stem TEXT NOT NULL,"
+    "  target TEXT NOT NULL,"
+    "  PRIMARY KEY (stem, target)"
+    ") WITHOUT ROWID;",
 };
 
 #define DB_NMIGRATIONS (int)(sizeof db_migrations / sizeof db_migrations[0])

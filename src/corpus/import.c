@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "array.h"
+#include "concepts.h"
 #include "dates.h"
 #include "parse.h"
 #include "people.h"
@@ -1419,6 +1420,10 @@ Status import_files_opts(sqlite3 *db, const char *const *paths, size_t npaths,
         import_count(&im, "SELECT count(*) FROM passages", &report->passages) <
             0)
         goto done;
+    if (concepts_refresh(db, &why) != STATUS_OK) {
+        error_report(err, SEVERITY_ERROR, "%s", why.msg);
+        goto done;
+    }
     import_finalize(&im);
     if (import_exec(&im, "COMMIT", "import") < 0)
         goto done;

@@ -51,6 +51,8 @@ typedef struct {
     double score;      /* higher is better; comparable within a query */
     double confidence; /* 0..1: share of the message's IDF mass */
     double evidence;   /* IDF mass matched in the best window */
+    int excerpt_start; /* bytes [start, end) of the passage's shown text: */
+    int excerpt_end;   /*   the sentences of the best window that match */
 } ReplyResult;
 
 /* The answer: STATUS_OK and *out, STATUS_NOTFOUND when nothing answers

@@ -15,9 +15,14 @@ the three invented fixture corpora) and asserts, per set:
 And !reply's top-1 is no worse than the baseline's on the sets the ranking
 was tuned on (shipped, larger, larger2).  larger3 was held out: written and
 run once after the last change, it gets a floor at the level measured then
-(0.846, where bm25 has 0.885: Missive declines two answerable questions
-there that bm25 answers), minus a margin, so the number is tracked, not
-hidden.
+(0.846, where bm25 had 0.885; 0.923 with WordNet since issue 13), minus a
+margin, so the number is tracked, not hidden.  blind (issue 13's failure
+classes on the shipped letters, written before it was run) has floors at
+what issue 13 measured, minus a margin: top-1 0.774 (bm25 0.839:
+paraphrases WordNet does not link), decline precision 0.636 (five questions
+about a place the letters name, on a topic they lack, are still answered).
+A build without WordNet measures less on it (0.710, 0.571), and is held to
+the lower floors below.
 
 Prints every table, then "N passed, M failed".
 """
@@ -29,10 +34,13 @@ sys.path.insert(0, os.path.join(SRC, "tests", "relevance"))
 
 import evaluate  # noqa: E402
 
-MIN_ROWS = {"shipped": 30, "larger": 15, "larger2": 25, "larger3": 25}
+MIN_ROWS = {"shipped": 30, "larger": 15, "larger2": 25, "larger3": 25,
+            "blind": 40}
 TUNED_ON = ("shipped", "larger", "larger2")
 HELD_OUT_TOP1 = 0.8          # larger3 measured 0.846
 MIN_NONE_PRECISION = 0.75    # measured 0.778 to 1.000
+# blind: (top-1, decline precision) floors; with WordNet, and without it.
+BLIND_FLOORS = {True: (0.74, 0.6), False: (0.6, 0.5)}
 
 
 def main():
@@ -52,7 +60,13 @@ def main():
               str(len(rows)))
 
         m, b = report[("missive", "reply")], report[("bm25", "reply")]
-        if name in TUNED_ON:
+        if name == "blind":
+            top1, prec = BLIND_FLOORS[evaluate.have_wordnet()]
+            check(f"{name}: reply top-1 >= {top1}", m["top1"] >= top1,
+                  f"{m['top1']:.3f} (baseline {b['top1']:.3f})")
+            check(f"{name}: decline precision >= {prec}",
+                  m["none_precision"] >= prec, f"{m['none_precision']:.3f}")
+        elif name in TUNED_ON:
             check(f"{name}: reply top-1 >= baseline", m["top1"] >= b["top1"],
                   f"{m['top1']:.3f} vs {b['top1']:.3f}")
         else:
@@ -63,8 +77,10 @@ def main():
         check(f"{name}: unanswerable declined >= baseline",
               m["declined_unanswerable"] >= b["declined_unanswerable"],
               f"{m['declined_unanswerable']:.3f} vs {b['declined_unanswerable']:.3f}")
-        check(f"{name}: decline precision >= {MIN_NONE_PRECISION}",
-              m["none_precision"] >= MIN_NONE_PRECISION, f"{m['none_precision']:.3f}")
+        if name != "blind":
+            check(f"{name}: decline precision >= {MIN_NONE_PRECISION}",
+                  m["none_precision"] >= MIN_NONE_PRECISION,
+                  f"{m['none_precision']:.3f}")
         s = report[("missive", "search")]
         check(f"{name}: search top-1 >= 0.9", s["top1"] >= 0.9, f"{s['top1']:.3f}")
         if name == "shipped":

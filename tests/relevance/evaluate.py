@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """evaluate.py - how well !reply and !search answer the relevance set.
 
-    evaluate.py [--set shipped|larger|larger2|larger3|all] [--corpus FILE ...]
+    evaluate.py [--set shipped|larger|larger2|larger3|blind|all] [--corpus FILE ...]
                 [--questions TSV] [--bin MISSIVE] [--rank-bin RELEVANCE_RANK]
                 [-v]
 
@@ -31,6 +31,9 @@ questions.tsv for the format) asks two systems:
             set, then used to fix it (see the file's header)
   larger3   tests/fixtures/larger3/*.txt with questions-larger3.tsv, the
             held-out set: written before it was ever run, never tuned on
+  blind     the shipped letters with questions-blind.tsv: issue 13's failure
+            classes (paraphrase, courtesies, as AUTHOR, one shared name),
+            written before it was run
 
 Per system and kind it prints: top-1 accuracy over answerable rows, mean
 reciprocal rank over answerable rows, the share of unanswerable rows
@@ -68,7 +71,23 @@ def sets():
                     os.path.join(HERE, "questions-larger2.tsv")),
         "larger3": (sorted(glob.glob(os.path.join(fixtures, "larger3", "*.txt"))),
                     os.path.join(HERE, "questions-larger3.tsv")),
+        "blind": ([os.path.join(SRC, "data", "stalin-churchill-1941.txt")],
+                  os.path.join(HERE, "questions-blind.tsv")),
     }
+
+
+def have_wordnet(missive_bin=BIN):
+    """True when the binary's imports fill the concept table (WordNet)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = os.path.join(tmp, "probe.db")
+        r = subprocess.run([missive_bin, "import", "--db", db, sets()["shipped"][0][0]],
+                           capture_output=True, timeout=120)
+        if r.returncode != 0:
+            raise SystemExit(f"import failed: {r.stderr.decode()}")
+        con = sqlite3.connect(db)
+        n = con.execute("SELECT count(*) FROM concepts").fetchone()[0]
+        con.close()
+        return n > 0
 
 
 def rank_bin_default(missive_bin):

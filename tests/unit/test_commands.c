@@ -353,6 +353,23 @@ static void test_reply(void **st)
     command_output_clear(&out);
     assert_non_null(strstr(ask("!reply", &out), "Usage: !reply"));
     command_output_clear(&out);
+    /* 3.3 is too long for a line: the sentence that answers is shown, with
+     * "…" for the text before it, not the passage's opening. */
+    line = ask("!reply what about Hungary and Roumania?", &out);
+    assert_non_null(strstr(line, "\"\xe2\x80\xa6 As regards Hungary and "
+                                 "Roumania, I suppose we can wait.\""));
+    assert_non_null(strstr(line, "[3.3]"));
+    assert_int_equal(out.n, 1);
+    command_output_clear(&out);
+    /* !more gives the whole passage, from its opening. */
+    line = ask("!more", &out);
+    assert_true(strncmp(line, "As to Finland, the U.S.S.R.", 27) == 0);
+    command_output_clear(&out);
+    /* A passage that fits is shown whole. */
+    line = ask("!reply thank you for your two personal messages", &out);
+    assert_non_null(strstr(
+        line, "\"Allow me to thank you for your two personal messages.\""));
+    command_output_clear(&out);
 }
 
 static void test_channel_settings(void **st)

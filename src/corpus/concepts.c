@@ -1,0 +1,372 @@
+/* concepts.c - what !reply reads precomputed (see concepts.h).
+ *
+ * Statistics.  Per message, reply.c needs N and the mean passage length
+ * (bm25's idf and length norm), of all passages or of one sender's.
+ * Counting them per message is a scan of every passage; the import that
+ * changes them is rare, so they are counted once there.  The rows follow
+ * the shown text (with errata), which is what the FTS index sees.
+ *
+ * Concepts.  Readers say "nations" where the letters say "countries",
+ * "victory" where they say "victorious", "Africa" where they say "Libya".
+ * For every word of the letters, WordNet (when the build has it) gives the
+ * lemmas a reader might use for it: the other words of its synsets (only its
+ * WN_SENSES most frequent senses per part of speech: rare senses make "go"
+ * a synonym of "die"), its derivations and pertainyms (lexical pointers from
+ * that word), and the wholes it is a part or member of (part and member
+ * holonyms: "Libya" is part of "Africa").  Not hypernyms: "a country" is not
+ * what a reader means by "Finland".  Each pair is stored as porter stems,
+ * made by the index's own tokenizer through a temporary FTS5 table, so
+ * reply.c looks a message's stem up directly: concepts(stem, target), the
+ * reader's stem and a stem the letters contain.  Only one-word lemmas:
+ * reply.c looks up single words.  The running bot reads the table; it
+ * never calls WordNet.  Without WordNet the table is simply empty.
+ */
+#include "concepts.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#ifdef MISSIVE_HAVE_WORDNET
+#include <wn.h>
+#endif
+
+#define WN_SENSES 3 /* most frequent senses of a word looked at, per POS */
+#define WN_WORD 64  /* bytes of a word; longer ones are skipped */
+#define WN_MIN_WORD 3
+
+static Status concepts_exec(sqlite3 *db, const char *sql, Error *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        error_set(err, STATUS_ERROR, "concepts: %s",
+                  msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        return STATUS_ERROR;
+    }
+    return STATUS_OK;
+}
+
+static Status concepts_stats(sqlite3 *db, Error *err)
+{
+    return concepts_exec(
+        db,
+        "DELETE FROM passage_stats;"
+        "INSERT INTO passage_stats(sender, n, total_len)"
+        "  SELECT '', count(*), coalesce(sum(length(shown)), 0) FROM passages;"
+        "INSERT INTO passage_stats(sender, n, total_len)"
+        "  SELECT l.sender, count(*), sum(length(p.shown)) FROM passages p"
+        "  JOIN letters l ON l.id = p.letter_id GROUP BY l.sender;",
+        err);
+}
+
+#ifdef MISSIVE_HAVE_WORDNET
+
+typedef struct {
+    sqlite3 *db;
+    sqlite3_stmt *word, *pair;
+} Builder;
+
+/* The lemma as a reader's word: lower case, one word of letters only
+ * ("north_africa", "o'clock" are skipped).  False when it is not one. */
+static bool concepts_lemma(const char *lemma, char *out, size_t outsz)
+{
+    size_t n = strlen(lemma);
+    if (n < WN_MIN_WORD || n >= outsz)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)lemma[i];
+        if (!isalpha(c) || c >= 0x80)
+            return false;
+        out[i] = (char)tolower(c);
+    }
+    out[n] = '\0';
+    return true;
+}
+
+static Status concepts_pair(Builder *b, const char *lemma, const char *word)
+{
+    char r[WN_WORD];
+    if (!concepts_lemma(lemma, r, sizeof r) || strcmp(r, word) == 0)
+        return STATUS_OK;
+    sqlite3_reset(b->pair);
+    sqlite3_bind_text(b->pair, 1, r, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(b->pair, 2, word, -1, SQLITE_TRANSIENT);
+    return sqlite3_step(b->pair) == SQLITE_DONE ? STATUS_OK : STATUS_ERROR;
+}
+
+/* The 1-based index of base among the synset's words, or 0. */
+static int concepts_which(SynsetPtr s, const char *base)
+{
+    for (int w = 0; w < s->wcount; w++)
+        if (strcasecmp(s->words[w], base) == 0)
+            return w + 1;
+    return 0;
+}
+
+static Status concepts_synset(Builder *b, SynsetPtr s, const char *base,
+                              const char *word)
+{
+    int me = concepts_which(s, base);
+    for (int w = 0; w < s->wcount; w++)
+        if (concepts_pair(b, s->words[w], word) != STATUS_OK)
+            return STATUS_ERROR;
+    for (int p = 0; p < s->ptrcount; p++) {
+        int t = s->ptrtyp[p];
+        bool lexical = t == DERIVATION || t == PERTPTR;
+        bool holonym = t == ISPARTPTR || t == ISMEMBERPTR;
+        if (!lexical && !holonym)
+            continue;
+        if (lexical && s->pfrm[p] != 0 && s->pfrm[p] != me)
+            continue; /* another word of the synset's derivation */
+        char none[1] = "";
+        SynsetPtr o = read_synset(s->ppos[p], s->ptroff[p], none);
+        if (!o)
+            continue;
+        Status rc = STATUS_OK;
+        for (int w = 0; w < o->wcount && rc == STATUS_OK; w++)
+            if (!lexical || s->pto[p] == 0 || s->pto[p] == w + 1)
+                rc = concepts_pair(b, o->words[w], word);
+        free_synset(o);
+        if (rc != STATUS_OK)
+            return rc;
+    }
+    return STATUS_OK;
+}
+
+/* Every pair (reader's lemma, word) for one word of the letters. */
+static Status concepts_word(Builder *b, const char *word)
+{
+    char buf[WN_WORD], base[WN_WORD];
+    for (int pos = NOUN; pos <= ADV; pos++) {
+        /* The word as it is, else its base form ("troops": "troop").
+         * morphstr reads the exception lists by stream, slowly: only on a
+         * miss. */
+        snprintf(base, sizeof base, "%s", word);
+        IndexPtr ix = index_lookup(base, pos);
+        if (!ix) {
+            snprintf(buf, sizeof buf, "%s", word);
+            char *m = morphstr(buf, pos);
+            if (!m || strcmp(m, word) == 0)
+                continue;
+            snprintf(base, sizeof base, "%s", m);
+            ix = index_lookup(base, pos);
+        }
+        if (!ix)
+            continue;
+        Status rc = STATUS_OK;
+        for (int i = 0; i < ix->off_cnt && i < WN_SENSES && rc == STATUS_OK;
+             i++) {
+            SynsetPtr s = read_synset(pos, (long)ix->offset[i], base);
+            if (!s)
+                continue;
+            rc = concepts_synset(b, s, base, word);
+            free_synset(s);
+        }
+        free_index(ix);
+        if (rc != STATUS_OK)
+            return rc;
+    }
+    return STATUS_OK;
+}
+
+/* WordNet reads its index and data files by fseek and fgets on every
+ * lookup: a binary search is a few hundred system calls, and a corpus of
+ * a thousand words took a second.  For one refresh its streams are swapped
+ * for in-memory copies (fmemopen over the whole file, ~30 MB for four parts
+ * of speech), then put back: the library's own state is as it was. */
+typedef struct {
+    FILE *saved[2][NUMPARTS + 1];
+    FILE *mem[2][NUMPARTS + 1];
+    char *buf[2][NUMPARTS + 1];
+} Memfiles;
+
+static char *concepts_slurp(FILE *f, size_t *len)
+{
+    long n;
+    char *buf;
+    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 ||
+        fseek(f, 0, SEEK_SET) != 0 || !(buf = malloc((size_t)n)))
+        return NULL;
+    if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        return NULL;
+    }
+    *len = (size_t)n;
+    return buf;
+}
+
+static void concepts_memfiles_open(Memfiles *m)
+{
+    memset(m, 0, sizeof *m);
+    for (int k = 0; k < 2; k++)
+        for (int pos = 1; pos <= NUMPARTS; pos++) {
+            FILE **slot = k ? &datafps[pos] : &indexfps[pos];
+            size_t len = 0;
+            if (!*slot || !(m->buf[k][pos] = concepts_slurp(*slot, &len)))
+                continue;
+            if (!(m->mem[k][pos] = fmemopen(m->buf[k][pos], len, "r"))) {
+                free(m->buf[k][pos]);
+                m->buf[k][pos] = NULL;
+                continue;
+            }
+            m->saved[k][pos] = *slot;
+            *slot = m->mem[k][pos];
+        }
+}
+
+static void concepts_memfiles_close(Memfiles *m)
+{
+    for (int k = 0; k < 2; k++)
+        for (int pos = 1; pos <= NUMPARTS; pos++) {
+            if (!m->mem[k][pos])
+                continue;
+            *(k ? &datafps[pos] : &indexfps[pos]) = m->saved[k][pos];
+            fclose(m->mem[k][pos]);
+            free(m->buf[k][pos]);
+        }
+}
+
+static int concepts_wordnet_ready(void)
+{
+    static int state; /* 0 untried, 1 ready, -1 unavailable */
+    if (state == 0)
+        state = wninit() == 0 ? 1 : -1;
+    return state > 0;
+}
+
+/* The letters' words, then their WordNet pairs, then both sides as stems. */
+static Status concepts_wordnet(sqlite3 *db, Error *err)
+{
+    Builder b = {.db = db};
+    Memfiles mem;
+    sqlite3_stmt *text = NULL;
+    Status rc = STATUS_ERROR;
+
+    if (!concepts_wordnet_ready())
+        return STATUS_OK; /* no dictionary files: no concepts */
+    if (concepts_exec(db,
+                      "CREATE TEMP TABLE concept_words(w TEXT PRIMARY KEY)"
+                      "  WITHOUT ROWID;"
+                      "CREATE TEMP TABLE concept_pairs(r TEXT, w TEXT,"
+                      "  PRIMARY KEY (r, w)) WITHOUT ROWID;",
+                      err) != STATUS_OK)
+        return STATUS_ERROR;
+    if (sqlite3_prepare_v2(db, "SELECT shown FROM passages", -1, &text, NULL) !=
+            SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "INSERT OR IGNORE INTO temp.concept_words(w)"
+                           " VALUES (?1)",
+                           -1, &b.word, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "INSERT OR IGNORE INTO temp.concept_pairs(r, w)"
+                           " VALUES (?1, ?2)",
+                           -1, &b.pair, NULL) != SQLITE_OK)
+        goto sqlfail;
+    /* The letters' words: runs of ASCII letters, lower case. */
+    while (sqlite3_step(text) == SQLITE_ROW) {
+        const unsigned char *p = sqlite3_column_text(text, 0);
+        while (p && *p) {
+            char w[WN_WORD];
+            size_t n = 0;
+            while (*p && !isalpha(*p)) p++;
+            while (isalpha(*p) && *p < 0x80) {
+                if (n + 1 < sizeof w)
+                    w[n] = (char)tolower(*p);
+                n++;
+                p++;
+            }
+            if (n < WN_MIN_WORD || n + 1 >= sizeof w)
+                continue;
+            w[n] = '\0';
+            sqlite3_reset(b.word);
+            sqlite3_bind_text(b.word, 1, w, (int)n, SQLITE_TRANSIENT);
+            if (sqlite3_step(b.word) != SQLITE_DONE)
+                goto sqlfail;
+        }
+    }
+    sqlite3_finalize(text);
+    if (sqlite3_prepare_v2(db, "SELECT w FROM temp.concept_words", -1, &text,
+                           NULL) != SQLITE_OK)
+        goto sqlfail;
+    concepts_memfiles_open(&mem);
+    while (sqlite3_step(text) == SQLITE_ROW) {
+        char w[WN_WORD];
+        snprintf(w, sizeof w, "%s", (const char *)sqlite3_column_text(text, 0));
+        if (concepts_word(&b, w) != STATUS_OK) {
+            concepts_memfiles_close(&mem);
+            goto sqlfail;
+        }
+    }
+    concepts_memfiles_close(&mem);
+    /* Stems by the index's own tokenizer: each word is one document of a
+     * temporary FTS5 table, its one token read back through fts5vocab. */
+    if (concepts_exec(
+            db,
+            "CREATE TEMP TABLE concept_forms(id INTEGER PRIMARY KEY,"
+            "  w TEXT UNIQUE);"
+            "INSERT OR IGNORE INTO temp.concept_forms(w)"
+            "  SELECT r FROM temp.concept_pairs"
+            "  UNION SELECT w FROM temp.concept_pairs;"
+            "CREATE VIRTUAL TABLE temp.concept_fts USING fts5(w,"
+            "  tokenize = 'porter unicode61 remove_diacritics 2');"
+            "INSERT INTO temp.concept_fts(rowid, w)"
+            "  SELECT id, w FROM temp.concept_forms;"
+            "CREATE VIRTUAL TABLE temp.concept_vocab"
+            "  USING fts5vocab(temp, concept_fts, instance);"
+            "CREATE TEMP TABLE concept_stems(id INTEGER PRIMARY KEY, s TEXT);"
+            "INSERT OR IGNORE INTO temp.concept_stems(id, s)"
+            "  SELECT doc, term FROM temp.concept_vocab;"
+            "INSERT OR IGNORE INTO concepts(stem, target)"
+            "  SELECT rs.s, ws.s FROM temp.concept_pairs p"
+            "  JOIN temp.concept_forms rf ON rf.w = p.r"
+            "  JOIN temp.concept_stems rs ON rs.id = rf.id"
+            "  JOIN temp.concept_forms wf ON wf.w = p.w"
+            "  JOIN temp.concept_stems ws ON ws.id = wf.id"
+            "  WHERE rs.s <> ws.s;",
+            err) != STATUS_OK)
+        goto done;
+    rc = STATUS_OK;
+    goto done;
+sqlfail:
+    error_set(err, STATUS_ERROR, "concepts: %s", sqlite3_errmsg(db));
+done:
+    sqlite3_finalize(text);
+    sqlite3_finalize(b.word);
+    sqlite3_finalize(b.pair);
+    sqlite3_exec(db,
+                 "DROP TABLE IF EXISTS temp.concept_vocab;"
+                 "DROP TABLE IF EXISTS temp.concept_fts;"
+                 "DROP TABLE IF EXISTS temp.concept_stems;"
+                 "DROP TABLE IF EXISTS temp.concept_forms;"
+                 "DROP TABLE IF EXISTS temp.concept_pairs;"
+                 "DROP TABLE IF EXISTS temp.concept_words;",
+                 NULL, NULL, NULL);
+    return rc;
+}
+
+#endif /* MISSIVE_HAVE_WORDNET */
+
+bool concepts_have_wordnet(void)
+{
+#ifdef MISSIVE_HAVE_WORDNET
+    return true;
+#else
+    return false;
+#endif
+}
+
+Status concepts_refresh(sqlite3 *db, Error *err)
+{
+    if (concepts_stats(db, err) != STATUS_OK ||
+        concepts_exec(db, "DELETE FROM concepts", err) != STATUS_OK)
+        return STATUS_ERROR;
+#ifdef MISSIVE_HAVE_WORDNET
+    return concepts_wordnet(db, err);
+#else
+    return STATUS_OK;
+#endif
+}

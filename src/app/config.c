@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -497,6 +498,48 @@ static int set_password_file(Loader *ld, const KeyDef *k, const char *v,
     return loader_password(ld, c->password_file, &c->password);
 }
 
+/* A file the transport reads at each connection: resolved like every
+ * path, and checked now so a typo is a FILE:LINE error, not a log line at
+ * 3 a.m.  Its contents are never read here (a key stays in its file). */
+static int set_tls_path(Loader *ld, const KeyDef *k, const char *v, bool first)
+{
+    char q[QUOTE_LEN];
+    char *out = FIELD(ld->c, k, char);
+    (void)first;
+
+    if (*v == '\0') {
+        out[0] = '\0';
+        return 0;
+    }
+    if (loader_path(ld, k, v, out, CONFIG_PATH_LEN + 1, ld->lineno) < 0)
+        return -1;
+    if (access(out, R_OK) != 0) {
+        loader_error(ld, "%s %s: cannot read: %s", k->name, Q(out, q),
+                     strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* SHA-256 as 64 hex digits, colons and a "sha256:" prefix allowed. */
+static const char *check_fingerprint(const char *v)
+{
+    size_t n = 0;
+    if (*v == '\0')
+        return NULL;
+    if (strncasecmp(v, "sha256:", 7) == 0)
+        v += 7;
+    for (; *v; v++) {
+        if (*v == ':')
+            continue;
+        if (!isxdigit((unsigned char)*v))
+            return "not a SHA-256 fingerprint (64 hex digits, ':' allowed)";
+        n++;
+    }
+    return n == 64 ? NULL
+                   : "not a SHA-256 fingerprint (64 hex digits, ':' allowed)";
+}
+
 /* Iterates the comma-separated items of a list value, each trimmed. */
 static bool list_next(const char **cur, const char **item, size_t *len)
 {
@@ -785,6 +828,12 @@ static void print_masks(const KeyDef *k, const Config *c, FILE *out)
         .off = offsetof(Config, f), .list = true                  \
     }
 
+#define KEY_PATH(s, n, f)                                                 \
+    {                                                                     \
+        .section = s, .name = n, .set = set_tls_path, .print = print_str, \
+        .off = offsetof(Config, f), .may_be_empty = true                  \
+    }
+
 static const KeyDef keys[] = {
     KEY_STR("irc", "server", server, check_host),
     KEY_INT("irc", "port", port, 1, 65535),
@@ -803,6 +852,19 @@ static const KeyDef keys[] = {
     KEY_INT("irc", "ping_timeout", ping_timeout, 5, 3600),
     KEY_INT("irc", "reconnect_min", reconnect_min, 1, 3600),
     KEY_INT("irc", "reconnect_max", reconnect_max, 1, 86400),
+    KEY_FN("irc", "tls", tls, set_bool, print_bool),
+    KEY_FN("irc", "tls_verify", tls_verify, set_bool, print_bool),
+    KEY_PATH("irc", "tls_ca_file", tls_ca_file),
+    {.section = "irc",
+     .name = "tls_fingerprint",
+     .set = set_str,
+     .print = print_str,
+     .off = offsetof(Config, tls_fingerprint),
+     .len = CONFIG_FINGERPRINT_LEN,
+     .check = check_fingerprint,
+     .may_be_empty = true},
+    KEY_PATH("irc", "tls_cert", tls_cert),
+    KEY_PATH("irc", "tls_key_file", tls_key_file),
 
     KEY_STR("bot", "prefix", prefix, check_prefix),
     KEY_FN("bot", "database", database, set_database, print_str),
@@ -1014,6 +1076,23 @@ static void loader_finish(Loader *ld)
         loader_path(ld, key_find("bot", "database"), rel, c->database,
                     sizeof c->database, 0);
     }
+    if (key_line(ld, "irc", "tls") == 0)
+        c->tls = c->port == 6697; /* the IANA port of IRC over TLS */
+    if (!c->tls) {
+        /* A setting that would do nothing is a mistake worth a line; the
+         * empty values config_print writes are not. */
+        static const char *const needs_tls[] = {"tls_ca_file",
+                                                "tls_fingerprint", "tls_cert"};
+        const char *const vals[] = {c->tls_ca_file, c->tls_fingerprint,
+                                    c->tls_cert};
+        for (size_t i = 0; i < sizeof needs_tls / sizeof needs_tls[0]; i++)
+            if (vals[i][0] != '\0')
+                loader_error_at(ld, key_line(ld, "irc", needs_tls[i]),
+                                "%s is set but tls = no", needs_tls[i]);
+    }
+    if (c->tls_key_file[0] && !c->tls_cert[0])
+        loader_error_at(ld, key_line(ld, "irc", "tls_key_file"),
+                        "tls_key_file is set but tls_cert is not");
     if (c->reconnect_min > c->reconnect_max) {
         int a = key_line(ld, "irc", "reconnect_min");
         int b = key_line(ld, "irc", "reconnect_max");
@@ -1038,6 +1117,8 @@ void config_defaults(Config *c)
     c->ping_timeout = 60;
     c->reconnect_min = 2;
     c->reconnect_max = 300;
+    c->tls = false; /* port 6667; loading a file with port 6697 turns it on */
+    c->tls_verify = true;
 
     snprintf(c->prefix, sizeof c->prefix, "!");
     snprintf(c->database, sizeof c->database, "missive.db");

@@ -27,8 +27,9 @@
 #define CONFIG_CHANNELS_MAX 50
 #define CONFIG_PASSWORD_LEN 255
 #define CONFIG_PREFIX_LEN 8
-#define CONFIG_PATH_LEN 4095 /* PATH_MAX - 1 on Linux */
-#define CONFIG_MAX_ERRORS 20 /* reported per load; the rest are counted */
+#define CONFIG_PATH_LEN 4095       /* PATH_MAX - 1 on Linux */
+#define CONFIG_FINGERPRINT_LEN 103 /* "sha256:" and 32 hex pairs with ':' */
+#define CONFIG_MAX_ERRORS 20       /* reported per load; the rest are counted */
 
 typedef struct {
     char name[CONFIG_CHANNEL_LEN + 1]; /* "#missive" */
@@ -59,6 +60,13 @@ typedef struct {
     int ping_timeout;  /* seconds to wait for the PONG */
     int reconnect_min; /* seconds; doubles up to reconnect_max */
     int reconnect_max;
+    /* TLS (the transport, src/irc/transport.h).  Paths are absolute. */
+    bool tls;                              /* default: yes when port is 6697 */
+    bool tls_verify;                       /* no: loudly logged opt-out */
+    char tls_ca_file[CONFIG_PATH_LEN + 1]; /* "" = the system store */
+    char tls_fingerprint[CONFIG_FINGERPRINT_LEN + 1]; /* SHA-256; "" none */
+    char tls_cert[CONFIG_PATH_LEN + 1];     /* client certificate; "" none */
+    char tls_key_file[CONFIG_PATH_LEN + 1]; /* its key; "" = in tls_cert */
 
     /* [bot] */
     char prefix[CONFIG_PREFIX_LEN + 1];

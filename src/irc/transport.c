@@ -437,7 +437,10 @@ static void transport_cut(Transport *t, const char *p, size_t n)
             t->rx[t->rx_len++] = '\n';
             t->line_len = 0;
             t->discarding = true;
-            t->lines_cut++;
+            if (t->lines_cut++ == 0) /* once a connection: no log flood */
+                transport_note(t, SEVERITY_WARNING,
+                               "server line longer than 512 bytes: cut to "
+                               "512 (further ones cut silently)");
             continue;
         } else {
             t->line_len++;

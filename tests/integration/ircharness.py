@@ -261,15 +261,21 @@ class Ngircd(_Server):
     Run as root it drops to nobody (it refuses UID 0), which is fine: it reads
     its config before that.  ping_timeout/pong_timeout are ngircd's PingTimeout
     and PongTimeout; penalties=False sets MaxPenaltyTime = 0 so the server
-    never throttles a fast client (for benchmarks)."""
+    never throttles a fast client (for benchmarks).  tls=(cert, key) adds a
+    TLS port (self.tls_port; ngircd is built with GnuTLS) with that PEM
+    certificate chain and key; listen is ngircd's Listen (add ::1 for
+    IPv6)."""
 
     binary = "/usr/sbin/ngircd"
     _stem = "ngircd"
 
     def __init__(self, tmpdir, port=None, ping_timeout=120, pong_timeout=20,
                  penalties=True, motd="Missive test server", max_nick=30,
-                 password=None):
+                 password=None, tls=None, listen=HOST):
         super().__init__(tmpdir, port)
+        self.tls = tls
+        self.tls_port = free_port() if tls else None
+        self.listen = listen
         self.ping_timeout = ping_timeout
         self.pong_timeout = pong_timeout
         self.penalties = penalties
@@ -294,7 +300,7 @@ class Ngircd(_Server):
             "\tAdminInfo1 = Missive integration tests",
             "\tAdminInfo2 = 127.0.0.1 only",
             "\tAdminEMail = root@localhost",
-            "\tListen = %s" % HOST,
+            "\tListen = %s" % self.listen,
             "\tPorts = %d" % self.port,
             "\tMotdPhrase = %s" % self.motd,
             "\tPidFile =",
@@ -325,6 +331,15 @@ class Ngircd(_Server):
             "\tRequireAuthPing = no",
             "",
         ]
+        if self.tls:
+            # Read before ngircd drops to nobody.
+            lines += [
+                "[SSL]",
+                "\tCertFile = %s" % self.tls[0],
+                "\tKeyFile = %s" % self.tls[1],
+                "\tPorts = %d" % self.tls_port,
+                "",
+            ]
         with open(self.conf_path, "w", encoding="utf-8") as f:
             f.write("\n".join(lines))
 

@@ -6,6 +6,7 @@
  * replaced when the whole file is valid.  The server password never appears
  * in the file itself: password_file names a file whose first line is read at
  * load time and kept in memory only; config_print masks it and channel keys.
+ * sasl_password_file works the same way for the SASL PLAIN password.
  */
 #ifndef MISSIVE_CONFIG_H
 #define MISSIVE_CONFIG_H
@@ -67,6 +68,12 @@ typedef struct {
     char tls_fingerprint[CONFIG_FINGERPRINT_LEN + 1]; /* SHA-256; "" none */
     char tls_cert[CONFIG_PATH_LEN + 1];     /* client certificate; "" none */
     char tls_key_file[CONFIG_PATH_LEN + 1]; /* its key; "" = in tls_cert */
+    /* SASL before registration */
+    enum { CONFIG_SASL_NO, CONFIG_SASL_PLAIN, CONFIG_SASL_EXTERNAL } sasl;
+    char sasl_username[CONFIG_HOST_LEN + 1];
+    char sasl_password_file[CONFIG_PATH_LEN + 1]; /* absolute; "" none */
+    char *sasl_password; /* heap, wiped by config_free; NULL = none */
+    bool sasl_required;  /* a SASL failure drops the connection */
 
     /* [bot] */
     char prefix[CONFIG_PREFIX_LEN + 1];

@@ -64,6 +64,9 @@ struct Irc {
     char *server, *password, *username, *realname;
     char *tls_ca_file, *tls_fingerprint, *tls_cert, *tls_key_file;
     bool tls, tls_verify;
+    int sasl;
+    char *sasl_username, *sasl_password;
+    bool sasl_required;
     char wanted_nick[IRC_NICK_MAX];
     char alt_nicks[IRC_MAX_ALT][IRC_NICK_MAX];
     size_t alt_count;
@@ -486,6 +489,10 @@ static int irc_connect_now(Irc *irc, uint64_t now)
         .tls_fingerprint = irc->tls_fingerprint,
         .tls_cert = irc->tls_cert,
         .tls_key_file = irc->tls_key_file,
+        .sasl = (enum transport_sasl)irc->sasl,
+        .sasl_username = irc->sasl_username,
+        .sasl_password = irc->sasl_password,
+        .sasl_required = irc->sasl_required,
         .note = irc_transport_note,
         .ud = irc,
     };
@@ -686,8 +693,15 @@ static int irc_apply(Irc *irc, const IrcSettings *s)
         irc_strdup(&irc->tls_ca_file, s->tls_ca_file) ||
         irc_strdup(&irc->tls_fingerprint, s->tls_fingerprint) ||
         irc_strdup(&irc->tls_cert, s->tls_cert) ||
-        irc_strdup(&irc->tls_key_file, s->tls_key_file))
+        irc_strdup(&irc->tls_key_file, s->tls_key_file) ||
+        irc_strdup(&irc->sasl_username, s->sasl_username))
         return -1;
+    if (irc->sasl_password) /* a secret: wiped, not just freed */
+        explicit_bzero(irc->sasl_password, strlen(irc->sasl_password));
+    if (irc_strdup(&irc->sasl_password, s->sasl_password))
+        return -1;
+    irc->sasl = s->sasl;
+    irc->sasl_required = s->sasl_required;
     irc->tls = s->tls;
     irc->tls_verify = s->tls_verify;
     irc_copy(irc->wanted_nick, sizeof irc->wanted_nick, s->nick);
@@ -743,6 +757,10 @@ void irc_free(Irc *irc)
     free(irc->tls_fingerprint);
     free(irc->tls_cert);
     free(irc->tls_key_file);
+    free(irc->sasl_username);
+    if (irc->sasl_password)
+        explicit_bzero(irc->sasl_password, strlen(irc->sasl_password));
+    free(irc->sasl_password);
     free(irc);
 }
 

@@ -32,6 +32,10 @@ typedef struct {
     const char *tls_fingerprint; /* NULL or "": no SHA-256 pin */
     const char *tls_cert;        /* client certificate; NULL or "": none */
     const char *tls_key_file;
+    int sasl;                  /* enum transport_sasl (transport.h) */
+    const char *sasl_username; /* PLAIN */
+    const char *sasl_password; /* PLAIN; NULL: none */
+    bool sasl_required;
     const char *nick;
     const char *const *alt_nicks; /* tried in order when nick is taken */
     size_t alt_nick_count;

@@ -21,11 +21,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+
+#include <openssl/evp.h>
 
 #include "clock.h"
 #include "conn.h"
@@ -39,6 +42,18 @@
 #define TRANSPORT_NOTE_MAX 1024
 #define TRANSPORT_HOST_MAX 256
 #define TRANSPORT_ADDR_MAX (INET6_ADDRSTRLEN + 8)
+
+#define TRANSPORT_SASL_CHUNK 400 /* AUTHENTICATE payload per line */
+#define TRANSPORT_PARAMS_MAX 15
+
+/* CAP and SASL before registration; NEG_OFF when SASL is not configured. */
+enum transport_neg {
+    NEG_OFF,
+    NEG_LS,   /* CAP LS 302 sent */
+    NEG_REQ,  /* CAP REQ :sasl sent */
+    NEG_AUTH, /* AUTHENTICATE under way */
+    NEG_DONE,
+};
 
 enum transport_state {
     TRANSPORT_RESOLVING,
@@ -68,8 +83,15 @@ struct Transport {
     uint64_t timeout_ms;
     void (*note)(void *ud, Severity severity, const char *line);
     void *ud;
+    enum transport_sasl sasl;
+    char sasl_user[TRANSPORT_HOST_MAX];
+    char *sasl_pass; /* wiped when freed */
+    bool sasl_required;
 
     enum transport_state state;
+    enum transport_neg neg;
+    bool ls_sasl;      /* the CAP LS lines so far offered sasl */
+    size_t rx_checked; /* while negotiating: rx bytes that may go on */
     char failure[CONN_WHY_MAX * 2];
     uint64_t deadline_ms; /* of the current connect or handshake */
     uint64_t next_poll_ms;
@@ -414,6 +436,275 @@ static void transport_handshake(Transport *t)
     transport_note(t, t->conn->insecure ? SEVERITY_WARNING : SEVERITY_INFO,
                    "connected to %s (%s): %s", t->host, t->addr,
                    t->conn->summary);
+    if (t->sasl != TRANSPORT_SASL_NONE) {
+        /* Ahead of libircclient's NICK and USER, already in tx: a server
+         * that reads CAP LS first holds registration until CAP END. */
+        static const char ls[] = "CAP LS 302\r\n";
+        if (t->tx_len + sizeof ls - 1 > sizeof t->tx) {
+            transport_fail(t, "send buffer full");
+            return;
+        }
+        memmove(t->tx + sizeof ls - 1, t->tx, t->tx_len);
+        memcpy(t->tx, ls, sizeof ls - 1);
+        t->tx_len += sizeof ls - 1;
+        t->neg = NEG_LS;
+        t->rx_checked = 0;
+    }
+}
+
+/* --- CAP and SASL ------------------------------------------------------------------ */
+
+static bool transport_negotiating(const Transport *t)
+{
+    return t->neg != NEG_OFF && t->neg != NEG_DONE &&
+           t->state != TRANSPORT_FAILED;
+}
+
+/* Queues a line of ours for the server (never noted: it may hold a
+ * secret).  Lines are short and tx holds 8 KiB; when it is full the
+ * connection is hopeless anyway. */
+static void transport_send(Transport *t, const char *line)
+{
+    size_t n = strlen(line);
+    if (t->tx_len + n + 2 > sizeof t->tx) {
+        transport_fail(t, "send buffer full during CAP negotiation");
+        return;
+    }
+    memcpy(t->tx + t->tx_len, line, n);
+    memcpy(t->tx + t->tx_len + n, "\r\n", 2);
+    t->tx_len += n + 2;
+}
+
+/* Ends negotiation on a failure: drops the connection when SASL is
+ * required, goes on unauthenticated otherwise.  cap_end: whether the
+ * server still waits for CAP END. */
+static void transport_sasl_failed(Transport *t, const char *why, bool cap_end)
+{
+    if (t->sasl_required) {
+        transport_fail(t, "SASL: %s (sasl_required = yes)", why);
+        return;
+    }
+    transport_note(t, SEVERITY_WARNING,
+                   "SASL: %s; going on unauthenticated (sasl_required = no)",
+                   why);
+    if (cap_end)
+        transport_send(t, "CAP END");
+    t->neg = NEG_DONE;
+}
+
+/* True when the space-separated list has item (alone or as "item=..."). */
+static bool transport_has_token(const char *list, const char *item,
+                                const char **value)
+{
+    size_t n = strlen(item);
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, " ");
+        if (len >= n && strncasecmp(p, item, n) == 0 &&
+            (len == n || p[n] == '=')) {
+            if (value)
+                *value = len > n ? p + n + 1 : NULL;
+            return true;
+        }
+        p += len;
+        while (*p == ' ') p++;
+    }
+    return false;
+}
+
+static void transport_sasl_credentials(Transport *t)
+{
+    if (t->sasl == TRANSPORT_SASL_EXTERNAL) {
+        transport_send(t, "AUTHENTICATE +");
+        return;
+    }
+    /* authzid NUL authcid NUL password, base64, in 400-byte lines; a last
+     * line of exactly 400 is followed by "+". */
+    size_t ul = strlen(t->sasl_user), pl = strlen(t->sasl_pass);
+    size_t rawn = ul + 1 + ul + 1 + pl;
+    unsigned char raw[2 * TRANSPORT_HOST_MAX + 512];
+    unsigned char b64[sizeof raw * 4 / 3 + 8];
+    char line[TRANSPORT_SASL_CHUNK + 16];
+    if (rawn > sizeof raw) {
+        transport_fail(t, "SASL: user name or password too long");
+        return;
+    }
+    memcpy(raw, t->sasl_user, ul);
+    raw[ul] = '\0';
+    memcpy(raw + ul + 1, t->sasl_user, ul);
+    raw[2 * ul + 1] = '\0';
+    memcpy(raw + 2 * ul + 2, t->sasl_pass, pl);
+    int n = EVP_EncodeBlock(b64, raw, (int)rawn);
+    for (int off = 0; off < n && t->state != TRANSPORT_FAILED;
+         off += TRANSPORT_SASL_CHUNK) {
+        int len =
+            n - off < TRANSPORT_SASL_CHUNK ? n - off : TRANSPORT_SASL_CHUNK;
+        snprintf(line, sizeof line, "AUTHENTICATE %.*s", len,
+                 (const char *)b64 + off);
+        transport_send(t, line);
+    }
+    if (n % TRANSPORT_SASL_CHUNK == 0)
+        transport_send(t, "AUTHENTICATE +");
+    explicit_bzero(raw, sizeof raw);
+    explicit_bzero(b64, sizeof b64);
+    explicit_bzero(line, sizeof line);
+}
+
+/* Splits an IRC line (tags and prefix skipped) into its command and
+ * parameters, in place.  Returns the number of parameters. */
+static size_t transport_parse(char *line, char **cmd,
+                              char *params[TRANSPORT_PARAMS_MAX])
+{
+    size_t n = 0;
+    char *p = line;
+    if (*p == '@')
+        p += strcspn(p, " ");
+    while (*p == ' ') p++;
+    if (*p == ':')
+        p += strcspn(p, " ");
+    while (*p == ' ') p++;
+    *cmd = p;
+    p += strcspn(p, " ");
+    while (*p && n < TRANSPORT_PARAMS_MAX) {
+        *p++ = '\0';
+        while (*p == ' ') p++;
+        if (!*p)
+            break;
+        if (*p == ':') {
+            params[n++] = p + 1;
+            break;
+        }
+        params[n++] = p;
+        p += strcspn(p, " ");
+    }
+    return n;
+}
+
+/* One server line during negotiation.  True when it is ours alone and
+ * libircclient must not see it. */
+static bool transport_neg_line(Transport *t, char *line)
+{
+    char *cmd, *pv[TRANSPORT_PARAMS_MAX];
+    size_t n = transport_parse(line, &cmd, pv);
+    const char *mech = t->sasl == TRANSPORT_SASL_PLAIN ? "PLAIN" : "EXTERNAL";
+
+    if (strcmp(cmd, "CAP") == 0 && n >= 3) {
+        const char *sub = pv[1];
+        bool more = n >= 4 && strcmp(pv[2], "*") == 0;
+        const char *caps = pv[more ? 3 : 2];
+        const char *mechs = NULL;
+        if (strcasecmp(sub, "LS") == 0 && t->neg == NEG_LS) {
+            if (transport_has_token(caps, "sasl", &mechs)) {
+                /* "sasl=PLAIN,EXTERNAL" (CAP 302): is ours there? */
+                bool ours = true;
+                if (mechs) {
+                    char list[256];
+                    snprintf(list, sizeof list, "%.*s",
+                             (int)strcspn(mechs, " "), mechs);
+                    for (char *c = list; *c; c++)
+                        if (*c == ',')
+                            *c = ' ';
+                    ours = transport_has_token(list, mech, NULL);
+                }
+                t->ls_sasl = ours;
+                if (!ours) {
+                    char why[320];
+                    snprintf(why, sizeof why,
+                             "the server offers SASL %.200s, not %s", mechs,
+                             mech);
+                    transport_sasl_failed(t, why, true);
+                    return true;
+                }
+            }
+            if (more)
+                return true;
+            if (!t->ls_sasl) {
+                transport_sasl_failed(t, "the server does not offer SASL",
+                                      true);
+                return true;
+            }
+            transport_send(t, "CAP REQ :sasl");
+            t->neg = NEG_REQ;
+        } else if (strcasecmp(sub, "ACK") == 0 && t->neg == NEG_REQ &&
+                   transport_has_token(caps, "sasl", NULL)) {
+            char req[64];
+            snprintf(req, sizeof req, "AUTHENTICATE %s", mech);
+            transport_send(t, req);
+            t->neg = NEG_AUTH;
+        } else if (strcasecmp(sub, "NAK") == 0 && t->neg == NEG_REQ) {
+            transport_sasl_failed(t, "the server refused CAP REQ :sasl", true);
+        }
+        return true;
+    }
+    if (strcmp(cmd, "AUTHENTICATE") == 0) {
+        /* InspIRCd sends "AUTHENTICATE :+": the parameter is what counts. */
+        if (t->neg == NEG_AUTH && n >= 1 && strcmp(pv[0], "+") == 0)
+            transport_sasl_credentials(t);
+        return true;
+    }
+    if (strcmp(cmd, "900") == 0) { /* RPL_LOGGEDIN */
+        transport_note(t, SEVERITY_INFO, "SASL: logged in as %.100s",
+                       n >= 3 ? pv[2] : "?");
+        return true;
+    }
+    if (strcmp(cmd, "903") == 0) { /* RPL_SASLSUCCESS */
+        transport_note(t, SEVERITY_INFO, "SASL %s authentication succeeded",
+                       mech);
+        transport_send(t, "CAP END");
+        t->neg = NEG_DONE;
+        return true;
+    }
+    if (strcmp(cmd, "902") == 0 || strcmp(cmd, "904") == 0 ||
+        strcmp(cmd, "905") == 0 || strcmp(cmd, "906") == 0 ||
+        strcmp(cmd, "908") == 0) {
+        if (strcmp(cmd, "908") == 0) /* RPL_SASLMECHS: 904 follows */
+            return true;
+        char why[320];
+        snprintf(why, sizeof why, "%s authentication failed (%.3s: %.200s)",
+                 mech, cmd, n >= 2 ? pv[n - 1] : "no reason given");
+        transport_sasl_failed(t, why, true);
+        return true;
+    }
+    if (strcmp(cmd, "001") == 0 ||
+        (strcmp(cmd, "421") == 0 && n >= 2 && strcasecmp(pv[1], "CAP") == 0)) {
+        /* A server without CAP registers us at once. */
+        transport_sasl_failed(t, "the server does not support CAP", false);
+        return strcmp(cmd, "421") == 0;
+    }
+    return false;
+}
+
+/* Takes the complete lines past rx_checked: ours are removed, the others
+ * may go on to libircclient. */
+static void transport_negotiate(Transport *t)
+{
+    while (transport_negotiating(t)) {
+        char *start = t->rx + t->rx_checked;
+        char *nl = memchr(start, '\n', t->rx_len - t->rx_checked);
+        if (!nl)
+            return;
+        size_t len = (size_t)(nl - start) + 1;
+        char line[TRANSPORT_LINE_MAX + 3];
+        bool ours = false;
+        if (len < sizeof line) {
+            size_t n = len;
+            memcpy(line, start, n);
+            while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
+            line[n] = '\0';
+            ours = transport_neg_line(t, line);
+        }
+        if (t->state == TRANSPORT_FAILED) {
+            /* Nothing from a server we are leaving reaches libircclient,
+             * least of all a 001 that would look like a registration. */
+            t->rx_len = t->rx_checked;
+            return;
+        }
+        if (ours) {
+            memmove(start, nl + 1, t->rx_len - t->rx_checked - len);
+            t->rx_len -= len;
+        } else {
+            t->rx_checked += len;
+        }
+    }
 }
 
 /* --- relaying ------------------------------------------------------------------- */
@@ -467,6 +758,7 @@ static void transport_read_server(Transport *t)
             return;
         }
         transport_cut(t, buf, (size_t)r);
+        transport_negotiate(t);
     }
 }
 
@@ -505,8 +797,12 @@ static void transport_read_local(Transport *t)
 
 static void transport_write_local(Transport *t)
 {
-    while (t->rx_len > 0) {
-        ssize_t w = send(t->local, t->rx, t->rx_len, MSG_NOSIGNAL);
+    for (;;) {
+        bool neg = transport_negotiating(t);
+        size_t ready = neg ? t->rx_checked : t->rx_len;
+        if (ready == 0)
+            return;
+        ssize_t w = send(t->local, t->rx, ready, MSG_NOSIGNAL);
         if (w < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
                 t->rx_len = 0; /* libircclient is gone */
@@ -514,6 +810,8 @@ static void transport_write_local(Transport *t)
         }
         memmove(t->rx, t->rx + w, t->rx_len - (size_t)w);
         t->rx_len -= (size_t)w;
+        if (neg)
+            t->rx_checked -= (size_t)w;
     }
 }
 
@@ -543,6 +841,15 @@ Transport *transport_open(const TransportSettings *s, int *local_fd, Error *err)
                                              : TRANSPORT_TIMEOUT_MS);
     t->note = s->note;
     t->ud = s->ud;
+    t->sasl = s->sasl;
+    t->sasl_required = s->sasl_required;
+    snprintf(t->sasl_user, sizeof t->sasl_user, "%s",
+             s->sasl_username ? s->sasl_username : "");
+    t->sasl_pass = strdup(s->sasl_password ? s->sasl_password : "");
+    if (!t->sasl_pass) {
+        error_set(err, STATUS_ERROR, "out of memory");
+        goto fail;
+    }
     if (!transport_dup_ok(s->tls_ca_file, t->ca_file) ||
         !transport_dup_ok(s->tls_fingerprint, t->fingerprint) ||
         !transport_dup_ok(s->tls_cert, t->cert) ||
@@ -593,6 +900,11 @@ void transport_close(Transport *t)
     free(t->fingerprint);
     free(t->cert);
     free(t->key_file);
+    if (t->sasl_pass) {
+        explicit_bzero(t->sasl_pass, strlen(t->sasl_pass));
+        free(t->sasl_pass);
+    }
+    explicit_bzero(t->tx, sizeof t->tx); /* may hold AUTHENTICATE */
     free(t);
 }
 
@@ -616,7 +928,7 @@ long transport_prepare(Transport *t, fd_set *in, fd_set *out, int *maxfd)
     if (t->local >= 0) {
         if (!t->local_eof && t->tx_len < sizeof t->tx)
             transport_fd_set(t->local, in, maxfd);
-        if (t->rx_len > 0)
+        if (transport_negotiating(t) ? t->rx_checked > 0 : t->rx_len > 0)
             transport_fd_set(t->local, out, maxfd);
     }
     switch (t->state) {

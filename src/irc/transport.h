@@ -6,7 +6,9 @@
  * tries each of its addresses (IPv6 and IPv4, in getaddrinfo's order),
  * speaks plain TCP or verified TLS through one ConnType table (conn.h), and
  * relays plain IRC to libircclient over a socket pair, cutting any server
- * line to 510 bytes + CR LF on the way.  Everything runs in the caller's
+ * line to 510 bytes + CR LF on the way.  With SASL configured it negotiates
+ * CAP and authenticates before registration completes, so libircclient
+ * sees a registration as usual.  Everything runs in the caller's
  * select() loop: transport_prepare adds our descriptors and says how long
  * we may wait, transport_process does what is ready.  No threads of ours
  * (glibc's getaddrinfo_a keeps its own helper for names that need DNS).
@@ -20,6 +22,12 @@
 
 #include "error.h"
 
+enum transport_sasl {
+    TRANSPORT_SASL_NONE,
+    TRANSPORT_SASL_PLAIN,
+    TRANSPORT_SASL_EXTERNAL, /* the TLS client certificate (CertFP) */
+};
+
 typedef struct {
     const char *host; /* a name, an IPv4 or an IPv6 address */
     int port;
@@ -30,6 +38,12 @@ typedef struct {
     const char *tls_cert;        /* NULL or "": no client certificate */
     const char *tls_key_file;
     int connect_timeout_ms; /* per address; 0: 10 s */
+    /* SASL, before registration completes (CAP LS 302, CAP REQ :sasl,
+     * AUTHENTICATE, CAP END).  Without it no CAP is sent at all. */
+    enum transport_sasl sasl;
+    const char *sasl_username; /* PLAIN */
+    const char *sasl_password; /* PLAIN; copied, wiped when freed */
+    bool sasl_required;        /* a failure drops the connection (retried) */
     /* Log lines; the transport never logs itself. */
     void (*note)(void *ud, Severity severity, const char *line);
     void *ud;

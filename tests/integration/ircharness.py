@@ -833,12 +833,14 @@ class FakeConn:
 
 class FakeIrcServer:
     """A listening socket on 127.0.0.1:port that registers each client
-    (see FakeConn).  conns lists the connections in the order accepted."""
+    (see FakeConn).  conns lists the connections in the order accepted;
+    conn_class may be a FakeConn subclass with its own _answer()."""
 
     name = "fake.test"
 
-    def __init__(self, port=None):
+    def __init__(self, port=None, conn_class=None):
         self.port = port or free_port()
+        self.conn_class = conn_class or FakeConn
         self.conns = []
         self._cond = threading.Condition()
         self._stop = False
@@ -865,7 +867,7 @@ class FakeIrcServer:
             except OSError:
                 break
             with self._cond:
-                self.conns.append(FakeConn(sock, len(self.conns)))
+                self.conns.append(self.conn_class(sock, len(self.conns)))
                 self._cond.notify_all()
 
     def wait_conn(self, index, timeout=10.0):

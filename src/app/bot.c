@@ -119,8 +119,8 @@ static uint64_t bot_watchdog_period(void)
 /* Sends WATCHDOG=1 at the start of a loop turn and returns how long the
  * turn may sleep before the next one is due (-1: no watchdog).  Sent on
  * every turn after at least a second, not only when half the period is
- * up: a turn may block (irc_connect resolves the server name with
- * gethostbyname), and it then has the whole period, not what is left. */
+ * up: a turn may still be slow (a busy disk; names are resolved without
+ * blocking, see transport.h), and it then has the whole period. */
 static long bot_watchdog(Bot *b, uint64_t now)
 {
     uint64_t gap = b->watchdog_ms < BOT_WATCHDOG_GAP_MS ? b->watchdog_ms

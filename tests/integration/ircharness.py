@@ -402,6 +402,82 @@ class Inspircd(_Server):
             f.write(conf)
 
 
+# --- a test certificate authority -------------------------------------------------
+
+CA_CNF = """[ca]
+default_ca = test_ca
+[test_ca]
+dir = {dir}
+database = {dir}/index.txt
+new_certs_dir = {dir}/issued
+serial = {dir}/serial
+default_md = sha256
+policy = anything
+copy_extensions = copy
+unique_subject = no
+[anything]
+commonName = supplied
+"""
+
+
+def openssl(*args, cwd):
+    r = subprocess.run(["openssl"] + list(args), cwd=cwd, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    if r.returncode != 0:
+        raise HarnessError("openssl %s failed:\n%s" % (" ".join(args), r.stdout.decode()))
+    return r.stdout.decode()
+
+
+class TestCA:
+    """A throw-away certificate authority in its own directory.  Files are
+    world-readable: ngircd reads them before dropping to nobody, and they
+    live only in the test's temporary directory."""
+
+    def __init__(self, parent, name):
+        self.dir = os.path.join(parent, name)
+        os.makedirs(os.path.join(self.dir, "issued"))
+        os.chmod(parent, 0o755)
+        os.chmod(self.dir, 0o755)
+        with open(os.path.join(self.dir, "ca.cnf"), "w") as f:
+            f.write(CA_CNF.format(dir=self.dir))
+        open(os.path.join(self.dir, "index.txt"), "w").close()
+        with open(os.path.join(self.dir, "serial"), "w") as f:
+            f.write("1000\n")
+        self.cert = os.path.join(self.dir, "ca.crt")
+        self.key = os.path.join(self.dir, "ca.key")
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                "-nodes", "-keyout", self.key, "-out", self.cert, "-days", "2",
+                "-subj", "/CN=Missive %s" % name,
+                "-addext", "basicConstraints=critical,CA:TRUE",
+                "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=self.dir)
+
+    def issue(self, stem, sans, expired=False):
+        """(cert, key) for subjectAltName `sans` ("DNS:localhost,IP:127.0.0.1");
+        expired=True: valid for one day in 2020 (openssl ca -startdate and
+        -enddate, as OpenSSL 3.0's x509 command cannot backdate)."""
+        crt = os.path.join(self.dir, stem + ".crt")
+        key = os.path.join(self.dir, stem + ".key")
+        csr = os.path.join(self.dir, stem + ".csr")
+        openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=%s" % stem,
+                "-addext", "subjectAltName=" + sans, cwd=self.dir)
+        dates = (["-startdate", "20200101000000Z", "-enddate", "20200102000000Z"]
+                 if expired else ["-days", "2"])
+        openssl("ca", "-batch", "-notext", "-config", os.path.join(self.dir, "ca.cnf"),
+                "-cert", self.cert, "-keyfile", self.key, "-in", csr, "-out", crt,
+                *dates, cwd=self.dir)
+        for p in (crt, key):
+            os.chmod(p, 0o644)
+        return crt, key
+
+    @staticmethod
+    def fingerprint(cert):
+        out = openssl("x509", "-in", cert, "-noout", "-fingerprint", "-sha256",
+                      cwd=os.path.dirname(cert))
+        return out.strip().split("=", 1)[1]
+
+
+
 # --- raw IRC client ---------------------------------------------------------------
 
 class Message:

@@ -20,7 +20,6 @@ watchdog and ends every process it started by PID.
 import os
 import re
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,79 +35,6 @@ BOT = "missive"
 DB_DIR = None
 DB_PATH = None
 TIMINGS = []
-
-CA_CNF = """[ca]
-default_ca = test_ca
-[test_ca]
-dir = {dir}
-database = {dir}/index.txt
-new_certs_dir = {dir}/issued
-serial = {dir}/serial
-default_md = sha256
-policy = anything
-copy_extensions = copy
-unique_subject = no
-[anything]
-commonName = supplied
-"""
-
-
-def openssl(*args, cwd):
-    r = subprocess.run(["openssl"] + list(args), cwd=cwd, stdin=subprocess.DEVNULL,
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
-    if r.returncode != 0:
-        raise h.HarnessError("openssl %s failed:\n%s" % (" ".join(args), r.stdout.decode()))
-    return r.stdout.decode()
-
-
-class TestCA:
-    """A throw-away certificate authority in its own directory.  Files are
-    world-readable: ngircd reads them before dropping to nobody, and they
-    live only in the test's temporary directory."""
-
-    def __init__(self, parent, name):
-        self.dir = os.path.join(parent, name)
-        os.makedirs(os.path.join(self.dir, "issued"))
-        os.chmod(parent, 0o755)
-        os.chmod(self.dir, 0o755)
-        with open(os.path.join(self.dir, "ca.cnf"), "w") as f:
-            f.write(CA_CNF.format(dir=self.dir))
-        open(os.path.join(self.dir, "index.txt"), "w").close()
-        with open(os.path.join(self.dir, "serial"), "w") as f:
-            f.write("1000\n")
-        self.cert = os.path.join(self.dir, "ca.crt")
-        self.key = os.path.join(self.dir, "ca.key")
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                "-nodes", "-keyout", self.key, "-out", self.cert, "-days", "2",
-                "-subj", "/CN=Missive %s" % name,
-                "-addext", "basicConstraints=critical,CA:TRUE",
-                "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=self.dir)
-
-    def issue(self, stem, sans, expired=False):
-        """(cert, key) for subjectAltName `sans` ("DNS:localhost,IP:127.0.0.1");
-        expired=True: valid for one day in 2020 (openssl ca -startdate and
-        -enddate, as OpenSSL 3.0's x509 command cannot backdate)."""
-        crt = os.path.join(self.dir, stem + ".crt")
-        key = os.path.join(self.dir, stem + ".key")
-        csr = os.path.join(self.dir, stem + ".csr")
-        openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=%s" % stem,
-                "-addext", "subjectAltName=" + sans, cwd=self.dir)
-        dates = (["-startdate", "20200101000000Z", "-enddate", "20200102000000Z"]
-                 if expired else ["-days", "2"])
-        openssl("ca", "-batch", "-notext", "-config", os.path.join(self.dir, "ca.cnf"),
-                "-cert", self.cert, "-keyfile", self.key, "-in", csr, "-out", crt,
-                *dates, cwd=self.dir)
-        for p in (crt, key):
-            os.chmod(p, 0o644)
-        return crt, key
-
-    @staticmethod
-    def fingerprint(cert):
-        out = openssl("x509", "-in", cert, "-noout", "-fingerprint", "-sha256",
-                      cwd=os.path.dirname(cert))
-        return out.strip().split("=", 1)[1]
-
 
 def ipv6_loopback():
     try:
@@ -138,7 +64,7 @@ class TlsBase(h.DaemonTestCase):
 
     def setUp(self):
         super().setUp()
-        self.ca = TestCA(self.dir, "ca")
+        self.ca = h.TestCA(self.dir, "ca")
 
     def server(self, cert_key=None, listen=h.HOST):
         srv = h.Ngircd(self.dir, tls=cert_key, listen=listen).start()
@@ -199,7 +125,7 @@ class RefusedTest(TlsBase):
         self.assert_refused(bot, r"certificate is not accepted: IP address mismatch")
 
     def test_untrusted_ca(self):
-        other = TestCA(self.dir, "other-ca")
+        other = h.TestCA(self.dir, "other-ca")
         srv = self.server(other.issue("srv", "IP:127.0.0.1"))
         bot = self.bot(srv.tls_port, tls="yes", tls_ca_file=self.ca.cert)
         self.assert_refused(bot, r"certificate is not accepted: unable to get local "
@@ -223,7 +149,7 @@ class RefusedTest(TlsBase):
 
 class OptOutAndPinTest(TlsBase):
     def test_verify_off_connects_and_warns(self):
-        other = TestCA(self.dir, "other-ca")
+        other = h.TestCA(self.dir, "other-ca")
         srv = self.server(other.issue("srv", "DNS:wrong.example"))
         bot = self.bot(srv.tls_port, tls="yes", tls_verify="no")
         bot.wait_log(r"warn.*tls_verify = no: the server's certificate is NOT checked",
@@ -235,7 +161,7 @@ class OptOutAndPinTest(TlsBase):
         crt, key = self.ca.issue("srv", "IP:127.0.0.1")
         srv = self.server((crt, key))
         bot = self.bot(srv.tls_port, tls="yes", tls_ca_file=self.ca.cert,
-                       tls_fingerprint=TestCA.fingerprint(crt))
+                       tls_fingerprint=h.TestCA.fingerprint(crt))
         bot.wait_log(r"certificate pinned, SHA-256 [0-9a-f]{64}", timeout=15)
         self.assert_answers(srv, bot)
 
@@ -243,7 +169,7 @@ class OptOutAndPinTest(TlsBase):
         crt, _ = self.ca.issue("other", "IP:127.0.0.1")
         srv = self.server(self.ca.issue("srv", "IP:127.0.0.1"))
         bot = self.bot(srv.tls_port, tls="yes", tls_ca_file=self.ca.cert,
-                       tls_fingerprint=TestCA.fingerprint(crt))
+                       tls_fingerprint=h.TestCA.fingerprint(crt))
         self.assert_refused(bot, r"does not match tls_fingerprint")
 
 

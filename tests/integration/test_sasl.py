@@ -1,5 +1,10 @@
 """CAP negotiation and SASL in the transport, before registration.
 
+Against the real thing (ServicesTest): InspIRCd 3 linked to Anope 2.0, with
+accounts made through NickServ at test time: PLAIN with the right password
+logs in and the bot answers, a wrong one fails cleanly and is retried,
+EXTERNAL logs in with the client certificate whose CertFP the account holds.
+
 A scripted server (FakeIrcServer with a SASL-speaking connection, below)
 plays the exchanges a real network does and a few it rarely does on
 demand: PLAIN accepted and refused, sasl_required yes and no, a server
@@ -165,6 +170,60 @@ class PlainTest(SaslBase):
         bot.wait_log(r"disconnected: SASL: the server does not support CAP "
                      r"\(sasl_required = yes\)", timeout=15)
         self.assertNotIn("registered as", bot.log_text())
+
+
+@unittest.skipUnless(h.ServicesNet.available(), "needs inspircd and anope")
+class ServicesTest(SaslBase):
+    """The real thing: InspIRCd 3 linked to Anope 2.0, accounts made through
+    NickServ at test time."""
+
+    def net(self, tls=None):
+        srv = h.ServicesNet(os.path.join(self.dir, "net"), tls=tls).start()
+        self.servers.append(srv)
+        return srv
+
+    def assert_answers(self, srv):
+        alice = h.Client(srv.port, "alice")
+        self.clients.append(alice)
+        alice.join("#t")
+        alice.expect(r"^(:%s!\S+ JOIN :?#t|:\S+ 353 alice . #t :.*[@+ :]%s\b)"
+                     % (BOT, BOT), timeout=15, since=0)
+        alice.privmsg("#t", "!quote 1.4")
+        alice.expect(r"PRIVMSG #t :.*\[1\.4\]$", timeout=10)
+
+    def test_plain_right_password(self):
+        srv = self.net()
+        srv.register(ACCOUNT, PASSWORD.replace(" ", "_"))
+        bot = self.bot(self.conf(srv.port, password=PASSWORD.replace(" ", "_")))
+        bot.wait_log(r"SASL: logged in as %s" % ACCOUNT, timeout=20)
+        bot.wait_log(r"SASL PLAIN authentication succeeded", timeout=5)
+        self.assert_answers(srv)
+        self.assert_no_secret(bot.log_text())
+
+    def test_plain_wrong_password_fails_cleanly(self):
+        srv = self.net()
+        srv.register(ACCOUNT, "the-right-one")
+        bot = self.bot(self.conf(srv.port, password="a-wrong-one"))
+        bot.wait_log(r"disconnected: SASL: PLAIN authentication failed \(904: .*\) "
+                     r"\(sasl_required = yes\)", timeout=20)
+        bot.wait_log(r"reconnecting in [0-9.]+ s \(attempt 2\)", timeout=15)
+        self.assertNotIn("registered as", bot.log_text())
+        self.assertNotIn("a-wrong-one", bot.log_text())
+
+    def test_external_with_client_certificate(self):
+        ca = h.TestCA(self.dir, "ca")
+        srv = self.net(tls=ca.issue("srv", "IP:127.0.0.1"))
+        cert, key = ca.issue("missive-client", "DNS:missive.client")
+        srv.register(ACCOUNT, "pw-for-cert")
+        srv.add_cert(ACCOUNT, "pw-for-cert", cert, key)
+        conf = self.conf(srv.tls_port, sasl="external", sasl_username=None,
+                         sasl_password_file=None, tls="yes", tls_ca_file=ca.cert,
+                         tls_cert=cert, tls_key_file=key)
+        bot = self.bot(conf)
+        bot.wait_log(r"connected to 127\.0\.0\.1 .*certificate verified", timeout=20)
+        bot.wait_log(r"SASL: logged in as %s" % ACCOUNT, timeout=20)
+        bot.wait_log(r"SASL EXTERNAL authentication succeeded", timeout=5)
+        self.assert_answers(srv)
 
 
 class CheckConfigTest(SaslBase):

@@ -321,8 +321,11 @@ static void transport_resolve(Transport *t)
     }
     snprintf(l->host, sizeof l->host, "%s", t->host);
     memcpy(l->port, port, sizeof l->port);
+    /* No AI_ADDRCONFIG: on a host with loopback only it hides
+     * "localhost"; an address family we cannot reach fails fast and the
+     * next address is tried. */
     l->hints = (struct addrinfo){.ai_socktype = SOCK_STREAM,
-                                 .ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV};
+                                 .ai_flags = AI_NUMERICSERV};
     l->cb.ar_name = l->host;
     l->cb.ar_service = l->port;
     l->cb.ar_request = &l->hints;

@@ -64,6 +64,12 @@ def main():
         db = os.path.join(tmp.name, "missive.db")
         h.import_corpus(db, binary=missive)
         targets = []
+        labels = ("plain", "tls")
+        for i in range(k):          # clients first, so they see the bots' JOINs
+            c = h.Client(srv.port, "bencher%d" % i)
+            for label in labels:
+                c.join("#%s%d" % (label, i))
+            clients.append(c)
         for label, port, extra in (("plain", srv.port, {}),
                                    ("tls", srv.tls_port, {"tls": "yes",
                                                           "tls_ca_file": ca.cert})):
@@ -81,11 +87,6 @@ def main():
             bot = h.Bot(conf, binary=missive).start()
             bots.append(bot)
             targets.append(Target(label, label + "bot", chans, bot.pid))
-        for i in range(k):
-            c = h.Client(srv.port, "bencher%d" % i)
-            for t in targets:
-                c.join(t.channels[i])
-            clients.append(c)
         for t in targets:
             for i in range(k):
                 wait_bot_joined(clients[i], t.nick, t.channels[i])

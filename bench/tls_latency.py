@@ -10,7 +10,11 @@ script reports the median and p99 of each and of the per-pair difference
 (tls - plain), and the ratio of the medians.  The clients talk plain text
 to ngircd in both cases: only the bot's leg differs.
 
-usage: bench/tls_latency.py [--build DIR] [-n 200] [--out FILE]
+--before BINARY adds a third bot, `before`: a Missive built before the
+transport (libircclient on the TCP socket itself), on the plain port, to
+measure what the socket-pair hop costs (plain - before).
+
+usage: bench/tls_latency.py [--build DIR] [-n 200] [--before BINARY] [--out FILE]
 """
 
 import argparse
@@ -37,6 +41,7 @@ def main():
     ap.add_argument("--missive", default=None)
     ap.add_argument("-n", type=int, default=200, help="rounds (max %d)" % MAX_N)
     ap.add_argument("--pace-ms", type=float, default=60.0)
+    ap.add_argument("--before", default=None, help="a Missive binary without the transport")
     ap.add_argument("--out", default=None, help="default BUILD/bench/tls-latency-results.txt")
     args = ap.parse_args()
     n = max(1, min(args.n, MAX_N))
@@ -64,15 +69,17 @@ def main():
         db = os.path.join(tmp.name, "missive.db")
         h.import_corpus(db, binary=missive)
         targets = []
-        labels = ("plain", "tls")
+        bots_wanted = [("plain", missive, srv.port, {}),
+                       ("tls", missive, srv.tls_port, {"tls": "yes", "tls_ca_file": ca.cert})]
+        if args.before:
+            bots_wanted.append(("before", args.before, srv.port, {}))
+        labels = [b[0] for b in bots_wanted]
         for i in range(k):          # clients first, so they see the bots' JOINs
             c = h.Client(srv.port, "bencher%d" % i)
             for label in labels:
                 c.join("#%s%d" % (label, i))
             clients.append(c)
-        for label, port, extra in (("plain", srv.port, {}),
-                                   ("tls", srv.tls_port, {"tls": "yes",
-                                                          "tls_ca_file": ca.cert})):
+        for label, binary, port, extra in bots_wanted:
             chans = ["#%s%d" % (label, i) for i in range(k)]
             dbl = os.path.join(tmp.name, label + ".db")
             shutil.copyfile(db, dbl)
@@ -84,7 +91,7 @@ def main():
                           "limits": {"user_burst": 100, "user_interval": 1,
                                      "channel_burst": 100, "channel_interval": 1}},
                 **extra)
-            bot = h.Bot(conf, binary=missive).start()
+            bot = h.Bot(conf, binary=binary).start()
             bots.append(bot)
             targets.append(Target(label, label + "bot", chans, bot.pid))
         for t in targets:
@@ -99,7 +106,7 @@ def main():
                 time.sleep(0.2)
             t.lat.clear()
             t.missed = 0
-        pairs = []
+        pairs, hop = [], []
         for i in range(n):
             c = clients[i % k]
             got = []
@@ -108,6 +115,8 @@ def main():
                 time.sleep(args.pace_ms / 1000.0)
             if None not in got:
                 pairs.append(got[1] - got[0])
+                if len(got) > 2:
+                    hop.append(got[0] - got[2])
         out("  %d rounds, one command in flight, %.0f ms pause" % (n, args.pace_ms))
         out("  %-12s %8s %8s %8s %8s %7s" % ("bot", "median", "p99", "min", "max", "missed"))
         for t in targets:
@@ -118,6 +127,10 @@ def main():
             out("  %-12s %s %s %s %s %7s  (ms, per pair)" % (
                 "tls-plain", fmt(statistics.median(pairs)), fmt(pct(pairs, 99)),
                 fmt(min(pairs)), fmt(max(pairs)), "-"))
+        if hop:
+            out("  %-12s %s %s %s %s %7s  (ms, per pair)" % (
+                "plain-before", fmt(statistics.median(hop)), fmt(pct(hop, 99)),
+                fmt(min(hop)), fmt(max(hop)), "-"))
         if targets[0].lat and targets[1].lat:
             out("  median ratio tls / plain: %.2f" % (statistics.median(targets[1].lat)
                                                      / statistics.median(targets[0].lat)))

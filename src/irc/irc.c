@@ -436,10 +436,11 @@ static int irc_attach(Irc *irc, int local, char *why, size_t whysz)
                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t len = sizeof sin;
     fd_set in, out;
-    int maxfd = -1, sessfd = -1;
+    int maxfd = -1, sessfd = -1, found = 0;
     int rc = -1;
 
-    /* Bound, never listening: the library's connect() goes nowhere. */
+    /* Bound, never listening: the library's connect() goes nowhere, and
+     * no other socket can take the port while we hold it. */
     int hole = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (hole < 0 || bind(hole, (struct sockaddr *)&sin, sizeof sin) < 0 ||
         getsockname(hole, (struct sockaddr *)&sin, &len) < 0) {
@@ -459,9 +460,11 @@ static int irc_attach(Irc *irc, int local, char *why, size_t whysz)
     FD_ZERO(&out);
     irc_add_select_descriptors(irc->session, &in, &out, &maxfd);
     for (int fd = 0; fd <= maxfd; fd++)
-        if (FD_ISSET(fd, &out) || FD_ISSET(fd, &in))
-            sessfd = sessfd < 0 ? fd : -2;
-    if (sessfd < 0) {
+        if (FD_ISSET(fd, &out) || FD_ISSET(fd, &in)) {
+            sessfd = fd;
+            found++;
+        }
+    if (found != 1) {
         snprintf(why, whysz, "libircclient's socket not found");
         goto done;
     }

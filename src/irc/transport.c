@@ -157,6 +157,10 @@ static void transport_fail(Transport *t, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(t->failure, sizeof t->failure, fmt, ap);
     va_end(ap);
+    /* During CAP negotiation only vetted lines may go on (no 001 that
+     * would look like a registration). */
+    if (t->neg != NEG_OFF && t->neg != NEG_DONE)
+        t->rx_len = t->rx_checked;
     t->state = TRANSPORT_FAILED;
     if (t->sock >= 0) {
         close(t->sock);
@@ -695,12 +699,8 @@ static void transport_negotiate(Transport *t)
             line[n] = '\0';
             ours = transport_neg_line(t, line);
         }
-        if (t->state == TRANSPORT_FAILED) {
-            /* Nothing from a server we are leaving reaches libircclient,
-             * least of all a 001 that would look like a registration. */
-            t->rx_len = t->rx_checked;
-            return;
-        }
+        if (t->state == TRANSPORT_FAILED)
+            return; /* transport_fail kept only the vetted lines */
         if (ours) {
             memmove(start, nl + 1, t->rx_len - t->rx_checked - len);
             t->rx_len -= len;

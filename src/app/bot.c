@@ -135,9 +135,9 @@ static uint64_t bot_watchdog_period(void)
 }
 
 /* The watchdog timer: WATCHDOG=1 every second, or every half period when
- * WatchdogSec= is under two seconds.  Overdue after a turn that blocked
- * (irc_connect resolves the server name with gethostbyname), it is sent at
- * the start of the next one, which then has the whole period. */
+ * WatchdogSec= is under two seconds.  Overdue after a turn that was slow
+ * (a busy disk; names are resolved without blocking, see transport.h), it
+ * is sent at the start of the next one, which then has the whole period. */
 static void bot_watchdog(void *ud, TimerId id, uint64_t now)
 {
     (void)ud, (void)id, (void)now;
@@ -954,6 +954,16 @@ static void bot_irc_settings(const Config *c, IrcSettings *s,
         .server = c->server,
         .port = c->port,
         .password = c->password,
+        .tls = c->tls,
+        .tls_verify = c->tls_verify,
+        .tls_ca_file = c->tls_ca_file,
+        .tls_fingerprint = c->tls_fingerprint,
+        .tls_cert = c->tls_cert,
+        .tls_key_file = c->tls_key_file,
+        .sasl = (int)c->sasl, /* same numbers as enum transport_sasl */
+        .sasl_username = c->sasl_username,
+        .sasl_password = c->sasl_password,
+        .sasl_required = c->sasl_required,
         .nick = c->nick,
         .alt_nicks = alts,
         .alt_nick_count = c->alt_nick_count,

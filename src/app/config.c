@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -341,8 +342,23 @@ static const char *password_problem(const char *line, size_t n)
     return NULL;
 }
 
-/* The first line of path, without its CR/LF, into a fresh heap string. */
-static int loader_password(Loader *ld, const char *path, char **out)
+/* Why line (n bytes) cannot be a SASL password, or NULL: it travels
+ * base64-encoded, so spaces and ':' are fine. */
+static const char *sasl_password_problem(const char *line, size_t n)
+{
+    if (n == 0)
+        return "first line is empty";
+    if (n > CONFIG_PASSWORD_LEN)
+        return "password longer than " STR(CONFIG_PASSWORD_LEN) " bytes";
+    if (n != strlen(line))
+        return "password contains a NUL byte";
+    return NULL;
+}
+
+/* The first line of path, without its CR/LF, into a fresh heap string;
+ * key names the setting in messages, sasl picks the rules. */
+static int loader_password(Loader *ld, const char *key, bool sasl,
+                           const char *path, char **out)
 {
     char q[QUOTE_LEN];
     char *line = NULL;
@@ -353,7 +369,7 @@ static int loader_password(Loader *ld, const char *path, char **out)
 
     FILE *f = fopen(path, "r");
     if (f == NULL) {
-        loader_error(ld, "password_file %s: cannot open: %s", Q(path, q),
+        loader_error(ld, "%s %s: cannot open: %s", key, Q(path, q),
                      strerror(errno));
         return -1;
     }
@@ -369,7 +385,8 @@ static int loader_password(Loader *ld, const char *path, char **out)
         line[--n] = '\0';
 
     if (why == NULL)
-        why = password_problem(line, (size_t)n);
+        why = sasl ? sasl_password_problem(line, (size_t)n)
+                   : password_problem(line, (size_t)n);
     if (why == NULL) {
         *out = strdup(line);
         if (*out == NULL)
@@ -380,7 +397,7 @@ static int loader_password(Loader *ld, const char *path, char **out)
         free(line);
     }
     if (why != NULL) {
-        loader_error(ld, "password_file %s: %s", Q(path, q), why);
+        loader_error(ld, "%s %s: %s", key, Q(path, q), why);
         return -1;
     }
     return 0;
@@ -495,7 +512,90 @@ static int set_password_file(Loader *ld, const KeyDef *k, const char *v,
     if (loader_path(ld, k, v, c->password_file, sizeof c->password_file,
                     ld->lineno) < 0)
         return -1;
-    return loader_password(ld, c->password_file, &c->password);
+    return loader_password(ld, "password_file", false, c->password_file,
+                           &c->password);
+}
+
+static int set_sasl_password_file(Loader *ld, const KeyDef *k, const char *v,
+                                  bool first)
+{
+    Config *c = ld->c;
+    (void)first;
+
+    if (*v == '\0')
+        return 0;
+    if (loader_path(ld, k, v, c->sasl_password_file,
+                    sizeof c->sasl_password_file, ld->lineno) < 0)
+        return -1;
+    return loader_password(ld, "sasl_password_file", true,
+                           c->sasl_password_file, &c->sasl_password);
+}
+
+static const char *const sasl_names[] = {"no", "plain", "external"};
+
+static int set_sasl(Loader *ld, const KeyDef *k, const char *v, bool first)
+{
+    char q[QUOTE_LEN];
+    (void)first;
+    for (size_t i = 0; i < sizeof sasl_names / sizeof sasl_names[0]; i++) {
+        if (strcasecmp(v, sasl_names[i]) == 0) {
+            ld->c->sasl = (int)i;
+            return 0;
+        }
+    }
+    loader_error(ld, "%s: '%s' is not no, plain or external", k->name, Q(v, q));
+    return -1;
+}
+
+/* A file the transport reads at each connection: resolved like every
+ * path, and checked now so a typo is a FILE:LINE error, not a log line at
+ * 3 a.m.  Its contents are never read here (a key stays in its file). */
+static int set_tls_path(Loader *ld, const KeyDef *k, const char *v, bool first)
+{
+    char q[QUOTE_LEN];
+    char *out = FIELD(ld->c, k, char);
+    (void)first;
+
+    if (*v == '\0') {
+        out[0] = '\0';
+        return 0;
+    }
+    if (loader_path(ld, k, v, out, CONFIG_PATH_LEN + 1, ld->lineno) < 0)
+        return -1;
+    if (access(out, R_OK) != 0) {
+        loader_error(ld, "%s %s: cannot read: %s", k->name, Q(out, q),
+                     strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* A services account name: printable ASCII without spaces. */
+static const char *check_sasl_username(const char *v)
+{
+    for (const char *p = v; *p; p++)
+        if (!is_graph_ascii((unsigned char)*p))
+            return "has a space, control or non-ASCII character";
+    return NULL;
+}
+
+/* SHA-256 as 64 hex digits, colons and a "sha256:" prefix allowed. */
+static const char *check_fingerprint(const char *v)
+{
+    size_t n = 0;
+    if (*v == '\0')
+        return NULL;
+    if (strncasecmp(v, "sha256:", 7) == 0)
+        v += 7;
+    for (; *v; v++) {
+        if (*v == ':')
+            continue;
+        if (!isxdigit((unsigned char)*v))
+            return "not a SHA-256 fingerprint (64 hex digits, ':' allowed)";
+        n++;
+    }
+    return n == 64 ? NULL
+                   : "not a SHA-256 fingerprint (64 hex digits, ':' allowed)";
 }
 
 /* Iterates the comma-separated items of a list value, each trimmed. */
@@ -840,6 +940,23 @@ static void print_password_file(const KeyDef *k, const Config *c, FILE *out)
                 c->password_file, strlen(c->password));
 }
 
+static void print_sasl_password_file(const KeyDef *k, const Config *c,
+                                     FILE *out)
+{
+    if (c->sasl_password_file[0] == '\0')
+        fprintf(out, "%s =\n", k->name);
+    else if (c->sasl_password == NULL)
+        print_kv(out, k->name, c->sasl_password_file);
+    else
+        fprintf(out, "%s = %s  ; password: " MASKED " (%zu bytes)\n", k->name,
+                c->sasl_password_file, strlen(c->sasl_password));
+}
+
+static void print_sasl(const KeyDef *k, const Config *c, FILE *out)
+{
+    print_kv(out, k->name, sasl_names[c->sasl]);
+}
+
 /* Lists wrap onto repeated "key = a, b" lines, which load as one list. */
 typedef struct {
     FILE *out;
@@ -950,6 +1067,12 @@ static void print_daily_grace(const KeyDef *k, const Config *c, FILE *out)
         .off = offsetof(Config, f), .list = true                  \
     }
 
+#define KEY_PATH(s, n, f)                                                 \
+    {                                                                     \
+        .section = s, .name = n, .set = set_tls_path, .print = print_str, \
+        .off = offsetof(Config, f), .may_be_empty = true                  \
+    }
+
 static const KeyDef keys[] = {
     KEY_STR("irc", "server", server, check_host),
     KEY_INT("irc", "port", port, 1, 65535),
@@ -968,6 +1091,35 @@ static const KeyDef keys[] = {
     KEY_INT("irc", "ping_timeout", ping_timeout, 5, 3600),
     KEY_INT("irc", "reconnect_min", reconnect_min, 1, 3600),
     KEY_INT("irc", "reconnect_max", reconnect_max, 1, 86400),
+    KEY_FN("irc", "tls", tls, set_bool, print_bool),
+    KEY_FN("irc", "tls_verify", tls_verify, set_bool, print_bool),
+    KEY_PATH("irc", "tls_ca_file", tls_ca_file),
+    {.section = "irc",
+     .name = "tls_fingerprint",
+     .set = set_str,
+     .print = print_str,
+     .off = offsetof(Config, tls_fingerprint),
+     .len = CONFIG_FINGERPRINT_LEN,
+     .check = check_fingerprint,
+     .may_be_empty = true},
+    KEY_PATH("irc", "tls_cert", tls_cert),
+    KEY_PATH("irc", "tls_key_file", tls_key_file),
+    KEY_FN("irc", "sasl", sasl, set_sasl, print_sasl),
+    {.section = "irc",
+     .name = "sasl_username",
+     .set = set_str,
+     .print = print_str,
+     .off = offsetof(Config, sasl_username),
+     .len = CONFIG_HOST_LEN,
+     .check = check_sasl_username,
+     .may_be_empty = true},
+    {.section = "irc",
+     .name = "sasl_password_file",
+     .set = set_sasl_password_file,
+     .print = print_sasl_password_file,
+     .off = offsetof(Config, sasl_password_file),
+     .may_be_empty = true},
+    KEY_FN("irc", "sasl_required", sasl_required, set_bool, print_bool),
 
     KEY_STR("bot", "prefix", prefix, check_prefix),
     KEY_FN("bot", "database", database, set_database, print_str),
@@ -1130,6 +1282,12 @@ static int loader_handle(void *user, const char *section, const char *name,
         loader_error(ld, "missing key name before '='");
         return 1;
     }
+    if (strcmp(name, "sasl_password") == 0) {
+        loader_error(ld, "sasl_password: no passwords in the config file; "
+                         "put it in a file of its own and set "
+                         "sasl_password_file to its path");
+        return 1;
+    }
     if (strcmp(name, "password") == 0) {
         loader_error(ld,
                      "password: no passwords in the config file; put it "
@@ -1208,6 +1366,32 @@ static void loader_finish(Loader *ld)
                          ld->path, key_line(ld, "daily", "channels"),
                          c->daily_channels[i]);
     }
+    if (key_line(ld, "irc", "tls") == 0)
+        c->tls = c->port == 6697; /* the IANA port of IRC over TLS */
+    if (!c->tls) {
+        /* A setting that would do nothing is a mistake worth a line; the
+         * empty values config_print writes are not. */
+        static const char *const needs_tls[] = {"tls_ca_file",
+                                                "tls_fingerprint", "tls_cert"};
+        const char *const vals[] = {c->tls_ca_file, c->tls_fingerprint,
+                                    c->tls_cert};
+        for (size_t i = 0; i < sizeof needs_tls / sizeof needs_tls[0]; i++)
+            if (vals[i][0] != '\0')
+                loader_error_at(ld, key_line(ld, "irc", needs_tls[i]),
+                                "%s is set but tls = no", needs_tls[i]);
+    }
+    if (c->tls_key_file[0] && !c->tls_cert[0])
+        loader_error_at(ld, key_line(ld, "irc", "tls_key_file"),
+                        "tls_key_file is set but tls_cert is not");
+    if (c->sasl == CONFIG_SASL_PLAIN &&
+        (!c->sasl_username[0] || !c->sasl_password_file[0]))
+        loader_error_at(ld, key_line(ld, "irc", "sasl"),
+                        "sasl = plain needs sasl_username and "
+                        "sasl_password_file");
+    if (c->sasl == CONFIG_SASL_EXTERNAL && (!c->tls || !c->tls_cert[0]))
+        loader_error_at(ld, key_line(ld, "irc", "sasl"),
+                        "sasl = external needs tls = yes and tls_cert (the "
+                        "client certificate is the credential)");
     if (c->reconnect_min > c->reconnect_max) {
         int a = key_line(ld, "irc", "reconnect_min");
         int b = key_line(ld, "irc", "reconnect_max");
@@ -1232,6 +1416,10 @@ void config_defaults(Config *c)
     c->ping_timeout = 60;
     c->reconnect_min = 2;
     c->reconnect_max = 300;
+    c->tls = false; /* port 6667; loading a file with port 6697 turns it on */
+    c->tls_verify = true;
+    c->sasl = CONFIG_SASL_NO;
+    c->sasl_required = true;
 
     snprintf(c->prefix, sizeof c->prefix, "!");
     snprintf(c->database, sizeof c->database, "missive.db");
@@ -1341,6 +1529,11 @@ void config_free(Config *c)
         explicit_bzero(c->password, strlen(c->password));
         free(c->password);
         c->password = NULL;
+    }
+    if (c->sasl_password != NULL) {
+        explicit_bzero(c->sasl_password, strlen(c->sasl_password));
+        free(c->sasl_password);
+        c->sasl_password = NULL;
     }
 }
 

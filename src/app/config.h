@@ -6,6 +6,7 @@
  * replaced when the whole file is valid.  The server password never appears
  * in the file itself: password_file names a file whose first line is read at
  * load time and kept in memory only; config_print masks it and channel keys.
+ * sasl_password_file works the same way for the SASL PLAIN password.
  */
 #ifndef MISSIVE_CONFIG_H
 #define MISSIVE_CONFIG_H
@@ -27,10 +28,11 @@
 #define CONFIG_CHANNELS_MAX 50
 #define CONFIG_PASSWORD_LEN 255
 #define CONFIG_PREFIX_LEN 8
-#define CONFIG_PATH_LEN 4095    /* PATH_MAX - 1 on Linux */
-#define CONFIG_TZ_LEN 127       /* an IANA zone name (TZ_NAME_MAX - 1) */
-#define CONFIG_TEMPLATE_LEN 200 /* [daily] template */
-#define CONFIG_MAX_ERRORS 20    /* reported per load; the rest are counted */
+#define CONFIG_PATH_LEN 4095       /* PATH_MAX - 1 on Linux */
+#define CONFIG_FINGERPRINT_LEN 103 /* "sha256:" and 32 hex pairs with ':' */
+#define CONFIG_TZ_LEN 127          /* an IANA zone name (TZ_NAME_MAX - 1) */
+#define CONFIG_TEMPLATE_LEN 200    /* [daily] template */
+#define CONFIG_MAX_ERRORS 20       /* reported per load; the rest are counted */
 
 typedef struct {
     char name[CONFIG_CHANNEL_LEN + 1]; /* "#missive" */
@@ -61,6 +63,19 @@ typedef struct {
     int ping_timeout;  /* seconds to wait for the PONG */
     int reconnect_min; /* seconds; doubles up to reconnect_max */
     int reconnect_max;
+    /* TLS (the transport, src/irc/transport.h).  Paths are absolute. */
+    bool tls;                              /* default: yes when port is 6697 */
+    bool tls_verify;                       /* no: loudly logged opt-out */
+    char tls_ca_file[CONFIG_PATH_LEN + 1]; /* "" = the system store */
+    char tls_fingerprint[CONFIG_FINGERPRINT_LEN + 1]; /* SHA-256; "" none */
+    char tls_cert[CONFIG_PATH_LEN + 1];     /* client certificate; "" none */
+    char tls_key_file[CONFIG_PATH_LEN + 1]; /* its key; "" = in tls_cert */
+    /* SASL before registration */
+    enum { CONFIG_SASL_NO, CONFIG_SASL_PLAIN, CONFIG_SASL_EXTERNAL } sasl;
+    char sasl_username[CONFIG_HOST_LEN + 1];
+    char sasl_password_file[CONFIG_PATH_LEN + 1]; /* absolute; "" none */
+    char *sasl_password; /* heap, wiped by config_free; NULL = none */
+    bool sasl_required;  /* a SASL failure drops the connection */
 
     /* [bot] */
     char prefix[CONFIG_PREFIX_LEN + 1];

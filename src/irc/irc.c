@@ -11,7 +11,16 @@
  * would rename us), so we track our nick ourselves and route channel and
  * private messages through one handler that looks at the target; and its
  * event_connect fires at the end of the MOTD, so registration is RPL_WELCOME.
- * A third, its 1024-byte input buffer, is handled in irc_step.
+ * A third, its 1024-byte input buffer, is handled by the transport, which
+ * cuts server lines to 512 bytes; irc_step still guards against it.
+ *
+ * libircclient never touches the network.  It can only connect() to a
+ * host and port, so irc_connect_now points it at a loopback port we have
+ * bound but never listen on (the connect is still in progress when it
+ * returns) and at once dup2()s our socket pair's end over its socket: no
+ * listener exists, nothing else can reach the bot's stream, and the
+ * library goes on as if connected to the server, which the transport
+ * (transport.h) really is.
  */
 #include "irc.h"
 
@@ -21,6 +30,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
+#include <sys/socket.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <libircclient.h>
 #include <libirc_rfcnumeric.h>
@@ -28,6 +43,7 @@
 #include "casefold.h"
 #include "clock.h"
 #include "ircline.h"
+#include "transport.h"
 
 #define IRC_HOST_MAX 256
 #define IRC_REGAIN_MS 30000       /* how often we ask for our nick back */
@@ -46,6 +62,11 @@ enum irc_state {
 struct Irc {
     /* Settings, copied: the caller's Config may be reloaded under us. */
     char *server, *password, *username, *realname;
+    char *tls_ca_file, *tls_fingerprint, *tls_cert, *tls_key_file;
+    bool tls, tls_verify;
+    int sasl;
+    char *sasl_username, *sasl_password;
+    bool sasl_required;
     char wanted_nick[IRC_NICK_MAX];
     char alt_nicks[IRC_MAX_ALT][IRC_NICK_MAX];
     size_t alt_count;
@@ -73,7 +94,9 @@ struct Irc {
     uint64_t next_regain_ms;
     uint64_t reconnects;
 
-    int sock; /* the session's socket once it has been readable; -1 */
+    Transport *tr; /* the real connection, while not IRC_DOWN */
+    int sock;      /* libircclient's socket (our pair's end); -1 */
+    bool reading;  /* libircclient has asked to read it */
 
     bool quitting;
     bool output_full;       /* libircclient refused our last line */
@@ -398,8 +421,11 @@ static void irc_disconnect_now(Irc *irc, const char *why)
         irc_destroy_session(irc->session);
         irc->session = NULL;
     }
+    transport_close(irc->tr);
+    irc->tr = NULL;
     irc->state = IRC_DOWN;
     irc->sock = -1;
+    irc->reading = false;
     irc->ping_sent_ms = 0;
     irc->user[0] = irc->host[0] = '\0';
     size_t dropped = sendq_clear(irc->q);
@@ -416,8 +442,86 @@ static void irc_disconnect_now(Irc *irc, const char *why)
         irc->h.disconnected(irc->ud, why);
 }
 
+static void irc_transport_note(void *ud, Severity severity, const char *line)
+{
+    irc_note(ud, severity, "%s", line);
+}
+
+/* Hands the session our end of the socket pair (see the top of this file).
+ * Returns 0, or -1 with the reason in why. */
+static int irc_attach(Irc *irc, int local, char *why, size_t whysz)
+{
+    struct sockaddr_in sin = {.sin_family = AF_INET,
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sin;
+    fd_set in, out;
+    int maxfd = -1, sessfd = -1, found = 0;
+    int rc = -1;
+
+    /* Bound, never listening: the library's connect() goes nowhere, and
+     * no other socket can take the port while we hold it. */
+    int hole = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (hole < 0 || bind(hole, (struct sockaddr *)&sin, sizeof sin) < 0 ||
+        getsockname(hole, (struct sockaddr *)&sin, &len) < 0) {
+        snprintf(why, whysz, "cannot reserve a loopback port: %s",
+                 strerror(errno));
+        goto done;
+    }
+    if (irc_connect(irc->session, "127.0.0.1", ntohs(sin.sin_port),
+                    irc->password, irc->nick, irc->username, irc->realname)) {
+        snprintf(why, whysz, "libircclient cannot start: %s",
+                 irc_strerror(irc_errno(irc->session)));
+        goto done;
+    }
+    /* A session that is connecting waits for exactly one descriptor, its
+     * socket, to turn writable. */
+    FD_ZERO(&in);
+    FD_ZERO(&out);
+    irc_add_select_descriptors(irc->session, &in, &out, &maxfd);
+    for (int fd = 0; fd <= maxfd; fd++)
+        if (FD_ISSET(fd, &out) || FD_ISSET(fd, &in)) {
+            sessfd = fd;
+            found++;
+        }
+    if (found != 1) {
+        snprintf(why, whysz, "libircclient's socket not found");
+        goto done;
+    }
+    if (dup2(local, sessfd) < 0 || fcntl(sessfd, F_SETFD, FD_CLOEXEC) < 0) {
+        snprintf(why, whysz, "dup2: %s", strerror(errno));
+        goto done;
+    }
+    irc->sock = sessfd;
+    rc = 0;
+done:
+    if (hole >= 0)
+        close(hole);
+    close(local);
+    return rc;
+}
+
 static int irc_connect_now(Irc *irc, uint64_t now)
 {
+    TransportSettings ts = {
+        .host = irc->server,
+        .port = irc->port,
+        .tls = irc->tls,
+        .tls_verify = irc->tls_verify,
+        .tls_ca_file = irc->tls_ca_file,
+        .tls_fingerprint = irc->tls_fingerprint,
+        .tls_cert = irc->tls_cert,
+        .tls_key_file = irc->tls_key_file,
+        .sasl = (enum transport_sasl)irc->sasl,
+        .sasl_username = irc->sasl_username,
+        .sasl_password = irc->sasl_password,
+        .sasl_required = irc->sasl_required,
+        .note = irc_transport_note,
+        .ud = irc,
+    };
+    Error err = {0};
+    char why[512];
+    int local = -1;
+
     irc->session = irc_create_session(&irc_callbacks);
     if (!irc->session)
         return -1;
@@ -427,22 +531,23 @@ static int irc_connect_now(Irc *irc, uint64_t now)
     irc->connect_started_ms = irc->last_rx_ms = now;
     irc->ping_sent_ms = 0;
     irc->sock = -1;
+    irc->reading = false;
     irc->state = IRC_CONNECTING;
-    irc_note(irc, SEVERITY_INFO, "connecting to %s port %d as %s", irc->server,
-             irc->port, irc->nick);
+    irc_note(irc, SEVERITY_INFO, "connecting to %s port %d (%s) as %s",
+             irc->server, irc->port,
+             !irc->tls         ? "plain text"
+             : irc->tls_verify ? "TLS"
+                               : "TLS, unverified",
+             irc->nick);
 
-    /* irc_connect resolves the name with gethostbyname(), which blocks:
-     * fine for an address or /etc/hosts, a known cost for DNS names. */
-    int (*connect_fn)(irc_session_t *, const char *, unsigned short,
-                      const char *, const char *, const char *, const char *) =
-        strchr(irc->server, ':') ? irc_connect6 : irc_connect;
-    if (connect_fn(irc->session, irc->server, (unsigned short)irc->port,
-                   irc->password, irc->nick, irc->username, irc->realname)) {
-        char why[256];
-        snprintf(why, sizeof why, "cannot connect to %s: %s", irc->server,
-                 irc_strerror(irc_errno(irc->session)));
+    irc->tr = transport_open(&ts, &local, &err);
+    if (!irc->tr) {
+        snprintf(why, sizeof why, "cannot connect: %.400s", err.msg);
         irc_disconnect_now(irc, why);
+        return 0;
     }
+    if (irc_attach(irc, local, why, sizeof why) < 0)
+        irc_disconnect_now(irc, why);
     return 0;
 }
 
@@ -547,13 +652,18 @@ Status irc_step(Irc *irc, long max_wait_ms, const sigset_t *unblocked)
             /* libircclient 1.9 reads into a 1024-byte buffer and leaves the
              * socket out of the read set while the buffer holds no complete
              * line: after one line over 1023 bytes it never reads again and
-             * says nothing.  Only a new connection gets us out. */
-            if (irc->sock >= 0 && !FD_ISSET(irc->sock, &in)) {
+             * says nothing.  The transport cuts lines to 512 bytes, so this
+             * is a guard; only a new connection would get us out. */
+            if (irc->sock >= 0 && FD_ISSET(irc->sock, &in))
+                irc->reading = true;
+            else if (irc->reading) {
                 irc_disconnect_now(irc, "server sent a line longer than 1023 "
                                         "bytes; libircclient cannot read "
                                         "past it: reconnecting");
                 return STATUS_OK;
             }
+            wait = irc_min_wait(wait,
+                                transport_prepare(irc->tr, &in, &out, &maxfd));
         }
     }
     if (wait < 0)
@@ -571,19 +681,23 @@ Status irc_step(Irc *irc, long max_wait_ms, const sigset_t *unblocked)
         return STATUS_OK;
 
     now = clock_now_ms();
-    for (int fd = 0; fd <= maxfd; fd++) {
-        if (FD_ISSET(fd, &in)) {
-            /* The library asks to read only once connected, and only on
-             * the session's socket. */
-            irc->sock = fd;
-            irc->last_rx_ms = now;
-            irc->ping_sent_ms = 0;
-        }
+    transport_process(irc->tr, &in, &out);
+    if (irc->sock >= 0 && FD_ISSET(irc->sock, &in)) {
+        irc->last_rx_ms = now;
+        irc->ping_sent_ms = 0;
     }
     if (irc_process_select_descriptors(irc->session, &in, &out) != 0 ||
         !irc_is_connected(irc->session)) {
+        /* The transport knows why the stream ended (a certificate refused,
+         * the server gone); libircclient only saw it end. */
+        const char *why = transport_failure(irc->tr);
         int err = irc_errno(irc->session);
-        irc_disconnect_now(irc, err ? irc_strerror(err) : "connection closed");
+        char reason[IRC_NOTE_MAX];
+        snprintf(reason, sizeof reason, "%s",
+                 why   ? why
+                 : err ? irc_strerror(err)
+                       : "connection closed");
+        irc_disconnect_now(irc, reason);
         return STATUS_OK;
     }
     irc_flush(irc, now);
@@ -597,8 +711,21 @@ static int irc_apply(Irc *irc, const IrcSettings *s)
     if (irc_strdup(&irc->server, s->server) ||
         irc_strdup(&irc->password, s->password) ||
         irc_strdup(&irc->username, s->username) ||
-        irc_strdup(&irc->realname, s->realname))
+        irc_strdup(&irc->realname, s->realname) ||
+        irc_strdup(&irc->tls_ca_file, s->tls_ca_file) ||
+        irc_strdup(&irc->tls_fingerprint, s->tls_fingerprint) ||
+        irc_strdup(&irc->tls_cert, s->tls_cert) ||
+        irc_strdup(&irc->tls_key_file, s->tls_key_file) ||
+        irc_strdup(&irc->sasl_username, s->sasl_username))
         return -1;
+    if (irc->sasl_password) /* a secret: wiped, not just freed */
+        explicit_bzero(irc->sasl_password, strlen(irc->sasl_password));
+    if (irc_strdup(&irc->sasl_password, s->sasl_password))
+        return -1;
+    irc->sasl = s->sasl;
+    irc->sasl_required = s->sasl_required;
+    irc->tls = s->tls;
+    irc->tls_verify = s->tls_verify;
     irc_copy(irc->wanted_nick, sizeof irc->wanted_nick, s->nick);
     irc->alt_count =
         s->alt_nick_count < IRC_MAX_ALT ? s->alt_nick_count : IRC_MAX_ALT;
@@ -640,6 +767,7 @@ void irc_free(Irc *irc)
         return;
     if (irc->session)
         irc_destroy_session(irc->session);
+    transport_close(irc->tr);
     sendq_free(irc->q);
     free(irc->server);
     if (irc->password)
@@ -647,6 +775,14 @@ void irc_free(Irc *irc)
     free(irc->password);
     free(irc->username);
     free(irc->realname);
+    free(irc->tls_ca_file);
+    free(irc->tls_fingerprint);
+    free(irc->tls_cert);
+    free(irc->tls_key_file);
+    free(irc->sasl_username);
+    if (irc->sasl_password)
+        explicit_bzero(irc->sasl_password, strlen(irc->sasl_password));
+    free(irc->sasl_password);
     free(irc);
 }
 

@@ -1,7 +1,8 @@
 /* irc.h - one connection to one IRC server, kept alive for months.
  *
  * Wraps libircclient's session in our own loop (never irc_run): a single
- * pselect() over the socket with our timers - the send queue's token bucket,
+ * pselect() over the transport's sockets (transport.h: name resolution,
+ * TCP or TLS, relayed to libircclient over a socket pair) with our timers - the send queue's token bucket,
  * keep-alive PING and its timeout, registration timeout, reconnect with
  * exponential backoff and jitter, nick regain.  Every line we send goes
  * through the send queue; what arrives is handed to IrcHandlers.  This layer
@@ -25,6 +26,17 @@ typedef struct {
     const char *server;
     int port;
     const char *password; /* NULL: none */
+    /* Transport (transport.h): TLS, verified unless tls_verify is false. */
+    bool tls;
+    bool tls_verify;
+    const char *tls_ca_file;     /* NULL or "": the system store */
+    const char *tls_fingerprint; /* NULL or "": no SHA-256 pin */
+    const char *tls_cert;        /* client certificate; NULL or "": none */
+    const char *tls_key_file;
+    int sasl;                  /* enum transport_sasl (transport.h) */
+    const char *sasl_username; /* PLAIN */
+    const char *sasl_password; /* PLAIN; NULL: none */
+    bool sasl_required;
     const char *nick;
     const char *const *alt_nicks; /* tried in order when nick is taken */
     size_t alt_nick_count;
@@ -77,7 +89,8 @@ Irc *irc_new(const IrcSettings *s, const IrcHandlers *h, void *ud);
 void irc_free(Irc *irc);
 
 /* New settings on reload: rates apply at once; server, port, password,
- * username and realname at the next connection; a new nick is asked for.
+ * TLS settings, username and realname at the next connection; a new nick
+ * is asked for.
  * STATUS_OK, or STATUS_ERROR when out of memory. */
 Status irc_update(Irc *irc, const IrcSettings *s);
 

@@ -261,15 +261,21 @@ class Ngircd(_Server):
     Run as root it drops to nobody (it refuses UID 0), which is fine: it reads
     its config before that.  ping_timeout/pong_timeout are ngircd's PingTimeout
     and PongTimeout; penalties=False sets MaxPenaltyTime = 0 so the server
-    never throttles a fast client (for benchmarks)."""
+    never throttles a fast client (for benchmarks).  tls=(cert, key) adds a
+    TLS port (self.tls_port; ngircd is built with GnuTLS) with that PEM
+    certificate chain and key; listen is ngircd's Listen (add ::1 for
+    IPv6)."""
 
     binary = "/usr/sbin/ngircd"
     _stem = "ngircd"
 
     def __init__(self, tmpdir, port=None, ping_timeout=120, pong_timeout=20,
                  penalties=True, motd="Missive test server", max_nick=30,
-                 password=None):
+                 password=None, tls=None, listen=HOST):
         super().__init__(tmpdir, port)
+        self.tls = tls
+        self.tls_port = free_port() if tls else None
+        self.listen = listen
         self.ping_timeout = ping_timeout
         self.pong_timeout = pong_timeout
         self.penalties = penalties
@@ -294,7 +300,7 @@ class Ngircd(_Server):
             "\tAdminInfo1 = Missive integration tests",
             "\tAdminInfo2 = 127.0.0.1 only",
             "\tAdminEMail = root@localhost",
-            "\tListen = %s" % HOST,
+            "\tListen = %s" % self.listen,
             "\tPorts = %d" % self.port,
             "\tMotdPhrase = %s" % self.motd,
             "\tPidFile =",
@@ -325,6 +331,15 @@ class Ngircd(_Server):
             "\tRequireAuthPing = no",
             "",
         ]
+        if self.tls:
+            # Read before ngircd drops to nobody.
+            lines += [
+                "[SSL]",
+                "\tCertFile = %s" % self.tls[0],
+                "\tKeyFile = %s" % self.tls[1],
+                "\tPorts = %d" % self.tls_port,
+                "",
+            ]
         with open(self.conf_path, "w", encoding="utf-8") as f:
             f.write("\n".join(lines))
 
@@ -385,6 +400,295 @@ class Inspircd(_Server):
            maxnick=self.max_nick, log=self.log_path)
         with open(self.conf_path, "w", encoding="utf-8") as f:
             f.write(conf)
+
+
+class ServicesNet:
+    """InspIRCd 3 linked to Anope 2.0 services (Debian packages inspircd and
+    anope), for SASL: InspIRCd with cap, sasl, services_account, hidechans,
+    ssl_gnutls (a TLS port with `tls`=(cert, key), asking for client
+    certificates) and sslinfo (SHA-256 CertFP); Anope with protocol
+    inspircd3, NickServ (registration without e-mail), ns_cert and m_sasl.
+    Clients: self.port (plain) and self.tls_port.  register(account,
+    password) makes a NickServ account through a raw client."""
+
+    name = "irc.test"
+    services = "services.test"
+
+    def __init__(self, tmpdir, tls=None):
+        self.tmpdir = os.path.abspath(tmpdir)
+        os.makedirs(self.tmpdir, exist_ok=True)
+        self.port = free_port()
+        self.tls = tls
+        self.tls_port = free_port() if tls else None
+        self.link_port = free_port()
+        self.ircd = None
+        self.anope = None
+        self.ircd_log = os.path.join(self.tmpdir, "inspircd.log")
+        self.anope_log = os.path.join(self.tmpdir, "anope.out")
+        self._logs = []
+
+    @classmethod
+    def available(cls):
+        return os.access("/usr/sbin/inspircd", os.X_OK) and os.access("/usr/sbin/anope", os.X_OK)
+
+    @property
+    def pid(self):
+        return self.ircd.pid if self.ircd else None
+
+    def _write_inspircd(self):
+        tls = ""
+        if self.tls:
+            tls = """<module name="ssl_gnutls">
+<sslprofile name="tests" provider="gnutls" certfile="{cert}" keyfile="{key}"
+            dhfile="" requestclientcert="yes" hash="sha256">
+<bind address="{host}" port="{tls_port}" type="clients" sslprofile="tests">
+""".format(cert=self.tls[0], key=self.tls[1], host=HOST, tls_port=self.tls_port)
+        conf = """# written by ircharness.py
+<server name="{name}" description="Missive test server" network="MissiveTest" id="001">
+<admin name="Missive integration tests" nick="admin" email="root@localhost">
+<bind address="{host}" port="{port}" type="clients">
+<bind address="{host}" port="{link}" type="servers">
+<power diepass="" restartpass="">
+<connect name="main" allow="*" timeout="60" pingfreq="120" threshold="1000"
+         commandrate="100000" fakelag="no" localmax="1000" globalmax="1000"
+         limit="5000" resolvehostnames="no" useident="no">
+<module name="spanningtree">
+<module name="cap">
+<module name="sasl">
+<sasl target="{services}" requiressl="no">
+<module name="services_account">
+<module name="hidechans">
+<module name="sslinfo">
+{tls}<link name="{services}" ipaddr="{host}" port="{link}" allowmask="127.0.0.0/8"
+      sendpass="linkpass" recvpass="linkpass">
+<uline server="{services}" silent="yes">
+<files motd="{motd}">
+<dns server="127.0.0.1" timeout="1">
+<log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="{log}.server">
+<options hostintopic="no" syntaxhints="no">
+""".format(name=self.name, host=HOST, port=self.port, link=self.link_port,
+           services=self.services, tls=tls, motd=os.path.join(self.tmpdir, "motd"),
+           log=self.ircd_log)
+        with open(os.path.join(self.tmpdir, "motd"), "w") as f:
+            f.write("Missive test server\n")
+        with open(os.path.join(self.tmpdir, "inspircd.conf"), "w") as f:
+            f.write(conf)
+
+    def _write_anope(self):
+        d = os.path.join(self.tmpdir, "anope")
+        os.makedirs(os.path.join(d, "data"), exist_ok=True)
+        os.makedirs(os.path.join(d, "logs"), exist_ok=True)
+        with open("/etc/anope/nickserv.conf", encoding="utf-8") as f:
+            ns = f.read()
+        ns = re.sub(r"(?m)^(\s*)forceemail = yes", r"\1forceemail = no", ns)
+        with open(os.path.join(d, "nickserv.conf"), "w") as f:
+            f.write(ns)
+        with open(os.path.join(d, "services.motd"), "w") as f:
+            f.write("test services\n")
+        blocks = [
+            ("define", [("name", "services.host"), ("value", self.services)]),
+            ("uplink", [("host", "127.0.0.1"), ("ipv6", False), ("ssl", False),
+                        ("port", self.link_port), ("password", "linkpass")]),
+            ("serverinfo", [("name", self.services), ("description", "Missive test services"),
+                            ("id", "00A"), ("pid", d + "/anope.pid"),
+                            ("motd", d + "/services.motd")]),
+            ("module", [("name", "inspircd3")]),
+            ("networkinfo", [("networkname", "MissiveTest"), ("nicklen", 30), ("userlen", 10),
+                             ("hostlen", 64), ("chanlen", 32), ("modelistsize", 100),
+                             ("vhost_chars", "abcdefghijklmnopqrstuvwxyz.-"),
+                             ("allow_undotted_vhosts", False),
+                             ("disallow_start_or_end", ".-")]),
+            ("options", [("casemap", "rfc1459"), ("strictpasswords", False),
+                         ("badpasslimit", 100), ("badpasstimeout", "1h"),
+                         ("updatetimeout", "5m"), ("expiretimeout", "30m"),
+                         ("readtimeout", "5s"), ("warningtimeout", "4h"),
+                         ("timeoutcheck", "1s"), ("retrywait", "1s"),
+                         ("hideprivilegedcommands", True), ("hideregisteredcommands", True)]),
+            ("include", [("type", "file"), ("name", "nickserv.conf")]),
+            ("mail", [("usemail", False)]),
+            ("module", [("name", "db_flatfile"), ("database", "anope.db"), ("fork", False)]),
+            ("module", [("name", "enc_sha256")]),
+            ("module", [("name", "m_sasl")]),
+        ]
+        out = []
+        for name, items in blocks:
+            out.append(name + "\n{")
+            for k, v in items:
+                if isinstance(v, bool):
+                    v = "yes" if v else "no"
+                elif isinstance(v, int):
+                    v = str(v)
+                else:
+                    v = '"%s"' % v
+                out.append("\t%s = %s" % (k, v))
+            out.append("}")
+        conf = "\n".join(out) + "\n"
+        with open(os.path.join(d, "services.conf"), "w") as f:
+            f.write(conf)
+        return d
+
+    def start(self, timeout=20.0):
+        self._write_inspircd()
+        d = self._write_anope()
+        logf = open(self.ircd_log, "ab")
+        self._logs.append(logf)
+        argv = ["/usr/sbin/inspircd", "--nofork", "--nopid", "--config",
+                os.path.join(self.tmpdir, "inspircd.conf")]
+        if os.geteuid() == 0:
+            argv.append("--runasroot")
+        self.ircd = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=logf,
+                                     stderr=subprocess.STDOUT, cwd=self.tmpdir)
+        _register(self.ircd)
+        if not wait_port(self.port, timeout=10.0, proc=self.ircd):
+            self.stop()
+            raise HarnessError("inspircd did not listen; log:\n" + self.log_text())
+        alog = open(self.anope_log, "ab")
+        self._logs.append(alog)
+        self.anope = subprocess.Popen(
+            ["/usr/sbin/anope", "--nofork", "--confdir=" + d, "--dbdir=" + os.path.join(d, "data"),
+             "--logdir=" + os.path.join(d, "logs"), "--modulesdir=/usr/lib/anope",
+             "--localedir=/usr/share/locale", "--config=services.conf"],
+            stdin=subprocess.DEVNULL, stdout=alog, stderr=subprocess.STDOUT, cwd=d)
+        _register(self.anope)
+        # linked once NickServ answers
+        probe = Client(self.port, "probe")
+        try:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if self.anope.poll() is not None:
+                    break
+                probe.send("PRIVMSG NickServ :HELP")
+                try:
+                    probe.expect(r"^:NickServ!\S+ NOTICE probe :", timeout=1.0)
+                    return self
+                except HarnessError:
+                    continue
+        finally:
+            probe.close()
+        self.stop()
+        raise HarnessError("anope did not link; its output:\n" + self.log_text())
+
+    def register(self, account, password):
+        c = Client(self.port, account)
+        try:
+            c.send("PRIVMSG NickServ :REGISTER %s" % password)
+            c.expect(r"^:NickServ!\S+ NOTICE %s :Nickname \S*%s\S* registered"
+                     % (re.escape(account), re.escape(account)), timeout=10, flags=re.I)
+        finally:
+            c.close()
+
+    def add_cert(self, account, password, cert, key):
+        """Adds the CertFP of (cert, key) to the account: Anope takes it from
+        the connection, so this client connects over TLS with it."""
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE       # only our own test server
+        ctx.load_cert_chain(cert, key)
+        c = Client(self.tls_port, account, ssl_context=ctx)
+        try:
+            c.send("PRIVMSG NickServ :IDENTIFY %s" % password)
+            c.expect(r"^:NickServ!\S+ NOTICE %s :Password accepted" % re.escape(account),
+                     timeout=10, flags=re.I)
+            c.send("PRIVMSG NickServ :CERT ADD")
+            c.expect(r"^:NickServ!\S+ NOTICE %s :.*added" % re.escape(account),
+                     timeout=10, flags=re.I)
+        finally:
+            c.close()
+
+    def log_text(self):
+        out = []
+        for p in (self.ircd_log, self.ircd_log + ".server", self.anope_log):
+            try:
+                with open(p, encoding="utf-8", errors="replace") as f:
+                    out.append(f.read()[-3000:])
+            except OSError:
+                pass
+        return "\n".join(out)
+
+    def stop(self):
+        for proc in (self.anope, self.ircd):
+            if proc is not None:
+                _end_process(proc)
+        for f in self._logs:
+            f.close()
+        self._logs = []
+
+
+# --- a test certificate authority -------------------------------------------------
+
+CA_CNF = """[ca]
+default_ca = test_ca
+[test_ca]
+dir = {dir}
+database = {dir}/index.txt
+new_certs_dir = {dir}/issued
+serial = {dir}/serial
+default_md = sha256
+policy = anything
+copy_extensions = copy
+unique_subject = no
+[anything]
+commonName = supplied
+"""
+
+
+def openssl(*args, cwd):
+    r = subprocess.run(["openssl"] + list(args), cwd=cwd, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    if r.returncode != 0:
+        raise HarnessError("openssl %s failed:\n%s" % (" ".join(args), r.stdout.decode()))
+    return r.stdout.decode()
+
+
+class TestCA:
+    """A throw-away certificate authority in its own directory.  Files are
+    world-readable: ngircd reads them before dropping to nobody, and they
+    live only in the test's temporary directory."""
+
+    def __init__(self, parent, name):
+        self.dir = os.path.join(parent, name)
+        os.makedirs(os.path.join(self.dir, "issued"))
+        os.chmod(parent, 0o755)
+        os.chmod(self.dir, 0o755)
+        with open(os.path.join(self.dir, "ca.cnf"), "w") as f:
+            f.write(CA_CNF.format(dir=self.dir))
+        open(os.path.join(self.dir, "index.txt"), "w").close()
+        with open(os.path.join(self.dir, "serial"), "w") as f:
+            f.write("1000\n")
+        self.cert = os.path.join(self.dir, "ca.crt")
+        self.key = os.path.join(self.dir, "ca.key")
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                "-nodes", "-keyout", self.key, "-out", self.cert, "-days", "2",
+                "-subj", "/CN=Missive %s" % name,
+                "-addext", "basicConstraints=critical,CA:TRUE",
+                "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=self.dir)
+
+    def issue(self, stem, sans, expired=False):
+        """(cert, key) for subjectAltName `sans` ("DNS:localhost,IP:127.0.0.1");
+        expired=True: valid for one day in 2020 (openssl ca -startdate and
+        -enddate, as OpenSSL 3.0's x509 command cannot backdate)."""
+        crt = os.path.join(self.dir, stem + ".crt")
+        key = os.path.join(self.dir, stem + ".key")
+        csr = os.path.join(self.dir, stem + ".csr")
+        openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=%s" % stem,
+                "-addext", "subjectAltName=" + sans, cwd=self.dir)
+        dates = (["-startdate", "20200101000000Z", "-enddate", "20200102000000Z"]
+                 if expired else ["-days", "2"])
+        openssl("ca", "-batch", "-notext", "-config", os.path.join(self.dir, "ca.cnf"),
+                "-cert", self.cert, "-keyfile", self.key, "-in", csr, "-out", crt,
+                *dates, cwd=self.dir)
+        for p in (crt, key):
+            os.chmod(p, 0o644)
+        return crt, key
+
+    @staticmethod
+    def fingerprint(cert):
+        out = openssl("x509", "-in", cert, "-noout", "-fingerprint", "-sha256",
+                      cwd=os.path.dirname(cert))
+        return out.strip().split("=", 1)[1]
+
 
 
 # --- raw IRC client ---------------------------------------------------------------
@@ -459,7 +763,8 @@ class Client:
     match, so consecutive expects read a conversation in order."""
 
     def __init__(self, port, nick, host=HOST, user=None, realname=None,
-                 password=None, register=True, timeout=10.0, answer_ping=True):
+                 password=None, register=True, timeout=10.0, answer_ping=True,
+                 ssl_context=None):
         if host not in ("127.0.0.1", "::1", "localhost"):
             raise ValueError("tests only talk to loopback addresses")
         self.nick = nick
@@ -476,6 +781,8 @@ class Client:
         self._send_lock = threading.Lock()
         self._stop = False
         self.sock = socket.create_connection((host, port), timeout=min(timeout, 10.0))
+        if ssl_context is not None:             # TLS, e.g. with a client certificate
+            self.sock = ssl_context.wrap_socket(self.sock)
         self.sock.settimeout(0.2)       # the reader wakes up to notice close()
         self._reader = threading.Thread(target=self._read_loop, daemon=True,
                                         name="irc-%s" % nick)
@@ -818,12 +1125,14 @@ class FakeConn:
 
 class FakeIrcServer:
     """A listening socket on 127.0.0.1:port that registers each client
-    (see FakeConn).  conns lists the connections in the order accepted."""
+    (see FakeConn).  conns lists the connections in the order accepted;
+    conn_class may be a FakeConn subclass with its own _answer()."""
 
     name = "fake.test"
 
-    def __init__(self, port=None):
+    def __init__(self, port=None, conn_class=None):
         self.port = port or free_port()
+        self.conn_class = conn_class or FakeConn
         self.conns = []
         self._cond = threading.Condition()
         self._stop = False
@@ -850,7 +1159,7 @@ class FakeIrcServer:
             except OSError:
                 break
             with self._cond:
-                self.conns.append(FakeConn(sock, len(self.conns)))
+                self.conns.append(self.conn_class(sock, len(self.conns)))
                 self._cond.notify_all()
 
     def wait_conn(self, index, timeout=10.0):

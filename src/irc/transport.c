@@ -1,0 +1,1041 @@
+/* transport.c - resolution, connection and relay under libircclient (see
+ * transport.h), and the plain ConnType.
+ *
+ * Life of one connection: RESOLVING (a numeric address at once; a name
+ * through getaddrinfo_a, polled, never waited for) -> CONNECTING to each
+ * address in turn, a non-blocking connect() with its own timeout ->
+ * HANDSHAKE (TLS; plain is done at once) -> UP, relaying both ways ->
+ * FAILED, with a reason, once anything goes wrong or the server closes.
+ * Bytes libircclient writes before UP (NICK, USER) wait in tx; bytes from
+ * the server are cut into lines of at most 510 bytes + CR LF on their way
+ * to libircclient, whose 1024-byte buffer would otherwise jam.
+ */
+#define _GNU_SOURCE /* getaddrinfo_a */
+#include "transport.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <openssl/evp.h>
+
+#include "clock.h"
+#include "conn.h"
+
+#define TRANSPORT_TX_MAX 8192
+#define TRANSPORT_RX_MAX 16384
+#define TRANSPORT_RX_CHUNK 4096 /* read from the server at most */
+#define TRANSPORT_LINE_MAX 510  /* RFC 1459: 512 with CR LF */
+#define TRANSPORT_POLL_MS 20    /* how often an unfinished lookup is asked */
+#define TRANSPORT_TIMEOUT_MS 10000
+#define TRANSPORT_NOTE_MAX 1024
+#define TRANSPORT_HOST_MAX 256
+#define TRANSPORT_ADDR_MAX (INET6_ADDRSTRLEN + 8)
+
+#define TRANSPORT_SASL_CHUNK 400 /* AUTHENTICATE payload per line */
+#define TRANSPORT_PARAMS_MAX 15
+
+/* CAP and SASL before registration; NEG_OFF when SASL is not configured. */
+enum transport_neg {
+    NEG_OFF,
+    NEG_LS,   /* CAP LS 302 sent */
+    NEG_REQ,  /* CAP REQ :sasl sent */
+    NEG_AUTH, /* AUTHENTICATE under way */
+    NEG_DONE,
+};
+
+enum transport_state {
+    TRANSPORT_RESOLVING,
+    TRANSPORT_CONNECTING,
+    TRANSPORT_HANDSHAKE,
+    TRANSPORT_UP,
+    TRANSPORT_FAILED,
+};
+
+/* One getaddrinfo_a request.  glibc writes into it until the lookup ends,
+ * so when we give up on a lookup that cannot be cancelled it moves to the
+ * orphans list and is freed once glibc is done with it. */
+typedef struct Lookup {
+    struct gaicb cb;
+    struct addrinfo hints;
+    char host[TRANSPORT_HOST_MAX];
+    char port[8];
+    struct Lookup *next;
+} Lookup;
+
+struct Transport {
+    /* Settings, copied: the caller's config may be reloaded. */
+    char host[TRANSPORT_HOST_MAX];
+    int port;
+    bool tls, tls_verify;
+    char *ca_file, *fingerprint, *cert, *key_file;
+    uint64_t timeout_ms;
+    void (*note)(void *ud, Severity severity, const char *line);
+    void *ud;
+    enum transport_sasl sasl;
+    char sasl_user[TRANSPORT_HOST_MAX];
+    char *sasl_pass; /* wiped when freed */
+    bool sasl_required;
+
+    enum transport_state state;
+    enum transport_neg neg;
+    bool ls_sasl;      /* the CAP LS lines so far offered sasl */
+    size_t rx_checked; /* while negotiating: rx bytes that may go on */
+    char failure[CONN_WHY_MAX * 2];
+    uint64_t deadline_ms; /* of the current connect or handshake */
+    uint64_t next_poll_ms;
+
+    Lookup *lookup;         /* while resolving a name */
+    struct addrinfo *addrs; /* owned; from getaddrinfo or the lookup */
+    bool addrs_from_lookup;
+    struct addrinfo *next_addr;    /* the next to try */
+    char addr[TRANSPORT_ADDR_MAX]; /* the one being tried, for the log */
+    char tried[CONN_WHY_MAX];      /* "addr: reason; ..." so far */
+    int sock;                      /* while connecting; -1 */
+    Conn *conn;                    /* once connected */
+
+    int local; /* our end of the socket pair; -1 once closed */
+    bool local_eof, local_shut;
+
+    char tx[TRANSPORT_TX_MAX]; /* libircclient -> server */
+    size_t tx_len;
+    char rx[TRANSPORT_RX_MAX]; /* server -> libircclient, lines cut */
+    size_t rx_len;
+    size_t line_len; /* bytes of the server's current line so far */
+    bool discarding; /* the rest of an overlong line is being dropped */
+    uint64_t lines_cut;
+};
+
+static Lookup *transport_orphans;
+
+/* --- helpers ------------------------------------------------------------------ */
+
+__attribute__((format(printf, 3, 4))) static void
+transport_note(const Transport *t, Severity severity, const char *fmt, ...)
+{
+    char line[TRANSPORT_NOTE_MAX];
+    va_list ap;
+    if (!t->note)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    t->note(t->ud, severity, line);
+}
+
+static char *transport_dup(const char *s)
+{
+    return s && *s ? strdup(s) : NULL;
+}
+
+static bool transport_dup_ok(const char *src, const char *copy)
+{
+    return !(src && *src && !copy);
+}
+
+static void transport_fail(Transport *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Records the first failure; the connection is dropped, what the server
+ * sent is still handed on. */
+static void transport_fail(Transport *t, const char *fmt, ...)
+{
+    va_list ap;
+    if (t->state == TRANSPORT_FAILED)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(t->failure, sizeof t->failure, fmt, ap);
+    va_end(ap);
+    /* During CAP negotiation only vetted lines may go on (no 001 that
+     * would look like a registration). */
+    if (t->neg != NEG_OFF && t->neg != NEG_DONE)
+        t->rx_len = t->rx_checked;
+    t->state = TRANSPORT_FAILED;
+    if (t->sock >= 0) {
+        close(t->sock);
+        t->sock = -1;
+    }
+    conn_free(t->conn);
+    t->conn = NULL;
+    t->tx_len = 0;
+}
+
+static void transport_orphans_reap(void)
+{
+    Lookup **p = &transport_orphans;
+    while (*p) {
+        Lookup *l = *p;
+        if (gai_error(&l->cb) == EAI_INPROGRESS) {
+            p = &l->next;
+            continue;
+        }
+        *p = l->next;
+        if (l->cb.ar_result)
+            freeaddrinfo(l->cb.ar_result);
+        free(l);
+    }
+}
+
+static void transport_lookup_drop(Lookup *l)
+{
+    if (!l)
+        return;
+    int rc = gai_cancel(&l->cb);
+    if (rc == EAI_NOTCANCELED) {
+        l->next = transport_orphans;
+        transport_orphans = l;
+        return;
+    }
+    if (rc == EAI_ALLDONE && l->cb.ar_result)
+        freeaddrinfo(l->cb.ar_result);
+    free(l);
+}
+
+/* "[::1]:6697" or "127.0.0.1:6667" */
+static void transport_format_addr(const struct addrinfo *ai, char *out,
+                                  size_t outsz)
+{
+    char ip[INET6_ADDRSTRLEN] = "?";
+    int port = 0;
+    if (ai->ai_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const void *)ai->ai_addr;
+        inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
+        port = ntohs(a->sin6_port);
+        snprintf(out, outsz, "[%s]:%d", ip, port);
+    } else {
+        const struct sockaddr_in *a = (const void *)ai->ai_addr;
+        inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
+        port = ntohs(a->sin_port);
+        snprintf(out, outsz, "%s:%d", ip, port);
+    }
+}
+
+/* --- the plain ConnType ------------------------------------------------------- */
+
+static int plain_handshake(Conn *c)
+{
+    (void)c;
+    return 1;
+}
+
+static ssize_t plain_read(Conn *c, void *buf, size_t n)
+{
+    ssize_t r = recv(c->fd, buf, n, 0);
+    if (r >= 0)
+        return r;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+        return CONN_AGAIN;
+    snprintf(c->why, sizeof c->why, "read: %s", strerror(errno));
+    return CONN_ERROR;
+}
+
+static ssize_t plain_write(Conn *c, const void *buf, size_t n)
+{
+    ssize_t r = send(c->fd, buf, n, MSG_NOSIGNAL);
+    if (r >= 0)
+        return r;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+        return CONN_AGAIN;
+    snprintf(c->why, sizeof c->why, "write: %s", strerror(errno));
+    return CONN_ERROR;
+}
+
+static bool plain_pending(const Conn *c)
+{
+    (void)c;
+    return false;
+}
+
+static void plain_free(Conn *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    free(c);
+}
+
+static const ConnType conn_plain_type = {
+    .name = "plain",
+    .handshake = plain_handshake,
+    .read = plain_read,
+    .write = plain_write,
+    .pending = plain_pending,
+    .free = plain_free,
+};
+
+Conn *conn_plain_new(int fd)
+{
+    Conn *c = calloc(1, sizeof *c);
+    if (!c) {
+        close(fd);
+        return NULL;
+    }
+    c->type = &conn_plain_type;
+    c->fd = fd;
+    snprintf(c->summary, sizeof c->summary, "plain text, not encrypted");
+    return c;
+}
+
+void conn_free(Conn *c)
+{
+    if (c)
+        c->type->free(c);
+}
+
+/* --- resolving and connecting --------------------------------------------------- */
+
+static void transport_try_next(Transport *t);
+static void transport_handshake(Transport *t);
+
+static void transport_resolved(Transport *t, struct addrinfo *list)
+{
+    t->addrs = list;
+    t->next_addr = list;
+    t->state = TRANSPORT_CONNECTING;
+    transport_try_next(t);
+}
+
+/* A numeric address needs no lookup: resolved at once, without DNS. */
+static void transport_resolve(Transport *t)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
+    struct addrinfo *list = NULL;
+    char port[8];
+
+    snprintf(port, sizeof port, "%d", t->port);
+    if (getaddrinfo(t->host, port, &hints, &list) == 0) {
+        transport_resolved(t, list);
+        return;
+    }
+    Lookup *l = calloc(1, sizeof *l);
+    if (!l) {
+        transport_fail(t, "cannot resolve %s: out of memory", t->host);
+        return;
+    }
+    snprintf(l->host, sizeof l->host, "%s", t->host);
+    memcpy(l->port, port, sizeof l->port);
+    /* No AI_ADDRCONFIG: on a host with loopback only it hides
+     * "localhost"; an address family we cannot reach fails fast and the
+     * next address is tried. */
+    l->hints = (struct addrinfo){.ai_socktype = SOCK_STREAM,
+                                 .ai_flags = AI_NUMERICSERV};
+    l->cb.ar_name = l->host;
+    l->cb.ar_service = l->port;
+    l->cb.ar_request = &l->hints;
+    struct gaicb *list_a[1] = {&l->cb};
+    struct sigevent sev = {.sigev_notify = SIGEV_NONE};
+    int rc = getaddrinfo_a(GAI_NOWAIT, list_a, 1, &sev);
+    if (rc != 0) {
+        free(l);
+        transport_fail(t, "cannot resolve %s: %s", t->host, gai_strerror(rc));
+        return;
+    }
+    t->lookup = l;
+    t->next_poll_ms = clock_now_ms() + TRANSPORT_POLL_MS;
+}
+
+static void transport_poll_lookup(Transport *t)
+{
+    int rc = gai_error(&t->lookup->cb);
+    if (rc == EAI_INPROGRESS) {
+        t->next_poll_ms = clock_now_ms() + TRANSPORT_POLL_MS;
+        return;
+    }
+    Lookup *l = t->lookup;
+    t->lookup = NULL;
+    if (rc != 0) {
+        free(l);
+        transport_fail(t, "cannot resolve %s: %s", t->host, gai_strerror(rc));
+        return;
+    }
+    struct addrinfo *list = l->cb.ar_result;
+    free(l);
+    t->addrs_from_lookup = true;
+    transport_resolved(t, list);
+}
+
+static void transport_tried(Transport *t, const char *why)
+{
+    size_t n = strlen(t->tried);
+    snprintf(t->tried + n, sizeof t->tried - n, "%s%s: %s", n ? "; " : "",
+             t->addr, why);
+}
+
+/* Starts a connect() to the next address; fails when none is left. */
+static void transport_try_next(Transport *t)
+{
+    while (t->next_addr) {
+        struct addrinfo *ai = t->next_addr;
+        t->next_addr = ai->ai_next;
+        transport_format_addr(ai, t->addr, sizeof t->addr);
+        int fd = socket(ai->ai_family,
+                        ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                        ai->ai_protocol);
+        if (fd < 0) {
+            transport_tried(t, strerror(errno));
+            continue;
+        }
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 &&
+            errno != EINPROGRESS) {
+            transport_tried(t, strerror(errno));
+            close(fd);
+            continue;
+        }
+        t->sock = fd;
+        t->deadline_ms = clock_now_ms() + t->timeout_ms;
+        transport_note(t, SEVERITY_DEBUG, "connecting to %s", t->addr);
+        return;
+    }
+    transport_fail(t, "cannot connect to %s port %d: %s", t->host, t->port,
+                   t->tried[0] ? t->tried : "no address");
+}
+
+static void transport_connected(Transport *t)
+{
+    int fd = t->sock;
+    char why[CONN_WHY_MAX];
+
+    t->sock = -1;
+    if (t->tls) {
+        ConnTlsSettings s = {
+            .host = t->host,
+            .verify = t->tls_verify,
+            .ca_file = t->ca_file,
+            .fingerprint = t->fingerprint,
+            .cert = t->cert,
+            .key_file = t->key_file,
+        };
+        t->conn = conn_tls_new(fd, &s, why, sizeof why);
+        if (!t->conn) {
+            transport_fail(t, "%s", why);
+            return;
+        }
+    } else if (!(t->conn = conn_plain_new(fd))) {
+        transport_fail(t, "out of memory");
+        return;
+    }
+    t->state = TRANSPORT_HANDSHAKE;
+    t->deadline_ms = clock_now_ms() + t->timeout_ms;
+    transport_handshake(t); /* plain: done; TLS: sends its hello */
+}
+
+static void transport_handshake(Transport *t)
+{
+    int rc = t->conn->type->handshake(t->conn);
+    if (rc == 0)
+        return;
+    if (rc < 0) {
+        transport_fail(t, "%s (%s)", t->conn->why, t->addr);
+        return;
+    }
+    t->state = TRANSPORT_UP;
+    transport_note(t, t->conn->insecure ? SEVERITY_WARNING : SEVERITY_INFO,
+                   "connected to %s (%s): %s", t->host, t->addr,
+                   t->conn->summary);
+    if (t->sasl != TRANSPORT_SASL_NONE) {
+        /* Ahead of libircclient's NICK and USER, already in tx: a server
+         * that reads CAP LS first holds registration until CAP END. */
+        static const char ls[] = "CAP LS 302\r\n";
+        if (t->tx_len + sizeof ls - 1 > sizeof t->tx) {
+            transport_fail(t, "send buffer full");
+            return;
+        }
+        memmove(t->tx + sizeof ls - 1, t->tx, t->tx_len);
+        memcpy(t->tx, ls, sizeof ls - 1);
+        t->tx_len += sizeof ls - 1;
+        t->neg = NEG_LS;
+        t->rx_checked = 0;
+    }
+}
+
+/* --- CAP and SASL ------------------------------------------------------------------ */
+
+static bool transport_negotiating(const Transport *t)
+{
+    return t->neg != NEG_OFF && t->neg != NEG_DONE &&
+           t->state != TRANSPORT_FAILED;
+}
+
+/* Queues a line of ours for the server (never noted: it may hold a
+ * secret).  Lines are short and tx holds 8 KiB; when it is full the
+ * connection is hopeless anyway. */
+static void transport_send(Transport *t, const char *line)
+{
+    size_t n = strlen(line);
+    if (t->tx_len + n + 2 > sizeof t->tx) {
+        transport_fail(t, "send buffer full during CAP negotiation");
+        return;
+    }
+    memcpy(t->tx + t->tx_len, line, n);
+    memcpy(t->tx + t->tx_len + n, "\r\n", 2);
+    t->tx_len += n + 2;
+}
+
+/* Ends negotiation on a failure: drops the connection when SASL is
+ * required, goes on unauthenticated otherwise.  cap_end: whether the
+ * server still waits for CAP END. */
+static void transport_sasl_failed(Transport *t, const char *why, bool cap_end)
+{
+    if (t->sasl_required) {
+        transport_fail(t, "SASL: %s (sasl_required = yes)", why);
+        return;
+    }
+    transport_note(t, SEVERITY_WARNING,
+                   "SASL: %s; going on unauthenticated (sasl_required = no)",
+                   why);
+    if (cap_end)
+        transport_send(t, "CAP END");
+    t->neg = NEG_DONE;
+}
+
+/* True when the space-separated list has item (alone or as "item=..."). */
+static bool transport_has_token(const char *list, const char *item,
+                                const char **value)
+{
+    size_t n = strlen(item);
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, " ");
+        if (len >= n && strncasecmp(p, item, n) == 0 &&
+            (len == n || p[n] == '=')) {
+            if (value)
+                *value = len > n ? p + n + 1 : NULL;
+            return true;
+        }
+        p += len;
+        while (*p == ' ') p++;
+    }
+    return false;
+}
+
+static void transport_sasl_credentials(Transport *t)
+{
+    if (t->sasl == TRANSPORT_SASL_EXTERNAL) {
+        transport_send(t, "AUTHENTICATE +");
+        return;
+    }
+    /* authzid NUL authcid NUL password, base64, in 400-byte lines; a last
+     * line of exactly 400 is followed by "+". */
+    size_t ul = strlen(t->sasl_user), pl = strlen(t->sasl_pass);
+    size_t rawn = ul + 1 + ul + 1 + pl;
+    unsigned char raw[2 * TRANSPORT_HOST_MAX + 512];
+    unsigned char b64[sizeof raw * 4 / 3 + 8];
+    char line[TRANSPORT_SASL_CHUNK + 16];
+    if (rawn > sizeof raw) {
+        transport_fail(t, "SASL: user name or password too long");
+        return;
+    }
+    memcpy(raw, t->sasl_user, ul);
+    raw[ul] = '\0';
+    memcpy(raw + ul + 1, t->sasl_user, ul);
+    raw[2 * ul + 1] = '\0';
+    memcpy(raw + 2 * ul + 2, t->sasl_pass, pl);
+    int n = EVP_EncodeBlock(b64, raw, (int)rawn);
+    for (int off = 0; off < n && t->state != TRANSPORT_FAILED;
+         off += TRANSPORT_SASL_CHUNK) {
+        int len =
+            n - off < TRANSPORT_SASL_CHUNK ? n - off : TRANSPORT_SASL_CHUNK;
+        snprintf(line, sizeof line, "AUTHENTICATE %.*s", len,
+                 (const char *)b64 + off);
+        transport_send(t, line);
+    }
+    if (n % TRANSPORT_SASL_CHUNK == 0)
+        transport_send(t, "AUTHENTICATE +");
+    explicit_bzero(raw, sizeof raw);
+    explicit_bzero(b64, sizeof b64);
+    explicit_bzero(line, sizeof line);
+}
+
+/* Splits an IRC line (tags and prefix skipped) into its command and
+ * parameters, in place.  Returns the number of parameters. */
+static size_t transport_parse(char *line, char **cmd,
+                              char *params[TRANSPORT_PARAMS_MAX])
+{
+    size_t n = 0;
+    char *p = line;
+    if (*p == '@')
+        p += strcspn(p, " ");
+    while (*p == ' ') p++;
+    if (*p == ':')
+        p += strcspn(p, " ");
+    while (*p == ' ') p++;
+    *cmd = p;
+    p += strcspn(p, " ");
+    while (*p && n < TRANSPORT_PARAMS_MAX) {
+        *p++ = '\0';
+        while (*p == ' ') p++;
+        if (!*p)
+            break;
+        if (*p == ':') {
+            params[n++] = p + 1;
+            break;
+        }
+        params[n++] = p;
+        p += strcspn(p, " ");
+    }
+    return n;
+}
+
+/* One server line during negotiation.  True when it is ours alone and
+ * libircclient must not see it. */
+static bool transport_neg_line(Transport *t, char *line)
+{
+    char *cmd, *pv[TRANSPORT_PARAMS_MAX];
+    size_t n = transport_parse(line, &cmd, pv);
+    const char *mech = t->sasl == TRANSPORT_SASL_PLAIN ? "PLAIN" : "EXTERNAL";
+
+    if (strcmp(cmd, "CAP") == 0 && n >= 3) {
+        const char *sub = pv[1];
+        bool more = n >= 4 && strcmp(pv[2], "*") == 0;
+        const char *caps = pv[more ? 3 : 2];
+        const char *mechs = NULL;
+        if (strcasecmp(sub, "LS") == 0 && t->neg == NEG_LS) {
+            if (transport_has_token(caps, "sasl", &mechs)) {
+                /* "sasl=PLAIN,EXTERNAL" (CAP 302): is ours there? */
+                bool ours = true;
+                if (mechs) {
+                    char list[256];
+                    snprintf(list, sizeof list, "%.*s",
+                             (int)strcspn(mechs, " "), mechs);
+                    for (char *c = list; *c; c++)
+                        if (*c == ',')
+                            *c = ' ';
+                    ours = transport_has_token(list, mech, NULL);
+                }
+                t->ls_sasl = ours;
+                if (!ours) {
+                    char why[320];
+                    snprintf(why, sizeof why,
+                             "the server offers SASL %.200s, not %s", mechs,
+                             mech);
+                    transport_sasl_failed(t, why, true);
+                    return true;
+                }
+            }
+            if (more)
+                return true;
+            if (!t->ls_sasl) {
+                transport_sasl_failed(t, "the server does not offer SASL",
+                                      true);
+                return true;
+            }
+            transport_send(t, "CAP REQ :sasl");
+            t->neg = NEG_REQ;
+        } else if (strcasecmp(sub, "ACK") == 0 && t->neg == NEG_REQ &&
+                   transport_has_token(caps, "sasl", NULL)) {
+            char req[64];
+            snprintf(req, sizeof req, "AUTHENTICATE %s", mech);
+            transport_send(t, req);
+            t->neg = NEG_AUTH;
+        } else if (strcasecmp(sub, "NAK") == 0 && t->neg == NEG_REQ) {
+            transport_sasl_failed(t, "the server refused CAP REQ :sasl", true);
+        }
+        return true;
+    }
+    if (strcmp(cmd, "AUTHENTICATE") == 0) {
+        /* InspIRCd sends "AUTHENTICATE :+": the parameter is what counts. */
+        if (t->neg == NEG_AUTH && n >= 1 && strcmp(pv[0], "+") == 0)
+            transport_sasl_credentials(t);
+        return true;
+    }
+    if (strcmp(cmd, "900") == 0) { /* RPL_LOGGEDIN */
+        transport_note(t, SEVERITY_INFO, "SASL: logged in as %.100s",
+                       n >= 3 ? pv[2] : "?");
+        return true;
+    }
+    if (strcmp(cmd, "903") == 0) { /* RPL_SASLSUCCESS */
+        transport_note(t, SEVERITY_INFO, "SASL %s authentication succeeded",
+                       mech);
+        transport_send(t, "CAP END");
+        t->neg = NEG_DONE;
+        return true;
+    }
+    if (strcmp(cmd, "902") == 0 || strcmp(cmd, "904") == 0 ||
+        strcmp(cmd, "905") == 0 || strcmp(cmd, "906") == 0 ||
+        strcmp(cmd, "908") == 0) {
+        if (strcmp(cmd, "908") == 0) /* RPL_SASLMECHS: 904 follows */
+            return true;
+        char why[320];
+        snprintf(why, sizeof why, "%s authentication failed (%.3s: %.200s)",
+                 mech, cmd, n >= 2 ? pv[n - 1] : "no reason given");
+        transport_sasl_failed(t, why, true);
+        return true;
+    }
+    if (strcmp(cmd, "001") == 0 ||
+        (strcmp(cmd, "421") == 0 && n >= 2 && strcasecmp(pv[1], "CAP") == 0)) {
+        /* A server without CAP registers us at once. */
+        transport_sasl_failed(t, "the server does not support CAP", false);
+        return strcmp(cmd, "421") == 0;
+    }
+    return false;
+}
+
+/* Takes the complete lines past rx_checked: ours are removed, the others
+ * may go on to libircclient. */
+static void transport_negotiate(Transport *t)
+{
+    while (transport_negotiating(t)) {
+        char *start = t->rx + t->rx_checked;
+        char *nl = memchr(start, '\n', t->rx_len - t->rx_checked);
+        if (!nl)
+            return;
+        size_t len = (size_t)(nl - start) + 1;
+        char line[TRANSPORT_LINE_MAX + 3];
+        bool ours = false;
+        if (len < sizeof line) {
+            size_t n = len;
+            memcpy(line, start, n);
+            while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
+            line[n] = '\0';
+            ours = transport_neg_line(t, line);
+        }
+        if (t->state == TRANSPORT_FAILED)
+            return; /* transport_fail kept only the vetted lines */
+        if (ours) {
+            memmove(start, nl + 1, t->rx_len - t->rx_checked - len);
+            t->rx_len -= len;
+        } else {
+            t->rx_checked += len;
+        }
+    }
+}
+
+/* --- relaying ------------------------------------------------------------------- */
+
+/* Appends server bytes to rx, cutting lines over TRANSPORT_LINE_MAX bytes
+ * (CR and LF not counted) to that length and a CR LF, and dropping the
+ * rest of them up to their LF. */
+static void transport_cut(Transport *t, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char ch = p[i];
+        if (t->discarding) {
+            if (ch == '\n')
+                t->discarding = false;
+            continue;
+        }
+        if (ch == '\n' || ch == '\r') {
+            t->line_len = 0;
+        } else if (t->line_len == TRANSPORT_LINE_MAX) {
+            t->rx[t->rx_len++] = '\r';
+            t->rx[t->rx_len++] = '\n';
+            t->line_len = 0;
+            t->discarding = true;
+            if (t->lines_cut++ == 0) /* once a connection: no log flood */
+                transport_note(t, SEVERITY_WARNING,
+                               "server line longer than 512 bytes: cut to "
+                               "512 (further ones cut silently)");
+            continue;
+        } else {
+            t->line_len++;
+        }
+        t->rx[t->rx_len++] = ch;
+    }
+}
+
+static void transport_read_server(Transport *t)
+{
+    char buf[TRANSPORT_RX_CHUNK];
+    /* Room for a whole chunk, cut lines' extra CR LF included. */
+    while (t->state == TRANSPORT_UP &&
+           TRANSPORT_RX_MAX - t->rx_len >= 2 * TRANSPORT_RX_CHUNK) {
+        ssize_t r = t->conn->type->read(t->conn, buf, sizeof buf);
+        if (r == CONN_AGAIN)
+            return;
+        if (r == CONN_ERROR) {
+            transport_fail(t, "%s (%s)", t->conn->why, t->addr);
+            return;
+        }
+        if (r == 0) {
+            transport_fail(t, "the server closed the connection");
+            return;
+        }
+        transport_cut(t, buf, (size_t)r);
+        transport_negotiate(t);
+    }
+}
+
+static void transport_write_server(Transport *t)
+{
+    while (t->state == TRANSPORT_UP && t->tx_len > 0) {
+        ssize_t w = t->conn->type->write(t->conn, t->tx, t->tx_len);
+        if (w == CONN_AGAIN)
+            return;
+        if (w == CONN_ERROR) {
+            transport_fail(t, "%s (%s)", t->conn->why, t->addr);
+            return;
+        }
+        memmove(t->tx, t->tx + w, t->tx_len - (size_t)w);
+        t->tx_len -= (size_t)w;
+    }
+}
+
+static void transport_read_local(Transport *t)
+{
+    while (!t->local_eof && t->tx_len < sizeof t->tx) {
+        ssize_t r =
+            recv(t->local, t->tx + t->tx_len, sizeof t->tx - t->tx_len, 0);
+        if (r > 0) {
+            /* After a failure what libircclient says goes nowhere. */
+            if (t->state != TRANSPORT_FAILED)
+                t->tx_len += (size_t)r;
+            continue;
+        }
+        if (r < 0 &&
+            (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return;
+        t->local_eof = true;
+    }
+}
+
+static void transport_write_local(Transport *t)
+{
+    for (;;) {
+        bool neg = transport_negotiating(t);
+        size_t ready = neg ? t->rx_checked : t->rx_len;
+        if (ready == 0)
+            return;
+        ssize_t w = send(t->local, t->rx, ready, MSG_NOSIGNAL);
+        if (w < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                t->rx_len = 0; /* libircclient is gone */
+            return;
+        }
+        memmove(t->rx, t->rx + w, t->rx_len - (size_t)w);
+        t->rx_len -= (size_t)w;
+        if (neg)
+            t->rx_checked -= (size_t)w;
+    }
+}
+
+/* --- public ------------------------------------------------------------------------ */
+
+Transport *transport_open(const TransportSettings *s, int *local_fd, Error *err)
+{
+    int pair[2] = {-1, -1};
+    Transport *t = calloc(1, sizeof *t);
+
+    transport_orphans_reap();
+    if (!t) {
+        error_set(err, STATUS_ERROR, "out of memory");
+        return NULL;
+    }
+    t->sock = t->local = -1;
+    snprintf(t->host, sizeof t->host, "%s", s->host);
+    t->port = s->port;
+    t->tls = s->tls;
+    t->tls_verify = s->tls_verify;
+    t->ca_file = transport_dup(s->tls_ca_file);
+    t->fingerprint = transport_dup(s->tls_fingerprint);
+    t->cert = transport_dup(s->tls_cert);
+    t->key_file = transport_dup(s->tls_key_file);
+    t->timeout_ms =
+        (uint64_t)(s->connect_timeout_ms > 0 ? s->connect_timeout_ms
+                                             : TRANSPORT_TIMEOUT_MS);
+    t->note = s->note;
+    t->ud = s->ud;
+    t->sasl = s->sasl;
+    t->sasl_required = s->sasl_required;
+    snprintf(t->sasl_user, sizeof t->sasl_user, "%s",
+             s->sasl_username ? s->sasl_username : "");
+    t->sasl_pass = strdup(s->sasl_password ? s->sasl_password : "");
+    if (!t->sasl_pass) {
+        error_set(err, STATUS_ERROR, "out of memory");
+        goto fail;
+    }
+    if (!transport_dup_ok(s->tls_ca_file, t->ca_file) ||
+        !transport_dup_ok(s->tls_fingerprint, t->fingerprint) ||
+        !transport_dup_ok(s->tls_cert, t->cert) ||
+        !transport_dup_ok(s->tls_key_file, t->key_file)) {
+        error_set(err, STATUS_ERROR, "out of memory");
+        goto fail;
+    }
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+                   pair) < 0) {
+        error_set(err, STATUS_ERROR, "socketpair: %s", strerror(errno));
+        goto fail;
+    }
+    t->local = pair[0];
+    *local_fd = pair[1];
+    if (t->tls && !t->tls_verify)
+        transport_note(t, SEVERITY_WARNING,
+                       "tls_verify = no: the server's certificate is NOT "
+                       "checked; anyone on the path to %s can read and "
+                       "change this connection%s",
+                       t->host,
+                       t->fingerprint ? " (only the tls_fingerprint pin "
+                                        "protects it)"
+                                      : "");
+    t->state = TRANSPORT_RESOLVING;
+    transport_resolve(t);
+    return t;
+
+fail:
+    transport_close(t);
+    return NULL;
+}
+
+void transport_close(Transport *t)
+{
+    if (!t)
+        return;
+    transport_lookup_drop(t->lookup);
+    transport_orphans_reap();
+    if (t->addrs) {
+        freeaddrinfo(t->addrs);
+    }
+    if (t->sock >= 0)
+        close(t->sock);
+    conn_free(t->conn);
+    if (t->local >= 0)
+        close(t->local);
+    free(t->ca_file);
+    free(t->fingerprint);
+    free(t->cert);
+    free(t->key_file);
+    if (t->sasl_pass) {
+        explicit_bzero(t->sasl_pass, strlen(t->sasl_pass));
+        free(t->sasl_pass);
+    }
+    explicit_bzero(t->tx, sizeof t->tx); /* may hold AUTHENTICATE */
+    free(t);
+}
+
+static void transport_fd_set(int fd, fd_set *set, int *maxfd)
+{
+    FD_SET(fd, set);
+    if (fd > *maxfd)
+        *maxfd = fd;
+}
+
+static long transport_until(uint64_t when, uint64_t now)
+{
+    return when > now ? (long)(when - now) : 0;
+}
+
+long transport_prepare(Transport *t, fd_set *in, fd_set *out, int *maxfd)
+{
+    uint64_t now = clock_now_ms();
+    long wait = -1;
+
+    if (t->local >= 0) {
+        if (!t->local_eof && t->tx_len < sizeof t->tx)
+            transport_fd_set(t->local, in, maxfd);
+        if (transport_negotiating(t) ? t->rx_checked > 0 : t->rx_len > 0)
+            transport_fd_set(t->local, out, maxfd);
+    }
+    switch (t->state) {
+    case TRANSPORT_RESOLVING:
+        wait = transport_until(t->next_poll_ms, now);
+        break;
+    case TRANSPORT_CONNECTING:
+        transport_fd_set(t->sock, out, maxfd);
+        wait = transport_until(t->deadline_ms, now);
+        break;
+    case TRANSPORT_HANDSHAKE:
+        transport_fd_set(t->conn->fd, t->conn->want_write ? out : in, maxfd);
+        wait = transport_until(t->deadline_ms, now);
+        break;
+    case TRANSPORT_UP: {
+        bool room = TRANSPORT_RX_MAX - t->rx_len >= 2 * TRANSPORT_RX_CHUNK;
+        if (room)
+            transport_fd_set(t->conn->fd, in, maxfd);
+        if (t->tx_len > 0 || t->conn->want_write)
+            transport_fd_set(t->conn->fd, out, maxfd);
+        if (room && t->conn->type->pending(t->conn))
+            wait = 0;
+        break;
+    }
+    case TRANSPORT_FAILED:
+        /* Everything the server sent is handed on; then libircclient reads
+         * the end of the stream and the caller learns why. */
+        if (t->rx_len == 0 && !t->local_shut && t->local >= 0) {
+            shutdown(t->local, SHUT_WR);
+            t->local_shut = true;
+        }
+        break;
+    }
+    return wait;
+}
+
+void transport_process(Transport *t, const fd_set *in, const fd_set *out)
+{
+    uint64_t now = clock_now_ms();
+
+    if (t->local >= 0 && FD_ISSET(t->local, in))
+        transport_read_local(t);
+
+    switch (t->state) {
+    case TRANSPORT_RESOLVING:
+        if (t->lookup && now >= t->next_poll_ms)
+            transport_poll_lookup(t);
+        break;
+    case TRANSPORT_CONNECTING:
+        if (FD_ISSET(t->sock, out)) {
+            int soerr = 0;
+            socklen_t len = sizeof soerr;
+            if (getsockopt(t->sock, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+                soerr = errno;
+            if (soerr == 0) {
+                transport_connected(t);
+            } else {
+                transport_tried(t, strerror(soerr));
+                close(t->sock);
+                t->sock = -1;
+                transport_try_next(t);
+            }
+        } else if (now >= t->deadline_ms) {
+            transport_tried(t, "timed out");
+            close(t->sock);
+            t->sock = -1;
+            transport_try_next(t);
+        }
+        break;
+    case TRANSPORT_HANDSHAKE:
+        if (FD_ISSET(t->conn->fd, in) || FD_ISSET(t->conn->fd, out))
+            transport_handshake(t);
+        else if (now >= t->deadline_ms)
+            transport_fail(t,
+                           "%s handshake with %s timed out after %llu s (is "
+                           "this a %s port?)",
+                           t->conn->type->name, t->addr,
+                           (unsigned long long)(t->timeout_ms / 1000),
+                           t->conn->type->name);
+        break;
+    default:
+        break;
+    }
+    /* Not else: a plain connection is up the moment it connects, and a
+     * finished handshake may already hold data. */
+    if (t->state == TRANSPORT_UP) {
+        transport_read_server(t);
+        transport_write_server(t);
+    }
+    if (t->local >= 0)
+        transport_write_local(t);
+}
+
+const char *transport_failure(const Transport *t)
+{
+    return t->state == TRANSPORT_FAILED ? t->failure : NULL;
+}
+
+bool transport_ready(const Transport *t)
+{
+    return t->state == TRANSPORT_UP;
+}
+
+uint64_t transport_lines_cut(const Transport *t)
+{
+    return t->lines_cut;
+}

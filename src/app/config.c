@@ -29,6 +29,7 @@
 #include "casefold.h"
 #include "log.h"
 #include "mask.h"
+#include "paths.h"
 #include "utf8.h"
 
 #define QUOTE_LEN 160      /* a value echoed in an error message */
@@ -1040,8 +1041,8 @@ void config_defaults(Config *c)
     c->reconnect_max = 300;
 
     snprintf(c->prefix, sizeof c->prefix, "!");
-    snprintf(c->database, sizeof c->database, "missive.db");
-    snprintf(c->data_dir, sizeof c->data_dir, "%s", MISSIVE_DATADIR);
+    paths_default_database(c->database, sizeof c->database);
+    snprintf(c->data_dir, sizeof c->data_dir, "%s", paths_data_dir());
     c->answer_addressed = true;
     c->log_level = SEVERITY_INFO;
     c->more_expiry = 600;

@@ -24,6 +24,7 @@
 #include "db.h"
 #include "import.h"
 #include "log.h"
+#include "paths.h"
 #include "session.h"
 
 #define MAIN_DEFAULT_DB "missive.db"
@@ -59,9 +60,9 @@ static void main_usage(FILE *out)
           "  --version                                print the version\n"
           "\n"
           "PATH defaults to $MISSIVE_DB, else " MAIN_DEFAULT_DB
-          "; DIR (aliases,\n"
-          "errata, curated dates) defaults to " MISSIVE_DATADIR ".\n",
+          "; DIR (aliases,\n",
           out);
+    fprintf(out, "errata, curated dates) defaults to %s.\n", paths_data_dir());
 }
 
 /* The importer's sink: every line, error or warning, to stderr (ud). */
@@ -84,7 +85,7 @@ static int main_options(int argc, char **argv, MainOptions *o)
     int ch;
 
     o->db = env && *env ? env : MAIN_DEFAULT_DB;
-    o->datadir = MISSIVE_DATADIR;
+    o->datadir = paths_data_dir();
     optind = 1;
     while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
         switch (ch) {

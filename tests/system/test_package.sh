@@ -324,6 +324,8 @@ check "bad config on reload: the running config stays" \
     [ "$(show missive MainPID)" = "$MAINPID" -a "$(show missive ActiveState)" = active ]
 in_box systemctl restart missive >/dev/null 2>&1 && fail "restart with a bad config succeeded"
 check "bad config at start: the unit is not active" [ "$(show missive ActiveState)" != active ]
+check "bad config at start: FILE:LINE in the journal again" bash -c "[ \$(nsenter -t $(leader_pid) -a -r -w -- \
+    journalctl -q --no-pager -o cat -u missive --after-cursor='$CURSOR' | grep -c '/etc/missive/missive.conf:3: .*port') -ge 2 ]"
 in_box systemctl stop missive >/dev/null 2>&1
 printf '%s' "$CONF" | put /etc/missive/missive.conf 644
 in_box systemctl reset-failed missive
@@ -372,7 +374,7 @@ in_box dpkg -P missive >>"$WORK/dpkg-r.log" 2>&1 || { cat "$WORK/dpkg-r.log"; fa
 check "purged: config and state gone" in_box test ! -e /etc/missive -a ! -e /var/lib/missive \
     -a ! -e /var/lib/private/missive -a ! -e /var/lib/private/missive-net -a ! -e /var/lib/missive-net
 left=$(in_box find / -xdev \( -name 'missive*' -o -name '*missive.service*' \) -not -path '/tmp/*' \
-    -not -path '/proc/*' 2>/dev/null)
+    -not -path '/proc/*' -not -path '/var/cache/man/*' 2>/dev/null)
 check "purged: no file named missive* left${left:+: $left}" [ -z "$left" ]
 
 if [ ${#FAILS[@]} -gt 0 ]; then

@@ -36,7 +36,9 @@ SRC=$(cd "${1:?usage: $0 SOURCE_DIR WORK_DIR}" && pwd)
 WORK=${2:?usage: $0 SOURCE_DIR WORK_DIR}
 BOX_DIR=${MISSIVE_SDBOX_DIR:-/var/tmp/missive-sdbox}
 ROOTFS=$BOX_DIR/rootfs
-CG_NAME=missive-sdbox
+# Per run, so that two runs (two build trees) can share the cached rootfs.
+MACHINE=missive-box-$$
+CG_NAME=missive-sdbox-$$
 INPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 # systemd and what the container needs to be a machine, ngircd for the bot
 # to talk to, and the libraries the .deb depends on (the container has no
@@ -184,7 +186,7 @@ box_up() {
     export SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1
     (
         for d in $(cgroup_dirs); do echo "$BASHPID" >"$d/cgroup.procs"; done
-        exec setsid systemd-nspawn -D "$ROOTFS" -M missive-box --register=no --keep-unit \
+        exec setsid systemd-nspawn -D "$ROOTFS" -M "$MACHINE" --register=no --keep-unit \
             --console=read-only -b --private-network --volatile=overlay \
             </dev/null >"$WORK/boot.log" 2>&1
     ) &
@@ -252,8 +254,12 @@ log_level = info
 
 # ------------------------------------------------------------- 4. the test
 build_deb
+# One run at a time builds or changes the cached rootfs.
+exec 9>"$BOX_DIR/lock"
+flock 9
 build_rootfs
 rootfs_deps
+flock -u 9
 box_up
 CURSOR=$(in_box journalctl -q -n 0 --show-cursor | sed -n 's/^-- cursor: //p')
 

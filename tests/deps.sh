@@ -78,12 +78,13 @@ rc=0
 [ -n "$policy" ] && "${SUDO[@]}" rm -f "$policy"
 [ $rc -eq 0 ] || { echo "deps.sh: apt-get failed ($rc)" >&2; exit $rc; }
 
-# The servers we just installed stay off, now and at the next boot.
+# The servers we just installed stay off, now and at the next boot (systemd
+# links are removed even where systemd is not running, e.g. a container).
 for s in "${new_servers[@]}"; do
-    if [ -d /run/systemd/system ]; then
-        "${SUDO[@]}" systemctl disable --now "$s" >/dev/null 2>&1 || true
-    else
-        "${SUDO[@]}" update-rc.d "$s" disable >/dev/null 2>&1 || true
+    if command -v systemctl >/dev/null; then
+        "${SUDO[@]}" systemctl disable "$s" >/dev/null 2>&1 || true
+        [ -d /run/systemd/system ] && { "${SUDO[@]}" systemctl stop "$s" >/dev/null 2>&1 || true; }
     fi
+    "${SUDO[@]}" update-rc.d "$s" disable >/dev/null 2>&1 || true
 done
 echo "deps.sh: done"

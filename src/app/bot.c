@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifdef HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
@@ -30,6 +31,7 @@
 #include "daily.h"
 #include "dailypost.h"
 #include "db.h"
+#include "import.h"
 #include "irc.h"
 #include "ircline.h"
 #include "log.h"
@@ -993,6 +995,45 @@ static MaskList *bot_masks(const ConfigMasks *m)
     return l;
 }
 
+/* The corpus shipped in the data directory (installed as share/missive). */
+#define BOT_SHIPPED_CORPUS "stalin-churchill-1941.txt"
+
+/* The first start of a service with an empty state directory: the database
+ * does not exist yet, so the shipped corpus is imported into a new one,
+ * before the bot opens it.  An existing database, even one without letters,
+ * is the operator's and is left as it is.  -1 (logged) if the import fails:
+ * the file is then removed again so that the next start tries afresh. */
+static int bot_first_import(const Config *cfg)
+{
+    char corpus[CONFIG_PATH_LEN + 64];
+    Error err = {0};
+    Error lines = {.sink = log_sink};
+    ImportReport rep;
+    sqlite3 *db;
+
+    if (access(cfg->database, F_OK) == 0 || errno != ENOENT)
+        return 0;
+    snprintf(corpus, sizeof corpus, "%s/%s", cfg->data_dir, BOT_SHIPPED_CORPUS);
+    const char *paths[] = {corpus};
+    log_info("%s does not exist: importing the shipped corpus %s",
+             cfg->database, corpus);
+    if (db_open(cfg->database, &db, &err) != STATUS_OK) {
+        log_error("%s", err.msg);
+        return -1;
+    }
+    Status rc = import_files(db, paths, 1, cfg->data_dir, &rep, &lines);
+    db_close(db);
+    if (rc != STATUS_OK) {
+        log_error("first start: importing %s into %s failed", corpus,
+                  cfg->database);
+        unlink(cfg->database);
+        return -1;
+    }
+    log_info("%s: %d letters, %d passages imported", cfg->database, rep.letters,
+             rep.passages);
+    return 0;
+}
+
 /* The database and the dispatcher named by cfg, or NULL (logged).  existing:
  * only an existing Missive database with letters (a reload). */
 static Session *bot_open_session(const Config *cfg, bool existing)
@@ -1240,6 +1281,8 @@ int bot_run(const char *config_path)
     if (!b.users || !b.channels || !b.private || !b.ctcp)
         goto out;
     bot_daily_defaults(&b);
+    if (bot_first_import(&b.cfg) < 0)
+        goto out;
     bot_set_session(&b, bot_open_session(&b.cfg, false));
     if (b.session == NULL || bot_apply(&b, &b.cfg) < 0)
         goto out;

@@ -30,6 +30,7 @@
 #include "casefold.h"
 #include "log.h"
 #include "mask.h"
+#include "paths.h"
 #include "tz.h"
 #include "utf8.h"
 
@@ -1422,8 +1423,8 @@ void config_defaults(Config *c)
     c->sasl_required = true;
 
     snprintf(c->prefix, sizeof c->prefix, "!");
-    snprintf(c->database, sizeof c->database, "missive.db");
-    snprintf(c->data_dir, sizeof c->data_dir, "%s", MISSIVE_DATADIR);
+    paths_default_database(c->database, sizeof c->database);
+    snprintf(c->data_dir, sizeof c->data_dir, "%s", paths_data_dir());
     c->answer_addressed = true;
     c->log_level = SEVERITY_INFO;
     c->more_expiry = 600;

@@ -26,6 +26,7 @@
 #include "db.h"
 #include "import.h"
 #include "log.h"
+#include "paths.h"
 #include "session.h"
 
 #define MAIN_DEFAULT_DB "missive.db"
@@ -74,9 +75,9 @@ static void main_usage(FILE *out)
           "  --version                                print the version\n"
           "\n"
           "PATH defaults to $MISSIVE_DB, else " MAIN_DEFAULT_DB
-          "; DIR (aliases,\n"
-          "errata, curated dates) defaults to " MISSIVE_DATADIR ".\n",
+          "; DIR (aliases,\n",
           out);
+    fprintf(out, "errata, curated dates) defaults to %s.\n", paths_data_dir());
 }
 
 /* The importer's sink: every line, error or warning, to stderr (ud). */
@@ -107,7 +108,7 @@ static int main_options_for(int argc, char **argv, MainOptions *o,
     memset(o, 0, sizeof *o);
     o->import_opts_ok = import_opts;
     o->db = env && *env ? env : MAIN_DEFAULT_DB;
-    o->datadir = MISSIVE_DATADIR;
+    o->datadir = paths_data_dir();
     optind = 1;
     while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
         switch (ch) {
@@ -425,8 +426,8 @@ static int main_check_config(int argc, char **argv)
     "  --db PATH   the database (default $MISSIVE_DB, else " MAIN_DEFAULT_DB \
     ")\n"
 #define MAIN_DATA_HELP                                               \
-    "  --data DIR  aliases.txt, errata.tsv and dates.tsv (default\n" \
-    "              " MISSIVE_DATADIR ")\n"
+    "  --data DIR  aliases.txt, errata.tsv and dates.tsv (default: the\n" \
+    "              shipped data, the directory `missive --help` names)\n"
 
 /* Each subcommand's own usage, for `missive SUBCOMMAND --help`. */
 static const struct {
@@ -435,10 +436,21 @@ static const struct {
     const char *usage;
 } main_subcommands[] = {
     {"import", main_import,
-     "usage: missive import [--db PATH] [--data DIR] FILE...\n\n"
+     "usage: missive import [--db PATH] [--data DIR] [--from ALIAS]\n"
+     "                      [--paragraphs blank|lines] [--keep-going] "
+     "[--check] FILE...\n\n"
      "Import correspondence files, all in one transaction: an error prints\n"
      "FILE:LINE and leaves the database as it was.\n\n" MAIN_DB_HELP
-         MAIN_DATA_HELP},
+         MAIN_DATA_HELP
+     "  --from ALIAS  sender of headings that name none, for the files "
+     "after it\n"
+     "  --paragraphs blank|lines\n"
+     "              paragraphs end at blank lines (default) or at every "
+     "line\n"
+     "  --keep-going  import the letters that parse, report the others "
+     "(exit 1\n"
+     "              if any)\n"
+     "  --check     describe every letter, write nothing\n"},
     {"console", main_console,
      "usage: missive console [--db PATH] [--data DIR]\n\n"
      "Answer commands typed on stdin (one per line) exactly as the bot\n"

@@ -261,7 +261,13 @@ static void test_defaults(void **state)
     assert_int_equal(c.reconnect_min, 2);
     assert_int_equal(c.reconnect_max, 300);
     assert_string_equal(c.prefix, "!");
-    assert_string_equal(c.database, "missive.db");
+    /* The database defaults to the state directory, never next to the
+     * config (test_default_database). */
+    assert_true(c.database[0] == '/');
+    assert_non_null(strstr(c.database, "/missive.db"));
+    assert_null(strstr(c.database, "/etc/"));
+    /* A test binary runs from the build tree: the source tree's data/. */
+    assert_string_equal(c.data_dir, DATADIR);
     assert_true(c.answer_addressed);
     assert_int_equal(c.log_level, SEVERITY_INFO);
     assert_int_equal(c.more_expiry, 600);
@@ -296,12 +302,10 @@ static void test_shipped_config_loads(void **state)
     assert_int_equal(st, STATUS_OK);
     free(errs);
 
-    /* Its values are the defaults, with the database next to the file. */
-    assert_non_null(realpath(DATADIR "/../config", dir));
-    snprintf(want, sizeof want, "%s/missive.db", dir);
-    assert_string_equal(c.database, want);
-    assert_true(strlen(want) < sizeof d.database);
-    memcpy(d.database, want, strlen(want) + 1);
+    /* Its values are the defaults: it sets no database, which goes to the
+     * state directory, not next to the file in /etc/missive. */
+    (void)dir;
+    (void)want;
     assert_same_config(&d, &c);
     assert_round_trip(&c);
     config_free(&c);
@@ -1007,20 +1011,56 @@ static void test_relative_paths(void **state)
     assert_string_equal(c.password_file, want);
     assert_string_equal(c.password, "pass");
 
-    /* Absolute paths stay; the default database sits next to the file. */
+    /* Absolute paths stay; the default database is not next to the file. */
     load_ok("[bot]\ndatabase = /var/lib/missive/m.db\n", &c);
     assert_string_equal(c.database, "/var/lib/missive/m.db");
+    Config d;
+    config_defaults(&d);
     load_ok("[irc]\n", &c);
-    snprintf(want, sizeof want, "%s/missive.db", tmpdir);
-    assert_string_equal(c.database, want);
+    assert_string_equal(c.database, d.database);
     config_free(&c);
+    config_free(&d);
+}
+
+/* The daemon's database defaults to systemd's $STATE_DIRECTORY (its first
+ * entry), else to an absolute path that is never under /etc. */
+static void test_default_database(void **state)
+{
+    (void)state;
+    Config c;
+    char *saved = getenv("STATE_DIRECTORY");
+    saved = saved ? strdup(saved) : NULL;
+
+    assert_int_equal(setenv("STATE_DIRECTORY", "/var/lib/missive-x", 1), 0);
+    config_defaults(&c);
+    assert_string_equal(c.database, "/var/lib/missive-x/missive.db");
+    /* Several StateDirectory= entries: the first; a trailing slash goes. */
+    assert_int_equal(setenv("STATE_DIRECTORY", "/srv/a/:/srv/b", 1), 0);
+    config_defaults(&c);
+    assert_string_equal(c.database, "/srv/a/missive.db");
+    /* The file still wins. */
+    load_ok("[bot]\ndatabase = /tmp/x.db\n", &c);
+    assert_string_equal(c.database, "/tmp/x.db");
+    config_free(&c);
+
+    assert_int_equal(unsetenv("STATE_DIRECTORY"), 0);
+    config_defaults(&c);
+    assert_true(c.database[0] == '/');
+    assert_null(strstr(c.database, "/etc/"));
+    assert_non_null(strstr(c.database, "/lib/missive/missive.db"));
+    if (saved) {
+        setenv("STATE_DIRECTORY", saved, 1);
+        free(saved);
+    }
 }
 
 static void test_print(void **state)
 {
     (void)state;
     Config c;
+    setenv("STATE_DIRECTORY", "/state", 1);
     config_defaults(&c);
+    unsetenv("STATE_DIRECTORY");
     char *text = print_to_string(&c);
     /* Every key is there. */
     static const char *const keys[] = {
@@ -1039,7 +1079,7 @@ static void test_print(void **state)
         "\nreconnect_max = 300\n",
         "\n[bot]\n",
         "\nprefix = !\n",
-        "\ndatabase = missive.db\n",
+        "\ndatabase = /state/missive.db\n",
         "\nanswer_addressed = yes\n",
         "\nlog_level = info\n",
         "\nmore_expiry = 600\n",
@@ -1227,6 +1267,7 @@ int main(void)
         cmocka_unit_test(test_password_file),
         cmocka_unit_test(test_password_file_errors),
         cmocka_unit_test(test_relative_paths),
+        cmocka_unit_test(test_default_database),
         cmocka_unit_test(test_print),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -115,11 +115,25 @@ Status dailypost_choose(Corpus *c, State *st, const char *channel,
         if ((rc = corpus_letter(c, pick, &l, err)) != STATUS_OK)
             return rc;
         int n = l.passages > 0 ? l.passages : 1;
+        int first = (int)((unsigned)date.year / t.n % (unsigned)n);
         letter_info_clear(&l);
-        rc = corpus_get(c, pick, 1 + (int)((unsigned)date.year / t.n % n), out,
-                        err);
+        /* Passing over one-line courtesies as every random pick does,
+         * unless the letter has nothing else. */
+        PassageFilter any = {.min_chars = CORPUS_RANDOM_MIN_CHARS};
+        bool found = false;
+        rc = STATUS_NOTFOUND;
+        for (int k = 0; k < n && !found; k++) {
+            rc = corpus_get(c, pick, 1 + (first + k) % n, out, err);
+            if (rc != STATUS_OK)
+                break;
+            if (!(found = !corpus_passed_over(&any, out)))
+                passage_clear(out);
+        }
+        if (!found && rc == STATUS_OK)
+            rc = corpus_get(c, pick, 1 + first, out, err);
     } else {
-        rc = state_next_passage(st, c, channel, NULL, out, err);
+        PassageFilter any = {.min_chars = CORPUS_RANDOM_MIN_CHARS};
+        rc = state_next_passage(st, c, channel, &any, out, err);
     }
     if (rc == STATUS_OK) {
         *letter = out->letter;

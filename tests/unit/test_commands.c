@@ -896,18 +896,27 @@ static void test_daily_choice_and_lines(void **st)
     assert_int_equal(again_l * 100 + again_p, letter * 100 + para);
     passage_clear(&p);
 
-    /* A day with no letter: the channel's shuffle, no repeats. */
+    /* A day with no letter: the channel's shuffle, no repeats among the
+     * passages a random pick takes (one-line courtesies passed over). */
     int seen[200], n = 0;
-    long total = 0;
+    long total = 0, courtesies = 0;
+    PassageFilter any = {.min_chars = CORPUS_RANDOM_MIN_CHARS};
     assert_int_equal(corpus_count(corpus, NULL, &total, &err), STATUS_OK);
     assert_in_range(total, 2, 200);
-    for (int i = 0; i < total; i++) {
+    for (long k = 0; k < total; k++) {
+        assert_int_equal(corpus_pick(corpus, NULL, k, &p, &err), STATUS_OK);
+        courtesies += corpus_passed_over(&any, &p);
+        passage_clear(&p);
+    }
+    assert_in_range(courtesies, 1, total - 2);
+    for (int i = 0; i < total - courtesies; i++) {
         letter = para = 0;
         assert_int_equal(dailypost_choose(corpus, state, "#d2",
                                           (DailyDate){2026, 1, 1}, &letter,
                                           &para, &p, &otd, &err),
                          STATUS_OK);
         assert_false(otd);
+        assert_false(corpus_passed_over(&any, &p));
         for (int j = 0; j < n; j++)
             assert_int_not_equal(seen[j], letter * 100 + para);
         seen[n++] = letter * 100 + para;

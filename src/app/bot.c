@@ -663,7 +663,8 @@ static void bot_status(Bot *b, const char *nick)
 static const char bot_owner_help[] =
     "status, join #chan [key], part #chan, say #chan TEXT, reload, "
     "set #chan prefix X|default, set #chan addressed on|off|default, "
-    "set #chan enable|disable COMMAND, set #chan show";
+    "set #chan enable|disable COMMAND, set #chan daily HH:MM ZONE|off|default, "
+    "set #chan show, daily now #chan, daily skip #chan";
 
 /* Owner commands, in a private message, with or without the prefix:
  * join #chan [key], part #chan, say #chan text, set #chan ..., daily

@@ -640,7 +640,7 @@ static int parse_heading(ParseRun *ps, const char *s, size_t len, Heading *h)
              * name is unknown should this line end up outside any letter. */
             if (!h->bad[0] && (snd != NULL) != (rok != 0) && bad[0])
                 snprintf(h->bad, sizeof h->bad,
-                         "unknown person '%s' (add it to data/aliases.txt)",
+                         "unknown person '%.190s' (add it to data/aliases.txt)",
                          bad);
             continue;
         }
@@ -659,7 +659,7 @@ static int parse_heading(ParseRun *ps, const char *s, size_t len, Heading *h)
                      "--from ALIAS");
         else
             snprintf(h->bad, sizeof h->bad,
-                     "unknown person '%s' (add it to data/aliases.txt)", bad);
+                     "unknown person '%.190s' (add it to data/aliases.txt)", bad);
         return 2;
     }
     return 0;

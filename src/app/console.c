@@ -14,6 +14,7 @@
 
 #include <editline/readline.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define CONSOLE_NICK "console"
@@ -35,12 +36,18 @@ Status console_answer(Commands *cmds, const char *text, FILE *out)
     return st;
 }
 
-/* Answers one line; STATUS_ERROR only when the dispatcher failed. */
+/* Answers one line; STATUS_ERROR only when the dispatcher failed.  With
+ * timing on, the time the dispatcher took (printing excluded) goes to
+ * stderr, so bench/scale.py can time commands in one long-lived process. */
 static Status console_line(Commands *cmds, const char *line, FILE *out,
-                           bool interactive)
+                           const ConsoleOptions *opts)
 {
+    uint64_t start = opts->timing ? clock_now_us() : 0;
     Status st = console_answer(cmds, line, out);
-    if (st == STATUS_NOTFOUND && interactive && line[0])
+    if (opts->timing)
+        fprintf(stderr, "timing: %llu us\n",
+                (unsigned long long)(clock_now_us() - start));
+    if (st == STATUS_NOTFOUND && opts->interactive && line[0])
         fputs("(not a command: the bot stays silent; try !help)\n", out);
     fflush(out);
     return st == STATUS_ERROR ? STATUS_ERROR : STATUS_OK;
@@ -48,7 +55,8 @@ static Status console_line(Commands *cmds, const char *line, FILE *out,
 
 /* The terminal loop: libedit reads and edits each line, and keeps the
  * session's history (a line is added unless it repeats the one before). */
-static Status console_edit(Commands *cmds, FILE *in, FILE *out)
+static Status console_edit(Commands *cmds, FILE *in, FILE *out,
+                           const ConsoleOptions *opts)
 {
     Status rc = STATUS_OK;
     char *line, *prev = NULL;
@@ -65,7 +73,7 @@ static Status console_edit(Commands *cmds, FILE *in, FILE *out)
             free(prev);
             prev = strdup(line);
         }
-        rc = console_line(cmds, line, out, true);
+        rc = console_line(cmds, line, out, opts);
         free(line);
     }
     free(prev);
@@ -74,21 +82,22 @@ static Status console_edit(Commands *cmds, FILE *in, FILE *out)
     return rc;
 }
 
-Status console_run(Commands *cmds, FILE *in, FILE *out, bool interactive)
+Status console_run(Commands *cmds, FILE *in, FILE *out,
+                   const ConsoleOptions *opts)
 {
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
     Status rc = STATUS_OK;
 
-    if (interactive)
-        return console_edit(cmds, in, out);
+    if (opts->interactive)
+        return console_edit(cmds, in, out, opts);
     fflush(out);
     while ((len = getline(&line, &cap, in)) >= 0) {
         /* getline keeps NUL bytes; the dispatcher sees the line up to the
          * first one, which is all a C string can carry anyway. */
         line[strcspn(line, "\r\n")] = '\0';
-        if ((rc = console_line(cmds, line, out, false)) != STATUS_OK)
+        if ((rc = console_line(cmds, line, out, opts)) != STATUS_OK)
             break;
     }
     free(line);

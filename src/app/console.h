@@ -12,9 +12,15 @@
 
 #include "commands.h"
 
-/* Answers every line of in until EOF; interactive: in is a terminal.  STATUS_OK, or STATUS_ERROR when the
+typedef struct {
+    bool interactive; /* in is a terminal: prompt and line editing */
+    bool timing;      /* "timing: N us" on stderr after each command */
+} ConsoleOptions;
+
+/* Answers every line of in until EOF.  STATUS_OK, or STATUS_ERROR when the
  * dispatcher failed (out of memory; logged). */
-Status console_run(Commands *cmds, FILE *in, FILE *out, bool interactive);
+Status console_run(Commands *cmds, FILE *in, FILE *out,
+                   const ConsoleOptions *opts);
 
 /* Answers one command and prints the answer to out, the lines for the user
  * alone marked "(to you privately)".  Returns the dispatcher's Status

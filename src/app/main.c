@@ -38,6 +38,7 @@ typedef struct {
     const char *datadir;
     ImportOptions import; /* import only */
     bool import_opts_ok;  /* the import options are accepted */
+    bool timing;          /* console --timing */
 } MainOptions;
 
 static void main_usage(FILE *out)
@@ -100,6 +101,7 @@ static int main_options_for(int argc, char **argv, MainOptions *o,
         {"paragraphs", required_argument, NULL, 'p'},
         {"keep-going", no_argument, NULL, 'k'},
         {"check", no_argument, NULL, 'c'},
+        {"timing", no_argument, NULL, 't'},
         {NULL, 0, NULL, 0},
     };
     const char *env = getenv("MISSIVE_DB");
@@ -145,6 +147,9 @@ static int main_options_for(int argc, char **argv, MainOptions *o,
                         optarg);
                 return -1;
             }
+            break;
+        case 't':
+            o->timing = true;
             break;
         case 'h':
             main_usage(stdout);
@@ -296,8 +301,9 @@ static int main_console(int argc, char **argv)
         return 2;
     if ((s = main_open_session(&o)) == NULL)
         return 1;
-    Status rc =
-        console_run(session_commands(s), stdin, stdout, isatty(STDIN_FILENO));
+    ConsoleOptions co = {.interactive = isatty(STDIN_FILENO),
+                         .timing = o.timing};
+    Status rc = console_run(session_commands(s), stdin, stdout, &co);
     session_close(s);
     return rc == STATUS_OK ? 0 : 1;
 }
@@ -364,7 +370,8 @@ static int main_demo(int argc, char **argv)
         putchar('\n');
     }
     if (isatty(STDIN_FILENO))
-        rc = console_run(session_commands(s), stdin, stdout, true);
+        rc = console_run(session_commands(s), stdin, stdout,
+                         &(ConsoleOptions){.interactive = true});
     session_close(s);
     return rc == STATUS_OK ? 0 : 1;
 }
@@ -452,10 +459,12 @@ static const struct {
      "              if any)\n"
      "  --check     describe every letter, write nothing\n"},
     {"console", main_console,
-     "usage: missive console [--db PATH] [--data DIR]\n\n"
+     "usage: missive console [--db PATH] [--data DIR] [--timing]\n\n"
      "Answer commands typed on stdin (one per line) exactly as the bot\n"
      "would; on a terminal with line editing and history.\n\n" MAIN_DB_HELP
-         MAIN_DATA_HELP},
+         MAIN_DATA_HELP
+     "  --timing    after each command, print its time on stderr\n"
+     "              (\"timing: N us\"; what bench/scale.py reads)\n"},
     {"query", main_query,
      "usage: missive query [--db PATH] [--data DIR] 'TEXT'\n\n"
      "Answer one command, e.g. missive query '!search "

@@ -435,6 +435,13 @@ static void transport_handshake(Transport *t)
     int rc = t->conn->type->handshake(t->conn);
     if (rc == 0)
         return;
+    if (rc < 0 && t->conn->plain_peer) {
+        transport_fail(t,
+                       "server at %s:%d (%s) speaks plain IRC, not TLS: set "
+                       "tls = no or use its TLS port",
+                       t->host, t->port, t->addr);
+        return;
+    }
     if (rc < 0) {
         transport_fail(t, "%s (%s)", t->conn->why, t->addr);
         return;

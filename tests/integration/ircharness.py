@@ -264,15 +264,18 @@ class Ngircd(_Server):
     never throttles a fast client (for benchmarks).  tls=(cert, key) adds a
     TLS port (self.tls_port; ngircd is built with GnuTLS) with that PEM
     certificate chain and key; listen is ngircd's Listen (add ::1 for
-    IPv6)."""
+    IPv6).  greet=True turns on ngircd's DNS lookup and
+    NoticeBeforeRegistration, so it greets each connection at once with
+    "NOTICE * :*** Looking up your hostname" the way most networks do."""
 
     binary = "/usr/sbin/ngircd"
     _stem = "ngircd"
 
     def __init__(self, tmpdir, port=None, ping_timeout=120, pong_timeout=20,
                  penalties=True, motd="Missive test server", max_nick=30,
-                 password=None, tls=None, listen=HOST):
+                 password=None, tls=None, listen=HOST, greet=False):
         super().__init__(tmpdir, port)
+        self.greet = greet
         self.tls = tls
         self.tls_port = free_port() if tls else None
         self.listen = listen
@@ -326,7 +329,8 @@ class Ngircd(_Server):
             "[Options]",
             "\tPAM = no",
             "\tIdent = no",
-            "\tDNS = no",
+            "\tDNS = %s" % ("yes" if self.greet else "no"),
+            "\tNoticeBeforeRegistration = %s" % ("yes" if self.greet else "no"),
             "\tChrootDir =",
             "\tRequireAuthPing = no",
             "",

@@ -137,6 +137,19 @@ class RefusedTest(TlsBase):
         self.assert_refused(bot, r"certificate is not accepted: certificate has expired")
 
     def test_plain_server_on_tls_port(self):
+        # A server that greets at once (most networks do) is recognised by
+        # its first byte, well before the 10 s handshake timeout.
+        srv = h.Ngircd(self.dir, greet=True).start()
+        self.servers.append(srv)
+        started = time.monotonic()
+        bot = self.bot(srv.port, tls="yes", tls_ca_file=self.ca.cert)
+        self.assert_refused(
+            bot, r"server at 127\.0\.0\.1:%d \(127\.0\.0\.1:%d\) speaks plain IRC, "
+            r"not TLS: set tls = no or use its TLS port" % (srv.port, srv.port))
+        self.assertLess(time.monotonic() - started, 8.0)
+
+    def test_silent_plain_server_on_tls_port(self):
+        # One that waits for us to speak first can only time out.
         srv = self.server()
         bot = self.bot(srv.port, tls="yes", tls_ca_file=self.ca.cert)
         self.assert_refused(bot, r"TLS handshake")

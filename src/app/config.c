@@ -25,6 +25,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <sys/prctl.h>
+
 #include <ini.h>
 
 #include "casefold.h"
@@ -356,6 +358,25 @@ static const char *sasl_password_problem(const char *line, size_t n)
     return NULL;
 }
 
+/* Secrets (a server or SASL password, a client key) are kept out of core
+ * files by making the whole process non-dumpable, before the first one is
+ * read.  MADV_DONTDUMP was the other way, and was not taken: it covers only
+ * pages we allocate ourselves, while stdio, getline and above all OpenSSL
+ * (which copies the client key into its own heap at every connection) hold
+ * copies we cannot place.  The price: no core file of this process at all,
+ * and no ptrace by the same user, which a hardened unit forbids anyway.  A
+ * process that never holds a secret stays dumpable.  Our own copies are
+ * also wiped when freed (explicit_bzero). */
+static void loader_secret_ahead(Loader *ld)
+{
+    if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0)
+        return;
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        loader_error(ld, "cannot keep secrets out of core files "
+                         "(prctl PR_SET_DUMPABLE: %s)",
+                     strerror(errno));
+}
+
 /* The first line of path, without its CR/LF, into a fresh heap string;
  * key names the setting in messages, sasl picks the rules. */
 static int loader_password(Loader *ld, const char *key, bool sasl,
@@ -368,12 +389,15 @@ static int loader_password(Loader *ld, const char *key, bool sasl,
     const char *why = NULL;
     int err = 0;
 
+    loader_secret_ahead(ld);
     FILE *f = fopen(path, "r");
     if (f == NULL) {
         loader_error(ld, "%s %s: cannot open: %s", key, Q(path, q),
                      strerror(errno));
         return -1;
     }
+    /* Unbuffered: no copy left behind in a stdio buffer freed unwiped. */
+    setvbuf(f, NULL, _IONBF, 0);
     errno = 0;
     n = getline(&line, &cap, f);
     if (n < 0) {
@@ -1381,6 +1405,8 @@ static void loader_finish(Loader *ld)
                 loader_error_at(ld, key_line(ld, "irc", needs_tls[i]),
                                 "%s is set but tls = no", needs_tls[i]);
     }
+    if (c->tls && c->tls_cert[0]) /* its key (maybe in it) is a secret */
+        loader_secret_ahead(ld);
     if (c->tls_key_file[0] && !c->tls_cert[0])
         loader_error_at(ld, key_line(ld, "irc", "tls_key_file"),
                         "tls_key_file is set but tls_cert is not");

@@ -760,8 +760,23 @@ static int set_masks(Loader *ld, const KeyDef *k, const char *v, bool first)
     (void)first;
 
     while (list_next(&cur, &item, &n)) {
-        const char *why =
-            n == 0 ? "empty item in list" : check_mask(item, n, &reason);
+        bool account = n > 0 && n <= MASK_MAX &&
+                       strncasecmp(item, MASK_ACCOUNT_PREFIX,
+                                   sizeof MASK_ACCOUNT_PREFIX - 1) == 0;
+        char glob[MASK_MAX + 1];
+        const char *why = NULL;
+        if (n == 0) {
+            why = "empty item in list";
+        } else if (account && strcmp(k->name, "owners") != 0) {
+            why = "account: names only owners";
+        } else if (account) {
+            memcpy(glob, item, n);
+            glob[n] = '\0';
+            if (mask_account_check(glob, &reason) != STATUS_OK)
+                why = reason.msg;
+        } else {
+            why = check_mask(item, n, &reason);
+        }
         if (why == NULL) {
             /* A handful of masks: one realloc each is fine. */
             char **v2 = realloc(m->v, (m->n + 1) * sizeof *v2);
@@ -773,7 +788,7 @@ static int set_masks(Loader *ld, const KeyDef *k, const char *v, bool first)
             else
                 m->v[m->n++] = s;
         }
-        if (why == NULL && strcmp(k->name, "owners") == 0 &&
+        if (why == NULL && !account && strcmp(k->name, "owners") == 0 &&
             mask_host_is_wild(item, n))
             loader_warning(ld,
                            "%s: '%s' matches every host: anyone who takes "

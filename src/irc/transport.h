@@ -76,6 +76,14 @@ const char *transport_failure(const Transport *t);
 /* True once the server connection is up (TLS handshake done). */
 bool transport_ready(const Transport *t);
 
+/* The services account that the server's account tag named on the
+ * PRIVMSG libircclient reports as origin, target, text: the oldest such
+ * line not asked about yet (see TransportMsg in transport.c).  NULL when
+ * that line carried none (not logged in, no account-tag from the server)
+ * or no such line is known.  The string lives until the next call. */
+const char *transport_account(Transport *t, const char *origin,
+                              const char *target, const char *text);
+
 /* Server lines cut to 510 bytes so far. */
 uint64_t transport_lines_cut(const Transport *t);
 

@@ -409,6 +409,7 @@ class Inspircd(_Server):
 class ServicesNet:
     """InspIRCd 3 linked to Anope 2.0 services (Debian packages inspircd and
     anope), for SASL: InspIRCd with cap, sasl, services_account, hidechans,
+    ircv3 and ircv3_accounttag (account-tag, extended-join, account-notify),
     ssl_gnutls (a TLS port with `tls`=(cert, key), asking for client
     certificates) and sslinfo (SHA-256 CertFP); Anope with protocol
     inspircd3, NickServ (registration without e-mail), ns_cert and m_sasl.
@@ -463,6 +464,8 @@ class ServicesNet:
 <module name="services_account">
 <module name="hidechans">
 <module name="sslinfo">
+<module name="ircv3">
+<module name="ircv3_accounttag">
 {tls}<link name="{services}" ipaddr="{host}" port="{link}" allowmask="127.0.0.0/8"
       sendpass="linkpass" recvpass="linkpass">
 <uline server="{services}" silent="yes">

@@ -58,7 +58,7 @@ class SaslConn(h.FakeConn):
                 self.send(":%s CAP * LS * :multi-prefix away-notify" % srv)
                 self.send(":%s CAP * LS :sasl=PLAIN,EXTERNAL account-tag" % srv)
             elif sub == "REQ":
-                self.send(":%s CAP * ACK :sasl" % srv)
+                self.send(":%s CAP * ACK :%s" % (srv, arg.split(" ", 1)[1].lstrip(":")))
             elif sub == "END":
                 self.capping = False
                 for line in self.held:
@@ -224,6 +224,77 @@ class ServicesTest(SaslBase):
         bot.wait_log(r"SASL: logged in as %s" % ACCOUNT, timeout=20)
         bot.wait_log(r"SASL EXTERNAL authentication succeeded", timeout=5)
         self.assert_answers(srv)
+
+
+def sasl_client(port, nick, account, password):
+    """A client that logs in to `account` with SASL PLAIN before it
+    registers as `nick`."""
+    c = h.Client(port, nick, register=False)
+    try:
+        c.send("CAP REQ :sasl")
+        c.expect(r"^:\S+ CAP \S+ ACK :sasl", timeout=10)
+        c.send("AUTHENTICATE PLAIN")
+        c.expect(r"^AUTHENTICATE :?\+$", timeout=10)
+        blob = b"%s\0%s\0%s" % (account.encode(), account.encode(), password.encode())
+        c.send("AUTHENTICATE " + base64.b64encode(blob).decode())
+        c.expect(r"^:\S+ 903 ", timeout=10)
+        c.send("CAP END")
+        c.register()
+    except BaseException:
+        c.close()
+        raise
+    return c
+
+
+@unittest.skipUnless(h.ServicesNet.available(), "needs inspircd and anope")
+class AccountOwnerTest(SaslBase):
+    """owners = account:NAME on InspIRCd 3 + Anope with account-tag: each
+    private message is judged by the account its own line carries."""
+
+    STATUS = r"^:%s!\S+ PRIVMSG %s :up \d+d\d\dh\d\dm; connected"
+
+    def assert_obeyed(self, c):
+        c.privmsg(BOT, "status")
+        c.expect(self.STATUS % (BOT, re.escape(c.nick)), timeout=10)
+
+    def assert_refused(self, c):
+        mark = len(c.lines)
+        c.privmsg(BOT, "status")
+        time.sleep(2.5)
+        for line in c.lines[mark:]:
+            self.assertIsNone(re.search(self.STATUS % (BOT, re.escape(c.nick)), line), line)
+
+    def test_owner_by_account_not_by_nick(self):
+        srv = h.ServicesNet(os.path.join(self.dir, "net")).start()
+        self.servers.append(srv)
+        srv.register("alice", "pw-alice")
+        conf = h.write_bot_config(os.path.join(self.dir, "bot.conf"), srv.port, DB_PATH,
+                                  nick=BOT, channels=["#t"], reconnect_min=1,
+                                  reconnect_max=2,
+                                  sections={"admin": {"owners": ["account:Alice"]}})
+        bot = self.bot(conf)
+        bot.wait_log(r"registered as %s" % BOT, timeout=20)
+
+        # logged in by SASL: obeyed (the account is matched without case)
+        alice = sasl_client(srv.port, "alice", "alice", "pw-alice")
+        self.clients.append(alice)
+        self.assert_obeyed(alice)
+
+        # she changes nick: still her account, still obeyed; whoever takes
+        # the nick "alice" without the account is not
+        alice.set_nick("alice_away")
+        alice.expect(r"^:alice!\S+ NICK :?alice_away", timeout=10)
+        mallory = h.Client(srv.port, "alice")
+        self.clients.append(mallory)
+        self.assert_refused(mallory)
+        self.assert_obeyed(alice)
+
+        # after logging out the same connection and nick are refused
+        alice.privmsg("NickServ", "LOGOUT")
+        alice.expect(r"^:NickServ!\S+ NOTICE alice_away :.*logged out", timeout=10,
+                     flags=re.I)
+        self.assert_refused(alice)
+        self.assertIn("CAP account-tag granted", bot.log_text())
 
 
 class CheckConfigTest(SaslBase):

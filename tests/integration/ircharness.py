@@ -1342,7 +1342,11 @@ LOG_STAMP = re.compile(r"(?m)^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ")
 class Bot:
     """`MISSIVE_BIN run -c CONFIG`, stdout+stderr captured to a file."""
 
-    def __init__(self, config_path, binary=None, env=None, log_path=None, args=()):
+    def __init__(self, config_path, binary=None, env=None, log_path=None, args=(),
+                 wrap=()):
+        # wrap: a command that ends by exec'ing its arguments (so the PID is
+        # the bot's), e.g. mount_ns_wrap() below.
+        self.wrap = list(wrap)
         self.binary = binary or missive_bin()
         self.config_path = config_path
         self.env = dict(os.environ if env is None else env)
@@ -1364,7 +1368,8 @@ class Bot:
         if self.running:
             raise HarnessError("bot already running")
         self._logf = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([self.binary, "run", "-c", self.config_path] + self.args,
+        self.proc = subprocess.Popen(self.wrap + [self.binary, "run", "-c", self.config_path]
+                                     + self.args,
                                      stdin=subprocess.DEVNULL, stdout=self._logf,
                                      stderr=subprocess.STDOUT, env=self.env)
         _register(self.proc)
@@ -1455,6 +1460,55 @@ def check_line_sane(raw):
 # --- the test case every daemon test file builds on ----------------------------
 
 SANITIZER_REPORT = r"AddressSanitizer|LeakSanitizer|runtime error:"
+
+
+def mount_ns_wrap(binds):
+    """A Bot wrap that runs the bot in a private mount namespace where each
+    (file, target) of binds is bind-mounted over target (e.g. /etc/hosts),
+    so the bot alone sees them.  Needs root and unshare(1); see
+    mount_ns_available()."""
+    script = "".join('mount --bind "$%d" "$%d" || exit 97; ' % (2 * i + 1, 2 * i + 2)
+                     for i in range(len(binds)))
+    args = [a for pair in binds for a in pair]
+    return ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
+            script + 'shift %d; exec "$@"' % (2 * len(binds)), "mount-ns"] + args
+
+
+def mount_ns_available():
+    """None when mount_ns_wrap works here, else why not."""
+    if os.geteuid() != 0:
+        return "needs root for a private mount namespace (unshare -m)"
+    if shutil.which("unshare") is None:
+        return "needs unshare(1) from util-linux"
+    r = subprocess.run(["unshare", "--mount", "--", "true"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=10)
+    return None if r.returncode == 0 else "unshare -m is not permitted here"
+
+
+class SharedCorpus:
+    """The shipped corpus imported once for a whole test module, in a
+    temporary directory: `CORPUS = h.shared_corpus("tls-db-")`, then
+    `setUpModule = CORPUS.setup` and `tearDownModule = CORPUS.cleanup`;
+    tests use CORPUS.path."""
+
+    def __init__(self, prefix):
+        self.prefix = prefix
+        self.tmp = None
+        self.path = None
+
+    def setup(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix=self.prefix)
+        self.path = os.path.join(self.tmp.name, "missive.db")
+        import_corpus(self.path)
+
+    def cleanup(self):
+        if self.tmp is not None:
+            self.tmp.cleanup()
+            self.tmp = None
+
+
+def shared_corpus(prefix):
+    return SharedCorpus(prefix)
 
 
 class DaemonTestCase(unittest.TestCase):

@@ -20,7 +20,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
@@ -33,8 +32,6 @@ TEST_LIMIT_S = 60
 BOT = "missive"
 ACCOUNT = "missive-acct"
 PASSWORD = "s3cret pass:word"     # a space and a ':' are fine in SASL
-DB_DIR = None
-DB_PATH = None
 TIMINGS = []
 
 
@@ -83,16 +80,9 @@ class SaslConn(h.FakeConn):
         return super()._answer(text, user)
 
 
-def setUpModule():
-    global DB_DIR, DB_PATH
-    DB_DIR = tempfile.TemporaryDirectory(prefix="sasl-db-")
-    DB_PATH = os.path.join(DB_DIR.name, "missive.db")
-    h.import_corpus(DB_PATH)
-
-
-def tearDownModule():
-    if DB_DIR is not None:
-        DB_DIR.cleanup()
+CORPUS = h.shared_corpus("sasl-db-")  # the shipped corpus, imported once
+setUpModule = CORPUS.setup
+tearDownModule = CORPUS.cleanup
 
 
 class SaslBase(h.DaemonTestCase):
@@ -108,7 +98,7 @@ class SaslBase(h.DaemonTestCase):
         settings = dict(reconnect_min=1, reconnect_max=2, sasl="plain",
                         sasl_username=ACCOUNT, sasl_password_file=pw)
         settings.update(irc)
-        return h.write_bot_config(os.path.join(self.dir, "bot.conf"), port, DB_PATH,
+        return h.write_bot_config(os.path.join(self.dir, "bot.conf"), port, CORPUS.path,
                                   nick=BOT, channels=["#t"], **settings)
 
     def fake(self, conn_class=SaslConn):
@@ -268,7 +258,7 @@ class AccountOwnerTest(SaslBase):
         srv = h.ServicesNet(os.path.join(self.dir, "net")).start()
         self.servers.append(srv)
         srv.register("alice", "pw-alice")
-        conf = h.write_bot_config(os.path.join(self.dir, "bot.conf"), srv.port, DB_PATH,
+        conf = h.write_bot_config(os.path.join(self.dir, "bot.conf"), srv.port, CORPUS.path,
                                   nick=BOT, channels=["#t"], reconnect_min=1,
                                   reconnect_max=2,
                                   sections={"admin": {"owners": ["account:Alice"]}})

@@ -21,7 +21,6 @@ import os
 import re
 import socket
 import sys
-import tempfile
 import time
 import unittest
 
@@ -32,8 +31,6 @@ ONLY = sys.argv[1:]
 
 TEST_LIMIT_S = 60
 BOT = "missive"
-DB_DIR = None
-DB_PATH = None
 TIMINGS = []
 
 def ipv6_loopback():
@@ -45,16 +42,9 @@ def ipv6_loopback():
         return False
 
 
-def setUpModule():
-    global DB_DIR, DB_PATH
-    DB_DIR = tempfile.TemporaryDirectory(prefix="tls-db-")
-    DB_PATH = os.path.join(DB_DIR.name, "missive.db")
-    h.import_corpus(DB_PATH)
-
-
-def tearDownModule():
-    if DB_DIR is not None:
-        DB_DIR.cleanup()
+CORPUS = h.shared_corpus("tls-db-")  # the shipped corpus, imported once
+setUpModule = CORPUS.setup
+tearDownModule = CORPUS.cleanup
 
 
 class TlsBase(h.DaemonTestCase):
@@ -74,7 +64,7 @@ class TlsBase(h.DaemonTestCase):
     def bot(self, port, **irc):
         settings = dict(reconnect_min=1, reconnect_max=2)
         settings.update(irc)
-        conf = h.write_bot_config(os.path.join(self.dir, "bot.conf"), port, DB_PATH,
+        conf = h.write_bot_config(os.path.join(self.dir, "bot.conf"), port, CORPUS.path,
                                   nick=BOT, channels=["#t"], **settings)
         b = h.Bot(conf).start()
         self.bots.append(b)

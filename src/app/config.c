@@ -639,39 +639,54 @@ static bool list_next(const char **cur, const char **item, size_t *len)
     return true;
 }
 
-static int set_alt_nicks(Loader *ld, const KeyDef *k, const char *v, bool first)
+/* The walk every comma-separated list key shares: add takes each
+ * non-empty item (n bytes, not NUL-ended) and returns why it is refused,
+ * or NULL.  An error echoes the item, or only its first word when the
+ * rest may be secret (a channel key). */
+typedef const char *(*ListAdd)(Config *c, const char *item, size_t n);
+
+static int loader_list(Loader *ld, const KeyDef *k, const char *v, ListAdd add,
+                       bool echo_first_word)
 {
-    Config *c = ld->c;
-    char q[QUOTE_LEN], nick[CONFIG_NICK_LEN + 1];
+    char q[QUOTE_LEN];
     const char *cur = *v != '\0' ? v : NULL, *item;
     size_t n;
     int rc = 0;
 
-    if (first)
-        c->alt_nick_count = 0; /* the file replaces the derived defaults */
     while (list_next(&cur, &item, &n)) {
-        const char *why = NULL;
-        if (n == 0)
-            why = "empty item in list";
-        else if (n > CONFIG_NICK_LEN)
-            why = "longer than " STR(CONFIG_NICK_LEN) " characters";
-        if (why == NULL) {
-            memcpy(nick, item, n);
-            nick[n] = '\0';
-            why = check_nick(nick);
-        }
-        if (why == NULL && c->alt_nick_count == CONFIG_ALT_NICKS_MAX)
-            why = "too many alternative nicks (at most " STR(
-                CONFIG_ALT_NICKS_MAX) ")";
+        const char *why = n == 0 ? "empty item in list" : add(ld->c, item, n);
         if (why != NULL) {
+            size_t shown = echo_first_word ? strcspn(item, " \t,") : n;
             loader_error(ld, "%s: '%s': %s", k->name,
-                         quote(item, n, q, sizeof q), why);
+                         quote(item, shown < n ? shown : n, q, sizeof q), why);
             rc = -1;
-            continue;
         }
-        memcpy(c->alt_nicks[c->alt_nick_count++], nick, n + 1);
     }
     return rc;
+}
+
+static const char *alt_nick_add(Config *c, const char *item, size_t n)
+{
+    char nick[CONFIG_NICK_LEN + 1];
+    if (n > CONFIG_NICK_LEN)
+        return "longer than " STR(CONFIG_NICK_LEN) " characters";
+    memcpy(nick, item, n);
+    nick[n] = '\0';
+    const char *why = check_nick(nick);
+    if (why != NULL)
+        return why;
+    if (c->alt_nick_count == CONFIG_ALT_NICKS_MAX)
+        return "too many alternative nicks (at most " STR(
+            CONFIG_ALT_NICKS_MAX) ")";
+    memcpy(c->alt_nicks[c->alt_nick_count++], nick, n + 1);
+    return NULL;
+}
+
+static int set_alt_nicks(Loader *ld, const KeyDef *k, const char *v, bool first)
+{
+    if (first)
+        ld->c->alt_nick_count = 0; /* the file replaces the derived defaults */
+    return loader_list(ld, k, v, alt_nick_add, false);
 }
 
 /* One "#chan" or "#chan key" item. */
@@ -707,25 +722,9 @@ static const char *channel_add(Config *c, const char *item, size_t n)
 
 static int set_channels(Loader *ld, const KeyDef *k, const char *v, bool first)
 {
-    char q[QUOTE_LEN];
-    const char *cur = *v != '\0' ? v : NULL, *item;
-    size_t n;
-    int rc = 0;
     (void)first;
-
-    while (list_next(&cur, &item, &n)) {
-        const char *why =
-            n == 0 ? "empty item in list" : channel_add(ld->c, item, n);
-        if (why != NULL) {
-            /* The item may hold a key: echo the name only. */
-            size_t name_len = strcspn(item, " \t,");
-            loader_error(ld, "%s: '%s': %s", k->name,
-                         quote(item, name_len < n ? name_len : n, q, sizeof q),
-                         why);
-            rc = -1;
-        }
-    }
-    return rc;
+    /* The item may hold a key: echo the name only. */
+    return loader_list(ld, k, v, channel_add, true);
 }
 
 /* Whether the host part of a nick!user@host mask names no host at all
@@ -806,38 +805,30 @@ static int set_masks(Loader *ld, const KeyDef *k, const char *v, bool first)
 
 /* ---- [daily] ------------------------------------------------------------ */
 
+static const char *daily_channel_add(Config *c, const char *item, size_t n)
+{
+    const char *why = check_channel(item, n);
+    if (why == NULL && c->daily_channel_count == CONFIG_CHANNELS_MAX)
+        why = "too many channels (at most " STR(CONFIG_CHANNELS_MAX) ")";
+    for (size_t i = 0; why == NULL && i < c->daily_channel_count; i++) {
+        char name[CONFIG_CHANNEL_LEN + 1];
+        memcpy(name, item, n);
+        name[n] = '\0';
+        if (casefold_cmp(c->daily_channels[i], name) == 0)
+            why = "channel listed twice";
+    }
+    if (why != NULL)
+        return why;
+    memcpy(c->daily_channels[c->daily_channel_count], item, n);
+    c->daily_channels[c->daily_channel_count++][n] = '\0';
+    return NULL;
+}
+
 static int set_daily_channels(Loader *ld, const KeyDef *k, const char *v,
                               bool first)
 {
-    Config *c = ld->c;
-    char q[QUOTE_LEN];
-    const char *cur = *v != '\0' ? v : NULL, *item;
-    size_t n;
-    int rc = 0;
     (void)first;
-
-    while (list_next(&cur, &item, &n)) {
-        const char *why =
-            n == 0 ? "empty item in list" : check_channel(item, n);
-        if (why == NULL && c->daily_channel_count == CONFIG_CHANNELS_MAX)
-            why = "too many channels (at most " STR(CONFIG_CHANNELS_MAX) ")";
-        for (size_t i = 0; why == NULL && i < c->daily_channel_count; i++) {
-            char name[CONFIG_CHANNEL_LEN + 1];
-            memcpy(name, item, n);
-            name[n] = '\0';
-            if (casefold_cmp(c->daily_channels[i], name) == 0)
-                why = "channel listed twice";
-        }
-        if (why != NULL) {
-            loader_error(ld, "%s: '%s': %s", k->name,
-                         quote(item, n, q, sizeof q), why);
-            rc = -1;
-            continue;
-        }
-        memcpy(c->daily_channels[c->daily_channel_count], item, n);
-        c->daily_channels[c->daily_channel_count++][n] = '\0';
-    }
-    return rc;
+    return loader_list(ld, k, v, daily_channel_add, false);
 }
 
 /* "HH:MM", 24-hour, two digits each. */
@@ -1030,12 +1021,19 @@ static void list_end(ListPrinter *lp)
         fputc('\n', lp->out);
 }
 
-static void print_alt_nicks(const KeyDef *k, const Config *c, FILE *out)
+/* A list of count names stored stride bytes apart (a char[][N] field). */
+static void print_names(const KeyDef *k, FILE *out, const char *first,
+                        size_t stride, size_t count)
 {
     ListPrinter lp = {out, k->name, 0};
-    for (size_t i = 0; i < c->alt_nick_count; i++)
-        list_put(&lp, c->alt_nicks[i], NULL);
+    for (size_t i = 0; i < count; i++) list_put(&lp, first + i * stride, NULL);
     list_end(&lp);
+}
+
+static void print_alt_nicks(const KeyDef *k, const Config *c, FILE *out)
+{
+    print_names(k, out, c->alt_nicks[0], sizeof c->alt_nicks[0],
+                c->alt_nick_count);
 }
 
 static void print_channels(const KeyDef *k, const Config *c, FILE *out)
@@ -1057,10 +1055,8 @@ static void print_masks(const KeyDef *k, const Config *c, FILE *out)
 
 static void print_daily_channels(const KeyDef *k, const Config *c, FILE *out)
 {
-    ListPrinter lp = {out, k->name, 0};
-    for (size_t i = 0; i < c->daily_channel_count; i++)
-        list_put(&lp, c->daily_channels[i], NULL);
-    list_end(&lp);
+    print_names(k, out, c->daily_channels[0], sizeof c->daily_channels[0],
+                c->daily_channel_count);
 }
 
 static void print_daily_time(const KeyDef *k, const Config *c, FILE *out)

@@ -715,6 +715,21 @@ static void test_error_masks(void **state)
                   "FILE:2: ignore: '': empty item in list\n"
                   "FILE:2: ignore: 'x!y': mask is not of the form "
                   "nick!user@host\n");
+    /* account:NAME is for owners only, and a name without spaces or '*' */
+    expect_errors("[limits]\nignore = account:bob\n",
+                  "FILE:2: ignore: 'account:bob': account: names only "
+                  "owners\n");
+    expect_errors("[admin]\nowners = account:, account:a*\n",
+                  "FILE:2: owners: 'account:': an account name is 1 to 256 "
+                  "bytes\n"
+                  "FILE:2: owners: 'account:a*': an account name has no "
+                  "space, control byte or '*'\n");
+    Config c;
+    config_defaults(&c);
+    load_ok("[admin]\nowners = account:Alice, *!*@trusted.example\n", &c);
+    assert_int_equal(c.owners.n, 2);
+    assert_string_equal(c.owners.v[0], "account:Alice");
+    config_free(&c);
 }
 
 static void test_error_many(void **state)

@@ -490,22 +490,20 @@ static void transport_handshake(Transport *t)
     transport_note(t, t->conn->insecure ? SEVERITY_WARNING : SEVERITY_INFO,
                    "connected to %s (%s): %s", t->host, t->addr,
                    t->conn->summary);
-    {
-        /* Ahead of libircclient's NICK and USER, already in tx: a server
-         * that reads CAP LS first holds registration until CAP END.  Always
-         * sent: account-tag is wanted for owners named by account even
-         * without SASL; a server without CAP simply registers us. */
-        static const char ls[] = "CAP LS 302\r\n";
-        if (t->tx_len + sizeof ls - 1 > sizeof t->tx) {
-            transport_fail(t, "send buffer full");
-            return;
-        }
-        memmove(t->tx + sizeof ls - 1, t->tx, t->tx_len);
-        memcpy(t->tx, ls, sizeof ls - 1);
-        t->tx_len += sizeof ls - 1;
-        t->neg = NEG_LS;
-        t->rx_checked = 0;
+    /* Ahead of libircclient's NICK and USER, already in tx: a server
+     * that reads CAP LS first holds registration until CAP END.  Always
+     * sent: account-tag is wanted for owners named by account even
+     * without SASL; a server without CAP simply registers us. */
+    static const char ls[] = "CAP LS 302\r\n";
+    if (t->tx_len + sizeof ls - 1 > sizeof t->tx) {
+        transport_fail(t, "send buffer full");
+        return;
     }
+    memmove(t->tx + sizeof ls - 1, t->tx, t->tx_len);
+    memcpy(t->tx, ls, sizeof ls - 1);
+    t->tx_len += sizeof ls - 1;
+    t->neg = NEG_LS;
+    t->rx_checked = 0;
 }
 
 /* --- CAP and SASL ------------------------------------------------------------------ */

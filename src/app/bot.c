@@ -758,7 +758,7 @@ static void bot_answer(Bot *b, const char *nick, const char *channel,
 }
 
 static void bot_on_message(void *ud, const char *origin, const char *target,
-                           const char *raw)
+                           const char *raw, const char *account)
 {
     Bot *b = ud;
     char nick[IRC_NICK_MAX], text[BOT_TEXT_MAX];
@@ -781,7 +781,9 @@ static void bot_on_message(void *ud, const char *origin, const char *target,
     snprintf(text, sizeof text, "%s", raw);
     ircline_strip_formatting(text);
 
-    bool owner = private && mask_list_match(b->owners, origin);
+    /* An owner by mask or by the account this very line was tagged with. */
+    bool owner =
+        private && mask_list_match_account(b->owners, origin, account);
     if (owner && bot_owner_command(b, nick, text))
         return;
 

@@ -25,6 +25,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <sys/prctl.h>
+
 #include <ini.h>
 
 #include "casefold.h"
@@ -356,6 +358,25 @@ static const char *sasl_password_problem(const char *line, size_t n)
     return NULL;
 }
 
+/* Secrets (a server or SASL password, a client key) are kept out of core
+ * files by making the whole process non-dumpable, before the first one is
+ * read.  MADV_DONTDUMP was the other way, and was not taken: it covers only
+ * pages we allocate ourselves, while stdio, getline and above all OpenSSL
+ * (which copies the client key into its own heap at every connection) hold
+ * copies we cannot place.  The price: no core file of this process at all,
+ * and no ptrace by the same user, which a hardened unit forbids anyway.  A
+ * process that never holds a secret stays dumpable.  Our own copies are
+ * also wiped when freed (explicit_bzero). */
+static void loader_secret_ahead(Loader *ld)
+{
+    if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0)
+        return;
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        loader_error(ld, "cannot keep secrets out of core files "
+                         "(prctl PR_SET_DUMPABLE: %s)",
+                     strerror(errno));
+}
+
 /* The first line of path, without its CR/LF, into a fresh heap string;
  * key names the setting in messages, sasl picks the rules. */
 static int loader_password(Loader *ld, const char *key, bool sasl,
@@ -368,12 +389,15 @@ static int loader_password(Loader *ld, const char *key, bool sasl,
     const char *why = NULL;
     int err = 0;
 
+    loader_secret_ahead(ld);
     FILE *f = fopen(path, "r");
     if (f == NULL) {
         loader_error(ld, "%s %s: cannot open: %s", key, Q(path, q),
                      strerror(errno));
         return -1;
     }
+    /* Unbuffered: no copy left behind in a stdio buffer freed unwiped. */
+    setvbuf(f, NULL, _IONBF, 0);
     errno = 0;
     n = getline(&line, &cap, f);
     if (n < 0) {
@@ -615,39 +639,54 @@ static bool list_next(const char **cur, const char **item, size_t *len)
     return true;
 }
 
-static int set_alt_nicks(Loader *ld, const KeyDef *k, const char *v, bool first)
+/* The walk every comma-separated list key shares: add takes each
+ * non-empty item (n bytes, not NUL-ended) and returns why it is refused,
+ * or NULL.  An error echoes the item, or only its first word when the
+ * rest may be secret (a channel key). */
+typedef const char *(*ListAdd)(Config *c, const char *item, size_t n);
+
+static int loader_list(Loader *ld, const KeyDef *k, const char *v, ListAdd add,
+                       bool echo_first_word)
 {
-    Config *c = ld->c;
-    char q[QUOTE_LEN], nick[CONFIG_NICK_LEN + 1];
+    char q[QUOTE_LEN];
     const char *cur = *v != '\0' ? v : NULL, *item;
     size_t n;
     int rc = 0;
 
-    if (first)
-        c->alt_nick_count = 0; /* the file replaces the derived defaults */
     while (list_next(&cur, &item, &n)) {
-        const char *why = NULL;
-        if (n == 0)
-            why = "empty item in list";
-        else if (n > CONFIG_NICK_LEN)
-            why = "longer than " STR(CONFIG_NICK_LEN) " characters";
-        if (why == NULL) {
-            memcpy(nick, item, n);
-            nick[n] = '\0';
-            why = check_nick(nick);
-        }
-        if (why == NULL && c->alt_nick_count == CONFIG_ALT_NICKS_MAX)
-            why = "too many alternative nicks (at most " STR(
-                CONFIG_ALT_NICKS_MAX) ")";
+        const char *why = n == 0 ? "empty item in list" : add(ld->c, item, n);
         if (why != NULL) {
+            size_t shown = echo_first_word ? strcspn(item, " \t,") : n;
             loader_error(ld, "%s: '%s': %s", k->name,
-                         quote(item, n, q, sizeof q), why);
+                         quote(item, shown < n ? shown : n, q, sizeof q), why);
             rc = -1;
-            continue;
         }
-        memcpy(c->alt_nicks[c->alt_nick_count++], nick, n + 1);
     }
     return rc;
+}
+
+static const char *alt_nick_add(Config *c, const char *item, size_t n)
+{
+    char nick[CONFIG_NICK_LEN + 1];
+    if (n > CONFIG_NICK_LEN)
+        return "longer than " STR(CONFIG_NICK_LEN) " characters";
+    memcpy(nick, item, n);
+    nick[n] = '\0';
+    const char *why = check_nick(nick);
+    if (why != NULL)
+        return why;
+    if (c->alt_nick_count == CONFIG_ALT_NICKS_MAX)
+        return "too many alternative nicks (at most " STR(
+            CONFIG_ALT_NICKS_MAX) ")";
+    memcpy(c->alt_nicks[c->alt_nick_count++], nick, n + 1);
+    return NULL;
+}
+
+static int set_alt_nicks(Loader *ld, const KeyDef *k, const char *v, bool first)
+{
+    if (first)
+        ld->c->alt_nick_count = 0; /* the file replaces the derived defaults */
+    return loader_list(ld, k, v, alt_nick_add, false);
 }
 
 /* One "#chan" or "#chan key" item. */
@@ -683,25 +722,9 @@ static const char *channel_add(Config *c, const char *item, size_t n)
 
 static int set_channels(Loader *ld, const KeyDef *k, const char *v, bool first)
 {
-    char q[QUOTE_LEN];
-    const char *cur = *v != '\0' ? v : NULL, *item;
-    size_t n;
-    int rc = 0;
     (void)first;
-
-    while (list_next(&cur, &item, &n)) {
-        const char *why =
-            n == 0 ? "empty item in list" : channel_add(ld->c, item, n);
-        if (why != NULL) {
-            /* The item may hold a key: echo the name only. */
-            size_t name_len = strcspn(item, " \t,");
-            loader_error(ld, "%s: '%s': %s", k->name,
-                         quote(item, name_len < n ? name_len : n, q, sizeof q),
-                         why);
-            rc = -1;
-        }
-    }
-    return rc;
+    /* The item may hold a key: echo the name only. */
+    return loader_list(ld, k, v, channel_add, true);
 }
 
 /* Whether the host part of a nick!user@host mask names no host at all
@@ -736,8 +759,23 @@ static int set_masks(Loader *ld, const KeyDef *k, const char *v, bool first)
     (void)first;
 
     while (list_next(&cur, &item, &n)) {
-        const char *why =
-            n == 0 ? "empty item in list" : check_mask(item, n, &reason);
+        bool account = n > 0 && n <= MASK_MAX &&
+                       strncasecmp(item, MASK_ACCOUNT_PREFIX,
+                                   sizeof MASK_ACCOUNT_PREFIX - 1) == 0;
+        char glob[MASK_MAX + 1];
+        const char *why = NULL;
+        if (n == 0) {
+            why = "empty item in list";
+        } else if (account && strcmp(k->name, "owners") != 0) {
+            why = "account: names only owners";
+        } else if (account) {
+            memcpy(glob, item, n);
+            glob[n] = '\0';
+            if (mask_account_check(glob, &reason) != STATUS_OK)
+                why = reason.msg;
+        } else {
+            why = check_mask(item, n, &reason);
+        }
         if (why == NULL) {
             /* A handful of masks: one realloc each is fine. */
             char **v2 = realloc(m->v, (m->n + 1) * sizeof *v2);
@@ -749,7 +787,7 @@ static int set_masks(Loader *ld, const KeyDef *k, const char *v, bool first)
             else
                 m->v[m->n++] = s;
         }
-        if (why == NULL && strcmp(k->name, "owners") == 0 &&
+        if (why == NULL && !account && strcmp(k->name, "owners") == 0 &&
             mask_host_is_wild(item, n))
             loader_warning(ld,
                            "%s: '%s' matches every host: anyone who takes "
@@ -767,38 +805,30 @@ static int set_masks(Loader *ld, const KeyDef *k, const char *v, bool first)
 
 /* ---- [daily] ------------------------------------------------------------ */
 
+static const char *daily_channel_add(Config *c, const char *item, size_t n)
+{
+    const char *why = check_channel(item, n);
+    if (why == NULL && c->daily_channel_count == CONFIG_CHANNELS_MAX)
+        why = "too many channels (at most " STR(CONFIG_CHANNELS_MAX) ")";
+    for (size_t i = 0; why == NULL && i < c->daily_channel_count; i++) {
+        char name[CONFIG_CHANNEL_LEN + 1];
+        memcpy(name, item, n);
+        name[n] = '\0';
+        if (casefold_cmp(c->daily_channels[i], name) == 0)
+            why = "channel listed twice";
+    }
+    if (why != NULL)
+        return why;
+    memcpy(c->daily_channels[c->daily_channel_count], item, n);
+    c->daily_channels[c->daily_channel_count++][n] = '\0';
+    return NULL;
+}
+
 static int set_daily_channels(Loader *ld, const KeyDef *k, const char *v,
                               bool first)
 {
-    Config *c = ld->c;
-    char q[QUOTE_LEN];
-    const char *cur = *v != '\0' ? v : NULL, *item;
-    size_t n;
-    int rc = 0;
     (void)first;
-
-    while (list_next(&cur, &item, &n)) {
-        const char *why =
-            n == 0 ? "empty item in list" : check_channel(item, n);
-        if (why == NULL && c->daily_channel_count == CONFIG_CHANNELS_MAX)
-            why = "too many channels (at most " STR(CONFIG_CHANNELS_MAX) ")";
-        for (size_t i = 0; why == NULL && i < c->daily_channel_count; i++) {
-            char name[CONFIG_CHANNEL_LEN + 1];
-            memcpy(name, item, n);
-            name[n] = '\0';
-            if (casefold_cmp(c->daily_channels[i], name) == 0)
-                why = "channel listed twice";
-        }
-        if (why != NULL) {
-            loader_error(ld, "%s: '%s': %s", k->name,
-                         quote(item, n, q, sizeof q), why);
-            rc = -1;
-            continue;
-        }
-        memcpy(c->daily_channels[c->daily_channel_count], item, n);
-        c->daily_channels[c->daily_channel_count++][n] = '\0';
-    }
-    return rc;
+    return loader_list(ld, k, v, daily_channel_add, false);
 }
 
 /* "HH:MM", 24-hour, two digits each. */
@@ -991,12 +1021,19 @@ static void list_end(ListPrinter *lp)
         fputc('\n', lp->out);
 }
 
-static void print_alt_nicks(const KeyDef *k, const Config *c, FILE *out)
+/* A list of count names stored stride bytes apart (a char[][N] field). */
+static void print_names(const KeyDef *k, FILE *out, const char *first,
+                        size_t stride, size_t count)
 {
     ListPrinter lp = {out, k->name, 0};
-    for (size_t i = 0; i < c->alt_nick_count; i++)
-        list_put(&lp, c->alt_nicks[i], NULL);
+    for (size_t i = 0; i < count; i++) list_put(&lp, first + i * stride, NULL);
     list_end(&lp);
+}
+
+static void print_alt_nicks(const KeyDef *k, const Config *c, FILE *out)
+{
+    print_names(k, out, c->alt_nicks[0], sizeof c->alt_nicks[0],
+                c->alt_nick_count);
 }
 
 static void print_channels(const KeyDef *k, const Config *c, FILE *out)
@@ -1018,10 +1055,8 @@ static void print_masks(const KeyDef *k, const Config *c, FILE *out)
 
 static void print_daily_channels(const KeyDef *k, const Config *c, FILE *out)
 {
-    ListPrinter lp = {out, k->name, 0};
-    for (size_t i = 0; i < c->daily_channel_count; i++)
-        list_put(&lp, c->daily_channels[i], NULL);
-    list_end(&lp);
+    print_names(k, out, c->daily_channels[0], sizeof c->daily_channels[0],
+                c->daily_channel_count);
 }
 
 static void print_daily_time(const KeyDef *k, const Config *c, FILE *out)
@@ -1381,6 +1416,8 @@ static void loader_finish(Loader *ld)
                 loader_error_at(ld, key_line(ld, "irc", needs_tls[i]),
                                 "%s is set but tls = no", needs_tls[i]);
     }
+    if (c->tls && c->tls_cert[0]) /* its key (maybe in it) is a secret */
+        loader_secret_ahead(ld);
     if (c->tls_key_file[0] && !c->tls_cert[0])
         loader_error_at(ld, key_line(ld, "irc", "tls_key_file"),
                         "tls_key_file is set but tls_cert is not");

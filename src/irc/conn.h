@@ -42,7 +42,8 @@ struct Conn {
     char why[CONN_WHY_MAX];
     /* One line for the log once the handshake is done ("TLS 1.3 ..."). */
     char summary[CONN_WHY_MAX];
-    bool insecure; /* the peer's certificate was not verified */
+    bool insecure;   /* the peer's certificate was not verified */
+    bool plain_peer; /* handshake failed: the server answered in plain text */
 };
 
 /* TLS settings, borrowed from the transport's copy. */

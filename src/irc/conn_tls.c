@@ -18,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+
 #include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -29,7 +31,8 @@ typedef struct {
     Conn base;
     SSL_CTX *ctx;
     SSL *ssl;
-    char pin[65]; /* "" when not pinned */
+    char pin[65];    /* "" when not pinned */
+    bool first_seen; /* the server's first byte has been looked at */
 } TlsConn;
 
 /* --- errors ------------------------------------------------------------------ */
@@ -107,11 +110,32 @@ static bool tls_peer_fingerprint(SSL *ssl, char hex[65])
 
 /* --- operations ---------------------------------------------------------------- */
 
+/* A TLS server's first byte starts a record: content type 20-23 (a
+ * handshake, 22, in practice).  An IRC server on a plain port greets with
+ * ':' or "NOTICE"/"ERROR" instead; OpenSSL would fail on it with "wrong
+ * version number", or, when the server says nothing, we would wait for the
+ * handshake timeout.  Peeking at that byte names the mistake at once. */
+static bool tls_peer_speaks_plain(TlsConn *t)
+{
+    unsigned char b;
+    if (t->first_seen)
+        return false;
+    if (recv(t->base.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) != 1)
+        return false; /* nothing yet (or an error SSL_connect reports) */
+    t->first_seen = true;
+    return b < 20 || b > 23;
+}
+
 static int tls_handshake(Conn *c)
 {
     TlsConn *t = (TlsConn *)c;
     char fp[65];
 
+    if (tls_peer_speaks_plain(t)) {
+        c->plain_peer = true;
+        snprintf(c->why, sizeof c->why, "the server speaks plain IRC, not TLS");
+        return -1;
+    }
     ERR_clear_error();
     errno = 0;
     int rc = SSL_connect(t->ssl);

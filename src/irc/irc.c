@@ -337,8 +337,17 @@ static void irc_on_message(irc_session_t *session, const char *event,
         return;
     if (irc_is_me(irc, origin))
         return; /* our own lines, if a server echoes them */
+    /* The account travels with this very line (transport_account), never
+     * from a nick -> account cache that a NICK or logout leaves stale. */
+    char account[128] = "";
+    const char *acct =
+        irc->tr ? transport_account(irc->tr, origin, params[0], params[1])
+                : NULL;
+    if (acct)
+        snprintf(account, sizeof account, "%s", acct);
     if (irc->h.message)
-        irc->h.message(irc->ud, origin, params[0], params[1]);
+        irc->h.message(irc->ud, origin, params[0], params[1],
+                       account[0] ? account : NULL);
 }
 
 static void irc_on_ctcp(irc_session_t *session, const char *event,

@@ -55,9 +55,11 @@ typedef struct {
 typedef struct {
     void (*registered)(void *ud, const char *nick);
     void (*disconnected)(void *ud, const char *why);
-    /* PRIVMSG that is not CTCP; target is a channel or our nick. */
+    /* PRIVMSG that is not CTCP; target is a channel or our nick.  account:
+     * the services account the server tagged this very line with (IRCv3
+     * account-tag), NULL when none. */
     void (*message)(void *ud, const char *origin, const char *target,
-                    const char *text);
+                    const char *text, const char *account);
     /* CTCP request (PRIVMSG \x01...\x01), e.g. "VERSION" or "PING 123". */
     void (*ctcp)(void *ud, const char *origin, const char *request);
     void (*joined)(void *ud, const char *channel); /* we joined */

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MASK_MATCH_LIMIT 100000 /* backtracking steps per match */
 #define MASK_DEPTH_LIMIT 1000
@@ -30,6 +31,8 @@ struct Mask {
 struct MaskList {
     Mask **v;
     size_t n, cap;
+    char **acct; /* account names, case-folded */
+    size_t nacct, acct_cap;
 };
 
 /* --- compiling ---------------------------------------------------------- */
@@ -176,7 +179,30 @@ void mask_list_free(MaskList *l)
         return;
     for (size_t i = 0; i < l->n; i++) mask_free(l->v[i]);
     free(l->v);
+    for (size_t i = 0; i < l->nacct; i++) free(l->acct[i]);
+    free(l->acct);
     free(l);
+}
+
+bool mask_is_account(const char *glob)
+{
+    return strncasecmp(glob, MASK_ACCOUNT_PREFIX,
+                       sizeof MASK_ACCOUNT_PREFIX - 1) == 0;
+}
+
+Status mask_account_check(const char *glob, Error *err)
+{
+    const char *name = glob + sizeof MASK_ACCOUNT_PREFIX - 1;
+    size_t n = strlen(name);
+    if (n == 0 || n > MASK_MAX)
+        return error_set(err, STATUS_INVALID,
+                         "an account name is 1 to %d bytes", MASK_MAX);
+    for (const char *p = name; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '*')
+            return error_set(err, STATUS_INVALID,
+                             "an account name has no space, control byte "
+                             "or '*'");
+    return STATUS_OK;
 }
 
 Status mask_list_add(MaskList *l, const char *glob, Error *err)
@@ -184,6 +210,18 @@ Status mask_list_add(MaskList *l, const char *glob, Error *err)
     Mask *m;
     Status st;
 
+    if (mask_is_account(glob)) {
+        if ((st = mask_account_check(glob, err)) != STATUS_OK)
+            return st;
+        char *name = strdup(glob + sizeof MASK_ACCOUNT_PREFIX - 1);
+        if (!name || array_grow(&l->acct, &l->acct_cap, l->nacct + 1,
+                                sizeof *l->acct) != STATUS_OK) {
+            free(name);
+            return error_set(err, STATUS_ERROR, "out of memory");
+        }
+        l->acct[l->nacct++] = casefold_str(name);
+        return STATUS_OK;
+    }
     if (array_grow(&l->v, &l->cap, l->n + 1, sizeof *l->v) != STATUS_OK)
         return error_set(err, STATUS_ERROR, "out of memory");
     if ((st = mask_make(glob, &m, err)) != STATUS_OK)
@@ -194,7 +232,7 @@ Status mask_list_add(MaskList *l, const char *glob, Error *err)
 
 size_t mask_list_count(const MaskList *l)
 {
-    return l->n;
+    return l->n + l->nacct;
 }
 
 bool mask_list_match(MaskList *l, const char *nuh)
@@ -203,4 +241,14 @@ bool mask_list_match(MaskList *l, const char *nuh)
         if (mask_match(l->v[i], nuh))
             return true;
     return false;
+}
+
+bool mask_list_match_account(MaskList *l, const char *nuh,
+                             const char *account)
+{
+    if (account)
+        for (size_t i = 0; i < l->nacct; i++)
+            if (casefold_cmp(l->acct[i], account) == 0)
+                return true;
+    return mask_list_match(l, nuh);
 }

@@ -31,15 +31,31 @@ const char *mask_text(const Mask *m);
  * data (the daemon is single-threaded). */
 bool mask_match(Mask *m, const char *nuh);
 
+/* A list holds masks and, for owners, services accounts written
+ * "account:NAME" (matched without case, RFC 1459 folding, against the
+ * account a message was tagged with: see IrcHandlers.message). */
+#define MASK_ACCOUNT_PREFIX "account:"
+
 typedef struct MaskList MaskList;
+
+/* Is glob an "account:NAME" entry?  STATUS_OK when NAME is usable (1 to
+ * MASK_MAX bytes, no space, control byte or '*'), else STATUS_INVALID
+ * with the reason. */
+bool mask_is_account(const char *glob);
+Status mask_account_check(const char *glob, Error *err);
 
 MaskList *mask_list_new(void);
 void mask_list_free(MaskList *l);
-/* Compiles and appends glob: STATUS_OK, or the status and reason of
- * mask_compile (STATUS_ERROR when out of memory); l is then unchanged. */
+/* Compiles and appends glob (or an account:NAME): STATUS_OK, or the status
+ * and reason of mask_compile or mask_account_check (STATUS_ERROR when out
+ * of memory); l is then unchanged. */
 Status mask_list_add(MaskList *l, const char *glob, Error *err);
 size_t mask_list_count(const MaskList *l);
-/* True when any mask of the list matches nuh. */
+/* True when any mask of the list matches nuh (accounts are not asked). */
 bool mask_list_match(MaskList *l, const char *nuh);
+/* True when a mask matches nuh or an account entry names account (NULL:
+ * the message carried none). */
+bool mask_list_match_account(MaskList *l, const char *nuh,
+                             const char *account);
 
 #endif

@@ -46,14 +46,37 @@
 #define TRANSPORT_SASL_CHUNK 400 /* AUTHENTICATE payload per line */
 #define TRANSPORT_PARAMS_MAX 15
 
-/* CAP and SASL before registration; NEG_OFF when SASL is not configured. */
+#define TRANSPORT_TAGS_MAX 2048   /* message tags kept per line; more: none */
+#define TRANSPORT_ACCOUNT_MAX 96  /* longer account names are not trusted */
+#define TRANSPORT_MSGS 128        /* PRIVMSG lines on their way up */
+
+/* CAP (and SASL) before registration; NEG_OFF until the connection is up. */
 enum transport_neg {
     NEG_OFF,
-    NEG_LS,   /* CAP LS 302 sent */
-    NEG_REQ,  /* CAP REQ :sasl sent */
-    NEG_AUTH, /* AUTHENTICATE under way */
+    NEG_LS,  /* CAP LS 302 sent */
+    NEG_REQ, /* CAP REQ sent: answers, then AUTHENTICATE, are awaited */
     NEG_DONE,
 };
+
+/* One PRIVMSG on its way to libircclient with the account its tag named.
+ *
+ * libircclient 1.9 cannot parse message tags, so the transport strips them
+ * from every line; the account of a PRIVMSG would be lost.  Each PRIVMSG
+ * that goes up is therefore also recorded here, in order, as the origin,
+ * target and text libircclient will report, with its account.  When
+ * libircclient hands the message on, transport_account takes the oldest
+ * record that equals it, word for word (older ones are lines libircclient
+ * did not report as messages, CTCP for example), so an account can only
+ * ever be paired with the very line that carried it; when no record
+ * matches (or the ring overflowed under a flood) there is no account,
+ * never someone else's.  A cached nick -> account map (extended-join,
+ * account-notify) is deliberately not kept: it goes stale on NICK, QUIT,
+ * logout, and the tag makes it unnecessary. */
+typedef struct {
+    char buf[TRANSPORT_LINE_MAX + 1]; /* origin, target, text, NUL-ended */
+    unsigned short target, text;      /* offsets into buf (origin at 0) */
+    char account[TRANSPORT_ACCOUNT_MAX + 1]; /* "" when not logged in */
+} TransportMsg;
 
 enum transport_state {
     TRANSPORT_RESOLVING,
@@ -91,6 +114,12 @@ struct Transport {
     enum transport_state state;
     enum transport_neg neg;
     bool ls_sasl;      /* the CAP LS lines so far offered sasl */
+    bool ls_mech;      /* ... with our mechanism (or named none) */
+    bool ls_account;   /* ... and account-tag */
+    char ls_mechs[128];
+    unsigned reqs;     /* CAP REQs not yet answered */
+    bool authenticating;
+    bool account_tag; /* the server ACKed account-tag */
     size_t rx_checked; /* while negotiating: rx bytes that may go on */
     char failure[CONN_WHY_MAX * 2];
     uint64_t deadline_ms; /* of the current connect or handshake */
@@ -115,6 +144,17 @@ struct Transport {
     size_t line_len; /* bytes of the server's current line so far */
     bool discarding; /* the rest of an overlong line is being dropped */
     uint64_t lines_cut;
+    /* The current server line, for its account: tags stripped on the way
+     * and kept here, its first 510 bytes in cur. */
+    bool bol;      /* at the beginning of a line */
+    bool in_tags;  /* reading "@tags " */
+    bool skip_sp;  /* the spaces after the tags */
+    bool tags_over;
+    size_t tags_len;
+    char tags[TRANSPORT_TAGS_MAX];
+    char cur[TRANSPORT_LINE_MAX + 1];
+    TransportMsg *msgs; /* ring of TRANSPORT_MSGS */
+    size_t msg_head, msg_count;
 };
 
 static Lookup *transport_orphans;
@@ -435,6 +475,13 @@ static void transport_handshake(Transport *t)
     int rc = t->conn->type->handshake(t->conn);
     if (rc == 0)
         return;
+    if (rc < 0 && t->conn->plain_peer) {
+        transport_fail(t,
+                       "server at %s:%d (%s) speaks plain IRC, not TLS: set "
+                       "tls = no or use its TLS port",
+                       t->host, t->port, t->addr);
+        return;
+    }
     if (rc < 0) {
         transport_fail(t, "%s (%s)", t->conn->why, t->addr);
         return;
@@ -443,20 +490,20 @@ static void transport_handshake(Transport *t)
     transport_note(t, t->conn->insecure ? SEVERITY_WARNING : SEVERITY_INFO,
                    "connected to %s (%s): %s", t->host, t->addr,
                    t->conn->summary);
-    if (t->sasl != TRANSPORT_SASL_NONE) {
-        /* Ahead of libircclient's NICK and USER, already in tx: a server
-         * that reads CAP LS first holds registration until CAP END. */
-        static const char ls[] = "CAP LS 302\r\n";
-        if (t->tx_len + sizeof ls - 1 > sizeof t->tx) {
-            transport_fail(t, "send buffer full");
-            return;
-        }
-        memmove(t->tx + sizeof ls - 1, t->tx, t->tx_len);
-        memcpy(t->tx, ls, sizeof ls - 1);
-        t->tx_len += sizeof ls - 1;
-        t->neg = NEG_LS;
-        t->rx_checked = 0;
+    /* Ahead of libircclient's NICK and USER, already in tx: a server
+     * that reads CAP LS first holds registration until CAP END.  Always
+     * sent: account-tag is wanted for owners named by account even
+     * without SASL; a server without CAP simply registers us. */
+    static const char ls[] = "CAP LS 302\r\n";
+    if (t->tx_len + sizeof ls - 1 > sizeof t->tx) {
+        transport_fail(t, "send buffer full");
+        return;
     }
+    memmove(t->tx + sizeof ls - 1, t->tx, t->tx_len);
+    memcpy(t->tx, ls, sizeof ls - 1);
+    t->tx_len += sizeof ls - 1;
+    t->neg = NEG_LS;
+    t->rx_checked = 0;
 }
 
 /* --- CAP and SASL ------------------------------------------------------------------ */
@@ -482,11 +529,21 @@ static void transport_send(Transport *t, const char *line)
     t->tx_len += n + 2;
 }
 
-/* Ends negotiation on a failure: drops the connection when SASL is
- * required, goes on unauthenticated otherwise.  cap_end: whether the
- * server still waits for CAP END. */
-static void transport_sasl_failed(Transport *t, const char *why, bool cap_end)
+/* Sends CAP END once every REQ is answered and SASL is over. */
+static void transport_neg_maybe_end(Transport *t)
 {
+    if (t->state == TRANSPORT_FAILED || t->neg != NEG_REQ || t->reqs > 0 ||
+        t->authenticating)
+        return;
+    transport_send(t, "CAP END");
+    t->neg = NEG_DONE;
+}
+
+/* A SASL failure: drops the connection when SASL is required, goes on
+ * unauthenticated otherwise. */
+static void transport_sasl_failed(Transport *t, const char *why)
+{
+    t->authenticating = false;
     if (t->sasl_required) {
         transport_fail(t, "SASL: %s (sasl_required = yes)", why);
         return;
@@ -494,9 +551,6 @@ static void transport_sasl_failed(Transport *t, const char *why, bool cap_end)
     transport_note(t, SEVERITY_WARNING,
                    "SASL: %s; going on unauthenticated (sasl_required = no)",
                    why);
-    if (cap_end)
-        transport_send(t, "CAP END");
-    t->neg = NEG_DONE;
 }
 
 /* True when the space-separated list has item (alone or as "item=..."). */
@@ -602,49 +656,75 @@ static bool transport_neg_line(Transport *t, char *line)
         if (strcasecmp(sub, "LS") == 0 && t->neg == NEG_LS) {
             if (transport_has_token(caps, "sasl", &mechs)) {
                 /* "sasl=PLAIN,EXTERNAL" (CAP 302): is ours there? */
-                bool ours = true;
+                t->ls_sasl = true;
+                t->ls_mech = true;
                 if (mechs) {
                     char list[256];
                     snprintf(list, sizeof list, "%.*s",
                              (int)strcspn(mechs, " "), mechs);
+                    snprintf(t->ls_mechs, sizeof t->ls_mechs, "%.100s", list);
                     for (char *c = list; *c; c++)
                         if (*c == ',')
                             *c = ' ';
-                    ours = transport_has_token(list, mech, NULL);
-                }
-                t->ls_sasl = ours;
-                if (!ours) {
-                    char why[320];
-                    snprintf(why, sizeof why,
-                             "the server offers SASL %.200s, not %s", mechs,
-                             mech);
-                    transport_sasl_failed(t, why, true);
-                    return true;
+                    t->ls_mech = transport_has_token(list, mech, NULL);
                 }
             }
+            if (transport_has_token(caps, "account-tag", NULL))
+                t->ls_account = true;
             if (more)
                 return true;
-            if (!t->ls_sasl) {
-                transport_sasl_failed(t, "the server does not offer SASL",
-                                      true);
-                return true;
-            }
-            transport_send(t, "CAP REQ :sasl");
             t->neg = NEG_REQ;
-        } else if (strcasecmp(sub, "ACK") == 0 && t->neg == NEG_REQ &&
-                   transport_has_token(caps, "sasl", NULL)) {
-            char req[64];
-            snprintf(req, sizeof req, "AUTHENTICATE %s", mech);
-            transport_send(t, req);
-            t->neg = NEG_AUTH;
-        } else if (strcasecmp(sub, "NAK") == 0 && t->neg == NEG_REQ) {
-            transport_sasl_failed(t, "the server refused CAP REQ :sasl", true);
+            if (t->ls_account) {
+                transport_send(t, "CAP REQ :account-tag");
+                t->reqs++;
+            }
+            if (t->sasl == TRANSPORT_SASL_NONE) {
+                /* nothing to authenticate */
+            } else if (!t->ls_sasl) {
+                transport_sasl_failed(t, "the server does not offer SASL");
+            } else if (!t->ls_mech) {
+                char why[320];
+                snprintf(why, sizeof why,
+                         "the server offers SASL %.200s, not %s", t->ls_mechs,
+                         mech);
+                transport_sasl_failed(t, why);
+            } else {
+                transport_send(t, "CAP REQ :sasl");
+                t->reqs++;
+            }
+            transport_neg_maybe_end(t);
+        } else if ((strcasecmp(sub, "ACK") == 0 ||
+                    strcasecmp(sub, "NAK") == 0) &&
+                   t->neg == NEG_REQ) {
+            bool ack = strcasecmp(sub, "ACK") == 0;
+            if (t->reqs > 0)
+                t->reqs--;
+            if (transport_has_token(caps, "sasl", NULL)) {
+                if (ack) {
+                    char req[64];
+                    snprintf(req, sizeof req, "AUTHENTICATE %s", mech);
+                    transport_send(t, req);
+                    t->authenticating = true;
+                } else {
+                    transport_sasl_failed(t,
+                                          "the server refused CAP REQ :sasl");
+                }
+            } else if (transport_has_token(caps, "account-tag", NULL)) {
+                t->account_tag = ack;
+                transport_note(t, ack ? SEVERITY_DEBUG : SEVERITY_WARNING,
+                               "CAP account-tag %s: owners named by account "
+                               "%s",
+                               ack ? "granted" : "refused",
+                               ack ? "are recognised by each message's tag"
+                                   : "are never recognised");
+            }
+            transport_neg_maybe_end(t);
         }
         return true;
     }
     if (strcmp(cmd, "AUTHENTICATE") == 0) {
         /* InspIRCd sends "AUTHENTICATE :+": the parameter is what counts. */
-        if (t->neg == NEG_AUTH && n >= 1 && strcmp(pv[0], "+") == 0)
+        if (t->authenticating && n >= 1 && strcmp(pv[0], "+") == 0)
             transport_sasl_credentials(t);
         return true;
     }
@@ -656,8 +736,8 @@ static bool transport_neg_line(Transport *t, char *line)
     if (strcmp(cmd, "903") == 0) { /* RPL_SASLSUCCESS */
         transport_note(t, SEVERITY_INFO, "SASL %s authentication succeeded",
                        mech);
-        transport_send(t, "CAP END");
-        t->neg = NEG_DONE;
+        t->authenticating = false;
+        transport_neg_maybe_end(t);
         return true;
     }
     if (strcmp(cmd, "902") == 0 || strcmp(cmd, "904") == 0 ||
@@ -668,13 +748,17 @@ static bool transport_neg_line(Transport *t, char *line)
         char why[320];
         snprintf(why, sizeof why, "%s authentication failed (%.3s: %.200s)",
                  mech, cmd, n >= 2 ? pv[n - 1] : "no reason given");
-        transport_sasl_failed(t, why, true);
+        transport_sasl_failed(t, why);
+        transport_neg_maybe_end(t);
         return true;
     }
     if (strcmp(cmd, "001") == 0 ||
         (strcmp(cmd, "421") == 0 && n >= 2 && strcasecmp(pv[1], "CAP") == 0)) {
-        /* A server without CAP registers us at once. */
-        transport_sasl_failed(t, "the server does not support CAP", false);
+        /* A server without CAP registers us at once: no CAP END. */
+        if (t->sasl != TRANSPORT_SASL_NONE)
+            transport_sasl_failed(t, "the server does not support CAP");
+        if (t->state != TRANSPORT_FAILED)
+            t->neg = NEG_DONE;
         return strcmp(cmd, "421") == 0;
     }
     return false;
@@ -712,21 +796,142 @@ static void transport_negotiate(Transport *t)
 
 /* --- relaying ------------------------------------------------------------------- */
 
-/* Appends server bytes to rx, cutting lines over TRANSPORT_LINE_MAX bytes
- * (CR and LF not counted) to that length and a CR LF, and dropping the
- * rest of them up to their LF. */
+/* The value of the account tag in tags ("a=b;account=alice;..."),
+ * unescaped, into out; false when there is none or it does not fit. */
+static bool transport_tag_account(const char *tags, size_t n, char *out,
+                                  size_t outsz)
+{
+    static const char key[] = "account=";
+    const char *p = tags, *end = tags + n;
+    while (p < end) {
+        const char *semi = memchr(p, ';', (size_t)(end - p));
+        const char *te = semi ? semi : end;
+        if ((size_t)(te - p) >= sizeof key - 1 &&
+            memcmp(p, key, sizeof key - 1) == 0) {
+            size_t o = 0;
+            for (const char *v = p + sizeof key - 1; v < te; v++) {
+                char ch = *v;
+                if (ch == '\\') {
+                    if (++v == te)
+                        break;
+                    ch = *v == ':'   ? ';'
+                         : *v == 's' ? ' '
+                         : *v == 'r' ? '\r'
+                         : *v == 'n' ? '\n'
+                                     : *v;
+                }
+                if (o + 1 >= outsz)
+                    return false; /* never a truncated name */
+                out[o++] = ch;
+            }
+            out[o] = '\0';
+            return o > 0 && strcmp(out, "*") != 0;
+        }
+        p = te + 1;
+    }
+    return false;
+}
+
+/* Splits a PRIVMSG line into the origin, target and text libircclient
+ * will report (see TransportMsg); false for any other line. */
+static bool transport_privmsg_split(const char *line, TransportMsg *m)
+{
+    if (line[0] != ':')
+        return false;
+    snprintf(m->buf, sizeof m->buf, "%s", line + 1);
+    char *p = m->buf + strcspn(m->buf, " ");
+    if (!*p)
+        return false;
+    *p++ = '\0';
+    while (*p == ' ') p++;
+    size_t cl = strcspn(p, " ");
+    if (cl != 7 || strncasecmp(p, "PRIVMSG", 7) != 0)
+        return false;
+    p += cl;
+    while (*p == ' ') p++;
+    m->target = (unsigned short)(p - m->buf);
+    p += strcspn(p, " ");
+    if (!*p)
+        return false;
+    *p++ = '\0';
+    while (*p == ' ') p++;
+    if (*p == ':')
+        p++;
+    else
+        p[strcspn(p, " ")] = '\0';
+    m->text = (unsigned short)(p - m->buf);
+    return true;
+}
+
+/* A whole server line is in cur (tags in tags): a PRIVMSG is recorded
+ * with its account. */
+static void transport_line_done(Transport *t)
+{
+    t->cur[t->line_len] = '\0';
+    if (!t->msgs)
+        return;
+    size_t slot = (t->msg_head + t->msg_count) % TRANSPORT_MSGS;
+    TransportMsg *m = &t->msgs[slot];
+    if (!transport_privmsg_split(t->cur, m))
+        return;
+    m->account[0] = '\0';
+    if (t->account_tag && !t->tags_over &&
+        !transport_tag_account(t->tags, t->tags_len, m->account,
+                               sizeof m->account))
+        m->account[0] = '\0';
+    if (t->msg_count == TRANSPORT_MSGS) /* a flood: the oldest is lost */
+        t->msg_head = (t->msg_head + 1) % TRANSPORT_MSGS;
+    else
+        t->msg_count++;
+}
+
+/* Appends server bytes to rx, stripping message tags (libircclient cannot
+ * parse them; the account one is kept, see TransportMsg), cutting lines
+ * over TRANSPORT_LINE_MAX bytes (CR and LF not counted) to that length and
+ * a CR LF, and dropping the rest of them up to their LF. */
 static void transport_cut(Transport *t, const char *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         char ch = p[i];
         if (t->discarding) {
-            if (ch == '\n')
+            if (ch == '\n') {
                 t->discarding = false;
+                t->bol = true;
+            }
             continue;
         }
-        if (ch == '\n' || ch == '\r') {
+        if (t->bol && ch != '\n' && ch != '\r') {
+            t->bol = false;
+            t->in_tags = ch == '@';
+            t->skip_sp = false;
+            t->tags_len = 0;
+            t->tags_over = false;
+            if (t->in_tags)
+                continue;
+        }
+        if (t->in_tags && ch != '\n' && ch != '\r') {
+            if (ch == ' ') {
+                t->in_tags = false;
+                t->skip_sp = true;
+            } else if (t->tags_len < sizeof t->tags) {
+                t->tags[t->tags_len++] = ch;
+            } else {
+                t->tags_over = true;
+            }
+            continue;
+        }
+        t->in_tags = false;
+        if (t->skip_sp && ch == ' ')
+            continue;
+        t->skip_sp = false;
+        if (ch == '\n') {
+            transport_line_done(t);
             t->line_len = 0;
+            t->bol = true;
+        } else if (ch == '\r') {
+            /* not part of the line */
         } else if (t->line_len == TRANSPORT_LINE_MAX) {
+            transport_line_done(t);
             t->rx[t->rx_len++] = '\r';
             t->rx[t->rx_len++] = '\n';
             t->line_len = 0;
@@ -737,7 +942,7 @@ static void transport_cut(Transport *t, const char *p, size_t n)
                                "512 (further ones cut silently)");
             continue;
         } else {
-            t->line_len++;
+            t->cur[t->line_len++] = ch;
         }
         t->rx[t->rx_len++] = ch;
     }
@@ -831,6 +1036,7 @@ Transport *transport_open(const TransportSettings *s, int *local_fd, Error *err)
         return NULL;
     }
     t->sock = t->local = -1;
+    t->bol = true;
     snprintf(t->host, sizeof t->host, "%s", s->host);
     t->port = s->port;
     t->tls = s->tls;
@@ -849,7 +1055,8 @@ Transport *transport_open(const TransportSettings *s, int *local_fd, Error *err)
     snprintf(t->sasl_user, sizeof t->sasl_user, "%s",
              s->sasl_username ? s->sasl_username : "");
     t->sasl_pass = strdup(s->sasl_password ? s->sasl_password : "");
-    if (!t->sasl_pass) {
+    t->msgs = calloc(TRANSPORT_MSGS, sizeof *t->msgs);
+    if (!t->sasl_pass || !t->msgs) {
         error_set(err, STATUS_ERROR, "out of memory");
         goto fail;
     }
@@ -903,6 +1110,7 @@ void transport_close(Transport *t)
     free(t->fingerprint);
     free(t->cert);
     free(t->key_file);
+    free(t->msgs);
     if (t->sasl_pass) {
         explicit_bzero(t->sasl_pass, strlen(t->sasl_pass));
         free(t->sasl_pass);
@@ -1038,4 +1246,21 @@ bool transport_ready(const Transport *t)
 uint64_t transport_lines_cut(const Transport *t)
 {
     return t->lines_cut;
+}
+
+const char *transport_account(Transport *t, const char *origin,
+                              const char *target, const char *text)
+{
+    for (size_t i = 0; i < t->msg_count; i++) {
+        TransportMsg *m = &t->msgs[(t->msg_head + i) % TRANSPORT_MSGS];
+        if (strcmp(m->buf, origin) != 0 ||
+            strcmp(m->buf + m->target, target) != 0 ||
+            strcmp(m->buf + m->text, text) != 0)
+            continue;
+        /* This one, and the older ones libircclient passed over. */
+        t->msg_head = (t->msg_head + i + 1) % TRANSPORT_MSGS;
+        t->msg_count -= i + 1;
+        return m->account[0] ? m->account : NULL;
+    }
+    return NULL;
 }

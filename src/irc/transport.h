@@ -6,9 +6,11 @@
  * tries each of its addresses (IPv6 and IPv4, in getaddrinfo's order),
  * speaks plain TCP or verified TLS through one ConnType table (conn.h), and
  * relays plain IRC to libircclient over a socket pair, cutting any server
- * line to 510 bytes + CR LF on the way.  With SASL configured it negotiates
- * CAP and authenticates before registration completes, so libircclient
- * sees a registration as usual.  Everything runs in the caller's
+ * line to 510 bytes + CR LF on the way.  It negotiates CAP before
+ * registration completes (account-tag when offered; SASL when configured),
+ * so libircclient sees a registration as usual, and strips message tags,
+ * which libircclient cannot parse, keeping each PRIVMSG's account for
+ * transport_account.  Everything runs in the caller's
  * select() loop: transport_prepare adds our descriptors and says how long
  * we may wait, transport_process does what is ready.  No threads of ours
  * (glibc's getaddrinfo_a keeps its own helper for names that need DNS).
@@ -39,7 +41,8 @@ typedef struct {
     const char *tls_key_file;
     int connect_timeout_ms; /* per address; 0: 10 s */
     /* SASL, before registration completes (CAP LS 302, CAP REQ :sasl,
-     * AUTHENTICATE, CAP END).  Without it no CAP is sent at all. */
+     * AUTHENTICATE, CAP END).  CAP LS is sent either way, for account-tag;
+     * a server without CAP registers us at once. */
     enum transport_sasl sasl;
     const char *sasl_username; /* PLAIN */
     const char *sasl_password; /* PLAIN; copied, wiped when freed */
@@ -75,6 +78,14 @@ const char *transport_failure(const Transport *t);
 
 /* True once the server connection is up (TLS handshake done). */
 bool transport_ready(const Transport *t);
+
+/* The services account that the server's account tag named on the
+ * PRIVMSG libircclient reports as origin, target, text: the oldest such
+ * line not asked about yet (see TransportMsg in transport.c).  NULL when
+ * that line carried none (not logged in, no account-tag from the server)
+ * or no such line is known.  The string lives until the next call. */
+const char *transport_account(Transport *t, const char *origin,
+                              const char *target, const char *text);
 
 /* Server lines cut to 510 bytes so far. */
 uint64_t transport_lines_cut(const Transport *t);

@@ -264,15 +264,18 @@ class Ngircd(_Server):
     never throttles a fast client (for benchmarks).  tls=(cert, key) adds a
     TLS port (self.tls_port; ngircd is built with GnuTLS) with that PEM
     certificate chain and key; listen is ngircd's Listen (add ::1 for
-    IPv6)."""
+    IPv6).  greet=True turns on ngircd's DNS lookup and
+    NoticeBeforeRegistration, so it greets each connection at once with
+    "NOTICE * :*** Looking up your hostname" the way most networks do."""
 
     binary = "/usr/sbin/ngircd"
     _stem = "ngircd"
 
     def __init__(self, tmpdir, port=None, ping_timeout=120, pong_timeout=20,
                  penalties=True, motd="Missive test server", max_nick=30,
-                 password=None, tls=None, listen=HOST):
+                 password=None, tls=None, listen=HOST, greet=False):
         super().__init__(tmpdir, port)
+        self.greet = greet
         self.tls = tls
         self.tls_port = free_port() if tls else None
         self.listen = listen
@@ -326,7 +329,8 @@ class Ngircd(_Server):
             "[Options]",
             "\tPAM = no",
             "\tIdent = no",
-            "\tDNS = no",
+            "\tDNS = %s" % ("yes" if self.greet else "no"),
+            "\tNoticeBeforeRegistration = %s" % ("yes" if self.greet else "no"),
             "\tChrootDir =",
             "\tRequireAuthPing = no",
             "",
@@ -405,6 +409,7 @@ class Inspircd(_Server):
 class ServicesNet:
     """InspIRCd 3 linked to Anope 2.0 services (Debian packages inspircd and
     anope), for SASL: InspIRCd with cap, sasl, services_account, hidechans,
+    ircv3 and ircv3_accounttag (account-tag, extended-join, account-notify),
     ssl_gnutls (a TLS port with `tls`=(cert, key), asking for client
     certificates) and sslinfo (SHA-256 CertFP); Anope with protocol
     inspircd3, NickServ (registration without e-mail), ns_cert and m_sasl.
@@ -459,6 +464,8 @@ class ServicesNet:
 <module name="services_account">
 <module name="hidechans">
 <module name="sslinfo">
+<module name="ircv3">
+<module name="ircv3_accounttag">
 {tls}<link name="{services}" ipaddr="{host}" port="{link}" allowmask="127.0.0.0/8"
       sendpass="linkpass" recvpass="linkpass">
 <uline server="{services}" silent="yes">
@@ -1335,7 +1342,11 @@ LOG_STAMP = re.compile(r"(?m)^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ")
 class Bot:
     """`MISSIVE_BIN run -c CONFIG`, stdout+stderr captured to a file."""
 
-    def __init__(self, config_path, binary=None, env=None, log_path=None, args=()):
+    def __init__(self, config_path, binary=None, env=None, log_path=None, args=(),
+                 wrap=()):
+        # wrap: a command that ends by exec'ing its arguments (so the PID is
+        # the bot's), e.g. mount_ns_wrap() below.
+        self.wrap = list(wrap)
         self.binary = binary or missive_bin()
         self.config_path = config_path
         self.env = dict(os.environ if env is None else env)
@@ -1357,7 +1368,8 @@ class Bot:
         if self.running:
             raise HarnessError("bot already running")
         self._logf = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([self.binary, "run", "-c", self.config_path] + self.args,
+        self.proc = subprocess.Popen(self.wrap + [self.binary, "run", "-c", self.config_path]
+                                     + self.args,
                                      stdin=subprocess.DEVNULL, stdout=self._logf,
                                      stderr=subprocess.STDOUT, env=self.env)
         _register(self.proc)
@@ -1448,6 +1460,55 @@ def check_line_sane(raw):
 # --- the test case every daemon test file builds on ----------------------------
 
 SANITIZER_REPORT = r"AddressSanitizer|LeakSanitizer|runtime error:"
+
+
+def mount_ns_wrap(binds):
+    """A Bot wrap that runs the bot in a private mount namespace where each
+    (file, target) of binds is bind-mounted over target (e.g. /etc/hosts),
+    so the bot alone sees them.  Needs root and unshare(1); see
+    mount_ns_available()."""
+    script = "".join('mount --bind "$%d" "$%d" || exit 97; ' % (2 * i + 1, 2 * i + 2)
+                     for i in range(len(binds)))
+    args = [a for pair in binds for a in pair]
+    return ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
+            script + 'shift %d; exec "$@"' % (2 * len(binds)), "mount-ns"] + args
+
+
+def mount_ns_available():
+    """None when mount_ns_wrap works here, else why not."""
+    if os.geteuid() != 0:
+        return "needs root for a private mount namespace (unshare -m)"
+    if shutil.which("unshare") is None:
+        return "needs unshare(1) from util-linux"
+    r = subprocess.run(["unshare", "--mount", "--", "true"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=10)
+    return None if r.returncode == 0 else "unshare -m is not permitted here"
+
+
+class SharedCorpus:
+    """The shipped corpus imported once for a whole test module, in a
+    temporary directory: `CORPUS = h.shared_corpus("tls-db-")`, then
+    `setUpModule = CORPUS.setup` and `tearDownModule = CORPUS.cleanup`;
+    tests use CORPUS.path."""
+
+    def __init__(self, prefix):
+        self.prefix = prefix
+        self.tmp = None
+        self.path = None
+
+    def setup(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix=self.prefix)
+        self.path = os.path.join(self.tmp.name, "missive.db")
+        import_corpus(self.path)
+
+    def cleanup(self):
+        if self.tmp is not None:
+            self.tmp.cleanup()
+            self.tmp = None
+
+
+def shared_corpus(prefix):
+    return SharedCorpus(prefix)
 
 
 class DaemonTestCase(unittest.TestCase):

@@ -19,7 +19,6 @@ import os
 import re
 import signal
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -28,17 +27,9 @@ import ircharness as h  # noqa: E402
 CHAN = "#daily"
 BOT = "missive"
 TIMINGS = []
-DB = {}
-
-
-def setUpModule():
-    DB["dir"] = tempfile.TemporaryDirectory(prefix="daily-db-")
-    DB["path"] = os.path.join(DB["dir"].name, "missive.db")
-    h.import_corpus(DB["path"])
-
-
-def tearDownModule():
-    DB["dir"].cleanup()
+CORPUS = h.shared_corpus("daily-db-")  # the shipped corpus, imported once
+setUpModule = CORPUS.setup
+tearDownModule = CORPUS.cleanup
 
 
 class DailyTest(h.DaemonTestCase):
@@ -67,7 +58,7 @@ class DailyTest(h.DaemonTestCase):
             now = datetime.datetime.now(datetime.timezone.utc)
         due = (now + datetime.timedelta(minutes=1)).replace(second=0, microsecond=0)
         conf = h.write_bot_config(
-            os.path.join(self.dir, "bot.conf"), srv.port, DB["path"], nick=BOT,
+            os.path.join(self.dir, "bot.conf"), srv.port, CORPUS.path, nick=BOT,
             channels=[CHAN],
             sections={"daily": {"channels": [CHAN], "time": due.strftime("%H:%M"),
                                 "timezone": "UTC", "grace": "1h",

@@ -19,7 +19,6 @@ import os
 import re
 import signal
 import sys
-import tempfile
 import time
 import unittest
 
@@ -31,21 +30,12 @@ ONLY = sys.argv[1:]     # test class names to run, for trying one by hand
 TEST_LIMIT_S = 60
 BOT = "missive"
 
-DB_DIR = None
-DB_PATH = None
 TIMINGS = []
 
 
-def setUpModule():
-    global DB_DIR, DB_PATH
-    DB_DIR = tempfile.TemporaryDirectory(prefix="faults-db-")
-    DB_PATH = os.path.join(DB_DIR.name, "missive.db")
-    h.import_corpus(DB_PATH)
-
-
-def tearDownModule():
-    if DB_DIR is not None:
-        DB_DIR.cleanup()
+CORPUS = h.shared_corpus("faults-db-")  # the shipped corpus, imported once
+setUpModule = CORPUS.setup
+tearDownModule = CORPUS.cleanup
 
 
 class FaultBase(h.DaemonTestCase):
@@ -56,7 +46,7 @@ class FaultBase(h.DaemonTestCase):
     def conf(self, port, name="bot.conf", channels=("#t",), sections=None, **irc):
         settings = dict(reconnect_min=1, reconnect_max=4)
         settings.update(irc)
-        return h.write_bot_config(os.path.join(self.dir, name), port, DB_PATH,
+        return h.write_bot_config(os.path.join(self.dir, name), port, CORPUS.path,
                                   nick=BOT, channels=list(channels),
                                   sections=sections or {}, **settings)
 

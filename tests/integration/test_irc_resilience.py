@@ -31,21 +31,12 @@ ANSWER_S = 10.0             # a command to its answer, connection up
 BOT = "missive"
 BOT_ANY = r"missive_*"      # the bot under its nick or an alternate
 
-DB_DIR = None               # one imported corpus, shared read-only by all tests
-DB_PATH = None
 TIMINGS = []
 
 
-def setUpModule():
-    global DB_DIR, DB_PATH
-    DB_DIR = tempfile.TemporaryDirectory(prefix="resil-db-")
-    DB_PATH = os.path.join(DB_DIR.name, "missive.db")
-    h.import_corpus(DB_PATH)
-
-
-def tearDownModule():
-    if DB_DIR is not None:
-        DB_DIR.cleanup()
+CORPUS = h.shared_corpus("resil-db-")  # the shipped corpus, imported once
+setUpModule = CORPUS.setup
+tearDownModule = CORPUS.cleanup
 
 
 class ResilienceBase(h.DaemonTestCase):
@@ -86,7 +77,7 @@ class ResilienceBase(h.DaemonTestCase):
         }
         if owners:
             sections["admin"] = {"owners": owners}
-        return h.write_bot_config(os.path.join(self.dir, name), self.srv.port, DB_PATH,
+        return h.write_bot_config(os.path.join(self.dir, name), self.srv.port, CORPUS.path,
                                   nick=nick, channels=list(channels), sections=sections,
                                   **settings)
 

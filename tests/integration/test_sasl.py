@@ -20,7 +20,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
@@ -33,8 +32,6 @@ TEST_LIMIT_S = 60
 BOT = "missive"
 ACCOUNT = "missive-acct"
 PASSWORD = "s3cret pass:word"     # a space and a ':' are fine in SASL
-DB_DIR = None
-DB_PATH = None
 TIMINGS = []
 
 
@@ -58,7 +55,7 @@ class SaslConn(h.FakeConn):
                 self.send(":%s CAP * LS * :multi-prefix away-notify" % srv)
                 self.send(":%s CAP * LS :sasl=PLAIN,EXTERNAL account-tag" % srv)
             elif sub == "REQ":
-                self.send(":%s CAP * ACK :sasl" % srv)
+                self.send(":%s CAP * ACK :%s" % (srv, arg.split(" ", 1)[1].lstrip(":")))
             elif sub == "END":
                 self.capping = False
                 for line in self.held:
@@ -83,16 +80,9 @@ class SaslConn(h.FakeConn):
         return super()._answer(text, user)
 
 
-def setUpModule():
-    global DB_DIR, DB_PATH
-    DB_DIR = tempfile.TemporaryDirectory(prefix="sasl-db-")
-    DB_PATH = os.path.join(DB_DIR.name, "missive.db")
-    h.import_corpus(DB_PATH)
-
-
-def tearDownModule():
-    if DB_DIR is not None:
-        DB_DIR.cleanup()
+CORPUS = h.shared_corpus("sasl-db-")  # the shipped corpus, imported once
+setUpModule = CORPUS.setup
+tearDownModule = CORPUS.cleanup
 
 
 class SaslBase(h.DaemonTestCase):
@@ -108,7 +98,7 @@ class SaslBase(h.DaemonTestCase):
         settings = dict(reconnect_min=1, reconnect_max=2, sasl="plain",
                         sasl_username=ACCOUNT, sasl_password_file=pw)
         settings.update(irc)
-        return h.write_bot_config(os.path.join(self.dir, "bot.conf"), port, DB_PATH,
+        return h.write_bot_config(os.path.join(self.dir, "bot.conf"), port, CORPUS.path,
                                   nick=BOT, channels=["#t"], **settings)
 
     def fake(self, conn_class=SaslConn):
@@ -224,6 +214,77 @@ class ServicesTest(SaslBase):
         bot.wait_log(r"SASL: logged in as %s" % ACCOUNT, timeout=20)
         bot.wait_log(r"SASL EXTERNAL authentication succeeded", timeout=5)
         self.assert_answers(srv)
+
+
+def sasl_client(port, nick, account, password):
+    """A client that logs in to `account` with SASL PLAIN before it
+    registers as `nick`."""
+    c = h.Client(port, nick, register=False)
+    try:
+        c.send("CAP REQ :sasl")
+        c.expect(r"^:\S+ CAP \S+ ACK :sasl", timeout=10)
+        c.send("AUTHENTICATE PLAIN")
+        c.expect(r"^AUTHENTICATE :?\+$", timeout=10)
+        blob = b"%s\0%s\0%s" % (account.encode(), account.encode(), password.encode())
+        c.send("AUTHENTICATE " + base64.b64encode(blob).decode())
+        c.expect(r"^:\S+ 903 ", timeout=10)
+        c.send("CAP END")
+        c.register()
+    except BaseException:
+        c.close()
+        raise
+    return c
+
+
+@unittest.skipUnless(h.ServicesNet.available(), "needs inspircd and anope")
+class AccountOwnerTest(SaslBase):
+    """owners = account:NAME on InspIRCd 3 + Anope with account-tag: each
+    private message is judged by the account its own line carries."""
+
+    STATUS = r"^:%s!\S+ PRIVMSG %s :up \d+d\d\dh\d\dm; connected"
+
+    def assert_obeyed(self, c):
+        c.privmsg(BOT, "status")
+        c.expect(self.STATUS % (BOT, re.escape(c.nick)), timeout=10)
+
+    def assert_refused(self, c):
+        mark = len(c.lines)
+        c.privmsg(BOT, "status")
+        time.sleep(2.5)
+        for line in c.lines[mark:]:
+            self.assertIsNone(re.search(self.STATUS % (BOT, re.escape(c.nick)), line), line)
+
+    def test_owner_by_account_not_by_nick(self):
+        srv = h.ServicesNet(os.path.join(self.dir, "net")).start()
+        self.servers.append(srv)
+        srv.register("alice", "pw-alice")
+        conf = h.write_bot_config(os.path.join(self.dir, "bot.conf"), srv.port, CORPUS.path,
+                                  nick=BOT, channels=["#t"], reconnect_min=1,
+                                  reconnect_max=2,
+                                  sections={"admin": {"owners": ["account:Alice"]}})
+        bot = self.bot(conf)
+        bot.wait_log(r"registered as %s" % BOT, timeout=20)
+
+        # logged in by SASL: obeyed (the account is matched without case)
+        alice = sasl_client(srv.port, "alice", "alice", "pw-alice")
+        self.clients.append(alice)
+        self.assert_obeyed(alice)
+
+        # she changes nick: still her account, still obeyed; whoever takes
+        # the nick "alice" without the account is not
+        alice.set_nick("alice_away")
+        alice.expect(r"^:alice!\S+ NICK :?alice_away", timeout=10)
+        mallory = h.Client(srv.port, "alice")
+        self.clients.append(mallory)
+        self.assert_refused(mallory)
+        self.assert_obeyed(alice)
+
+        # after logging out the same connection and nick are refused
+        alice.privmsg("NickServ", "LOGOUT")
+        alice.expect(r"^:NickServ!\S+ NOTICE alice_away :.*logged out", timeout=10,
+                     flags=re.I)
+        self.assert_refused(alice)
+        self.assertIn("CAP account-tag granted", bot.log_text())
 
 
 class CheckConfigTest(SaslBase):

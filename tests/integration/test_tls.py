@@ -21,7 +21,6 @@ import os
 import re
 import socket
 import sys
-import tempfile
 import time
 import unittest
 
@@ -32,8 +31,6 @@ ONLY = sys.argv[1:]
 
 TEST_LIMIT_S = 60
 BOT = "missive"
-DB_DIR = None
-DB_PATH = None
 TIMINGS = []
 
 def ipv6_loopback():
@@ -45,16 +42,9 @@ def ipv6_loopback():
         return False
 
 
-def setUpModule():
-    global DB_DIR, DB_PATH
-    DB_DIR = tempfile.TemporaryDirectory(prefix="tls-db-")
-    DB_PATH = os.path.join(DB_DIR.name, "missive.db")
-    h.import_corpus(DB_PATH)
-
-
-def tearDownModule():
-    if DB_DIR is not None:
-        DB_DIR.cleanup()
+CORPUS = h.shared_corpus("tls-db-")  # the shipped corpus, imported once
+setUpModule = CORPUS.setup
+tearDownModule = CORPUS.cleanup
 
 
 class TlsBase(h.DaemonTestCase):
@@ -74,7 +64,7 @@ class TlsBase(h.DaemonTestCase):
     def bot(self, port, **irc):
         settings = dict(reconnect_min=1, reconnect_max=2)
         settings.update(irc)
-        conf = h.write_bot_config(os.path.join(self.dir, "bot.conf"), port, DB_PATH,
+        conf = h.write_bot_config(os.path.join(self.dir, "bot.conf"), port, CORPUS.path,
                                   nick=BOT, channels=["#t"], **settings)
         b = h.Bot(conf).start()
         self.bots.append(b)
@@ -137,6 +127,19 @@ class RefusedTest(TlsBase):
         self.assert_refused(bot, r"certificate is not accepted: certificate has expired")
 
     def test_plain_server_on_tls_port(self):
+        # A server that greets at once (most networks do) is recognised by
+        # its first byte, well before the 10 s handshake timeout.
+        srv = h.Ngircd(self.dir, greet=True).start()
+        self.servers.append(srv)
+        started = time.monotonic()
+        bot = self.bot(srv.port, tls="yes", tls_ca_file=self.ca.cert)
+        self.assert_refused(
+            bot, r"server at 127\.0\.0\.1:%d \(127\.0\.0\.1:%d\) speaks plain IRC, "
+            r"not TLS: set tls = no or use its TLS port" % (srv.port, srv.port))
+        self.assertLess(time.monotonic() - started, 8.0)
+
+    def test_silent_plain_server_on_tls_port(self):
+        # One that waits for us to speak first can only time out.
         srv = self.server()
         bot = self.bot(srv.port, tls="yes", tls_ca_file=self.ca.cert)
         self.assert_refused(bot, r"TLS handshake")

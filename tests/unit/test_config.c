@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -713,6 +715,21 @@ static void test_error_masks(void **state)
                   "FILE:2: ignore: '': empty item in list\n"
                   "FILE:2: ignore: 'x!y': mask is not of the form "
                   "nick!user@host\n");
+    /* account:NAME is for owners only, and a name without spaces or '*' */
+    expect_errors("[limits]\nignore = account:bob\n",
+                  "FILE:2: ignore: 'account:bob': account: names only "
+                  "owners\n");
+    expect_errors("[admin]\nowners = account:, account:a*\n",
+                  "FILE:2: owners: 'account:': an account name is 1 to 256 "
+                  "bytes\n"
+                  "FILE:2: owners: 'account:a*': an account name has no "
+                  "space, control byte or '*'\n");
+    Config c;
+    config_defaults(&c);
+    load_ok("[admin]\nowners = account:Alice, *!*@trusted.example\n", &c);
+    assert_int_equal(c.owners.n, 2);
+    assert_string_equal(c.owners.v[0], "account:Alice");
+    config_free(&c);
 }
 
 static void test_error_many(void **state)
@@ -923,6 +940,40 @@ static void test_password_file(void **state)
     assert_null(c.password);
     assert_string_equal(c.password_file, "");
     config_free(&c);
+}
+
+/* A process that reads a secret turns non-dumpable first (no core file
+ * holds it); one without secrets stays dumpable.  In a child, because the
+ * switch is one-way for the process. */
+static void test_secrets_not_dumped(void **state)
+{
+    (void)state;
+    char pw[PATH_MAX];
+    path_in_tmp(pw, sizeof pw, "dump-pw");
+    put_str(pw, "Sup3r-Secret.pw\n");
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        Config c;
+        config_defaults(&c);
+        /* Earlier tests in this process read secrets already. */
+        if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0)
+            _exit(10);
+        load_ok("[irc]\nchannels = #open\n", &c);
+        if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 1)
+            _exit(11);
+        load_ok("[irc]\nsasl = plain\nsasl_username = bot\n"
+                "sasl_password_file = dump-pw\n",
+                &c);
+        if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+            _exit(12);
+        config_free(&c);
+        _exit(0);
+    }
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
 }
 
 static void test_password_file_errors(void **state)
@@ -1266,6 +1317,7 @@ int main(void)
         cmocka_unit_test(test_owner_mask_wild_host_warns),
         cmocka_unit_test(test_password_file),
         cmocka_unit_test(test_password_file_errors),
+        cmocka_unit_test(test_secrets_not_dumped),
         cmocka_unit_test(test_relative_paths),
         cmocka_unit_test(test_default_database),
         cmocka_unit_test(test_print),

@@ -159,6 +159,28 @@ static void test_hostile_pattern_is_bounded(void **state)
     mask_free(m);
 }
 
+/* account:NAME entries match the account a message carried, without case,
+ * and never a nick!user@host alone. */
+static void test_list_accounts(void **state)
+{
+    (void)state;
+    Error err = {0};
+    MaskList *l = mask_list_new();
+    assert_non_null(l);
+    assert_int_equal(mask_list_add(l, "account:Alice[x]", &err), STATUS_OK);
+    assert_int_equal(mask_list_add(l, "*!*@trusted.example", &err), STATUS_OK);
+    assert_int_equal(mask_list_add(l, "account:", &err), STATUS_INVALID);
+    assert_int_equal(mask_list_add(l, "account:a b", &err), STATUS_INVALID);
+    assert_int_equal(mask_list_count(l), 2);
+    assert_true(mask_list_match_account(l, "x!y@z", "alice{X}"));
+    assert_false(mask_list_match_account(l, "x!y@z", "alice"));
+    assert_false(mask_list_match_account(l, "x!y@z", NULL));
+    assert_false(mask_list_match(l, "alice[x]!y@z"));
+    assert_false(mask_list_match_account(l, "Alice[x]!y@z", NULL));
+    assert_true(mask_list_match_account(l, "x!y@trusted.example", NULL));
+    mask_list_free(l);
+}
+
 static void test_list(void **state)
 {
     (void)state;
@@ -200,6 +222,7 @@ int main(void)
         cmocka_unit_test(test_subject_limits),
         cmocka_unit_test(test_hostile_pattern_is_bounded),
         cmocka_unit_test(test_list),
+        cmocka_unit_test(test_list_accounts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -236,8 +236,9 @@ static void test_sasl_plain_exchange(void **state)
     rig_server_send(&r, ":s NOTICE * :*** Looking up your hostname\r\n"
                         ":s CAP * LS * :multi-prefix away-notify\r\n");
     rig_server_send(&r, ":s CAP * LS :account-tag sasl=EXTERNAL,PLAIN\r\n");
-    rig_until_server_has(&r, "CAP REQ :sasl\r\n");
-    rig_server_send(&r, ":s CAP missive ACK :sasl\r\n");
+    rig_until_server_has(&r, "CAP REQ :account-tag\r\nCAP REQ :sasl\r\n");
+    rig_server_send(&r, ":s CAP missive ACK :account-tag\r\n"
+                        ":s CAP missive ACK :sasl\r\n");
     rig_until_server_has(&r, "AUTHENTICATE PLAIN\r\n");
     rig_server_send(&r, "AUTHENTICATE :+\r\n"); /* InspIRCd's form */
     /* base64("u\0u\0p w") */
@@ -255,6 +256,71 @@ static void test_sasl_plain_exchange(void **state)
     assert_non_null(strstr(r.notes, "SASL: logged in as u"));
     assert_null(strstr(r.notes, "p w"));
     assert_null(transport_failure(r.t));
+    rig_close(&r);
+}
+
+/* Tags are stripped before libircclient; each PRIVMSG keeps the account
+ * its own tag named, in order, and only that line gets it. */
+static void test_account_tag_stays_with_its_line(void **state)
+{
+    Rig r;
+    (void)state;
+    rig_open(&r, (TransportSettings){0});
+    rig_irc_send(&r, "NICK missive\r\n");
+    rig_until_server_has(&r, "CAP LS 302\r\nNICK missive\r\n");
+    rig_server_send(&r, ":s CAP * LS :account-tag multi-prefix\r\n");
+    rig_until_server_has(&r, "CAP REQ :account-tag\r\n");
+    rig_server_send(&r, ":s CAP * ACK :account-tag\r\n");
+    rig_until_server_has(&r, "CAP END\r\n");
+    rig_server_send(
+        &r, ":s 001 missive :Welcome\r\n"
+            "@time=2026-01-01T00:00:00Z;account=alice :a!u@h PRIVMSG missive "
+            ":status\r\n"
+            ":a!u@h PRIVMSG missive :status\r\n"
+            "@account=al\\sice :a!u@h PRIVMSG missive :\x01VERSION\x01\r\n"
+            "@account=bob :b!u@h PRIVMSG #t :hi there\r\n"
+            "@account=carol;x=y :a!u@h PRIVMSG missive :status\r\n");
+    rig_run(&r, 5);
+    assert_string_equal(r.to_irc,
+                        ":s 001 missive :Welcome\r\n"
+                        ":a!u@h PRIVMSG missive :status\r\n"
+                        ":a!u@h PRIVMSG missive :status\r\n"
+                        ":a!u@h PRIVMSG missive :\x01VERSION\x01\r\n"
+                        ":b!u@h PRIVMSG #t :hi there\r\n"
+                        ":a!u@h PRIVMSG missive :status\r\n");
+    /* As libircclient reports them (the CTCP line never is). */
+    const char *acct = transport_account(r.t, "a!u@h", "missive", "status");
+    assert_non_null(acct);
+    assert_string_equal(acct, "alice");
+    /* The same words again, untagged: no account, never alice's. */
+    assert_null(transport_account(r.t, "a!u@h", "missive", "status"));
+    acct = transport_account(r.t, "b!u@h", "#t", "hi there");
+    assert_non_null(acct);
+    assert_string_equal(acct, "bob");
+    /* A line nobody sent has none. */
+    assert_null(transport_account(r.t, "a!u@h", "missive", "other"));
+    acct = transport_account(r.t, "a!u@h", "missive", "status");
+    assert_non_null(acct);
+    assert_string_equal(acct, "carol");
+    assert_null(transport_account(r.t, "a!u@h", "missive", "status"));
+    rig_close(&r);
+}
+
+/* Without account-tag granted, a tag is not believed. */
+static void test_account_tag_needs_the_cap(void **state)
+{
+    Rig r;
+    (void)state;
+    rig_open(&r, (TransportSettings){0});
+    rig_irc_send(&r, "NICK missive\r\n");
+    rig_until_server_has(&r, "CAP LS 302\r\nNICK missive\r\n");
+    rig_server_send(&r, ":s CAP * LS :multi-prefix\r\n");
+    rig_until_server_has(&r, "CAP END\r\n");
+    rig_server_send(&r, ":s 001 missive :Welcome\r\n"
+                        "@account=alice :a!u@h PRIVMSG missive :status\r\n");
+    rig_run(&r, 5);
+    assert_non_null(strstr(r.to_irc, "\r\n:a!u@h PRIVMSG missive :status"));
+    assert_null(transport_account(r.t, "a!u@h", "missive", "status"));
     rig_close(&r);
 }
 
@@ -334,6 +400,8 @@ int main(void)
         cmocka_unit_test(test_relays_both_ways_and_cuts_long_lines),
         cmocka_unit_test(test_refused_connection),
         cmocka_unit_test(test_sasl_plain_exchange),
+        cmocka_unit_test(test_account_tag_stays_with_its_line),
+        cmocka_unit_test(test_account_tag_needs_the_cap),
         cmocka_unit_test(test_sasl_payload_of_exactly_400_bytes_ends_with_plus),
         cmocka_unit_test(test_sasl_failure_required_and_not),
         cmocka_unit_test(

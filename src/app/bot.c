@@ -38,6 +38,7 @@
 #include "mask.h"
 #include "ratelimit.h"
 #include "session.h"
+#include "state.h"
 #include "timer.h"
 #include "utf8.h"
 
@@ -1053,6 +1054,9 @@ static Session *bot_open_session(const Config *cfg, bool existing)
         log_error("%s", err.msg);
         return NULL;
     }
+    /* !quote positions are written by the database timer (bot_database),
+     * not in a write transaction of their own on every pick. */
+    state_set_lazy(session_state(s), true);
     error_clear(&err);
     if (corpus_stats(session_corpus(s), &st, &err) != STATUS_OK)
         log_error("%s", err.msg);
@@ -1089,7 +1093,8 @@ static void bot_daily_defaults(Bot *b)
 }
 
 /* At most once a second, or now when forced: writes the !quote positions
- * kept in memory while another process held the database's write lock, and
+ * kept in memory since the last time (lazy state, or another process held
+ * the database's write lock), and
  * notices the database file replaced under the bot (moved over).  The old
  * session is then closed before the new file is opened: the -wal and -shm
  * next to the path are the old file's, and closing the last connection

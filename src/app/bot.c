@@ -19,10 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifdef HAVE_SYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
-
 #include "casefold.h"
 #include "clock.h"
 #include "commands.h"
@@ -36,6 +32,7 @@
 #include "ircline.h"
 #include "log.h"
 #include "mask.h"
+#include "notify.h"
 #include "ratelimit.h"
 #include "session.h"
 #include "state.h"
@@ -119,22 +116,14 @@ static void bot_on_signal(int sig)
 
 static void bot_notify(const char *state)
 {
-#ifdef HAVE_SYSTEMD
-    sd_notify(0, state);
-#else
-    (void)state;
-#endif
+    notify_send(state);
 }
 
 /* Half the period of systemd's watchdog (WatchdogSec=) in ms, or 0. */
 static uint64_t bot_watchdog_period(void)
 {
-#ifdef HAVE_SYSTEMD
-    uint64_t usec = 0;
-    if (sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000)
-        return usec / 2000;
-#endif
-    return 0;
+    uint64_t usec = notify_watchdog_usec();
+    return usec >= 2000 ? usec / 2000 : 0;
 }
 
 /* The watchdog timer: WATCHDOG=1 every second, or every half period when

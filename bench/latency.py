@@ -220,6 +220,9 @@ def main():
     ap.add_argument("--missive", default=None, help="missive binary (default $MISSIVE_BIN or BUILD/missive)")
     ap.add_argument("--echobot", default=None, help="echobot binary (default BUILD/bench/echobot)")
     ap.add_argument("--rawbot", default=None, help="rawbot binary (default BUILD/bench/rawbot)")
+    ap.add_argument("--compare", action="append", default=[], metavar="LABEL=BIN",
+                    help="another missive binary measured in the same run (e.g. before=OLD/missive;"
+                         " LABEL is its nick), repeatable")
     ap.add_argument("-n", type=int, default=200, help="latency rounds per bot (max %d)" % MAX_N)
     ap.add_argument("--pace-ms", type=float, default=60.0,
                     help="pause after each command (>= 50 keeps Missive's 100 ms send bucket idle)")
@@ -254,6 +257,18 @@ def main():
         return 2
     with_missive = os.access(missive, os.X_OK) and h.missive_has_subcommand("run", binary=missive)
     with_raw = os.access(rawbot, os.X_OK)
+    compare = []
+    for spec in args.compare:
+        label, _, binary = spec.partition("=")
+        if not re.match(r"^[a-z][a-z0-9]{0,8}$", label) or label in ("missive", "rawbot", "echobot"):
+            print("latency.py: --compare LABEL must be a short lower-case nick: %r" % spec,
+                  file=sys.stderr)
+            return 2
+        if not (os.access(binary, os.X_OK) and h.missive_has_subcommand("run", binary=binary)):
+            print("latency.py: --compare %s: no missive with `run` at %s" % (label, binary),
+                  file=sys.stderr)
+            return 2
+        compare.append((label, os.path.abspath(binary)))
 
     out("Missive latency benchmark, %s, %d CPUs" % (time.strftime("%Y-%m-%d %H:%M:%S"),
                                                    os.cpu_count() or 0))
@@ -262,6 +277,8 @@ def main():
         out("  rawbot: %s" % rawbot)
     else:
         out("  SKIPPED rawbot: none at %s" % rawbot)
+    for label, binary in compare:
+        out("  %s: %s" % (label, binary))
     if with_missive:
         out("  missive: %s" % missive)
         out("  missive bench config: [flood] burst 20 interval_ms 100; [limits] user/channel"
@@ -272,6 +289,7 @@ def main():
 
     tmp = tempfile.TemporaryDirectory(prefix="missive-bench-")
     srv = echo = raw = bot = None
+    others = []
     clients = []
     rc = 1
     try:
@@ -285,6 +303,8 @@ def main():
                 c.join("#raw")
             if with_missive:
                 c.join(lat_chans[i])
+            for label, _ in compare:
+                c.join("#%s%d" % (label, i))
             clients.append(c)
 
         with open(os.path.join(tmp.name, "echobot.log"), "wb") as elog:
@@ -302,6 +322,31 @@ def main():
             h._register(raw)
             wait_bot_joined(clients[0], "rawbot", "#raw")
             targets.insert(0, Target("rawbot", "rawbot", ["#raw"], raw.pid))
+
+        def start_missive(nick, binary, chans, lchans):
+            db = os.path.join(tmp.name, nick + ".db")
+            h.import_corpus(db, binary=binary,
+                            corpus=os.path.join(SOURCE, "data", "stalin-churchill-1941.txt"))
+            conf = h.write_bot_config(
+                os.path.join(tmp.name, nick + ".conf"), srv.port, db, nick=nick,
+                channels=chans + lchans,
+                sections={"bot": {"log_level": "warn", "max_lines": 3},
+                          "flood": {"burst": 20, "interval_ms": 100},
+                          "limits": {"user_burst": 100, "user_interval": 1,
+                                     "channel_burst": 100, "channel_interval": 1}})
+            return h.Bot(conf, binary=binary,
+                         log_path=os.path.join(tmp.name, nick + ".log")).start()
+
+        for label, binary in compare:
+            chans = ["#%s%d" % (label, i) for i in range(k)]
+            lchans = ["#%sl%d" % (label, i) for i in range(len(load_chans))]
+            other = start_missive(label, binary, chans, lchans)
+            others.append((label, other))
+            for i in range(k):
+                wait_bot_joined(clients[i], label, chans[i])
+            t = Target(label, label, chans, other.pid)
+            t.load_channels = lchans
+            targets.append(t)
 
         if with_missive:
             db = os.path.join(tmp.name, "missive.db")
@@ -378,6 +423,8 @@ def main():
             os.makedirs(os.path.dirname(out_path), exist_ok=True)
             with open(os.path.splitext(out_path)[0] + "-missive.log", "w") as f:
                 f.write(text)
+        for label, other in others:
+            out("  %s exit status after SIGTERM: %s" % (label, other.stop()))
         if echo:
             h._end_process(echo)
         if raw:

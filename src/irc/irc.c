@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <fcntl.h>
@@ -713,6 +714,14 @@ Status irc_step(Irc *irc, long max_wait_ms, const sigset_t *unblocked)
 
     now = clock_now_ms();
     transport_process(irc->tr, &in, &out);
+    /* A line the transport has just relayed is read in this turn as well,
+     * not after one more trip through pselect(): one poll() of our end of
+     * the pair, when libircclient asked to read this turn (so it has room). */
+    if (n > 0 && irc->reading && irc->sock >= 0 && !FD_ISSET(irc->sock, &in)) {
+        struct pollfd pfd = {.fd = irc->sock, .events = POLLIN};
+        if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN))
+            FD_SET(irc->sock, &in);
+    }
     if (irc->sock >= 0 && FD_ISSET(irc->sock, &in)) {
         irc->last_rx_ms = now;
         irc->ping_sent_ms = 0;

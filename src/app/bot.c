@@ -136,11 +136,17 @@ static void bot_watchdog(void *ud, TimerId id, uint64_t now)
     bot_notify("WATCHDOG=1");
 }
 
-/* The database timer (see bot_database). */
+/* The database timer: writes the !quote positions kept in memory (lazy
+ * state, or deferred while another process held the write lock) here, off
+ * the path of any command, then bot_database. */
 static void bot_database_timer(void *ud, TimerId id, uint64_t now)
 {
+    Bot *b = ud;
+    Error err = {.sink = log_sink};
     (void)id;
-    bot_database(ud, now, false);
+    if (b->session && session_flush(b->session, &err) != STATUS_OK)
+        log_error("%s", err.msg);
+    bot_database(b, now, false);
 }
 
 /* --- small helpers -------------------------------------------------------- */
@@ -1081,10 +1087,8 @@ static void bot_daily_defaults(Bot *b)
     };
 }
 
-/* At most once a second, or now when forced: writes the !quote positions
- * kept in memory since the last time (lazy state, or another process held
- * the database's write lock), and
- * notices the database file replaced under the bot (moved over).  The old
+/* At most once a second, or now when forced: notices the database file
+ * replaced under the bot (moved over).  The old
  * session is then closed before the new file is opened: the -wal and -shm
  * next to the path are the old file's, and closing the last connection
  * checkpoints them into the old file (through its descriptor, not the path)
@@ -1101,8 +1105,6 @@ static void bot_database(Bot *b, uint64_t now, bool force)
         bot_set_session(b, bot_open_session(&b->cfg, false));
         return;
     }
-    if (session_flush(b->session, &err) != STATUS_OK)
-        log_error("%s", err.msg);
     if (!session_replaced(b->session))
         return;
     error_clear(&err);

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""latency.py - reply latency of Missive against a minimal libircclient bot.
+"""latency.py - reply latency of Missive against a raw C bot and a libircclient bot.
 
 One ngircd on 127.0.0.1 (penalties off, so the server never delays a line),
-bench/echobot in #echo and `missive run` in #missive0.., in the same run.
-Clients send N `!quote` alternating between the two bots, one command in
-flight at a time, and the script reports median and p99 latency of each bot
-and of the per-pair difference (Missive - echo).  Then 20 clients send 10,000
-mixed commands to Missive over ~200 s and its VmRSS is read before and after.
+bench/rawbot in #raw (sockets and a few lines of parsing, no library),
+bench/echobot in #echo (libircclient) and `missive run` (random `!quote` on
+the shipped corpus) in #missive0.., all in the same run.  Clients send N
+`!quote` to each bot in turn, one command in flight at a time, and the script
+reports median and p99 latency of each bot and the per-round differences
+against the raw bot.  Then each bot gets the same load at the same time (20
+clients each; 10,000 mixed commands over ~200 s by default) and every bot's
+VmRSS is read idle (after the latency phase) and after the load.
 
 Missive's config is loosened for the bench, within the bounds its config
 accepts: [flood] burst 20 / interval_ms 100 (10 lines/s), [limits] burst 100
@@ -17,11 +20,11 @@ measures processing and the wire, not queueing.  The load phase does not:
 drives the rate limiters and a full send queue, the worst case for memory.
 
 If the missive binary has no `run` subcommand, Missive is skipped with a
-message and the RSS phase runs against the echobot.  Every loop is bounded;
+message.  A missing rawbot is skipped the same way.  Every loop is bounded;
 every process is ended by PID.
 
 usage: bench/latency.py [--build DIR] [-n 200] [--load 10000] [--rate 50] [--out FILE]
-Build the baseline first: cmake -DMISSIVE_BENCH=ON ... && cmake --build ... --target echobot
+Build the baselines first: cmake -DMISSIVE_BENCH=ON ... && cmake --build ... (rawbot, echobot)
 """
 
 import argparse
@@ -67,6 +70,10 @@ class Target:
         self.pid = pid
         self.lat = []
         self.missed = 0
+        self.rss_idle = None
+        self.rss_after = None
+        self.hwm = None
+        self.load = None              # (sent, answers, notices, secs, peak)
 
 
 def wait_bot_joined(client, nick, channel, timeout=30.0):
@@ -96,15 +103,21 @@ def latency_phase(clients, targets, n, pace_s, out):
     """n rounds; round i: client i%K asks each bot once, in turn.  Rotating
     clients and channels keeps every per-user and per-channel bucket of the
     bot far from empty, so only processing and the wire are measured."""
-    pairs = []
+    pairs = {t.label: [] for t in targets[1:]}
     for i in range(n):
         client = clients[i % len(clients)]
         got = []
-        for t in targets:
-            got.append(one_round(client, t, t.channels[i % len(t.channels)]))
+        # The order of the bots turns each round, so none always goes first
+        # after the pause.
+        order = [targets[(j + i) % len(targets)] for j in range(len(targets))]
+        for t in order:
+            got.append((t, one_round(client, t, t.channels[i % len(t.channels)])))
             time.sleep(pace_s)
-        if len(targets) == 2 and None not in got:
-            pairs.append(got[1] - got[0])
+        got = dict((t.label, ms) for t, ms in got)
+        base = got[targets[0].label]
+        for t in targets[1:]:
+            if base is not None and got[t.label] is not None:
+                pairs[t.label].append(got[t.label] - base)
     out("latency: %d rounds over %d clients, one command in flight at a time, %.0f ms pause"
         % (n, len(clients), pace_s * 1000))
     out("  %-12s %8s %8s %8s %8s %7s" % ("bot", "median", "p99", "min", "max", "missed"))
@@ -112,10 +125,11 @@ def latency_phase(clients, targets, n, pace_s, out):
         out("  %-12s %s %s %s %s %7d  (ms)" % (
             t.label, fmt(statistics.median(t.lat) if t.lat else None), fmt(pct(t.lat, 99)),
             fmt(min(t.lat) if t.lat else None), fmt(max(t.lat) if t.lat else None), t.missed))
-    if pairs:
-        out("  %-12s %s %s %s %s %7s  (ms, per pair)" % (
-            "missive-echo", fmt(statistics.median(pairs)), fmt(pct(pairs, 99)),
-            fmt(min(pairs)), fmt(max(pairs)), "-"))
+    for label, d in pairs.items():
+        if d:
+            out("  %-12s %s %s %s %s %7s  (ms, per round)" % (
+                "%s-%s" % (label[:7], targets[0].label[:4]), fmt(statistics.median(d)),
+                fmt(pct(d, 99)), fmt(min(d)), fmt(max(d)), "-"))
     return pairs
 
 
@@ -130,7 +144,7 @@ def status_kb(pid, field):
     return None
 
 
-def load_phase(port, target, total, rate, nclients, out):
+def load_phase(port, target, total, rate, nclients, out, prefix="load"):
     """`total` commands from `nclients` clients (client k talks in channel
     k % len(target.load_channels)), paced at `rate`/s overall.  Returns
     (sent, answers seen, notices seen, seconds)."""
@@ -138,7 +152,7 @@ def load_phase(port, target, total, rate, nclients, out):
     chans = target.load_channels
     try:
         for k in range(nclients):
-            c = h.Client(port, "load%d" % k)
+            c = h.Client(port, "%s%d" % (prefix, k))
             c.join(chans[k % len(chans)])
             conns.append(c)
         per = [total // nclients + (1 if k < total % nclients else 0) for k in range(nclients)]
@@ -159,12 +173,14 @@ def load_phase(port, target, total, rate, nclients, out):
                     sent[k] += 1
                     nxt += interval
             except OSError as e:
-                errors.append("load%d: %s" % (k, e))
+                errors.append("%s%d: %s" % (prefix, k, e))
 
         def answers():
+            # Each channel counted once, by its first client (the baselines
+            # have one channel that every load client shares).
             said = 0
-            for k, c in enumerate(conns):
-                said += len(c.privmsgs(frm=target.nick, target=chans[k % len(chans)]))
+            for k, c in enumerate(conns[:len(chans)]):
+                said += len(c.privmsgs(frm=target.nick, target=chans[k]))
             return said
 
         t0 = time.monotonic()
@@ -203,12 +219,17 @@ def main():
                     help="build directory holding missive and bench/echobot")
     ap.add_argument("--missive", default=None, help="missive binary (default $MISSIVE_BIN or BUILD/missive)")
     ap.add_argument("--echobot", default=None, help="echobot binary (default BUILD/bench/echobot)")
+    ap.add_argument("--rawbot", default=None, help="rawbot binary (default BUILD/bench/rawbot)")
+    ap.add_argument("--compare", action="append", default=[], metavar="LABEL=BIN",
+                    help="another missive binary measured in the same run (e.g. before=OLD/missive;"
+                         " LABEL is its nick), repeatable")
     ap.add_argument("-n", type=int, default=200, help="latency rounds per bot (max %d)" % MAX_N)
     ap.add_argument("--pace-ms", type=float, default=60.0,
                     help="pause after each command (>= 50 keeps Missive's 100 ms send bucket idle)")
     ap.add_argument("--load", type=int, default=10000, help="commands for the RSS phase (max %d)" % MAX_LOAD)
     ap.add_argument("--rate", type=float, default=50.0, help="RSS phase commands per second, overall")
-    ap.add_argument("--clients", type=int, default=20, help="RSS phase clients (one channel each)")
+    ap.add_argument("--clients", type=int, default=20,
+                    help="RSS phase clients per bot (Missive: one channel each)")
     ap.add_argument("--out", default=None, help="results file (default BUILD/bench/latency-results.txt)")
     args = ap.parse_args()
     n = max(1, min(args.n, MAX_N))
@@ -222,6 +243,7 @@ def main():
     build = os.path.abspath(args.build)
     missive = args.missive or os.environ.get("MISSIVE_BIN") or os.path.join(build, "missive")
     echobot = args.echobot or os.path.join(build, "bench", "echobot")
+    rawbot = args.rawbot or os.path.join(build, "bench", "rawbot")
     out_path = args.out or os.path.join(build, "bench", "latency-results.txt")
     report = []
 
@@ -234,10 +256,29 @@ def main():
               % echobot, file=sys.stderr)
         return 2
     with_missive = os.access(missive, os.X_OK) and h.missive_has_subcommand("run", binary=missive)
+    with_raw = os.access(rawbot, os.X_OK)
+    compare = []
+    for spec in args.compare:
+        label, _, binary = spec.partition("=")
+        if not re.match(r"^[a-z][a-z0-9]{0,8}$", label) or label in ("missive", "rawbot", "echobot"):
+            print("latency.py: --compare LABEL must be a short lower-case nick: %r" % spec,
+                  file=sys.stderr)
+            return 2
+        if not (os.access(binary, os.X_OK) and h.missive_has_subcommand("run", binary=binary)):
+            print("latency.py: --compare %s: no missive with `run` at %s" % (label, binary),
+                  file=sys.stderr)
+            return 2
+        compare.append((label, os.path.abspath(binary)))
 
     out("Missive latency benchmark, %s, %d CPUs" % (time.strftime("%Y-%m-%d %H:%M:%S"),
                                                    os.cpu_count() or 0))
     out("  ngircd 127.0.0.1 (penalties off); echobot: %s" % echobot)
+    if with_raw:
+        out("  rawbot: %s" % rawbot)
+    else:
+        out("  SKIPPED rawbot: none at %s" % rawbot)
+    for label, binary in compare:
+        out("  %s: %s" % (label, binary))
     if with_missive:
         out("  missive: %s" % missive)
         out("  missive bench config: [flood] burst 20 interval_ms 100; [limits] user/channel"
@@ -247,7 +288,8 @@ def main():
             % missive)
 
     tmp = tempfile.TemporaryDirectory(prefix="missive-bench-")
-    srv = echo = bot = None
+    srv = echo = raw = bot = None
+    others = []
     clients = []
     rc = 1
     try:
@@ -257,8 +299,12 @@ def main():
         for i in range(k):
             c = h.Client(srv.port, "bencher%d" % i)
             c.join("#echo")
+            if with_raw:
+                c.join("#raw")
             if with_missive:
                 c.join(lat_chans[i])
+            for label, _ in compare:
+                c.join("#%s%d" % (label, i))
             clients.append(c)
 
         with open(os.path.join(tmp.name, "echobot.log"), "wb") as elog:
@@ -268,6 +314,39 @@ def main():
         h._register(echo)
         wait_bot_joined(clients[0], "echobot", "#echo")
         targets = [Target("echobot", "echobot", ["#echo"], echo.pid)]
+        if with_raw:
+            with open(os.path.join(tmp.name, "rawbot.log"), "wb") as rlog:
+                raw = h.subprocess.Popen([rawbot, h.HOST, str(srv.port), "rawbot", "#raw"],
+                                         stdin=h.subprocess.DEVNULL, stdout=rlog,
+                                         stderr=h.subprocess.STDOUT)
+            h._register(raw)
+            wait_bot_joined(clients[0], "rawbot", "#raw")
+            targets.insert(0, Target("rawbot", "rawbot", ["#raw"], raw.pid))
+
+        def start_missive(nick, binary, chans, lchans):
+            db = os.path.join(tmp.name, nick + ".db")
+            h.import_corpus(db, binary=binary,
+                            corpus=os.path.join(SOURCE, "data", "stalin-churchill-1941.txt"))
+            conf = h.write_bot_config(
+                os.path.join(tmp.name, nick + ".conf"), srv.port, db, nick=nick,
+                channels=chans + lchans,
+                sections={"bot": {"log_level": "warn", "max_lines": 3},
+                          "flood": {"burst": 20, "interval_ms": 100},
+                          "limits": {"user_burst": 100, "user_interval": 1,
+                                     "channel_burst": 100, "channel_interval": 1}})
+            return h.Bot(conf, binary=binary,
+                         log_path=os.path.join(tmp.name, nick + ".log")).start()
+
+        for label, binary in compare:
+            chans = ["#%s%d" % (label, i) for i in range(k)]
+            lchans = ["#%sl%d" % (label, i) for i in range(len(load_chans))]
+            other = start_missive(label, binary, chans, lchans)
+            others.append((label, other))
+            for i in range(k):
+                wait_bot_joined(clients[i], label, chans[i])
+            t = Target(label, label, chans, other.pid)
+            t.load_channels = lchans
+            targets.append(t)
 
         if with_missive:
             db = os.path.join(tmp.name, "missive.db")
@@ -298,21 +377,36 @@ def main():
             t.missed = 0
         latency_phase(clients, targets, n, args.pace_ms / 1000.0, out)
 
-        subject = targets[-1]
+        for t in targets:
+            t.rss_idle = h.rss_kb(t.pid)
         out("")
-        out("memory of %s: %d commands from %d clients in %d channels at %.0f/s"
-            % (subject.label, load, nclients, len(subject.load_channels), rate))
-        idle = h.rss_kb(subject.pid)
-        out("  VmRSS idle (after the latency phase): %s KiB" % idle)
+        out("memory: each bot gets %d commands from %d clients at %.0f/s, all bots at once"
+            % (load, nclients, rate))
         if load:
-            sent, answers, notices, secs, peak = load_phase(srv.port, subject, load, rate,
-                                                            nclients, out)
-            after = h.rss_kb(subject.pid)
-            out("  sent %d in %.0f s; answers seen %d, notices seen %d" % (sent, secs, answers, notices))
-            out("  VmRSS after, send queue drained: %s KiB (%+d KiB); peak sampled %s KiB; VmHWM %s KiB"
-                % (after, (after or 0) - (idle or 0), peak, status_kb(subject.pid, "VmHWM")))
-        if subject is not targets[0]:
-            out("  echobot VmRSS for reference: %s KiB" % h.rss_kb(targets[0].pid))
+            threads = []
+            for t in targets:
+                def run_load(t=t):
+                    t.load = load_phase(srv.port, t, load, rate, nclients, out,
+                                        prefix="ld%s" % t.label[:3])
+                threads.append(threading.Thread(target=run_load, daemon=True))
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join(timeout=load / rate * 1.5 + 120)
+            for t in targets:
+                t.rss_after = h.rss_kb(t.pid)
+                t.hwm = status_kb(t.pid, "VmHWM")
+        out("  %-12s %12s %12s %12s %12s %s" % ("bot", "idle KiB", "after KiB", "peak KiB",
+                                                 "VmHWM KiB", "load"))
+        for t in targets:
+            extra = ""
+            if t.load:
+                sent, answers, notices, secs, peak = t.load
+                extra = "sent %d in %.0f s, answers %d, notices %d" % (sent, secs, answers, notices)
+            else:
+                peak = None
+            out("  %-12s %12s %12s %12s %12s %s" % (t.label, t.rss_idle, t.rss_after, peak,
+                                                     t.hwm, extra))
         alive = [t.label for t in targets if h.pid_alive(t.pid)]
         out("  bots alive at the end: %s" % ", ".join(alive))
         rc = 0 if len(alive) == len(targets) else 1
@@ -329,8 +423,12 @@ def main():
             os.makedirs(os.path.dirname(out_path), exist_ok=True)
             with open(os.path.splitext(out_path)[0] + "-missive.log", "w") as f:
                 f.write(text)
+        for label, other in others:
+            out("  %s exit status after SIGTERM: %s" % (label, other.stop()))
         if echo:
             h._end_process(echo)
+        if raw:
+            h._end_process(raw)
         if srv:
             srv.stop()
         tmp.cleanup()

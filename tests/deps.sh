@@ -16,11 +16,10 @@
 # left as it was.
 set -euo pipefail
 
-# build: the compiler, CMake and the libraries (libsystemd: sd_notify;
-# libedit: the console's line editing; WordNet: the importer's concepts;
+# build: the compiler, CMake and the libraries (libedit: the console's line editing; WordNet: the importer's concepts;
 # scdoc: the man pages)
 BUILD=(build-essential cmake pkg-config scdoc
-    libircclient-dev libpcre2-dev libsqlite3-dev libssl-dev libsystemd-dev libinih-dev
+    libircclient-dev libpcre2-dev libsqlite3-dev libssl-dev libinih-dev
     libedit-dev wordnet-dev wordnet-base)
 # test: cmocka, the integration harness, the IRC servers and services
 # (anope: SASL), openssl (the TLS tests' certificates), the zone files, the

@@ -19,10 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifdef HAVE_SYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
-
 #include "casefold.h"
 #include "clock.h"
 #include "commands.h"
@@ -36,8 +32,10 @@
 #include "ircline.h"
 #include "log.h"
 #include "mask.h"
+#include "notify.h"
 #include "ratelimit.h"
 #include "session.h"
+#include "state.h"
 #include "timer.h"
 #include "utf8.h"
 
@@ -118,22 +116,14 @@ static void bot_on_signal(int sig)
 
 static void bot_notify(const char *state)
 {
-#ifdef HAVE_SYSTEMD
-    sd_notify(0, state);
-#else
-    (void)state;
-#endif
+    notify_send(state);
 }
 
 /* Half the period of systemd's watchdog (WatchdogSec=) in ms, or 0. */
 static uint64_t bot_watchdog_period(void)
 {
-#ifdef HAVE_SYSTEMD
-    uint64_t usec = 0;
-    if (sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000)
-        return usec / 2000;
-#endif
-    return 0;
+    uint64_t usec = notify_watchdog_usec();
+    return usec >= 2000 ? usec / 2000 : 0;
 }
 
 /* The watchdog timer: WATCHDOG=1 every second, or every half period when
@@ -146,11 +136,17 @@ static void bot_watchdog(void *ud, TimerId id, uint64_t now)
     bot_notify("WATCHDOG=1");
 }
 
-/* The database timer (see bot_database). */
+/* The database timer: writes the !quote positions kept in memory (lazy
+ * state, or deferred while another process held the write lock) here, off
+ * the path of any command, then bot_database. */
 static void bot_database_timer(void *ud, TimerId id, uint64_t now)
 {
+    Bot *b = ud;
+    Error err = {.sink = log_sink};
     (void)id;
-    bot_database(ud, now, false);
+    if (b->session && session_flush(b->session, &err) != STATUS_OK)
+        log_error("%s", err.msg);
+    bot_database(b, now, false);
 }
 
 /* --- small helpers -------------------------------------------------------- */
@@ -1055,6 +1051,9 @@ static Session *bot_open_session(const Config *cfg, bool existing)
         log_error("%s", err.msg);
         return NULL;
     }
+    /* !quote positions are written by the database timer (bot_database),
+     * not in a write transaction of their own on every pick. */
+    state_set_lazy(session_state(s), true);
     error_clear(&err);
     if (corpus_stats(session_corpus(s), &st, &err) != STATUS_OK)
         log_error("%s", err.msg);
@@ -1090,9 +1089,8 @@ static void bot_daily_defaults(Bot *b)
     };
 }
 
-/* At most once a second, or now when forced: writes the !quote positions
- * kept in memory while another process held the database's write lock, and
- * notices the database file replaced under the bot (moved over).  The old
+/* At most once a second, or now when forced: notices the database file
+ * replaced under the bot (moved over).  The old
  * session is then closed before the new file is opened: the -wal and -shm
  * next to the path are the old file's, and closing the last connection
  * checkpoints them into the old file (through its descriptor, not the path)
@@ -1109,8 +1107,6 @@ static void bot_database(Bot *b, uint64_t now, bool force)
         bot_set_session(b, bot_open_session(&b->cfg, false));
         return;
     }
-    if (session_flush(b->session, &err) != STATUS_OK)
-        log_error("%s", err.msg);
     if (!session_replaced(b->session))
         return;
     error_clear(&err);

@@ -4,7 +4,12 @@
  * A shuffle cycle is (n, seed, pos): the cycle shows shuffle_index(seed, n,
  * 0), then 1, ... up to n-1.  Nothing is stored per passage, so a cycle over
  * any filter costs one row however large the corpus, and each step is one
- * primary-key read, one corpus_pick() and one UPSERT.
+ * primary-key read, one corpus_pick() and one UPSERT.  In lazy mode (the
+ * bot's, state_set_lazy) the UPSERT and the read leave the step: positions
+ * stay in memory and state_flush() writes them all in one transaction, once
+ * a second from the bot's loop.  A write transaction per !quote was most of
+ * the bot's own latency; the price is that a crash forgets the last second
+ * of steps, so a few passages may come again early after it.
  *
  * Channel settings are few (one row per channel an operator configured) and
  * read on every channel message, so all of them are loaded at start and kept
@@ -148,6 +153,7 @@ struct State {
     sqlite3_stmt *st[ST_COUNT_STMTS];
     bool readonly;  /* positions live in pending only */
     bool deferring; /* a deferral was reported; said again once it ends */
+    bool lazy;      /* positions are written by state_flush() only */
     PendingShuffle *pending;
     size_t npending, pending_cap;
     /* Entries are allocated one by one and never removed before
@@ -365,6 +371,10 @@ static void state_shuffle_save(State *s, const char *channel, const char *key,
                                const ShuffleRow *row, Error *err)
 {
     PendingShuffle *p = state_pending_find(s, channel, key);
+    /* Lazy: kept for state_flush(), unless too many are kept already. */
+    if (s->lazy && !s->readonly && (p || s->npending < STATE_PENDING_MAX) &&
+        state_pending_set(s, channel, key, row) == 0)
+        return;
     if (!s->readonly && state_shuffle_put(s, channel, key, row) == 0) {
         if (p)
             state_pending_drop(s, p);
@@ -493,6 +503,25 @@ done:
     return rc;
 }
 
+/* The lock is held by another process: in lazy mode the flush is where
+ * that is first seen, so the episode is said here, once. */
+static Status state_flush_busy(State *s, Error *err)
+{
+    if (s->lazy && !s->deferring) {
+        s->deferring = true;
+        error_report(err, SEVERITY_WARNING,
+                     "state: the database is locked by another process: "
+                     "!quote shuffle positions are kept in memory and saved "
+                     "once it is free");
+    }
+    return STATUS_OK;
+}
+
+void state_set_lazy(State *s, bool lazy)
+{
+    s->lazy = lazy;
+}
+
 Status state_flush(State *s, Error *err)
 {
     size_t n = s->npending;
@@ -522,12 +551,12 @@ rollback:;
     snprintf(why, sizeof why, "%s", sqlite3_errmsg(s->db));
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     if (busy)
-        return STATUS_OK;
+        return state_flush_busy(s, err);
     return error_set(err, STATUS_ERROR, "state: saving %zu shuffle(s): %s", n,
                      why);
 failed:
     if (db_busy(s->db))
-        return STATUS_OK;
+        return state_flush_busy(s, err);
     return error_set(err, STATUS_ERROR, "state: saving %zu shuffle(s): %s", n,
                      sqlite3_errmsg(s->db));
 }

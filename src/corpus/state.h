@@ -109,6 +109,16 @@ Status state_next_passage(State *s, Corpus *c, const char *channel,
  * memory); after an episode of deferrals, their end is one SEVERITY_INFO
  * line.  STATUS_ERROR with the reason in err on other database trouble. */
 Status state_flush(State *s, Error *err);
+/* Lazy mode (off by default): state_next_passage() keeps every position in
+ * memory (up to a few thousand channel/filter pairs, then it writes as
+ * usual) and only state_flush() writes them, in one transaction; the caller
+ * flushes often (the bot: once a second) and state_free()'s owner flushes
+ * before it.  Fairness holds within the process as before; a crash loses the
+ * positions since the last flush, so after it those few passages may be
+ * shown again before the cycle ends.  The quote of the day is not affected:
+ * its record is written by state_daily_set_record() before anything is sent. */
+void state_set_lazy(State *s, bool lazy);
+
 /* How many positions are kept in memory, not yet written. */
 size_t state_pending(const State *s);
 

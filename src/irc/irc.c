@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <fcntl.h>
@@ -605,11 +606,13 @@ static long irc_timers(Irc *irc, uint64_t now)
     return next == UINT64_MAX ? -1 : (long)(next - now);
 }
 
-static void irc_flush(Irc *irc, uint64_t now)
+/* Hands the lines the send queue allows to libircclient; how many. */
+static size_t irc_flush(Irc *irc, uint64_t now)
 {
     const char *line;
+    size_t handed = 0;
     if (!irc->session || irc->state == IRC_DOWN)
-        return;
+        return 0;
     irc->output_full = false;
     while ((line = sendq_pop(irc->q, now)) != NULL) {
         if (irc_send_raw(irc->session, "%s", line) != 0) {
@@ -619,8 +622,37 @@ static void irc_flush(Irc *irc, uint64_t now)
             irc->output_full = true;
             break;
         }
+        handed++;
         irc_note(irc, SEVERITY_DEBUG, ">> %s", line);
     }
+    return handed;
+}
+
+/* The answer's way out in the same turn.  libircclient writes its buffer
+ * only when select() says its socket is writable, and the transport reads
+ * it from the socket pair only when select() says so next: two more trips
+ * through pselect() per answer.  Our end of the pair is writable unless its
+ * buffer is full (then libircclient's send() just fails with EAGAIN, as
+ * after a spurious wake-up, and the normal path takes over), and every
+ * socket here is non-blocking, so both steps are run now. */
+static void irc_push_out(Irc *irc)
+{
+    fd_set in, out;
+    int maxfd = -1;
+
+    if (irc->state != IRC_REGISTERED || irc->sock < 0 || !irc->session)
+        return;
+    FD_ZERO(&in);
+    FD_ZERO(&out);
+    FD_SET(irc->sock, &out);
+    if (irc_process_select_descriptors(irc->session, &in, &out) != 0 ||
+        !irc_is_connected(irc->session))
+        return; /* the next irc_step sees it and says why */
+    FD_ZERO(&in);
+    FD_ZERO(&out);
+    transport_prepare(irc->tr, &in, &out, &maxfd);
+    FD_ZERO(&out);
+    transport_process(irc->tr, &in, &out);
 }
 
 static long irc_min_wait(long a, long b)
@@ -691,6 +723,14 @@ Status irc_step(Irc *irc, long max_wait_ms, const sigset_t *unblocked)
 
     now = clock_now_ms();
     transport_process(irc->tr, &in, &out);
+    /* A line the transport has just relayed is read in this turn as well,
+     * not after one more trip through pselect(): one poll() of our end of
+     * the pair, when libircclient asked to read this turn (so it has room). */
+    if (n > 0 && irc->reading && irc->sock >= 0 && !FD_ISSET(irc->sock, &in)) {
+        struct pollfd pfd = {.fd = irc->sock, .events = POLLIN};
+        if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN))
+            FD_SET(irc->sock, &in);
+    }
     if (irc->sock >= 0 && FD_ISSET(irc->sock, &in)) {
         irc->last_rx_ms = now;
         irc->ping_sent_ms = 0;
@@ -709,7 +749,8 @@ Status irc_step(Irc *irc, long max_wait_ms, const sigset_t *unblocked)
         irc_disconnect_now(irc, reason);
         return STATUS_OK;
     }
-    irc_flush(irc, now);
+    if (irc_flush(irc, now) > 0)
+        irc_push_out(irc);
     return STATUS_OK;
 }
 

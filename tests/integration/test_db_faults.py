@@ -134,6 +134,9 @@ class LockTest(DbFaultsBase):
         self.assertTrue(locker.poll() is None, "the lock was released too early")
         refs = [re.search(r"\[(\d+\.\d+)(, emended)?\]$", t).group(1) for t in texts]
         self.assertEqual(len(set(refs)), 10, "a passage repeated: %s" % refs)
+        # The bot writes positions once a second (lazy state), so the lock
+        # may first be met, and said, a moment after the answers.
+        self.bot.wait_log(r"locked by another process", timeout=3)
         self.assertEqual(len(re.findall(r"locked by another process", self.bot.log_text())), 1)
         # Released: the positions kept in memory are written.
         locker.wait(timeout=LOCK_S + 5)

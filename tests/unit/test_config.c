@@ -483,50 +483,171 @@ static void test_lists(void **state)
 
 /* ---- error classes ------------------------------------------------------ */
 
-static void test_error_sections(void **state)
+/* Each config text and the problems it must produce, in order: one row per
+ * case, grouped as the old per-topic tests were. */
+typedef struct {
+    const char *text, *want;
+} ErrorCase;
+
+static const ErrorCase error_cases[] = {
+    /* --- sections --- */
+    /* Keys of an unknown section are not reported one by one. */
+    {"[irc]\n[bogus]\nfoo = 1\nbar\n[irc]\nport = 1\n",
+     "FILE:2: unknown section [bogus] (known: irc, bot, flood, "
+     "limits, admin, daily)\n"},
+    {"[irc\nport = 1\n",
+     "FILE:1: missing ']' in section header\n"},
+    {"[irc] port = 1\n",
+     "FILE:1: unexpected text after ']'\n"},
+    {"port = 1\n",
+     "FILE:1: key 'port' before any [section]\n"},
+    {"[IRC]\n",
+     "FILE:1: unknown section [IRC] (known: irc, bot, "
+     "flood, limits, admin, daily)\n"},
+    /* --- keys --- */
+    {"[irc]\nprot = 6667\n",
+     "FILE:2: unknown key 'prot' in [irc]\n"},
+    /* A key of another section is unknown here. */
+    {"[bot]\nport = 6667\n",
+     "FILE:2: unknown key 'port' in [bot]\n"},
+    {"[irc]\n= 1\n",
+     "FILE:2: missing key name before '='\n"},
+    {"[irc]\nport = 1\n; comment\nport = 2\n",
+     "FILE:4: duplicate key 'port' (first set on line 2)\n"},
+    {"[irc]\nnick = a\n[bot]\n[irc]\nnick = b\n",
+     "FILE:5: duplicate key 'nick' (first set on line 2)\n"},
+    {"[irc]\nport =\n",
+     "FILE:2: port: empty value\n"},
+    {"[irc]\nserver = ; nothing but a comment\n",
+     "FILE:2: server: empty value\n"},
+    {"[bot]\ndatabase =\n",
+     "FILE:2: database: empty value\n"},
+    {"[irc]\nport\n",
+     "FILE:2: expected 'key = value' or '[section]'\n"},
+    {"[irc]\nport ; = 1\n",
+     "FILE:2: expected 'key = value' or '[section]'\n"},
+    {"[irc]\npassword = hunter2\n",
+     "FILE:2: password: no passwords in the config file; put it "
+     "in a file of its own and set password_file to its path\n"},
+    /* Even outside [irc] the hint is given, and the value is never echoed. */
+    {"[bot]\npassword = hunter2\n",
+     "FILE:2: password: no passwords in the config file; put it "
+     "in a file of its own and set password_file to its path\n"},
+    /* --- numbers --- */
+    {"[irc]\nport = 66a\n",
+     "FILE:2: port: '66a' is not a whole number (1..65535)\n"},
+    {"[irc]\nport = 0x10\n",
+     "FILE:2: port: '0x10' is not a whole number (1..65535)\n"},
+    {"[irc]\nport = 1 2\n",
+     "FILE:2: port: '1 2' is not a whole number (1..65535)\n"},
+    {"[irc]\nport = --1\n",
+     "FILE:2: port: '--1' is not a whole number (1..65535)\n"},
+    {"[irc]\nport = 1.5\n",
+     "FILE:2: port: '1.5' is not a whole number (1..65535)\n"},
+    {"[irc]\nport = 65536\n",
+     "FILE:2: port: 65536 is out of range (1..65535)\n"},
+    {"[irc]\nport = 0\n",
+     "FILE:2: port: 0 is out of range (1..65535)\n"},
+    {"[irc]\nport = -1\n",
+     "FILE:2: port: -1 is out of range (1..65535)\n"},
+    {"[irc]\nport = 99999999999999999999999\n",
+     "FILE:2: port: 99999999999999999999999 is out of range "
+     "(1..65535)\n"},
+    {"[bot]\nmax_lines = 11\n",
+     "FILE:2: max_lines: 11 is out of range (1..10)\n"},
+    {"[flood]\nburst = 21\ninterval_ms = 99\nqueue_max = 9\n",
+     "FILE:2: burst: 21 is out of range (1..20)\n"
+     "FILE:3: interval_ms: 99 is out of range (100..60000)\n"
+     "FILE:4: queue_max: 9 is out of range (10..10000)\n"},
+    {"[limits]\nprivate_burst = 0\nprivate_interval = 3601\n",
+     "FILE:2: private_burst: 0 is out of range (1..100)\n"
+     "FILE:3: private_interval: 3601 is out of range "
+     "(1..3600)\n"},
+    {"[limits]\nprivate_burst = many\n",
+     "FILE:2: private_burst: 'many' is not a whole number "
+     "(1..100)\n"},
+    {"[irc]\nreconnect_max = 10\nreconnect_min = 11\n",
+     "FILE:3: reconnect_min (11) is greater than reconnect_max "
+     "(10)\n"},
+    /* Against a default: the line of the key that was set. */
+    {"[irc]\nreconnect_min = 301\n",
+     "FILE:2: reconnect_min (301) is greater than reconnect_max "
+     "(300)\n"},
+    /* --- values --- */
+    {"[bot]\nanswer_addressed = maybe\n",
+     "FILE:2: answer_addressed: 'maybe' is not yes/no, "
+     "true/false, on/off or 1/0\n"},
+    {"[bot]\nlog_level = verbose\n",
+     "FILE:2: log_level: 'verbose' is not error, warn, info or "
+     "debug\n"},
+    {"[bot]\nprefix = ! !\n",
+     "FILE:2: prefix: '! !': only printable ASCII without "
+     "spaces\n"},
+    {"[bot]\nprefix = 123456789\n",
+     "FILE:2: prefix: longer than 8 bytes\n"},
+    {"[irc]\nserver = irc example\n",
+     "FILE:2: server: 'irc example': not a host name or IP "
+     "address\n"},
+    {"[irc]\nusername = a@b\n",
+     "FILE:2: username: 'a@b': only printable ASCII without "
+     "spaces or '@'\n"},
+    {"[irc]\nrealname = a\x01"
+     "b\n",
+     "FILE:2: realname: 'a\\x01b': contains a control "
+     "character\n"},
+    {"[irc]\nrealname = a\xff"
+     "b\n",
+     "FILE:2: realname: 'a\\xffb': not valid UTF-8\n"},
+    {"[bot]\ndatabase = a\x1b"
+     "b\n",
+     "FILE:2: database: 'a\\x1bb': contains a control "
+     "character\n"},
+    /* --- nicks --- */
+    {"[irc]\nnick = 9lives\n",
+     "FILE:2: nick: '9lives': a nick must not start with a digit "
+     "or '-'\n"},
+    {"[irc]\nnick = -x\n",
+     "FILE:2: nick: '-x': a nick must not start with a digit "
+     "or '-'\n"},
+    {"[irc]\nnick = a.b\n",
+     "FILE:2: nick: 'a.b': a nick holds only letters, digits and "
+     "[]\\`_^{|}-\n"},
+    {"[irc]\nnick = n\xc3\xa9\n",
+     "FILE:2: nick: 'n\\xc3\\xa9': a nick holds only letters, "
+     "digits and []\\`_^{|}-\n"},
+    {"[irc]\nnick = abcdefghijklmnopqrstuvwxyz01234\n",
+     "FILE:2: nick: longer than 30 bytes\n"},
+    {"[irc]\nalt_nicks = ok, 1bad, , x y\n",
+     "FILE:2: alt_nicks: '1bad': a nick must not start with a "
+     "digit or '-'\n"
+     "FILE:2: alt_nicks: '': empty item in list\n"
+     "FILE:2: alt_nicks: 'x y': a nick holds only letters, digits "
+     "and []\\`_^{|}-\n"},
+    {"[irc]\nalt_nicks = a,b,c,d,e,f,g,h,i\n",
+     "FILE:2: alt_nicks: 'i': too many alternative nicks (at most "
+     "8)\n"},
+    /* --- masks --- */
+    {"[admin]\nowners = nobody\n",
+     "FILE:2: owners: 'nobody': mask is not of the form "
+     "nick!user@host\n"},
+    {"[admin]\nowners = a@b!c\n",
+     "FILE:2: owners: 'a@b!c': mask is not of the form "
+     "nick!user@host\n"},
+    {"[limits]\nignore = *!*@*, a b!c@d, ,x!y\n",
+     "FILE:2: ignore: 'a b!c@d': mask holds a space or control "
+     "character\n"
+     "FILE:2: ignore: '': empty item in list\n"
+     "FILE:2: ignore: 'x!y': mask is not of the form "
+     "nick!user@host\n"},
+};
+
+static void test_error_table(void **state)
 {
     (void)state;
-    /* Keys of an unknown section are not reported one by one. */
-    expect_errors("[irc]\n[bogus]\nfoo = 1\nbar\n[irc]\nport = 1\n",
-                  "FILE:2: unknown section [bogus] (known: irc, bot, flood, "
-                  "limits, admin, daily)\n");
-    expect_errors("[irc\nport = 1\n",
-                  "FILE:1: missing ']' in section header\n");
-    expect_errors("[irc] port = 1\n", "FILE:1: unexpected text after ']'\n");
-    expect_errors("port = 1\n", "FILE:1: key 'port' before any [section]\n");
-    expect_errors("[IRC]\n", "FILE:1: unknown section [IRC] (known: irc, bot, "
-                             "flood, limits, admin, daily)\n");
+    for (size_t i = 0; i < sizeof error_cases / sizeof error_cases[0]; i++)
+        expect_errors(error_cases[i].text, error_cases[i].want);
 }
 
-static void test_error_keys(void **state)
-{
-    (void)state;
-    expect_errors("[irc]\nprot = 6667\n",
-                  "FILE:2: unknown key 'prot' in [irc]\n");
-    /* A key of another section is unknown here. */
-    expect_errors("[bot]\nport = 6667\n",
-                  "FILE:2: unknown key 'port' in [bot]\n");
-    expect_errors("[irc]\n= 1\n", "FILE:2: missing key name before '='\n");
-    expect_errors("[irc]\nport = 1\n; comment\nport = 2\n",
-                  "FILE:4: duplicate key 'port' (first set on line 2)\n");
-    expect_errors("[irc]\nnick = a\n[bot]\n[irc]\nnick = b\n",
-                  "FILE:5: duplicate key 'nick' (first set on line 2)\n");
-    expect_errors("[irc]\nport =\n", "FILE:2: port: empty value\n");
-    expect_errors("[irc]\nserver = ; nothing but a comment\n",
-                  "FILE:2: server: empty value\n");
-    expect_errors("[bot]\ndatabase =\n", "FILE:2: database: empty value\n");
-    expect_errors("[irc]\nport\n",
-                  "FILE:2: expected 'key = value' or '[section]'\n");
-    expect_errors("[irc]\nport ; = 1\n",
-                  "FILE:2: expected 'key = value' or '[section]'\n");
-    expect_errors("[irc]\npassword = hunter2\n",
-                  "FILE:2: password: no passwords in the config file; put it "
-                  "in a file of its own and set password_file to its path\n");
-    /* Even outside [irc] the hint is given, and the value is never echoed. */
-    expect_errors("[bot]\npassword = hunter2\n",
-                  "FILE:2: password: no passwords in the config file; put it "
-                  "in a file of its own and set password_file to its path\n");
-}
 
 static void test_error_lines(void **state)
 {
@@ -550,111 +671,6 @@ static void test_error_lines(void **state)
                     "FILE:2: NUL byte in line\n"
                     "FILE:3: port: 'x' is not a whole number (1..65535)\n");
     config_free(&c);
-}
-
-static void test_error_numbers(void **state)
-{
-    (void)state;
-    expect_errors("[irc]\nport = 66a\n",
-                  "FILE:2: port: '66a' is not a whole number (1..65535)\n");
-    expect_errors("[irc]\nport = 0x10\n",
-                  "FILE:2: port: '0x10' is not a whole number (1..65535)\n");
-    expect_errors("[irc]\nport = 1 2\n",
-                  "FILE:2: port: '1 2' is not a whole number (1..65535)\n");
-    expect_errors("[irc]\nport = --1\n",
-                  "FILE:2: port: '--1' is not a whole number (1..65535)\n");
-    expect_errors("[irc]\nport = 1.5\n",
-                  "FILE:2: port: '1.5' is not a whole number (1..65535)\n");
-    expect_errors("[irc]\nport = 65536\n",
-                  "FILE:2: port: 65536 is out of range (1..65535)\n");
-    expect_errors("[irc]\nport = 0\n",
-                  "FILE:2: port: 0 is out of range (1..65535)\n");
-    expect_errors("[irc]\nport = -1\n",
-                  "FILE:2: port: -1 is out of range (1..65535)\n");
-    expect_errors("[irc]\nport = 99999999999999999999999\n",
-                  "FILE:2: port: 99999999999999999999999 is out of range "
-                  "(1..65535)\n");
-    expect_errors("[bot]\nmax_lines = 11\n",
-                  "FILE:2: max_lines: 11 is out of range (1..10)\n");
-    expect_errors("[flood]\nburst = 21\ninterval_ms = 99\nqueue_max = 9\n",
-                  "FILE:2: burst: 21 is out of range (1..20)\n"
-                  "FILE:3: interval_ms: 99 is out of range (100..60000)\n"
-                  "FILE:4: queue_max: 9 is out of range (10..10000)\n");
-    expect_errors("[limits]\nprivate_burst = 0\nprivate_interval = 3601\n",
-                  "FILE:2: private_burst: 0 is out of range (1..100)\n"
-                  "FILE:3: private_interval: 3601 is out of range "
-                  "(1..3600)\n");
-    expect_errors("[limits]\nprivate_burst = many\n",
-                  "FILE:2: private_burst: 'many' is not a whole number "
-                  "(1..100)\n");
-    expect_errors("[irc]\nreconnect_max = 10\nreconnect_min = 11\n",
-                  "FILE:3: reconnect_min (11) is greater than reconnect_max "
-                  "(10)\n");
-    /* Against a default: the line of the key that was set. */
-    expect_errors("[irc]\nreconnect_min = 301\n",
-                  "FILE:2: reconnect_min (301) is greater than reconnect_max "
-                  "(300)\n");
-}
-
-static void test_error_values(void **state)
-{
-    (void)state;
-    expect_errors("[bot]\nanswer_addressed = maybe\n",
-                  "FILE:2: answer_addressed: 'maybe' is not yes/no, "
-                  "true/false, on/off or 1/0\n");
-    expect_errors("[bot]\nlog_level = verbose\n",
-                  "FILE:2: log_level: 'verbose' is not error, warn, info or "
-                  "debug\n");
-    expect_errors("[bot]\nprefix = ! !\n",
-                  "FILE:2: prefix: '! !': only printable ASCII without "
-                  "spaces\n");
-    expect_errors("[bot]\nprefix = 123456789\n",
-                  "FILE:2: prefix: longer than 8 bytes\n");
-    expect_errors("[irc]\nserver = irc example\n",
-                  "FILE:2: server: 'irc example': not a host name or IP "
-                  "address\n");
-    expect_errors("[irc]\nusername = a@b\n",
-                  "FILE:2: username: 'a@b': only printable ASCII without "
-                  "spaces or '@'\n");
-    expect_errors("[irc]\nrealname = a\x01"
-                  "b\n",
-                  "FILE:2: realname: 'a\\x01b': contains a control "
-                  "character\n");
-    expect_errors("[irc]\nrealname = a\xff"
-                  "b\n",
-                  "FILE:2: realname: 'a\\xffb': not valid UTF-8\n");
-    expect_errors("[bot]\ndatabase = a\x1b"
-                  "b\n",
-                  "FILE:2: database: 'a\\x1bb': contains a control "
-                  "character\n");
-}
-
-static void test_error_nicks(void **state)
-{
-    (void)state;
-    expect_errors("[irc]\nnick = 9lives\n",
-                  "FILE:2: nick: '9lives': a nick must not start with a digit "
-                  "or '-'\n");
-    expect_errors("[irc]\nnick = -x\n",
-                  "FILE:2: nick: '-x': a nick must not start with a digit "
-                  "or '-'\n");
-    expect_errors("[irc]\nnick = a.b\n",
-                  "FILE:2: nick: 'a.b': a nick holds only letters, digits and "
-                  "[]\\`_^{|}-\n");
-    expect_errors("[irc]\nnick = n\xc3\xa9\n",
-                  "FILE:2: nick: 'n\\xc3\\xa9': a nick holds only letters, "
-                  "digits and []\\`_^{|}-\n");
-    expect_errors("[irc]\nnick = abcdefghijklmnopqrstuvwxyz01234\n",
-                  "FILE:2: nick: longer than 30 bytes\n");
-    expect_errors("[irc]\nalt_nicks = ok, 1bad, , x y\n",
-                  "FILE:2: alt_nicks: '1bad': a nick must not start with a "
-                  "digit or '-'\n"
-                  "FILE:2: alt_nicks: '': empty item in list\n"
-                  "FILE:2: alt_nicks: 'x y': a nick holds only letters, digits "
-                  "and []\\`_^{|}-\n");
-    expect_errors("[irc]\nalt_nicks = a,b,c,d,e,f,g,h,i\n",
-                  "FILE:2: alt_nicks: 'i': too many alternative nicks (at most "
-                  "8)\n");
 }
 
 static void test_error_channels(void **state)
@@ -700,21 +716,9 @@ static void test_error_channels(void **state)
                         "most 50)\n");
 }
 
-static void test_error_masks(void **state)
+static void test_account_owners(void **state)
 {
     (void)state;
-    expect_errors("[admin]\nowners = nobody\n",
-                  "FILE:2: owners: 'nobody': mask is not of the form "
-                  "nick!user@host\n");
-    expect_errors("[admin]\nowners = a@b!c\n",
-                  "FILE:2: owners: 'a@b!c': mask is not of the form "
-                  "nick!user@host\n");
-    expect_errors("[limits]\nignore = *!*@*, a b!c@d, ,x!y\n",
-                  "FILE:2: ignore: 'a b!c@d': mask holds a space or control "
-                  "character\n"
-                  "FILE:2: ignore: '': empty item in list\n"
-                  "FILE:2: ignore: 'x!y': mask is not of the form "
-                  "nick!user@host\n");
     /* account:NAME is for owners only, and a name without spaces or '*' */
     expect_errors("[limits]\nignore = account:bob\n",
                   "FILE:2: ignore: 'account:bob': account: names only "
@@ -1304,14 +1308,10 @@ int main(void)
         cmocka_unit_test(test_full_file),
         cmocka_unit_test(test_bools),
         cmocka_unit_test(test_lists),
-        cmocka_unit_test(test_error_sections),
-        cmocka_unit_test(test_error_keys),
+        cmocka_unit_test(test_error_table),
         cmocka_unit_test(test_error_lines),
-        cmocka_unit_test(test_error_numbers),
-        cmocka_unit_test(test_error_values),
-        cmocka_unit_test(test_error_nicks),
         cmocka_unit_test(test_error_channels),
-        cmocka_unit_test(test_error_masks),
+        cmocka_unit_test(test_account_owners),
         cmocka_unit_test(test_error_many),
         cmocka_unit_test(test_error_sink_lines),
         cmocka_unit_test(test_owner_mask_wild_host_warns),

@@ -812,6 +812,48 @@ static void test_cycle_under_write_lock(void **state)
     fx_close(&fx);
 }
 
+/* Lazy mode (the bot's): steps write nothing, the cycle stays fair in
+ * memory, one flush writes the position, and a "crash" (closing without a
+ * flush) forgets only the steps since that flush: they may come again,
+ * nothing else does. */
+static void test_cycle_lazy(void **state)
+{
+    (void)state;
+    Fixture fx;
+    int ids[CORPUS_PASSAGES];
+    Error err = {0};
+    fx_corpus(&fx);
+    state_set_lazy(fx.state, true);
+    next_distinct(&fx, "#a", NULL, ids, 5);
+    assert_int_equal(q_int(fx.db, "SELECT count(*) FROM shuffles"), 0);
+    assert_int_equal(state_pending(fx.state), 1);
+    assert_int_equal(state_flush(fx.state, &err), STATUS_OK);
+    assert_int_equal(err.errors, 0);
+    assert_int_equal(state_pending(fx.state), 0);
+    assert_int_equal(q_int(fx.db, "SELECT pos FROM shuffles"), 5);
+    /* Three more steps, then closed without a flush. */
+    for (size_t i = 5; i < 8; i++) {
+        ids[i] = next_id(&fx, "#a", NULL);
+        assert_false(contains(ids, i, ids[i]));
+    }
+    assert_int_equal(q_int(fx.db, "SELECT pos FROM shuffles"), 5);
+    fx_close(&fx);
+    fx_open(&fx, false);
+    state_set_lazy(fx.state, true);
+    /* The cycle resumes at the flushed position: the three unflushed steps
+     * repeat, in the same order, and the rest of the cycle follows. */
+    for (size_t i = 5; i < 8; i++)
+        assert_int_equal(next_id(&fx, "#a", NULL), ids[i]);
+    for (size_t i = 8; i < CORPUS_PASSAGES; i++) {
+        ids[i] = next_id(&fx, "#a", NULL);
+        assert_false(contains(ids, i, ids[i]));
+    }
+    assert_int_equal(state_flush(fx.state, &err), STATUS_OK);
+    assert_int_equal(q_int(fx.db, "SELECT pos FROM shuffles"),
+                     CORPUS_PASSAGES);
+    fx_close(&fx);
+}
+
 /* The Corpus's progress handler, with the deadline of a question long
  * answered, must not break state statements on the shared connection. */
 static void test_stale_corpus_deadline(void **state)
@@ -1257,6 +1299,7 @@ int main(void)
         cmocka_unit_test(test_cycle_bad_row),
         cmocka_unit_test(test_cycle_readonly),
         cmocka_unit_test(test_cycle_under_write_lock),
+        cmocka_unit_test(test_cycle_lazy),
         cmocka_unit_test(test_stale_corpus_deadline),
         cmocka_unit_test(test_settings_defaults),
         cmocka_unit_test(test_settings_set_get_persist),

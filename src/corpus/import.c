@@ -958,6 +958,12 @@ static int import_pass_part(void *ud, ImportFile *f, const ParsedFile *part,
                             size_t first)
 {
     ImportPass *ps = ud;
+    if (ps->ids && first + part->nletters > f->nsums) {
+        /* The second pass found more letters than the first. */
+        error_report(ps->im->err, SEVERITY_ERROR,
+                     "%s: changed while it was being imported", f->path);
+        return -1;
+    }
     if (ps->collect) {
         for (size_t k = 0; k < part->nletters; k++) {
             if (array_grow(&f->sums, &f->capsums, f->nsums + 1,

@@ -29,8 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(HERE)
 SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 # What Missive says when a command failed for load or cost (chat/commands.c).
-ERRORS = ("cannot be read just now", "too costly", "try again", "went wrong",
-          "error")
+ERRORS = ("cannot be read just now", "too costly")
 SENTINEL = "!nosuchbench"
 
 # (row label, Missive command, sqlbase kind, sqlbase argument).  Words come

@@ -76,10 +76,10 @@ static const char *const corpus_sql[ST_COUNT_STMTS] = {
         " JOIN letters l ON l.id = p.letter_id"
         " WHERE passages_fts MATCH ?1 AND " CORPUS_LETTER_FILTER,
     [ST_SEARCH] = "SELECT " CORPUS_PASSAGE_COLUMNS ","
-                  /* The index reads passages.indexed (footnote marks
+                  /* The index reads passages.indexed, NULL when shown (footnote marks
                    * dropped); a snippet is made of what it reads, so a
                    * passage whose shown text differs is shown as it is. */
-                  " CASE WHEN p.indexed IS p.shown"
+                  " CASE WHEN p.indexed IS NULL"
                   " THEN snippet(passages_fts, 0, ?6, ?7, '…', 40)"
                   " ELSE p.shown END"
                   " FROM passages_fts"

@@ -189,6 +189,55 @@ static const char *const db_migrations[] = {
     "  target TEXT NOT NULL,"
     "  PRIMARY KEY (stem, target)"
     ") WITHOUT ROWID;",
+
+    /* 5 -> 6: the text once (issue 14).  The plain load of a corpus is its
+     * passages and an FTS5 index of them; this keeps us near it:
+     *  - files.content (every raw file again) becomes files.hash, FNV-1a 64
+     *    of the bytes, and files.size: enough to see that a file is
+     *    unchanged; NULL for a file imported before, which the next import
+     *    therefore rewrites (letters keep their numbers by fingerprint).
+     *  - passages.text (the text as in the file, NOT NULL) becomes
+     *    passages.original, set only when an erratum made shown differ.
+     *  - passages.indexed is NULL when the index reads shown as it is (all
+     *    but the passages with footnote marks).  The index's external content
+     *    is the view passages_indexed, coalesce(indexed, shown), so FTS5
+     *    still reads its column "indexed" (snippet, highlight, rebuild) and
+     *    queries keep "passages_fts MATCH ?" and bm25(passages_fts).
+     * Self-contained: renumber freely when merging. */
+    "DROP TRIGGER IF EXISTS passages_ai;"
+    "DROP TRIGGER IF EXISTS passages_ad;"
+    "DROP TRIGGER IF EXISTS passages_au;"
+    "DROP TABLE passages_fts;"
+    "ALTER TABLE files ADD COLUMN hash TEXT;"
+    "ALTER TABLE files ADD COLUMN size INTEGER;"
+    "UPDATE files SET size = length(content);"
+    "ALTER TABLE files DROP COLUMN content;"
+    "ALTER TABLE passages ADD COLUMN original TEXT;"
+    "UPDATE passages SET original = text WHERE text IS NOT shown;"
+    "ALTER TABLE passages DROP COLUMN text;"
+    "UPDATE passages SET indexed = NULL WHERE indexed IS shown;"
+    "CREATE VIEW passages_indexed(id, indexed) AS"
+    "  SELECT id, coalesce(indexed, shown) FROM passages;"
+    "CREATE VIRTUAL TABLE passages_fts USING fts5("
+    "  indexed, content='passages_indexed', content_rowid='id',"
+    "  tokenize='porter unicode61 remove_diacritics 2');"
+    "INSERT INTO passages_fts(passages_fts) VALUES ('rebuild');"
+    "CREATE TRIGGER passages_ai AFTER INSERT ON passages BEGIN"
+    "  INSERT INTO passages_fts(rowid, indexed)"
+    "    VALUES (new.id, coalesce(new.indexed, new.shown));"
+    "END;"
+    "CREATE TRIGGER passages_ad AFTER DELETE ON passages BEGIN"
+    "  INSERT INTO passages_fts(passages_fts, rowid, indexed)"
+    "    VALUES ('delete', old.id, coalesce(old.indexed, old.shown));"
+    "END;"
+    "CREATE TRIGGER passages_au AFTER UPDATE OF indexed, shown ON passages"
+    "  WHEN coalesce(old.indexed, old.shown) IS NOT"
+    "       coalesce(new.indexed, new.shown) BEGIN"
+    "  INSERT INTO passages_fts(passages_fts, rowid, indexed)"
+    "    VALUES ('delete', old.id, coalesce(old.indexed, old.shown));"
+    "  INSERT INTO passages_fts(rowid, indexed)"
+    "    VALUES (new.id, coalesce(new.indexed, new.shown));"
+    "END;",
 };
 
 #define DB_NMIGRATIONS (int)(sizeof db_migrations / sizeof db_migrations[0])

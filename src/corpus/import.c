@@ -1,11 +1,12 @@
 /* import.c - correspondence files into the database, all or nothing.
  *
- * Everything that can be wrong with the input is found before the database
- * is touched: every file is read and parsed, and errata.tsv and dates.tsv
- * are checked, so the user sees every error at once.  Then one IMMEDIATE
- * transaction writes the files, re-applies errata and curated dates, and
- * rebuilds the cells; any failure rolls it back and leaves the database as it
- * was.
+ * One IMMEDIATE transaction: files stream in letter by letter (read a MiB
+ * at a time, parsed in parts cut after a letter's Source line, written as
+ * they parse), so memory does not grow with a file and no file is too
+ * large.  Every file is parsed through and errata.tsv and dates.tsv are
+ * checked even after an error, so the user sees every error at once; any
+ * error rolls the whole import back and leaves the database as it was.
+ * Then errata and curated dates are re-applied and the cells rebuilt.
  *
  * Letter numbers are what users quote ("!letter 2"), so they are stable: a
  * changed file's k-th letter keeps the number its k-th letter had, and new
@@ -25,6 +26,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "array.h"
 #include "concepts.h"
@@ -33,17 +38,29 @@
 #include "people.h"
 #include "utf8.h"
 
-#define IMPORT_MAX_FILE (64u << 20) /* the whole corpus is a few MB */
+/* Files are read this much at a time; a part parsed at once is the letters
+ * that end in it, so memory does not grow with the file. */
+#define IMPORT_CHUNK (1u << 20)
 #define IMPORT_MAX_TSV (1u << 20)
 #define IMPORT_PATH_MAX 4096
+
+/* A letter as the import remembers it between passes over its file: what
+ * its number and the file's being unchanged depend on. */
+typedef struct {
+    char fp[PARSE_FINGERPRINT_LEN + 1];
+    const char *sender; /* owned by the People table */
+} LetterSum;
 
 typedef struct {
     const char *path;
     const char *sender; /* --from for this file, canonical, or NULL */
     const char *base;   /* points into path */
-    char *buf;          /* exact bytes, never NULL once read */
-    size_t len;
-    ParsedFile parsed;
+    bool skip;          /* no usable name */
+    uint64_t hash;      /* FNV-1a 64 of the bytes, once streamed */
+    uint64_t size;
+    LetterSum *sums; /* every letter, in file order */
+    size_t nsums, capsums;
+    size_t nrefused;
 } ImportFile;
 
 /* A curated fact names its letter by file and fingerprint; letter is the
@@ -446,11 +463,11 @@ static int import_prepare(Importer *im)
         const char *sql;
     } stmts[] = {
 #define IM_ST(field, sql) {offsetof(Importer, field), sql}
-        IM_ST(file_get, "SELECT id, content FROM files WHERE name = ?1"),
+        IM_ST(file_get, "SELECT id, hash, size FROM files WHERE name = ?1"),
         IM_ST(file_ins,
-              "INSERT INTO files(name, content, imported_at) "
-              "VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))"),
-        IM_ST(file_upd, "UPDATE files SET content = ?2, "
+              "INSERT INTO files(name, imported_at) "
+              "VALUES (?1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))"),
+        IM_ST(file_upd, "UPDATE files SET hash = ?2, size = ?3, "
                         "imported_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
                         "WHERE id = ?1"),
         IM_ST(letter_ids, "SELECT id, seq, fingerprint, sender FROM letters "
@@ -464,16 +481,19 @@ static int import_prepare(Importer *im)
               "heading, line, sender, recipient, date, date_kind, "
               "date_source, signature, source, fingerprint) VALUES "
               "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11, ?12, ?13)"),
-        IM_ST(passage_ins, "INSERT INTO passages(letter_id, para, line, text, "
-                           "shown, indexed) VALUES (?1, ?2, ?3, ?4, ?4, ?5)"),
+        IM_ST(passage_ins, "INSERT INTO passages(letter_id, para, line, "
+                           "shown, indexed) VALUES (?1, ?2, ?3, ?4, ?5)"),
         IM_ST(erratum_ins, "INSERT INTO errata(letter_id, para, original, "
                            "replacement, reason) VALUES (?1, ?2, ?3, ?4, ?5)"),
-        IM_ST(passage_get, "SELECT id, text FROM passages "
-                           "WHERE letter_id = ?1 AND para = ?2"),
+        IM_ST(passage_get, "SELECT id, coalesce(original, shown) FROM "
+                           "passages WHERE letter_id = ?1 AND para = ?2"),
+        /* original and indexed only when they differ from shown (db.c). */
         IM_ST(passage_set,
-              "UPDATE passages SET shown = ?2, corrected = ?3, indexed = ?4 "
+              "UPDATE passages SET shown = ?2, corrected = ?3, "
+              "indexed = nullif(?4, ?2), original = nullif(?5, ?2) "
               "WHERE id = ?1 AND (shown IS NOT ?2 OR corrected IS NOT ?3 "
-              "OR indexed IS NOT ?4)"),
+              "OR indexed IS NOT nullif(?4, ?2) "
+              "OR original IS NOT nullif(?5, ?2))"),
         IM_ST(letter_date, "SELECT date FROM letters WHERE id = ?1"),
         IM_ST(letter_set_date, "UPDATE letters SET date = ?2, date_kind = ?3, "
                                "date_source = ?4 WHERE id = ?1"),
@@ -546,25 +566,27 @@ static void import_done(sqlite3_stmt *st)
 
 /* --- files -------------------------------------------------------------- */
 
-/* Letter numbers for the letters of pf, given the file's letters in the
- * database: a letter whose fingerprint is unchanged keeps its number wherever
- * it moved; an edited letter keeps the number of the old letter at its place
- * if no other took it; the rest get 0 (a fresh number). */
-static void import_assign(const ParsedFile *pf, const OldLetter *old,
-                          size_t nold, bool *used, sqlite3_int64 *ids)
+/* Letter numbers for a file's letters (sums, in file order), given the
+ * file's letters in the database: a letter whose fingerprint is unchanged
+ * keeps its number wherever it moved; an edited letter keeps the number of
+ * the old letter at its place if no other took it; the rest get 0 (a fresh
+ * number). */
+static void import_assign(const LetterSum *sums, size_t n,
+                          const OldLetter *old, size_t nold, bool *used,
+                          sqlite3_int64 *ids)
 {
     for (size_t o = 0; o < nold; o++) used[o] = false;
-    for (size_t k = 0; k < pf->nletters; k++) {
+    for (size_t k = 0; k < n; k++) {
         ids[k] = 0;
         for (size_t o = 0; o < nold; o++)
             if (!used[o] && old[o].fp[0] &&
-                strcmp(old[o].fp, pf->letters[k].fingerprint) == 0) {
+                strcmp(old[o].fp, sums[k].fp) == 0) {
                 ids[k] = old[o].id;
                 used[o] = true;
                 break;
             }
     }
-    for (size_t k = 0; k < pf->nletters; k++) {
+    for (size_t k = 0; k < n; k++) {
         if (ids[k])
             continue;
         for (size_t o = 0; o < nold; o++)
@@ -611,26 +633,28 @@ static int import_old_letters(Importer *im, const char *path,
     return 0;
 }
 
-static int import_letters(Importer *im, const ImportFile *f,
+/* Writes one part's letters; first is the file index of its first letter
+ * (its seq is first + 1), ids the numbers of the whole file (NULL: all
+ * fresh). */
+static int import_letters(Importer *im, const char *path,
+                          const ParsedFile *pf, size_t first,
                           sqlite3_int64 file_id, const sqlite3_int64 *ids)
 {
-    const ParsedFile *pf = &f->parsed;
-
     for (size_t k = 0; k < pf->nletters; k++) {
         const ParsedLetter *l = &pf->letters[k];
         for (size_t i = 0; i <= l->nrecipients; i++) {
             const char *name = i == 0 ? l->sender : l->recipients[i - 1];
             sqlite3_bind_text(im->person_ins, 1, name, -1, SQLITE_STATIC);
-            if (import_run(im, im->person_ins, f->path) < 0)
+            if (import_run(im, im->person_ins, path) < 0)
                 return -1;
         }
         sqlite3_stmt *st = im->letter_ins;
-        if (ids[k])
-            sqlite3_bind_int64(st, 1, ids[k]);
+        if (ids && ids[first + k])
+            sqlite3_bind_int64(st, 1, ids[first + k]);
         else
             sqlite3_bind_null(st, 1); /* a fresh number, never reused */
         sqlite3_bind_int64(st, 2, file_id);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64)k + 1);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)(first + k) + 1);
         if (l->number > 0)
             sqlite3_bind_int(st, 4, l->number);
         sqlite3_bind_text(st, 5, l->heading, -1, SQLITE_STATIC);
@@ -647,7 +671,7 @@ static int import_letters(Importer *im, const ImportFile *f,
         if (l->source)
             sqlite3_bind_text(st, 12, l->source, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 13, l->fingerprint, -1, SQLITE_STATIC);
-        if (import_run(im, st, f->path) < 0)
+        if (import_run(im, st, path) < 0)
             return -1;
         sqlite3_int64 letter_id = sqlite3_last_insert_rowid(im->db);
 
@@ -656,14 +680,14 @@ static int import_letters(Importer *im, const ImportFile *f,
             sqlite3_bind_int64(st, 1, letter_id);
             sqlite3_bind_int64(st, 2, (sqlite3_int64)i + 1);
             sqlite3_bind_text(st, 3, l->recipients[i], -1, SQLITE_STATIC);
-            if (import_run(im, st, f->path) < 0)
+            if (import_run(im, st, path) < 0)
                 return -1;
         }
         for (size_t j = 0; j < l->npara; j++) {
             char *indexed = parse_index_text(l->paras[j].text);
             if (!indexed) {
                 error_report(im->err, SEVERITY_ERROR, "%s: out of memory",
-                             f->path);
+                             path);
                 return -1;
             }
             st = im->passage_ins;
@@ -671,8 +695,10 @@ static int import_letters(Importer *im, const ImportFile *f,
             sqlite3_bind_int64(st, 2, (sqlite3_int64)j + 1);
             sqlite3_bind_int(st, 3, l->paras[j].line);
             sqlite3_bind_text(st, 4, l->paras[j].text, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 5, indexed, -1, SQLITE_STATIC);
-            int r = import_run(im, st, f->path);
+            /* Stored only when it differs from shown (db.c, migration 6). */
+            if (strcmp(indexed, l->paras[j].text) != 0)
+                sqlite3_bind_text(st, 5, indexed, -1, SQLITE_STATIC);
+            int r = import_run(im, st, path);
             free(indexed);
             if (r < 0)
                 return -1;
@@ -681,95 +707,398 @@ static int import_letters(Importer *im, const ImportFile *f,
     return 0;
 }
 
-/* Same bytes, and the stored letters are what this parse gives (the same
- * fingerprints and senders: --paragraphs and --from can change them, and a
- * database from before fingerprints has none). */
-static bool import_same(const ImportFile *f, const void *old, size_t oldlen,
-                        const OldLetter *ol, size_t nold)
+/* Same bytes (by hash and size), and the stored letters are what this parse
+ * gives (the same fingerprints and senders: --paragraphs and --from can
+ * change them, and a database from before fingerprints has none). */
+static bool import_same(const ImportFile *f, const char *hash,
+                        sqlite3_int64 size, const OldLetter *ol, size_t nold)
 {
-    const ParsedFile *pf = &f->parsed;
-    if (oldlen != f->len || (oldlen > 0 && memcmp(old, f->buf, oldlen) != 0))
+    char mine[17];
+    snprintf(mine, sizeof mine, "%016llx", (unsigned long long)f->hash);
+    if (!hash || strcmp(hash, mine) != 0 || size != (sqlite3_int64)f->size)
         return false;
-    if (nold != pf->nletters)
+    if (nold != f->nsums)
         return false;
     for (size_t k = 0; k < nold; k++)
-        if (strcmp(ol[k].fp, pf->letters[k].fingerprint) != 0 ||
-            ol[k].sender != pf->letters[k].sender)
+        if (strcmp(ol[k].fp, f->sums[k].fp) != 0 ||
+            ol[k].sender != f->sums[k].sender)
             return false;
     return true;
 }
 
-static int import_file(Importer *im, const ImportFile *f, ImportReport *rep)
+/* --- streaming -------------------------------------------------------------- */
+
+/* Where buf[0..len) may be cut: after a blank line that follows a Source
+ * line (parse.c's "^source\s*:", caseless, after leading blanks) or the
+ * blank lines after it.  A Source item leaves the parser outside any letter
+ * with no front matter pending, the state it starts a file in, so the rest
+ * parses as if it were a file of its own (with its line offset).  A Source
+ * line wrapped onto more lines gives no cut: a line under it might be the
+ * next heading.  0: no such place yet. */
+static size_t import_cut(const char *buf, size_t len)
 {
-    sqlite3_int64 file_id = 0, *ids = NULL;
+    size_t pos = 0, cut = 0;
+    bool after_source = false, cuttable = false;
+
+    while (pos < len) {
+        const char *nl = memchr(buf + pos, '\n', len - pos);
+        if (!nl)
+            break; /* an incomplete line: wait for the rest */
+        size_t end = (size_t)(nl - buf);
+        size_t i = pos;
+        while (i < end && (buf[i] == ' ' || buf[i] == '\t')) i++;
+        size_t rest = end - i;
+        bool source = false;
+        if (rest == 0 || (rest == 1 && buf[i] == '\r')) {
+            if (after_source || cuttable) {
+                cut = end + 1;
+                cuttable = true;
+            }
+        } else {
+            cuttable = false;
+            if (rest >= 7 && strncasecmp(buf + i, "source", 6) == 0) {
+                size_t j = i + 6;
+                while (j < end && (buf[j] == ' ' || buf[j] == '\t')) j++;
+                source = j < end && buf[j] == ':';
+            }
+        }
+        after_source = source;
+        pos = end + 1;
+    }
+    return cut;
+}
+
+static uint64_t import_fnv(uint64_t h, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+static double import_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* What one pass over a file does with each parsed part. */
+typedef int (*import_part_fn)(void *ud, ImportFile *f, const ParsedFile *part,
+                              size_t first);
+
+/* Reads f in IMPORT_CHUNK pieces, parses each run of whole letters and
+ * gives it to fn (0; -1 when the input is wrong, reported; -2 when fn
+ * failed), so that memory holds one piece and the letters of it,
+ * whatever the file's size.  With report, refused letters and warnings go
+ * to err (and are counted in f); the file's hash and size are set.  A
+ * progress line goes to stderr when it is a terminal. */
+static int import_stream(ImportFile *f, Parser *parser,
+                         const ParseOptions *popt, bool report, Error *err,
+                         import_part_fn fn, void *ud)
+{
+    FILE *in = fopen(f->path, "rb");
+    int open_errno = errno;
+    char *buf = NULL;
+    size_t cap = 0, len = 0, opened = 0, letters = 0, passages = 0;
+    size_t probe = 8 * IMPORT_CHUNK;
+    uint64_t hash = 0xcbf29ce484222325ull, size = 0, total = 0;
+    int line = 0, rc = -1;
+    bool eof = false, any = false, said = false;
+    bool tty = isatty(STDERR_FILENO) == 1;
+    double t0 = import_now(), shown = t0;
+    struct stat st;
+
+    if (!in) {
+        error_report(err, SEVERITY_ERROR, "%s: %s", f->path,
+                     strerror(open_errno));
+        return -1;
+    }
+    if (fstat(fileno(in), &st) == 0 && st.st_size > 0)
+        total = (uint64_t)st.st_size;
+    for (;;) {
+        if (!eof) {
+            if (cap - len < IMPORT_CHUNK + 1) {
+                size_t ncap = cap ? cap * 2 : 2 * IMPORT_CHUNK;
+                while (ncap - len < IMPORT_CHUNK + 1) ncap *= 2;
+                char *nb = realloc(buf, ncap);
+                if (!nb) {
+                    error_report(err, SEVERITY_ERROR, "%s: out of memory",
+                                 f->path);
+                    goto done;
+                }
+                buf = nb;
+                cap = ncap;
+            }
+            size_t got = fread(buf + len, 1, IMPORT_CHUNK, in);
+            hash = import_fnv(hash, buf + len, got);
+            size += got;
+            len += got;
+            if (got < IMPORT_CHUNK) {
+                if (ferror(in)) {
+                    error_report(err, SEVERITY_ERROR, "%s: %s", f->path,
+                                 strerror(errno));
+                    goto done;
+                }
+                eof = true;
+            }
+        }
+        size_t cut = eof ? len : import_cut(buf, len);
+        if (cut == 0 && len >= probe) {
+            /* No place to cut in this much (a file whose letters lack
+             * Source lines, or not letters at all): whatever is wrong with
+             * what is held is said now, not once the whole file is read.
+             * Held text is parsed at 8, 16, 32... MiB: at most twice. */
+            ParseOptions o = *popt;
+            ParsedFile part;
+            Error why = {0};
+            o.first_line = line;
+            o.letters_before = opened;
+            o.later_part = true;
+            o.wrapped_said = true;
+            probe *= 2;
+            size_t whole = len; /* complete lines only */
+            while (whole > 0 && buf[whole - 1] != '\n') whole--;
+            if (len - whole > PARSE_MAX_LINE + 2) {
+                int at = line + 1;
+                for (size_t i = 0; i < whole; i++) at += buf[i] == '\n';
+                error_report(err, SEVERITY_ERROR,
+                             "%s:%d: line longer than %d bytes", f->path, at,
+                             PARSE_MAX_LINE);
+                goto done;
+            }
+            if (parser_parse_opts(parser, f->path, buf, whole, &o, &part,
+                                  &why) != STATUS_OK &&
+                why.msg[0] && !strstr(why.msg, "out of memory")) {
+                error_report(err, SEVERITY_ERROR, "%s", why.msg);
+                goto done;
+            }
+            parsed_file_free(&part);
+        }
+        if (cut > 0 || (eof && !any)) {
+            ParseOptions o = *popt;
+            ParsedFile part;
+            Error why = {0};
+            o.first_line = line;
+            o.letters_before = opened;
+            o.later_part = any;
+            o.wrapped_said = said;
+            if (parser_parse_opts(parser, f->path, buf, cut, &o, &part,
+                                  &why) != STATUS_OK) {
+                error_report(err, SEVERITY_ERROR, "%s", why.msg);
+                goto done;
+            }
+            if (report) {
+                for (size_t r = 0; r < part.nrefused; r++)
+                    error_report(err, SEVERITY_ERROR, "%s", part.refused[r]);
+                for (size_t w = 0; w < part.nwarnings; w++)
+                    error_report(err, SEVERITY_WARNING, "%s",
+                                 part.warnings[w]);
+                f->nrefused += part.nrefused;
+            }
+            said = said || part.wrapped;
+            opened = part.opened;
+            for (size_t i = 0; i < cut; i++)
+                if (buf[i] == '\n')
+                    line++;
+            for (size_t k = 0; k < part.nletters; k++)
+                passages += part.letters[k].npara;
+            int r = fn(ud, f, &part, letters);
+            letters += part.nletters;
+            parsed_file_free(&part);
+            if (r < 0) {
+                rc = -2;
+                goto fail;
+            }
+            any = true;
+            memmove(buf, buf + cut, len - cut);
+            len -= cut;
+        }
+        double now = import_now();
+        if (tty && now - shown >= 0.5) {
+            double rate = (double)passages / (now - t0);
+            double eta = size > 0 && total > size
+                             ? (now - t0) * (double)(total - size) / (double)size
+                             : 0;
+            fprintf(stderr, "\r%s: %zu letters, %.0f passages/s, ETA %.0f s ",
+                    f->base, letters, rate, eta);
+            shown = now;
+        }
+        if (eof && len == 0)
+            break;
+    }
+    if (tty && shown > t0)
+        fprintf(stderr, "\r%s: %zu letters%30s\n", f->base, letters, "");
+    f->hash = hash;
+    f->size = size;
+    rc = 0;
+    goto fail;
+
+done:
+    rc = -1;
+fail:
+    free(buf);
+    fclose(in);
+    return rc;
+}
+
+/* --- passes ----------------------------------------------------------------- */
+
+typedef struct {
+    Importer *im;
+    sqlite3_int64 file_id;
+    const sqlite3_int64 *ids; /* NULL: fresh numbers */
+    bool collect;             /* remember each letter's LetterSum */
+    bool write;               /* insert the letters */
+    bool *bad;                /* set: nothing more is written */
+} ImportPass;
+
+static int import_pass_part(void *ud, ImportFile *f, const ParsedFile *part,
+                            size_t first)
+{
+    ImportPass *ps = ud;
+    if (ps->ids && first + part->nletters > f->nsums) {
+        /* The second pass found more letters than the first. */
+        error_report(ps->im->err, SEVERITY_ERROR,
+                     "%s: changed while it was being imported", f->path);
+        return -1;
+    }
+    if (ps->collect) {
+        for (size_t k = 0; k < part->nletters; k++) {
+            if (array_grow(&f->sums, &f->capsums, f->nsums + 1,
+                           sizeof *f->sums) != STATUS_OK) {
+                error_report(ps->im->err, SEVERITY_ERROR, "%s: out of memory",
+                             f->path);
+                return -1;
+            }
+            LetterSum *s = &f->sums[f->nsums++];
+            memcpy(s->fp, part->letters[k].fingerprint, sizeof s->fp);
+            s->sender = part->letters[k].sender;
+        }
+    }
+    if (ps->write && !*ps->bad &&
+        import_letters(ps->im, f->path, part, first, ps->file_id, ps->ids) < 0)
+        return -1;
+    return 0;
+}
+
+static int import_set_hash(Importer *im, const ImportFile *f,
+                           sqlite3_int64 file_id)
+{
+    char hash[17];
+    snprintf(hash, sizeof hash, "%016llx", (unsigned long long)f->hash);
+    sqlite3_bind_int64(im->file_upd, 1, file_id);
+    sqlite3_bind_text(im->file_upd, 2, hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(im->file_upd, 3, (sqlite3_int64)f->size);
+    return import_run(im, im->file_upd, f->path);
+}
+
+/* One file in the import's transaction.  A new file is parsed and written
+ * in one pass.  A known one is parsed once to see whether it changed (and
+ * which old letter each of its letters is); then, only if it did, its old
+ * letters go and a second pass writes the new ones.  Once *bad, files are
+ * still parsed, to report every error, but nothing is written. */
+static int import_file(Importer *im, ImportFile *f, Parser *parser,
+                       const ParseOptions *popt, bool keep_going, bool *bad,
+                       ImportReport *rep)
+{
+    sqlite3_int64 file_id = 0, *ids = NULL, old_size = -1;
     OldLetter *old = NULL;
     size_t nold = 0;
     bool found = false, same = false, *used = NULL;
+    char *old_hash = NULL;
     int rc = -1;
+    ImportPass pass = {.im = im, .collect = true, .bad = bad};
 
     sqlite3_bind_text(im->file_get, 1, f->base, -1, SQLITE_STATIC);
     int step = sqlite3_step(im->file_get);
     if (step == SQLITE_ROW) {
         found = true;
         file_id = sqlite3_column_int64(im->file_get, 0);
+        const char *h = (const char *)sqlite3_column_text(im->file_get, 1);
+        if (h && !(old_hash = strdup(h))) {
+            import_done(im->file_get);
+            error_report(im->err, SEVERITY_ERROR, "%s: out of memory", f->path);
+            return -1;
+        }
+        if (sqlite3_column_type(im->file_get, 2) != SQLITE_NULL)
+            old_size = sqlite3_column_int64(im->file_get, 2);
     } else if (step != SQLITE_DONE) {
         error_report(im->err, SEVERITY_ERROR, "%s: %s", f->path,
                      sqlite3_errmsg(im->db));
         import_done(im->file_get);
         return -1;
     }
-    if (found) {
-        if (import_old_letters(im, f->path, file_id, &old, &nold) < 0) {
-            import_done(im->file_get);
-            return -1;
-        }
-        const void *content = sqlite3_column_blob(im->file_get, 1);
-        size_t clen = (size_t)sqlite3_column_bytes(im->file_get, 1);
-        same = import_same(f, content, clen, old, nold);
-    }
     import_done(im->file_get);
-    if (same) {
-        rep->files_unchanged++;
-        free(old);
-        return 0;
+
+    if (!found) {
+        if (!*bad) {
+            sqlite3_bind_text(im->file_ins, 1, f->base, -1, SQLITE_STATIC);
+            if (import_run(im, im->file_ins, f->path) < 0)
+                goto done;
+            file_id = sqlite3_last_insert_rowid(im->db);
+        }
+        pass.file_id = file_id;
+        pass.write = true;
+        int r = import_stream(f, parser, popt, true, im->err,
+                              import_pass_part, &pass);
+        if (r == -2)
+            goto done;
+        if (r < 0 || (f->nrefused > 0 && !keep_going))
+            *bad = true;
+        if (!*bad && import_set_hash(im, f, file_id) < 0)
+            goto done;
+        rep->files_new++;
+        rc = 0;
+        goto done;
     }
-    size_t n = f->parsed.nletters;
-    if (!(ids = calloc(n + 1, sizeof *ids)) ||
+
+    if (import_old_letters(im, f->path, file_id, &old, &nold) < 0)
+        goto done;
+    int r = import_stream(f, parser, popt, true, im->err, import_pass_part,
+                          &pass);
+    if (r == -2)
+        goto done;
+    if (r < 0 || (f->nrefused > 0 && !keep_going))
+        *bad = true;
+    same = import_same(f, old_hash, old_size, old, nold);
+    if (same || *bad) {
+        if (same)
+            rep->files_unchanged++;
+        rc = 0;
+        goto done;
+    }
+    if (!(ids = calloc(f->nsums + 1, sizeof *ids)) ||
         !(used = calloc(nold + 1, sizeof *used))) {
         error_report(im->err, SEVERITY_ERROR, "%s: out of memory", f->path);
         goto done;
     }
-    import_assign(&f->parsed, old, nold, used, ids);
-
-    if (found) {
-        sqlite3_bind_int64(im->passage_del, 1, file_id);
-        if (import_run(im, im->passage_del, f->path) < 0)
-            goto done;
-        sqlite3_bind_int64(im->recip_del, 1, file_id);
-        if (import_run(im, im->recip_del, f->path) < 0)
-            goto done;
-        sqlite3_bind_int64(im->letter_del, 1, file_id);
-        if (import_run(im, im->letter_del, f->path) < 0)
-            goto done;
-        sqlite3_bind_int64(im->file_upd, 1, file_id);
-        sqlite3_bind_blob(im->file_upd, 2, f->buf, (int)f->len, SQLITE_STATIC);
-        if (import_run(im, im->file_upd, f->path) < 0)
-            goto done;
-        rep->files_changed++;
-    } else {
-        sqlite3_bind_text(im->file_ins, 1, f->base, -1, SQLITE_STATIC);
-        sqlite3_bind_blob(im->file_ins, 2, f->buf, (int)f->len, SQLITE_STATIC);
-        if (import_run(im, im->file_ins, f->path) < 0)
-            goto done;
-        file_id = sqlite3_last_insert_rowid(im->db);
-        rep->files_new++;
-    }
-    rc = import_letters(im, f, file_id, ids);
+    import_assign(f->sums, f->nsums, old, nold, used, ids);
+    sqlite3_bind_int64(im->passage_del, 1, file_id);
+    if (import_run(im, im->passage_del, f->path) < 0)
+        goto done;
+    sqlite3_bind_int64(im->recip_del, 1, file_id);
+    if (import_run(im, im->recip_del, f->path) < 0)
+        goto done;
+    sqlite3_bind_int64(im->letter_del, 1, file_id);
+    if (import_run(im, im->letter_del, f->path) < 0)
+        goto done;
+    pass = (ImportPass){.im = im, .file_id = file_id, .ids = ids,
+                        .write = true, .bad = bad};
+    if (import_stream(f, parser, popt, false, im->err, import_pass_part,
+                      &pass) < 0)
+        goto done; /* the file changed under us, or memory ran out */
+    if (import_set_hash(im, f, file_id) < 0)
+        goto done;
+    rep->files_changed++;
+    rc = 0;
 
 done:
     free(ids);
     free(used);
     free(old);
+    free(old_hash);
     return rc;
 }
 
@@ -843,7 +1172,7 @@ static int import_erratum_group(Importer *im, const char *path,
                                 Erratum *const *g, size_t n, int *applied)
 {
     sqlite3_int64 id = 0;
-    char *shown = NULL;
+    char *shown = NULL, *original = NULL;
     int ok = 0, rc = -1;
 
     sqlite3_bind_int64(im->passage_get, 1, g[0]->letter);
@@ -854,6 +1183,7 @@ static int import_erratum_group(Importer *im, const char *path,
         const char *text =
             (const char *)sqlite3_column_text(im->passage_get, 1);
         shown = strdup(text ? text : "");
+        original = strdup(text ? text : "");
     }
     import_done(im->passage_get);
     if (step == SQLITE_DONE) {
@@ -867,9 +1197,9 @@ static int import_erratum_group(Importer *im, const char *path,
     if (step != SQLITE_ROW) {
         error_report(im->err, SEVERITY_ERROR, "%s: %s", path,
                      sqlite3_errmsg(im->db));
-        return -1;
+        goto done;
     }
-    if (!shown)
+    if (!shown || !original)
         goto oom;
     for (size_t i = 0; i < n; i++) {
         int r = import_replace(&shown, g[i]->original, g[i]->replacement);
@@ -891,6 +1221,7 @@ static int import_erratum_group(Importer *im, const char *path,
     sqlite3_bind_text(im->passage_set, 2, shown, -1, SQLITE_STATIC);
     sqlite3_bind_int(im->passage_set, 3, ok > 0);
     sqlite3_bind_text(im->passage_set, 4, indexed, -1, SQLITE_STATIC);
+    sqlite3_bind_text(im->passage_set, 5, original, -1, SQLITE_STATIC);
     int r = import_run(im, im->passage_set, path);
     free(indexed);
     if (r < 0)
@@ -903,6 +1234,7 @@ oom:
     error_report(im->err, SEVERITY_ERROR, "%s: out of memory", path);
 done:
     free(shown);
+    free(original);
     return rc;
 }
 
@@ -944,10 +1276,11 @@ static int import_errata(Importer *im, const char *path, ErrataList *list,
     /* Every passage no erratum names shows its own text. */
     if (import_exec(
             im,
-            "UPDATE passages SET shown = text, corrected = 0, "
-            "indexed = missive_index_text(text) "
-            "WHERE (shown IS NOT text OR corrected IS NOT 0 OR "
-            "indexed IS NOT missive_index_text(text)) AND NOT EXISTS "
+            "UPDATE passages SET shown = coalesce(original, shown), "
+            "original = NULL, corrected = 0, indexed = CASE WHEN original "
+            "IS NULL THEN indexed ELSE nullif(missive_index_text(original), "
+            "original) END "
+            "WHERE (original IS NOT NULL OR corrected IS NOT 0) AND NOT EXISTS "
             "(SELECT 1 FROM errata e WHERE e.letter_id = passages.letter_id "
             "AND e.para = passages.para)",
             path) < 0)
@@ -1125,7 +1458,7 @@ static int import_predict(sqlite3 *db, const People *people,
     sqlite3_stmt *st = NULL;
     int rc = -1;
 
-    for (size_t k = 0; k < f->parsed.nletters; k++) ids[k] = 0;
+    for (size_t k = 0; k < f->nsums; k++) ids[k] = 0;
     if (!db) {
         if (*next == 0)
             *next = 1; /* a new database numbers from 1 */
@@ -1146,7 +1479,7 @@ static int import_predict(sqlite3 *db, const People *people,
         goto done;
     if (!(used = calloc(nold + 1, sizeof *used)))
         goto done;
-    import_assign(&f->parsed, old, nold, used, ids);
+    import_assign(f->sums, f->nsums, old, nold, used, ids);
     if (*next == 0) {
         sqlite3_finalize(st);
         st = NULL;
@@ -1167,24 +1500,28 @@ done:
     return rc;
 }
 
-static void import_describe(sqlite3 *db, const People *people,
-                            const ImportFile *f, const ImportOptions *opt,
-                            const DateList *dates, sqlite3_int64 *next,
-                            ImportReport *rep)
+/* --check's second pass over a file: each part's letters described. */
+typedef struct {
+    const ImportOptions *opt;
+    const DateList *dates;
+    sqlite3_int64 *ids; /* the whole file's predicted numbers, or NULL */
+    sqlite3_int64 *next;
+    ImportReport *rep;
+} ImportDescribe;
+
+static int import_describe_part(void *ud, ImportFile *f,
+                                const ParsedFile *pf, size_t first)
 {
-    const ParsedFile *pf = &f->parsed;
-    sqlite3_int64 *ids = calloc(pf->nletters + 1, sizeof *ids);
+    ImportDescribe *d = ud;
+    const ImportOptions *opt = d->opt;
     char date[64], who[512];
 
-    if (ids && import_predict(db, people, f, ids, next) < 0)
-        memset(ids, 0, (pf->nletters + 1) * sizeof *ids);
-    import_say(opt, "%s: %zu letter(s), %zu refused", f->path, pf->nletters,
-               pf->nrefused);
     for (size_t k = 0; k < pf->nletters; k++) {
         const ParsedLetter *l = &pf->letters[k];
-        sqlite3_int64 id = ids ? ids[k] : 0;
-        if (id == 0 && *next > 0)
-            id = (*next)++;
+        sqlite3_int64 id =
+            d->ids && first + k < f->nsums ? d->ids[first + k] : 0;
+        if (id == 0 && *d->next > 0)
+            id = (*d->next)++;
         char num[32];
         if (id > 0)
             snprintf(num, sizeof num, "%lld", (long long)id);
@@ -1205,10 +1542,10 @@ static void import_describe(sqlite3 *db, const People *people,
                        import_date_from(l->date_from), l->date_line);
         else {
             const CuratedDate *c = NULL;
-            for (size_t d = 0; d < dates->n && !c; d++)
-                if (strcmp(dates->v[d].key.file, f->base) == 0 &&
-                    strcmp(dates->v[d].key.fp, l->fingerprint) == 0)
-                    c = &dates->v[d];
+            for (size_t i = 0; i < d->dates->n && !c; i++)
+                if (strcmp(d->dates->v[i].key.file, f->base) == 0 &&
+                    strcmp(d->dates->v[i].key.fp, l->fingerprint) == 0)
+                    c = &d->dates->v[i];
             if (c) {
                 dates_format(c->iso, c->kind, date, sizeof date);
                 import_say(opt, "  date: %s (dates.tsv line %d: %s)", date,
@@ -1224,11 +1561,11 @@ static void import_describe(sqlite3 *db, const People *people,
             import_say(opt, "  skipped line %s", l->skipped[j]);
         if (!l->source)
             import_say(opt, "  no Source line");
-        rep->checked++;
+        d->rep->checked++;
     }
     for (size_t r = 0; r < pf->nrefused; r++)
         import_say(opt, "%s (refused)", pf->refused[r]);
-    free(ids);
+    return 0;
 }
 
 /* --- entry point ---------------------------------------------------------- */
@@ -1252,9 +1589,8 @@ static void import_sql_index(sqlite3_context *ctx, int argc,
     sqlite3_result_text(ctx, r, -1, free);
 }
 
-static int import_check_files(ImportFile *files, size_t n, Parser *parser,
-                              const ParseOptions *popt, bool keep_going,
-                              ImportReport *rep, Error *err)
+/* Base names: present and distinct (files are known by them). */
+static int import_check_names(ImportFile *files, size_t n, Error *err)
 {
     int rc = 0;
 
@@ -1263,6 +1599,7 @@ static int import_check_files(ImportFile *files, size_t n, Parser *parser,
         f->base = import_base(f->path);
         if (f->base[0] == '\0') {
             error_report(err, SEVERITY_ERROR, "%s: not a file name", f->path);
+            f->skip = true;
             rc = -1;
             continue;
         }
@@ -1276,34 +1613,46 @@ static int import_check_files(ImportFile *files, size_t n, Parser *parser,
                 break;
             }
         }
-        if (import_read(f->path, IMPORT_MAX_FILE, false, &f->buf, &f->len,
-                        err) < 0) {
-            rc = -1;
-            continue;
-        }
-        if (f->len > INT32_MAX) { /* sqlite3_bind_blob takes an int */
-            error_report(err, SEVERITY_ERROR, "%s: too large", f->path);
-            rc = -1;
-            continue;
-        }
-        Error why = {0};
-        ParseOptions fopt = *popt;
-        fopt.default_sender = f->sender;
-        if (parser_parse_opts(parser, f->path, f->buf, f->len, &fopt,
-                              &f->parsed, &why) != STATUS_OK) {
-            error_report(err, SEVERITY_ERROR, "%s", why.msg);
-            rc = -1;
-            continue;
-        }
-        for (size_t r = 0; r < f->parsed.nrefused; r++)
-            error_report(err, SEVERITY_ERROR, "%s", f->parsed.refused[r]);
-        rep->refused += (int)f->parsed.nrefused;
-        if (f->parsed.nrefused > 0 && !keep_going)
-            rc = -1;
-        for (size_t w = 0; w < f->parsed.nwarnings; w++)
-            error_report(err, SEVERITY_WARNING, "%s", f->parsed.warnings[w]);
     }
     return rc;
+}
+
+/* --check: every file parsed (errors reported), then described. */
+static void import_check(sqlite3 *db, const People *people, ImportFile *files,
+                         size_t n, Parser *parser, const ParseOptions *popt,
+                         const ImportOptions *opt, const DateList *dates,
+                         ImportReport *rep, int *bad, Error *err)
+{
+    sqlite3_int64 next = 0;
+    Importer im = {.db = db, .err = err, .people = people};
+    ImportPass pass = {.im = &im, .collect = true};
+    bool never = false;
+
+    pass.bad = &never;
+    for (size_t i = 0; i < n; i++) {
+        ImportFile *f = &files[i];
+        if (f->skip)
+            continue;
+        int r = import_stream(f, parser, popt, true, err, import_pass_part,
+                              &pass);
+        rep->refused += (int)f->nrefused;
+        if (r < 0) {
+            *bad = -1;
+            continue;
+        }
+        if (f->nsums == 0 && f->nrefused == 0)
+            continue;
+        sqlite3_int64 *ids = calloc(f->nsums + 1, sizeof *ids);
+        if (ids && import_predict(db, people, f, ids, &next) < 0)
+            memset(ids, 0, (f->nsums + 1) * sizeof *ids);
+        import_say(opt, "%s: %zu letter(s), %zu refused", f->path, f->nsums,
+                   f->nrefused);
+        ImportDescribe d = {opt, dates, ids, &next, rep};
+        if (import_stream(f, parser, popt, false, err, import_describe_part,
+                          &d) < 0)
+            *bad = -1;
+        free(ids);
+    }
 }
 
 Status import_files(sqlite3 *db, const char *const *paths, size_t npaths,
@@ -1327,7 +1676,7 @@ Status import_files_opts(sqlite3 *db, const char *const *paths, size_t npaths,
     Error why = {0};
     Importer im = {.db = db, .err = err};
     ParseOptions popt = {0};
-    bool in_tx = false;
+    bool in_tx = false, bad = false;
     Status rc = STATUS_ERROR;
     int refused = 0;
 
@@ -1374,31 +1723,25 @@ Status import_files_opts(sqlite3 *db, const char *const *paths, size_t npaths,
             goto done;
         }
     }
+    if (import_check_names(files, npaths, err) < 0)
+        bad = true;
 
-    /* Everything is checked before the first write. */
-    int bad = import_check_files(files, npaths, parser, &popt,
-                                 opt->keep_going || opt->check, report, err);
-    refused = report->refused;
-    if (import_tsv(errata_path, import_erratum_line, &errata, err) < 0)
-        bad = -1;
-    if (import_tsv(dates_path, import_date_line, &dates, err) < 0)
-        bad = -1;
     if (opt->check) {
-        sqlite3_int64 next = 0;
-        for (size_t i = 0; i < npaths; i++)
-            if (files[i].buf &&
-                (files[i].parsed.nletters || files[i].parsed.nrefused))
-                import_describe(db, people, &files[i], opt, &dates, &next,
-                                report);
-        rc = bad < 0 ? STATUS_INVALID : STATUS_OK;
+        int cbad = bad ? -1 : 0;
+        if (import_tsv(dates_path, import_date_line, &dates, err) < 0)
+            cbad = -1;
+        import_check(db, people, files, npaths, parser, &popt, opt, &dates,
+                     report, &cbad, err);
+        if (import_tsv(errata_path, import_erratum_line, &errata, err) < 0)
+            cbad = -1;
+        rc = cbad < 0 ? STATUS_INVALID : STATUS_OK;
         refused = report->refused;
         goto done;
     }
-    if (bad < 0) {
-        rc = STATUS_INVALID;
-        goto done;
-    }
 
+    /* Files stream into one transaction, letter by letter; the first error
+     * stops the writing (every file is still parsed, so that every error is
+     * reported) and rolls it all back. */
     if (sqlite3_create_function(db, "missive_index_text", 1,
                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                                 import_sql_index, NULL, NULL) != SQLITE_OK) {
@@ -1410,9 +1753,25 @@ Status import_files_opts(sqlite3 *db, const char *const *paths, size_t npaths,
     in_tx = true;
     if (import_prepare(&im) < 0)
         goto done;
-    for (size_t i = 0; i < npaths; i++)
-        if (import_file(&im, &files[i], report) < 0)
+    for (size_t i = 0; i < npaths; i++) {
+        ParseOptions fopt = popt;
+        fopt.default_sender = files[i].sender;
+        if (files[i].skip)
+            continue;
+        if (import_file(&im, &files[i], parser, &fopt, opt->keep_going, &bad,
+                        report) < 0)
             goto done;
+        report->refused += (int)files[i].nrefused;
+    }
+    refused = report->refused;
+    if (import_tsv(errata_path, import_erratum_line, &errata, err) < 0)
+        bad = true;
+    if (import_tsv(dates_path, import_date_line, &dates, err) < 0)
+        bad = true;
+    if (bad) {
+        rc = STATUS_INVALID;
+        goto done;
+    }
     if (import_errata(&im, errata_path, &errata, report) < 0 ||
         import_dates(&im, dates_path, &dates) < 0 || import_cells(&im) < 0 ||
         import_count(&im, "SELECT count(*) FROM letters", &report->letters) <
@@ -1437,10 +1796,7 @@ done:
     if (rc != STATUS_OK && !opt->check)
         memset(report, 0, sizeof *report);
     report->refused = refused;
-    for (size_t i = 0; i < npaths && files; i++) {
-        free(files[i].buf);
-        parsed_file_free(&files[i].parsed);
-    }
+    for (size_t i = 0; i < npaths && files; i++) free(files[i].sums);
     free(files);
     import_errata_free(&errata);
     import_dates_free(&dates);

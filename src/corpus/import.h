@@ -1,7 +1,9 @@
 /* import.h - correspondence files into the database, all or nothing.
  *
- * One call is one transaction: every file is read, checked and parsed
- * before anything is written, and any error rolls the whole import back.
+ * One call is one transaction: files stream in letter by letter (memory
+ * does not grow with a file's size), every file is parsed through even after
+ * an error so that all errors are reported, and any error rolls the whole
+ * import back.
  * A file is known by its base name: importing the same content again is a
  * no-op; changed content replaces that file's letters, which keep their
  * letter numbers (a letter whose heading and text are unchanged keeps its

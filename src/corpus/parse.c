@@ -303,11 +303,12 @@ static int parse_note(char ***v, size_t *n, const char *msg)
 
 static int parse_lines(ParseRun *ps, const char *buf, size_t len)
 {
-    int lineno = 0;
+    int lineno = ps->opt->first_line;
     size_t pos = 0;
     char msg[64];
 
-    if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+    if (!ps->opt->later_part && len >= 3 &&
+        memcmp(buf, "\xef\xbb\xbf", 3) == 0)
         pos = 3;
     while (pos < len) {
         const char *nl = memchr(buf + pos, '\n', len - pos);
@@ -1386,7 +1387,7 @@ static int parse_letters(ParseRun *ps, ParsedFile *out)
         if (parse_refuse(ps, out, false, line, msg) < 0)
             return -1;
     }
-    if (out->nletters == 0 && out->nrefused == 0) {
+    if (out->nletters == 0 && out->nrefused == 0 && !ps->opt->later_part) {
         parse_fail(ps, 1, "no letters found");
         return -1;
     }
@@ -1398,7 +1399,7 @@ static int parse_letters(ParseRun *ps, ParsedFile *out)
  * Said, not guessed. */
 static int parse_check_wrapped(ParseRun *ps, ParsedFile *out)
 {
-    if (ps->opt->paragraphs != PARSE_PARA_BLANK)
+    if (ps->opt->paragraphs != PARSE_PARA_BLANK || ps->opt->wrapped_said)
         return 0;
     for (size_t i = 0; i < ps->nitems; i++) {
         const Item *it = &ps->items[i];
@@ -1413,6 +1414,7 @@ static int parse_check_wrapped(ParseRun *ps, ParsedFile *out)
                 parse_oom(ps, it->line);
                 return -1;
             }
+            out->wrapped = true;
             return 0; /* once per file is enough */
         }
     }
@@ -1433,12 +1435,14 @@ Status parser_parse_opts(Parser *parser, const char *name, const char *buf,
                    .md = parser->md,
                    .err = err,
                    .status = STATUS_ERROR};
+    ps.opened = ps.opt->letters_before;
     int rc = -1;
 
     memset(out, 0, sizeof *out);
     if (parse_lines(&ps, buf, len) < 0 || parse_items(&ps) < 0 ||
         parse_letters(&ps, out) < 0 || parse_check_wrapped(&ps, out) < 0)
         goto done;
+    out->opened = ps.opened;
     rc = 0;
 
 done:

@@ -73,6 +73,8 @@ typedef struct {
     char **refused; /* "NAME:LINE: reason", one per letter not taken
                        (only with keep_going; otherwise the parse fails) */
     size_t nrefused;
+    size_t opened; /* letters opened, refused ones too, from letters_before */
+    bool wrapped;  /* warnings hold the "lines joined" one */
 } ParsedFile;
 
 /* How paragraphs are separated in a file. */
@@ -87,6 +89,13 @@ typedef struct {
                                    NULL: such a heading is an error */
     enum parse_paragraphs paragraphs;
     bool keep_going; /* a bad letter is refused, the others are kept */
+    /* Parsing a file in parts (import.c streams it, cut after a Source
+     * line's paragraph, where the parser's state is the same as at the start
+     * of a file): the part's place in its file. */
+    int first_line;        /* lines of the file before buf (0: its start) */
+    size_t letters_before; /* letters opened in the earlier parts */
+    bool later_part;       /* not the first part: no BOM, may hold no letter */
+    bool wrapped_said;     /* the "lines joined" warning was given already */
 } ParseOptions;
 
 typedef struct Parser Parser;

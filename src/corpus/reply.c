@@ -999,7 +999,8 @@ Status reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
 {
     static const char sql[] =
         /* Scored on the text the index read (footnote marks dropped). */
-        "SELECT p.letter_id, p.para, p.indexed, l.sender FROM passages_fts"
+        "SELECT p.letter_id, p.para, coalesce(p.indexed, p.shown), l.sender"
+        " FROM passages_fts"
         " JOIN passages p ON p.id = passages_fts.rowid"
         " JOIN letters l ON l.id = p.letter_id"
         " WHERE passages_fts MATCH ?1 AND (?2 IS NULL OR l.sender = ?2)"

@@ -71,7 +71,7 @@ class CorpusCli(unittest.TestCase):
         self.assertIn("[1.6, emended]", out)
         with sqlite3.connect(self.db) as con:
             (text,) = con.execute(
-                "SELECT text FROM passages WHERE letter_id=1 AND para=6").fetchone()
+                "SELECT coalesce(original, shown) FROM passages WHERE letter_id=1 AND para=6").fetchone()
         self.assertIn("send& thither", text)
 
     def test_search_finland(self):

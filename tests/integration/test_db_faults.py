@@ -41,7 +41,7 @@ def passages(path):
     """The corpus rows of a database, read without its -wal (immutable)."""
     con = sqlite3.connect("file:%s?immutable=1" % path, uri=True)
     try:
-        return con.execute("SELECT l.sender, l.recipient, p.para, p.text "
+        return con.execute("SELECT l.sender, l.recipient, p.para, coalesce(p.original, p.shown) "
                            "FROM passages p JOIN letters l ON l.id = p.letter_id "
                            "ORDER BY p.id").fetchall()
     finally:

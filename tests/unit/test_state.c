@@ -1102,13 +1102,36 @@ static void test_migrate_from_v1(void **state)
     sqlite3 *ro;
     fx_corpus(&fx);
     assert_int_equal(q_int(fx.db, "PRAGMA user_version"), DB_SCHEMA_VERSION);
-    assert_int_equal(DB_SCHEMA_VERSION, 5);
+    assert_int_equal(DB_SCHEMA_VERSION, 6);
     fx_close(&fx);
 
-    /* Back to what schema 1 created: migration 2 only adds tables;
-     * migration 3 adds a table and two columns and indexes another;
-     * migrations 4 and 5 add tables. */
+    /* Back to what schema 1 created: migration 6 turns files.content into
+     * hash and size, passages.text into original, and makes the index read
+     * a view; migration 2 only adds tables; migration 3 adds a table and two
+     * columns and indexes another; migrations 4 and 5 add tables. */
     assert_int_equal(sqlite3_open(fx.path, &fx.db), SQLITE_OK);
+    exec_ok(fx.db, "DROP TRIGGER passages_ai; DROP TRIGGER passages_ad;"
+                   "DROP TRIGGER passages_au; DROP TABLE passages_fts;"
+                   "DROP VIEW passages_indexed;"
+                   "ALTER TABLE files ADD COLUMN content BLOB NOT NULL "
+                   "DEFAULT x'';"
+                   "ALTER TABLE files DROP COLUMN hash;"
+                   "ALTER TABLE files DROP COLUMN size;"
+                   "ALTER TABLE passages ADD COLUMN text TEXT NOT NULL "
+                   "DEFAULT '';"
+                   "UPDATE passages SET text = coalesce(original, shown),"
+                   " indexed = coalesce(indexed, shown);"
+                   "ALTER TABLE passages DROP COLUMN original;"
+                   "CREATE VIRTUAL TABLE passages_fts USING fts5(indexed, "
+                   "content='passages', content_rowid='id', "
+                   "tokenize='porter unicode61 remove_diacritics 2');"
+                   "CREATE TRIGGER passages_ai AFTER INSERT ON passages BEGIN "
+                   "SELECT 1; END;"
+                   "CREATE TRIGGER passages_ad AFTER DELETE ON passages BEGIN "
+                   "SELECT 1; END;"
+                   "CREATE TRIGGER passages_au AFTER UPDATE ON passages BEGIN "
+                   "SELECT 1; END;"
+                   "PRAGMA user_version = 5");
     exec_ok(fx.db, "DROP TABLE shuffles; DROP TABLE channel_settings;"
                    "DROP TABLE letter_recipients; DROP TABLE daily; DROP TABLE passage_stats; DROP TABLE concepts; DROP TRIGGER passages_ai;"
                    "DROP TRIGGER passages_ad; DROP TRIGGER passages_au;"
@@ -1141,6 +1164,16 @@ static void test_migrate_from_v1(void **state)
     assert_int_equal(q_int(fx.db, "SELECT count(*) FROM passages_fts "
                                   "WHERE passages_fts MATCH 'finland'"),
                      2);
+    /* Migration 6 keeps one copy: no text column, indexed only where it
+     * differs, the raw file gone (its hash unknown until imported again). */
+    assert_int_equal(q_int(fx.db, "SELECT count(*) FROM passages "
+                                  "WHERE indexed IS shown OR original IS shown"),
+                     0);
+    assert_int_equal(q_int(fx.db, "SELECT count(*) FROM files "
+                                  "WHERE hash IS NULL AND size IS NOT NULL"),
+                     1);
+    assert_int_equal(q_int(fx.db, "SELECT count(*) FROM passages_indexed"),
+                     CORPUS_PASSAGES);
     assert_int_equal(q_int(fx.db, "SELECT count(*) FROM shuffles"), 0);
     next_id(&fx, "#a", NULL);
     assert_int_equal(set_prefix(fx.state, "#a", "?"), T_OK);

@@ -1060,14 +1060,20 @@ static void test_migrate_from_v1(void **state)
     sqlite3 *ro;
     fx_corpus(&fx);
     assert_int_equal(q_int(fx.db, "PRAGMA user_version"), DB_SCHEMA_VERSION);
-    assert_int_equal(DB_SCHEMA_VERSION, 5);
+    assert_int_equal(DB_SCHEMA_VERSION, 7);
     fx_close(&fx);
 
     /* Back to what schema 1 created: migration 2 only adds tables;
      * migration 3 adds a table and two columns and indexes another;
-     * migrations 4 and 5 add tables. */
+     * migrations 4 and 5 add tables; 6 is a placeholder; 7 adds the
+     * trigram index, a counts table, their triggers and two indexes. */
     assert_int_equal(sqlite3_open(fx.path, &fx.db), SQLITE_OK);
-    exec_ok(fx.db, "DROP TABLE shuffles; DROP TABLE channel_settings;"
+    exec_ok(fx.db, "DROP TRIGGER passages_tri_ai; DROP TRIGGER passages_tri_ad;"
+                   "DROP TRIGGER passages_tri_au; DROP TABLE passages_tri;"
+                   "DROP TRIGGER letters_count_ai; DROP TRIGGER letters_count_ad;"
+                   "DROP TRIGGER letters_count_au; DROP TABLE corpus_counts;"
+                   "DROP INDEX letters_date; DROP INDEX passages_emended;"
+                   "DROP TABLE shuffles; DROP TABLE channel_settings;"
                    "DROP TABLE letter_recipients; DROP TABLE daily; DROP TABLE passage_stats; DROP TABLE concepts; DROP TRIGGER passages_ai;"
                    "DROP TRIGGER passages_ad; DROP TRIGGER passages_au;"
                    "DROP TABLE passages_fts;"
@@ -1100,6 +1106,12 @@ static void test_migrate_from_v1(void **state)
                                   "WHERE passages_fts MATCH 'finland'"),
                      2);
     assert_int_equal(q_int(fx.db, "SELECT count(*) FROM shuffles"), 0);
+    /* Migration 7 fills the trigram index and the letter counts. */
+    assert_int_equal(q_int(fx.db, "SELECT count(*) FROM passages_tri "
+                                  "WHERE passages_tri MATCH 'fin'"),
+                     q_int(fx.db, "SELECT count(*) FROM passages "
+                                  "WHERE shown LIKE '%fin%'"));
+    assert_int_equal(q_int(fx.db, "SELECT letters FROM corpus_counts"), 3);
     next_id(&fx, "#a", NULL);
     assert_int_equal(set_prefix(fx.state, "#a", "?"), T_OK);
     fx_close(&fx);

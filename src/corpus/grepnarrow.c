@@ -177,6 +177,7 @@ static Expr grepnarrow_seq(Reader *r)
 
     while (!r->giveup && *r->p && *r->p != '|' && *r->p != ')') {
         unsigned char ch = (unsigned char)*r->p;
+        bool escaped = false;
         if (ch == '(') {
             FLUSH();
             r->p++;
@@ -225,9 +226,10 @@ static Expr grepnarrow_seq(Reader *r)
             }
             ch = e; /* an escaped mark stands for itself */
             r->p++;
+            escaped = true;
         }
         r->p++;
-        if (!grepnarrow_plain(ch)) {
+        if (!(escaped ? ch > ' ' && ch < 0x7f : grepnarrow_plain(ch))) {
             FLUSH();
             while (ch >= 0xC0 && ((unsigned char)*r->p & 0xC0) == 0x80)
                 r->p++; /* the rest of a UTF-8 character */

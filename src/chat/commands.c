@@ -1131,7 +1131,16 @@ static int command_today(Commands *c, const char *args, const CommandInput *in,
     (void)args;
     today_date(&month, &day);
     t.today = today_day_of_year(month, day);
-    if (corpus_dated(c->corpus, today_visit, &t, c->err) != STATUS_OK)
+    /* A letter of this very day, by index; 29 February and 1 March share a
+     * day of the year, so those two take the full pass. */
+    Status on = STATUS_NOTFOUND;
+    if (!(month == 2 && day == 29) && !(month == 3 && day == 1) &&
+        (on = corpus_dated_on(c->corpus, month, day, &t.best_letter,
+                              c->err)) == STATUS_ERROR)
+        return command_corpus_error(c, out);
+    if (on == STATUS_OK)
+        t.best_distance = 0;
+    else if (corpus_dated(c->corpus, today_visit, &t, c->err) != STATUS_OK)
         return command_corpus_error(c, out);
     if (!t.best_letter)
         return output_printf(c, out, "No letter is dated.");

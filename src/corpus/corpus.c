@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "rank.h"
 #include "reply.h"
 #include "searchq.h"
 #include "utf8.h"
@@ -75,12 +76,14 @@ static const char *const corpus_sql[ST_COUNT_STMTS] = {
                  " FROM passages p JOIN letters l ON l.id = p.letter_id"
                  " WHERE p.letter_id = ?1 AND p.para = ?2",
     /* The candidates of a search (see corpus_search): the first ?5
-     * matches in passage order with their bm25 rank.  Without a filter the
+     * matches in passage order with their BM25 score (rank.h).  Without a filter the
      * index alone answers; the joins are paid only when a filter needs
      * them. */
-    [ST_SEARCH_TOP] = "SELECT rowid, rank FROM passages_fts"
+    [ST_SEARCH_TOP] = "SELECT rowid, missive_bm25(passages_fts)"
+                      " FROM passages_fts"
                       " WHERE passages_fts MATCH ?1 LIMIT ?5",
-    [ST_SEARCH_TOP_F] = "SELECT passages_fts.rowid, passages_fts.rank"
+    [ST_SEARCH_TOP_F] = "SELECT passages_fts.rowid,"
+                        " missive_bm25(passages_fts)"
                         " FROM passages_fts"
                         " JOIN passages p ON p.id = passages_fts.rowid"
                         " JOIN letters l ON l.id = p.letter_id"
@@ -171,6 +174,10 @@ Corpus *corpus_new(sqlite3 *db, Error *err)
     c->deadline_ms = UINT64_MAX;
     c->command_ms = UINT64_MAX;
     sqlite3_progress_handler(db, CORPUS_PROGRESS_OPS, corpus_progress, c);
+    if (rank_register(db, err) != STATUS_OK) {
+        corpus_free(c);
+        return NULL;
+    }
     for (int i = 0; i < ST_COUNT_STMTS; i++) {
         if (sqlite3_prepare_v3(db, corpus_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
                                &c->st[i], NULL) != SQLITE_OK) {
@@ -409,7 +416,8 @@ static int corpus_hit_cmp(const void *a, const void *b)
 
 /* Ranking and bound, as the man page says: matches are read in passage
  * order, at most CORPUS_SEARCH_BOUND + 1 of them; those first
- * CORPUS_SEARCH_BOUND are ordered by bm25 (FTS5's rank; ties by passage),
+ * CORPUS_SEARCH_BOUND are ordered by BM25 (missive_bm25, rank.h: term
+ * weights from counts capped at RANK_DF_CAP; ties by passage),
  * and the count is exact up to the bound, "over" it beyond.  A word in
  * half of a million passages thus costs a thousand index entries, not half
  * a million scored rows; a rarer query is ranked in full.  The price: when
@@ -530,6 +538,67 @@ Status corpus_dated(Corpus *c, corpus_dated_fn fn, void *ud, Error *err)
         return corpus_fail(c, st, "dated letters", err);
     corpus_done(c, st);
     return STATUS_OK;
+}
+
+/* The letters_date index answers "written on this day" with one lookup per
+ * year in the corpus's span instead of a pass over every letter; a span of
+ * more than CORPUS_DATED_YEARS years is left to corpus_dated. */
+#define CORPUS_DATED_YEARS 400
+
+Status corpus_dated_on(Corpus *c, int month, int day, int *letter,
+                       Error *err)
+{
+    sqlite3_stmt *span = NULL, *on = NULL;
+    Status result = STATUS_NOTFOUND;
+    int first = 0, last = -1;
+
+    *letter = 0;
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT (SELECT min(date) FROM letters),"
+                           " (SELECT max(date) FROM letters)",
+                           -1, &span, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(c->db,
+                           "SELECT min(id) FROM letters WHERE date = ?1", -1,
+                           &on, NULL) != SQLITE_OK) {
+        result = error_set(err, STATUS_ERROR, "corpus: dated: %s",
+                           sqlite3_errmsg(c->db));
+        goto done;
+    }
+    corpus_begin(c);
+    if (sqlite3_step(span) != SQLITE_ROW) {
+        result = error_set(err, STATUS_ERROR, "corpus: dated: %s",
+                           sqlite3_errmsg(c->db));
+        goto done;
+    }
+    if (sqlite3_column_type(span, 0) != SQLITE_NULL) {
+        first = atoi((const char *)sqlite3_column_text(span, 0));
+        last = atoi((const char *)sqlite3_column_text(span, 1));
+    }
+    if (last - first > CORPUS_DATED_YEARS)
+        goto done;
+    for (int year = first; year <= last && year <= 9999; year++) {
+        char iso[40];
+        snprintf(iso, sizeof iso, "%04d-%02d-%02d", year, month, day);
+        sqlite3_bind_text(on, 1, iso, -1, SQLITE_TRANSIENT);
+        int rc = sqlite3_step(on);
+        if (rc != SQLITE_ROW) {
+            result = error_set(err, STATUS_ERROR, "corpus: dated: %s",
+                               sqlite3_errmsg(c->db));
+            goto done;
+        }
+        int id = sqlite3_column_int(on, 0);
+        if (sqlite3_column_type(on, 0) != SQLITE_NULL &&
+            (*letter == 0 || id < *letter)) {
+            *letter = id;
+            result = STATUS_OK;
+        }
+        sqlite3_reset(on);
+    }
+done:
+    sqlite3_finalize(span);
+    sqlite3_finalize(on);
+    corpus_end(c);
+    return result;
 }
 
 Status corpus_sources(Corpus *c, char *out, size_t outsz, Error *err)

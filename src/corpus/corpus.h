@@ -142,6 +142,12 @@ Status corpus_letter(Corpus *c, int letter, LetterInfo *out, Error *err);
  * fn returns non-zero.  STATUS_OK or STATUS_ERROR. */
 typedef int (*corpus_dated_fn)(int letter, const char *date, void *ud);
 Status corpus_dated(Corpus *c, corpus_dated_fn fn, void *ud, Error *err);
+/* The lowest-numbered letter dated month/day in any year (the letter
+ * corpus_dated would find first at distance 0), by index: STATUS_OK,
+ * STATUS_NOTFOUND (none, or a span of years too long to look up one by
+ * one: ask corpus_dated), or STATUS_ERROR. */
+Status corpus_dated_on(Corpus *c, int month, int day, int *letter,
+                       Error *err);
 
 /* The distinct Source lines, in order of first use, joined by "; ".
  * STATUS_OK or STATUS_ERROR. */

@@ -85,7 +85,8 @@ static const char *const corpus_sql[ST_COUNT_STMTS] = {
     [ST_SEARCH_TOP_F] = "SELECT passages_fts.rowid,"
                         " missive_bm25(passages_fts)"
                         " FROM passages_fts"
-                        " JOIN passages p ON p.id = passages_fts.rowid"
+                        " JOIN passages p INDEXED BY passages_letter"
+                        " ON p.id = passages_fts.rowid"
                         " JOIN letters l ON l.id = p.letter_id"
                         " WHERE passages_fts MATCH ?1 AND " CORPUS_LETTER_FILTER
                         " LIMIT ?5",

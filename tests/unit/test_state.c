@@ -1073,6 +1073,7 @@ static void test_migrate_from_v1(void **state)
                    "DROP TRIGGER letters_count_ai; DROP TRIGGER letters_count_ad;"
                    "DROP TRIGGER letters_count_au; DROP TABLE corpus_counts;"
                    "DROP INDEX letters_date; DROP INDEX passages_emended;"
+                   "DROP INDEX passages_letter;"
                    "DROP TABLE shuffles; DROP TABLE channel_settings;"
                    "DROP TABLE letter_recipients; DROP TABLE daily; DROP TABLE passage_stats; DROP TABLE concepts; DROP TRIGGER passages_ai;"
                    "DROP TRIGGER passages_ad; DROP TRIGGER passages_au;"

@@ -1057,7 +1057,9 @@ static void test_command_budget(void **state)
         fail_msg("three statements took %llu ms on a 30 ms budget",
                  (unsigned long long)took);
 
-    /* Disarmed, a walk runs to its end. */
+    /* Disarmed, a short walk runs to its end (well within its own
+     * statement's CORPUS_QUERY_MS, even on a loaded machine). */
+    slow_us = 20000 / (uint64_t)s.passages;
     rows = 0;
     assert_int_equal(corpus_each(c, slow_fn, &rows, NULL), STATUS_OK);
     assert_int_equal(rows, s.passages);

@@ -27,6 +27,7 @@
 #include "dailypost.h"
 #include "format.h"
 #include "grep.h"
+#include "grepnarrow.h"
 #include "searchq.h"
 #include "state.h"
 #include "utf8.h"
@@ -666,13 +667,19 @@ static int command_search_show(Commands *c, const char *args, long offset,
             c, out, offset ? "No more results." : "No passage contains that.");
     if (rc != STATUS_OK)
         return command_corpus_error(c, out);
+    /* Counts stop at the bound: "of over 1000", and results past it are
+     * not offered (corpus_search says why). */
+    const char *over = total > CORPUS_SEARCH_BOUND ? "over " : "";
+    if (total > CORPUS_SEARCH_BOUND)
+        total = CORPUS_SEARCH_BOUND;
     if (offset + 1 < total) {
         snprintf(lead, sizeof lead,
-                 "Result %ld of %ld (%smore for the next): ", offset + 1, total,
-                 c->pfx);
+                 "Result %ld of %s%ld (%smore for the next): ", offset + 1, over,
+                 total, c->pfx);
         more_query(c, in, MORE_SEARCH, args, offset + 1);
     } else {
-        snprintf(lead, sizeof lead, "Result %ld of %ld: ", offset + 1, total);
+        snprintf(lead, sizeof lead, "Result %ld of %s%ld: ", offset + 1, over,
+                 total);
     }
     rc = output_passage(c, out, &p, lead, 1);
     passage_clear(&p);
@@ -780,10 +787,26 @@ static int command_grep_show(Commands *c, const char *pattern, long offset,
     if (!(w.g = grep_compile(pattern, &why)))
         return output_printf(c, out, "Cannot use that pattern: %.159s.",
                              why.msg);
-    Status rc = corpus_each(c->corpus, command_grep_visit, &w, c->err);
+    /* The trigram index narrows the walk to passages holding the
+     * pattern's literals; without one, every passage is tried, within
+     * grep's budget. */
+    char narrow[GREPNARROW_MAX];
+    bool narrowed = grepnarrow_build(pattern, narrow, sizeof narrow);
+    Status rc = narrowed ? corpus_each_candidate(c->corpus, narrow,
+                                                 command_grep_visit, &w, c->err)
+                         : corpus_each(c->corpus, command_grep_visit, &w,
+                                       c->err);
     int shown;
     if (rc == STATUS_ERROR) {
         shown = command_corpus_error(c, out);
+        goto done;
+    }
+    if (w.costly && !narrowed) {
+        shown = output_printf(c, out,
+                              "That pattern is too broad to run over every "
+                              "passage: include a word of three letters or "
+                              "more, e.g. %sgrep Finland.",
+                              c->pfx);
         goto done;
     }
     if (w.costly) {
@@ -1108,7 +1131,16 @@ static int command_today(Commands *c, const char *args, const CommandInput *in,
     (void)args;
     today_date(&month, &day);
     t.today = today_day_of_year(month, day);
-    if (corpus_dated(c->corpus, today_visit, &t, c->err) != STATUS_OK)
+    /* A letter of this very day, by index; 29 February and 1 March share a
+     * day of the year, so those two take the full pass. */
+    Status on = STATUS_NOTFOUND;
+    if (!(month == 2 && day == 29) && !(month == 3 && day == 1) &&
+        (on = corpus_dated_on(c->corpus, month, day, &t.best_letter,
+                              c->err)) == STATUS_ERROR)
+        return command_corpus_error(c, out);
+    if (on == STATUS_OK)
+        t.best_distance = 0;
+    else if (corpus_dated(c->corpus, today_visit, &t, c->err) != STATUS_OK)
         return command_corpus_error(c, out);
     if (!t.best_letter)
         return output_printf(c, out, "No letter is dated.");
@@ -1335,10 +1367,15 @@ static Status commands_run(Commands *c, const CommandSpec *spec,
     while (*args == ' ') args++;
     int rc;
     c->err = err;
+    /* One deadline for all the statements of the command (corpus.h). */
+    if (c->corpus)
+        corpus_command_begin(c->corpus, CORPUS_COMMAND_MS);
     if (!*args && spec->needs_args)
         rc = command_usage(c, out, spec);
     else
         rc = spec->run(c, args, in, out);
+    if (c->corpus)
+        corpus_command_end(c->corpus);
     if (rc == 0 && spec->run != command_more)
         rc = more_limit(c, in, out);
     c->err = NULL;

@@ -11,15 +11,19 @@
 #include <string.h>
 
 #include "clock.h"
+#include "rank.h"
 #include "reply.h"
 #include "searchq.h"
 #include "utf8.h"
 
 /* No question may hold the bot's loop longer than this.  SQLite calls the
- * progress handler every CORPUS_PROGRESS_OPS virtual-machine steps (a few
- * microseconds each), so the bound is tight. */
+ * progress handler every CORPUS_PROGRESS_OPS virtual-machine steps (tens
+ * of nanoseconds each; a clock read costs about two percent of them), so
+ * the bound is tight, even for a walk whose rows cost few steps each.  When a command is armed
+ * (corpus_command_begin), its statements share the command's one deadline
+ * instead, so a command of many statements is bounded as a whole. */
 #define CORPUS_QUERY_MS 250
-#define CORPUS_PROGRESS_OPS 1000
+#define CORPUS_PROGRESS_OPS 100
 
 /* corpus_random's bounds on passing over unwanted passages. */
 #define CORPUS_RANDOM_TRIES 16
@@ -50,7 +54,8 @@ enum corpus_stmt {
     ST_CELLS,
     ST_BY_CELL,
     ST_BY_ID,
-    ST_SEARCH_COUNT,
+    ST_SEARCH_TOP,
+    ST_SEARCH_TOP_F,
     ST_SEARCH,
     ST_PERSON,
     ST_LETTER,
@@ -70,23 +75,33 @@ static const char *const corpus_sql[ST_COUNT_STMTS] = {
     [ST_BY_ID] = "SELECT " CORPUS_PASSAGE_COLUMNS
                  " FROM passages p JOIN letters l ON l.id = p.letter_id"
                  " WHERE p.letter_id = ?1 AND p.para = ?2",
-    [ST_SEARCH_COUNT] =
-        "SELECT count(*) FROM passages_fts"
-        " JOIN passages p ON p.id = passages_fts.rowid"
-        " JOIN letters l ON l.id = p.letter_id"
-        " WHERE passages_fts MATCH ?1 AND " CORPUS_LETTER_FILTER,
+    /* The candidates of a search (see corpus_search): the first ?5
+     * matches in passage order with their BM25 score (rank.h).  Without a filter the
+     * index alone answers; the joins are paid only when a filter needs
+     * them. */
+    [ST_SEARCH_TOP] = "SELECT rowid, missive_bm25(passages_fts)"
+                      " FROM passages_fts"
+                      " WHERE passages_fts MATCH ?1 LIMIT ?5",
+    [ST_SEARCH_TOP_F] = "SELECT passages_fts.rowid,"
+                        " missive_bm25(passages_fts)"
+                        " FROM passages_fts"
+                        " JOIN passages p INDEXED BY passages_letter"
+                        " ON p.id = passages_fts.rowid"
+                        " JOIN letters l ON l.id = p.letter_id"
+                        " WHERE passages_fts MATCH ?1 AND " CORPUS_LETTER_FILTER
+                        " LIMIT ?5",
+    /* The chosen passage, with its snippet: one row by rowid. */
     [ST_SEARCH] = "SELECT " CORPUS_PASSAGE_COLUMNS ","
                   /* The index reads passages.indexed, NULL when shown (footnote marks
                    * dropped); a snippet is made of what it reads, so a
                    * passage whose shown text differs is shown as it is. */
                   " CASE WHEN p.indexed IS NULL"
-                  " THEN snippet(passages_fts, 0, ?6, ?7, '…', 40)"
+                  " THEN snippet(passages_fts, 0, ?3, ?4, '…', 40)"
                   " ELSE p.shown END"
                   " FROM passages_fts"
                   " JOIN passages p ON p.id = passages_fts.rowid"
                   " JOIN letters l ON l.id = p.letter_id"
-                  " WHERE passages_fts MATCH ?1 AND " CORPUS_LETTER_FILTER
-                  " ORDER BY passages_fts.rank, p.id LIMIT 1 OFFSET ?5",
+                  " WHERE passages_fts MATCH ?1 AND passages_fts.rowid = ?2",
     [ST_LETTER] =
         "SELECT l.id, l.sender, " CORPUS_RECIPIENTS ", l.date, l.date_kind,"
         " l.date_source IS NOT NULL, l.heading, l.source, l.number,"
@@ -104,6 +119,7 @@ struct Corpus {
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT_STMTS];
     uint64_t deadline_ms;  /* of the question being answered */
+    uint64_t command_ms;   /* of the command, UINT64_MAX when none */
     const People *aliases; /* for !reply; not owned */
 };
 
@@ -120,7 +136,18 @@ static int corpus_progress(void *ud)
 
 static void corpus_begin(Corpus *c)
 {
-    c->deadline_ms = clock_now_ms() + CORPUS_QUERY_MS;
+    uint64_t own = clock_now_ms() + CORPUS_QUERY_MS;
+    c->deadline_ms = own < c->command_ms ? own : c->command_ms;
+}
+
+void corpus_command_begin(Corpus *c, unsigned budget_ms)
+{
+    c->command_ms = clock_now_ms() + budget_ms;
+}
+
+void corpus_command_end(Corpus *c)
+{
+    c->command_ms = UINT64_MAX;
 }
 
 static void corpus_end(Corpus *c)
@@ -146,7 +173,12 @@ Corpus *corpus_new(sqlite3 *db, Error *err)
     }
     c->db = db;
     c->deadline_ms = UINT64_MAX;
+    c->command_ms = UINT64_MAX;
     sqlite3_progress_handler(db, CORPUS_PROGRESS_OPS, corpus_progress, c);
+    if (rank_register(db, err) != STATUS_OK) {
+        corpus_free(c);
+        return NULL;
+    }
     for (int i = 0; i < ST_COUNT_STMTS; i++) {
         if (sqlite3_prepare_v3(db, corpus_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
                                &c->st[i], NULL) != SQLITE_OK) {
@@ -369,43 +401,82 @@ Status corpus_get(Corpus *c, int letter, int para, Passage *out, Error *err)
     return corpus_one_passage(c, st, -1, out, "get", err);
 }
 
-static void corpus_bind_search(sqlite3_stmt *st, const SearchQuery *q,
-                               const PassageFilter *f)
+/* A search candidate: passage rowid and its bm25 rank (lower is better). */
+typedef struct {
+    sqlite3_int64 id;
+    double rank;
+} CorpusHit;
+
+static int corpus_hit_cmp(const void *a, const void *b)
 {
-    static const PassageFilter any = {0};
-    if (!f)
-        f = &any;
-    sqlite3_bind_text(st, 1, q->match, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, f->sender, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, f->recipient, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 4, f->year);
+    const CorpusHit *x = a, *y = b;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
 }
 
+/* Ranking and bound, as the man page says: matches are read in passage
+ * order, at most CORPUS_SEARCH_BOUND + 1 of them; those first
+ * CORPUS_SEARCH_BOUND are ordered by BM25 (missive_bm25, rank.h: term
+ * weights from counts capped at RANK_DF_CAP; ties by passage),
+ * and the count is exact up to the bound, "over" it beyond.  A word in
+ * half of a million passages thus costs a thousand index entries, not half
+ * a million scored rows; a rarer query is ranked in full.  The price: when
+ * a query matches more than the bound, a better-scoring passage later in
+ * the corpus is not seen (a narrower query or a filter finds it). */
 Status corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,
                      const SnippetMarks *marks, long offset, Passage *out,
                      long *total, Error *err)
 {
-    sqlite3_stmt *st = c->st[ST_SEARCH_COUNT];
+    static const PassageFilter any = {0};
+    CorpusHit *hits = NULL;
+    long n = 0;
+    int rc;
 
     *total = 0;
     if (!q->match[0])
         return error_set(err, STATUS_INVALID, "nothing to search for");
+    if (!f)
+        f = &any;
+    bool filtered = f->sender || f->recipient || f->year;
+    sqlite3_stmt *st = c->st[filtered ? ST_SEARCH_TOP_F : ST_SEARCH_TOP];
+    if (!(hits = malloc((CORPUS_SEARCH_BOUND + 1) * sizeof *hits)))
+        return error_set(err, STATUS_ERROR, "corpus: out of memory");
     corpus_begin(c);
-    corpus_bind_search(st, q, f);
-    if (sqlite3_step(st) != SQLITE_ROW)
-        return corpus_fail(c, st, "search count", err);
-    *total = (long)sqlite3_column_int64(st, 0);
+    sqlite3_bind_text(st, 1, q->match, -1, SQLITE_STATIC);
+    if (filtered) {
+        sqlite3_bind_text(st, 2, f->sender, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, f->recipient, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 4, f->year);
+    }
+    sqlite3_bind_int(st, 5, CORPUS_SEARCH_BOUND + 1);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        hits[n].id = sqlite3_column_int64(st, 0);
+        hits[n].rank = sqlite3_column_double(st, 1);
+        n++;
+    }
+    if (rc != SQLITE_DONE) {
+        free(hits);
+        return corpus_fail(c, st, "search", err);
+    }
     corpus_done(c, st);
-    if (*total == 0 || offset < 0 || offset >= *total)
+    *total = n;
+    long ranked = n > CORPUS_SEARCH_BOUND ? CORPUS_SEARCH_BOUND : n;
+    if (offset < 0 || offset >= ranked) {
+        free(hits);
         return STATUS_NOTFOUND;
+    }
+    qsort(hits, (size_t)ranked, sizeof *hits, corpus_hit_cmp);
+    sqlite3_int64 id = hits[offset].id;
+    free(hits);
 
     corpus_begin(c);
     st = c->st[ST_SEARCH];
-    corpus_bind_search(st, q, f);
-    sqlite3_bind_int64(st, 5, offset);
-    sqlite3_bind_text(st, 6, marks && marks->open ? marks->open : "", -1,
+    sqlite3_bind_text(st, 1, q->match, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, id);
+    sqlite3_bind_text(st, 3, marks && marks->open ? marks->open : "", -1,
                       SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, marks && marks->close ? marks->close : "", -1,
+    sqlite3_bind_text(st, 4, marks && marks->close ? marks->close : "", -1,
                       SQLITE_STATIC);
     return corpus_one_passage(c, st, 9, out, "search", err);
 }
@@ -468,6 +539,67 @@ Status corpus_dated(Corpus *c, corpus_dated_fn fn, void *ud, Error *err)
         return corpus_fail(c, st, "dated letters", err);
     corpus_done(c, st);
     return STATUS_OK;
+}
+
+/* The letters_date index answers "written on this day" with one lookup per
+ * year in the corpus's span instead of a pass over every letter; a span of
+ * more than CORPUS_DATED_YEARS years is left to corpus_dated. */
+#define CORPUS_DATED_YEARS 400
+
+Status corpus_dated_on(Corpus *c, int month, int day, int *letter,
+                       Error *err)
+{
+    sqlite3_stmt *span = NULL, *on = NULL;
+    Status result = STATUS_NOTFOUND;
+    int first = 0, last = -1;
+
+    *letter = 0;
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT (SELECT min(date) FROM letters),"
+                           " (SELECT max(date) FROM letters)",
+                           -1, &span, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(c->db,
+                           "SELECT min(id) FROM letters WHERE date = ?1", -1,
+                           &on, NULL) != SQLITE_OK) {
+        result = error_set(err, STATUS_ERROR, "corpus: dated: %s",
+                           sqlite3_errmsg(c->db));
+        goto done;
+    }
+    corpus_begin(c);
+    if (sqlite3_step(span) != SQLITE_ROW) {
+        result = error_set(err, STATUS_ERROR, "corpus: dated: %s",
+                           sqlite3_errmsg(c->db));
+        goto done;
+    }
+    if (sqlite3_column_type(span, 0) != SQLITE_NULL) {
+        first = atoi((const char *)sqlite3_column_text(span, 0));
+        last = atoi((const char *)sqlite3_column_text(span, 1));
+    }
+    if (last - first > CORPUS_DATED_YEARS)
+        goto done;
+    for (int year = first; year <= last && year <= 9999; year++) {
+        char iso[40];
+        snprintf(iso, sizeof iso, "%04d-%02d-%02d", year, month, day);
+        sqlite3_bind_text(on, 1, iso, -1, SQLITE_TRANSIENT);
+        int rc = sqlite3_step(on);
+        if (rc != SQLITE_ROW) {
+            result = error_set(err, STATUS_ERROR, "corpus: dated: %s",
+                               sqlite3_errmsg(c->db));
+            goto done;
+        }
+        int id = sqlite3_column_int(on, 0);
+        if (sqlite3_column_type(on, 0) != SQLITE_NULL &&
+            (*letter == 0 || id < *letter)) {
+            *letter = id;
+            result = STATUS_OK;
+        }
+        sqlite3_reset(on);
+    }
+done:
+    sqlite3_finalize(span);
+    sqlite3_finalize(on);
+    corpus_end(c);
+    return result;
 }
 
 Status corpus_sources(Corpus *c, char *out, size_t outsz, Error *err)
@@ -575,19 +707,25 @@ static Status corpus_scalar(Corpus *c, const char *sql, int *num, char *text,
     return rc == SQLITE_ROW ? STATUS_OK : STATUS_ERROR;
 }
 
-/* Stats are asked rarely: preparing on demand keeps Corpus small. */
+/* Stats are asked rarely: preparing on demand keeps Corpus small.  No
+ * statement scans a table: letters and undated letters are kept by
+ * triggers (corpus_counts), passages by the import (passage_stats), the
+ * dates come from the letters_date index and the emended passages from a
+ * partial index; people and files are a handful of rows. */
 Status corpus_stats(Corpus *c, CorpusStats *s, Error *err)
 {
     memset(s, 0, sizeof *s);
-    if (corpus_scalar(c, "SELECT count(*) FROM letters", &s->letters, NULL, 0,
-                      err) ||
-        corpus_scalar(c, "SELECT count(*) FROM passages", &s->passages, NULL, 0,
-                      err) ||
+    if (corpus_scalar(c, "SELECT letters FROM corpus_counts", &s->letters,
+                      NULL, 0, err) ||
+        corpus_scalar(c,
+                      "SELECT coalesce((SELECT n FROM passage_stats"
+                      " WHERE sender = ''), 0)",
+                      &s->passages, NULL, 0, err) ||
         corpus_scalar(c, "SELECT count(*) FROM people", &s->people, NULL, 0,
                       err) ||
         corpus_scalar(c, "SELECT count(*) FROM files", &s->files, NULL, 0,
                       err) ||
-        corpus_scalar(c, "SELECT count(*) FROM letters WHERE date IS NULL",
+        corpus_scalar(c, "SELECT undated FROM corpus_counts",
                       &s->undated_letters, NULL, 0, err) ||
         corpus_scalar(c, "SELECT count(*) FROM passages WHERE corrected",
                       &s->corrected_passages, NULL, 0, err) ||
@@ -613,22 +751,14 @@ bool corpus_person(Corpus *c, const char *word, char *out, size_t outsz)
     return found;
 }
 
-/* One full scan, prepared on demand: O(passages), fine because !grep is the
- * only caller and the corpus is a few hundred paragraphs.  The statement
- * runs under the usual deadline, which also bounds the time fn spends
- * between rows. */
-Status corpus_each(Corpus *c, corpus_each_fn fn, void *ud, Error *err)
+/* Steps a prepared walk statement (letter_id, para, shown) into fn under
+ * the deadline, and finalizes it. */
+static Status corpus_walk(Corpus *c, sqlite3_stmt *st, corpus_each_fn fn,
+                          void *ud, Error *err)
 {
-    sqlite3_stmt *st;
     Status result = STATUS_OK;
     int rc, stop = 0;
 
-    if (sqlite3_prepare_v2(c->db,
-                           "SELECT letter_id, para, shown"
-                           " FROM passages ORDER BY letter_id, para",
-                           -1, &st, NULL) != SQLITE_OK)
-        return error_set(err, STATUS_ERROR, "corpus: each: %s",
-                         sqlite3_errmsg(c->db));
     corpus_begin(c);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *text = (const char *)sqlite3_column_text(st, 2);
@@ -637,11 +767,51 @@ Status corpus_each(Corpus *c, corpus_each_fn fn, void *ud, Error *err)
                   text ? text : "", text ? len : 0, ud);
         if (stop != 0)
             break;
+        /* fn's time counts too, and SQLite only looks at the clock every
+         * CORPUS_PROGRESS_OPS steps, which may span many short rows. */
+        if (clock_now_ms() > c->deadline_ms) {
+            rc = SQLITE_INTERRUPT;
+            break;
+        }
     }
-    if (stop == 0 && rc != SQLITE_DONE)
+    if (stop == 0 && rc == SQLITE_INTERRUPT)
+        result = error_set(err, STATUS_ERROR, "corpus: each: interrupted");
+    else if (stop == 0 && rc != SQLITE_DONE)
         result = error_set(err, STATUS_ERROR, "corpus: each: %s",
                            sqlite3_errmsg(c->db));
     sqlite3_finalize(st);
     corpus_end(c);
     return result;
+}
+
+/* One full scan, prepared on demand: O(passages), used by !grep only for
+ * a pattern with no literal to narrow it (grepnarrow.c); the deadline
+ * bounds it, and also the time fn spends between rows. */
+Status corpus_each(Corpus *c, corpus_each_fn fn, void *ud, Error *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT letter_id, para, shown"
+                           " FROM passages ORDER BY letter_id, para",
+                           -1, &st, NULL) != SQLITE_OK)
+        return error_set(err, STATUS_ERROR, "corpus: each: %s",
+                         sqlite3_errmsg(c->db));
+    return corpus_walk(c, st, fn, ud, err);
+}
+
+Status corpus_each_candidate(Corpus *c, const char *match, corpus_each_fn fn,
+                             void *ud, Error *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT p.letter_id, p.para, p.shown"
+                           " FROM passages_tri JOIN passages p"
+                           " ON p.id = passages_tri.rowid"
+                           " WHERE passages_tri MATCH ?1"
+                           " ORDER BY passages_tri.rowid",
+                           -1, &st, NULL) != SQLITE_OK)
+        return error_set(err, STATUS_ERROR, "corpus: each: %s",
+                         sqlite3_errmsg(c->db));
+    sqlite3_bind_text(st, 1, match, -1, SQLITE_TRANSIENT);
+    return corpus_walk(c, st, fn, ud, err);
 }

@@ -107,9 +107,14 @@ Status corpus_random(Corpus *c, const PassageFilter *f, Passage *out,
 /* Passage letter.para; as corpus_pick. */
 Status corpus_get(Corpus *c, int letter, int para, Passage *out, Error *err);
 
-/* Full-text search with a query built by searchq_build, bm25 order,
- * restricted by f (NULL: none); result number `offset` (0-based) and the
- * total number of matches.  out->snippet marks the matches with marks
+/* Matches a search counts and ranks at most (see corpus_search). */
+#define CORPUS_SEARCH_BOUND 1000
+
+/* Full-text search with a query built by searchq_build, bm25 order among
+ * the first CORPUS_SEARCH_BOUND matches in passage order, restricted by f
+ * (NULL: none); result number `offset` (0-based) and the number of
+ * matches, exact up to the bound and CORPUS_SEARCH_BOUND + 1 ("over") when
+ * there are more: results past the bound are not given.  out->snippet marks the matches with marks
  * (NULL: unmarked).  STATUS_OK, STATUS_NOTFOUND (no result `offset`),
  * STATUS_INVALID when q holds nothing to search for, or STATUS_ERROR. */
 Status corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,
@@ -137,6 +142,12 @@ Status corpus_letter(Corpus *c, int letter, LetterInfo *out, Error *err);
  * fn returns non-zero.  STATUS_OK or STATUS_ERROR. */
 typedef int (*corpus_dated_fn)(int letter, const char *date, void *ud);
 Status corpus_dated(Corpus *c, corpus_dated_fn fn, void *ud, Error *err);
+/* The lowest-numbered letter dated month/day in any year (the letter
+ * corpus_dated would find first at distance 0), by index: STATUS_OK,
+ * STATUS_NOTFOUND (none, or a span of years too long to look up one by
+ * one: ask corpus_dated), or STATUS_ERROR. */
+Status corpus_dated_on(Corpus *c, int month, int day, int *letter,
+                       Error *err);
 
 /* The distinct Source lines, in order of first use, joined by "; ".
  * STATUS_OK or STATUS_ERROR. */
@@ -175,5 +186,19 @@ bool corpus_person(Corpus *c, const char *word, char *out, size_t outsz);
 typedef int (*corpus_each_fn)(int letter, int para, const char *text,
                               size_t len, void *ud);
 Status corpus_each(Corpus *c, corpus_each_fn fn, void *ud, Error *err);
+
+/* As corpus_each, over only the passages whose shown text holds what
+ * `match` asks of the trigram index (an FTS5 expression from
+ * grepnarrow_build), in passage (rowid) order. */
+Status corpus_each_candidate(Corpus *c, const char *match, corpus_each_fn fn,
+                             void *ud, Error *err);
+
+/* One deadline for a whole command: from corpus_command_begin to
+ * corpus_command_end, every statement stops when budget_ms from the begin
+ * have passed (a statement alone still stops after CORPUS_QUERY_MS), so a
+ * command of many statements never holds the loop longer than the budget. */
+#define CORPUS_COMMAND_MS 250
+void corpus_command_begin(Corpus *c, unsigned budget_ms);
+void corpus_command_end(Corpus *c);
 
 #endif

@@ -21,6 +21,7 @@
 #include "corpus.h"
 #include "db.h"
 #include "grep.h"
+#include "grepnarrow.h"
 #include "import.h"
 #include "searchq.h"
 
@@ -864,6 +865,208 @@ static void test_snippet_marks(void **state)
     corpus_cleanup(db);
 }
 
+
+/* --- grepnarrow: the literals a pattern requires --------------------------- */
+
+static void test_narrow_literals(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *pattern;
+        const char *expr; /* NULL: not narrowed */
+    } cases[] = {
+        {"Tirpitz", "\"Tir\" AND \"irp\" AND \"rpi\" AND \"pit\" AND \"itz\""},
+        {"abc", "\"abc\""},
+        {"ab", NULL},
+        {"a.c", NULL},
+        {"finland|norway",
+         "(\"fin\" AND \"inl\" AND \"nla\" AND \"lan\" AND \"and\") OR "
+         "(\"nor\" AND \"orw\" AND \"rwa\" AND \"way\")"},
+        /* One branch with nothing required: nothing is. */
+        {"finland|no", NULL},
+        {"(finland|x)yz", NULL},
+        /* Optional characters and groups leave the run. */
+        {"colou?r", "\"col\" AND \"olo\""},
+        {"abcd*ef", "\"abc\""},
+        {"abcd{0,3}x", "\"abc\""},
+        {"abc(def)?ghi", "\"abc\" AND \"ghi\""},
+        {"abc(def)*", "\"abc\""},
+        /* Repeated at least once: required, then the run ends. */
+        {"abcd+efg", "\"abc\" AND \"bcd\" AND \"efg\""},
+        {"(abc)+", "\"abc\""},
+        {"abcd{2}efg", "\"abc\" AND \"bcd\" AND \"efg\""},
+        /* Classes, escapes and anchors break runs. */
+        {"Murm[a-z]nsk", "\"Mur\" AND \"urm\""},
+        {"\\bwar\\b", "\"war\""},
+        {"^The\\s+Tirpitz", "\"The\" AND \"Tir\" AND \"irp\" AND \"rpi\" AND "
+                            "\"pit\" AND \"itz\""},
+        {"a\\.bc", "\"a.b\" AND \".bc\""},
+        {"say \"no\"", "\"ay \" AND \"y \"\"\" AND \" \"\"n\" AND \"\"\"no\" "
+                       "AND \"no\"\"\""},
+        /* k and s may match the Kelvin sign and the long s. */
+        {"Stalin", "\"tal\" AND \"ali\" AND \"lin\""},
+        {"sks", NULL},
+        /* Non-ASCII characters are not literals. */
+        {"caf\xc3\xa9s", "\"caf\""},
+        /* Escapes with arguments and (?...) groups: not narrowed. */
+        {"\\x41bc", NULL},
+        {"\\QTirpitz\\E", NULL},
+        {"(?i)Tirpitz", NULL},
+        {"(?=Tirpitz)", NULL},
+        {"(?:Tirpitz)", "\"Tir\" AND \"irp\" AND \"rpi\" AND \"pit\" AND "
+                        "\"itz\""},
+        {"\\p{L}abc", NULL},
+        {"abc\\1", NULL},
+        /* Leading verbs are skipped. */
+        {"(*UTF)(*LIMIT_MATCH=50)abc", "\"abc\""},
+        {"[abc]def[ghi]", "\"def\""},
+        {"[]abc]", NULL},
+        {"x{abc", "\"abc\""},
+        {"", NULL},
+        {".*", NULL},
+    };
+    char out[GREPNARROW_MAX];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bool ok = grepnarrow_build(cases[i].pattern, out, sizeof out);
+        if (!cases[i].expr) {
+            if (ok)
+                fail_msg("%s: narrowed to %s", cases[i].pattern, out);
+            assert_string_equal(out, "");
+        } else {
+            if (!ok)
+                fail_msg("%s: not narrowed", cases[i].pattern);
+            if (strcmp(out, cases[i].expr) != 0)
+                fail_msg("%s: %s, not %s", cases[i].pattern, out,
+                         cases[i].expr);
+        }
+    }
+    /* An expression that does not fit is no narrowing. */
+    assert_false(grepnarrow_build("abcdefgh", out, 10));
+}
+
+struct hits {
+    Grep *g;
+    int n;
+    int letter[1024], para[1024];
+};
+
+static int hits_fn(int letter, int para, const char *text, size_t len,
+                   void *ud)
+{
+    struct hits *h = ud;
+    if (grep_match(h->g, text, len, NULL, NULL, NULL) == STATUS_OK &&
+        h->n < 1024) {
+        h->letter[h->n] = letter;
+        h->para[h->n] = para;
+        h->n++;
+    }
+    return 0;
+}
+
+/* Every passage a full walk matches, the narrowed walk matches too (the
+ * shipped corpus is in reading order, so the lists are equal). */
+static void test_narrow_finds_every_match(void **state)
+{
+    (void)state;
+    static const char *const patterns[] = {
+        "Finland",       "finland|norway",   "Hitler('s)?",    "war\\b",
+        "soviet\\s+union", "colou?r",        "Roosevelt|Churchill",
+        "(great|Great) Britain", "th[ei]ir", "MOSCOW",         "s(ov|ow)iet",
+        "ion?s",         "(?:Stalin)+",      "a\\.m\\.",       "t[a-z]+tion",
+        "Tirpitz",       "gov[a-z]*ment",    "19[0-9][0-9]",   "our (own|common)",
+    };
+    sqlite3 *db = corpus_db();
+    Corpus *c = corpus_new(db, NULL);
+    assert_non_null(c);
+    char narrow[GREPNARROW_MAX];
+    int narrowed = 0;
+    for (size_t i = 0; i < sizeof patterns / sizeof patterns[0]; i++) {
+        static struct hits all, some;
+        Error err = {0};
+        memset(&all, 0, sizeof all);
+        memset(&some, 0, sizeof some);
+        all.g = grep_compile(patterns[i], &err);
+        some.g = grep_compile(patterns[i], &err);
+        assert_non_null(all.g);
+        assert_non_null(some.g);
+        assert_int_equal(corpus_each(c, hits_fn, &all, NULL), STATUS_OK);
+        if (grepnarrow_build(patterns[i], narrow, sizeof narrow)) {
+            narrowed++;
+            assert_int_equal(
+                corpus_each_candidate(c, narrow, hits_fn, &some, NULL),
+                STATUS_OK);
+            if (some.n != all.n)
+                fail_msg("%s: %d matches narrowed, %d in all", patterns[i],
+                         some.n, all.n);
+            for (int k = 0; k < all.n; k++) {
+                assert_int_equal(some.letter[k], all.letter[k]);
+                assert_int_equal(some.para[k], all.para[k]);
+            }
+        }
+        grep_free(all.g);
+        grep_free(some.g);
+    }
+    assert_true(narrowed >= 15);
+    corpus_free(c);
+    corpus_cleanup(db);
+}
+
+/* --- one deadline per command ----------------------------------------- */
+
+static uint64_t slow_us; /* per row: a whole walk takes some 150 ms */
+
+static int slow_fn(int letter, int para, const char *text, size_t len,
+                   void *ud)
+{
+    (void)letter, (void)para, (void)text, (void)len;
+    int *rows = ud;
+    (*rows)++;
+    uint64_t until = clock_now_us() + slow_us;
+    while (clock_now_us() < until) {
+    }
+    return 0;
+}
+
+/* A command of several statements, each of which could run alone for
+ * CORPUS_QUERY_MS, stops as a whole within the command's budget. */
+static void test_command_budget(void **state)
+{
+    (void)state;
+    sqlite3 *db = corpus_db();
+    Corpus *c = corpus_new(db, NULL);
+    assert_non_null(c);
+    CorpusStats s;
+    assert_int_equal(corpus_stats(c, &s, NULL), STATUS_OK);
+    assert_true(s.passages > 10);
+    slow_us = 150000 / (uint64_t)s.passages;
+
+    int rows = 0;
+    uint64_t start = clock_now_ms();
+    corpus_command_begin(c, 30);
+    Status first = corpus_each(c, slow_fn, &rows, NULL);
+    Status second = corpus_each(c, slow_fn, &rows, NULL);
+    Status third = corpus_each(c, slow_fn, &rows, NULL);
+    corpus_command_end(c);
+    uint64_t took = clock_now_ms() - start;
+    assert_int_equal(first, STATUS_ERROR);
+    assert_int_equal(second, STATUS_ERROR);
+    assert_int_equal(third, STATUS_ERROR);
+    /* The budget plus one progress interval per statement, with room for
+     * a loaded machine; per-statement deadlines would take >= 3 walks. */
+    if (took > 80)
+        fail_msg("three statements took %llu ms on a 30 ms budget",
+                 (unsigned long long)took);
+
+    /* Disarmed, a short walk runs to its end (well within its own
+     * statement's CORPUS_QUERY_MS, even on a loaded machine). */
+    slow_us = 20000 / (uint64_t)s.passages;
+    rows = 0;
+    assert_int_equal(corpus_each(c, slow_fn, &rows, NULL), STATUS_OK);
+    assert_int_equal(rows, s.passages);
+    corpus_free(c);
+    corpus_cleanup(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -885,6 +1088,9 @@ int main(void)
         cmocka_unit_test(test_replicated_groups),
         cmocka_unit_test(test_invalid_utf8_subject),
         cmocka_unit_test(test_corpus_each),
+        cmocka_unit_test(test_narrow_literals),
+        cmocka_unit_test(test_narrow_finds_every_match),
+        cmocka_unit_test(test_command_budget),
         cmocka_unit_test(test_snippet_marks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

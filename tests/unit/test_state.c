@@ -1102,15 +1102,22 @@ static void test_migrate_from_v1(void **state)
     sqlite3 *ro;
     fx_corpus(&fx);
     assert_int_equal(q_int(fx.db, "PRAGMA user_version"), DB_SCHEMA_VERSION);
-    assert_int_equal(DB_SCHEMA_VERSION, 6);
+    assert_int_equal(DB_SCHEMA_VERSION, 7);
     fx_close(&fx);
 
-    /* Back to what schema 1 created: migration 6 turns files.content into
+    /* Back to what schema 1 created: migration 7 adds the trigram index,
+     * a counts table, their triggers and three indexes; migration 6 turns files.content into
      * hash and size, passages.text into original, and makes the index read
      * a view; migration 2 only adds tables; migration 3 adds a table and two
      * columns and indexes another; migrations 4 and 5 add tables. */
     assert_int_equal(sqlite3_open(fx.path, &fx.db), SQLITE_OK);
-    exec_ok(fx.db, "DROP TRIGGER passages_ai; DROP TRIGGER passages_ad;"
+    exec_ok(fx.db, "DROP TRIGGER passages_tri_ai; DROP TRIGGER passages_tri_ad;"
+                   "DROP TRIGGER passages_tri_au; DROP TABLE passages_tri;"
+                   "DROP TRIGGER letters_count_ai; DROP TRIGGER letters_count_ad;"
+                   "DROP TRIGGER letters_count_au; DROP TABLE corpus_counts;"
+                   "DROP INDEX letters_date; DROP INDEX passages_emended;"
+                   "DROP INDEX passages_letter;"
+                   "DROP TRIGGER passages_ai; DROP TRIGGER passages_ad;"
                    "DROP TRIGGER passages_au; DROP TABLE passages_fts;"
                    "DROP VIEW passages_indexed;"
                    "ALTER TABLE files ADD COLUMN content BLOB NOT NULL "
@@ -1175,6 +1182,12 @@ static void test_migrate_from_v1(void **state)
     assert_int_equal(q_int(fx.db, "SELECT count(*) FROM passages_indexed"),
                      CORPUS_PASSAGES);
     assert_int_equal(q_int(fx.db, "SELECT count(*) FROM shuffles"), 0);
+    /* Migration 7 fills the trigram index and the letter counts. */
+    assert_int_equal(q_int(fx.db, "SELECT count(*) FROM passages_tri "
+                                  "WHERE passages_tri MATCH 'fin'"),
+                     q_int(fx.db, "SELECT count(*) FROM passages "
+                                  "WHERE shown LIKE '%fin%'"));
+    assert_int_equal(q_int(fx.db, "SELECT letters FROM corpus_counts"), 3);
     next_id(&fx, "#a", NULL);
     assert_int_equal(set_prefix(fx.state, "#a", "?"), T_OK);
     fx_close(&fx);

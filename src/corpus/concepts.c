@@ -246,8 +246,16 @@ static Status concepts_wordnet(sqlite3 *db, Error *err)
     sqlite3_stmt *text = NULL;
     Status rc = STATUS_ERROR;
 
-    if (!concepts_wordnet_ready())
+    if (!concepts_wordnet_ready()) {
+        /* Built for WordNet but its files are absent: say so once, or the
+         * table stays empty and !reply quietly loses its synonyms. */
+        const char *dir = getenv("WNSEARCHDIR");
+        error_report(err, SEVERITY_WARNING,
+                     "WordNet dictionary not found in %s: !reply "
+                     "will match no synonyms (install wordnet-base)",
+                     dir ? dir : "its default directory");
         return STATUS_OK; /* no dictionary files: no concepts */
+    }
     if (concepts_exec(db,
                       "CREATE TEMP TABLE concept_words(w TEXT PRIMARY KEY)"
                       "  WITHOUT ROWID;"

@@ -17,7 +17,9 @@
 #include "error.h"
 
 /* Rewrites the derived tables from the passages.  STATUS_OK, or
- * STATUS_ERROR with the reason in err; the caller's transaction decides. */
+ * STATUS_ERROR with the reason in err; the caller's transaction decides.
+ * A build with WordNet whose dictionary files are missing reports one
+ * SEVERITY_WARNING line through err's sink and leaves the concepts empty. */
 Status concepts_refresh(sqlite3 *db, Error *err);
 
 /* True when this build maps words through WordNet at import time. */

@@ -1779,6 +1779,8 @@ Status import_files_opts(sqlite3 *db, const char *const *paths, size_t npaths,
         import_count(&im, "SELECT count(*) FROM passages", &report->passages) <
             0)
         goto done;
+    why.sink = err ? err->sink : NULL; /* its warning reaches the user */
+    why.sink_ud = err ? err->sink_ud : NULL;
     if (concepts_refresh(db, &why) != STATUS_OK) {
         error_report(err, SEVERITY_ERROR, "%s", why.msg);
         goto done;

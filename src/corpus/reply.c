@@ -41,7 +41,13 @@
  * df comes from a MATCH count on passages_fts, not from an fts5vocab table:
  * a concept is a union of phrases ("soviet union" OR "russia" OR ...), which
  * a per-term vocabulary cannot count without double counting, and a count
- * is exact and uses the same index.  N and the mean length come from the
+ * uses the same index.  The count stops at REPLY_DF_EXACT matches, in rowid
+ * order: beyond, df is estimated from how far into the rowids that match
+ * lies, so a common word costs a bounded read at any corpus size.  On a
+ * corpus of over REPLY_PREFIX_CORPUS passages, prefix forms and phrases of
+ * common words (which FTS5 can only find by reading whole doclists) are
+ * counted and proposed by their rarest word (reply_loosest) and checked
+ * exactly only when re-scored.  N and the mean length come from the
  * passage_stats table the importer keeps, not from a scan per message.
  * With "as AUTHOR" the weights are over that author's passages: the corpus
  * asked is theirs, and a word only the other correspondent uses would
@@ -57,8 +63,18 @@
  * alias table is a correspondent, named in headings and not in the text, so
  * is never a name the letters lack.
  *
- * Candidates.  bm25 (FTS5's rank) over the OR of every form proposes
- * REPLY_CANDIDATES passages, optionally of one author; O(candidates x
+ * Candidates.  When the concepts' matches total at most REPLY_POOL
+ * passages, bm25 (FTS5's rank) over the OR of every form proposes
+ * REPLY_CANDIDATES passages, optionally of one author, as it always did.
+ * Beyond (issue 14: a million passages), the pool is chosen by the rarest
+ * concepts: their OR while their matches fit REPLY_POOL; when even the
+ * rarest is common, the AND of the rarest two, three, ... until it fits,
+ * looked for only up to the rarest concept's REPLY_SCAN-th match and cut at
+ * the REPLY_POOL-th.  A passage holding none of the rare concepts is then
+ * no candidate: it could answer only through common words.  The pool is
+ * ranked inside FTS5 by REPLY_RANK_FN (bm25 over concepts with the weights
+ * already known: FTS5's bm25 would read every phrase's whole doclist first)
+ * and only the best REPLY_CANDIDATES passages are read.  O(candidates x
  * tokens x forms) re-scoring after that is a few hundred microseconds.
  *
  * Windows and confidence.  Each candidate is cut into sentences; a window
@@ -120,6 +136,8 @@
 #define REPLY_MAX_RELATED 8 /* related stems looked at per word */
 #define REPLY_K1 0.3        /* bm25 tf saturation: coverage first */
 #define REPLY_B 0.75        /* bm25 length normalisation, the usual */
+#define REPLY_PREFIX_CORPUS 50000 /* passages beyond which no prefix MATCH */
+#define REPLY_SCAN 5000     /* rowids of the rarest concept's matches read */
 
 _Static_assert(REPLY_MAX_CONCEPTS <= 32, "concept sets are uint32_t masks");
 
@@ -256,6 +274,7 @@ typedef struct {
     bool in_match;          /* used in FTS5 MATCH expressions */
     bool related;           /* from the concept table: weighs less */
     char fts[REPLY_PHRASE]; /* the form as an FTS5 phrase body */
+    char loose[REPLY_PHRASE]; /* a phrase's rarest word, on a large corpus */
 } Form;
 
 typedef struct {
@@ -265,6 +284,7 @@ typedef struct {
     bool seen;  /* some passage asked holds one of its forms */
     PeopleEntity who;
     double idf;
+    long df;    /* passages of every author holding a form (maybe estimated) */
 } Concept;
 
 typedef struct {
@@ -275,6 +295,9 @@ typedef struct {
     size_t n;
     double mass;           /* sum of the concepts' idf */
     double avglen;         /* mean bytes of a passage */
+    long n_all;            /* passages of every author */
+    bool no_prefix;        /* prefix forms only re-score: see reply_match */
+    bool loose;            /* match phrases by their rarest word instead */
     const char *addressee; /* canonical person, or NULL */
 } Message;
 
@@ -315,6 +338,7 @@ static int message_add_form(Message *m, Stemmer *s, const char *text,
     f->related = false;
     f->in_match = true;
     memcpy(f->fts, text, len + 1);
+    f->loose[0] = '\0';
     m->c[m->n].nforms++;
     return 0;
 }
@@ -406,6 +430,7 @@ static int message_add_stem(Message *m, Stemmer *s, const char *stem,
     f->related = related;
     f->in_match = again.n == 1 && strcmp(again.v[0].stem, stem) == 0;
     memcpy(f->fts, stem, len + 1);
+    f->loose[0] = '\0';
     m->c[m->n].nforms++;
     rc = 0;
 done:
@@ -608,15 +633,25 @@ static int buf_add(Buf *b, const char *a, const char *c, const char *d)
 
 /* "f1" OR "f2" ... for the forms [first, first+n). Every form holds only
  * tokenizer output, never '"', so each is one FTS5 string. */
-static int reply_match(const Message *m, size_t first, size_t n, Buf *b)
+static int reply_match_add(const Message *m, size_t first, size_t n, Buf *b)
 {
-    b->len = 0;
+    size_t start = b->len;
     for (size_t i = first; i < first + n; i++)
-        if (m->forms[i].in_match &&
-            buf_add(b, b->len ? " OR \"" : "\"", m->forms[i].fts,
+        if (m->forms[i].in_match && !(m->forms[i].prefix && m->no_prefix) &&
+            buf_add(b, b->len > start ? " OR \"" : "\"",
+                    m->loose && m->forms[i].loose[0] ? m->forms[i].loose
+                                                     : m->forms[i].fts,
                     m->forms[i].prefix ? "\" *" : "\"") < 0)
             return -1;
     return 0;
+}
+
+static int reply_match(const Message *m, size_t first, size_t n, Buf *b)
+{
+    b->len = 0;
+    if (buf_add(b, "", "", "") < 0) /* "" rather than NULL when empty */
+        return -1;
+    return reply_match_add(m, first, n, b);
 }
 
 /* True when a concept the letters never use names something they lack: a
@@ -670,44 +705,127 @@ static int reply_stats(sqlite3 *db, const char *sender, long *n, double *avglen,
     return rc;
 }
 
-static int reply_count_one(sqlite3_stmt *st, const char *match,
-                           const char *sender, long *out)
+/* Counts the passages matching match (and of sender, when given) in rowid
+ * order up to rowid last, stopping at cap: *count <= cap, and *cut is the
+ * rowid of the last one counted (0 when none).  So a rare concept costs its few matches and a
+ * common one at most cap, however large the corpus. */
+static int reply_count_bounded(sqlite3_stmt *st, const char *match,
+                               const char *sender, long cap,
+                               sqlite3_int64 last, long *count,
+                               sqlite3_int64 *cut)
 {
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, cap);
+    sqlite3_bind_int64(st, 4, last);
     if (sender)
-        sqlite3_bind_text(st, 2, sender, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, sender, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_ROW)
         return -1;
-    *out = (long)sqlite3_column_int64(st, 0);
+    *count = (long)sqlite3_column_int64(st, 0);
+    if (cut)
+        *cut = sqlite3_column_int64(st, 1);
     return 0;
 }
 
-/* The passages holding any form of the concept: of every author, and of
- * sender's when one is given (else *mine = *all).  The author's count, a
- * join per match, is skipped when no passage matches at all. */
+/* The passages holding any form of the concept, of every author (*all) and
+ * of sender's (*mine; = *all without a sender).  Exact below REPLY_DF_EXACT;
+ * above it, estimated from how far into the rowids the REPLY_DF_EXACT-th
+ * match lies (matches spread like the passages: a word in one passage of
+ * ten reaches its 500th match a tenth of the way in), and the author's
+ * share in proportion to their passages.  An estimate moves a common word's
+ * small weight a little; an exact count would read its whole doclist, which
+ * at a million passages is the cost of the answer many times over. */
 static int reply_df(sqlite3_stmt *const st[2], const char *match,
-                    const char *sender, long *all, long *mine)
+                    const char *sender, long n_all, long n_mine,
+                    sqlite3_int64 minid, sqlite3_int64 maxid, long *all,
+                    long *mine)
 {
-    if (reply_count_one(st[0], match, NULL, all) < 0)
+    sqlite3_int64 cut = 0;
+    if (reply_count_bounded(st[0], match, NULL, REPLY_DF_EXACT, INT64_MAX, all,
+                            &cut) < 0)
         return -1;
+    if (*all >= REPLY_DF_EXACT && cut >= minid && maxid > minid) {
+        double span = (double)(maxid - minid + 1);
+        double est = (double)*all * span / (double)(cut - minid + 1);
+        *all = est > (double)n_all ? n_all : (long)est;
+    }
     *mine = *all;
-    if (sender && *all > 0)
-        return reply_count_one(st[1], match, sender, mine);
+    if (!sender || *all == 0)
+        return 0;
+    if (*all < REPLY_DF_EXACT) /* a join per match, at most REPLY_DF_EXACT */
+        return reply_count_bounded(st[1], match, sender, REPLY_DF_EXACT,
+                                   INT64_MAX, mine, NULL);
+    *mine = n_all > 0 ? (long)((double)*all * (double)n_mine / (double)n_all)
+                      : 0;
     return 0;
+}
+
+/* The rarest word of a phrase form, into f->loose: on a large corpus a
+ * phrase of common words ("second front") is counted and windowed by it,
+ * since FTS5 finds a rare phrase of common words only by reading both
+ * words' whole doclists.  Its df then errs high (the weight low). */
+static int reply_loosest(sqlite3_stmt *count, Form *f, long n_all,
+                         sqlite3_int64 minid, sqlite3_int64 maxid)
+{
+    char words[REPLY_PHRASE], q[REPLY_PHRASE + 3];
+    long best = -1;
+    memcpy(words, f->fts, sizeof words);
+    for (char *save = NULL, *w = strtok_r(words, " ", &save); w;
+         w = strtok_r(NULL, " ", &save)) {
+        long got = 0;
+        sqlite3_int64 cut = 0;
+        snprintf(q, sizeof q, "\"%s\"", w);
+        if (reply_count_bounded(count, q, NULL, REPLY_DF_EXACT, INT64_MAX,
+                                &got, &cut) < 0)
+            return -1;
+        if (got >= REPLY_DF_EXACT && cut >= minid && maxid > minid)
+            got = (long)((double)got * (double)(maxid - minid + 1) /
+                         (double)(cut - minid + 1));
+        if (got > n_all)
+            got = n_all;
+        if (best < 0 || got < best) {
+            best = got;
+            snprintf(f->loose, sizeof f->loose, "%s", w);
+        }
+    }
+    return 0;
+}
+
+/* The span of passage ids, for reply_df's estimate.  Two subqueries: one
+ * SELECT of both would scan the table instead of reading its two ends. */
+static int reply_ids(sqlite3 *db, sqlite3_int64 *minid, sqlite3_int64 *maxid)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (sqlite3_prepare_v2(db, "SELECT (SELECT min(id) FROM passages),"
+                           " (SELECT max(id) FROM passages)", -1,
+                           &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        *minid = sqlite3_column_int64(st, 0);
+        *maxid = sqlite3_column_int64(st, 1);
+        rc = 0;
+    }
+    sqlite3_finalize(st);
+    return rc;
 }
 
 static int message_weigh(Message *m, sqlite3 *db, const char *sender, Buf *b,
                          Error *err)
 {
     static const char *const sql[2] = {
-        "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?1",
-        "SELECT count(*) FROM passages_fts"
+        "SELECT count(*), max(r) FROM (SELECT rowid AS r FROM passages_fts"
+        " WHERE passages_fts MATCH ?1 AND rowid <= ?4 AND ?3 IS NULL"
+        " ORDER BY rowid LIMIT ?2)",
+        "SELECT count(*), 0 FROM (SELECT 1 FROM passages_fts"
         " JOIN passages p ON p.id = passages_fts.rowid"
         " JOIN letters l ON l.id = p.letter_id"
-        " WHERE passages_fts MATCH ?1 AND l.sender = ?2"};
+        " WHERE passages_fts MATCH ?1 AND passages_fts.rowid <= ?4"
+        " AND l.sender = ?3 LIMIT ?2)"};
     sqlite3_stmt *st[2] = {NULL, NULL};
+    sqlite3_int64 minid = 0, maxid = 0;
     long N = 0, all = 0, df = 0;
+    double avg_all = 0;
     double seen = 0;
     size_t nseen = 0;
     bool lacks[REPLY_MAX_CONCEPTS] = {false};
@@ -716,21 +834,35 @@ static int message_weigh(Message *m, sqlite3 *db, const char *sender, Buf *b,
     /* "as AUTHOR": the author's passages are the corpus asked, so the
      * weights are theirs; whether the letters lack a word is still judged
      * over all of them. */
-    if (reply_stats(db, sender, &N, &m->avglen, err) < 0)
+    if (reply_stats(db, NULL, &m->n_all, &avg_all, err) < 0 ||
+        reply_stats(db, sender, &N, &m->avglen, err) < 0)
         return -1;
+    if (reply_ids(db, &minid, &maxid) < 0)
+        goto sqlfail;
+    /* FTS5 answers a prefix query by merging the whole doclist of every
+     * term it covers, before the first row: on a large corpus the cut
+     * stem's forms ("occup" *) only re-score the candidates. */
+    m->no_prefix = m->n_all > REPLY_PREFIX_CORPUS;
     for (int k = 0; k < (sender ? 2 : 1); k++)
         if (sqlite3_prepare_v2(db, sql[k], -1, &st[k], NULL) != SQLITE_OK)
             goto sqlfail;
+    for (size_t f = 0; m->no_prefix && f < m->nforms; f++)
+        if (m->forms[f].in_match && m->forms[f].ntok > 1 &&
+            reply_loosest(st[0], &m->forms[f], m->n_all, minid, maxid) < 0)
+            goto sqlfail;
+    m->loose = m->no_prefix;
     for (size_t i = 0; i < m->n; i++) {
         Concept *c = &m->c[i];
         if (reply_match(m, c->first_form, c->nforms, b) < 0) {
             error_set(err, STATUS_ERROR, "reply: out of memory");
             goto done;
         }
-        if (reply_df(st, b->s, sender, &all, &df) < 0)
+        if (reply_df(st, b->s, sender, m->n_all, N, minid, maxid, &all, &df) <
+            0)
             goto sqlfail;
         if (df > N)
             df = N;
+        c->df = all;
         c->seen = df > 0;
         lacks[i] = all == 0 && reply_names_absent(c);
         c->idf = log(1.0 + ((double)(N - df) + 0.5) / ((double)df + 0.5));
@@ -757,6 +889,7 @@ static int message_weigh(Message *m, sqlite3 *db, const char *sender, Buf *b,
 sqlfail:
     error_set(err, STATUS_ERROR, "reply: counting: %s", sqlite3_errmsg(db));
 done:
+    m->loose = false;
     sqlite3_finalize(st[0]);
     sqlite3_finalize(st[1]);
     return rc;
@@ -986,6 +1119,225 @@ static int reply_cmp(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/* --- the pool's own ranking, inside FTS5 --------------------------------- */
+
+/* Per phrase of the MATCH expression, in its order: the concept it is a form
+ * of (-1: a phrase that only selects) and whether it is a related form. */
+typedef struct {
+    int concept;
+    bool related;
+} PhraseWeight;
+
+typedef struct {
+    const Message *m;
+    PhraseWeight *p;
+    size_t n, cap;
+} RankWeights;
+
+#define REPLY_RANK_FN "missive_reply_rank"
+#define REPLY_RANK_PTR "missive_reply_weights"
+
+static int weights_add(RankWeights *w, const Message *m, size_t first,
+                       size_t n, int concept)
+{
+    for (size_t i = first; i < first + n; i++) {
+        if (!m->forms[i].in_match || (m->forms[i].prefix && m->no_prefix))
+            continue;
+        if (array_grow(&w->p, &w->cap, w->n + 1, sizeof *w->p) != STATUS_OK)
+            return -1;
+        w->p[w->n++] = (PhraseWeight){concept, m->forms[i].related};
+    }
+    return 0;
+}
+
+/* bm25 over concepts (as reply_score, without the window) from the
+ * index's positions and sizes alone.  FTS5's own bm25 first reads the whole
+ * doclist of every phrase to count its rows: at a million passages, for a
+ * common word, that alone is more than the answer's budget; the concepts'
+ * weights are known already. */
+static void reply_fts_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
+                           sqlite3_context *ctx, int nval, sqlite3_value **val)
+{
+    const RankWeights *w =
+        nval == 1 ? sqlite3_value_pointer(val[0], REPLY_RANK_PTR) : NULL;
+    double direct[REPLY_MAX_CONCEPTS] = {0}, related[REPLY_MAX_CONCEPTS] = {0};
+    int ninst = 0, len = 0;
+    sqlite3_int64 rows = 0, total = 0;
+
+    if (!w) {
+        sqlite3_result_error(ctx, REPLY_RANK_FN ": no weights", -1);
+        return;
+    }
+    if (api->xInstCount(fts, &ninst) != SQLITE_OK ||
+        api->xColumnSize(fts, -1, &len) != SQLITE_OK ||
+        api->xRowCount(fts, &rows) != SQLITE_OK ||
+        api->xColumnTotalSize(fts, -1, &total) != SQLITE_OK) {
+        sqlite3_result_error(ctx, REPLY_RANK_FN ": index", -1);
+        return;
+    }
+    for (int i = 0; i < ninst; i++) {
+        int ph, col, off;
+        if (api->xInst(fts, i, &ph, &col, &off) != SQLITE_OK || ph < 0 ||
+            (size_t)ph >= w->n || w->p[ph].concept < 0)
+            continue;
+        (w->p[ph].related ? related : direct)[w->p[ph].concept]++;
+    }
+    double avg = rows > 0 && total > 0 ? (double)total / (double)rows : 1;
+    double norm = REPLY_K1 * (1 - REPLY_B + REPLY_B * (double)len / avg);
+    double score = 0;
+    for (size_t c = 0; c < w->m->n; c++) {
+        double tf = direct[c] + related[c];
+        if (tf > 0)
+            score += w->m->c[c].idf * tf * (REPLY_K1 + 1) / (tf + norm) *
+                     (direct[c] > 0 ? 1 : REPLY_RELATED);
+    }
+    sqlite3_result_double(ctx, score);
+}
+
+/* Makes REPLY_RANK_FN known to the connection, once: FTS5 keeps every
+ * registration until the connection closes. */
+static int reply_rank_register(sqlite3 *db)
+{
+    sqlite3_stmt *probe = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT " REPLY_RANK_FN "(passages_fts, NULL)"
+                           " FROM passages_fts WHERE 0",
+                           -1, &probe, NULL) == SQLITE_OK) {
+        sqlite3_finalize(probe);
+        return 0;
+    }
+    fts5_api *api = stemmer_fts5(db);
+    if (!api || api->xCreateFunction(api, REPLY_RANK_FN, NULL, reply_fts_rank,
+                                     NULL) != SQLITE_OK)
+        return -1;
+    return 0;
+}
+
+/* --- candidates ---------------------------------------------------------- */
+
+/* Appends "(" the forms of concepts order[0..k) joined by op ")". */
+static int reply_join(const Message *m, const size_t *order, size_t k,
+                      const char *op, Buf *b)
+{
+    for (size_t j = 0; j < k; j++) {
+        const Concept *c = &m->c[order[j]];
+        if (buf_add(b, j ? op : "", "(", "") < 0 ||
+            reply_match_add(m, c->first_form, c->nforms, b) < 0 ||
+            buf_add(b, ")", "", "") < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The MATCH expression that proposes candidates, and the last rowid
+ * ranked (*cut; INT64_MAX: all).  See the top of the file ("Candidates").
+ * Returns 0, -1 out of memory, -2 a database error. */
+static int reply_candidates(Message *m, sqlite3_stmt *count, Buf *b,
+                            sqlite3_int64 *cut, RankWeights *w)
+{
+    size_t order[REPLY_MAX_CONCEPTS], n = 0, k = 0;
+    long total = 0, cum = 0, got = 0;
+    Buf e = {0};
+    int rc = -1;
+
+    *cut = INT64_MAX;
+    w->n = 0;
+    /* On a large corpus a phrase proposes by its rarest word (see
+     * reply_loosest); reply_score still checks the phrase itself. */
+    m->loose = m->no_prefix;
+    for (size_t i = 0; i < m->n; i++) {
+        if (m->c[i].df <= 0)
+            continue;
+        size_t j = n++; /* rarest first; ties keep the message's order */
+        while (j > 0 && m->c[order[j - 1]].df > m->c[i].df) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = i;
+        total += m->c[i].df;
+    }
+    if (n == 0 || total <= REPLY_POOL) { /* every match: as always */
+        rc = reply_match(m, 0, m->nforms, b);
+        goto done;
+    }
+    while (k < n && cum + m->c[order[k]].df <= REPLY_POOL)
+        cum += m->c[order[k++]].df;
+    if (buf_add(&e, "", "", "") < 0)
+        goto done;
+    if (k > 0) {
+        if (reply_join(m, order, k, " OR ", &e) < 0)
+            goto done;
+    } else {
+        /* Every concept common: the passages holding the rarest two, three,
+         * ... together, until they fit; if even all of them together do not,
+         * the first REPLY_POOL of those by rowid.  An AND of common words
+         * with few matches would be read to the end of the index to find
+         * that out: all of this looks only as far as the rarest concept's
+         * REPLY_SCAN-th match (a sample in rowid order, the letters' order). */
+        sqlite3_int64 win = INT64_MAX;
+        e.len = 0;
+        if (reply_join(m, order, 1, " AND ", &e) < 0)
+            goto done;
+        if (reply_count_bounded(count, e.s, NULL, REPLY_SCAN, INT64_MAX, &got,
+                                &win) < 0) {
+            rc = -2;
+            goto done;
+        }
+        if (got < REPLY_SCAN)
+            win = INT64_MAX;
+        for (k = 1; k <= n; k++) {
+            e.len = 0;
+            if (reply_join(m, order, k, " AND ", &e) < 0)
+                goto done;
+            if (reply_count_bounded(count, e.s, NULL, REPLY_POOL, win, &got,
+                                    cut) < 0) {
+                rc = -2;
+                goto done;
+            }
+            if (got < REPLY_POOL) {
+                *cut = win;
+                break;
+            }
+        }
+    }
+    /* Ranked over every concept, on the passages the rare ones chose: the
+     * selecting phrases first, then one per form, in the weights' order. */
+    if (k > n)
+        k = n; /* the AND of all of them, cut at REPLY_POOL */
+    for (size_t j = 0; j < k; j++) {
+        const Concept *c = &m->c[order[j]];
+        if (weights_add(w, m, c->first_form, c->nforms, -1) < 0)
+            goto done;
+    }
+    b->len = 0;
+    if (buf_add(b, "(", e.s, ") AND (") < 0)
+        goto done;
+    for (size_t i = 0, any = 0; i < m->n; i++) {
+        const Concept *c = &m->c[i];
+        size_t before = b->len;
+        if (any && buf_add(b, " OR ", "", "") < 0)
+            goto done;
+        size_t mark = b->len;
+        if (reply_match_add(m, c->first_form, c->nforms, b) < 0)
+            goto done;
+        if (b->len == mark) { /* no form in MATCH expressions */
+            b->len = before;
+            b->s[before] = '\0';
+            continue;
+        }
+        any = 1;
+        if (weights_add(w, m, c->first_form, c->nforms, (int)i) < 0)
+            goto done;
+    }
+    if (buf_add(b, ")", "", "") < 0)
+        goto done;
+    rc = 1;
+done:
+    m->loose = false;
+    free(e.s);
+    return rc;
+}
+
 /* --- entry points --------------------------------------------------------- */
 
 bool reply_is_answer(const ReplyResult *r)
@@ -1003,16 +1355,37 @@ Status reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
         " FROM passages_fts"
         " JOIN passages p ON p.id = passages_fts.rowid"
         " JOIN letters l ON l.id = p.letter_id"
-        " WHERE passages_fts MATCH ?1 AND (?2 IS NULL OR l.sender = ?2)"
+        " WHERE passages_fts MATCH ?1 AND passages_fts.rowid <= ?4"
+        " AND (?2 IS NULL OR l.sender = ?2)"
         " ORDER BY passages_fts.rank, p.id LIMIT ?3";
+    /* More matches than REPLY_POOL: ranked by REPLY_RANK_FN on the index
+     * alone, and only the best REPLY_CANDIDATES passages are read. */
+    static const char pooled[] =
+        "SELECT p.letter_id, p.para, p.indexed, l.sender FROM"
+        " (SELECT rowid AS id, " REPLY_RANK_FN "(passages_fts, ?5) AS s"
+        "  FROM passages_fts"
+        "  WHERE passages_fts MATCH ?1 AND passages_fts.rowid <= ?4"
+        "  AND (?2 IS NULL OR (SELECT l2.sender FROM passages p2"
+        "   JOIN letters l2 ON l2.id = p2.letter_id"
+        "   WHERE p2.id = passages_fts.rowid) = ?2)"
+        "  ORDER BY s DESC, id LIMIT ?3) f"
+        " JOIN passages p ON p.id = f.id"
+        " JOIN letters l ON l.id = p.letter_id"
+        " ORDER BY f.s DESC, f.id";
+    static const char count_sql[] =
+        "SELECT count(*), max(r) FROM (SELECT rowid AS r FROM passages_fts"
+        " WHERE passages_fts MATCH ?1 AND rowid <= ?4 AND ?3 IS NULL"
+        " ORDER BY rowid LIMIT ?2)";
     Stemmer s;
     Message m;
     Buf b = {0};
     Scored *sc = NULL;
     size_t nsc = 0;
-    sqlite3_stmt *st = NULL, *related = NULL;
+    sqlite3_stmt *st = NULL, *related = NULL, *count = NULL;
+    sqlite3_int64 cut = INT64_MAX;
+    RankWeights w = {0};
     Status rc = STATUS_ERROR;
-    int step;
+    int step, got;
 
     *n = 0;
     if (stemmer_open(db, &s) < 0)
@@ -1032,14 +1405,24 @@ Status reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
     }
     if (message_weigh(&m, db, q->sender, &b, err) < 0)
         goto done;
-    if (reply_match(&m, 0, m.nforms, &b) < 0 ||
-        !(sc = calloc(REPLY_CANDIDATES, sizeof *sc)))
-        goto oom;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, count_sql, -1, &count, NULL) != SQLITE_OK)
         goto sqlfail;
+    w.m = &m;
+    if ((got = reply_candidates(&m, count, &b, &cut, &w)) == -2)
+        goto sqlfail;
+    if (got < 0 || !(sc = calloc(REPLY_CANDIDATES, sizeof *sc)))
+        goto oom;
+    if (got == 1 && reply_rank_register(db) < 0)
+        goto sqlfail;
+    if (sqlite3_prepare_v2(db, got == 1 ? pooled : sql, -1, &st, NULL) !=
+        SQLITE_OK)
+        goto sqlfail;
+    if (got == 1)
+        sqlite3_bind_pointer(st, 5, &w, REPLY_RANK_PTR, NULL);
     sqlite3_bind_text(st, 1, b.s, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, q->sender, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 3, REPLY_CANDIDATES);
+    sqlite3_bind_int64(st, 4, cut);
     while ((step = sqlite3_step(st)) == SQLITE_ROW && nsc < REPLY_CANDIDATES) {
         const char *text = (const char *)sqlite3_column_text(st, 2);
         const char *sender = (const char *)sqlite3_column_text(st, 3);
@@ -1064,7 +1447,9 @@ sqlfail:
     error_set(err, STATUS_ERROR, "reply: candidates: %s", sqlite3_errmsg(db));
 done:
     sqlite3_finalize(st);
+    sqlite3_finalize(count);
     sqlite3_finalize(related);
+    free(w.p);
     free(sc);
     free(b.s);
     message_free(&m);

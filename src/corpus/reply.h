@@ -11,7 +11,8 @@
  *      stemmed by SQLite's own porter tokenizer so that it meets the index
  *      exactly; each concept weighs its IDF over the whole corpus;
  *   2. FTS5 (bm25) proposes the REPLY_CANDIDATES best passages holding any
- *      concept;
+ *      concept, among at most REPLY_POOL passages chosen by the rarest
+ *      concepts (so a million passages cost what a few thousand do);
  *   3. each is re-scored by bm25 over the concepts, those outside its best
  *      window of two neighbouring sentences counting less, so the passage
  *      that carries the answer in one place wins over one that mentions the
@@ -33,6 +34,8 @@
 #include "people.h"
 
 #define REPLY_CANDIDATES 50       /* bm25 proposals re-scored per message */
+#define REPLY_POOL 1000           /* passages bm25 ranks per message, at most */
+#define REPLY_DF_EXACT 500        /* matches counted per concept; then estimated */
 #define REPLY_MAX_CONCEPTS 24     /* more words than this are not a question */
 #define REPLY_MIN_CONFIDENCE 0.5  /* of the message's IDF mass matched */
 #define REPLY_MIN_EVIDENCE 0.6931 /* ln 2: a word in half the passages */

@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.join(SRC, "tests", "relevance"))
 import evaluate  # noqa: E402
 
 MIN_ROWS = {"shipped": 30, "larger": 15, "larger2": 25, "larger3": 25,
-            "blind": 40}
+            "blind": 40, "blind2": 40}
 TUNED_ON = ("shipped", "larger", "larger2")
 HELD_OUT_TOP1 = 0.8          # larger3 measured 0.846
 MIN_NONE_PRECISION = 0.75    # measured 0.778 to 1.000
@@ -66,6 +66,15 @@ def main():
                   f"{m['top1']:.3f} (baseline {b['top1']:.3f})")
             check(f"{name}: decline precision >= {prec}",
                   m["none_precision"] >= prec, f"{m['none_precision']:.3f}")
+        elif name == "blind2":
+            # Held out: never tuned on.  Floors just under its first run's
+            # figures (issue 13: .500 top-1, .391 decline precision with
+            # WordNet), so that they track it; it is not a target.
+            if evaluate.have_wordnet():
+                check(f"{name}: reply top-1 >= 0.45", m["top1"] >= 0.45,
+                      f"{m['top1']:.3f} (baseline {b['top1']:.3f})")
+                check(f"{name}: decline precision >= 0.35",
+                      m["none_precision"] >= 0.35, f"{m['none_precision']:.3f}")
         elif name in TUNED_ON:
             check(f"{name}: reply top-1 >= baseline", m["top1"] >= b["top1"],
                   f"{m['top1']:.3f} vs {b['top1']:.3f}")
@@ -77,7 +86,7 @@ def main():
         check(f"{name}: unanswerable declined >= baseline",
               m["declined_unanswerable"] >= b["declined_unanswerable"],
               f"{m['declined_unanswerable']:.3f} vs {b['declined_unanswerable']:.3f}")
-        if name != "blind":
+        if name not in ("blind", "blind2"):
             check(f"{name}: decline precision >= {MIN_NONE_PRECISION}",
                   m["none_precision"] >= MIN_NONE_PRECISION,
                   f"{m['none_precision']:.3f}")

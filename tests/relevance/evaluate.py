@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """evaluate.py - how well !reply and !search answer the relevance set.
 
-    evaluate.py [--set shipped|larger|larger2|larger3|blind|all] [--corpus FILE ...]
+    evaluate.py [--set shipped|larger|larger2|larger3|blind|blind2|all] [--corpus FILE ...]
                 [--questions TSV] [--bin MISSIVE] [--rank-bin RELEVANCE_RANK]
                 [-v]
 
@@ -34,6 +34,8 @@ questions.tsv for the format) asks two systems:
   blind     the shipped letters with questions-blind.tsv: issue 13's failure
             classes (paraphrase, courtesies, as AUTHOR, one shared name),
             written before it was run
+  blind2    the shipped letters with questions-blind2.tsv: a second
+            held-out set, committed before its first run, never tuned on
 
 Per system and kind it prints: top-1 accuracy over answerable rows, mean
 reciprocal rank over answerable rows, the share of unanswerable rows
@@ -73,6 +75,8 @@ def sets():
                     os.path.join(HERE, "questions-larger3.tsv")),
         "blind": ([os.path.join(SRC, "data", "stalin-churchill-1941.txt")],
                   os.path.join(HERE, "questions-blind.tsv")),
+        "blind2": ([os.path.join(SRC, "data", "stalin-churchill-1941.txt")],
+                   os.path.join(HERE, "questions-blind2.tsv")),
     }
 
 

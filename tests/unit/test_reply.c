@@ -632,6 +632,53 @@ static void test_alias_groups(void **state)
     people_free(p);
 }
 
+/* Issue 14: more matches than REPLY_POOL.  The rare words choose the pool
+ * and REPLY_RANK_FN ranks it inside FTS5; when every word is common the
+ * AND of the rarest is used.  Invented filler, 25 letters of 100 passages
+ * of the same common words, and one passage that answers. */
+static void test_pool_at_scale(void **state)
+{
+    (void)state;
+    Small s;
+    Error err = {0};
+    ImportReport rep;
+    const char *paths[1];
+
+    assert_int_equal(testutil_tmpdir("replypool", s.dir, sizeof s.dir), 0);
+    snprintf(s.text, sizeof s.text, "%s/letters.txt", s.dir);
+    snprintf(s.path, sizeof s.path, "%s/pool.db", s.dir);
+    FILE *f = fopen(s.text, "w");
+    assert_non_null(f);
+    for (int l = 0; l < 25; l++) {
+        fputs("Personal Message from Stalin to Mr Churchill\n\n", f);
+        for (int p = 0; p < 100; p++)
+            fputs(l == 17 && p == 40
+                      ? "The convoy to Murmansk carried tanks for the armies "
+                        "of the front.\n\n"
+                      : "The armies of Germany and Britain fought the war on "
+                        "the front.\n\n",
+                  f);
+        fputs("Source: Test fixture for test_reply, invented.\n\n", f);
+    }
+    assert_int_equal(fclose(f), 0);
+    paths[0] = s.text;
+    assert_int_equal(db_open(s.path, &s.db, &err), STATUS_OK);
+    assert_int_equal(import_files(s.db, paths, 1, DATADIR, &rep, NULL),
+                     STATUS_OK);
+    assert_true(rep.passages > REPLY_POOL);
+
+    assert_string_equal(small_best(s.db, "will the armies bring tanks to Murmansk?",
+                                   NULL),
+                        "18.41");
+    /* Every word common: still an answer, never an error. */
+    ReplyQuery q = {.message = "did the armies of Germany fight on the front?"};
+    ReplyResult r[4];
+    size_t n = 0;
+    assert_int_equal(reply_rank(s.db, &q, r, 4, &n, NULL), STATUS_OK);
+    assert_true(n > 0);
+    small_close(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -654,6 +701,7 @@ int main(void)
         cmocka_unit_test(test_sender_and_addressee),
         cmocka_unit_test(test_hostile_input),
         cmocka_unit_test(test_alias_groups),
+        cmocka_unit_test(test_pool_at_scale),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1361,7 +1361,7 @@ Status reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
     /* More matches than REPLY_POOL: ranked by REPLY_RANK_FN on the index
      * alone, and only the best REPLY_CANDIDATES passages are read. */
     static const char pooled[] =
-        "SELECT p.letter_id, p.para, p.indexed, l.sender FROM"
+        "SELECT p.letter_id, p.para, coalesce(p.indexed, p.shown), l.sender FROM"
         " (SELECT rowid AS id, " REPLY_RANK_FN "(passages_fts, ?5) AS s"
         "  FROM passages_fts"
         "  WHERE passages_fts MATCH ?1 AND passages_fts.rowid <= ?4"

@@ -91,10 +91,9 @@ typedef struct {
  * it, even when the nick is still in another channel with us (it loses
  * its account until it joins again or ACCOUNT names one); our own PART,
  * KICK, or any disconnect clears the whole map (a reconnect starts a new
- * transport with an empty one).  A
- * nick we never saw join (already in the channel when we joined: NAMES
- * carries no account, and no WHOX is sent) has no account until it
- * rejoins.  The map holds TRANSPORT_ACCOUNTS_MAX nicks; when full, new
+ * transport with an empty one).  A nick we never saw join (already in the
+ * channel when we joined: NAMES carries no account, and no WHOX is sent)
+ * has no account until it rejoins or ACCOUNT names one.  The map holds TRANSPORT_ACCOUNTS_MAX nicks; when full, new
  * nicks get none, never an old entry's.  A line cut at 510 bytes never
  * sets an account (KICK: clears the map, the target may be cut).  Open
  * addressing, linear probing, backward-shift deletion; nicks folded with
@@ -780,7 +779,9 @@ static bool transport_neg_line(Transport *t, char *line)
                 /* Both or nothing: without account-notify a logout would
                  * go unseen. */
                 if (ack && transport_has_token(caps, "account-notify", NULL)) {
-                    t->accts = calloc(TRANSPORT_ACCT_SLOTS, sizeof *t->accts);
+                    if (!t->accts)
+                        t->accts =
+                            calloc(TRANSPORT_ACCT_SLOTS, sizeof *t->accts);
                     t->account_map = t->accts != NULL;
                 }
                 transport_note(

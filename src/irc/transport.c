@@ -30,6 +30,7 @@
 
 #include <openssl/evp.h>
 
+#include "casefold.h"
 #include "clock.h"
 #include "conn.h"
 
@@ -49,6 +50,8 @@
 #define TRANSPORT_TAGS_MAX 2048   /* message tags kept per line; more: none */
 #define TRANSPORT_ACCOUNT_MAX 96  /* longer account names are not trusted */
 #define TRANSPORT_MSGS 128        /* PRIVMSG lines on their way up */
+#define TRANSPORT_NICK_MAX 63     /* longer nicks get no account */
+#define TRANSPORT_ACCT_SLOTS (2 * TRANSPORT_ACCOUNTS_MAX) /* a power of 2 */
 
 /* CAP (and SASL) before registration; NEG_OFF until the connection is up. */
 enum transport_neg {
@@ -69,14 +72,36 @@ enum transport_neg {
  * did not report as messages, CTCP for example), so an account can only
  * ever be paired with the very line that carried it; when no record
  * matches (or the ring overflowed under a flood) there is no account,
- * never someone else's.  A cached nick -> account map (extended-join,
- * account-notify) is deliberately not kept: it goes stale on NICK, QUIT,
- * logout, and the tag makes it unnecessary. */
+ * never someone else's.  Without account-tag the account comes from the
+ * nick -> account map (TransportAcct) as it stood when the line arrived. */
 typedef struct {
     char buf[TRANSPORT_LINE_MAX + 1]; /* origin, target, text, NUL-ended */
     unsigned short target, text;      /* offsets into buf (origin at 0) */
     char account[TRANSPORT_ACCOUNT_MAX + 1]; /* "" when not logged in */
 } TransportMsg;
+
+/* The fallback when the server grants no account-tag but extended-join and
+ * account-notify: a nick -> account map built from what those caps tell
+ * us, used only then (a granted account-tag always wins).
+ *
+ * The trade-off: a map is a cache, and a cache can go stale; a stale
+ * entry would name a stranger as an owner.  So it is kept fail-closed:
+ * an extended JOIN sets a nick's account ("*": none), ACCOUNT name/"*"
+ * updates it, NICK moves it, and QUIT, PART or KICK of that nick removes
+ * it, even when the nick is still in another channel with us (it loses
+ * its account until it joins again or ACCOUNT names one); our own PART,
+ * KICK, or any disconnect clears the whole map (a reconnect starts a new
+ * transport with an empty one).  A nick we never saw join (already in the
+ * channel when we joined: NAMES carries no account, and no WHOX is sent)
+ * has no account until it rejoins or ACCOUNT names one.  The map holds TRANSPORT_ACCOUNTS_MAX nicks; when full, new
+ * nicks get none, never an old entry's.  A line cut at 510 bytes never
+ * sets an account (KICK: clears the map, the target may be cut).  Open
+ * addressing, linear probing, backward-shift deletion; nicks folded with
+ * RFC 1459 case mapping; allocated only once the caps are granted. */
+typedef struct {
+    char nick[TRANSPORT_NICK_MAX + 1];       /* folded; "": free slot */
+    char account[TRANSPORT_ACCOUNT_MAX + 1]; /* never "" */
+} TransportAcct;
 
 enum transport_state {
     TRANSPORT_RESOLVING,
@@ -116,10 +141,16 @@ struct Transport {
     bool ls_sasl;      /* the CAP LS lines so far offered sasl */
     bool ls_mech;      /* ... with our mechanism (or named none) */
     bool ls_account;   /* ... and account-tag */
+    bool ls_extjoin, ls_notify; /* ... extended-join, account-notify */
     char ls_mechs[128];
     unsigned reqs;     /* CAP REQs not yet answered */
     bool authenticating;
     bool account_tag; /* the server ACKed account-tag */
+    bool account_map; /* ... or extended-join and account-notify */
+    TransportAcct *accts; /* TRANSPORT_ACCT_SLOTS once account_map */
+    size_t accts_n;
+    bool accts_full_noted;
+    char me[TRANSPORT_LINE_MAX + 1]; /* our nick, folded (001, NICK) */
     size_t rx_checked; /* while negotiating: rx bytes that may go on */
     char failure[CONN_WHY_MAX * 2];
     uint64_t deadline_ms; /* of the current connect or handshake */
@@ -209,6 +240,11 @@ static void transport_fail(Transport *t, const char *fmt, ...)
     conn_free(t->conn);
     t->conn = NULL;
     t->tx_len = 0;
+    /* Disconnected: nothing the map holds can be kept up to date. */
+    free(t->accts);
+    t->accts = NULL;
+    t->accts_n = 0;
+    t->account_map = false;
 }
 
 static void transport_orphans_reap(void)
@@ -529,6 +565,16 @@ static void transport_send(Transport *t, const char *line)
     t->tx_len += n + 2;
 }
 
+/* Without account-tag: asks for extended-join and account-notify in one
+ * REQ (granted or refused together), when both were offered. */
+static void transport_req_fallback(Transport *t)
+{
+    if (!t->ls_extjoin || !t->ls_notify)
+        return;
+    transport_send(t, "CAP REQ :extended-join account-notify");
+    t->reqs++;
+}
+
 /* Sends CAP END once every REQ is answered and SASL is over. */
 static void transport_neg_maybe_end(Transport *t)
 {
@@ -671,12 +717,18 @@ static bool transport_neg_line(Transport *t, char *line)
             }
             if (transport_has_token(caps, "account-tag", NULL))
                 t->ls_account = true;
+            if (transport_has_token(caps, "extended-join", NULL))
+                t->ls_extjoin = true;
+            if (transport_has_token(caps, "account-notify", NULL))
+                t->ls_notify = true;
             if (more)
                 return true;
             t->neg = NEG_REQ;
             if (t->ls_account) {
                 transport_send(t, "CAP REQ :account-tag");
                 t->reqs++;
+            } else {
+                transport_req_fallback(t);
             }
             if (t->sasl == TRANSPORT_SASL_NONE) {
                 /* nothing to authenticate */
@@ -711,11 +763,34 @@ static bool transport_neg_line(Transport *t, char *line)
                 }
             } else if (transport_has_token(caps, "account-tag", NULL)) {
                 t->account_tag = ack;
+                bool fallback = !ack && t->ls_extjoin && t->ls_notify;
                 transport_note(t, ack ? SEVERITY_DEBUG : SEVERITY_WARNING,
                                "CAP account-tag %s: owners named by account "
                                "%s",
                                ack ? "granted" : "refused",
                                ack ? "are recognised by each message's tag"
+                               : fallback
+                                   ? "are looked for through extended-join "
+                                     "and account-notify"
+                                   : "are never recognised");
+                if (!ack)
+                    transport_req_fallback(t);
+            } else if (transport_has_token(caps, "extended-join", NULL)) {
+                /* Both or nothing: without account-notify a logout would
+                 * go unseen. */
+                if (ack && transport_has_token(caps, "account-notify", NULL)) {
+                    if (!t->accts)
+                        t->accts =
+                            calloc(TRANSPORT_ACCT_SLOTS, sizeof *t->accts);
+                    t->account_map = t->accts != NULL;
+                }
+                transport_note(
+                    t, t->account_map ? SEVERITY_DEBUG : SEVERITY_WARNING,
+                    "CAP extended-join account-notify %s: owners named by "
+                    "account %s",
+                    t->account_map ? "granted" : "refused (or out of memory)",
+                    t->account_map ? "are recognised by the accounts seen "
+                                     "on JOIN and ACCOUNT"
                                    : "are never recognised");
             }
             transport_neg_maybe_end(t);
@@ -863,11 +938,191 @@ static bool transport_privmsg_split(const char *line, TransportMsg *m)
     return true;
 }
 
-/* A whole server line is in cur (tags in tags): a PRIVMSG is recorded
- * with its account. */
-static void transport_line_done(Transport *t)
+/* --- the nick -> account map (TransportAcct) ------------------------- */
+
+static size_t transport_acct_hash(const char *folded)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const char *p = folded; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    return h & (TRANSPORT_ACCT_SLOTS - 1);
+}
+
+/* nick folded into out; false when it is empty or too long for the map
+ * (such a nick never has an entry). */
+static bool transport_acct_fold(const char *nick, size_t len,
+                                char out[TRANSPORT_NICK_MAX + 1])
+{
+    if (len == 0 || len > TRANSPORT_NICK_MAX)
+        return false;
+    memcpy(out, nick, len);
+    out[len] = '\0';
+    casefold_str(out);
+    return true;
+}
+
+/* The slot of folded, or of the free slot where it would go. */
+static size_t transport_acct_slot(const Transport *t, const char *folded)
+{
+    size_t i = transport_acct_hash(folded);
+    while (t->accts[i].nick[0] && strcmp(t->accts[i].nick, folded) != 0)
+        i = (i + 1) & (TRANSPORT_ACCT_SLOTS - 1);
+    return i; /* never loops: at most half the slots are used */
+}
+
+static const char *transport_acct_get(const Transport *t, const char *nick,
+                                      size_t len)
+{
+    char f[TRANSPORT_NICK_MAX + 1];
+    if (!t->accts || !transport_acct_fold(nick, len, f))
+        return NULL;
+    const TransportAcct *a = &t->accts[transport_acct_slot(t, f)];
+    return a->nick[0] ? a->account : NULL;
+}
+
+static void transport_acct_del(Transport *t, const char *nick, size_t len)
+{
+    char f[TRANSPORT_NICK_MAX + 1];
+    const size_t mask = TRANSPORT_ACCT_SLOTS - 1;
+    if (!t->accts || !transport_acct_fold(nick, len, f))
+        return;
+    size_t i = transport_acct_slot(t, f);
+    if (!t->accts[i].nick[0])
+        return;
+    /* Backward shift: later entries of the run that may not stay past
+     * the hole move into it, so every lookup still finds its entry. */
+    for (size_t j = i;;) {
+        j = (j + 1) & mask;
+        if (!t->accts[j].nick[0])
+            break;
+        size_t k = transport_acct_hash(t->accts[j].nick);
+        bool between = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+        if (between)
+            continue;
+        t->accts[i] = t->accts[j];
+        i = j;
+    }
+    t->accts[i].nick[0] = '\0';
+    t->accts_n--;
+}
+
+/* Sets nick's account; NULL, "", "*" or one too long to keep: none. */
+static void transport_acct_set(Transport *t, const char *nick, size_t len,
+                               const char *account)
+{
+    char f[TRANSPORT_NICK_MAX + 1];
+    if (!account || !*account || strcmp(account, "*") == 0 ||
+        strlen(account) > TRANSPORT_ACCOUNT_MAX) {
+        transport_acct_del(t, nick, len);
+        return;
+    }
+    if (!t->accts || !transport_acct_fold(nick, len, f))
+        return;
+    TransportAcct *a = &t->accts[transport_acct_slot(t, f)];
+    if (!a->nick[0]) {
+        if (t->accts_n == TRANSPORT_ACCOUNTS_MAX) {
+            if (!t->accts_full_noted)
+                transport_note(t, SEVERITY_WARNING,
+                               "%d nicks with accounts known: further "
+                               "nicks are not recognised by account",
+                               TRANSPORT_ACCOUNTS_MAX);
+            t->accts_full_noted = true;
+            return;
+        }
+        snprintf(a->nick, sizeof a->nick, "%s", f);
+        t->accts_n++;
+    }
+    snprintf(a->account, sizeof a->account, "%s", account);
+}
+
+static void transport_acct_clear(Transport *t)
+{
+    if (t->accts)
+        memset(t->accts, 0, TRANSPORT_ACCT_SLOTS * sizeof *t->accts);
+    t->accts_n = 0;
+}
+
+/* True when nick (len bytes) is ours. */
+static bool transport_is_me(const Transport *t, const char *nick, size_t len)
+{
+    char f[TRANSPORT_LINE_MAX + 1];
+    if (!t->me[0] || len >= sizeof f)
+        return false;
+    memcpy(f, nick, len);
+    f[len] = '\0';
+    return strcmp(casefold_str(f), t->me) == 0;
+}
+
+/* Keeps the map in step with the line in cur (see TransportAcct); cut:
+ * the line was longer than 510 bytes. */
+static void transport_acct_track(Transport *t, bool cut)
+{
+    char line[TRANSPORT_LINE_MAX + 1], *cmd, *pv[TRANSPORT_PARAMS_MAX];
+    const char *nick = "";
+    size_t nl = 0;
+    snprintf(line, sizeof line, "%s", t->cur);
+    if (line[0] == ':') {
+        nick = line + 1;
+        nl = strcspn(nick, "!@ ");
+    }
+    size_t n = transport_parse(line, &cmd, pv);
+    /* transport_parse ended the prefix nowhere: nick stays nl bytes. */
+    if (strcmp(cmd, "001") == 0 && n >= 1) {
+        snprintf(t->me, sizeof t->me, "%s", pv[0]);
+        casefold_str(t->me);
+    } else if (strcasecmp(cmd, "JOIN") == 0) {
+        transport_acct_set(t, nick, nl, n >= 2 && !cut ? pv[1] : NULL);
+    } else if (strcasecmp(cmd, "ACCOUNT") == 0) {
+        transport_acct_set(t, nick, nl, n >= 1 && !cut ? pv[0] : NULL);
+    } else if (strcasecmp(cmd, "NICK") == 0) {
+        char account[TRANSPORT_ACCOUNT_MAX + 1] = "";
+        const char *a = transport_acct_get(t, nick, nl);
+        if (a)
+            snprintf(account, sizeof account, "%s", a);
+        if (n >= 1 && transport_is_me(t, nick, nl)) {
+            snprintf(t->me, sizeof t->me, "%s", pv[0]);
+            casefold_str(t->me);
+        }
+        transport_acct_del(t, nick, nl);
+        if (n >= 1) {
+            /* Whatever the new nick held is stale: it was free. */
+            transport_acct_del(t, pv[0], strlen(pv[0]));
+            if (!cut)
+                transport_acct_set(t, pv[0], strlen(pv[0]), account);
+        }
+    } else if (strcasecmp(cmd, "QUIT") == 0) {
+        transport_acct_del(t, nick, nl);
+    } else if (strcasecmp(cmd, "PART") == 0) {
+        if (transport_is_me(t, nick, nl))
+            transport_acct_clear(t);
+        else
+            transport_acct_del(t, nick, nl);
+    } else if (strcasecmp(cmd, "CAP") == 0 && n >= 3 &&
+               strcasecmp(pv[1], "DEL") == 0 &&
+               (transport_has_token(pv[n - 1], "extended-join", NULL) ||
+                transport_has_token(pv[n - 1], "account-notify", NULL))) {
+        /* cap-notify (implied by CAP LS 302): the map would go stale. */
+        transport_note(t, SEVERITY_WARNING,
+                       "the server withdrew extended-join or account-notify: "
+                       "owners named by account are no longer recognised");
+        transport_acct_clear(t);
+        t->account_map = false;
+    } else if (strcasecmp(cmd, "KICK") == 0) {
+        if (cut || n < 2 || transport_is_me(t, pv[1], strlen(pv[1])))
+            transport_acct_clear(t);
+        else
+            transport_acct_del(t, pv[1], strlen(pv[1]));
+    }
+}
+
+/* A whole server line is in cur (tags in tags): the account map follows
+ * it, and a PRIVMSG is recorded with its account.  cut: the line was
+ * longer than 510 bytes. */
+static void transport_line_done(Transport *t, bool cut)
 {
     t->cur[t->line_len] = '\0';
+    if (t->account_map)
+        transport_acct_track(t, cut);
     if (!t->msgs)
         return;
     size_t slot = (t->msg_head + t->msg_count) % TRANSPORT_MSGS;
@@ -879,6 +1134,11 @@ static void transport_line_done(Transport *t)
         !transport_tag_account(t->tags, t->tags_len, m->account,
                                sizeof m->account))
         m->account[0] = '\0';
+    if (!t->account_tag && t->account_map) {
+        const char *a = transport_acct_get(t, m->buf, strcspn(m->buf, "!@"));
+        if (a)
+            snprintf(m->account, sizeof m->account, "%s", a);
+    }
     if (t->msg_count == TRANSPORT_MSGS) /* a flood: the oldest is lost */
         t->msg_head = (t->msg_head + 1) % TRANSPORT_MSGS;
     else
@@ -925,13 +1185,13 @@ static void transport_cut(Transport *t, const char *p, size_t n)
             continue;
         t->skip_sp = false;
         if (ch == '\n') {
-            transport_line_done(t);
+            transport_line_done(t, false);
             t->line_len = 0;
             t->bol = true;
         } else if (ch == '\r') {
             /* not part of the line */
         } else if (t->line_len == TRANSPORT_LINE_MAX) {
-            transport_line_done(t);
+            transport_line_done(t, true);
             t->rx[t->rx_len++] = '\r';
             t->rx[t->rx_len++] = '\n';
             t->line_len = 0;
@@ -1111,6 +1371,7 @@ void transport_close(Transport *t)
     free(t->cert);
     free(t->key_file);
     free(t->msgs);
+    free(t->accts);
     if (t->sasl_pass) {
         explicit_bzero(t->sasl_pass, strlen(t->sasl_pass));
         free(t->sasl_pass);

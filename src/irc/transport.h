@@ -7,12 +7,13 @@
  * speaks plain TCP or verified TLS through one ConnType table (conn.h), and
  * relays plain IRC to libircclient over a socket pair, cutting any server
  * line to 510 bytes + CR LF on the way.  It negotiates CAP before
- * registration completes (account-tag when offered; SASL when configured),
- * so libircclient sees a registration as usual, and strips message tags,
- * which libircclient cannot parse, keeping each PRIVMSG's account for
- * transport_account.  Everything runs in the caller's
- * select() loop: transport_prepare adds our descriptors and says how long
- * we may wait, transport_process does what is ready.  No threads of ours
+ * registration completes (account-tag when offered, else extended-join +
+ * account-notify; SASL when configured), so libircclient sees a
+ * registration as usual, and strips message tags, which libircclient
+ * cannot parse, keeping each PRIVMSG's account for transport_account.
+ * Everything runs in the caller's select() loop: transport_prepare adds
+ * our descriptors and says how long we may wait, transport_process does
+ * what is ready.  No threads of ours
  * (glibc's getaddrinfo_a keeps its own helper for names that need DNS).
  */
 #ifndef MISSIVE_TRANSPORT_H
@@ -79,11 +80,17 @@ const char *transport_failure(const Transport *t);
 /* True once the server connection is up (TLS handshake done). */
 bool transport_ready(const Transport *t);
 
+/* Nicks whose account the fallback map holds at most (see TransportAcct
+ * in transport.c); when full, further nicks have no account. */
+#define TRANSPORT_ACCOUNTS_MAX 4096
+
 /* The services account that the server's account tag named on the
  * PRIVMSG libircclient reports as origin, target, text: the oldest such
- * line not asked about yet (see TransportMsg in transport.c).  NULL when
- * that line carried none (not logged in, no account-tag from the server)
- * or no such line is known.  The string lives until the next call. */
+ * line not asked about yet (see TransportMsg in transport.c).  Without
+ * account-tag, the account the nick -> account map (extended-join,
+ * account-notify) held for the sender when that line arrived.  NULL when
+ * that line carried none (not logged in, no account known) or no such
+ * line is known.  The string lives until the next call. */
 const char *transport_account(Transport *t, const char *origin,
                               const char *target, const char *text);
 

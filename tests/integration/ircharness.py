@@ -409,7 +409,8 @@ class Inspircd(_Server):
 class ServicesNet:
     """InspIRCd 3 linked to Anope 2.0 services (Debian packages inspircd and
     anope), for SASL: InspIRCd with cap, sasl, services_account, hidechans,
-    ircv3 and ircv3_accounttag (account-tag, extended-join, account-notify),
+    ircv3 and ircv3_accounttag (account-tag, extended-join, account-notify;
+    accounttag=False leaves ircv3_accounttag out: no account-tag),
     ssl_gnutls (a TLS port with `tls`=(cert, key), asking for client
     certificates) and sslinfo (SHA-256 CertFP); Anope with protocol
     inspircd3, NickServ (registration without e-mail), ns_cert and m_sasl.
@@ -419,8 +420,9 @@ class ServicesNet:
     name = "irc.test"
     services = "services.test"
 
-    def __init__(self, tmpdir, tls=None):
+    def __init__(self, tmpdir, tls=None, accounttag=True):
         self.tmpdir = os.path.abspath(tmpdir)
+        self.accounttag = accounttag
         os.makedirs(self.tmpdir, exist_ok=True)
         self.port = free_port()
         self.tls = tls
@@ -465,8 +467,7 @@ class ServicesNet:
 <module name="hidechans">
 <module name="sslinfo">
 <module name="ircv3">
-<module name="ircv3_accounttag">
-{tls}<link name="{services}" ipaddr="{host}" port="{link}" allowmask="127.0.0.0/8"
+{accounttag}{tls}<link name="{services}" ipaddr="{host}" port="{link}" allowmask="127.0.0.0/8"
       sendpass="linkpass" recvpass="linkpass">
 <uline server="{services}" silent="yes">
 <files motd="{motd}">
@@ -474,7 +475,9 @@ class ServicesNet:
 <log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="{log}.server">
 <options hostintopic="no" syntaxhints="no">
 """.format(name=self.name, host=HOST, port=self.port, link=self.link_port,
-           services=self.services, tls=tls, motd=os.path.join(self.tmpdir, "motd"),
+           services=self.services, tls=tls,
+           accounttag='<module name="ircv3_accounttag">\n' if self.accounttag else "",
+           motd=os.path.join(self.tmpdir, "motd"),
            log=self.ircd_log)
         with open(os.path.join(self.tmpdir, "motd"), "w") as f:
             f.write("Missive test server\n")

@@ -286,6 +286,41 @@ class AccountOwnerTest(SaslBase):
         self.assert_refused(alice)
         self.assertIn("CAP account-tag granted", bot.log_text())
 
+    def test_owner_by_account_without_account_tag(self):
+        """No ircv3_accounttag: the account comes from extended-join and
+        account-notify, known only for nicks seen joining a channel."""
+        srv = h.ServicesNet(os.path.join(self.dir, "net"), accounttag=False).start()
+        self.servers.append(srv)
+        srv.register("alice", "pw-alice")
+        conf = h.write_bot_config(os.path.join(self.dir, "bot.conf"), srv.port, CORPUS.path,
+                                  nick=BOT, channels=["#t"], reconnect_min=1,
+                                  reconnect_max=2,
+                                  sections={"admin": {"owners": ["account:alice"]}})
+        bot = self.bot(conf)
+        bot.wait_log(r"registered as %s" % BOT, timeout=20)
+        self.assertIn("CAP extended-join account-notify granted", bot.log_text())
+        self.assertNotIn("account-tag granted", bot.log_text())
+
+        # logged in, but never seen joining: not known, refused (fail closed)
+        alice = sasl_client(srv.port, "alice", "alice", "pw-alice")
+        self.clients.append(alice)
+        self.assert_refused(alice)
+        # joins the bot's channel with her account: obeyed
+        alice.join("#t")
+        alice.expect(r"^(:%s!\S+ JOIN :?#t|:\S+ 353 alice . #t :.*[@+ :]%s\b)"
+                     % (BOT, BOT), timeout=15, since=0)
+        self.assert_obeyed(alice)
+        # someone not logged in joins: refused
+        bob = h.Client(srv.port, "bob")
+        self.clients.append(bob)
+        bob.join("#t")
+        bob.expect(r"^:\S+ 366 bob #t ", timeout=15, since=0)
+        self.assert_refused(bob)
+        # logging out (account-notify) is seen at once: refused
+        alice.privmsg("NickServ", "LOGOUT")
+        alice.expect(r"^:NickServ!\S+ NOTICE alice :.*logged out", timeout=10, flags=re.I)
+        self.assert_refused(alice)
+
 
 class CheckConfigTest(SaslBase):
     def test_check_config_shows_sasl_and_tls_settings_masked(self):

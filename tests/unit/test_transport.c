@@ -2,7 +2,9 @@
  * driven by a select() loop as irc.c drives it: server lines cut to 512
  * bytes, both directions relayed unchanged, CAP and SASL PLAIN exchanges
  * byte for byte (multi-line LS, "AUTHENTICATE :+", 400-byte chunks), SASL
- * failures with sasl_required yes and no, a refused connection.  The
+ * failures with sasl_required yes and no, a refused connection, and the
+ * nick -> account map used without account-tag (extended-join,
+ * account-notify).  The
  * "server" is a socket this test accepts on 127.0.0.1; every loop is
  * bounded. */
 #include <stdarg.h>
@@ -394,6 +396,228 @@ test_server_without_cap_never_registers_us_when_required(void **state)
     rig_close(&r);
 }
 
+/* --- the nick -> account map (extended-join, account-notify) --------- */
+
+/* Sends s whole, a part at a time, turning the loop while the socket is
+ * full; what libircclient's end got is dropped as it comes. */
+static void rig_feed(Rig *r, const char *s)
+{
+    size_t n = strlen(s), off = 0;
+    for (int i = 0; i < 100000 && off < n; i++) {
+        ssize_t w = send(r->server, s + off, n - off, 0);
+        if (w > 0)
+            off += (size_t)w;
+        else
+            assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+        r->to_len = 0;
+        rig_turn(r);
+    }
+    assert_int_equal(off, n);
+}
+
+/* The account transport_account gives a fresh PRIVMSG from nick ("" for
+ * none); every line before it has passed through the transport. */
+static const char *acct_of(Rig *r, const char *nick)
+{
+    static int seq;
+    static char got[128];
+    char line[256], text[32];
+    snprintf(text, sizeof text, "probe %d", ++seq);
+    snprintf(line, sizeof line, ":%s!u@h PRIVMSG missive :%s\r\n", nick,
+             text);
+    r->to_len = 0;
+    rig_feed(r, line);
+    for (int i = 0; i < 200 && !strstr(r->to_irc, line); i++) rig_turn(r);
+    assert_non_null(strstr(r->to_irc, line));
+    snprintf(line, sizeof line, "%s!u@h", nick);
+    const char *a = transport_account(r->t, line, "missive", text);
+    snprintf(got, sizeof got, "%s", a ? a : "");
+    return got;
+}
+
+/* Registers with extended-join and account-notify, no account-tag. */
+static void rig_open_fallback(Rig *r)
+{
+    rig_open(r, (TransportSettings){0});
+    rig_irc_send(r, "NICK missive\r\n");
+    rig_until_server_has(r, "CAP LS 302\r\nNICK missive\r\n");
+    rig_server_send(r, ":s CAP * LS :extended-join multi-prefix "
+                       "account-notify\r\n");
+    rig_until_server_has(r, "CAP REQ :extended-join account-notify\r\n");
+    rig_server_send(r, ":s CAP * ACK :extended-join account-notify \r\n");
+    rig_until_server_has(r, "CAP END\r\n");
+    rig_feed(r, ":s 001 missive :Welcome\r\n");
+}
+
+static void test_account_map_join_logout_nick_quit(void **state)
+{
+    Rig r;
+    (void)state;
+    rig_open_fallback(&r);
+    assert_string_equal(acct_of(&r, "a"), "");
+    rig_feed(&r, ":a{x}!u@h JOIN #c alice :Alice A\r\n");
+    assert_string_equal(acct_of(&r, "a{x}"), "alice");
+    assert_string_equal(acct_of(&r, "A[X]"), "alice"); /* RFC 1459 fold */
+    /* Logout, login as another account. */
+    rig_feed(&r, ":a{x}!u@h ACCOUNT *\r\n");
+    assert_string_equal(acct_of(&r, "a{x}"), "");
+    rig_feed(&r, ":a{x}!u@h ACCOUNT alice2\r\n");
+    assert_string_equal(acct_of(&r, "a{x}"), "alice2");
+    /* NICK moves it. */
+    rig_feed(&r, ":a{x}!u@h NICK :b\r\n");
+    assert_string_equal(acct_of(&r, "a{x}"), "");
+    assert_string_equal(acct_of(&r, "b"), "alice2");
+    /* A JOIN without account; a nick taking a logged-in one's old nick. */
+    rig_feed(&r, ":c!u@h JOIN #c * :C\r\n:d!u@h JOIN #c dave :D\r\n"
+                 ":d!u@h NICK d2\r\n:c!u@h NICK d\r\n");
+    assert_string_equal(acct_of(&r, "c"), "");
+    assert_string_equal(acct_of(&r, "d"), "");
+    assert_string_equal(acct_of(&r, "d2"), "dave");
+    /* QUIT removes it; a later nick of the same name has none. */
+    rig_feed(&r, ":b!u@h QUIT :bye\r\n");
+    assert_string_equal(acct_of(&r, "b"), "");
+    /* An account only for the line after the JOIN, in order. */
+    rig_feed(&r, ":e!u@h PRIVMSG missive :before\r\n"
+                 ":e!u@h JOIN #c erin :E\r\n");
+    assert_null(transport_account(r.t, "e!u@h", "missive", "before"));
+    assert_string_equal(acct_of(&r, "e"), "erin");
+    assert_null(transport_failure(r.t));
+    rig_close(&r);
+}
+
+static void test_account_map_part_kick_and_our_own(void **state)
+{
+    Rig r;
+    (void)state;
+    rig_open_fallback(&r);
+    rig_feed(&r, ":f!u@h JOIN #c frank :F\r\n:f!u@h JOIN #d frank :F\r\n"
+                 ":g!u@h JOIN #c gina :G\r\n:h!u@h JOIN #c hank :H\r\n");
+    assert_string_equal(acct_of(&r, "f"), "frank");
+    /* PART of one channel: gone, though f is still in #d (fail closed). */
+    rig_feed(&r, ":f!u@h PART #c :later\r\n");
+    assert_string_equal(acct_of(&r, "f"), "");
+    rig_feed(&r, ":op!u@h KICK #c G :out\r\n");
+    assert_string_equal(acct_of(&r, "g"), "");
+    assert_string_equal(acct_of(&r, "h"), "hank");
+    /* Our own PART clears everything. */
+    rig_feed(&r, ":Missive!u@h PART #c\r\n");
+    assert_string_equal(acct_of(&r, "h"), "");
+    /* ... and our own KICK, under the nick we changed to. */
+    rig_feed(&r, ":h!u@h JOIN #c hank :H\r\n:missive!u@h NICK Bot[1]\r\n");
+    assert_string_equal(acct_of(&r, "h"), "hank");
+    rig_feed(&r, ":op!u@h KICK #c bot{1} :out\r\n");
+    assert_string_equal(acct_of(&r, "h"), "");
+    /* A cut KICK (its target may be cut) clears too. */
+    char line[700];
+    rig_feed(&r, ":h!u@h JOIN #c hank :H\r\n");
+    assert_string_equal(acct_of(&r, "h"), "hank");
+    snprintf(line, sizeof line, ":op!u@h KICK #%0600d x :y\r\n", 0);
+    rig_feed(&r, line);
+    assert_string_equal(acct_of(&r, "h"), "");
+    /* CAP DEL of account-notify: the map is no longer used. */
+    rig_feed(&r, ":h!u@h JOIN #c hank :H\r\n");
+    assert_string_equal(acct_of(&r, "h"), "hank");
+    rig_feed(&r, ":s CAP missive DEL :account-notify\r\n");
+    assert_string_equal(acct_of(&r, "h"), "");
+    rig_feed(&r, ":i!u@h JOIN #c ida :I\r\n");
+    assert_string_equal(acct_of(&r, "i"), "");
+    rig_close(&r);
+}
+
+static void test_account_map_is_bounded(void **state)
+{
+    Rig r;
+    char *buf = malloc(200 * 64);
+    (void)state;
+    assert_non_null(buf);
+    rig_open_fallback(&r);
+    for (int i = 0; i < TRANSPORT_ACCOUNTS_MAX + 1; i += 100) {
+        size_t n = 0;
+        for (int j = i; j < i + 100 && j < TRANSPORT_ACCOUNTS_MAX + 1; j++)
+            n += (size_t)snprintf(buf + n, 200 * 64 - n,
+                                  ":n%d!u@h JOIN #c acct%d :N\r\n", j, j);
+        rig_feed(&r, buf);
+    }
+    char nick[32];
+    assert_string_equal(acct_of(&r, "n0"), "acct0");
+    snprintf(nick, sizeof nick, "n%d", TRANSPORT_ACCOUNTS_MAX - 1);
+    char want[32];
+    snprintf(want, sizeof want, "acct%d", TRANSPORT_ACCOUNTS_MAX - 1);
+    assert_string_equal(acct_of(&r, nick), want);
+    snprintf(nick, sizeof nick, "n%d", TRANSPORT_ACCOUNTS_MAX);
+    assert_string_equal(acct_of(&r, nick), ""); /* full: none */
+    assert_non_null(strstr(r.notes, "further nicks are not recognised"));
+    /* Room again once one leaves; updates of known nicks always work. */
+    rig_feed(&r, ":n0!u@h QUIT :q\r\n:z!u@h JOIN #c zed :Z\r\n"
+                 ":n1!u@h ACCOUNT other\r\n");
+    assert_string_equal(acct_of(&r, "z"), "zed");
+    assert_string_equal(acct_of(&r, "n1"), "other");
+    assert_string_equal(acct_of(&r, "n2"), "acct2");
+    /* Many removals (backward shifts): the rest are all still found. */
+    for (int i = 2; i < TRANSPORT_ACCOUNTS_MAX; i += 200) {
+        size_t n = 0;
+        for (int j = i; j < i + 200 && j < TRANSPORT_ACCOUNTS_MAX; j += 2)
+            n += (size_t)snprintf(buf + n, 200 * 64 - n,
+                                  ":n%d!u@h QUIT :q\r\n", j);
+        rig_feed(&r, buf);
+    }
+    for (int j = 3; j < TRANSPORT_ACCOUNTS_MAX; j += 98) { /* odd: kept */
+        snprintf(nick, sizeof nick, "n%d", j);
+        snprintf(want, sizeof want, "acct%d", j);
+        assert_string_equal(acct_of(&r, nick), want);
+        snprintf(nick, sizeof nick, "n%d", j + 1);
+        assert_string_equal(acct_of(&r, nick), "");
+    }
+    free(buf);
+    rig_close(&r);
+}
+
+/* account-tag, when offered, is all we ask for; refused, the fallback is
+ * asked for; extended-join without account-notify is not used. */
+static void test_account_map_only_as_fallback(void **state)
+{
+    Rig r;
+    (void)state;
+    rig_open(&r, (TransportSettings){0});
+    rig_irc_send(&r, "NICK missive\r\n");
+    rig_until_server_has(&r, "CAP LS 302\r\nNICK missive\r\n");
+    rig_server_send(&r, ":s CAP * LS :extended-join account-tag "
+                        "account-notify\r\n");
+    rig_until_server_has(&r, "CAP REQ :account-tag\r\n");
+    rig_run(&r, 3);
+    assert_null(strstr(r.from_server, "extended-join"));
+    rig_server_send(&r, ":s CAP * NAK :account-tag\r\n");
+    rig_until_server_has(&r, "CAP REQ :extended-join account-notify\r\n");
+    rig_server_send(&r, ":s CAP * NAK :extended-join account-notify\r\n");
+    rig_until_server_has(&r, "CAP END\r\n");
+    rig_feed(&r, ":s 001 missive :Welcome\r\n:a!u@h JOIN #c alice :A\r\n");
+    assert_string_equal(acct_of(&r, "a"), "");
+    rig_close(&r);
+
+    rig_open(&r, (TransportSettings){0});
+    rig_irc_send(&r, "NICK missive\r\n");
+    rig_until_server_has(&r, "CAP LS 302\r\nNICK missive\r\n");
+    rig_server_send(&r, ":s CAP * LS :extended-join\r\n");
+    rig_until_server_has(&r, "CAP END\r\n");
+    assert_null(strstr(r.from_server, "CAP REQ"));
+    rig_feed(&r, ":s 001 missive :Welcome\r\n:a!u@h JOIN #c alice :A\r\n");
+    assert_string_equal(acct_of(&r, "a"), "");
+    rig_close(&r);
+
+    /* Granted account-tag wins over a JOIN's account. */
+    rig_open(&r, (TransportSettings){0});
+    rig_irc_send(&r, "NICK missive\r\n");
+    rig_until_server_has(&r, "CAP LS 302\r\nNICK missive\r\n");
+    rig_server_send(&r, ":s CAP * LS :extended-join account-tag "
+                        "account-notify\r\n");
+    rig_until_server_has(&r, "CAP REQ :account-tag\r\n");
+    rig_server_send(&r, ":s CAP * ACK :account-tag\r\n");
+    rig_until_server_has(&r, "CAP END\r\n");
+    rig_feed(&r, ":s 001 missive :Welcome\r\n:a!u@h JOIN #c alice :A\r\n");
+    assert_string_equal(acct_of(&r, "a"), "");
+    rig_close(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +630,10 @@ int main(void)
         cmocka_unit_test(test_sasl_failure_required_and_not),
         cmocka_unit_test(
             test_server_without_cap_never_registers_us_when_required),
+        cmocka_unit_test(test_account_map_join_logout_nick_quit),
+        cmocka_unit_test(test_account_map_part_kick_and_our_own),
+        cmocka_unit_test(test_account_map_is_bounded),
+        cmocka_unit_test(test_account_map_only_as_fallback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

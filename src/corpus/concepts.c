@@ -25,6 +25,7 @@
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,8 +68,66 @@ static Status concepts_stats(sqlite3 *db, Error *err)
 
 typedef struct {
     sqlite3 *db;
-    sqlite3_stmt *word, *pair;
+    sqlite3_stmt *pair;
 } Builder;
+
+/* The letters' distinct words, an open-addressing hash set.  A million
+ * passages hold some 65 million words but only tens of thousands of
+ * distinct ones; an INSERT OR IGNORE per occurrence into a temporary table
+ * cost more than the rest of the import together.  The table doubles at
+ * half full, so probes stay short; it owns its strings. */
+typedef struct {
+    char **slot;
+    size_t cap, n; /* cap: a power of two */
+} WordSet;
+
+static uint64_t wordset_hash(const char *w, size_t n)
+{
+    uint64_t h = 1469598103934665603u; /* FNV-1a 64 */
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)w[i]) * 1099511628211u;
+    return h;
+}
+
+static bool wordset_grow(WordSet *ws)
+{
+    size_t cap = ws->cap ? ws->cap * 2 : 4096;
+    char **slot = calloc(cap, sizeof *slot);
+    if (!slot)
+        return false;
+    for (size_t i = 0; i < ws->cap; i++) {
+        if (!ws->slot[i])
+            continue;
+        size_t j = wordset_hash(ws->slot[i], strlen(ws->slot[i])) & (cap - 1);
+        while (slot[j]) j = (j + 1) & (cap - 1);
+        slot[j] = ws->slot[i];
+    }
+    free(ws->slot);
+    ws->slot = slot;
+    ws->cap = cap;
+    return true;
+}
+
+/* Adds w[0..n) unless present; false only when out of memory. */
+static bool wordset_add(WordSet *ws, const char *w, size_t n)
+{
+    if (2 * (ws->n + 1) > ws->cap && !wordset_grow(ws))
+        return false;
+    size_t j = wordset_hash(w, n) & (ws->cap - 1);
+    for (; ws->slot[j]; j = (j + 1) & (ws->cap - 1))
+        if (strncmp(ws->slot[j], w, n) == 0 && ws->slot[j][n] == '\0')
+            return true;
+    if (!(ws->slot[j] = strndup(w, n)))
+        return false;
+    ws->n++;
+    return true;
+}
+
+static void wordset_free(WordSet *ws)
+{
+    for (size_t i = 0; i < ws->cap; i++) free(ws->slot[i]);
+    free(ws->slot);
+    memset(ws, 0, sizeof *ws);
+}
 
 /* The lemma as a reader's word: lower case, one word of letters only
  * ("north_africa", "o'clock" are skipped).  False when it is not one. */
@@ -230,6 +289,55 @@ static void concepts_memfiles_close(Memfiles *m)
         }
 }
 
+/* Streams bin_search meets during a refresh that are not ours, chiefly
+ * the exception lists morph.c keeps in a static array: each gets an
+ * in-memory copy the first time it is searched, freed with the refresh.
+ * The linker routes libwordnet's calls here (--wrap=bin_search, see
+ * src/CMakeLists.txt); outside a refresh it passes them through. */
+#define WN_WRAPPED 16
+typedef struct {
+    FILE *orig[WN_WRAPPED], *mem[WN_WRAPPED];
+    char *buf[WN_WRAPPED];
+    int n;
+} Wrapped;
+
+static Wrapped *wn_wrapped; /* set only while concepts_wordnet runs */
+
+char *__real_bin_search(char *key, FILE *fp);
+char *__wrap_bin_search(char *key, FILE *fp);
+
+char *__wrap_bin_search(char *key, FILE *fp)
+{
+    Wrapped *w = wn_wrapped;
+    if (!w || !fp)
+        return __real_bin_search(key, fp);
+    for (int i = 0; i < w->n; i++)
+        if (w->orig[i] == fp || w->mem[i] == fp)
+            return __real_bin_search(key, w->mem[i]);
+    if (w->n == WN_WRAPPED)
+        return __real_bin_search(key, fp);
+    size_t len = 0;
+    char *buf = concepts_slurp(fp, &len);
+    FILE *mem = buf ? fmemopen(buf, len, "r") : NULL;
+    if (!mem) {
+        free(buf);
+        return __real_bin_search(key, fp);
+    }
+    w->orig[w->n] = fp;
+    w->mem[w->n] = mem;
+    w->buf[w->n++] = buf;
+    return __real_bin_search(key, mem);
+}
+
+static void concepts_wrapped_free(Wrapped *w)
+{
+    for (int i = 0; i < w->n; i++) {
+        fclose(w->mem[i]);
+        free(w->buf[i]);
+    }
+    w->n = 0;
+}
+
 static int concepts_wordnet_ready(void)
 {
     static int state; /* 0 untried, 1 ready, -1 unavailable */
@@ -242,6 +350,7 @@ static int concepts_wordnet_ready(void)
 static Status concepts_wordnet(sqlite3 *db, Error *err)
 {
     Builder b = {.db = db};
+    WordSet words = {0};
     Memfiles mem;
     sqlite3_stmt *text = NULL;
     Status rc = STATUS_ERROR;
@@ -257,18 +366,12 @@ static Status concepts_wordnet(sqlite3 *db, Error *err)
         return STATUS_OK; /* no dictionary files: no concepts */
     }
     if (concepts_exec(db,
-                      "CREATE TEMP TABLE concept_words(w TEXT PRIMARY KEY)"
-                      "  WITHOUT ROWID;"
                       "CREATE TEMP TABLE concept_pairs(r TEXT, w TEXT,"
                       "  PRIMARY KEY (r, w)) WITHOUT ROWID;",
                       err) != STATUS_OK)
         return STATUS_ERROR;
     if (sqlite3_prepare_v2(db, "SELECT shown FROM passages", -1, &text, NULL) !=
             SQLITE_OK ||
-        sqlite3_prepare_v2(db,
-                           "INSERT OR IGNORE INTO temp.concept_words(w)"
-                           " VALUES (?1)",
-                           -1, &b.word, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db,
                            "INSERT OR IGNORE INTO temp.concept_pairs(r, w)"
                            " VALUES (?1, ?2)",
@@ -289,27 +392,24 @@ static Status concepts_wordnet(sqlite3 *db, Error *err)
             }
             if (n < WN_MIN_WORD || n + 1 >= sizeof w)
                 continue;
-            w[n] = '\0';
-            sqlite3_reset(b.word);
-            sqlite3_bind_text(b.word, 1, w, (int)n, SQLITE_TRANSIENT);
-            if (sqlite3_step(b.word) != SQLITE_DONE)
-                goto sqlfail;
+            if (!wordset_add(&words, w, n)) {
+                error_set(err, STATUS_ERROR, "concepts: out of memory");
+                goto done;
+            }
         }
     }
-    sqlite3_finalize(text);
-    if (sqlite3_prepare_v2(db, "SELECT w FROM temp.concept_words", -1, &text,
-                           NULL) != SQLITE_OK)
-        goto sqlfail;
     concepts_memfiles_open(&mem);
-    while (sqlite3_step(text) == SQLITE_ROW) {
-        char w[WN_WORD];
-        snprintf(w, sizeof w, "%s", (const char *)sqlite3_column_text(text, 0));
-        if (concepts_word(&b, w) != STATUS_OK) {
-            concepts_memfiles_close(&mem);
-            goto sqlfail;
-        }
-    }
+    Wrapped wrapped = {.n = 0};
+    wn_wrapped = &wrapped;
+    Status wrc = STATUS_OK;
+    for (size_t i = 0; i < words.cap && wrc == STATUS_OK; i++)
+        if (words.slot[i])
+            wrc = concepts_word(&b, words.slot[i]);
+    wn_wrapped = NULL;
+    concepts_wrapped_free(&wrapped);
     concepts_memfiles_close(&mem);
+    if (wrc != STATUS_OK)
+        goto sqlfail;
     /* Stems by the index's own tokenizer: each word is one document of a
      * temporary FTS5 table, its one token read back through fts5vocab. */
     if (concepts_exec(
@@ -342,16 +442,15 @@ static Status concepts_wordnet(sqlite3 *db, Error *err)
 sqlfail:
     error_set(err, STATUS_ERROR, "concepts: %s", sqlite3_errmsg(db));
 done:
+    wordset_free(&words);
     sqlite3_finalize(text);
-    sqlite3_finalize(b.word);
     sqlite3_finalize(b.pair);
     sqlite3_exec(db,
                  "DROP TABLE IF EXISTS temp.concept_vocab;"
                  "DROP TABLE IF EXISTS temp.concept_fts;"
                  "DROP TABLE IF EXISTS temp.concept_stems;"
                  "DROP TABLE IF EXISTS temp.concept_forms;"
-                 "DROP TABLE IF EXISTS temp.concept_pairs;"
-                 "DROP TABLE IF EXISTS temp.concept_words;",
+                 "DROP TABLE IF EXISTS temp.concept_pairs;",
                  NULL, NULL, NULL);
     return rc;
 }

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "paths.h"
 #include "session.h"
+#include "state.h"
 
 #define MAIN_DEFAULT_DB "missive.db"
 #define MAIN_DEFAULT_CONFIG "/etc/missive/missive.conf"
@@ -301,6 +302,9 @@ static int main_console(int argc, char **argv)
         return 2;
     if ((s = main_open_session(&o)) == NULL)
         return 1;
+    /* As in the bot: !quote positions are kept in memory and written when
+     * the session closes, so --timing measures what a channel gets. */
+    state_set_lazy(session_state(s), true);
     ConsoleOptions co = {.interactive = isatty(STDIN_FILENO),
                          .timing = o.timing};
     Status rc = console_run(session_commands(s), stdin, stdout, &co);

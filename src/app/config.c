@@ -372,8 +372,9 @@ static void loader_secret_ahead(Loader *ld)
     if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0)
         return;
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
-        loader_error(ld, "cannot keep secrets out of core files "
-                         "(prctl PR_SET_DUMPABLE: %s)",
+        loader_error(ld,
+                     "cannot keep secrets out of core files "
+                     "(prctl PR_SET_DUMPABLE: %s)",
                      strerror(errno));
 }
 
@@ -1103,6 +1104,19 @@ static void print_daily_grace(const KeyDef *k, const Config *c, FILE *out)
         .off = offsetof(Config, f), .list = true                  \
     }
 
+/* The same, for keys that may be set to "" (no password, no pin, ...). */
+#define KEY_STR_OPT(s, n, f, chk)                                        \
+    {                                                                    \
+        .section = s, .name = n, .set = set_str, .print = print_str,     \
+        .off = offsetof(Config, f), .len = sizeof(((Config *)0)->f) - 1, \
+        .check = chk, .may_be_empty = true                               \
+    }
+#define KEY_FN_OPT(s, n, f, setter, printer)                      \
+    {                                                             \
+        .section = s, .name = n, .set = setter, .print = printer, \
+        .off = offsetof(Config, f), .may_be_empty = true          \
+    }
+
 #define KEY_PATH(s, n, f)                                                 \
     {                                                                     \
         .section = s, .name = n, .set = set_tls_path, .print = print_str, \
@@ -1117,12 +1131,8 @@ static const KeyDef keys[] = {
     KEY_STR("irc", "username", username, check_username),
     KEY_STR("irc", "realname", realname, check_realname),
     KEY_LIST("irc", "channels", channels, set_channels, print_channels),
-    {.section = "irc",
-     .name = "password_file",
-     .set = set_password_file,
-     .print = print_password_file,
-     .off = offsetof(Config, password_file),
-     .may_be_empty = true},
+    KEY_FN_OPT("irc", "password_file", password_file, set_password_file,
+               print_password_file),
     KEY_INT("irc", "ping_interval", ping_interval, 10, 3600),
     KEY_INT("irc", "ping_timeout", ping_timeout, 5, 3600),
     KEY_INT("irc", "reconnect_min", reconnect_min, 1, 3600),
@@ -1130,31 +1140,13 @@ static const KeyDef keys[] = {
     KEY_FN("irc", "tls", tls, set_bool, print_bool),
     KEY_FN("irc", "tls_verify", tls_verify, set_bool, print_bool),
     KEY_PATH("irc", "tls_ca_file", tls_ca_file),
-    {.section = "irc",
-     .name = "tls_fingerprint",
-     .set = set_str,
-     .print = print_str,
-     .off = offsetof(Config, tls_fingerprint),
-     .len = CONFIG_FINGERPRINT_LEN,
-     .check = check_fingerprint,
-     .may_be_empty = true},
+    KEY_STR_OPT("irc", "tls_fingerprint", tls_fingerprint, check_fingerprint),
     KEY_PATH("irc", "tls_cert", tls_cert),
     KEY_PATH("irc", "tls_key_file", tls_key_file),
     KEY_FN("irc", "sasl", sasl, set_sasl, print_sasl),
-    {.section = "irc",
-     .name = "sasl_username",
-     .set = set_str,
-     .print = print_str,
-     .off = offsetof(Config, sasl_username),
-     .len = CONFIG_HOST_LEN,
-     .check = check_sasl_username,
-     .may_be_empty = true},
-    {.section = "irc",
-     .name = "sasl_password_file",
-     .set = set_sasl_password_file,
-     .print = print_sasl_password_file,
-     .off = offsetof(Config, sasl_password_file),
-     .may_be_empty = true},
+    KEY_STR_OPT("irc", "sasl_username", sasl_username, check_sasl_username),
+    KEY_FN_OPT("irc", "sasl_password_file", sasl_password_file,
+               set_sasl_password_file, print_sasl_password_file),
     KEY_FN("irc", "sasl_required", sasl_required, set_bool, print_bool),
 
     KEY_STR("bot", "prefix", prefix, check_prefix),
@@ -1184,14 +1176,7 @@ static const KeyDef keys[] = {
     KEY_FN("daily", "time", daily_hour, set_daily_time, print_daily_time),
     KEY_FN("daily", "timezone", daily_timezone, set_daily_timezone, print_str),
     KEY_FN("daily", "grace", daily_grace, set_daily_grace, print_daily_grace),
-    {.section = "daily",
-     .name = "template",
-     .set = set_str,
-     .print = print_str,
-     .off = offsetof(Config, daily_template),
-     .len = CONFIG_TEMPLATE_LEN,
-     .check = check_template,
-     .may_be_empty = true},
+    KEY_STR_OPT("daily", "template", daily_template, check_template),
 };
 #define KEY_COUNT (sizeof keys / sizeof keys[0])
 _Static_assert(KEY_COUNT <= KEYS_MAX, "raise KEYS_MAX");

@@ -1576,8 +1576,16 @@ def run_tests(module_name, timings=(), started=None):
     readers look for: "N passed, M failed[, K skipped][, X expected
     failures]".  timings: (name, seconds) pairs printed first; started: a
     time.monotonic() value for a total.  Exit code 0 only when something ran
-    and nothing failed (an unexpected success counts as a failure)."""
-    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[module_name])
+    and nothing failed (an unexpected success counts as a failure).  Test
+    class names given on the command line run alone, for trying one by hand:
+    `python3 test_tls.py TlsVerifyTest`."""
+    module = sys.modules[module_name]
+    loader = unittest.defaultTestLoader
+    if sys.argv[1:]:
+        suite = unittest.TestSuite(loader.loadTestsFromTestCase(getattr(module, name))
+                                   for name in sys.argv[1:])
+    else:
+        suite = loader.loadTestsFromModule(module)
     result = unittest.TextTestRunner(verbosity=2).run(suite)
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
     skipped = len(result.skipped)

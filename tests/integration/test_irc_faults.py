@@ -20,12 +20,9 @@ import re
 import signal
 import sys
 import time
-import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ircharness as h  # noqa: E402
-
-ONLY = sys.argv[1:]     # test class names to run, for trying one by hand
 
 TEST_LIMIT_S = 60
 BOT = "missive"
@@ -213,15 +210,6 @@ class OwnerMaskTest(FaultBase):
 
 
 ZZCleanupTest = h.NothingLeftRunning
-
-
-def load_tests(loader, tests, _pattern):
-    if not ONLY:
-        return tests
-    suite = unittest.TestSuite()
-    for name in ONLY:
-        suite.addTests(loader.loadTestsFromTestCase(globals()[name]))
-    return suite
 
 
 def main():

@@ -23,12 +23,10 @@ import struct
 import sys
 import threading
 import time
-import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ircharness as h  # noqa: E402
 
-ONLY = sys.argv[1:]
 TIMINGS = []
 CORPUS = h.shared_corpus("resolver-db-")
 setUpModule = CORPUS.setup
@@ -230,15 +228,6 @@ class SlowResolverTest(ResolverBase):
         gaps = [b - a for a, b in zip([t0] + pings, pings + [t1])]
         self.assertLessEqual(max(gaps), WATCHDOG_US / 2e6 + GAP_SLACK_S, gaps)
         bot.wait_log(r"connected to %s \(127\.0\.0\.1:%d\)" % (SLOW, srv.port), timeout=10)
-
-
-def load_tests(loader, tests, _pattern):
-    if not ONLY:
-        return tests
-    suite = unittest.TestSuite()
-    for name in ONLY:
-        suite.addTests(loader.loadTestsFromTestCase(globals()[name]))
-    return suite
 
 
 def main():

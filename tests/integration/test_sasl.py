@@ -26,8 +26,6 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ircharness as h  # noqa: E402
 
-ONLY = sys.argv[1:]
-
 TEST_LIMIT_S = 60
 BOT = "missive"
 ACCOUNT = "missive-acct"
@@ -359,15 +357,6 @@ class CheckConfigTest(SaslBase):
         r = subprocess.run([h.missive_bin(), "check-config", path], stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, timeout=30)
         self.assertRegex(r.stdout.decode(), r"(?m)^tls = yes$")
-
-
-def load_tests(loader, tests, _pattern):
-    if not ONLY:
-        return tests
-    suite = unittest.TestSuite()
-    for name in ONLY:
-        suite.addTests(loader.loadTestsFromTestCase(globals()[name]))
-    return suite
 
 
 def main():

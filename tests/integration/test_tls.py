@@ -27,8 +27,6 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ircharness as h  # noqa: E402
 
-ONLY = sys.argv[1:]
-
 TEST_LIMIT_S = 60
 BOT = "missive"
 TIMINGS = []
@@ -231,15 +229,6 @@ class NoListenerTest(TlsBase):
         mine = self.socket_inodes(bot.pid)
         self.assertGreaterEqual(len(mine), 3)   # server, and both ends of the pair
         self.assertEqual(mine & self.listening_inodes(), set())
-
-
-def load_tests(loader, tests, _pattern):
-    if not ONLY:
-        return tests
-    suite = unittest.TestSuite()
-    for name in ONLY:
-        suite.addTests(loader.loadTestsFromTestCase(globals()[name]))
-    return suite
 
 
 def main():

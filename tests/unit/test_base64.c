@@ -40,7 +40,7 @@ static void test_nul_bytes_and_high_bits(void **state)
 static void test_too_small(void **state)
 {
     (void)state;
-    char out[8] = "xxxxxxx";
+    char out[16] = "xxxxxxx";
     assert_int_equal(base64_encode("foobar", 6, out, 8), 0);
     assert_string_equal(out, "");
     assert_int_equal(base64_encode("foobar", 6, out, 9), 8);

@@ -239,6 +239,14 @@ class ModuleTest(TlsBase):
             self.skipTest("an installed missive-tls.so was found")
         self.assertFalse(os.path.exists(m.group(1)))
         self.assert_refused(bot, r"cannot load the TLS module")
+        # check-config says it before any connection.
+        r = h.subprocess.run([binary, "check-config", bot.config_path], capture_output=True,
+                             text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("warning: tls = yes needs the TLS module %s" % m.group(1), r.stderr)
+        r = h.subprocess.run([h.missive_bin(), "check-config", bot.config_path],
+                             capture_output=True, text=True, timeout=30)
+        self.assertNotIn("TLS module", r.stderr)
         # The same binary without TLS needs no module.
         bot.stop()
         plain = self.server()

@@ -23,13 +23,21 @@ If the missive binary has no `run` subcommand, Missive is skipped with a
 message.  A missing rawbot is skipped the same way.  Every loop is bounded;
 every process is ended by PID.
 
-usage: bench/latency.py [--build DIR] [-n 200] [--load 10000] [--rate 50] [--out FILE]
+With --db FILE, each Missive bot runs on its own copy of FILE (e.g. the 1M
+passages of /tmp/missive-scale/1m-scale.db) instead of the shipped corpus;
+the original is never opened.  --smaps prints each Missive bot's resident
+memory by mapping (/proc/PID/smaps: Rss per file, heap, stack, anonymous),
+idle and after the load.
+
+usage: bench/latency.py [--build DIR] [-n 200] [--load 10000] [--rate 50] [--db FILE] [--smaps]
+                        [--out FILE]
 Build the baselines first: cmake -DMISSIVE_BENCH=ON ... && cmake --build ... (rawbot, echobot)
 """
 
 import argparse
 import os
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -73,6 +81,7 @@ class Target:
         self.rss_idle = None
         self.rss_after = None
         self.hwm = None
+        self.hwm_idle = None
         self.load = None              # (sent, answers, notices, secs, peak)
 
 
@@ -142,6 +151,43 @@ def status_kb(pid, field):
     except OSError:
         pass
     return None
+
+
+def smaps_by_mapping(pid):
+    """Rss in KiB per mapped object (file base name, [heap], [stack], [anon]),
+    summed over its mappings; {} when the process is gone."""
+    out = {}
+    name = None
+    try:
+        with open("/proc/%d/smaps" % pid, encoding="ascii", errors="replace") as f:
+            for line in f:
+                head = line.split()
+                if not head:
+                    continue
+                if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+                    path = head[5] if len(head) > 5 else ""
+                    if path.startswith("/"):
+                        name = os.path.basename(path)
+                    elif path.startswith("["):
+                        name = path
+                    else:
+                        name = "[anon]"
+                elif head[0] == "Rss:" and name is not None:
+                    out[name] = out.get(name, 0) + int(head[1])
+    except OSError:
+        return {}
+    return out
+
+
+def smaps_report(out, label, when, pid):
+    m = smaps_by_mapping(pid)
+    if not m:
+        return
+    items = sorted(m.items(), key=lambda kv: -kv[1])
+    out("  %s %s RSS by mapping (KiB), total %d:" % (label, when, sum(m.values())))
+    for name, kb in items:
+        if kb:
+            out("    %7d  %s" % (kb, name))
 
 
 def load_phase(port, target, total, rate, nclients, out, prefix="load"):
@@ -230,6 +276,11 @@ def main():
     ap.add_argument("--rate", type=float, default=50.0, help="RSS phase commands per second, overall")
     ap.add_argument("--clients", type=int, default=20,
                     help="RSS phase clients per bot (Missive: one channel each)")
+    ap.add_argument("--db", default=None, metavar="FILE",
+                    help="run each Missive bot on its own copy of this database instead of"
+                         " importing the shipped corpus (FILE itself is never opened)")
+    ap.add_argument("--smaps", action="store_true",
+                    help="print each Missive bot's RSS by mapping, idle and after the load")
     ap.add_argument("--out", default=None, help="results file (default BUILD/bench/latency-results.txt)")
     args = ap.parse_args()
     n = max(1, min(args.n, MAX_N))
@@ -246,6 +297,10 @@ def main():
     rawbot = args.rawbot or os.path.join(build, "bench", "rawbot")
     out_path = args.out or os.path.join(build, "bench", "latency-results.txt")
     report = []
+    src_db = os.path.abspath(args.db) if args.db else None
+    if src_db and not os.path.isfile(src_db):
+        print("latency.py: --db %s: no such file" % src_db, file=sys.stderr)
+        return 2
 
     def out(line=""):
         print(line, flush=True)
@@ -281,6 +336,8 @@ def main():
         out("  %s: %s" % (label, binary))
     if with_missive:
         out("  missive: %s" % missive)
+        out("  missive database: %s" % ("a copy of %s (%.0f MB)" % (
+            src_db, os.path.getsize(src_db) / 1e6) if src_db else "the shipped corpus"))
         out("  missive bench config: [flood] burst 20 interval_ms 100; [limits] user/channel"
             " burst 100 interval 1; max_lines 3; log_level warn")
     else:
@@ -323,10 +380,17 @@ def main():
             wait_bot_joined(clients[0], "rawbot", "#raw")
             targets.insert(0, Target("rawbot", "rawbot", ["#raw"], raw.pid))
 
+        def make_db(db, binary):
+            # A copy, so the bot's migrations and state never touch FILE.
+            if src_db:
+                shutil.copyfile(src_db, db)
+            else:
+                h.import_corpus(db, binary=binary,
+                                corpus=os.path.join(SOURCE, "data", "stalin-churchill-1941.txt"))
+
         def start_missive(nick, binary, chans, lchans):
             db = os.path.join(tmp.name, nick + ".db")
-            h.import_corpus(db, binary=binary,
-                            corpus=os.path.join(SOURCE, "data", "stalin-churchill-1941.txt"))
+            make_db(db, binary)
             conf = h.write_bot_config(
                 os.path.join(tmp.name, nick + ".conf"), srv.port, db, nick=nick,
                 channels=chans + lchans,
@@ -350,8 +414,7 @@ def main():
 
         if with_missive:
             db = os.path.join(tmp.name, "missive.db")
-            h.import_corpus(db, binary=missive,
-                            corpus=os.path.join(SOURCE, "data", "stalin-churchill-1941.txt"))
+            make_db(db, missive)
             conf = h.write_bot_config(
                 os.path.join(tmp.name, "missive.conf"), srv.port, db, nick="missive",
                 channels=lat_chans + load_chans,
@@ -379,6 +442,9 @@ def main():
 
         for t in targets:
             t.rss_idle = h.rss_kb(t.pid)
+            t.hwm_idle = status_kb(t.pid, "VmHWM")
+            if args.smaps and t.label not in ("rawbot", "echobot"):
+                smaps_report(out, t.label, "idle", t.pid)
         out("")
         out("memory: each bot gets %d commands from %d clients at %.0f/s, all bots at once"
             % (load, nclients, rate))
@@ -396,8 +462,10 @@ def main():
             for t in targets:
                 t.rss_after = h.rss_kb(t.pid)
                 t.hwm = status_kb(t.pid, "VmHWM")
-        out("  %-12s %12s %12s %12s %12s %s" % ("bot", "idle KiB", "after KiB", "peak KiB",
-                                                 "VmHWM KiB", "load"))
+                if args.smaps and t.label not in ("rawbot", "echobot"):
+                    smaps_report(out, t.label, "after the load", t.pid)
+        out("  %-12s %12s %12s %12s %12s %12s %s" % ("bot", "idle KiB", "idle HWM", "after KiB",
+                                                      "peak KiB", "VmHWM KiB", "load"))
         for t in targets:
             extra = ""
             if t.load:
@@ -405,8 +473,8 @@ def main():
                 extra = "sent %d in %.0f s, answers %d, notices %d" % (sent, secs, answers, notices)
             else:
                 peak = None
-            out("  %-12s %12s %12s %12s %12s %s" % (t.label, t.rss_idle, t.rss_after, peak,
-                                                     t.hwm, extra))
+            out("  %-12s %12s %12s %12s %12s %12s %s" % (t.label, t.rss_idle, t.hwm_idle,
+                                                          t.rss_after, peak, t.hwm, extra))
         alive = [t.label for t in targets if h.pid_alive(t.pid)]
         out("  bots alive at the end: %s" % ", ".join(alive))
         rc = 0 if len(alive) == len(targets) else 1

@@ -134,6 +134,9 @@ def main():
         if targets[0].lat and targets[1].lat:
             out("  median ratio tls / plain: %.2f" % (statistics.median(targets[1].lat)
                                                      / statistics.median(targets[0].lat)))
+        # The TLS bot maps missive-tls.so and OpenSSL; the plain one never does.
+        out("  VmRSS after the rounds (KiB): " + ", ".join(
+            "%s %s" % (t.label, h.rss_kb(t.pid)) for t in targets))
         rc = 0 if all(h.pid_alive(b.pid) for b in bots) else 1
     finally:
         for c in clients:

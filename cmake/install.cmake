@@ -2,6 +2,7 @@
 # stages it, as debian/rules does):
 #
 #   bin/missive                                the binary
+#   MISSIVE_MODULEDIR/missive-tls.so           TLS, loaded when configured
 #   share/man/man1/missive.1, man5/missive.conf.5   from doc/*.scd (scdoc)
 #   share/missive/                             aliases, errata, dates, corpus
 #   share/doc/missive/README.md, examples/missive.conf
@@ -12,6 +13,8 @@
 # the binary where this prefix puts it.
 
 install(TARGETS missive RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The TLS module, loaded only when a config says tls = yes (conn_tlsload.c).
+install(TARGETS missive_tls LIBRARY DESTINATION ${MISSIVE_MODULEDIR})
 
 # --- man pages ------------------------------------------------------------------
 find_program(SCDOC scdoc)

@@ -16,11 +16,11 @@
 # left as it was.
 set -euo pipefail
 
-# build: the compiler, CMake and the libraries (libedit: the console's line editing; WordNet: the importer's concepts;
-# scdoc: the man pages)
+# build: the compiler, CMake and the libraries (OpenSSL: the TLS module missive-tls.so; libedit2: the console's line
+# editing, dlopen()ed, so only its runtime; WordNet: the importer's concepts; scdoc: the man pages)
 BUILD=(build-essential cmake pkg-config scdoc
     libircclient-dev libpcre2-dev libsqlite3-dev libssl-dev libinih-dev
-    libedit-dev wordnet-dev wordnet-base)
+    libedit2 wordnet-dev wordnet-base)
 # test: cmocka, the integration harness, the IRC servers and services
 # (anope: SASL), openssl (the TLS tests' certificates), the zone files, the
 # sqlite3 shell some tests inspect files with

@@ -33,6 +33,7 @@
 #include "log.h"
 #include "mask.h"
 #include "notify.h"
+#include "paths.h"
 #include "ratelimit.h"
 #include "session.h"
 #include "state.h"
@@ -961,6 +962,7 @@ static void bot_irc_settings(const Config *c, IrcSettings *s,
         .tls_fingerprint = c->tls_fingerprint,
         .tls_cert = c->tls_cert,
         .tls_key_file = c->tls_key_file,
+        .tls_module = paths_tls_module(),
         .sasl = (int)c->sasl, /* same numbers as enum transport_sasl */
         .sasl_username = c->sasl_username,
         .sasl_password = c->sasl_password,

@@ -11,6 +11,7 @@
  * main() only parses arguments and wires modules together; each job lives
  * in its module.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -428,6 +429,13 @@ static int main_check_config(int argc, char **argv)
         fprintf(stderr, "missive check-config: %s has errors\n", argv[1]);
         return 1;
     }
+    /* The file is right, but with tls = yes a missing module would fail
+     * every connection: say so now rather than at the first connect. */
+    if (cfg.tls && access(paths_tls_module(), R_OK) != 0)
+        fprintf(stderr,
+                "warning: tls = yes needs the TLS module %s, which cannot "
+                "be read: %s\n",
+                paths_tls_module(), strerror(errno));
     config_print(&cfg, stdout);
     config_free(&cfg);
     return 0;

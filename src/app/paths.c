@@ -44,6 +44,18 @@ const char *paths_data_dir(void)
     return MISSIVE_DATADIR;
 }
 
+const char *paths_tls_module(void)
+{
+#ifdef MISSIVE_BUILD_DIR
+    static int in_build = -1;
+    if (in_build < 0)
+        in_build = paths_in_build_tree();
+    if (in_build)
+        return MISSIVE_BUILD_DIR "/missive-tls.so";
+#endif
+    return MISSIVE_MODULEDIR "/missive-tls.so";
+}
+
 void paths_default_database(char *buf, size_t size)
 {
     const char *state = getenv("STATE_DIRECTORY");

@@ -17,6 +17,11 @@
 /* The default data directory; a static string, valid for the process. */
 const char *paths_data_dir(void);
 
+/* Where missive-tls.so is: next to the binary in its build tree, else in
+ * MISSIVE_MODULEDIR (e.g. /usr/lib/x86_64-linux-gnu/missive).  A static
+ * string, valid for the process. */
+const char *paths_tls_module(void);
+
 /* Writes the default database path into buf: the first directory of
  * $STATE_DIRECTORY when set, else MISSIVE_STATEDIR, followed by
  * "/missive.db".  A path that does not fit is cut (buf stays a string). */

@@ -3,9 +3,12 @@
  * The transport (transport.c) drives a connected, non-blocking socket
  * through a ConnType without knowing whether it is plain TCP or TLS, the
  * way Redis's ConnectionType and ngircd's conn.c/conn-ssl.c split them.
- * The plain type lives in transport.c, the OpenSSL one in conn_tls.c.
- * Operations never block and never log: a failure leaves its reason in
- * conn->why for the transport to report.
+ * The plain type lives in transport.c, the OpenSSL one in conn_tls.c,
+ * which is built as its own shared object (missive-tls.so) and loaded by
+ * conn_tlsload.c only when a connection asks for TLS, the way Redis builds
+ * redis-tls.so: a bot without TLS never maps libssl and libcrypto (1.7 MB
+ * of its RSS).  Operations never block and never log: a failure leaves its
+ * reason in conn->why for the transport to report.
  */
 #ifndef MISSIVE_CONN_H
 #define MISSIVE_CONN_H
@@ -54,18 +57,32 @@ typedef struct {
     const char *fingerprint; /* NULL or 64 hex digits (colons allowed) */
     const char *cert;        /* client certificate (PEM); NULL: none */
     const char *key_file;    /* its key (PEM); NULL: in cert */
+    const char *module;      /* path of missive-tls.so */
 } ConnTlsSettings;
+
+/* What missive-tls.so exports, under the name CONN_TLS_SYMBOL.  The
+ * module shares Conn and ConnTlsSettings with the binary, so a module from
+ * another build is refused rather than trusted: CONN_TLS_ABI changes with
+ * either struct, and the version and sizes must match too. */
+#define CONN_TLS_SYMBOL "missive_conn_tls"
+#define CONN_TLS_ABI 1
+typedef struct {
+    int abi;              /* CONN_TLS_ABI */
+    size_t conn_size;     /* sizeof(Conn) */
+    size_t settings_size; /* sizeof(ConnTlsSettings) */
+    const char *version;  /* MISSIVE_VERSION of its build */
+    /* A TLS client over fd (takes ownership, also on failure). */
+    Conn *(*open)(int fd, const ConnTlsSettings *s, char *why, size_t whysz);
+} ConnTlsModule;
 
 /* Plain TCP over fd (takes ownership). NULL when out of memory. */
 Conn *conn_plain_new(int fd);
 
-/* TLS client over fd (takes ownership, also on failure).  NULL with the
- * reason in why when the settings cannot be used (CA file, client key). */
+/* TLS client over fd (takes ownership, also on failure), loading
+ * s->module on first use (conn_tlsload.c).  NULL with the reason in why
+ * when the module cannot be loaded (the reason names its path) or the
+ * settings cannot be used (CA file, client key). */
 Conn *conn_tls_new(int fd, const ConnTlsSettings *s, char *why, size_t whysz);
-
-/* Normalises a fingerprint setting to 64 lower-case hex digits.  false
- * when it is not a SHA-256 fingerprint. */
-bool conn_tls_fingerprint_parse(const char *in, char out[65]);
 
 void conn_free(Conn *c);
 

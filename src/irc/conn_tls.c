@@ -8,6 +8,9 @@
  * the caller says so loudly.  One SSL_CTX per connection: connections are
  * rare (one at a time, minutes or months apart) and a fresh context reads
  * a renewed CA file or client certificate without a reload.
+ *
+ * Built as missive-tls.so (src/CMakeLists.txt), the only object that links
+ * OpenSSL; it exports nothing but missive_conn_tls (see conn.h).
  */
 #include "conn.h"
 
@@ -80,7 +83,9 @@ static int tls_result(TlsConn *t, int rc, const char *what)
 
 /* --- fingerprints ------------------------------------------------------------ */
 
-bool conn_tls_fingerprint_parse(const char *in, char out[65])
+/* Normalises a fingerprint setting to 64 lower-case hex digits.  false
+ * when it is not a SHA-256 fingerprint. */
+static bool tls_fingerprint_parse(const char *in, char out[65])
 {
     size_t n = 0;
     if (strncasecmp(in, "sha256:", 7) == 0)
@@ -245,7 +250,8 @@ static bool tls_is_ip(const char *host)
            inet_pton(AF_INET6, host, buf) == 1;
 }
 
-Conn *conn_tls_new(int fd, const ConnTlsSettings *s, char *why, size_t whysz)
+static Conn *tls_open(int fd, const ConnTlsSettings *s, char *why,
+                      size_t whysz)
 {
     TlsConn *t = calloc(1, sizeof *t);
     if (!t) {
@@ -259,7 +265,7 @@ Conn *conn_tls_new(int fd, const ConnTlsSettings *s, char *why, size_t whysz)
     ERR_clear_error();
 
     if (s->fingerprint && s->fingerprint[0] &&
-        !conn_tls_fingerprint_parse(s->fingerprint, t->pin)) {
+        !tls_fingerprint_parse(s->fingerprint, t->pin)) {
         snprintf(t->base.why, sizeof t->base.why,
                  "tls_fingerprint is not a SHA-256 fingerprint");
         goto fail;
@@ -328,3 +334,13 @@ fail:
     tls_free(&t->base);
     return NULL;
 }
+
+/* The module's one exported symbol (the rest is hidden by
+ * -fvisibility=hidden). */
+__attribute__((visibility("default"))) const ConnTlsModule missive_conn_tls = {
+    .abi = CONN_TLS_ABI,
+    .conn_size = sizeof(Conn),
+    .settings_size = sizeof(ConnTlsSettings),
+    .version = MISSIVE_VERSION,
+    .open = tls_open,
+};

@@ -63,7 +63,7 @@ enum irc_state {
 struct Irc {
     /* Settings, copied: the caller's Config may be reloaded under us. */
     char *server, *password, *username, *realname;
-    char *tls_ca_file, *tls_fingerprint, *tls_cert, *tls_key_file;
+    char *tls_ca_file, *tls_fingerprint, *tls_cert, *tls_key_file, *tls_module;
     bool tls, tls_verify;
     int sasl;
     char *sasl_username, *sasl_password;
@@ -521,6 +521,7 @@ static int irc_connect_now(Irc *irc, uint64_t now)
         .tls_fingerprint = irc->tls_fingerprint,
         .tls_cert = irc->tls_cert,
         .tls_key_file = irc->tls_key_file,
+        .tls_module = irc->tls_module,
         .sasl = (enum transport_sasl)irc->sasl,
         .sasl_username = irc->sasl_username,
         .sasl_password = irc->sasl_password,
@@ -766,6 +767,7 @@ static int irc_apply(Irc *irc, const IrcSettings *s)
         irc_strdup(&irc->tls_fingerprint, s->tls_fingerprint) ||
         irc_strdup(&irc->tls_cert, s->tls_cert) ||
         irc_strdup(&irc->tls_key_file, s->tls_key_file) ||
+        irc_strdup(&irc->tls_module, s->tls_module) ||
         irc_strdup(&irc->sasl_username, s->sasl_username))
         return -1;
     if (irc->sasl_password) /* a secret: wiped, not just freed */
@@ -829,6 +831,7 @@ void irc_free(Irc *irc)
     free(irc->tls_fingerprint);
     free(irc->tls_cert);
     free(irc->tls_key_file);
+    free(irc->tls_module);
     free(irc->sasl_username);
     if (irc->sasl_password)
         explicit_bzero(irc->sasl_password, strlen(irc->sasl_password));

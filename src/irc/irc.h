@@ -33,6 +33,7 @@ typedef struct {
     const char *tls_fingerprint; /* NULL or "": no SHA-256 pin */
     const char *tls_cert;        /* client certificate; NULL or "": none */
     const char *tls_key_file;
+    const char *tls_module; /* path of missive-tls.so (paths_tls_module) */
     int sasl;                  /* enum transport_sasl (transport.h) */
     const char *sasl_username; /* PLAIN */
     const char *sasl_password; /* PLAIN; NULL: none */

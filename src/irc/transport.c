@@ -28,8 +28,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include <openssl/evp.h>
-
+#include "base64.h"
 #include "casefold.h"
 #include "clock.h"
 #include "conn.h"
@@ -127,7 +126,7 @@ struct Transport {
     char host[TRANSPORT_HOST_MAX];
     int port;
     bool tls, tls_verify;
-    char *ca_file, *fingerprint, *cert, *key_file;
+    char *ca_file, *fingerprint, *cert, *key_file, *tls_module;
     uint64_t timeout_ms;
     void (*note)(void *ud, Severity severity, const char *line);
     void *ud;
@@ -491,6 +490,7 @@ static void transport_connected(Transport *t)
             .fingerprint = t->fingerprint,
             .cert = t->cert,
             .key_file = t->key_file,
+            .module = t->tls_module,
         };
         t->conn = conn_tls_new(fd, &s, why, sizeof why);
         if (!t->conn) {
@@ -629,7 +629,7 @@ static void transport_sasl_credentials(Transport *t)
     size_t ul = strlen(t->sasl_user), pl = strlen(t->sasl_pass);
     size_t rawn = ul + 1 + ul + 1 + pl;
     unsigned char raw[2 * TRANSPORT_HOST_MAX + 512];
-    unsigned char b64[sizeof raw * 4 / 3 + 8];
+    char b64[BASE64_SIZE(sizeof raw)];
     char line[TRANSPORT_SASL_CHUNK + 16];
     if (rawn > sizeof raw) {
         transport_fail(t, "SASL: user name or password too long");
@@ -640,13 +640,13 @@ static void transport_sasl_credentials(Transport *t)
     memcpy(raw + ul + 1, t->sasl_user, ul);
     raw[2 * ul + 1] = '\0';
     memcpy(raw + 2 * ul + 2, t->sasl_pass, pl);
-    int n = EVP_EncodeBlock(b64, raw, (int)rawn);
+    int n = (int)base64_encode(raw, rawn, b64, sizeof b64);
     for (int off = 0; off < n && t->state != TRANSPORT_FAILED;
          off += TRANSPORT_SASL_CHUNK) {
         int len =
             n - off < TRANSPORT_SASL_CHUNK ? n - off : TRANSPORT_SASL_CHUNK;
         snprintf(line, sizeof line, "AUTHENTICATE %.*s", len,
-                 (const char *)b64 + off);
+                 b64 + off);
         transport_send(t, line);
     }
     if (n % TRANSPORT_SASL_CHUNK == 0)
@@ -1305,6 +1305,7 @@ Transport *transport_open(const TransportSettings *s, int *local_fd, Error *err)
     t->fingerprint = transport_dup(s->tls_fingerprint);
     t->cert = transport_dup(s->tls_cert);
     t->key_file = transport_dup(s->tls_key_file);
+    t->tls_module = transport_dup(s->tls_module);
     t->timeout_ms =
         (uint64_t)(s->connect_timeout_ms > 0 ? s->connect_timeout_ms
                                              : TRANSPORT_TIMEOUT_MS);
@@ -1323,7 +1324,8 @@ Transport *transport_open(const TransportSettings *s, int *local_fd, Error *err)
     if (!transport_dup_ok(s->tls_ca_file, t->ca_file) ||
         !transport_dup_ok(s->tls_fingerprint, t->fingerprint) ||
         !transport_dup_ok(s->tls_cert, t->cert) ||
-        !transport_dup_ok(s->tls_key_file, t->key_file)) {
+        !transport_dup_ok(s->tls_key_file, t->key_file) ||
+        !transport_dup_ok(s->tls_module, t->tls_module)) {
         error_set(err, STATUS_ERROR, "out of memory");
         goto fail;
     }
@@ -1370,6 +1372,7 @@ void transport_close(Transport *t)
     free(t->fingerprint);
     free(t->cert);
     free(t->key_file);
+    free(t->tls_module);
     free(t->msgs);
     free(t->accts);
     if (t->sasl_pass) {

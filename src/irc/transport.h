@@ -40,6 +40,8 @@ typedef struct {
     const char *tls_fingerprint; /* NULL or "": no pin */
     const char *tls_cert;        /* NULL or "": no client certificate */
     const char *tls_key_file;
+    const char *tls_module; /* missive-tls.so, loaded for the first TLS
+                               connection (conn_tlsload.c) */
     int connect_timeout_ms; /* per address; 0: 10 s */
     /* SASL, before registration completes (CAP LS 302, CAP REQ :sasl,
      * AUTHENTICATE, CAP END).  CAP LS is sent either way, for account-tag;

@@ -11,7 +11,10 @@ openssl command at test time (nothing secret is committed).
     SHA-256 and refuses another;
   - IPv6 loopback (server = ::1), plain and TLS;
   - the bot's libircclient stream has no listener: no socket of the bot's
-    is listening, so nothing on the machine can get into it.
+    is listening, so nothing on the machine can get into it;
+  - OpenSSL lives in the module missive-tls.so: a plain bot never maps
+    libssl or libcrypto, a TLS bot maps the module, and a binary that cannot
+    find it says so, naming the file, and still runs plain.
 
 Loopback only; every wait is bounded; each test runs under a SIGALRM
 watchdog and ends every process it started by PID.
@@ -19,6 +22,7 @@ watchdog and ends every process it started by PID.
 
 import os
 import re
+import shutil
 import socket
 import sys
 import time
@@ -59,12 +63,12 @@ class TlsBase(h.DaemonTestCase):
         self.servers.append(srv)
         return srv
 
-    def bot(self, port, **irc):
+    def bot(self, port, binary=None, **irc):
         settings = dict(reconnect_min=1, reconnect_max=2)
         settings.update(irc)
         conf = h.write_bot_config(os.path.join(self.dir, "bot.conf"), port, CORPUS.path,
                                   nick=BOT, channels=["#t"], **settings)
-        b = h.Bot(conf).start()
+        b = h.Bot(conf, binary=binary).start()
         self.bots.append(b)
         return b
 
@@ -187,6 +191,65 @@ class Ipv6Test(TlsBase):
         bot = self.bot(srv.tls_port, server="::1", tls="yes", tls_ca_file=self.ca.cert)
         bot.wait_log(r"connected to ::1 .*certificate verified", timeout=15)
         self.assert_answers(srv, bot)
+
+
+
+def mapped_files(pid):
+    """Base names of the files mapped into a process."""
+    names = set()
+    with open("/proc/%d/maps" % pid, encoding="ascii", errors="replace") as f:
+        for line in f:
+            parts = line.split(None, 5)
+            if len(parts) == 6 and parts[5].startswith("/"):
+                names.add(os.path.basename(parts[5].strip()))
+    return names
+
+
+class ModuleTest(TlsBase):
+    def test_plain_bot_maps_no_openssl(self):
+        srv = self.server()
+        bot = self.bot(srv.port)
+        self.assert_answers(srv, bot)
+        names = mapped_files(bot.pid)
+        self.assertFalse([n for n in names if n.startswith(("libssl", "libcrypto"))], names)
+        self.assertNotIn("missive-tls.so", names)
+
+    def test_tls_bot_maps_the_module(self):
+        srv = self.server(self.ca.issue("srv", "IP:127.0.0.1"))
+        bot = self.bot(srv.tls_port, tls="yes", tls_ca_file=self.ca.cert)
+        self.assert_answers(srv, bot)
+        names = mapped_files(bot.pid)
+        self.assertIn("missive-tls.so", names)
+        self.assertTrue([n for n in names if n.startswith("libssl")], names)
+
+    def test_missing_module_is_named(self):
+        # A copy of the binary outside its build tree looks for the module
+        # where `cmake --install` puts it (MISSIVE_MODULEDIR).
+        binary = os.path.join(self.dir, "missive")
+        shutil.copy2(h.missive_bin(), binary)
+        srv = self.server(self.ca.issue("srv", "IP:127.0.0.1"))
+        bot = self.bot(srv.tls_port, binary=binary, tls="yes", tls_ca_file=self.ca.cert)
+        m = h.wait_until(lambda: re.search(
+            r"cannot load the TLS module (\S+/missive-tls\.so) \(tls = yes needs it\)"
+            r"|(registered as)", bot.log_text()), 15, 0.1)
+        self.assertTrue(m, bot.log_text()[-2000:])
+        if m.group(2):
+            self.skipTest("an installed missive-tls.so was found")
+        self.assertFalse(os.path.exists(m.group(1)))
+        self.assert_refused(bot, r"cannot load the TLS module")
+        # check-config says it before any connection.
+        r = h.subprocess.run([binary, "check-config", bot.config_path], capture_output=True,
+                             text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("warning: tls = yes needs the TLS module %s" % m.group(1), r.stderr)
+        r = h.subprocess.run([h.missive_bin(), "check-config", bot.config_path],
+                             capture_output=True, text=True, timeout=30)
+        self.assertNotIn("TLS module", r.stderr)
+        # The same binary without TLS needs no module.
+        bot.stop()
+        plain = self.server()
+        bot = self.bot(plain.port, binary=binary)
+        self.assert_answers(plain, bot)
 
 
 class NoListenerTest(TlsBase):

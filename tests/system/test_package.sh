@@ -271,6 +271,8 @@ check "installed: the binary, man pages, data, config, units" in_box test -x /us
     -a -f /usr/share/missive/aliases.txt -a -f /usr/share/missive/stalin-churchill-1941.txt \
     -a -f /etc/missive/missive.conf -a -f /lib/systemd/system/missive.service \
     -a -f /lib/systemd/system/missive@.service
+check "installed: the TLS module, and a binary that does not link OpenSSL" in_box bash -c \
+    'test -f /usr/lib/x86_64-linux-gnu/missive/missive-tls.so && ! ldd /usr/bin/missive | grep -q libssl'
 check "installed, not enabled" [ "$(in_box systemctl is-enabled missive 2>/dev/null)" = disabled ]
 check "installed, not started" [ "$(show missive ActiveState)" = inactive ]
 for u in missive.service missive@.service; do
@@ -369,6 +371,19 @@ check "missive@net: its own state directory" wait_for 5 in_box test -s /var/lib/
 check "missive@net: joined" wait_for 15 journal_has missive@net 'joined #missive'
 in_box systemctl stop missive@net
 in_box rm -f /etc/missive/net.conf
+
+log "missive@tls: tls = yes loads missive-tls.so inside the sandbox"
+# ngircd's port is plain, so the handshake fails, but only after the module
+# was loaded: a sandbox that stopped the dlopen() would log "cannot load".
+printf '%s' "${CONF/port = 6667/port = 6667
+tls = yes}" | put /etc/missive/tls.conf 644
+in_box systemctl start missive@tls || fail "start missive@tls failed"
+check "missive@tls: the TLS module loaded, the plain port refused" \
+    wait_for 20 journal_has missive@tls 'speaks plain IRC, not TLS|TLS handshake'
+check "missive@tls: no module error" bash -c "! nsenter -t $(leader_pid) -a -r -w -- \
+    journalctl -q --no-pager -o cat -u missive@tls --after-cursor='$CURSOR' | grep -q 'cannot load the TLS module'"
+in_box systemctl stop missive@tls
+in_box rm -f /etc/missive/tls.conf
 
 log "remove and purge"
 in_box systemctl start missive >/dev/null 2>&1

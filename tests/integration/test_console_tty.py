@@ -9,6 +9,7 @@ import pty
 import select
 import subprocess
 import tempfile
+import termios
 import time
 import unittest
 
@@ -62,6 +63,18 @@ class ConsoleOnATerminal(unittest.TestCase):
                 self.seen += chunk
 
     def type(self, keys):
+        """Types keys once libedit has the terminal in raw mode.  Keys that
+        reach the line discipline before that are cooked by the kernel: an
+        arrow is echoed as text, and a Ctrl-D becomes an end-of-file mark that
+        libedit then reads as a character, so the line is no longer empty and
+        every later Ctrl-D deletes instead of leaving.  A person never types
+        within the microseconds between the prompt and raw mode; a test can,
+        on a loaded machine.  The master reports the slave's termios."""
+        end = time.monotonic() + 10
+        while termios.tcgetattr(self.master)[3] & termios.ICANON:
+            if time.monotonic() > end:
+                self.fail("the console never put the terminal in raw mode")
+            time.sleep(0.005)
         os.write(self.master, keys)
 
     def test_history_and_editing(self):
@@ -78,19 +91,11 @@ class ConsoleOnATerminal(unittest.TestCase):
         self.read_until(b"[1.6, emended]")
         self.assertNotIn(b"[1.5]", self.seen)
         self.read_until(b"missive> ", 4)
-        # Ctrl-D on an empty line leaves, exit 0.  A Ctrl-D that reaches the
-        # terminal after the prompt is printed but before libedit has put the
-        # terminal in raw mode is taken by the kernel's line discipline as an
-        # empty read it never sees, as for any readline program; a person
-        # presses it again, and so does the test (a bounded few times).
-        for _ in range(5):
-            self.type(b"\x04")
-            try:
-                self.assertEqual(self.proc.wait(timeout=2), 0)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        else:
+        # Ctrl-D on an empty line leaves, exit 0.
+        self.type(b"\x04")
+        try:
+            self.assertEqual(self.proc.wait(timeout=10), 0)
+        except subprocess.TimeoutExpired:
             self.fail("Ctrl-D did not end the console; got %r" % self.seen)
 
 

@@ -59,10 +59,14 @@ static Status concepts_stats(sqlite3 *db, Error *err)
         db,
         "DELETE FROM passage_stats;"
         "INSERT INTO passage_stats(sender, n, total_len)"
-        "  SELECT '', count(*), coalesce(sum(length(shown)), 0) FROM passages;"
-        "INSERT INTO passage_stats(sender, n, total_len)"
         "  SELECT l.sender, count(*), sum(length(p.shown)) FROM passages p"
-        "  JOIN letters l ON l.id = p.letter_id GROUP BY l.sender;",
+        "  JOIN letters l ON l.id = p.letter_id GROUP BY l.sender;"
+        /* The whole corpus from the senders' rows, not a second pass over
+         * the text (5 s at a million passages): every passage has its
+         * letter (a foreign key), so the sums are the same. */
+        "INSERT INTO passage_stats(sender, n, total_len)"
+        "  SELECT '', coalesce(sum(n), 0), coalesce(sum(total_len), 0)"
+        "  FROM passage_stats WHERE sender <> '';",
         err);
 }
 

@@ -7,6 +7,11 @@
  *                          FTS5 index with Missive's tokenizer, in one
  *                          transaction: the "plain load" of import time and
  *                          size.
+ *   sqlbase load-tri DB TEXT
+ *                          the same plus an external-content trigram index
+ *                          defined as Missive's passages_tri (trigram,
+ *                          case-insensitive, detail=none, columnsize=0):
+ *                          the plain load of the same two indexes.
  *   sqlbase query DB       reads "KIND<TAB>ARG" lines on stdin and runs the
  *                          nearest plain query for each, printing
  *                          "timing: N us" on stderr (as `missive console
@@ -43,7 +48,7 @@ static int sqlbase_exec(sqlite3 *db, const char *sql)
     return 0;
 }
 
-static int sqlbase_load(sqlite3 *db, const char *path)
+static int sqlbase_load(sqlite3 *db, const char *path, int trigram)
 {
     FILE *f = fopen(path, "rb");
     sqlite3_stmt *ins = NULL;
@@ -77,8 +82,18 @@ static int sqlbase_load(sqlite3 *db, const char *path)
         }
         sqlite3_reset(ins);
     }
-    if (sqlbase_exec(db, "INSERT INTO plain_fts(plain_fts) VALUES ('rebuild');"
-                         "COMMIT; PRAGMA wal_checkpoint(TRUNCATE);") < 0)
+    if (sqlbase_exec(db, "INSERT INTO plain_fts(plain_fts) VALUES ('rebuild');") <
+        0)
+        goto done;
+    if (trigram &&
+        sqlbase_exec(db, "CREATE VIRTUAL TABLE plain_tri USING fts5(text, "
+                         "content='plain', content_rowid='id', "
+                         "tokenize='trigram case_sensitive 0', "
+                         "detail='none', columnsize=0);"
+                         "INSERT INTO plain_tri(plain_tri) VALUES ('rebuild');") <
+            0)
+        goto done;
+    if (sqlbase_exec(db, "COMMIT; PRAGMA wal_checkpoint(TRUNCATE);") < 0)
         goto done;
     rc = 0;
 done:
@@ -168,17 +183,20 @@ int main(int argc, char **argv)
     sqlite3 *db = NULL;
     int rc = 1;
 
-    if (argc < 3 || (strcmp(argv[1], "load") == 0 && argc != 4) ||
+    int load = argc >= 2 && (strcmp(argv[1], "load") == 0 ||
+                             strcmp(argv[1], "load-tri") == 0);
+    if (argc < 3 || (load && argc != 4) ||
         (strcmp(argv[1], "query") == 0 && argc != 3)) {
-        fprintf(stderr, "usage: sqlbase load DB TEXT | sqlbase query DB\n");
+        fprintf(stderr, "usage: sqlbase load|load-tri DB TEXT | sqlbase query "
+                        "DB\n");
         return 2;
     }
     if (sqlite3_open(argv[2], &db) != SQLITE_OK) {
         fprintf(stderr, "sqlbase: %s: %s\n", argv[2], sqlite3_errmsg(db));
         goto done;
     }
-    if (strcmp(argv[1], "load") == 0)
-        rc = sqlbase_load(db, argv[3]) < 0;
+    if (load)
+        rc = sqlbase_load(db, argv[3], strcmp(argv[1], "load-tri") == 0) < 0;
     else if (strcmp(argv[1], "query") == 0)
         rc = sqlbase_query(db) < 0;
     else

@@ -30,6 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 #ifdef MISSIVE_HAVE_WORDNET
 #include <wn.h>
@@ -57,10 +59,14 @@ static Status concepts_stats(sqlite3 *db, Error *err)
         db,
         "DELETE FROM passage_stats;"
         "INSERT INTO passage_stats(sender, n, total_len)"
-        "  SELECT '', count(*), coalesce(sum(length(shown)), 0) FROM passages;"
-        "INSERT INTO passage_stats(sender, n, total_len)"
         "  SELECT l.sender, count(*), sum(length(p.shown)) FROM passages p"
-        "  JOIN letters l ON l.id = p.letter_id GROUP BY l.sender;",
+        "  JOIN letters l ON l.id = p.letter_id GROUP BY l.sender;"
+        /* The whole corpus from the senders' rows, not a second pass over
+         * the text (5 s at a million passages): every passage has its
+         * letter (a foreign key), so the sums are the same. */
+        "INSERT INTO passage_stats(sender, n, total_len)"
+        "  SELECT '', coalesce(sum(n), 0), coalesce(sum(total_len), 0)"
+        "  FROM passage_stats WHERE sender <> '';",
         err);
 }
 
@@ -232,110 +238,158 @@ static Status concepts_word(Builder *b, const char *word)
     return STATUS_OK;
 }
 
-/* WordNet reads its index and data files by fseek and fgets on every
- * lookup: a binary search is a few hundred system calls, and a corpus of
- * a thousand words took a second.  For one refresh its streams are swapped
- * for in-memory copies (fmemopen over the whole file, ~30 MB for four parts
- * of speech), then put back: the library's own state is as it was. */
+/* WordNet reads its files by fseek, getc and fgets on every lookup: a
+ * binary search of an index or exception list is a few hundred getc calls,
+ * a synset a seek and a buffer refill.  For one refresh, and without
+ * touching the library's own state:
+ *  - every stream bin_search meets (the four index files, the exception
+ *    lists morph.c keeps in a static array) is mapped read-only, and the
+ *    search runs on the mapping (wn_search, the library's algorithm step for
+ *    step, so that it finds what the library finds);
+ *  - the four data files are swapped for fmemopen streams over their
+ *    mappings with a small buffer (a synset line is a few hundred bytes;
+ *    the default 8 KiB buffer was refilled, copied, on every seek), then
+ *    put back.
+ * Mappings, not copies: only the pages a lookup touches become resident
+ * (MADV_RANDOM: no fault-around), where copies of the ~28 MB of files were
+ * all resident and made most of the import's peak RSS.  Outside a refresh
+ * calls pass through to the library. */
+#define WN_MAPS 16
+#define WN_LINE_LEN (1024 * 25) /* binsrch.c's LINE_LEN */
+#define WN_KEY_LEN 1024         /* binsrch.c's KEY_LEN */
+#define WN_DATA_BUF 1024
+
 typedef struct {
-    FILE *saved[2][NUMPARTS + 1];
-    FILE *mem[2][NUMPARTS + 1];
-    char *buf[2][NUMPARTS + 1];
-} Memfiles;
+    FILE *fp; /* the library's stream */
+    const char *map;
+    size_t len;
+} WnMap;
 
-static char *concepts_slurp(FILE *f, size_t *len)
-{
-    long n;
-    char *buf;
-    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 ||
-        fseek(f, 0, SEEK_SET) != 0 || !(buf = malloc((size_t)n)))
-        return NULL;
-    if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        return NULL;
-    }
-    *len = (size_t)n;
-    return buf;
-}
-
-static void concepts_memfiles_open(Memfiles *m)
-{
-    memset(m, 0, sizeof *m);
-    for (int k = 0; k < 2; k++)
-        for (int pos = 1; pos <= NUMPARTS; pos++) {
-            FILE **slot = k ? &datafps[pos] : &indexfps[pos];
-            size_t len = 0;
-            if (!*slot || !(m->buf[k][pos] = concepts_slurp(*slot, &len)))
-                continue;
-            if (!(m->mem[k][pos] = fmemopen(m->buf[k][pos], len, "r"))) {
-                free(m->buf[k][pos]);
-                m->buf[k][pos] = NULL;
-                continue;
-            }
-            m->saved[k][pos] = *slot;
-            *slot = m->mem[k][pos];
-        }
-}
-
-static void concepts_memfiles_close(Memfiles *m)
-{
-    for (int k = 0; k < 2; k++)
-        for (int pos = 1; pos <= NUMPARTS; pos++) {
-            if (!m->mem[k][pos])
-                continue;
-            *(k ? &datafps[pos] : &indexfps[pos]) = m->saved[k][pos];
-            fclose(m->mem[k][pos]);
-            free(m->buf[k][pos]);
-        }
-}
-
-/* Streams bin_search meets during a refresh that are not ours, chiefly
- * the exception lists morph.c keeps in a static array: each gets an
- * in-memory copy the first time it is searched, freed with the refresh.
- * The linker routes libwordnet's calls here (--wrap=bin_search, see
- * src/CMakeLists.txt); outside a refresh it passes them through. */
-#define WN_WRAPPED 16
 typedef struct {
-    FILE *orig[WN_WRAPPED], *mem[WN_WRAPPED];
-    char *buf[WN_WRAPPED];
+    WnMap map[WN_MAPS];
     int n;
-} Wrapped;
+    FILE *saved[NUMPARTS + 1], *mem[NUMPARTS + 1];
+} WnMem;
 
-static Wrapped *wn_wrapped; /* set only while concepts_wordnet runs */
+static WnMem *wn_mem; /* set only while concepts_wordnet runs */
 
+/* The mapping of fp's file, made on first use; NULL when it cannot be. */
+static const WnMap *wn_map(WnMem *m, FILE *fp)
+{
+    struct stat st;
+    for (int i = 0; i < m->n; i++)
+        if (m->map[i].fp == fp)
+            return &m->map[i];
+    int fd = fileno(fp);
+    if (m->n == WN_MAPS || fd < 0 || fstat(fd, &st) != 0 || st.st_size < 2)
+        return NULL;
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    (void)madvise(p, (size_t)st.st_size, MADV_RANDOM); /* a hint only */
+    WnMap *w = &m->map[m->n++];
+    *w = (WnMap){fp, p, (size_t)st.st_size};
+    return w;
+}
+
+static void wn_unmap_all(WnMem *m)
+{
+    for (int i = 0; i < m->n; i++)
+        munmap((void *)(uintptr_t)m->map[i].map, m->map[i].len);
+    m->n = 0;
+}
+
+extern long last_bin_search_offset; /* binsrch.c's, read by index_lookup */
 char *__real_bin_search(char *key, FILE *fp);
 char *__wrap_bin_search(char *key, FILE *fp);
 
-char *__wrap_bin_search(char *key, FILE *fp)
+/* libwordnet's bin_search (Debian 3.0-37) on a mapping: seek to mid - 1,
+ * skip to the next line start unless mid is 1, read a line (at the end of
+ * the file the previous line stays), compare its first word, halve.  Kept
+ * step for step, quirks and all: a correct binary search could find a line
+ * it misses, and the concept table must not change. */
+static char *wn_search(const WnMap *w, const char *searchkey)
 {
-    Wrapped *w = wn_wrapped;
-    if (!w || !fp)
-        return __real_bin_search(key, fp);
-    for (int i = 0; i < w->n; i++)
-        if (w->orig[i] == fp || w->mem[i] == fp)
-            return __real_bin_search(key, w->mem[i]);
-    if (w->n == WN_WRAPPED)
-        return __real_bin_search(key, fp);
-    size_t len = 0;
-    char *buf = concepts_slurp(fp, &len);
-    FILE *mem = buf ? fmemopen(buf, len, "r") : NULL;
-    if (!mem) {
-        free(buf);
-        return __real_bin_search(key, fp);
+    static char line[WN_LINE_LEN];
+    char key[WN_KEY_LEN];
+    long size = (long)w->len, top = 0, bot = size, mid = size / 2;
+
+    line[0] = '\0';
+    for (;;) {
+        long pos = mid - 1;
+        if (mid != 1)
+            while (pos < size && w->map[pos++] != '\n')
+                ;
+        last_bin_search_offset = pos;
+        if (pos < size) {
+            size_t n = 0;
+            while (pos + (long)n < size && n + 1 < sizeof line) {
+                char c = w->map[pos + (long)n];
+                line[n++] = c;
+                if (c == '\n')
+                    break;
+            }
+            line[n] = '\0';
+        }
+        const char *sp = strchr(line, ' ');
+        if (!sp || sp - line >= WN_KEY_LEN)
+            return NULL;
+        size_t len = (size_t)(sp - line);
+        memcpy(key, line, len);
+        key[len] = '\0';
+        int cmp = strcmp(key, searchkey);
+        long diff;
+        if (cmp == 0)
+            return line;
+        if (cmp < 0) {
+            top = mid;
+            diff = (bot - top) / 2;
+        } else {
+            bot = mid;
+            diff = (bot - top) / 2;
+        }
+        mid = top + diff;
+        if (diff == 0)
+            return NULL;
     }
-    w->orig[w->n] = fp;
-    w->mem[w->n] = mem;
-    w->buf[w->n++] = buf;
-    return __real_bin_search(key, mem);
 }
 
-static void concepts_wrapped_free(Wrapped *w)
+char *__wrap_bin_search(char *key, FILE *fp)
 {
-    for (int i = 0; i < w->n; i++) {
-        fclose(w->mem[i]);
-        free(w->buf[i]);
+    const WnMap *w = wn_mem && fp ? wn_map(wn_mem, fp) : NULL;
+    return w ? wn_search(w, key) : __real_bin_search(key, fp);
+}
+
+static void wn_mem_open(WnMem *m)
+{
+    memset(m, 0, sizeof *m);
+    for (int pos = 1; pos <= NUMPARTS; pos++) {
+        const WnMap *w = datafps[pos] ? wn_map(m, datafps[pos]) : NULL;
+        FILE *mem = w ? fmemopen((void *)(uintptr_t)w->map, w->len, "r")
+                      : NULL;
+        if (!mem)
+            continue;
+        if (setvbuf(mem, NULL, _IOFBF, WN_DATA_BUF) != 0) {
+            fclose(mem);
+            continue;
+        }
+        m->saved[pos] = datafps[pos];
+        m->mem[pos] = mem;
+        datafps[pos] = mem;
     }
-    w->n = 0;
+    wn_mem = m;
+}
+
+static void wn_mem_close(WnMem *m)
+{
+    wn_mem = NULL;
+    for (int pos = 1; pos <= NUMPARTS; pos++) {
+        if (!m->mem[pos])
+            continue;
+        datafps[pos] = m->saved[pos];
+        fclose(m->mem[pos]);
+    }
+    wn_unmap_all(m);
 }
 
 static int concepts_wordnet_ready(void)
@@ -351,7 +405,7 @@ static Status concepts_wordnet(sqlite3 *db, Error *err)
 {
     Builder b = {.db = db};
     WordSet words = {0};
-    Memfiles mem;
+    WnMem mem;
     sqlite3_stmt *text = NULL;
     Status rc = STATUS_ERROR;
 
@@ -398,16 +452,12 @@ static Status concepts_wordnet(sqlite3 *db, Error *err)
             }
         }
     }
-    concepts_memfiles_open(&mem);
-    Wrapped wrapped = {.n = 0};
-    wn_wrapped = &wrapped;
+    wn_mem_open(&mem);
     Status wrc = STATUS_OK;
     for (size_t i = 0; i < words.cap && wrc == STATUS_OK; i++)
         if (words.slot[i])
             wrc = concepts_word(&b, words.slot[i]);
-    wn_wrapped = NULL;
-    concepts_wrapped_free(&wrapped);
-    concepts_memfiles_close(&mem);
+    wn_mem_close(&mem);
     if (wrc != STATUS_OK)
         goto sqlfail;
     /* Stems by the index's own tokenizer: each word is one document of a

@@ -14,7 +14,8 @@
  *
  * Errata and curated dates are applied on every import, from scratch, but
  * only rows whose values actually change are written: the FTS triggers fire
- * on every UPDATE of passages.shown, changed or not.
+ * on every UPDATE of passages.shown, changed or not.  New passages are
+ * indexed in bulk once written, not by a trigger per row (import_index).
  */
 #include "import.h"
 
@@ -106,6 +107,7 @@ typedef struct {
         *passage_get, *passage_set, *letter_date, *letter_set_date, *recip_del,
         *recip_ins, *letter_find;
     const People *people;
+    sqlite3_int64 first_new; /* the first passage this import wrote; 0: none */
 } Importer;
 
 /* --- reading -------------------------------------------------------------- */
@@ -702,6 +704,8 @@ static int import_letters(Importer *im, const char *path,
             free(indexed);
             if (r < 0)
                 return -1;
+            if (im->first_new == 0)
+                im->first_new = sqlite3_last_insert_rowid(im->db);
         }
     }
     return 0;
@@ -1041,6 +1045,9 @@ static int import_file(Importer *im, ImportFile *f, Parser *parser,
         }
         pass.file_id = file_id;
         pass.write = true;
+        /* Nothing to compare a new file with: its letters are not
+         * remembered (at a million passages that was 4-8 MB). */
+        pass.collect = false;
         int r = import_stream(f, parser, popt, true, im->err,
                               import_pass_part, &pass);
         if (r == -2)
@@ -1371,6 +1378,51 @@ static int import_dates(Importer *im, const char *path, DateList *list)
     return 0;
 }
 
+/* --- the search indexes ------------------------------------------------------ */
+
+/* Indexes the passages this import wrote, in both FTS5 indexes, with one
+ * statement each.  Why not a trigger per inserted row (as deletes and
+ * updates still have, db.c migration 8): an INSERT inside a transaction runs
+ * with a statement savepoint, and FTS5 (SQLite 3.40) flushes its
+ * pending-terms hash to disk at every savepoint, so a row per statement made
+ * one tiny segment per passage and then merged them: two thirds of an
+ * import's time.  One INSERT ... SELECT fills the hash to its size and
+ * writes full segments, as FTS5's own 'rebuild' does.  The price: rows are
+ * only searchable once this runs, so it runs before anything that updates
+ * passages through the triggers (errata), and any other writer of passages
+ * must index its rows itself (there is none).
+ *
+ * Which rows: passages.id is a plain INTEGER PRIMARY KEY, so each insert
+ * takes max(id) + 1.  Every row this import wrote is at or above the first
+ * one it wrote, and every row older than the import that survives is below
+ * it (a changed file's old rows are deleted, through the triggers, before
+ * its new ones are written; files are distinct). */
+static int import_index(Importer *im)
+{
+    static const char *const sql[] = {
+        "INSERT INTO passages_fts(rowid, indexed)"
+        " SELECT id, coalesce(indexed, shown) FROM passages WHERE id >= ?1",
+        "INSERT INTO passages_tri(rowid, shown)"
+        " SELECT id, shown FROM passages WHERE id >= ?1",
+    };
+    if (im->first_new == 0)
+        return 0;
+    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(im->db, sql[i], -1, &st, NULL) != SQLITE_OK) {
+            error_report(im->err, SEVERITY_ERROR, "import: index: %s",
+                         sqlite3_errmsg(im->db));
+            return -1;
+        }
+        sqlite3_bind_int64(st, 1, im->first_new);
+        int rc = import_run(im, st, "import: index");
+        sqlite3_finalize(st);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* --- cells ------------------------------------------------------------------- */
 
 static int import_cells(Importer *im)
@@ -1676,9 +1728,9 @@ Status import_files_opts(sqlite3 *db, const char *const *paths, size_t npaths,
     Error why = {0};
     Importer im = {.db = db, .err = err};
     ParseOptions popt = {0};
-    bool in_tx = false, bad = false;
+    bool in_tx = false, bad = false, cache_set = false;
     Status rc = STATUS_ERROR;
-    int refused = 0;
+    int refused = 0, cache_size = 0;
 
     if (!opt)
         opt = &defaults;
@@ -1748,6 +1800,16 @@ Status import_files_opts(sqlite3 *db, const char *const *paths, size_t npaths,
         error_report(err, SEVERITY_ERROR, "import: %s", sqlite3_errmsg(db));
         goto done;
     }
+    /* SQLite's page cache for the import: 4 MiB, not the bot's 16
+     * (db.c).  The import appends; what it reads again is the tables'
+     * right edges and the FTS5 segments being merged, and a bigger cache
+     * made it no faster at 100k passages (noise) while it was most of the
+     * import's peak RSS.  Put back when done: the connection is the
+     * caller's. */
+    if (import_count(&im, "PRAGMA cache_size", &cache_size) < 0 ||
+        import_exec(&im, "PRAGMA cache_size = -4096", "import") < 0)
+        goto done;
+    cache_set = true;
     if (import_exec(&im, "BEGIN IMMEDIATE", "import") < 0)
         goto done;
     in_tx = true;
@@ -1772,7 +1834,8 @@ Status import_files_opts(sqlite3 *db, const char *const *paths, size_t npaths,
         rc = STATUS_INVALID;
         goto done;
     }
-    if (import_errata(&im, errata_path, &errata, report) < 0 ||
+    if (import_index(&im) < 0 ||
+        import_errata(&im, errata_path, &errata, report) < 0 ||
         import_dates(&im, dates_path, &dates) < 0 || import_cells(&im) < 0 ||
         import_count(&im, "SELECT count(*) FROM letters", &report->letters) <
             0 ||
@@ -1795,6 +1858,11 @@ done:
     import_finalize(&im);
     if (in_tx)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    if (cache_set) {
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA cache_size = %d", cache_size);
+        sqlite3_exec(db, pragma, NULL, NULL, NULL);
+    }
     if (rc != STATUS_OK && !opt->check)
         memset(report, 0, sizeof *report);
     report->refused = refused;

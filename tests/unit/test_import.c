@@ -489,6 +489,114 @@ static void test_changed_file(void **state)
     db_close(db);
 }
 
+/* Both search indexes match the passages exactly (FTS5's integrity-check
+ * with rank 1 compares an external-content index with its content). */
+static void indexes_ok(sqlite3 *db)
+{
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO passages_fts(passages_fts, rank) "
+                                  "VALUES ('integrity-check', 1);"
+                                  "INSERT INTO passages_tri(passages_tri, rank) "
+                                  "VALUES ('integrity-check', 1)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+}
+
+/* Passages with word, by each index: the word index (porter), the trigram
+ * index (detail=none: the AND of the word's trigrams, lower case). */
+static void word_found(sqlite3 *db, const char *word, long long fts,
+                       long long tri)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH '%s'",
+             word);
+    assert_int_equal(q_int(db, sql), fts);
+    size_t o = (size_t)snprintf(sql, sizeof sql,
+                                "SELECT count(*) FROM passages_tri WHERE "
+                                "passages_tri MATCH '");
+    for (size_t i = 0; i + 3 <= strlen(word); i++)
+        o += (size_t)snprintf(sql + o, sizeof sql - o, "%s\"%.3s\"",
+                              i ? " AND " : "", word + i);
+    snprintf(sql + o, sizeof sql - o, "'");
+    assert_int_equal(q_int(db, sql), tri);
+}
+
+/* The importer indexes new passages itself, in bulk (import_index): a
+ * changed file's old terms leave both indexes, its new passages enter them
+ * whether their ids are above another file's or reuse its own old ones. */
+static void test_changed_file_indexes(void **state)
+{
+    (void)state;
+    sqlite3 *db = fresh_db();
+    ImportReport rep;
+    size_t len;
+    char *orig = slurp(CORPUS, &len);
+    char dir[256];
+    snprintf(dir, sizeof dir, "%s/stale", tmpdir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    const char *a = tmp_path("stale/stalin-churchill-1941.txt");
+    const char *b = tmp_path("stale/b.txt");
+    const char *paths[] = {a, b};
+
+    /* A with an invented word in letter 1's first passage. */
+    static const char mark[] = "Allow me to thank you";
+    const char *at = strstr(orig, mark);
+    assert_non_null(at);
+    size_t pre = (size_t)(at - orig) + strlen(mark);
+    char *edited = malloc(len + 32);
+    assert_non_null(edited);
+    memcpy(edited, orig, pre);
+    memcpy(edited + pre, " Quillfeather", 13);
+    memcpy(edited + pre + 13, orig + pre, len - pre);
+    static const char b1[] = "J. V. STALIN TO W. CHURCHILL\n\nAn invented "
+                             "test letter about Wobblethorpe.\n\nSource: "
+                             "test\n";
+    static const char b2[] = "J. V. STALIN TO W. CHURCHILL\n\nAn invented "
+                             "test letter about Zanzibarine.\n\nSource: "
+                             "test\n";
+
+    write_file(a, edited, len + 13);
+    write_file(b, b1, sizeof b1 - 1);
+    import_ok(db, paths, 2, DATADIR, &rep);
+    assert_int_equal(rep.files_new, 2);
+    indexes_ok(db);
+    word_found(db, "quillfeather", 1, 1);
+    word_found(db, "wobblethorpe", 1, 1);
+
+    /* A loses the word: its new rows go above B's. */
+    write_file(a, orig, len);
+    import_ok(db, paths, 2, DATADIR, &rep);
+    assert_int_equal(rep.files_changed, 1);
+    assert_int_equal(rep.files_unchanged, 1);
+    indexes_ok(db);
+    word_found(db, "quillfeather", 0, 0);
+    word_found(db, "wobblethorpe", 1, 1);
+    word_found(db, "finland", 2, 2);
+
+    /* A, now the highest ids, changes again: its new rows take them again.
+     * Then B, now below A. */
+    long long top = q_int(db, "SELECT max(id) FROM passages");
+    write_file(a, edited, len + 13);
+    import_ok(db, paths, 2, DATADIR, &rep);
+    assert_int_equal(rep.files_changed, 1);
+    assert_int_equal(q_int(db, "SELECT max(id) FROM passages"), top);
+    indexes_ok(db);
+    word_found(db, "quillfeather", 1, 1);
+    write_file(b, b2, sizeof b2 - 1);
+    import_ok(db, paths, 2, DATADIR, &rep);
+    assert_int_equal(rep.files_changed, 1);
+    indexes_ok(db);
+    word_found(db, "wobblethorpe", 0, 0);
+    word_found(db, "zanzibarine", 1, 1);
+    word_found(db, "quillfeather", 1, 1);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM passages"), 19);
+
+    free(edited);
+    free(orig);
+    db_close(db);
+}
+
 /* --- all or nothing ---------------------------------------------------------- */
 
 static void test_failure_leaves_db_unchanged(void **state)
@@ -1205,6 +1313,7 @@ int main(void)
         cmocka_unit_test(test_import_corpus),
         cmocka_unit_test(test_reimport_unchanged),
         cmocka_unit_test(test_changed_file),
+        cmocka_unit_test(test_changed_file_indexes),
         cmocka_unit_test(test_failure_leaves_db_unchanged),
         cmocka_unit_test(test_read_errors),
         cmocka_unit_test(test_file_over_64_mib),

@@ -29,7 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(HERE)
 SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 # What Missive says when a command failed for load or cost (chat/commands.c).
-ERRORS = ("cannot be read just now", "too costly")
+ERRORS = ("cannot be read just now", "too costly", "i know no author")
 SENTINEL = "!nosuchbench"
 
 # (row label, Missive command, sqlbase kind, sqlbase argument).  Words come
@@ -38,12 +38,16 @@ SENTINEL = "!nosuchbench"
 # word "Tirpitz" in 0.05%.
 ROWS = [
     ("!quote", "!quote", "quote", ""),
-    ("!quote from:Stalin", "!quote from:Stalin", "quote", ""),
-    ("!quote from:Churchill year:1943", "!quote from:Churchill year:1943", "quote", ""),
+    # !quote takes an author and a year as bare words ("from:" is !search's).
+    ("!quote stalin", "!quote stalin", "quote", ""),
+    ("!quote churchill 1943", "!quote churchill 1943", "quote", ""),
     ("!search half the passages", "!search soviet", "match", "soviet"),
     ("!search rare word", "!search Murmansk", "match", "murmansk"),
     ("!search three common words", "!search war british front", "match", "war british front"),
+    ("!search phrase", '!search "second front"', "match", '"second front"'),
     ("!search from: year:", "!search from:Stalin year:1942 front", "match", "front"),
+    ("!search common word, one filter", "!search soviet year:1943", "match", "soviet"),
+    ("!search rare word, filter", "!search from:Churchill Murmansk", "match", "murmansk"),
     ("!reply natural question", "!reply what do you think of the second front?", "match",
      "second OR front OR think"),
     ("!reply another question", "!reply will the convoys reach Archangel soon?", "match",
@@ -149,18 +153,21 @@ def one_size(args, size, out):
         meta = json.load(f)
     db = os.path.join(args.workdir, "%s-scale.db" % size)
     plain = os.path.join(args.workdir, "%s-scale-plain.db" % size)
-    for p in (db, plain):
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(p + suffix):
-                os.unlink(p + suffix)
-    rc, secs, rss = run_measured([args.missive, "import", "--db", db, text],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    if rc != 0:
-        sys.exit("scale.py: missive import %s failed (%d)" % (text, rc))
-    prc, psecs, prss = run_measured([args.sqlbase, "load", plain, text])
-    if prc != 0:
-        sys.exit("scale.py: sqlbase load %s failed (%d)" % (text, prc))
-    size_db, size_plain = db_size(db), db_size(plain)
+    reuse = args.reuse and os.path.exists(db) and os.path.exists(plain)
+    if not reuse:
+        for p in (db, plain):
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(p + suffix):
+                    os.unlink(p + suffix)
+        rc, secs, rss = run_measured([args.missive, "import", "--db", db, text],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if rc != 0:
+            sys.exit("scale.py: missive import %s failed (%d)" % (text, rc))
+        prc, psecs, prss = run_measured([args.sqlbase, "load", plain, text])
+        if prc != 0:
+            sys.exit("scale.py: sqlbase load %s failed (%d)" % (text, prc))
+    if not reuse:
+        size_db, size_plain = db_size(db), db_size(plain)
     repeat = args.repeat or (50 if SIZES[size] <= 100_000 else 20)
     mine = time_missive(args, db, repeat)
     base = time_plain(args, plain, repeat)
@@ -178,16 +185,18 @@ def one_size(args, size, out):
         ratio = med / bmed if bmed > 0 else float("inf")
         errors += m["errors"]
         out("| `%s` | %.3f | %.3f | %.3f | %.2f | %d |" % (r[1], med, p99, bmed, ratio, m["errors"]))
-    out("")
-    out("| import | seconds | peak RSS MB | DB MB |")
-    out("|---|---|---|---|")
-    out("| missive import | %.2f | %.1f | %.1f |" % (secs, rss / 1024.0, size_db / 1e6))
-    out("| plain SQLite (table + FTS5) | %.2f | %.1f | %.1f |" % (psecs, prss / 1024.0, size_plain / 1e6))
-    out("| ratio | %.2f | | %.2f |" % (secs / psecs if psecs else 0, size_db / size_plain))
+    if not reuse:
+        out("")
+        out("| import | seconds | peak RSS MB | DB MB |")
+        out("|---|---|---|---|")
+        out("| missive import | %.2f | %.1f | %.1f |" % (secs, rss / 1024.0, size_db / 1e6))
+        out("| plain SQLite (table + FTS5) | %.2f | %.1f | %.1f |"
+            % (psecs, prss / 1024.0, size_plain / 1e6))
+        out("| ratio | %.2f | | %.2f |" % (secs / psecs if psecs else 0, size_db / size_plain))
     for r in ROWS:
         if mine[r[0]]["errors"]:
             out("error sample, %s: %s" % (r[0], mine[r[0]]["sample"]))
-    if not args.keep:
+    if not args.keep and not reuse:
         for p in (db, plain):
             for suffix in ("", "-wal", "-shm"):
                 if os.path.exists(p + suffix):
@@ -206,6 +215,9 @@ def main():
     ap.add_argument("--repeat", type=int, default=0, help="runs a command (default 50, 20 at 1m)")
     ap.add_argument("--timeout", type=float, default=3600)
     ap.add_argument("--keep", action="store_true", help="keep the databases")
+    ap.add_argument("--reuse", action="store_true",
+                    help="time the databases already in --workdir (SIZE-scale.db and"
+                         " SIZE-scale-plain.db) without importing; no import table")
     ap.add_argument("--out", default=None, help="results file (default BUILD/bench/scale-results.md)")
     args = ap.parse_args()
     sizes = [s.strip().lower() for s in args.sizes.split(",") if s.strip()]

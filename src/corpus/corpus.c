@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cellmap.h"
+#include "passmap.h"
 #include "clock.h"
 #include "rank.h"
 #include "reply.h"
@@ -86,20 +86,20 @@ static const char *const corpus_sql[ST_COUNT_STMTS] = {
      * matches in passage order with their BM25 score (rank.h).  Without a filter the
      * index alone answers; the joins are paid only when a filter needs
      * them. */
-    [ST_SEARCH_TOP] = "SELECT rowid, missive_bm25(passages_fts)"
+    [ST_SEARCH_TOP] = "SELECT rowid, missive_bm25(passages_fts, ?6)"
                       " FROM passages_fts"
                       " WHERE passages_fts MATCH ?1 LIMIT ?5",
     [ST_SEARCH_TOP_F] = "SELECT passages_fts.rowid,"
-                        " missive_bm25(passages_fts)"
+                        " missive_bm25(passages_fts, ?6)"
                         " FROM passages_fts"
                         " JOIN passages p INDEXED BY passages_letter"
                         " ON p.id = passages_fts.rowid"
                         " JOIN letters l ON l.id = p.letter_id"
                         " WHERE passages_fts MATCH ?1 AND " CORPUS_LETTER_FILTER
                         " LIMIT ?5",
-    /* The same through the cell map (cellmap.h): the filter is an array
-     * read per match, and only the matches it keeps are scored. */
-    [ST_SEARCH_TOP_M] = "SELECT rowid, missive_bm25(passages_fts)"
+    /* The same through the passage map (passmap.h): the filter is an
+     * array read per match, and only the matches it keeps are scored. */
+    [ST_SEARCH_TOP_M] = "SELECT rowid, missive_bm25(passages_fts, ?6)"
                         " FROM passages_fts"
                         " WHERE passages_fts MATCH ?1"
                         " AND missive_in_cells(?6, rowid) LIMIT ?5",
@@ -136,7 +136,7 @@ struct Corpus {
     uint64_t deadline_ms;  /* of the question being answered */
     uint64_t command_ms;   /* of the command, UINT64_MAX when none */
     const People *aliases; /* for !reply; not owned */
-    CellMap *cells;        /* passage -> cell, for filtered searches */
+    PassMap *pmap;         /* passage cells and lengths (passmap.h) */
     bool no_cells;         /* the last filter matched no cell */
 };
 
@@ -218,7 +218,7 @@ Corpus *corpus_new(sqlite3 *db, Error *err)
     c->command_ms = UINT64_MAX;
     sqlite3_progress_handler(db, CORPUS_PROGRESS_OPS, corpus_progress, c);
     if (rank_register(db, err) != STATUS_OK ||
-        !(c->cells = cellmap_new(db, err))) {
+        !(c->pmap = passmap_new(db, err))) {
         corpus_free(c);
         return NULL;
     }
@@ -231,6 +231,9 @@ Corpus *corpus_new(sqlite3 *db, Error *err)
             return NULL;
         }
     }
+    /* Best effort: a map not read now is read as searches need it. */
+    if (sqlite3_get_autocommit(db))
+        (void)passmap_warm(c->pmap, NULL);
     if (sqlite3_prepare_v3(db, "BEGIN", -1, SQLITE_PREPARE_PERSISTENT,
                            &c->begin, NULL) != SQLITE_OK ||
         sqlite3_prepare_v3(db, "COMMIT", -1, SQLITE_PREPARE_PERSISTENT,
@@ -260,7 +263,7 @@ void corpus_free(Corpus *c)
     sqlite3_finalize(c->begin);
     sqlite3_finalize(c->commit);
     sqlite3_finalize(c->rollback);
-    cellmap_free(c->cells);
+    passmap_free(c->pmap);
     sqlite3_progress_handler(c->db, 0, NULL, NULL);
     free(c);
 }
@@ -475,12 +478,12 @@ static int corpus_hit_cmp(const void *a, const void *b)
     return (x->id > y->id) - (x->id < y->id);
 }
 
-/* Chooses f's cells in the cell map: STATUS_OK, STATUS_NOTFOUND when the
- * map cannot serve (c->no_cells: because no cell matches f), or
+/* Chooses f's cells in the passage map: STATUS_OK, STATUS_NOTFOUND when
+ * the map cannot serve (c->no_cells: because no cell matches f), or
  * STATUS_ERROR. */
 static Status corpus_map_filter(Corpus *c, const PassageFilter *f, Error *err)
 {
-    sqlite3_int64 ids[CORPUS_FILTER_CELLS];
+    sqlite3_int64 ids[CORPUS_FILTER_CELLS], sizes[CORPUS_FILTER_CELLS];
     size_t n = 0;
     sqlite3_stmt *st = c->st[ST_CELLS];
     int rc;
@@ -493,7 +496,8 @@ static Status corpus_map_filter(Corpus *c, const PassageFilter *f, Error *err)
             corpus_done(c, st);
             return STATUS_NOTFOUND; /* SQL filters it instead */
         }
-        ids[n++] = sqlite3_column_int64(st, 0);
+        ids[n] = sqlite3_column_int64(st, 0);
+        sizes[n++] = sqlite3_column_int64(st, 1);
     }
     if (rc != SQLITE_DONE)
         return corpus_fail(c, st, "search", err);
@@ -503,7 +507,7 @@ static Status corpus_map_filter(Corpus *c, const PassageFilter *f, Error *err)
         return STATUS_NOTFOUND;
     }
     corpus_begin(c);
-    Status mapped = cellmap_select(c->cells, ids, n, err);
+    Status mapped = passmap_select(c->pmap, ids, sizes, n, err);
     corpus_end(c);
     return mapped;
 }
@@ -533,8 +537,14 @@ Status corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,
         f = &any;
     bool filtered = f->sender || f->recipient || f->year;
     sqlite3_stmt *st = c->st[ST_SEARCH_TOP];
+    corpus_begin(c);
+    Status usable = passmap_check(c->pmap, err);
+    corpus_end(c);
+    if (usable == STATUS_ERROR)
+        return STATUS_ERROR;
     if (filtered) {
-        Status mapped = corpus_map_filter(c, f, err);
+        Status mapped = usable == STATUS_OK ? corpus_map_filter(c, f, err)
+                                            : STATUS_NOTFOUND;
         if (mapped == STATUS_ERROR)
             return STATUS_ERROR;
         if (mapped == STATUS_NOTFOUND && c->no_cells)
@@ -550,8 +560,8 @@ Status corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,
         sqlite3_bind_text(st, 3, f->recipient, -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 4, f->year);
     }
-    if (st == c->st[ST_SEARCH_TOP_M])
-        sqlite3_bind_pointer(st, 6, c->cells, "missive_cellmap", NULL);
+    if (usable == STATUS_OK)
+        sqlite3_bind_pointer(st, 6, c->pmap, PASSMAP_POINTER, NULL);
     sqlite3_bind_int(st, 5, CORPUS_SEARCH_BOUND + 1);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         hits[n].id = sqlite3_column_int64(st, 0);

@@ -44,7 +44,8 @@ ROWS = [
     ("!search half the passages", "!search soviet", "match", "soviet"),
     ("!search rare word", "!search Murmansk", "match", "murmansk"),
     ("!search three common words", "!search war british front", "match", "war british front"),
-    ("!search phrase", '!search "second front"', "match", '"second front"'),
+    # "second front" is in no generated passage; this phrase is in 0.4%.
+    ("!search phrase", '!search "great britain"', "match", '"great britain"'),
     ("!search from: year:", "!search from:Stalin year:1942 front", "match", "front"),
     ("!search common word, one filter", "!search soviet year:1943", "match", "soviet"),
     ("!search rare word, filter", "!search from:Churchill Murmansk", "match", "murmansk"),

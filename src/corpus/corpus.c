@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "passmap.h"
 #include "clock.h"
 #include "rank.h"
 #include "reply.h"
@@ -24,6 +25,11 @@
  * instead, so a command of many statements is bounded as a whole. */
 #define CORPUS_QUERY_MS 250
 #define CORPUS_PROGRESS_OPS 100
+
+/* Cells a filter may have for the cell map to check it; a filter of more
+ * (not in any real edition: there is one cell per sender, recipient and
+ * year) is checked by SQL. */
+#define CORPUS_FILTER_CELLS 1024
 
 /* corpus_random's bounds on passing over unwanted passages. */
 #define CORPUS_RANDOM_TRIES 16
@@ -56,6 +62,7 @@ enum corpus_stmt {
     ST_BY_ID,
     ST_SEARCH_TOP,
     ST_SEARCH_TOP_F,
+    ST_SEARCH_TOP_M,
     ST_SEARCH,
     ST_PERSON,
     ST_LETTER,
@@ -79,17 +86,23 @@ static const char *const corpus_sql[ST_COUNT_STMTS] = {
      * matches in passage order with their BM25 score (rank.h).  Without a filter the
      * index alone answers; the joins are paid only when a filter needs
      * them. */
-    [ST_SEARCH_TOP] = "SELECT rowid, missive_bm25(passages_fts)"
+    [ST_SEARCH_TOP] = "SELECT rowid, missive_bm25(passages_fts, ?6)"
                       " FROM passages_fts"
                       " WHERE passages_fts MATCH ?1 LIMIT ?5",
     [ST_SEARCH_TOP_F] = "SELECT passages_fts.rowid,"
-                        " missive_bm25(passages_fts)"
+                        " missive_bm25(passages_fts, ?6)"
                         " FROM passages_fts"
                         " JOIN passages p INDEXED BY passages_letter"
                         " ON p.id = passages_fts.rowid"
                         " JOIN letters l ON l.id = p.letter_id"
                         " WHERE passages_fts MATCH ?1 AND " CORPUS_LETTER_FILTER
                         " LIMIT ?5",
+    /* The same through the passage map (passmap.h): the filter is an
+     * array read per match, and only the matches it keeps are scored. */
+    [ST_SEARCH_TOP_M] = "SELECT rowid, missive_bm25(passages_fts, ?6)"
+                        " FROM passages_fts"
+                        " WHERE passages_fts MATCH ?1"
+                        " AND missive_in_cells(?6, rowid) LIMIT ?5",
     /* The chosen passage, with its snippet: one row by rowid. */
     [ST_SEARCH] = "SELECT " CORPUS_PASSAGE_COLUMNS ","
                   /* The index reads passages.indexed, NULL when shown (footnote marks
@@ -118,9 +131,13 @@ static const char *const corpus_sql[ST_COUNT_STMTS] = {
 struct Corpus {
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT_STMTS];
+    sqlite3_stmt *begin, *commit, *rollback; /* a command's read transaction */
+    bool in_command; /* corpus_command_begin opened a transaction */
     uint64_t deadline_ms;  /* of the question being answered */
     uint64_t command_ms;   /* of the command, UINT64_MAX when none */
     const People *aliases; /* for !reply; not owned */
+    PassMap *pmap;         /* passage cells and lengths (passmap.h) */
+    bool no_cells;         /* the last filter matched no cell */
 };
 
 /* Interrupts a statement that runs past the deadline (SQLITE_INTERRUPT).
@@ -140,14 +157,39 @@ static void corpus_begin(Corpus *c)
     c->deadline_ms = own < c->command_ms ? own : c->command_ms;
 }
 
+/* One read transaction for the whole command.  In autocommit mode every
+ * statement opens and closes its own (a shared lock and a WAL read mark:
+ * several fcntl and an fstat each), which was most of an unfiltered
+ * !quote at a million passages.  BEGIN is deferred, so a command that
+ * reads nothing takes no lock, and a write (a shuffle position outside
+ * lazy mode) upgrades it as usual.  The transaction never outlives the
+ * command, so the loop sees every import at the next command and never
+ * holds back a WAL checkpoint longer than one command's budget. */
 void corpus_command_begin(Corpus *c, unsigned budget_ms)
 {
     c->command_ms = clock_now_ms() + budget_ms;
+    c->in_command = false;
+    if (!sqlite3_get_autocommit(c->db))
+        return; /* the caller's transaction: keep out of it */
+    c->in_command = sqlite3_step(c->begin) == SQLITE_DONE;
+    sqlite3_reset(c->begin);
 }
 
 void corpus_command_end(Corpus *c)
 {
     c->command_ms = UINT64_MAX;
+    if (!c->in_command)
+        return;
+    c->in_command = false;
+    /* An interrupted statement may have rolled the transaction back. */
+    if (sqlite3_get_autocommit(c->db))
+        return;
+    int rc = sqlite3_step(c->commit);
+    sqlite3_reset(c->commit);
+    if (rc != SQLITE_DONE) {
+        (void)sqlite3_step(c->rollback);
+        sqlite3_reset(c->rollback);
+    }
 }
 
 static void corpus_end(Corpus *c)
@@ -175,7 +217,8 @@ Corpus *corpus_new(sqlite3 *db, Error *err)
     c->deadline_ms = UINT64_MAX;
     c->command_ms = UINT64_MAX;
     sqlite3_progress_handler(db, CORPUS_PROGRESS_OPS, corpus_progress, c);
-    if (rank_register(db, err) != STATUS_OK) {
+    if (rank_register(db, err) != STATUS_OK ||
+        !(c->pmap = passmap_new(db, err))) {
         corpus_free(c);
         return NULL;
     }
@@ -187,6 +230,20 @@ Corpus *corpus_new(sqlite3 *db, Error *err)
             corpus_free(c);
             return NULL;
         }
+    }
+    /* Best effort: a map not read now is read as searches need it. */
+    if (sqlite3_get_autocommit(db))
+        (void)passmap_warm(c->pmap, NULL);
+    if (sqlite3_prepare_v3(db, "BEGIN", -1, SQLITE_PREPARE_PERSISTENT,
+                           &c->begin, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v3(db, "COMMIT", -1, SQLITE_PREPARE_PERSISTENT,
+                           &c->commit, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v3(db, "ROLLBACK", -1, SQLITE_PREPARE_PERSISTENT,
+                           &c->rollback, NULL) != SQLITE_OK) {
+        error_set(err, STATUS_ERROR, "corpus: preparing a transaction: %s",
+                  sqlite3_errmsg(db));
+        corpus_free(c);
+        return NULL;
     }
     return c;
 }
@@ -201,6 +258,12 @@ void corpus_free(Corpus *c)
     if (!c)
         return;
     for (int i = 0; i < ST_COUNT_STMTS; i++) sqlite3_finalize(c->st[i]);
+    if (c->in_command && !sqlite3_get_autocommit(c->db))
+        (void)sqlite3_step(c->rollback);
+    sqlite3_finalize(c->begin);
+    sqlite3_finalize(c->commit);
+    sqlite3_finalize(c->rollback);
+    passmap_free(c->pmap);
     sqlite3_progress_handler(c->db, 0, NULL, NULL);
     free(c);
 }
@@ -415,6 +478,40 @@ static int corpus_hit_cmp(const void *a, const void *b)
     return (x->id > y->id) - (x->id < y->id);
 }
 
+/* Chooses f's cells in the passage map: STATUS_OK, STATUS_NOTFOUND when
+ * the map cannot serve (c->no_cells: because no cell matches f), or
+ * STATUS_ERROR. */
+static Status corpus_map_filter(Corpus *c, const PassageFilter *f, Error *err)
+{
+    sqlite3_int64 ids[CORPUS_FILTER_CELLS], sizes[CORPUS_FILTER_CELLS];
+    size_t n = 0;
+    sqlite3_stmt *st = c->st[ST_CELLS];
+    int rc;
+
+    c->no_cells = false;
+    corpus_begin(c);
+    corpus_bind_filter(st, f);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == CORPUS_FILTER_CELLS) {
+            corpus_done(c, st);
+            return STATUS_NOTFOUND; /* SQL filters it instead */
+        }
+        ids[n] = sqlite3_column_int64(st, 0);
+        sizes[n++] = sqlite3_column_int64(st, 1);
+    }
+    if (rc != SQLITE_DONE)
+        return corpus_fail(c, st, "search", err);
+    corpus_done(c, st);
+    if (n == 0) {
+        c->no_cells = true;
+        return STATUS_NOTFOUND;
+    }
+    corpus_begin(c);
+    Status mapped = passmap_select(c->pmap, ids, sizes, n, err);
+    corpus_end(c);
+    return mapped;
+}
+
 /* Ranking and bound, as the man page says: matches are read in passage
  * order, at most CORPUS_SEARCH_BOUND + 1 of them; those first
  * CORPUS_SEARCH_BOUND are ordered by BM25 (missive_bm25, rank.h: term
@@ -439,16 +536,32 @@ Status corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,
     if (!f)
         f = &any;
     bool filtered = f->sender || f->recipient || f->year;
-    sqlite3_stmt *st = c->st[filtered ? ST_SEARCH_TOP_F : ST_SEARCH_TOP];
+    sqlite3_stmt *st = c->st[ST_SEARCH_TOP];
+    corpus_begin(c);
+    Status usable = passmap_check(c->pmap, err);
+    corpus_end(c);
+    if (usable == STATUS_ERROR)
+        return STATUS_ERROR;
+    if (filtered) {
+        Status mapped = usable == STATUS_OK ? corpus_map_filter(c, f, err)
+                                            : STATUS_NOTFOUND;
+        if (mapped == STATUS_ERROR)
+            return STATUS_ERROR;
+        if (mapped == STATUS_NOTFOUND && c->no_cells)
+            return STATUS_NOTFOUND; /* no passage has these authors/year */
+        st = c->st[mapped == STATUS_OK ? ST_SEARCH_TOP_M : ST_SEARCH_TOP_F];
+    }
     if (!(hits = malloc((CORPUS_SEARCH_BOUND + 1) * sizeof *hits)))
         return error_set(err, STATUS_ERROR, "corpus: out of memory");
     corpus_begin(c);
     sqlite3_bind_text(st, 1, q->match, -1, SQLITE_STATIC);
-    if (filtered) {
+    if (st == c->st[ST_SEARCH_TOP_F]) {
         sqlite3_bind_text(st, 2, f->sender, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, f->recipient, -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 4, f->year);
     }
+    if (usable == STATUS_OK)
+        sqlite3_bind_pointer(st, 6, c->pmap, PASSMAP_POINTER, NULL);
     sqlite3_bind_int(st, 5, CORPUS_SEARCH_BOUND + 1);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         hits[n].id = sqlite3_column_int64(st, 0);

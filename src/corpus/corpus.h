@@ -196,7 +196,10 @@ Status corpus_each_candidate(Corpus *c, const char *match, corpus_each_fn fn,
 /* One deadline for a whole command: from corpus_command_begin to
  * corpus_command_end, every statement stops when budget_ms from the begin
  * have passed (a statement alone still stops after CORPUS_QUERY_MS), so a
- * command of many statements never holds the loop longer than the budget. */
+ * command of many statements never holds the loop longer than the budget.
+ * The command's statements also share one read transaction (one snapshot,
+ * one set of locks), opened here when the connection is in autocommit
+ * mode and ended by corpus_command_end: never keep it across loop turns. */
 #define CORPUS_COMMAND_MS 250
 void corpus_command_begin(Corpus *c, unsigned budget_ms);
 void corpus_command_end(Corpus *c);

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "passmap.h"
+
 #define RANK_K1 1.2
 #define RANK_B 0.75
 
@@ -71,16 +73,31 @@ static int rank_data(const Fts5ExtensionApi *api, Fts5Context *fts,
     return SQLITE_OK;
 }
 
+/* The row's length in tokens: from the passage map when one is bound and
+ * knows it, else FTS5's docsize table (a B-tree lookup), then kept. */
+static int rank_length(const Fts5ExtensionApi *api, Fts5Context *fts,
+                       PassMap *m, int *len)
+{
+    sqlite3_int64 rowid = m ? api->xRowid(fts) : 0;
+    if (m && (*len = passmap_len(m, rowid)) >= 0)
+        return SQLITE_OK;
+    int rc = api->xColumnSize(fts, -1, len);
+    if (rc == SQLITE_OK && m)
+        passmap_set_len(m, rowid, *len);
+    return rc;
+}
+
 static void rank_bm25(const Fts5ExtensionApi *api, Fts5Context *fts,
                       sqlite3_context *ctx, int nval, sqlite3_value **val)
 {
-    (void)nval, (void)val;
+    PassMap *m = nval > 0 ? sqlite3_value_pointer(val[0], PASSMAP_POINTER)
+                          : NULL;
     RankData *d = NULL;
     int rc = rank_data(api, fts, &d), ninst = 0, len = 0;
     if (rc == SQLITE_OK)
         rc = api->xInstCount(fts, &ninst);
     if (rc == SQLITE_OK)
-        rc = api->xColumnSize(fts, -1, &len);
+        rc = rank_length(api, fts, m, &len);
     if (rc != SQLITE_OK) {
         sqlite3_result_error_code(ctx, rc);
         return;

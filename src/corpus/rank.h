@@ -18,7 +18,8 @@
 
 #define RANK_DF_CAP 1000
 
-/* Registers missive_bm25(fts_table) on db's FTS5 module. */
+/* Registers missive_bm25(fts_table [, passmap]) on db's FTS5 module; a
+ * PassMap bound as the second argument (passmap.h) keeps row lengths. */
 Status rank_register(sqlite3 *db, Error *err);
 
 #endif

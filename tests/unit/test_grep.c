@@ -808,6 +808,93 @@ static void test_corpus_each(void **state)
     corpus_cleanup(db);
 }
 
+/* --- filtered searches through the passage map ---------------------------- */
+
+/* SQL's own count of passages matching `match` by `sender`. */
+static long search_sql_count(sqlite3 *db, const char *match,
+                             const char *sender)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "SELECT count(*) FROM passages_fts"
+                           " JOIN passages p ON p.id = passages_fts.rowid"
+                           " JOIN letters l ON l.id = p.letter_id"
+                           " WHERE passages_fts MATCH ?1 AND l.sender = ?2",
+                           -1, &st, NULL),
+        SQLITE_OK);
+    sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, sender, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    long n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+static void search_exec(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg);
+}
+
+/* A filter checked in memory gives SQL's answer, every result is the
+ * filter's, and a change made through this very connection (which
+ * PRAGMA data_version does not see) reaches the map at once. */
+static void test_search_filter_map(void **state)
+{
+    (void)state;
+    sqlite3 *db = corpus_db();
+    Error err = {0};
+    Corpus *c = corpus_new(db, &err);
+    assert_non_null(c);
+    SearchQuery q;
+    PassageFilter f = {.sender = "Stalin"};
+    Passage p;
+    long total = 0;
+
+    assert_int_equal(searchq_build("war", &q, &err), STATUS_OK);
+    long want = search_sql_count(db, q.match, "Stalin");
+    if (want < 2 || want > CORPUS_SEARCH_BOUND)
+        fail_msg("%ld Stalin passages hold %s", want, q.match);
+    for (int round = 0; round < 2; round++) { /* cold, then from memory */
+        corpus_command_begin(c, CORPUS_COMMAND_MS);
+        assert_int_equal(
+            corpus_search(c, &q, &f, NULL, round, &p, &total, &err),
+            STATUS_OK);
+        corpus_command_end(c);
+        assert_true(sqlite3_get_autocommit(db)); /* no transaction left */
+        assert_int_equal(total, want);
+        assert_string_equal(p.sender, "Stalin");
+        passage_clear(&p);
+    }
+
+    /* Move Stalin's best passage to a cell of Churchill's: the same
+     * number of cells and passages, so only the update hook can tell. */
+    assert_int_equal(corpus_search(c, &q, &f, NULL, 0, &p, &total, &err),
+                     STATUS_OK);
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "UPDATE passages SET cell_id = (SELECT id FROM cells"
+             " WHERE sender = 'Churchill' LIMIT 1)"
+             " WHERE letter_id = %d AND para = %d",
+             p.letter, p.para);
+    passage_clear(&p);
+    search_exec(db, sql);
+    assert_int_equal(corpus_search(c, &q, &f, NULL, 0, &p, &total, &err),
+                     STATUS_OK);
+    assert_int_equal(total, want - 1);
+    passage_clear(&p);
+
+    /* A filter no cell has answers nothing, without a scan. */
+    PassageFilter none = {.sender = "Nobody"};
+    assert_int_equal(corpus_search(c, &q, &none, NULL, 0, &p, &total, &err),
+                     STATUS_NOTFOUND);
+    assert_int_equal(total, 0);
+    corpus_free(c);
+    corpus_cleanup(db);
+}
+
 /* --- corpus_search snippets --------------------------------------------- */
 
 /* The corpus marks a search's matches with what its caller asks for: it
@@ -1092,6 +1179,7 @@ int main(void)
         cmocka_unit_test(test_narrow_finds_every_match),
         cmocka_unit_test(test_command_budget),
         cmocka_unit_test(test_snippet_marks),
+        cmocka_unit_test(test_search_filter_map),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -226,6 +226,26 @@ static char *dump(sqlite3 *db)
 
 /* --- the shipped corpus ------------------------------------------------------- */
 
+/* Every passage sits in its letter's cell (sender, first recipient, year),
+ * each cell's n is its passage count, and its ranks are 0..n-1. */
+static void cells_exact(sqlite3 *db)
+{
+    assert_int_equal(q_int(db, "SELECT count(*) FROM passages p"
+                               " JOIN letters l ON l.id = p.letter_id"
+                               " LEFT JOIN cells c ON c.id = p.cell_id"
+                               " WHERE c.id IS NULL OR c.sender != l.sender"
+                               " OR c.recipient != l.recipient OR c.year !="
+                               " coalesce(CAST(substr(l.date, 1, 4) AS INT), 0)"),
+                     0);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM cells c WHERE n !="
+                               " (SELECT count(DISTINCT cell_ord) FROM passages"
+                               "  WHERE cell_id = c.id AND cell_ord BETWEEN 0"
+                               "  AND c.n - 1)"
+                               " OR n != (SELECT count(*) FROM passages"
+                               "  WHERE cell_id = c.id)"),
+                     0);
+}
+
 static void test_import_corpus(void **state)
 {
     (void)state;
@@ -425,6 +445,7 @@ static void test_changed_file(void **state)
     assert_int_equal(rep.files_new + rep.files_unchanged, 0);
     assert_int_equal(rep.letters, 3);
     assert_int_equal(rep.passages, 18);
+    cells_exact(db);
     /* Letter 1's text changed, so its fingerprint did: its erratum is
      * reported and not applied (issue 10: facts never follow a position). */
     assert_int_equal(rep.errata_applied, 2);
@@ -902,6 +923,42 @@ static void test_errata_and_dates(void **state)
     db_close(db);
 }
 
+/* An import that only adds letters places them at the end of their cells
+ * and moves no passage already placed; one that deletes (a changed file)
+ * or re-dates rebuilds the cells; either way they stay exact. */
+static void test_cells_follow_imports(void **state)
+{
+    (void)state;
+    sqlite3 *db = fresh_db();
+    ImportReport rep;
+    const char *first[] = {CORPUS};
+    import_ok(db, first, 1, DATADIR, &rep);
+    cells_exact(db);
+    static const char *const placed =
+        "SELECT group_concat(p.id || ':' || c.sender || c.year || ':' ||"
+        " p.cell_ord, ' ') FROM passages p JOIN cells c ON c.id = p.cell_id"
+        " WHERE p.id <= 18 ORDER BY p.id";
+    char *before = strdup(q_text(db, placed));
+    assert_non_null(before);
+
+    const char *second[] = {FIXTURES "/edition-1942-1944.txt"};
+    import_ok(db, second, 1, DATADIR, &rep);
+    assert_int_equal(rep.files_new, 1);
+    cells_exact(db);
+    assert_string_equal(q_text(db, placed), before);
+    free(before);
+
+    /* No data directory: the curated dates are cleared, letters move to
+     * the undated cells. */
+    const char *dir = make_datadir("cells-nodates", NULL, NULL);
+    const char *both[] = {CORPUS, FIXTURES "/edition-1942-1944.txt"};
+    import_ok(db, both, 2, dir, &rep);
+    cells_exact(db);
+    import_ok(db, both, 2, DATADIR, &rep);
+    cells_exact(db);
+    db_close(db);
+}
+
 static void test_bad_tsv_lines(void **state)
 {
     (void)state;
@@ -1314,6 +1371,7 @@ int main(void)
         cmocka_unit_test(test_reimport_unchanged),
         cmocka_unit_test(test_changed_file),
         cmocka_unit_test(test_changed_file_indexes),
+        cmocka_unit_test(test_cells_follow_imports),
         cmocka_unit_test(test_failure_leaves_db_unchanged),
         cmocka_unit_test(test_read_errors),
         cmocka_unit_test(test_file_over_64_mib),

@@ -650,12 +650,12 @@ done:
 
 /* Ranking and bound, as the man page says.  Matches are read in passage
  * order, at most CORPUS_SEARCH_BOUND + 1 of them, scored by missive_bm25
- * (rank.h) as if each phrase were in at least RANK_DF_CAP passages; the
- * count is exact up to the bound, "over" it beyond.
- *  - Up to the bound, every match is read: they are scored again with
- *    their phrases' real weights and all ranked, exactly.
+ * (rank.h); the count is exact up to the bound, "over" it beyond.
+ *  - Up to the bound, every match is read and ranked: exact.  (A query
+ *    with a phrase is read first as if each phrase were in RANK_DF_CAP
+ *    passages, then scored again with the real weights.)
  *  - Over it, each phrase is in more than RANK_DF_CAP passages (the
- *    matches are among its own), so the first scores were the real ones.
+ *    matches are among its own), so every weight is the capped one.
  *    A query of one word (any filters and -exclusions) then ranks as its
  *    word's list does (toplist.h): the results are the list's passages
  *    that match, in its order, then the other matches read, best first;
@@ -702,9 +702,14 @@ Status corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,
     }
     if (!(hits = malloc((CORPUS_SEARCH_BOUND + 1) * sizeof *hits)))
         return error_set(err, STATUS_ERROR, "corpus: out of memory");
-    n = corpus_search_read(c, st, q, f, usable == STATUS_OK, RANK_DF_CAP,
-                           hits, err);
-    if (n > 0 && n <= CORPUS_SEARCH_BOUND) {
+    /* A word's weight costs a read of at most RANK_DF_CAP of its index
+     * entries; a phrase's, a position check of every passage holding all
+     * its words until RANK_DF_CAP hold it, which can cost more than the
+     * search itself: phrases are weighed once the count says how. */
+    bool phrased = q->nphrases > 0;
+    n = corpus_search_read(c, st, q, f, usable == STATUS_OK,
+                           phrased ? RANK_DF_CAP : 0, hits, err);
+    if (phrased && n > 0 && n <= CORPUS_SEARCH_BOUND) {
         /* A query of one phrase, unfiltered, matches what its phrase
          * does: the count just made is its weight's. */
         long known = q->nterms == 1 && !q->nexcluded && !filtered ? n : 0;

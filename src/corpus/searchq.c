@@ -240,6 +240,7 @@ Status searchq_build(const char *user, SearchQuery *q, Error *err)
         if (searchq_append(q, &len, q->nterms ? " " : "(", &terms[i]) < 0)
             break;
         q->nterms++;
+        q->nphrases += strchr(terms[i].text, ' ') != NULL;
     }
     for (int i = 0; i < n && q->nterms == 1; i++)
         if (!terms[i].excluded && !terms[i].prefix)

@@ -34,6 +34,7 @@ typedef struct {
     char match[SEARCHQ_MAX]; /* the FTS5 expression */
     int nterms;              /* positive terms */
     int nexcluded;
+    int nphrases; /* positive terms of several words ("exact phrase") */
     /* The one positive term, normalised (a word, or the words of an
      * "exact phrase" between single spaces), when the query has exactly
      * one and it is not a prefix*; "" otherwise. */

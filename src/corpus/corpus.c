@@ -15,6 +15,7 @@
 #include "rank.h"
 #include "reply.h"
 #include "searchq.h"
+#include "toplist.h"
 #include "utf8.h"
 
 /* No question may hold the bot's loop longer than this.  SQLite calls the
@@ -64,6 +65,7 @@ enum corpus_stmt {
     ST_SEARCH_TOP_F,
     ST_SEARCH_TOP_M,
     ST_SEARCH,
+    ST_SEARCH_PROBE,
     ST_PERSON,
     ST_LETTER,
     ST_DATED,
@@ -83,14 +85,15 @@ static const char *const corpus_sql[ST_COUNT_STMTS] = {
                  " FROM passages p JOIN letters l ON l.id = p.letter_id"
                  " WHERE p.letter_id = ?1 AND p.para = ?2",
     /* The candidates of a search (see corpus_search): the first ?5
-     * matches in passage order with their BM25 score (rank.h).  Without a filter the
-     * index alone answers; the joins are paid only when a filter needs
-     * them. */
-    [ST_SEARCH_TOP] = "SELECT rowid, missive_bm25(passages_fts, ?6)"
+     * matches in passage order with their BM25 score (rank.h; ?7: what
+     * the caller knows of the phrases' passage counts).  Without a filter
+     * the index alone answers; the joins are paid only when a filter
+     * needs them. */
+    [ST_SEARCH_TOP] = "SELECT rowid, missive_bm25(passages_fts, ?6, ?7)"
                       " FROM passages_fts"
                       " WHERE passages_fts MATCH ?1 LIMIT ?5",
     [ST_SEARCH_TOP_F] = "SELECT passages_fts.rowid,"
-                        " missive_bm25(passages_fts, ?6)"
+                        " missive_bm25(passages_fts, ?6, ?7)"
                         " FROM passages_fts"
                         " JOIN passages p INDEXED BY passages_letter"
                         " ON p.id = passages_fts.rowid"
@@ -99,7 +102,7 @@ static const char *const corpus_sql[ST_COUNT_STMTS] = {
                         " LIMIT ?5",
     /* The same through the passage map (passmap.h): the filter is an
      * array read per match, and only the matches it keeps are scored. */
-    [ST_SEARCH_TOP_M] = "SELECT rowid, missive_bm25(passages_fts, ?6)"
+    [ST_SEARCH_TOP_M] = "SELECT rowid, missive_bm25(passages_fts, ?6, ?7)"
                         " FROM passages_fts"
                         " WHERE passages_fts MATCH ?1"
                         " AND missive_in_cells(?6, rowid) LIMIT ?5",
@@ -115,6 +118,14 @@ static const char *const corpus_sql[ST_COUNT_STMTS] = {
                   " JOIN passages p ON p.id = passages_fts.rowid"
                   " JOIN letters l ON l.id = p.letter_id"
                   " WHERE passages_fts MATCH ?1 AND passages_fts.rowid = ?2",
+    /* Whether passage ?5 matches the query and the filter (?2..?4, NULL
+     * and 0 for none): one index lookup per phrase. */
+    [ST_SEARCH_PROBE] = "SELECT 1 FROM passages_fts"
+                        " JOIN passages p INDEXED BY passages_letter"
+                        " ON p.id = passages_fts.rowid"
+                        " JOIN letters l ON l.id = p.letter_id"
+                        " WHERE passages_fts MATCH ?1"
+                        " AND passages_fts.rowid = ?5 AND " CORPUS_LETTER_FILTER,
     [ST_LETTER] =
         "SELECT l.id, l.sender, " CORPUS_RECIPIENTS ", l.date, l.date_kind,"
         " l.date_source IS NOT NULL, l.heading, l.source, l.number,"
@@ -137,6 +148,7 @@ struct Corpus {
     uint64_t command_ms;   /* of the command, UINT64_MAX when none */
     const People *aliases; /* for !reply; not owned */
     PassMap *pmap;         /* passage cells and lengths (passmap.h) */
+    TopList *top;          /* common words' best passages (toplist.h) */
     bool no_cells;         /* the last filter matched no cell */
 };
 
@@ -218,7 +230,7 @@ Corpus *corpus_new(sqlite3 *db, Error *err)
     c->command_ms = UINT64_MAX;
     sqlite3_progress_handler(db, CORPUS_PROGRESS_OPS, corpus_progress, c);
     if (rank_register(db, err) != STATUS_OK ||
-        !(c->pmap = passmap_new(db, err))) {
+        !(c->pmap = passmap_new(db, err)) || !(c->top = toplist_open(db, err))) {
         corpus_free(c);
         return NULL;
     }
@@ -264,6 +276,7 @@ void corpus_free(Corpus *c)
     sqlite3_finalize(c->commit);
     sqlite3_finalize(c->rollback);
     passmap_free(c->pmap);
+    toplist_free(c->top);
     sqlite3_progress_handler(c->db, 0, NULL, NULL);
     free(c);
 }
@@ -512,23 +525,158 @@ static Status corpus_map_filter(Corpus *c, const PassageFilter *f, Error *err)
     return mapped;
 }
 
-/* Ranking and bound, as the man page says: matches are read in passage
- * order, at most CORPUS_SEARCH_BOUND + 1 of them; those first
- * CORPUS_SEARCH_BOUND are ordered by BM25 (missive_bm25, rank.h: term
- * weights from counts capped at RANK_DF_CAP; ties by passage),
- * and the count is exact up to the bound, "over" it beyond.  A word in
- * half of a million passages thus costs a thousand index entries, not half
- * a million scored rows; a rarer query is ranked in full.  The price: when
- * a query matches more than the bound, a better-scoring passage later in
- * the corpus is not seen (a narrower query or a filter finds it). */
+/* Steps search statement st into hits (at most CORPUS_SEARCH_BOUND + 1
+ * rows), with known (rank.h) bound as what the ranking knows of the
+ * phrases' passage counts.  The number of rows, or -1 on error (err). */
+static long corpus_search_read(Corpus *c, sqlite3_stmt *st,
+                               const SearchQuery *q, const PassageFilter *f,
+                               bool with_map, long known, CorpusHit *hits,
+                               Error *err)
+{
+    long n = 0;
+    int rc;
+
+    corpus_begin(c);
+    sqlite3_bind_text(st, 1, q->match, -1, SQLITE_STATIC);
+    if (st == c->st[ST_SEARCH_TOP_F]) {
+        sqlite3_bind_text(st, 2, f->sender, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, f->recipient, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 4, f->year);
+    }
+    if (with_map)
+        sqlite3_bind_pointer(st, 6, c->pmap, PASSMAP_POINTER, NULL);
+    sqlite3_bind_int(st, 5, CORPUS_SEARCH_BOUND + 1);
+    sqlite3_bind_int64(st, 7, known);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        hits[n].id = sqlite3_column_int64(st, 0);
+        hits[n].rank = sqlite3_column_double(st, 1);
+        n++;
+    }
+    if (rc != SQLITE_DONE) {
+        corpus_fail(c, st, "search", err);
+        return -1;
+    }
+    corpus_done(c, st);
+    return n;
+}
+
+/* A search's walk of a word's list (toplist.h), for result `offset`. */
+typedef struct {
+    const SearchQuery *q;
+    const PassageFilter *f;
+    bool filtered, in_map; /* the map checks the filter */
+    long kept;             /* list passages that matched so far */
+} CorpusListWalk;
+
+/* Whether list passage id matches the query and the filter: STATUS_OK,
+ * STATUS_NOTFOUND or STATUS_ERROR.  A one-word query without exclusions
+ * matches every passage of its word's list, so only the filter is asked,
+ * from the passage map when it serves. */
+static Status corpus_list_keeps(Corpus *c, CorpusListWalk *w, sqlite3_int64 id,
+                                Error *err)
+{
+    if (w->filtered && w->in_map && !passmap_has(c->pmap, id))
+        return STATUS_NOTFOUND;
+    if (w->q->nexcluded == 0 && (!w->filtered || w->in_map))
+        return STATUS_OK;
+    sqlite3_stmt *st = c->st[ST_SEARCH_PROBE];
+    bool sql_filter = w->filtered && !w->in_map;
+    corpus_begin(c);
+    sqlite3_bind_text(st, 1, w->q->match, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, sql_filter ? w->f->sender : NULL, -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, sql_filter ? w->f->recipient : NULL, -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, sql_filter ? w->f->year : 0);
+    sqlite3_bind_int64(st, 5, id);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return corpus_fail(c, st, "search", err);
+    corpus_done(c, st);
+    return rc == SQLITE_ROW ? STATUS_OK : STATUS_NOTFOUND;
+}
+
+static int corpus_id_cmp(const void *a, const void *b)
+{
+    sqlite3_int64 x = *(const sqlite3_int64 *)a, y = *(const sqlite3_int64 *)b;
+    return (x > y) - (x < y);
+}
+
+/* Result `offset` of a one-word query over the bound, into *id: first the
+ * word's list passages that match, in the list's order, then the other
+ * window matches hits[0..nhits) (already in ranking order).  STATUS_OK,
+ * STATUS_NOTFOUND (no such result, or no list: *listed false), or
+ * STATUS_ERROR. */
+static Status corpus_search_listed(Corpus *c, CorpusListWalk *w,
+                                   const CorpusHit *hits, long nhits,
+                                   long offset, sqlite3_int64 *id,
+                                   bool *listed, Error *err)
+{
+    sqlite3_int64 *ids = NULL;
+    size_t nids = 0;
+    Status rc;
+
+    *listed = false;
+    corpus_begin(c);
+    rc = toplist_get(c->top, w->q->only, &ids, &nids, err);
+    corpus_end(c);
+    if (rc != STATUS_OK)
+        return rc;
+    *listed = true;
+    for (size_t i = 0; i < nids; i++) {
+        if ((rc = corpus_list_keeps(c, w, ids[i], err)) == STATUS_ERROR)
+            goto done;
+        if (rc == STATUS_OK && w->kept++ == offset) {
+            *id = ids[i];
+            goto done;
+        }
+    }
+    /* Past the list: every other match ranks after each listed one. */
+    qsort(ids, nids, sizeof *ids, corpus_id_cmp);
+    rc = STATUS_NOTFOUND;
+    for (long i = 0; i < nhits; i++) {
+        if (bsearch(&hits[i].id, ids, nids, sizeof *ids, corpus_id_cmp))
+            continue;
+        if (w->kept++ == offset) {
+            *id = hits[i].id;
+            rc = STATUS_OK;
+            break;
+        }
+    }
+done:
+    free(ids);
+    return rc;
+}
+
+/* Ranking and bound, as the man page says.  Matches are read in passage
+ * order, at most CORPUS_SEARCH_BOUND + 1 of them, scored by missive_bm25
+ * (rank.h); the count is exact up to the bound, "over" it beyond.
+ *  - Up to the bound, every match is read and ranked: exact.  (A query
+ *    with a phrase is read first as if each phrase were in RANK_DF_CAP
+ *    passages, then scored again with the real weights.)
+ *  - Over it, each phrase is in more than RANK_DF_CAP passages (the
+ *    matches are among its own), so every weight is the capped one.
+ *    A query of one word (any filters and -exclusions) then ranks as its
+ *    word's list does (toplist.h): the results are the list's passages
+ *    that match, in its order, then the other matches read, best first;
+ *    every passage not listed ranks after every listed one, so the
+ *    results up to the last listed match are exactly the best of all
+ *    matches.  Any other query (several words, a phrase, a prefix*, a
+ *    word without a list) ranks the first CORPUS_SEARCH_BOUND matches
+ *    only: a better passage later in the corpus is not seen. */
+_Static_assert(CORPUS_SEARCH_BOUND >= RANK_DF_CAP &&
+                   TOPLIST_MIN_DF <= CORPUS_SEARCH_BOUND,
+               "a query over the bound must have weights and lists");
+
 Status corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,
                      const SnippetMarks *marks, long offset, Passage *out,
                      long *total, Error *err)
 {
     static const PassageFilter any = {0};
     CorpusHit *hits = NULL;
-    long n = 0;
-    int rc;
+    sqlite3_int64 id = 0;
+    long n;
+    bool mapped = false;
 
     *total = 0;
     if (!q->match[0])
@@ -543,45 +691,57 @@ Status corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,
     if (usable == STATUS_ERROR)
         return STATUS_ERROR;
     if (filtered) {
-        Status mapped = usable == STATUS_OK ? corpus_map_filter(c, f, err)
-                                            : STATUS_NOTFOUND;
-        if (mapped == STATUS_ERROR)
+        Status m = usable == STATUS_OK ? corpus_map_filter(c, f, err)
+                                       : STATUS_NOTFOUND;
+        if (m == STATUS_ERROR)
             return STATUS_ERROR;
-        if (mapped == STATUS_NOTFOUND && c->no_cells)
+        if (m == STATUS_NOTFOUND && c->no_cells)
             return STATUS_NOTFOUND; /* no passage has these authors/year */
-        st = c->st[mapped == STATUS_OK ? ST_SEARCH_TOP_M : ST_SEARCH_TOP_F];
+        mapped = m == STATUS_OK;
+        st = c->st[mapped ? ST_SEARCH_TOP_M : ST_SEARCH_TOP_F];
     }
     if (!(hits = malloc((CORPUS_SEARCH_BOUND + 1) * sizeof *hits)))
         return error_set(err, STATUS_ERROR, "corpus: out of memory");
-    corpus_begin(c);
-    sqlite3_bind_text(st, 1, q->match, -1, SQLITE_STATIC);
-    if (st == c->st[ST_SEARCH_TOP_F]) {
-        sqlite3_bind_text(st, 2, f->sender, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, f->recipient, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 4, f->year);
+    /* A word's weight costs a read of at most RANK_DF_CAP of its index
+     * entries; a phrase's, a position check of every passage holding all
+     * its words until RANK_DF_CAP hold it, which can cost more than the
+     * search itself: phrases are weighed once the count says how. */
+    bool phrased = q->nphrases > 0;
+    n = corpus_search_read(c, st, q, f, usable == STATUS_OK,
+                           phrased ? RANK_DF_CAP : 0, hits, err);
+    if (phrased && n > 0 && n <= CORPUS_SEARCH_BOUND) {
+        /* A query of one phrase, unfiltered, matches what its phrase
+         * does: the count just made is its weight's. */
+        long known = q->nterms == 1 && !q->nexcluded && !filtered ? n : 0;
+        long again = corpus_search_read(c, st, q, f, usable == STATUS_OK,
+                                        known, hits, err);
+        if (again >= 0 && again != n)
+            n = again; /* changed between the reads (another connection) */
+        else if (again < 0)
+            n = -1;
     }
-    if (usable == STATUS_OK)
-        sqlite3_bind_pointer(st, 6, c->pmap, PASSMAP_POINTER, NULL);
-    sqlite3_bind_int(st, 5, CORPUS_SEARCH_BOUND + 1);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        hits[n].id = sqlite3_column_int64(st, 0);
-        hits[n].rank = sqlite3_column_double(st, 1);
-        n++;
-    }
-    if (rc != SQLITE_DONE) {
+    if (n < 0) {
         free(hits);
-        return corpus_fail(c, st, "search", err);
+        return STATUS_ERROR;
     }
-    corpus_done(c, st);
     *total = n;
     long ranked = n > CORPUS_SEARCH_BOUND ? CORPUS_SEARCH_BOUND : n;
-    if (offset < 0 || offset >= ranked) {
-        free(hits);
-        return STATUS_NOTFOUND;
-    }
     qsort(hits, (size_t)ranked, sizeof *hits, corpus_hit_cmp);
-    sqlite3_int64 id = hits[offset].id;
+    Status found = STATUS_NOTFOUND;
+    bool listed = false;
+    if (offset >= 0 && n > CORPUS_SEARCH_BOUND && q->only[0]) {
+        CorpusListWalk w = {
+            .q = q, .f = f, .filtered = filtered, .in_map = mapped};
+        found = corpus_search_listed(c, &w, hits, ranked, offset, &id, &listed,
+                                     err);
+    }
+    if (!listed && found != STATUS_ERROR && offset >= 0 && offset < ranked) {
+        id = hits[offset].id;
+        found = STATUS_OK;
+    }
     free(hits);
+    if (found != STATUS_OK)
+        return found;
 
     corpus_begin(c);
     st = c->st[ST_SEARCH];

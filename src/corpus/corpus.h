@@ -110,11 +110,15 @@ Status corpus_get(Corpus *c, int letter, int para, Passage *out, Error *err);
 /* Matches a search counts and ranks at most (see corpus_search). */
 #define CORPUS_SEARCH_BOUND 1000
 
-/* Full-text search with a query built by searchq_build, bm25 order among
- * the first CORPUS_SEARCH_BOUND matches in passage order, restricted by f
- * (NULL: none); result number `offset` (0-based) and the number of
- * matches, exact up to the bound and CORPUS_SEARCH_BOUND + 1 ("over") when
- * there are more: results past the bound are not given.  out->snippet marks the matches with marks
+/* Full-text search with a query built by searchq_build, restricted by f
+ * (NULL: none), in BM25 order (missive_bm25, rank.h; ties by passage):
+ * result number `offset` (0-based) and the number of matches, exact up to
+ * the bound and CORPUS_SEARCH_BOUND + 1 ("over") when there are more.
+ * Over the bound, a one-word query's results are its word's best passages
+ * (toplist.h) that match, then the other matches among the first
+ * CORPUS_SEARCH_BOUND in passage order; any other query ranks those first
+ * matches only (corpus.c says why).  Results past the bound are not
+ * given.  out->snippet marks the matches with marks
  * (NULL: unmarked).  STATUS_OK, STATUS_NOTFOUND (no result `offset`),
  * STATUS_INVALID when q holds nothing to search for, or STATUS_ERROR. */
 Status corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "toplist.h"
+
 static const char *const db_migrations[] = {
     /* 0 -> 1: the corpus. */
     "CREATE TABLE people ("
@@ -330,9 +332,21 @@ static const char *const db_migrations[] = {
     "    VALUES ('delete', old.id, old.shown);"
     "  INSERT INTO passages_tri(rowid, shown) VALUES (new.id, new.shown);"
     "END;",
+
+    /* 8 -> 9: !search's best matches of a common word (toplist.h): per
+     * index term in more than 1000 passages, its 1000 best passages by
+     * BM25 (4-byte little-endian ids, best first), rewritten at the end of
+     * each import.  Empty until the next import: till then a query over
+     * the bound ranks its first 1000 matches only, as before.
+     * Self-contained; renumber freely when merging. */
+    "CREATE TABLE search_top ("
+    "  term TEXT PRIMARY KEY,"
+    "  ids BLOB NOT NULL"
+    ") WITHOUT ROWID;",
 };
 
 #define DB_NMIGRATIONS (int)(sizeof db_migrations / sizeof db_migrations[0])
+#define DB_TOPLIST_VERSION 9 /* the migration that adds search_top */
 
 _Static_assert(sizeof db_migrations / sizeof db_migrations[0] ==
                    DB_SCHEMA_VERSION,
@@ -405,6 +419,11 @@ static Status db_migrate(sqlite3 *db, const char *path, Error *err)
         if (db_exec(db, pragma, &why) != STATUS_OK)
             goto rollback;
     }
+    /* Migration 9's table is filled from the index, as an import would
+     * (a few seconds at a million passages, once). */
+    if (version < DB_TOPLIST_VERSION && DB_NMIGRATIONS >= DB_TOPLIST_VERSION &&
+        toplist_refresh(db, &why) != STATUS_OK)
+        goto rollback;
     if (db_exec(db, "COMMIT", &why) != STATUS_OK)
         goto rollback;
     return STATUS_OK;

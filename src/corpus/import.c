@@ -35,6 +35,7 @@
 
 #include "array.h"
 #include "concepts.h"
+#include "toplist.h"
 #include "dates.h"
 #include "parse.h"
 #include "people.h"
@@ -1930,6 +1931,10 @@ Status import_files_opts(sqlite3 *db, const char *const *paths, size_t npaths,
     why.sink = err ? err->sink : NULL; /* its warning reaches the user */
     why.sink_ud = err ? err->sink_ud : NULL;
     if (concepts_refresh(db, &why) != STATUS_OK) {
+        error_report(err, SEVERITY_ERROR, "%s", why.msg);
+        goto done;
+    }
+    if (toplist_refresh(db, &why) != STATUS_OK) {
         error_report(err, SEVERITY_ERROR, "%s", why.msg);
         goto done;
     }

@@ -216,9 +216,7 @@ void passmap_set_len(PassMap *m, sqlite3_int64 rowid, int len)
         m->len_of[rowid] = (uint16_t)(len + 1);
 }
 
-/* FTS5's docsize row: one SQLite varint per column, the column's tokens;
- * their sum is what xColumnSize(-1) says.  -1 when malformed. */
-static int passmap_docsize(const unsigned char *p, int n)
+int passmap_docsize(const unsigned char *p, int n)
 {
     long total = 0;
     int i = 0;

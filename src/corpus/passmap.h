@@ -68,6 +68,11 @@ Status passmap_select(PassMap *m, const sqlite3_int64 *cells,
 /* True when passage rowid is in a chosen cell. */
 bool passmap_has(const PassMap *m, sqlite3_int64 rowid);
 
+/* The length in tokens an FTS5 docsize row (sz: one SQLite varint per
+ * column, the column's tokens) holds: their sum, what xColumnSize(-1)
+ * says; -1 when malformed or too long for the map (65535 or more). */
+int passmap_docsize(const unsigned char *sz, int n);
+
 /* The passage's length in tokens, or -1 when not known yet. */
 int passmap_len(const PassMap *m, sqlite3_int64 rowid);
 /* Remembers it (a length beyond what the map holds is not kept). */

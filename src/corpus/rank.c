@@ -35,8 +35,28 @@ static void rank_data_free(void *p)
     free(p);
 }
 
+double rank_idf(long long rows, long long hits)
+{
+    if (hits > RANK_DF_CAP)
+        hits = RANK_DF_CAP;
+    double idf = log((0.5 + (double)(rows - hits)) / (0.5 + (double)hits));
+    return idf > 1e-6 ? idf : 1e-6; /* as fts5_aux.c */
+}
+
+double rank_avgdl(long long rows, long long tokens)
+{
+    return rows > 0 ? (double)tokens / (double)rows : 1.0;
+}
+
+double rank_term(double idf, double freq, int len, double avgdl)
+{
+    double norm = RANK_K1 * (1 - RANK_B + RANK_B * len / avgdl);
+    return idf * freq * (RANK_K1 + 1) / (freq + norm);
+}
+
+/* known: the caller's passage count for every phrase (rank.h), 0: count. */
 static int rank_data(const Fts5ExtensionApi *api, Fts5Context *fts,
-                     RankData **out)
+                     sqlite3_int64 known, RankData **out)
 {
     RankData *d = api->xGetAuxdata(fts, 0);
     if (d) {
@@ -56,16 +76,16 @@ static int rank_data(const Fts5ExtensionApi *api, Fts5Context *fts,
     d->nphrase = n;
     d->idf = (double *)(d + 1);
     d->freq = d->idf + (n > 0 ? n : 1);
-    d->avgdl = rows > 0 ? (double)tokens / (double)rows : 1.0;
+    d->avgdl = rank_avgdl(rows, tokens);
     for (int i = 0; i < n; i++) {
-        sqlite3_int64 hits = 0;
-        if ((rc = api->xQueryPhrase(fts, i, &hits, rank_count_cb)) !=
-            SQLITE_OK) {
+        sqlite3_int64 hits = known;
+        if (known <= 0 &&
+            (rc = api->xQueryPhrase(fts, i, &hits, rank_count_cb)) !=
+                SQLITE_OK) {
             free(d);
             return rc;
         }
-        double idf = log((0.5 + (double)(rows - hits)) / (0.5 + (double)hits));
-        d->idf[i] = idf > 1e-6 ? idf : 1e-6; /* as fts5_aux.c */
+        d->idf[i] = rank_idf(rows, hits);
     }
     if ((rc = api->xSetAuxdata(fts, d, rank_data_free)) != SQLITE_OK)
         return rc; /* xSetAuxdata freed d */
@@ -92,8 +112,9 @@ static void rank_bm25(const Fts5ExtensionApi *api, Fts5Context *fts,
 {
     PassMap *m = nval > 0 ? sqlite3_value_pointer(val[0], PASSMAP_POINTER)
                           : NULL;
+    sqlite3_int64 known = nval > 1 ? sqlite3_value_int64(val[1]) : 0;
     RankData *d = NULL;
-    int rc = rank_data(api, fts, &d), ninst = 0, len = 0;
+    int rc = rank_data(api, fts, known, &d), ninst = 0, len = 0;
     if (rc == SQLITE_OK)
         rc = api->xInstCount(fts, &ninst);
     if (rc == SQLITE_OK)
@@ -112,9 +133,9 @@ static void rank_bm25(const Fts5ExtensionApi *api, Fts5Context *fts,
         if (phrase >= 0 && phrase < d->nphrase)
             d->freq[phrase] += 1.0;
     }
-    double score = 0.0, norm = RANK_K1 * (1 - RANK_B + RANK_B * len / d->avgdl);
+    double score = 0.0;
     for (int i = 0; i < d->nphrase; i++)
-        score += d->idf[i] * d->freq[i] * (RANK_K1 + 1) / (d->freq[i] + norm);
+        score += rank_term(d->idf[i], d->freq[i], len, d->avgdl);
     sqlite3_result_double(ctx, -score);
 }
 

@@ -18,8 +18,23 @@
 
 #define RANK_DF_CAP 1000
 
-/* Registers missive_bm25(fts_table [, passmap]) on db's FTS5 module; a
- * PassMap bound as the second argument (passmap.h) keeps row lengths. */
+/* Registers missive_bm25(fts_table [, passmap [, df]]) on db's FTS5
+ * module; a PassMap bound as the second argument (passmap.h) keeps row
+ * lengths.  df, when given and positive, is what the caller already knows
+ * of every positive phrase's passage count (counts at or over RANK_DF_CAP
+ * all mean "capped"), so none is counted: RANK_DF_CAP when the query
+ * matches more passages than that (each of its phrases then does too), or
+ * the exact count of a query of one phrase and no filter or exclusion.
+ * Excluded phrases never occur in a match, so their weight is moot. */
 Status rank_register(sqlite3 *db, Error *err);
+
+/* The pieces of the score, for code that must order passages exactly as
+ * missive_bm25 does (toplist.c): a phrase's weight from the passages
+ * (rows) and the passages holding it (hits, capped as above), and one
+ * phrase's term of the sum for freq instances in a row of len tokens.
+ * missive_bm25 is minus the sum of the terms, phrase by phrase. */
+double rank_idf(long long rows, long long hits);
+double rank_avgdl(long long rows, long long tokens);
+double rank_term(double idf, double freq, int len, double avgdl);
 
 #endif

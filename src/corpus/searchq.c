@@ -15,8 +15,6 @@
 
 #include "wordlist.h"
 
-#define SEARCHQ_MAX_TERM 64 /* bytes of one normalised term */
-
 typedef struct {
     char text[SEARCHQ_MAX_TERM + 1];
     bool prefix;
@@ -217,6 +215,7 @@ static Status searchq_refuse(SearchQuery *q, enum searchq_refusal why,
         [SEARCHQ_BAD_YEAR] = "year: takes four digits",
     };
     q->match[0] = '\0';
+    q->only[0] = '\0';
     q->refusal = why;
     return error_set(err, STATUS_INVALID, "%s", reasons[why]);
 }
@@ -241,7 +240,11 @@ Status searchq_build(const char *user, SearchQuery *q, Error *err)
         if (searchq_append(q, &len, q->nterms ? " " : "(", &terms[i]) < 0)
             break;
         q->nterms++;
+        q->nphrases += strchr(terms[i].text, ' ') != NULL;
     }
+    for (int i = 0; i < n && q->nterms == 1; i++)
+        if (!terms[i].excluded && !terms[i].prefix)
+            memcpy(q->only, terms[i].text, sizeof q->only);
     if (q->nterms == 0) {
         for (int i = 0; i < n; i++) q->nexcluded += terms[i].excluded;
         return searchq_refuse(

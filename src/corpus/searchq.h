@@ -19,6 +19,7 @@
 #define SEARCHQ_MAX 2048 /* bytes of a built expression: 16 maximal terms fit */
 
 #define SEARCHQ_NAME_MAX 64 /* bytes of a from:/to: name */
+#define SEARCHQ_MAX_TERM 64 /* bytes of one normalised term */
 
 /* Why searchq_build refused a query: the caller words its answer. */
 enum searchq_refusal {
@@ -33,6 +34,11 @@ typedef struct {
     char match[SEARCHQ_MAX]; /* the FTS5 expression */
     int nterms;              /* positive terms */
     int nexcluded;
+    int nphrases; /* positive terms of several words ("exact phrase") */
+    /* The one positive term, normalised (a word, or the words of an
+     * "exact phrase" between single spaces), when the query has exactly
+     * one and it is not a prefix*; "" otherwise. */
+    char only[SEARCHQ_MAX_TERM + 1];
     int truncated;                /* more than SEARCHQ_MAX_TERMS were given */
     char from[SEARCHQ_NAME_MAX];  /* from:NAME as typed, "" when absent */
     char to[SEARCHQ_NAME_MAX];    /* to:NAME */

@@ -1,0 +1,49 @@
+/* toplist.h - each common word's best passages, by BM25, kept at import.
+ *
+ * !search counts a query's matches in passage order and stops past
+ * CORPUS_SEARCH_BOUND; ranking every match of a word in half a million
+ * passages would cost half a second.  So the import keeps, for every
+ * index term (a porter stem) in more than TOPLIST_MIN_DF passages, its
+ * TOPLIST_LEN best passages by missive_bm25 of that term alone, best
+ * first (ties by passage id), in the table search_top.  A query over the
+ * bound has a passage count over RANK_DF_CAP for each of its words, so
+ * each weighs the same and a one-word query ranks its matches exactly as
+ * that list does: its best matches are the list's, in the list's order
+ * (corpus.c, corpus_search).
+ *
+ * Cost: one pass over the index's vocabulary and one over the postings of
+ * the listed terms (nearly all postings: common words hold most of them),
+ * at the end of each import, in its transaction; 4 bytes a listed passage.
+ */
+#ifndef MISSIVE_TOPLIST_H
+#define MISSIVE_TOPLIST_H
+
+#include <stddef.h>
+#include <sqlite3.h>
+
+#include "error.h"
+
+#define TOPLIST_MIN_DF 1000 /* terms in more passages than this are kept */
+#define TOPLIST_LEN 1000    /* passages kept per term */
+
+/* Rewrites search_top from passages_fts.  STATUS_OK, or STATUS_ERROR with
+ * the reason in err; the caller's transaction decides. */
+Status toplist_refresh(sqlite3 *db, Error *err);
+
+typedef struct TopList TopList;
+
+/* The reader: the index's stemmer and one prepared lookup on db.  NULL
+ * with the reason in err when the FTS5 porter tokenizer is missing, the
+ * schema has no search_top or memory runs out. */
+TopList *toplist_open(sqlite3 *db, Error *err);
+void toplist_free(TopList *t);
+
+/* The list of the index term `word` (as a user typed it: one word, stemmed
+ * here as passages_fts stems) into *ids (malloc'd, the caller frees; best
+ * first) and *n.  STATUS_OK; STATUS_NOTFOUND when word is not one index
+ * term or has no list (too rare, or imported before lists were kept);
+ * STATUS_ERROR. */
+Status toplist_get(TopList *t, const char *word, sqlite3_int64 **ids,
+                   size_t *n, Error *err);
+
+#endif

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cells.h"
 #include "passmap.h"
 #include "clock.h"
 #include "rank.h"
@@ -46,18 +47,12 @@
     "l.id, p.para, p.shown, p.corrected, l.sender, " CORPUS_RECIPIENTS \
     ", l.date, l.date_kind, l.date_source IS NOT NULL"
 
-#define CORPUS_FILTER                                                \
-    "(?1 IS NULL OR sender = ?1) AND (?2 IS NULL OR recipient = ?2)" \
-    " AND (?3 = 0 OR year = ?3)"
-
 /* The same filter on letters l, numbered ?2..?4 after the MATCH text. */
 #define CORPUS_LETTER_FILTER                                             \
     "(?2 IS NULL OR l.sender = ?2) AND (?3 IS NULL OR l.recipient = ?3)" \
     " AND (?4 = 0 OR substr(l.date, 1, 4) = printf('%04d', ?4))"
 
 enum corpus_stmt {
-    ST_COUNT,
-    ST_CELLS,
     ST_BY_CELL,
     ST_BY_ID,
     ST_SEARCH_TOP,
@@ -72,10 +67,6 @@ enum corpus_stmt {
 };
 
 static const char *const corpus_sql[ST_COUNT_STMTS] = {
-    [ST_COUNT] = "SELECT coalesce(sum(n), 0) FROM cells WHERE " CORPUS_FILTER,
-    /* O(cells): there is one cell per (sender, recipient, year), a few
-     * dozen even for the whole edition. */
-    [ST_CELLS] = "SELECT id, n FROM cells WHERE " CORPUS_FILTER " ORDER BY id",
     [ST_BY_CELL] = "SELECT " CORPUS_PASSAGE_COLUMNS
                    " FROM passages p JOIN letters l ON l.id = p.letter_id"
                    " WHERE p.cell_id = ?1 AND p.cell_ord = ?2",
@@ -137,6 +128,9 @@ struct Corpus {
     uint64_t command_ms;   /* of the command, UINT64_MAX when none */
     const People *aliases; /* for !reply; not owned */
     PassMap *pmap;         /* passage cells and lengths (passmap.h) */
+    Cells *cells;          /* the cells table (cells.h) */
+    bool cells_checked;    /* in this command's transaction */
+    uint64_t cells_changes; /* passmap_changes when checked */
     bool no_cells;         /* the last filter matched no cell */
 };
 
@@ -169,6 +163,7 @@ void corpus_command_begin(Corpus *c, unsigned budget_ms)
 {
     c->command_ms = clock_now_ms() + budget_ms;
     c->in_command = false;
+    c->cells_checked = false;
     if (!sqlite3_get_autocommit(c->db))
         return; /* the caller's transaction: keep out of it */
     c->in_command = sqlite3_step(c->begin) == SQLITE_DONE;
@@ -178,6 +173,7 @@ void corpus_command_begin(Corpus *c, unsigned budget_ms)
 void corpus_command_end(Corpus *c)
 {
     c->command_ms = UINT64_MAX;
+    c->cells_checked = false;
     if (!c->in_command)
         return;
     c->in_command = false;
@@ -218,7 +214,7 @@ Corpus *corpus_new(sqlite3 *db, Error *err)
     c->command_ms = UINT64_MAX;
     sqlite3_progress_handler(db, CORPUS_PROGRESS_OPS, corpus_progress, c);
     if (rank_register(db, err) != STATUS_OK ||
-        !(c->pmap = passmap_new(db, err))) {
+        !(c->pmap = passmap_new(db, err)) || !(c->cells = cells_new(db, err))) {
         corpus_free(c);
         return NULL;
     }
@@ -264,6 +260,7 @@ void corpus_free(Corpus *c)
     sqlite3_finalize(c->commit);
     sqlite3_finalize(c->rollback);
     passmap_free(c->pmap);
+    cells_free(c->cells);
     sqlite3_progress_handler(c->db, 0, NULL, NULL);
     free(c);
 }
@@ -345,61 +342,75 @@ static Status corpus_one_passage(Corpus *c, sqlite3_stmt *st, int snippet_col,
     return read;
 }
 
-static void corpus_bind_filter(sqlite3_stmt *st, const PassageFilter *f)
+/* The cells, current for this command's snapshot: read again only when
+ * the database changed (cells.h), and checked once per command.  Outside
+ * a command every call checks. */
+static Status corpus_cells(Corpus *c, const Cell **cells, size_t *n,
+                           Error *err)
 {
-    static const PassageFilter any = {0};
-    if (!f)
-        f = &any;
-    sqlite3_bind_text(st, 1, f->sender, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, f->recipient, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, f->year);
+    uint64_t changes = passmap_changes(c->pmap);
+    if (!c->cells_checked || changes != c->cells_changes) {
+        corpus_begin(c);
+        Status rc = cells_check(c->cells, changes, err);
+        corpus_end(c);
+        if (rc != STATUS_OK)
+            return rc;
+        c->cells_checked = c->in_command;
+        c->cells_changes = changes;
+    }
+    *cells = cells_all(c->cells, n);
+    return STATUS_OK;
+}
+
+static bool corpus_cell_matches(const Cell *cell, const PassageFilter *f)
+{
+    return !f || cells_match(cell, f->sender, f->recipient, f->year);
 }
 
 Status corpus_count(Corpus *c, const PassageFilter *f, long *n, Error *err)
 {
-    corpus_begin(c);
-    sqlite3_stmt *st = c->st[ST_COUNT];
-    corpus_bind_filter(st, f);
-    if (sqlite3_step(st) != SQLITE_ROW)
-        return corpus_fail(c, st, "count", err);
-    *n = (long)sqlite3_column_int64(st, 0);
-    corpus_done(c, st);
+    const Cell *cells;
+    size_t ncells;
+    if (corpus_cells(c, &cells, &ncells, err) != STATUS_OK)
+        return STATUS_ERROR;
+    long sum = 0;
+    for (size_t i = 0; i < ncells; i++)
+        if (corpus_cell_matches(&cells[i], f))
+            sum += (long)cells[i].n;
+    *n = sum;
     return STATUS_OK;
 }
 
 Status corpus_pick(Corpus *c, const PassageFilter *f, long k, Passage *out,
                    Error *err)
 {
-    sqlite3_stmt *st = c->st[ST_CELLS];
+    const Cell *cells;
+    size_t ncells;
     sqlite3_int64 cell = -1;
     long before = 0;
-    int rc;
 
     if (k < 0)
         return STATUS_NOTFOUND;
-    corpus_begin(c);
-    corpus_bind_filter(st, f);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        long n = (long)sqlite3_column_int64(st, 1);
-        if (k < before + n) {
-            cell = sqlite3_column_int64(st, 0);
+    if (corpus_cells(c, &cells, &ncells, err) != STATUS_OK)
+        return STATUS_ERROR;
+    for (size_t i = 0; i < ncells; i++) {
+        if (!corpus_cell_matches(&cells[i], f))
+            continue;
+        if (k < before + (long)cells[i].n) {
+            cell = cells[i].id;
             break;
         }
-        before += n;
+        before += (long)cells[i].n;
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return corpus_fail(c, st, "pick", err);
-    corpus_done(c, st);
     if (cell < 0)
         return STATUS_NOTFOUND;
 
     corpus_begin(c);
-    st = c->st[ST_BY_CELL];
+    sqlite3_stmt *st = c->st[ST_BY_CELL];
     sqlite3_bind_int64(st, 1, cell);
     sqlite3_bind_int64(st, 2, k - before);
     return corpus_one_passage(c, st, -1, out, "pick", err);
 }
-
 bool corpus_passed_over(const PassageFilter *f, const Passage *p)
 {
     if (!f)
@@ -484,24 +495,20 @@ static int corpus_hit_cmp(const void *a, const void *b)
 static Status corpus_map_filter(Corpus *c, const PassageFilter *f, Error *err)
 {
     sqlite3_int64 ids[CORPUS_FILTER_CELLS], sizes[CORPUS_FILTER_CELLS];
-    size_t n = 0;
-    sqlite3_stmt *st = c->st[ST_CELLS];
-    int rc;
+    const Cell *cells;
+    size_t n = 0, ncells;
 
     c->no_cells = false;
-    corpus_begin(c);
-    corpus_bind_filter(st, f);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == CORPUS_FILTER_CELLS) {
-            corpus_done(c, st);
+    if (corpus_cells(c, &cells, &ncells, err) != STATUS_OK)
+        return STATUS_ERROR;
+    for (size_t i = 0; i < ncells; i++) {
+        if (!corpus_cell_matches(&cells[i], f))
+            continue;
+        if (n == CORPUS_FILTER_CELLS)
             return STATUS_NOTFOUND; /* SQL filters it instead */
-        }
-        ids[n] = sqlite3_column_int64(st, 0);
-        sizes[n++] = sqlite3_column_int64(st, 1);
+        ids[n] = cells[i].id;
+        sizes[n++] = cells[i].n;
     }
-    if (rc != SQLITE_DONE)
-        return corpus_fail(c, st, "search", err);
-    corpus_done(c, st);
     if (n == 0) {
         c->no_cells = true;
         return STATUS_NOTFOUND;

@@ -27,6 +27,7 @@ struct PassMap {
     bool loaded[PASSMAP_MAX_CELL + 1];
     bool wanted[PASSMAP_MAX_CELL + 1];
     bool stale;          /* set by the update hook */
+    uint64_t changes;    /* rows the hook saw change */
     sqlite3_int64 version; /* PRAGMA data_version when read */
     sqlite3_int64 max_id, ncells, npassages;
     sqlite3_int64 chosen[PASSMAP_CHOSEN_MAX]; /* wanted cells, to clear */
@@ -38,8 +39,10 @@ static void passmap_hook(void *ud, int op, const char *dbname,
 {
     (void)op, (void)dbname, (void)rowid;
     PassMap *m = ud;
-    if (strcmp(table, "passages") == 0 || strcmp(table, "cells") == 0)
+    if (strcmp(table, "passages") == 0 || strcmp(table, "cells") == 0) {
         m->stale = true;
+        m->changes++;
+    }
 }
 
 /* missive_in_cells(map, rowid): the map comes bound as a pointer, so
@@ -198,6 +201,11 @@ Status passmap_select(PassMap *m, const sqlite3_int64 *cells,
         m->chosen[m->nchosen++] = cells[i];
     }
     return STATUS_OK;
+}
+
+uint64_t passmap_changes(const PassMap *m)
+{
+    return m->changes;
 }
 
 bool passmap_has(const PassMap *m, sqlite3_int64 rowid)

@@ -595,22 +595,13 @@ static void test_cycle_per_channel(void **state)
     fx_close(&fx);
 }
 
-static void test_cycle_reimport(void **state)
+/* The shipped file with a fourth letter (19 passages) into copy. */
+static void write_changed_copy(char *copy, size_t copysz)
 {
-    (void)state;
-    Fixture fx;
-    ImportReport rep;
-    int ids[CORPUS_PASSAGES + 1];
-    fx_corpus(&fx);
-
-    next_distinct(&fx, "#a", NULL, ids, 5);
-    long long seed1 = q_int(fx.db, "SELECT seed FROM shuffles");
-
-    /* The same file with a fourth letter: 19 passages. */
-    char dir[128], copy[192];
+    char dir[128];
     snprintf(dir, sizeof dir, "%s/changed%d", tmpdir, dbcount);
     assert_int_equal(mkdir(dir, 0700), 0);
-    snprintf(copy, sizeof copy, "%s/stalin-churchill-1941.txt", dir);
+    snprintf(copy, copysz, "%s/stalin-churchill-1941.txt", dir);
     FILE *in = fopen(CORPUS_FILE, "rb"), *out = fopen(copy, "wb");
     assert_non_null(in);
     assert_non_null(out);
@@ -623,6 +614,21 @@ static void test_cycle_reimport(void **state)
           out);
     fclose(in);
     assert_int_equal(fclose(out), 0);
+}
+
+static void test_cycle_reimport(void **state)
+{
+    (void)state;
+    Fixture fx;
+    ImportReport rep;
+    int ids[CORPUS_PASSAGES + 1];
+    char copy[192];
+    fx_corpus(&fx);
+
+    next_distinct(&fx, "#a", NULL, ids, 5);
+    long long seed1 = q_int(fx.db, "SELECT seed FROM shuffles");
+
+    write_changed_copy(copy, sizeof copy);
     import_one(fx.db, copy, &rep);
     assert_int_equal(rep.passages, CORPUS_PASSAGES + 1);
 
@@ -634,6 +640,58 @@ static void test_cycle_reimport(void **state)
                      CORPUS_PASSAGES + 1);
     assert_true(q_int(fx.db, "SELECT seed FROM shuffles") != seed1);
     assert_true(contains(ids, CORPUS_PASSAGES + 1, 401));
+    fx_close(&fx);
+}
+
+/* Counts and picks see an import made by another connection (another
+ * process, as `missive import` beside the bot): the copy of the cells
+ * table is read again within the next command. */
+static void test_count_other_connection(void **state)
+{
+    (void)state;
+    Fixture fx;
+    ImportReport rep;
+    Passage p;
+    sqlite3 *other;
+    Error err = {0};
+    char copy[192];
+    long n;
+    fx_corpus(&fx);
+
+    const PassageFilter stalin = {.sender = "Stalin"};
+    long stalin_before;
+    assert_int_equal(corpus_count(fx.corpus, NULL, &n, NULL), STATUS_OK);
+    assert_int_equal(n, CORPUS_PASSAGES);
+    assert_int_equal(corpus_count(fx.corpus, &stalin, &stalin_before, NULL),
+                     STATUS_OK);
+    assert_int_equal(corpus_pick(fx.corpus, NULL, CORPUS_PASSAGES, &p, NULL),
+                     STATUS_NOTFOUND);
+
+    write_changed_copy(copy, sizeof copy);
+    assert_int_equal(db_open(fx.path, &other, &err), STATUS_OK);
+    import_one(other, copy, &rep);
+    assert_int_equal(rep.passages, CORPUS_PASSAGES + 1);
+    db_close(other);
+
+    /* Inside a command, as the bot asks, and outside one. */
+    corpus_command_begin(fx.corpus, CORPUS_COMMAND_MS);
+    assert_int_equal(corpus_count(fx.corpus, NULL, &n, NULL), STATUS_OK);
+    assert_int_equal(n, CORPUS_PASSAGES + 1);
+    assert_int_equal(corpus_pick(fx.corpus, NULL, CORPUS_PASSAGES, &p, NULL),
+                     STATUS_OK);
+    passage_clear(&p);
+    corpus_command_end(fx.corpus);
+    assert_int_equal(corpus_count(fx.corpus, &stalin, &n, NULL), STATUS_OK);
+    assert_int_equal(n, stalin_before + 1);
+
+    /* A change through this connection (the update hook), inside a
+     * command that has already counted. */
+    corpus_command_begin(fx.corpus, CORPUS_COMMAND_MS);
+    assert_int_equal(corpus_count(fx.corpus, NULL, &n, NULL), STATUS_OK);
+    exec_ok(fx.db, "UPDATE cells SET n = n + 5 WHERE id = (SELECT min(id) FROM cells)");
+    assert_int_equal(corpus_count(fx.corpus, NULL, &n, NULL), STATUS_OK);
+    assert_int_equal(n, CORPUS_PASSAGES + 6);
+    corpus_command_end(fx.corpus);
     fx_close(&fx);
 }
 
@@ -1348,6 +1406,7 @@ int main(void)
         cmocka_unit_test(test_cycle_persists),
         cmocka_unit_test(test_cycle_per_channel),
         cmocka_unit_test(test_cycle_reimport),
+        cmocka_unit_test(test_count_other_connection),
         cmocka_unit_test(test_cycle_bad_row),
         cmocka_unit_test(test_cycle_readonly),
         cmocka_unit_test(test_cycle_under_write_lock),

@@ -160,7 +160,8 @@ size_t utf8_sanitize_keep(const char *s, size_t len, char keep, char *out,
         if (is_plain(c) && c != (unsigned char)keep) {
             /* Most text: a run of plain bytes goes in one copy. */
             size_t j = i + 1;
-            while (j < len && is_plain(u[j]) && u[j] != (unsigned char)keep) j++;
+            while (j < len && is_plain(u[j]) && u[j] != (unsigned char)keep)
+                j++;
             sink_run(&k, s + i, j - i);
             i = j;
             continue;

@@ -130,7 +130,7 @@ struct Corpus {
     PassMap *pmap;         /* passage cells and lengths (passmap.h) */
     Cells *cells;          /* the cells table (cells.h) */
     bool cells_checked;    /* in this command's transaction */
-    uint64_t cells_changes; /* passmap_changes when checked */
+    uint64_t cells_seen;   /* passmap_changes when checked */
     bool no_cells;         /* the last filter matched no cell */
 };
 
@@ -149,6 +149,19 @@ static void corpus_begin(Corpus *c)
 {
     uint64_t own = clock_now_ms() + CORPUS_QUERY_MS;
     c->deadline_ms = own < c->command_ms ? own : c->command_ms;
+}
+
+/* A lookup of rows by key (a passage, a letter, a person, the cells
+ * table) runs disarmed: it reads a handful of pages, so no deadline can
+ * make it shorter (a read blocked on a busy disk is not stopped: the
+ * handler runs between steps), and an interrupt would only turn a late
+ * answer into an error once its cost is paid.  That happened to a !quote at
+ * a million passages under load ("pick: interrupted").  What a command
+ * repeats lookups for is bounded by its callers (STATE_WALK_MAX picks, the
+ * passages of one letter). */
+static void corpus_lookup(Corpus *c)
+{
+    c->deadline_ms = UINT64_MAX;
 }
 
 /* One read transaction for the whole command.  In autocommit mode every
@@ -345,18 +358,17 @@ static Status corpus_one_passage(Corpus *c, sqlite3_stmt *st, int snippet_col,
 /* The cells, current for this command's snapshot: read again only when
  * the database changed (cells.h), and checked once per command.  Outside
  * a command every call checks. */
-static Status corpus_cells(Corpus *c, const Cell **cells, size_t *n,
-                           Error *err)
+static Status corpus_cells(Corpus *c, const Cell **cells, size_t *n, Error *err)
 {
     uint64_t changes = passmap_changes(c->pmap);
-    if (!c->cells_checked || changes != c->cells_changes) {
-        corpus_begin(c);
+    if (!c->cells_checked || changes != c->cells_seen) {
+        corpus_lookup(c);
         Status rc = cells_check(c->cells, changes, err);
         corpus_end(c);
         if (rc != STATUS_OK)
             return rc;
         c->cells_checked = c->in_command;
-        c->cells_changes = changes;
+        c->cells_seen = changes;
     }
     *cells = cells_all(c->cells, n);
     return STATUS_OK;
@@ -405,7 +417,7 @@ Status corpus_pick(Corpus *c, const PassageFilter *f, long k, Passage *out,
     if (cell < 0)
         return STATUS_NOTFOUND;
 
-    corpus_begin(c);
+    corpus_lookup(c);
     sqlite3_stmt *st = c->st[ST_BY_CELL];
     sqlite3_bind_int64(st, 1, cell);
     sqlite3_bind_int64(st, 2, k - before);
@@ -468,7 +480,7 @@ Status corpus_random(Corpus *c, const PassageFilter *f, Passage *out,
 
 Status corpus_get(Corpus *c, int letter, int para, Passage *out, Error *err)
 {
-    corpus_begin(c);
+    corpus_lookup(c);
     sqlite3_stmt *st = c->st[ST_BY_ID];
     sqlite3_bind_int(st, 1, letter);
     sqlite3_bind_int(st, 2, para);
@@ -616,7 +628,7 @@ Status corpus_letter(Corpus *c, int letter, LetterInfo *out, Error *err)
     int rc;
 
     memset(out, 0, sizeof *out);
-    corpus_begin(c);
+    corpus_lookup(c);
     sqlite3_bind_int(st, 1, letter);
     rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
@@ -859,7 +871,7 @@ Status corpus_stats(Corpus *c, CorpusStats *s, Error *err)
 
 bool corpus_person(Corpus *c, const char *word, char *out, size_t outsz)
 {
-    corpus_begin(c);
+    corpus_lookup(c);
     sqlite3_stmt *st = c->st[ST_PERSON];
     bool found = false;
     sqlite3_bind_text(st, 1, word, -1, SQLITE_STATIC);

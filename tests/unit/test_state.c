@@ -18,6 +18,7 @@
 #include "corpus.h"
 #include "db.h"
 #include "import.h"
+#include "searchq.h"
 #include "state.h"
 #include "utf8.h"
 
@@ -688,9 +689,46 @@ static void test_count_other_connection(void **state)
      * command that has already counted. */
     corpus_command_begin(fx.corpus, CORPUS_COMMAND_MS);
     assert_int_equal(corpus_count(fx.corpus, NULL, &n, NULL), STATUS_OK);
-    exec_ok(fx.db, "UPDATE cells SET n = n + 5 WHERE id = (SELECT min(id) FROM cells)");
+    exec_ok(
+        fx.db,
+        "UPDATE cells SET n = n + 5 WHERE id = (SELECT min(id) FROM cells)");
     assert_int_equal(corpus_count(fx.corpus, NULL, &n, NULL), STATUS_OK);
     assert_int_equal(n, CORPUS_PASSAGES + 6);
+    corpus_command_end(fx.corpus);
+    fx_close(&fx);
+}
+
+/* A command whose budget is spent (a slow disk, a busy machine) still
+ * gets its passage: lookups by key are not interrupted, only statements
+ * that may scan are. */
+static void test_lookups_after_budget(void **state)
+{
+    (void)state;
+    Fixture fx;
+    Passage p;
+    SearchQuery q;
+    long total;
+    Error err = {0};
+    const struct timespec pause = {0, 5 * 1000 * 1000};
+    fx_corpus(&fx);
+
+    corpus_command_begin(fx.corpus, 0);
+    nanosleep(&pause, NULL);
+    assert_int_equal(corpus_pick(fx.corpus, NULL, 3, &p, &err), STATUS_OK);
+    passage_clear(&p);
+    assert_int_equal(corpus_get(fx.corpus, 1, 1, &p, &err), STATUS_OK);
+    passage_clear(&p);
+    assert_int_equal(
+        state_next_passage(fx.state, fx.corpus, "#a", NULL, &p, &err),
+        STATUS_OK);
+    passage_clear(&p);
+    assert_string_equal(err.msg, "");
+    /* A search still stops at the deadline. */
+    assert_int_equal(searchq_build("Hitler", &q, NULL), STATUS_OK);
+    assert_int_equal(
+        corpus_search(fx.corpus, &q, NULL, NULL, 0, &p, &total, &err),
+        STATUS_ERROR);
+    assert_non_null(strstr(err.msg, "interrupted"));
     corpus_command_end(fx.corpus);
     fx_close(&fx);
 }
@@ -1407,6 +1445,7 @@ int main(void)
         cmocka_unit_test(test_cycle_per_channel),
         cmocka_unit_test(test_cycle_reimport),
         cmocka_unit_test(test_count_other_connection),
+        cmocka_unit_test(test_lookups_after_budget),
         cmocka_unit_test(test_cycle_bad_row),
         cmocka_unit_test(test_cycle_readonly),
         cmocka_unit_test(test_cycle_under_write_lock),

@@ -53,13 +53,18 @@
     " AND (?4 = 0 OR substr(l.date, 1, 4) = printf('%04d', ?4))"
 
 enum corpus_stmt {
+    /* Prepared by corpus_new: !quote's, and a check of the schema. */
     ST_BY_CELL,
     ST_BY_ID,
+    ST_PERSON,
+    /* Prepared when first asked (corpus_stmt): the search statements
+     * connect the FTS5 table (its tokenizer, its own statements), 38 KiB
+     * of SQLite's heap at start, for a bot that may never be asked to
+     * search. */
     ST_SEARCH_TOP,
     ST_SEARCH_TOP_F,
     ST_SEARCH_TOP_M,
     ST_SEARCH,
-    ST_PERSON,
     ST_LETTER,
     ST_DATED,
     ST_SOURCES,
@@ -132,6 +137,7 @@ struct Corpus {
     bool cells_checked;    /* in this command's transaction */
     uint64_t cells_seen;   /* passmap_changes when checked */
     bool no_cells;         /* the last filter matched no cell */
+    bool ranked;           /* missive_bm25 is registered */
 };
 
 /* Interrupts a statement that runs past the deadline (SQLITE_INTERRUPT).
@@ -226,12 +232,11 @@ Corpus *corpus_new(sqlite3 *db, Error *err)
     c->deadline_ms = UINT64_MAX;
     c->command_ms = UINT64_MAX;
     sqlite3_progress_handler(db, CORPUS_PROGRESS_OPS, corpus_progress, c);
-    if (rank_register(db, err) != STATUS_OK ||
-        !(c->pmap = passmap_new(db, err)) || !(c->cells = cells_new(db, err))) {
+    if (!(c->pmap = passmap_new(db, err)) || !(c->cells = cells_new(db, err))) {
         corpus_free(c);
         return NULL;
     }
-    for (int i = 0; i < ST_COUNT_STMTS; i++) {
+    for (int i = 0; i < ST_SEARCH_TOP; i++) {
         if (sqlite3_prepare_v3(db, corpus_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
                                &c->st[i], NULL) != SQLITE_OK) {
             error_set(err, STATUS_ERROR, "corpus: preparing statement %d: %s",
@@ -255,6 +260,26 @@ Corpus *corpus_new(sqlite3 *db, Error *err)
         return NULL;
     }
     return c;
+}
+
+/* Statement i, prepared now if it was not yet; NULL with the reason in
+ * err when it cannot be (an FTS5 table missing). */
+static sqlite3_stmt *corpus_stmt(Corpus *c, enum corpus_stmt i, Error *err)
+{
+    if (c->st[i])
+        return c->st[i];
+    if (i >= ST_SEARCH_TOP && i <= ST_SEARCH && !c->ranked) {
+        if (rank_register(c->db, err) != STATUS_OK)
+            return NULL;
+        c->ranked = true;
+    }
+    if (sqlite3_prepare_v3(c->db, corpus_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                           &c->st[i], NULL) != SQLITE_OK) {
+        error_set(err, STATUS_ERROR, "corpus: preparing statement %d: %s",
+                  (int)i, sqlite3_errmsg(c->db));
+        return NULL;
+    }
+    return c->st[i];
 }
 
 void corpus_set_aliases(Corpus *c, const People *aliases)
@@ -555,7 +580,7 @@ Status corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,
     if (!f)
         f = &any;
     bool filtered = f->sender || f->recipient || f->year;
-    sqlite3_stmt *st = c->st[ST_SEARCH_TOP];
+    enum corpus_stmt top = ST_SEARCH_TOP;
     corpus_begin(c);
     Status usable = passmap_check(c->pmap, err);
     corpus_end(c);
@@ -568,13 +593,16 @@ Status corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,
             return STATUS_ERROR;
         if (mapped == STATUS_NOTFOUND && c->no_cells)
             return STATUS_NOTFOUND; /* no passage has these authors/year */
-        st = c->st[mapped == STATUS_OK ? ST_SEARCH_TOP_M : ST_SEARCH_TOP_F];
+        top = mapped == STATUS_OK ? ST_SEARCH_TOP_M : ST_SEARCH_TOP_F;
     }
+    sqlite3_stmt *st = corpus_stmt(c, top, err);
+    if (!st || !corpus_stmt(c, ST_SEARCH, err))
+        return STATUS_ERROR;
     if (!(hits = malloc((CORPUS_SEARCH_BOUND + 1) * sizeof *hits)))
         return error_set(err, STATUS_ERROR, "corpus: out of memory");
     corpus_begin(c);
     sqlite3_bind_text(st, 1, q->match, -1, SQLITE_STATIC);
-    if (st == c->st[ST_SEARCH_TOP_F]) {
+    if (top == ST_SEARCH_TOP_F) {
         sqlite3_bind_text(st, 2, f->sender, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, f->recipient, -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 4, f->year);
@@ -624,10 +652,12 @@ void letter_info_clear(LetterInfo *l)
 
 Status corpus_letter(Corpus *c, int letter, LetterInfo *out, Error *err)
 {
-    sqlite3_stmt *st = c->st[ST_LETTER];
+    sqlite3_stmt *st = corpus_stmt(c, ST_LETTER, err);
     int rc;
 
     memset(out, 0, sizeof *out);
+    if (!st)
+        return STATUS_ERROR;
     corpus_lookup(c);
     sqlite3_bind_int(st, 1, letter);
     rc = sqlite3_step(st);
@@ -657,9 +687,11 @@ Status corpus_letter(Corpus *c, int letter, LetterInfo *out, Error *err)
 
 Status corpus_dated(Corpus *c, corpus_dated_fn fn, void *ud, Error *err)
 {
-    sqlite3_stmt *st = c->st[ST_DATED];
+    sqlite3_stmt *st = corpus_stmt(c, ST_DATED, err);
     int rc;
 
+    if (!st)
+        return STATUS_ERROR;
     corpus_begin(c);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *date = (const char *)sqlite3_column_text(st, 1);
@@ -736,11 +768,13 @@ done:
 
 Status corpus_sources(Corpus *c, char *out, size_t outsz, Error *err)
 {
-    sqlite3_stmt *st = c->st[ST_SOURCES];
+    sqlite3_stmt *st = corpus_stmt(c, ST_SOURCES, err);
     size_t len = 0;
     int rc;
 
     out[0] = '\0';
+    if (!st)
+        return STATUS_ERROR;
     corpus_begin(c);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int w = snprintf(out + len, outsz - len, "%s%s", len ? "; " : "",

@@ -20,6 +20,7 @@ struct Cells {
     bool valid;
     sqlite3_int64 data_version;
     uint64_t local_changes;
+    uint64_t generation;
 };
 
 Cells *cells_new(sqlite3 *db, Error *err)
@@ -94,6 +95,7 @@ static Status cells_read(Cells *m, Error *err)
         return error_set(err, STATUS_ERROR, "cells: %s", sqlite3_errmsg(m->db));
     }
     m->valid = true;
+    m->generation++;
     return STATUS_OK;
 
 nomem:
@@ -118,6 +120,11 @@ Status cells_check(Cells *m, uint64_t local_changes, Error *err)
     m->data_version = version;
     m->local_changes = local_changes;
     return cells_read(m, err);
+}
+
+uint64_t cells_generation(const Cells *m)
+{
+    return m->generation;
 }
 
 const Cell *cells_all(const Cells *m, size_t *n)

@@ -40,6 +40,10 @@ void cells_free(Cells *m);
  * STATUS_ERROR (the copy is then read again next time). */
 Status cells_check(Cells *m, uint64_t local_changes, Error *err);
 
+/* Moves each time cells_check reads the table again: what copies of other
+ * tables that change with it (addressees.h) are read again by. */
+uint64_t cells_generation(const Cells *m);
+
 /* The cells in id order; valid until the next cells_check. */
 const Cell *cells_all(const Cells *m, size_t *n);
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addressees.h"
 #include "cells.h"
 #include "passmap.h"
 #include "clock.h"
@@ -37,11 +38,14 @@
 #define CORPUS_RANDOM_WALK 256
 
 /* Every recipient of a letter, in heading order ("Roosevelt and
- * Churchill"); the first one (letters.recipient) is what filters use. */
+ * Churchill"); the first one (letters.recipient) is what filters use.
+ * letter_recipients is read only for letters the set bound as ?9 names
+ * (addressees.h), and for all when none is bound. */
 #define CORPUS_RECIPIENTS                                                  \
-    "coalesce((SELECT group_concat(person, ' and ') FROM (SELECT person"   \
+    "CASE WHEN missive_addressees(?9, l.id) THEN"                         \
+    " coalesce((SELECT group_concat(person, ' and ') FROM (SELECT person"  \
     " FROM letter_recipients r WHERE r.letter_id = l.id ORDER BY r.pos))," \
-    " l.recipient)"
+    " l.recipient) ELSE l.recipient END"
 
 #define CORPUS_PASSAGE_COLUMNS                                         \
     "l.id, p.para, p.shown, p.corrected, l.sender, " CORPUS_RECIPIENTS \
@@ -134,6 +138,8 @@ struct Corpus {
     const People *aliases; /* for !reply; not owned */
     PassMap *pmap;         /* passage cells and lengths (passmap.h) */
     Cells *cells;          /* the cells table (cells.h) */
+    Addressees *addressees; /* letters with several (addressees.h) */
+    uint64_t addressees_gen; /* cells_generation when they were read */
     bool cells_checked;    /* in this command's transaction */
     uint64_t cells_seen;   /* passmap_changes when checked */
     bool no_cells;         /* the last filter matched no cell */
@@ -232,7 +238,9 @@ Corpus *corpus_new(sqlite3 *db, Error *err)
     c->deadline_ms = UINT64_MAX;
     c->command_ms = UINT64_MAX;
     sqlite3_progress_handler(db, CORPUS_PROGRESS_OPS, corpus_progress, c);
-    if (!(c->pmap = passmap_new(db, err)) || !(c->cells = cells_new(db, err))) {
+    if (!(c->pmap = passmap_new(db, err)) ||
+        !(c->cells = cells_new(db, err)) ||
+        !(c->addressees = addressees_new(db, err))) {
         corpus_free(c);
         return NULL;
     }
@@ -299,6 +307,7 @@ void corpus_free(Corpus *c)
     sqlite3_finalize(c->rollback);
     passmap_free(c->pmap);
     cells_free(c->cells);
+    addressees_free(c->addressees);
     sqlite3_progress_handler(c->db, 0, NULL, NULL);
     free(c);
 }
@@ -394,9 +403,26 @@ static Status corpus_cells(Corpus *c, const Cell **cells, size_t *n, Error *err)
             return rc;
         c->cells_checked = c->in_command;
         c->cells_seen = changes;
+        /* Best effort: while the set is unknown, SQL asks for every
+         * letter. */
+        uint64_t gen = cells_generation(c->cells);
+        if (gen != c->addressees_gen &&
+            addressees_read(c->addressees, NULL) == STATUS_OK)
+            c->addressees_gen = gen;
     }
     *cells = cells_all(c->cells, n);
     return STATUS_OK;
+}
+
+/* Binds the set of letters with several addressees as ?9, when it is
+ * current: it was read at the cells' generation, which corpus_cells has
+ * just checked. */
+static void corpus_bind_addressees(Corpus *c, sqlite3_stmt *st)
+{
+    if (c->addressees_gen == cells_generation(c->cells))
+        sqlite3_bind_pointer(st, 9,
+                             (void *)addressees_known(c->addressees),
+                             ADDRESSEES_POINTER, NULL);
 }
 
 static bool corpus_cell_matches(const Cell *cell, const PassageFilter *f)
@@ -446,6 +472,7 @@ Status corpus_pick(Corpus *c, const PassageFilter *f, long k, Passage *out,
     sqlite3_stmt *st = c->st[ST_BY_CELL];
     sqlite3_bind_int64(st, 1, cell);
     sqlite3_bind_int64(st, 2, k - before);
+    corpus_bind_addressees(c, st);
     return corpus_one_passage(c, st, -1, out, "pick", err);
 }
 bool corpus_passed_over(const PassageFilter *f, const Passage *p)
@@ -505,10 +532,15 @@ Status corpus_random(Corpus *c, const PassageFilter *f, Passage *out,
 
 Status corpus_get(Corpus *c, int letter, int para, Passage *out, Error *err)
 {
+    const Cell *cells;
+    size_t ncells;
+    if (corpus_cells(c, &cells, &ncells, err) != STATUS_OK)
+        return STATUS_ERROR; /* the set must be this snapshot's */
     corpus_lookup(c);
     sqlite3_stmt *st = c->st[ST_BY_ID];
     sqlite3_bind_int(st, 1, letter);
     sqlite3_bind_int(st, 2, para);
+    corpus_bind_addressees(c, st);
     return corpus_one_passage(c, st, -1, out, "get", err);
 }
 

@@ -29,7 +29,7 @@ struct PassMap {
     uint64_t loaded[(PASSMAP_MAX_CELL + 1) / 64];
     uint64_t wanted[(PASSMAP_MAX_CELL + 1) / 64];
     bool stale;          /* set by the update hook */
-    uint64_t changes;    /* rows the hook saw change */
+    uint64_t changes;    /* corpus rows the hook saw change */
     sqlite3_int64 version; /* PRAGMA data_version when read */
     sqlite3_int64 max_id, ncells, npassages;
     uint16_t chosen[PASSMAP_CHOSEN_MAX]; /* wanted cells, to clear */
@@ -54,6 +54,9 @@ static void passmap_hook(void *ud, int op, const char *dbname,
     PassMap *m = ud;
     if (strcmp(table, "passages") == 0 || strcmp(table, "cells") == 0) {
         m->stale = true;
+        m->changes++;
+    } else if (strcmp(table, "letters") == 0 ||
+               strcmp(table, "letter_recipients") == 0) {
         m->changes++;
     }
 }

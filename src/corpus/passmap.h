@@ -39,8 +39,9 @@ typedef struct PassMap PassMap;
 PassMap *passmap_new(sqlite3 *db, Error *err);
 void passmap_free(PassMap *m);
 
-/* How many changes to passages or cells the update hook has seen on this
- * connection: what other in-memory copies (cells.h) check against. */
+/* How many changes to passages, cells, letters or their recipients the
+ * update hook has seen on this connection: what other in-memory copies
+ * (cells.h, addressees.h) check against. */
 uint64_t passmap_changes(const PassMap *m);
 
 /* Reads every passage's cell and length at once (one pass over the

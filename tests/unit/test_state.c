@@ -698,6 +698,63 @@ static void test_count_other_connection(void **state)
     fx_close(&fx);
 }
 
+/* The recipient of the letter of passage k, picked in a command. */
+static void pick_recipient(Fixture *fx, long k, int *letter, char *out,
+                           size_t outsz)
+{
+    Passage p;
+    corpus_command_begin(fx->corpus, CORPUS_COMMAND_MS);
+    assert_int_equal(corpus_pick(fx->corpus, NULL, k, &p, NULL), STATUS_OK);
+    corpus_command_end(fx->corpus);
+    *letter = p.letter;
+    snprintf(out, outsz, "%s", p.recipient);
+    passage_clear(&p);
+}
+
+/* Letters with several addressees are shown with all of them, from the
+ * set kept in memory (addressees.h), which follows another connection's
+ * change. */
+static void test_pick_addressees(void **state)
+{
+    (void)state;
+    Fixture fx;
+    ImportReport rep;
+    sqlite3 *other;
+    Error err = {0};
+    char who[128];
+    int letter, seen = 0;
+    long n;
+
+    memset(&fx, 0, sizeof fx);
+    snprintf(fx.path, sizeof fx.path, "%s/db%d.sqlite", tmpdir, ++dbcount);
+    fx_open(&fx, false);
+    /* Invented: letter 1 to Roosevelt and Churchill, letter 2 to
+     * Roosevelt, letters 3 and 4 one addressee each. */
+    import_one(fx.db, FIXTURES "/layouts/frus.txt", &rep);
+    assert_int_equal(corpus_count(fx.corpus, NULL, &n, NULL), STATUS_OK);
+    assert_int_equal(n, 5);
+    for (long k = 0; k < n; k++) {
+        pick_recipient(&fx, k, &letter, who, sizeof who);
+        if (letter == 1)
+            assert_string_equal(who, "Roosevelt and Churchill");
+        if (letter == 2)
+            assert_string_equal(who, "Roosevelt");
+        seen |= 1 << letter;
+    }
+    assert_int_equal(seen & 6, 6);
+
+    assert_int_equal(db_open(fx.path, &other, &err), STATUS_OK);
+    exec_ok(other, "INSERT INTO letter_recipients (letter_id, pos, person)"
+                   " VALUES (2, 2, 'Churchill')");
+    db_close(other);
+    for (long k = 0; k < n; k++) {
+        pick_recipient(&fx, k, &letter, who, sizeof who);
+        if (letter == 2)
+            assert_string_equal(who, "Roosevelt and Churchill");
+    }
+    fx_close(&fx);
+}
+
 /* A command whose budget is spent (a slow disk, a busy machine) still
  * gets its passage: lookups by key are not interrupted, only statements
  * that may scan are. */
@@ -1446,6 +1503,7 @@ int main(void)
         cmocka_unit_test(test_cycle_reimport),
         cmocka_unit_test(test_count_other_connection),
         cmocka_unit_test(test_lookups_after_budget),
+        cmocka_unit_test(test_pick_addressees),
         cmocka_unit_test(test_cycle_bad_row),
         cmocka_unit_test(test_cycle_readonly),
         cmocka_unit_test(test_cycle_under_write_lock),

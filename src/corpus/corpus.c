@@ -1,7 +1,8 @@
 /* corpus.c - questions asked of the corpus (see corpus.h).
  *
- * Statements are prepared once per Corpus and reset after each use: the bot
- * asks the same few questions all day.  Every value from a user is bound,
+ * Statements are prepared once per Corpus (those of searches and rarer
+ * commands on first use) and reset after each use: the bot asks the same
+ * few questions all day.  Every value from a user is bound,
  * and full-text queries go through searchq, which owns FTS5 syntax.
  */
 #include "corpus.h"

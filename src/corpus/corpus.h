@@ -7,8 +7,8 @@
  * SQL from it.
  * Random choice is O(cells + log n): passages are ranked within their
  * (sender, recipient, year) cell at import, so the k-th passage of any filter
- * is one small scan of the cell table plus one index lookup, never an
- * ORDER BY random() over the whole table.
+ * is one small scan of the cell table (a copy in memory, cells.h) plus one
+ * index lookup, never an ORDER BY random() over the whole table.
  */
 #ifndef MISSIVE_CORPUS_H
 #define MISSIVE_CORPUS_H

@@ -106,6 +106,33 @@ static void sink_put(Sink *k, const char *p, size_t n)
     k->space = false;
 }
 
+/* Appends a run of one-byte characters, as many sink_put calls would:
+ * what fits of it, then nothing more. */
+static void sink_run(Sink *k, const char *p, size_t n)
+{
+    size_t room = k->full ? 0 : k->cap - k->len;
+    if (k->space) {
+        if (room < 2) {
+            k->full = true;
+            return;
+        }
+        k->out[k->len++] = ' ';
+        k->space = false;
+        room--;
+    }
+    size_t take = n <= room ? n : room;
+    memcpy(k->out + k->len, p, take);
+    k->len += take;
+    if (take < n)
+        k->full = true;
+}
+
+/* Printable ASCII other than the space: copied as it is. */
+static bool is_plain(unsigned char c)
+{
+    return c > 0x20 && c < 0x7F;
+}
+
 /* Leading spaces are never owed, so the output starts with visible text. */
 static void sink_space(Sink *k)
 {
@@ -130,6 +157,15 @@ size_t utf8_sanitize_keep(const char *s, size_t len, char keep, char *out,
 
     while (s != NULL && i < len && !k.full) {
         unsigned char c = u[i];
+        if (is_plain(c) && c != (unsigned char)keep) {
+            /* Most text: a run of plain bytes goes in one copy. */
+            size_t j = i + 1;
+            while (j < len && is_plain(u[j]) && u[j] != (unsigned char)keep)
+                j++;
+            sink_run(&k, s + i, j - i);
+            i = j;
+            continue;
+        }
         size_t skip, n = seq_decode(u + i, len - i, &skip);
 
         if (n == 0) {

@@ -1,7 +1,8 @@
 /* corpus.c - questions asked of the corpus (see corpus.h).
  *
- * Statements are prepared once per Corpus and reset after each use: the bot
- * asks the same few questions all day.  Every value from a user is bound,
+ * Statements are prepared once per Corpus (those of searches and rarer
+ * commands on first use) and reset after each use: the bot asks the same
+ * few questions all day.  Every value from a user is bound,
  * and full-text queries go through searchq, which owns FTS5 syntax.
  */
 #include "corpus.h"
@@ -10,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addressees.h"
+#include "cells.h"
 #include "passmap.h"
 #include "clock.h"
 #include "rank.h"
@@ -37,19 +40,18 @@
 #define CORPUS_RANDOM_WALK 256
 
 /* Every recipient of a letter, in heading order ("Roosevelt and
- * Churchill"); the first one (letters.recipient) is what filters use. */
+ * Churchill"); the first one (letters.recipient) is what filters use.
+ * letter_recipients is read only for letters the set bound as ?9 names
+ * (addressees.h), and for all when none is bound. */
 #define CORPUS_RECIPIENTS                                                  \
-    "coalesce((SELECT group_concat(person, ' and ') FROM (SELECT person"   \
+    "CASE WHEN missive_addressees(?9, l.id) THEN"                         \
+    " coalesce((SELECT group_concat(person, ' and ') FROM (SELECT person"  \
     " FROM letter_recipients r WHERE r.letter_id = l.id ORDER BY r.pos))," \
-    " l.recipient)"
+    " l.recipient) ELSE l.recipient END"
 
 #define CORPUS_PASSAGE_COLUMNS                                         \
     "l.id, p.para, p.shown, p.corrected, l.sender, " CORPUS_RECIPIENTS \
     ", l.date, l.date_kind, l.date_source IS NOT NULL"
-
-#define CORPUS_FILTER                                                \
-    "(?1 IS NULL OR sender = ?1) AND (?2 IS NULL OR recipient = ?2)" \
-    " AND (?3 = 0 OR year = ?3)"
 
 /* The same filter on letters l, numbered ?2..?4 after the MATCH text. */
 #define CORPUS_LETTER_FILTER                                             \
@@ -57,16 +59,19 @@
     " AND (?4 = 0 OR substr(l.date, 1, 4) = printf('%04d', ?4))"
 
 enum corpus_stmt {
-    ST_COUNT,
-    ST_CELLS,
+    /* Prepared by corpus_new: !quote's, and a check of the schema. */
     ST_BY_CELL,
     ST_BY_ID,
+    ST_PERSON,
+    /* Prepared when first asked (corpus_stmt): the search statements
+     * connect the FTS5 table (its tokenizer, its own statements), 38 KiB
+     * of SQLite's heap at start, for a bot that may never be asked to
+     * search. */
     ST_SEARCH_TOP,
     ST_SEARCH_TOP_F,
     ST_SEARCH_TOP_M,
     ST_SEARCH,
     ST_SEARCH_PROBE,
-    ST_PERSON,
     ST_LETTER,
     ST_DATED,
     ST_SOURCES,
@@ -74,10 +79,6 @@ enum corpus_stmt {
 };
 
 static const char *const corpus_sql[ST_COUNT_STMTS] = {
-    [ST_COUNT] = "SELECT coalesce(sum(n), 0) FROM cells WHERE " CORPUS_FILTER,
-    /* O(cells): there is one cell per (sender, recipient, year), a few
-     * dozen even for the whole edition. */
-    [ST_CELLS] = "SELECT id, n FROM cells WHERE " CORPUS_FILTER " ORDER BY id",
     [ST_BY_CELL] = "SELECT " CORPUS_PASSAGE_COLUMNS
                    " FROM passages p JOIN letters l ON l.id = p.letter_id"
                    " WHERE p.cell_id = ?1 AND p.cell_ord = ?2",
@@ -148,8 +149,15 @@ struct Corpus {
     uint64_t command_ms;   /* of the command, UINT64_MAX when none */
     const People *aliases; /* for !reply; not owned */
     PassMap *pmap;         /* passage cells and lengths (passmap.h) */
-    TopList *top;          /* common words' best passages (toplist.h) */
+    TopList *top;          /* common words' best passages (toplist.h);
+                              opened on first use, like the searches */
+    Cells *cells;          /* the cells table (cells.h) */
+    Addressees *addressees; /* letters with several (addressees.h) */
+    uint64_t addressees_gen; /* cells_generation when they were read */
+    bool cells_checked;    /* in this command's transaction */
+    uint64_t cells_seen;   /* passmap_changes when checked */
     bool no_cells;         /* the last filter matched no cell */
+    bool ranked;           /* missive_bm25 is registered */
 };
 
 /* Interrupts a statement that runs past the deadline (SQLITE_INTERRUPT).
@@ -169,6 +177,19 @@ static void corpus_begin(Corpus *c)
     c->deadline_ms = own < c->command_ms ? own : c->command_ms;
 }
 
+/* A lookup of rows by key (a passage, a letter, a person, the cells
+ * table) runs disarmed: it reads a handful of pages, so no deadline can
+ * make it shorter (a read blocked on a busy disk is not stopped: the
+ * handler runs between steps), and an interrupt would only turn a late
+ * answer into an error once its cost is paid.  That happened to a !quote at
+ * a million passages under load ("pick: interrupted").  What a command
+ * repeats lookups for is bounded by its callers (STATE_WALK_MAX picks, the
+ * passages of one letter). */
+static void corpus_lookup(Corpus *c)
+{
+    c->deadline_ms = UINT64_MAX;
+}
+
 /* One read transaction for the whole command.  In autocommit mode every
  * statement opens and closes its own (a shared lock and a WAL read mark:
  * several fcntl and an fstat each), which was most of an unfiltered
@@ -181,6 +202,7 @@ void corpus_command_begin(Corpus *c, unsigned budget_ms)
 {
     c->command_ms = clock_now_ms() + budget_ms;
     c->in_command = false;
+    c->cells_checked = false;
     if (!sqlite3_get_autocommit(c->db))
         return; /* the caller's transaction: keep out of it */
     c->in_command = sqlite3_step(c->begin) == SQLITE_DONE;
@@ -190,6 +212,7 @@ void corpus_command_begin(Corpus *c, unsigned budget_ms)
 void corpus_command_end(Corpus *c)
 {
     c->command_ms = UINT64_MAX;
+    c->cells_checked = false;
     if (!c->in_command)
         return;
     c->in_command = false;
@@ -229,12 +252,13 @@ Corpus *corpus_new(sqlite3 *db, Error *err)
     c->deadline_ms = UINT64_MAX;
     c->command_ms = UINT64_MAX;
     sqlite3_progress_handler(db, CORPUS_PROGRESS_OPS, corpus_progress, c);
-    if (rank_register(db, err) != STATUS_OK ||
-        !(c->pmap = passmap_new(db, err)) || !(c->top = toplist_open(db, err))) {
+    if (!(c->pmap = passmap_new(db, err)) ||
+        !(c->cells = cells_new(db, err)) ||
+        !(c->addressees = addressees_new(db, err))) {
         corpus_free(c);
         return NULL;
     }
-    for (int i = 0; i < ST_COUNT_STMTS; i++) {
+    for (int i = 0; i < ST_SEARCH_TOP; i++) {
         if (sqlite3_prepare_v3(db, corpus_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
                                &c->st[i], NULL) != SQLITE_OK) {
             error_set(err, STATUS_ERROR, "corpus: preparing statement %d: %s",
@@ -260,6 +284,26 @@ Corpus *corpus_new(sqlite3 *db, Error *err)
     return c;
 }
 
+/* Statement i, prepared now if it was not yet; NULL with the reason in
+ * err when it cannot be (an FTS5 table missing). */
+static sqlite3_stmt *corpus_stmt(Corpus *c, enum corpus_stmt i, Error *err)
+{
+    if (c->st[i])
+        return c->st[i];
+    if (i >= ST_SEARCH_TOP && i <= ST_SEARCH && !c->ranked) {
+        if (rank_register(c->db, err) != STATUS_OK)
+            return NULL;
+        c->ranked = true;
+    }
+    if (sqlite3_prepare_v3(c->db, corpus_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                           &c->st[i], NULL) != SQLITE_OK) {
+        error_set(err, STATUS_ERROR, "corpus: preparing statement %d: %s",
+                  (int)i, sqlite3_errmsg(c->db));
+        return NULL;
+    }
+    return c->st[i];
+}
+
 void corpus_set_aliases(Corpus *c, const People *aliases)
 {
     c->aliases = aliases;
@@ -277,6 +321,8 @@ void corpus_free(Corpus *c)
     sqlite3_finalize(c->rollback);
     passmap_free(c->pmap);
     toplist_free(c->top);
+    cells_free(c->cells);
+    addressees_free(c->addressees);
     sqlite3_progress_handler(c->db, 0, NULL, NULL);
     free(c);
 }
@@ -358,61 +404,92 @@ static Status corpus_one_passage(Corpus *c, sqlite3_stmt *st, int snippet_col,
     return read;
 }
 
-static void corpus_bind_filter(sqlite3_stmt *st, const PassageFilter *f)
+/* The cells, current for this command's snapshot: read again only when
+ * the database changed (cells.h), and checked once per command.  Outside
+ * a command every call checks. */
+static Status corpus_cells(Corpus *c, const Cell **cells, size_t *n, Error *err)
 {
-    static const PassageFilter any = {0};
-    if (!f)
-        f = &any;
-    sqlite3_bind_text(st, 1, f->sender, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, f->recipient, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, f->year);
+    uint64_t changes = passmap_changes(c->pmap);
+    if (!c->cells_checked || changes != c->cells_seen) {
+        corpus_lookup(c);
+        Status rc = cells_check(c->cells, changes, err);
+        corpus_end(c);
+        if (rc != STATUS_OK)
+            return rc;
+        c->cells_checked = c->in_command;
+        c->cells_seen = changes;
+        /* Best effort: while the set is unknown, SQL asks for every
+         * letter. */
+        uint64_t gen = cells_generation(c->cells);
+        if (gen != c->addressees_gen &&
+            addressees_read(c->addressees, NULL) == STATUS_OK)
+            c->addressees_gen = gen;
+    }
+    *cells = cells_all(c->cells, n);
+    return STATUS_OK;
+}
+
+/* Binds the set of letters with several addressees as ?9, when it is
+ * current: it was read at the cells' generation, which corpus_cells has
+ * just checked. */
+static void corpus_bind_addressees(Corpus *c, sqlite3_stmt *st)
+{
+    if (c->addressees_gen == cells_generation(c->cells))
+        sqlite3_bind_pointer(st, 9,
+                             (void *)addressees_known(c->addressees),
+                             ADDRESSEES_POINTER, NULL);
+}
+
+static bool corpus_cell_matches(const Cell *cell, const PassageFilter *f)
+{
+    return !f || cells_match(cell, f->sender, f->recipient, f->year);
 }
 
 Status corpus_count(Corpus *c, const PassageFilter *f, long *n, Error *err)
 {
-    corpus_begin(c);
-    sqlite3_stmt *st = c->st[ST_COUNT];
-    corpus_bind_filter(st, f);
-    if (sqlite3_step(st) != SQLITE_ROW)
-        return corpus_fail(c, st, "count", err);
-    *n = (long)sqlite3_column_int64(st, 0);
-    corpus_done(c, st);
+    const Cell *cells;
+    size_t ncells;
+    if (corpus_cells(c, &cells, &ncells, err) != STATUS_OK)
+        return STATUS_ERROR;
+    long sum = 0;
+    for (size_t i = 0; i < ncells; i++)
+        if (corpus_cell_matches(&cells[i], f))
+            sum += (long)cells[i].n;
+    *n = sum;
     return STATUS_OK;
 }
 
 Status corpus_pick(Corpus *c, const PassageFilter *f, long k, Passage *out,
                    Error *err)
 {
-    sqlite3_stmt *st = c->st[ST_CELLS];
+    const Cell *cells;
+    size_t ncells;
     sqlite3_int64 cell = -1;
     long before = 0;
-    int rc;
 
     if (k < 0)
         return STATUS_NOTFOUND;
-    corpus_begin(c);
-    corpus_bind_filter(st, f);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        long n = (long)sqlite3_column_int64(st, 1);
-        if (k < before + n) {
-            cell = sqlite3_column_int64(st, 0);
+    if (corpus_cells(c, &cells, &ncells, err) != STATUS_OK)
+        return STATUS_ERROR;
+    for (size_t i = 0; i < ncells; i++) {
+        if (!corpus_cell_matches(&cells[i], f))
+            continue;
+        if (k < before + (long)cells[i].n) {
+            cell = cells[i].id;
             break;
         }
-        before += n;
+        before += (long)cells[i].n;
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return corpus_fail(c, st, "pick", err);
-    corpus_done(c, st);
     if (cell < 0)
         return STATUS_NOTFOUND;
 
-    corpus_begin(c);
-    st = c->st[ST_BY_CELL];
+    corpus_lookup(c);
+    sqlite3_stmt *st = c->st[ST_BY_CELL];
     sqlite3_bind_int64(st, 1, cell);
     sqlite3_bind_int64(st, 2, k - before);
+    corpus_bind_addressees(c, st);
     return corpus_one_passage(c, st, -1, out, "pick", err);
 }
-
 bool corpus_passed_over(const PassageFilter *f, const Passage *p)
 {
     if (!f)
@@ -470,10 +547,15 @@ Status corpus_random(Corpus *c, const PassageFilter *f, Passage *out,
 
 Status corpus_get(Corpus *c, int letter, int para, Passage *out, Error *err)
 {
-    corpus_begin(c);
+    const Cell *cells;
+    size_t ncells;
+    if (corpus_cells(c, &cells, &ncells, err) != STATUS_OK)
+        return STATUS_ERROR; /* the set must be this snapshot's */
+    corpus_lookup(c);
     sqlite3_stmt *st = c->st[ST_BY_ID];
     sqlite3_bind_int(st, 1, letter);
     sqlite3_bind_int(st, 2, para);
+    corpus_bind_addressees(c, st);
     return corpus_one_passage(c, st, -1, out, "get", err);
 }
 
@@ -497,24 +579,20 @@ static int corpus_hit_cmp(const void *a, const void *b)
 static Status corpus_map_filter(Corpus *c, const PassageFilter *f, Error *err)
 {
     sqlite3_int64 ids[CORPUS_FILTER_CELLS], sizes[CORPUS_FILTER_CELLS];
-    size_t n = 0;
-    sqlite3_stmt *st = c->st[ST_CELLS];
-    int rc;
+    const Cell *cells;
+    size_t n = 0, ncells;
 
     c->no_cells = false;
-    corpus_begin(c);
-    corpus_bind_filter(st, f);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == CORPUS_FILTER_CELLS) {
-            corpus_done(c, st);
+    if (corpus_cells(c, &cells, &ncells, err) != STATUS_OK)
+        return STATUS_ERROR;
+    for (size_t i = 0; i < ncells; i++) {
+        if (!corpus_cell_matches(&cells[i], f))
+            continue;
+        if (n == CORPUS_FILTER_CELLS)
             return STATUS_NOTFOUND; /* SQL filters it instead */
-        }
-        ids[n] = sqlite3_column_int64(st, 0);
-        sizes[n++] = sqlite3_column_int64(st, 1);
+        ids[n] = cells[i].id;
+        sizes[n++] = cells[i].n;
     }
-    if (rc != SQLITE_DONE)
-        return corpus_fail(c, st, "search", err);
-    corpus_done(c, st);
     if (n == 0) {
         c->no_cells = true;
         return STATUS_NOTFOUND;
@@ -617,6 +695,8 @@ static Status corpus_search_listed(Corpus *c, CorpusListWalk *w,
     Status rc;
 
     *listed = false;
+    if (!c->top && !(c->top = toplist_open(c->db, err)))
+        return STATUS_ERROR;
     corpus_begin(c);
     rc = toplist_get(c->top, w->q->only, &ids, &nids, err);
     corpus_end(c);
@@ -684,7 +764,7 @@ Status corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,
     if (!f)
         f = &any;
     bool filtered = f->sender || f->recipient || f->year;
-    sqlite3_stmt *st = c->st[ST_SEARCH_TOP];
+    enum corpus_stmt top = ST_SEARCH_TOP;
     corpus_begin(c);
     Status usable = passmap_check(c->pmap, err);
     corpus_end(c);
@@ -698,8 +778,12 @@ Status corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,
         if (m == STATUS_NOTFOUND && c->no_cells)
             return STATUS_NOTFOUND; /* no passage has these authors/year */
         mapped = m == STATUS_OK;
-        st = c->st[mapped ? ST_SEARCH_TOP_M : ST_SEARCH_TOP_F];
+        top = mapped ? ST_SEARCH_TOP_M : ST_SEARCH_TOP_F;
     }
+    sqlite3_stmt *st = corpus_stmt(c, top, err);
+    if (!st || !corpus_stmt(c, ST_SEARCH, err) ||
+        !corpus_stmt(c, ST_SEARCH_PROBE, err))
+        return STATUS_ERROR;
     if (!(hits = malloc((CORPUS_SEARCH_BOUND + 1) * sizeof *hits)))
         return error_set(err, STATUS_ERROR, "corpus: out of memory");
     /* A word's weight costs a read of at most RANK_DF_CAP of its index
@@ -765,11 +849,13 @@ void letter_info_clear(LetterInfo *l)
 
 Status corpus_letter(Corpus *c, int letter, LetterInfo *out, Error *err)
 {
-    sqlite3_stmt *st = c->st[ST_LETTER];
+    sqlite3_stmt *st = corpus_stmt(c, ST_LETTER, err);
     int rc;
 
     memset(out, 0, sizeof *out);
-    corpus_begin(c);
+    if (!st)
+        return STATUS_ERROR;
+    corpus_lookup(c);
     sqlite3_bind_int(st, 1, letter);
     rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
@@ -798,9 +884,11 @@ Status corpus_letter(Corpus *c, int letter, LetterInfo *out, Error *err)
 
 Status corpus_dated(Corpus *c, corpus_dated_fn fn, void *ud, Error *err)
 {
-    sqlite3_stmt *st = c->st[ST_DATED];
+    sqlite3_stmt *st = corpus_stmt(c, ST_DATED, err);
     int rc;
 
+    if (!st)
+        return STATUS_ERROR;
     corpus_begin(c);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *date = (const char *)sqlite3_column_text(st, 1);
@@ -877,11 +965,13 @@ done:
 
 Status corpus_sources(Corpus *c, char *out, size_t outsz, Error *err)
 {
-    sqlite3_stmt *st = c->st[ST_SOURCES];
+    sqlite3_stmt *st = corpus_stmt(c, ST_SOURCES, err);
     size_t len = 0;
     int rc;
 
     out[0] = '\0';
+    if (!st)
+        return STATUS_ERROR;
     corpus_begin(c);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int w = snprintf(out + len, outsz - len, "%s%s", len ? "; " : "",
@@ -1012,7 +1102,7 @@ Status corpus_stats(Corpus *c, CorpusStats *s, Error *err)
 
 bool corpus_person(Corpus *c, const char *word, char *out, size_t outsz)
 {
-    corpus_begin(c);
+    corpus_lookup(c);
     sqlite3_stmt *st = c->st[ST_PERSON];
     bool found = false;
     sqlite3_bind_text(st, 1, word, -1, SQLITE_STATIC);

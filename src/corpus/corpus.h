@@ -7,8 +7,8 @@
  * SQL from it.
  * Random choice is O(cells + log n): passages are ranked within their
  * (sender, recipient, year) cell at import, so the k-th passage of any filter
- * is one small scan of the cell table plus one index lookup, never an
- * ORDER BY random() over the whole table.
+ * is one small scan of the cell table (a copy in memory, cells.h) plus one
+ * index lookup, never an ORDER BY random() over the whole table.
  */
 #ifndef MISSIVE_CORPUS_H
 #define MISSIVE_CORPUS_H
@@ -198,9 +198,12 @@ Status corpus_each_candidate(Corpus *c, const char *match, corpus_each_fn fn,
                              void *ud, Error *err);
 
 /* One deadline for a whole command: from corpus_command_begin to
- * corpus_command_end, every statement stops when budget_ms from the begin
- * have passed (a statement alone still stops after CORPUS_QUERY_MS), so a
- * command of many statements never holds the loop longer than the budget.
+ * corpus_command_end, every statement that may scan (searches, replies,
+ * walks, dates) stops when budget_ms from the begin have passed (a
+ * statement alone still stops after CORPUS_QUERY_MS), so a command of many
+ * statements never holds the loop longer than the budget.  Lookups by key
+ * (corpus_pick, corpus_get, corpus_letter, corpus_person, counting) are
+ * never interrupted: a few page reads, which a late clock cannot shorten.
  * The command's statements also share one read transaction (one snapshot,
  * one set of locks), opened here when the connection is in autocommit
  * mode and ended by corpus_command_end: never keep it across loop turns. */

@@ -24,22 +24,41 @@ struct PassMap {
     uint16_t *cell_of;   /* [passage id]: its cell, 0 when not read */
     uint16_t *len_of;    /* [passage id]: 1 + its length, 0 when not known */
     sqlite3_int64 nids;  /* length of both; 0: the map serves nothing */
-    bool loaded[PASSMAP_MAX_CELL + 1];
-    bool wanted[PASSMAP_MAX_CELL + 1];
+    /* A bit per cell: loaded is cleared whole at each reset, which for an
+     * array of bools wrote 64 KiB, resident from the bot's start. */
+    uint64_t loaded[(PASSMAP_MAX_CELL + 1) / 64];
+    uint64_t wanted[(PASSMAP_MAX_CELL + 1) / 64];
     bool stale;          /* set by the update hook */
+    uint64_t changes;    /* corpus rows the hook saw change */
     sqlite3_int64 version; /* PRAGMA data_version when read */
     sqlite3_int64 max_id, ncells, npassages;
-    sqlite3_int64 chosen[PASSMAP_CHOSEN_MAX]; /* wanted cells, to clear */
+    uint16_t chosen[PASSMAP_CHOSEN_MAX]; /* wanted cells, to clear */
     size_t nchosen;
 };
+
+static bool passmap_bit(const uint64_t *bits, sqlite3_int64 cell)
+{
+    return bits[cell / 64] >> (cell % 64) & 1;
+}
+
+static void passmap_set_bit(uint64_t *bits, sqlite3_int64 cell, bool on)
+{
+    uint64_t bit = UINT64_C(1) << (cell % 64);
+    bits[cell / 64] = on ? bits[cell / 64] | bit : bits[cell / 64] & ~bit;
+}
 
 static void passmap_hook(void *ud, int op, const char *dbname,
                          const char *table, sqlite3_int64 rowid)
 {
     (void)op, (void)dbname, (void)rowid;
     PassMap *m = ud;
-    if (strcmp(table, "passages") == 0 || strcmp(table, "cells") == 0)
+    if (strcmp(table, "passages") == 0 || strcmp(table, "cells") == 0) {
         m->stale = true;
+        m->changes++;
+    } else if (strcmp(table, "letters") == 0 ||
+               strcmp(table, "letter_recipients") == 0) {
+        m->changes++;
+    }
 }
 
 /* missive_in_cells(map, rowid): the map comes bound as a pointer, so
@@ -161,7 +180,7 @@ static Status passmap_load(PassMap *m, sqlite3_int64 cell, Error *err)
     if (rc != SQLITE_DONE)
         return error_set(err, STATUS_ERROR, "passmap: %s",
                          sqlite3_errmsg(m->db));
-    m->loaded[cell] = true;
+    passmap_set_bit(m->loaded, cell, true);
     return STATUS_OK;
 }
 
@@ -171,7 +190,8 @@ Status passmap_select(PassMap *m, const sqlite3_int64 *cells,
     sqlite3_int64 budget = PASSMAP_LOAD_MAX;
     bool whole = true;
     Status rc;
-    for (size_t i = 0; i < m->nchosen; i++) m->wanted[m->chosen[i]] = false;
+    for (size_t i = 0; i < m->nchosen; i++)
+        passmap_set_bit(m->wanted, m->chosen[i], false);
     m->nchosen = 0;
     if (n > PASSMAP_CHOSEN_MAX || m->nids == 0)
         return STATUS_NOTFOUND;
@@ -181,7 +201,7 @@ Status passmap_select(PassMap *m, const sqlite3_int64 *cells,
     /* A cell larger than the whole budget is read when it is the first
      * this search reads, so every cell is read in the end. */
     for (size_t i = 0; i < n; i++) {
-        if (m->loaded[cells[i]])
+        if (passmap_bit(m->loaded, cells[i]))
             continue;
         if (sizes[i] > budget && budget < PASSMAP_LOAD_MAX) {
             whole = false;
@@ -194,15 +214,21 @@ Status passmap_select(PassMap *m, const sqlite3_int64 *cells,
     if (!whole || m->stale)
         return STATUS_NOTFOUND;
     for (size_t i = 0; i < n; i++) {
-        m->wanted[cells[i]] = true;
-        m->chosen[m->nchosen++] = cells[i];
+        passmap_set_bit(m->wanted, cells[i], true);
+        m->chosen[m->nchosen++] = (uint16_t)cells[i];
     }
     return STATUS_OK;
 }
 
+uint64_t passmap_changes(const PassMap *m)
+{
+    return m->changes;
+}
+
 bool passmap_has(const PassMap *m, sqlite3_int64 rowid)
 {
-    return rowid >= 0 && rowid < m->nids && m->wanted[m->cell_of[rowid]];
+    return rowid >= 0 && rowid < m->nids &&
+           passmap_bit(m->wanted, m->cell_of[rowid]);
 }
 
 int passmap_len(const PassMap *m, sqlite3_int64 rowid)
@@ -255,7 +281,7 @@ static Status passmap_warm_rows(PassMap *m, sqlite3_stmt *st, bool lengths)
             sqlite3_int64 cell = sqlite3_column_int64(st, 1);
             if (cell > 0 && cell <= PASSMAP_MAX_CELL) {
                 m->cell_of[id] = (uint16_t)cell;
-                m->loaded[cell] = true;
+                passmap_set_bit(m->loaded, cell, true);
             }
         }
     }

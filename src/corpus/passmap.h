@@ -19,6 +19,7 @@
 #define MISSIVE_PASSMAP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sqlite3.h>
 
 #include "error.h"
@@ -37,6 +38,11 @@ typedef struct PassMap PassMap;
  * cannot be registered. */
 PassMap *passmap_new(sqlite3 *db, Error *err);
 void passmap_free(PassMap *m);
+
+/* How many changes to passages, cells, letters or their recipients the
+ * update hook has seen on this connection: what other in-memory copies
+ * (cells.h, addressees.h) check against. */
+uint64_t passmap_changes(const PassMap *m);
 
 /* Reads every passage's cell and length at once (one pass over the
  * passages_cell index and one over FTS5's docsize table: about 0.1 s at a

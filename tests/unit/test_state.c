@@ -18,6 +18,7 @@
 #include "corpus.h"
 #include "db.h"
 #include "import.h"
+#include "searchq.h"
 #include "state.h"
 #include "utf8.h"
 
@@ -595,22 +596,13 @@ static void test_cycle_per_channel(void **state)
     fx_close(&fx);
 }
 
-static void test_cycle_reimport(void **state)
+/* The shipped file with a fourth letter (19 passages) into copy. */
+static void write_changed_copy(char *copy, size_t copysz)
 {
-    (void)state;
-    Fixture fx;
-    ImportReport rep;
-    int ids[CORPUS_PASSAGES + 1];
-    fx_corpus(&fx);
-
-    next_distinct(&fx, "#a", NULL, ids, 5);
-    long long seed1 = q_int(fx.db, "SELECT seed FROM shuffles");
-
-    /* The same file with a fourth letter: 19 passages. */
-    char dir[128], copy[192];
+    char dir[128];
     snprintf(dir, sizeof dir, "%s/changed%d", tmpdir, dbcount);
     assert_int_equal(mkdir(dir, 0700), 0);
-    snprintf(copy, sizeof copy, "%s/stalin-churchill-1941.txt", dir);
+    snprintf(copy, copysz, "%s/stalin-churchill-1941.txt", dir);
     FILE *in = fopen(CORPUS_FILE, "rb"), *out = fopen(copy, "wb");
     assert_non_null(in);
     assert_non_null(out);
@@ -623,6 +615,21 @@ static void test_cycle_reimport(void **state)
           out);
     fclose(in);
     assert_int_equal(fclose(out), 0);
+}
+
+static void test_cycle_reimport(void **state)
+{
+    (void)state;
+    Fixture fx;
+    ImportReport rep;
+    int ids[CORPUS_PASSAGES + 1];
+    char copy[192];
+    fx_corpus(&fx);
+
+    next_distinct(&fx, "#a", NULL, ids, 5);
+    long long seed1 = q_int(fx.db, "SELECT seed FROM shuffles");
+
+    write_changed_copy(copy, sizeof copy);
     import_one(fx.db, copy, &rep);
     assert_int_equal(rep.passages, CORPUS_PASSAGES + 1);
 
@@ -634,6 +641,152 @@ static void test_cycle_reimport(void **state)
                      CORPUS_PASSAGES + 1);
     assert_true(q_int(fx.db, "SELECT seed FROM shuffles") != seed1);
     assert_true(contains(ids, CORPUS_PASSAGES + 1, 401));
+    fx_close(&fx);
+}
+
+/* Counts and picks see an import made by another connection (another
+ * process, as `missive import` beside the bot): the copy of the cells
+ * table is read again within the next command. */
+static void test_count_other_connection(void **state)
+{
+    (void)state;
+    Fixture fx;
+    ImportReport rep;
+    Passage p;
+    sqlite3 *other;
+    Error err = {0};
+    char copy[192];
+    long n;
+    fx_corpus(&fx);
+
+    const PassageFilter stalin = {.sender = "Stalin"};
+    long stalin_before;
+    assert_int_equal(corpus_count(fx.corpus, NULL, &n, NULL), STATUS_OK);
+    assert_int_equal(n, CORPUS_PASSAGES);
+    assert_int_equal(corpus_count(fx.corpus, &stalin, &stalin_before, NULL),
+                     STATUS_OK);
+    assert_int_equal(corpus_pick(fx.corpus, NULL, CORPUS_PASSAGES, &p, NULL),
+                     STATUS_NOTFOUND);
+
+    write_changed_copy(copy, sizeof copy);
+    assert_int_equal(db_open(fx.path, &other, &err), STATUS_OK);
+    import_one(other, copy, &rep);
+    assert_int_equal(rep.passages, CORPUS_PASSAGES + 1);
+    db_close(other);
+
+    /* Inside a command, as the bot asks, and outside one. */
+    corpus_command_begin(fx.corpus, CORPUS_COMMAND_MS);
+    assert_int_equal(corpus_count(fx.corpus, NULL, &n, NULL), STATUS_OK);
+    assert_int_equal(n, CORPUS_PASSAGES + 1);
+    assert_int_equal(corpus_pick(fx.corpus, NULL, CORPUS_PASSAGES, &p, NULL),
+                     STATUS_OK);
+    passage_clear(&p);
+    corpus_command_end(fx.corpus);
+    assert_int_equal(corpus_count(fx.corpus, &stalin, &n, NULL), STATUS_OK);
+    assert_int_equal(n, stalin_before + 1);
+
+    /* A change through this connection (the update hook), inside a
+     * command that has already counted. */
+    corpus_command_begin(fx.corpus, CORPUS_COMMAND_MS);
+    assert_int_equal(corpus_count(fx.corpus, NULL, &n, NULL), STATUS_OK);
+    exec_ok(
+        fx.db,
+        "UPDATE cells SET n = n + 5 WHERE id = (SELECT min(id) FROM cells)");
+    assert_int_equal(corpus_count(fx.corpus, NULL, &n, NULL), STATUS_OK);
+    assert_int_equal(n, CORPUS_PASSAGES + 6);
+    corpus_command_end(fx.corpus);
+    fx_close(&fx);
+}
+
+/* The recipient of the letter of passage k, picked in a command. */
+static void pick_recipient(Fixture *fx, long k, int *letter, char *out,
+                           size_t outsz)
+{
+    Passage p;
+    corpus_command_begin(fx->corpus, CORPUS_COMMAND_MS);
+    assert_int_equal(corpus_pick(fx->corpus, NULL, k, &p, NULL), STATUS_OK);
+    corpus_command_end(fx->corpus);
+    *letter = p.letter;
+    snprintf(out, outsz, "%s", p.recipient);
+    passage_clear(&p);
+}
+
+/* Letters with several addressees are shown with all of them, from the
+ * set kept in memory (addressees.h), which follows another connection's
+ * change. */
+static void test_pick_addressees(void **state)
+{
+    (void)state;
+    Fixture fx;
+    ImportReport rep;
+    sqlite3 *other;
+    Error err = {0};
+    char who[128];
+    int letter, seen = 0;
+    long n;
+
+    memset(&fx, 0, sizeof fx);
+    snprintf(fx.path, sizeof fx.path, "%s/db%d.sqlite", tmpdir, ++dbcount);
+    fx_open(&fx, false);
+    /* Invented: letter 1 to Roosevelt and Churchill, letter 2 to
+     * Roosevelt, letters 3 and 4 one addressee each. */
+    import_one(fx.db, FIXTURES "/layouts/frus.txt", &rep);
+    assert_int_equal(corpus_count(fx.corpus, NULL, &n, NULL), STATUS_OK);
+    assert_int_equal(n, 5);
+    for (long k = 0; k < n; k++) {
+        pick_recipient(&fx, k, &letter, who, sizeof who);
+        if (letter == 1)
+            assert_string_equal(who, "Roosevelt and Churchill");
+        if (letter == 2)
+            assert_string_equal(who, "Roosevelt");
+        seen |= 1 << letter;
+    }
+    assert_int_equal(seen & 6, 6);
+
+    assert_int_equal(db_open(fx.path, &other, &err), STATUS_OK);
+    exec_ok(other, "INSERT INTO letter_recipients (letter_id, pos, person)"
+                   " VALUES (2, 2, 'Churchill')");
+    db_close(other);
+    for (long k = 0; k < n; k++) {
+        pick_recipient(&fx, k, &letter, who, sizeof who);
+        if (letter == 2)
+            assert_string_equal(who, "Roosevelt and Churchill");
+    }
+    fx_close(&fx);
+}
+
+/* A command whose budget is spent (a slow disk, a busy machine) still
+ * gets its passage: lookups by key are not interrupted, only statements
+ * that may scan are. */
+static void test_lookups_after_budget(void **state)
+{
+    (void)state;
+    Fixture fx;
+    Passage p;
+    SearchQuery q;
+    long total;
+    Error err = {0};
+    const struct timespec pause = {0, 5 * 1000 * 1000};
+    fx_corpus(&fx);
+
+    corpus_command_begin(fx.corpus, 0);
+    nanosleep(&pause, NULL);
+    assert_int_equal(corpus_pick(fx.corpus, NULL, 3, &p, &err), STATUS_OK);
+    passage_clear(&p);
+    assert_int_equal(corpus_get(fx.corpus, 1, 1, &p, &err), STATUS_OK);
+    passage_clear(&p);
+    assert_int_equal(
+        state_next_passage(fx.state, fx.corpus, "#a", NULL, &p, &err),
+        STATUS_OK);
+    passage_clear(&p);
+    assert_string_equal(err.msg, "");
+    /* A search still stops at the deadline. */
+    assert_int_equal(searchq_build("Hitler", &q, NULL), STATUS_OK);
+    assert_int_equal(
+        corpus_search(fx.corpus, &q, NULL, NULL, 0, &p, &total, &err),
+        STATUS_ERROR);
+    assert_non_null(strstr(err.msg, "interrupted"));
+    corpus_command_end(fx.corpus);
     fx_close(&fx);
 }
 
@@ -1349,6 +1502,9 @@ int main(void)
         cmocka_unit_test(test_cycle_persists),
         cmocka_unit_test(test_cycle_per_channel),
         cmocka_unit_test(test_cycle_reimport),
+        cmocka_unit_test(test_count_other_connection),
+        cmocka_unit_test(test_lookups_after_budget),
+        cmocka_unit_test(test_pick_addressees),
         cmocka_unit_test(test_cycle_bad_row),
         cmocka_unit_test(test_cycle_readonly),
         cmocka_unit_test(test_cycle_under_write_lock),

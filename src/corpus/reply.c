@@ -110,8 +110,10 @@
  * window, and then needs REPLY_MIN_CONFIDENCE.  A verb or an adverb the
  * letters lack is no such evidence: readers word actions their own way
  * ("has Berlin fallen?", "no need to hurry"), which is why it weighs only
- * REPLY_UNSEEN.  A capitalised word is left to the weights (a name the
- * letters lack weighs fully, above), since "Red" in "Red Army" is no name.
+ * REPLY_UNSEEN.  A capitalised word is no such thing ("the Red Army"): a
+ * name the letters lack weighs fully (above), and a message naming one
+ * (the last capitalised word of a run: "Bulge", not "Red" of "Red Army")
+ * always needs REPLY_MIN_CONFIDENCE.
  * Otherwise a message some word of which matched in the best window, other
  * than a place or person of the alias table, needs REPLY_MIN_TOPICAL of its
  * weight covered; one matched only by such names needs
@@ -299,6 +301,7 @@ typedef struct {
     size_t first_form, nforms;
     bool entity;
     bool named; /* capitalised inside the message */
+    bool modifier; /* and so is the next word: "Red" in "the Red Army" */
     bool thing; /* a noun after an article, or a number: see reply_lacking */
     bool seen;  /* some passage asked holds one of its forms */
     PeopleEntity who;
@@ -318,6 +321,7 @@ typedef struct {
     bool no_prefix;        /* prefix forms only re-score: see reply_match */
     bool loose;            /* match phrases by their rarest word instead */
     bool lacking;          /* names a thing no letter holds */
+    bool lacks_name;       /* names a place or a name no letter holds */
     const char *addressee; /* canonical person, or NULL */
 } Message;
 
@@ -482,7 +486,8 @@ static int message_add_related(Message *m, Stemmer *s, sqlite3_stmt *related,
 }
 
 static int message_add_word(Message *m, Stemmer *s, sqlite3_stmt *related,
-                            const char *word, bool named, bool thing)
+                            const char *word, bool named, bool modifier,
+                            bool thing)
 {
     Tokens one = {0};
     char prefix[REPLY_STEM];
@@ -499,6 +504,7 @@ static int message_add_word(Message *m, Stemmer *s, sqlite3_stmt *related,
     memset(&m->c[m->n], 0, sizeof m->c[m->n]);
     m->c[m->n].first_form = m->nforms;
     m->c[m->n].named = named;
+    m->c[m->n].modifier = modifier;
     m->c[m->n].thing = thing;
     if (message_add_form(m, s, word, false) < 0) {
         rc = -1;
@@ -560,20 +566,23 @@ static bool message_named(const char *msg, const Tokens *w, size_t i)
 }
 
 /* A word that names a thing: a number ("1941", "17"), or the word after an
- * article ("the weather", "a holiday"), which in a question is a noun or
- * the adjective of one ("the tallest mountain").  Only articles: after
- * "your" or "no" readers also write verbs' nouns of what the letters say
- * in other words ("your visit", "no need to hurry"). */
+ * article or a question's determiner ("the weather", "a holiday", "what
+ * language"), which is a noun or the adjective of one ("the tallest
+ * mountain"); after "what" an auxiliary ("what did") is a stop word, no
+ * concept.  Not after "your" or "no": readers also write nouns of verbs
+ * there that the letters word otherwise ("your visit", "no need to"). */
 static bool message_thing(const Tokens *w, size_t i)
 {
+    static const char *const determiners[] = {"a", "an", "the", "what",
+                                              "which", "whose"};
     const char *p = w->v[i].stem;
     while (*p >= '0' && *p <= '9') p++;
     if (*p == '\0')
         return true;
-    if (i == 0)
-        return false;
-    p = w->v[i - 1].stem;
-    return strcmp(p, "the") == 0 || strcmp(p, "a") == 0 || strcmp(p, "an") == 0;
+    return i > 0 &&
+           wordlist_contains(determiners,
+                             sizeof determiners / sizeof *determiners,
+                             w->v[i - 1].stem);
 }
 
 /* An apostrophe (ASCII or U+2019) joins tokens a and a+1. */
@@ -639,6 +648,7 @@ static int message_build(Message *m, Stemmer *s, sqlite3_stmt *related,
         if (wl >= 2 && !searchq_is_stopword(word, wl) &&
             !reply_is_chatter(word) &&
             message_add_word(m, s, related, word, message_named(msg, &w, i),
+                             i + 1 < w.n && message_named(msg, &w, i + 1),
                              message_thing(&w, i)) < 0)
             goto done;
         i++;
@@ -905,6 +915,8 @@ static int message_weigh(Message *m, sqlite3 *db, const char *sender, Buf *b,
         lacks[i] = all == 0 && reply_names_absent(c);
         if (all == 0 && c->thing && !c->entity && !c->named)
             m->lacking = true;
+        if (lacks[i] && !c->modifier)
+            m->lacks_name = true;
         c->idf = log(1.0 + ((double)(N - df) + 0.5) / ((double)df + 0.5));
         if (c->seen) {
             seen += c->idf;
@@ -1117,6 +1129,7 @@ static int reply_score(const Message *m, Stemmer *s, const char *text,
     out->r.evidence = best;
     out->r.confidence = m->mass > 0 ? cover / m->mass : 0;
     out->r.lacking = m->lacking;
+    out->r.lacks_name = m->lacks_name;
     out->r.content = out->r.topical = false;
     for (size_t c = 0; c < m->n; c++) {
         const Concept *k = &m->c[c];
@@ -1394,8 +1407,9 @@ bool reply_is_answer(const ReplyResult *r)
 {
     if (r->evidence < REPLY_MIN_EVIDENCE || (r->lacking && !r->content))
         return false;
-    return r->confidence >= (r->topical && !r->lacking ? REPLY_MIN_TOPICAL
-                                                        : REPLY_MIN_CONFIDENCE);
+    return r->confidence >= (r->topical && !r->lacking && !r->lacks_name
+                                 ? REPLY_MIN_TOPICAL
+                                 : REPLY_MIN_CONFIDENCE);
 }
 
 Status reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,

@@ -568,10 +568,13 @@ static bool message_named(const char *msg, const Tokens *w, size_t i)
 /* A word that names a thing: a number ("1941", "17"), or the word after an
  * article or a question's determiner ("the weather", "a holiday", "what
  * language"), which is a noun or the adjective of one ("the tallest
- * mountain"); after "what" an auxiliary ("what did") is a stop word, no
- * concept.  Not after "your" or "no": readers also write nouns of verbs
- * there that the letters word otherwise ("your visit", "no need to"). */
-static bool message_thing(const Tokens *w, size_t i)
+ * mountain"); a place's adjective between them is part of the same noun
+ * phrase ("the Persian oil"; place[k] marks the words of a place named by
+ * other than a plural: "the Germans" is the noun itself).  After
+ * "what" an auxiliary ("what did") is a stop word, no concept.  Not after
+ * "your" or "no": readers also write nouns of verbs there that the letters
+ * word otherwise ("your visit", "no need to"). */
+static bool message_thing(const Tokens *w, const bool *place, size_t i)
 {
     static const char *const determiners[] = {"a", "an", "the", "what",
                                               "which", "whose"};
@@ -579,6 +582,7 @@ static bool message_thing(const Tokens *w, size_t i)
     while (*p >= '0' && *p <= '9') p++;
     if (*p == '\0')
         return true;
+    while (i > 0 && place[i - 1]) i--;
     return i > 0 &&
            wordlist_contains(determiners,
                              sizeof determiners / sizeof *determiners,
@@ -601,6 +605,7 @@ static int message_build(Message *m, Stemmer *s, sqlite3_stmt *related,
 {
     Tokens w = {0};
     char phrase[REPLY_PHRASE];
+    bool place[REPLY_MAX_WORDS] = {false}; /* the words of a place named */
     int rc = -1;
 
     memset(m, 0, sizeof *m);
@@ -634,6 +639,11 @@ static int message_build(Message *m, Stemmer *s, sqlite3_stmt *related,
             if (!people_lookup(al, phrase, &e))
                 continue;
             used = len;
+            size_t tl = strlen(w.v[j].stem);
+            for (size_t k = i; e.kind == PEOPLE_PLACE && k <= j &&
+                               w.v[j].stem[tl - 1] != 's';
+                 k++)
+                place[k] = true;
             if (e.kind == PEOPLE_PERSON && message_vocative(msg, &w, i, j)) {
                 m->addressee = people_name(al, e.index);
             } else if (message_add_entity(m, s, al, e) < 0) {
@@ -649,7 +659,7 @@ static int message_build(Message *m, Stemmer *s, sqlite3_stmt *related,
             !reply_is_chatter(word) &&
             message_add_word(m, s, related, word, message_named(msg, &w, i),
                              i + 1 < w.n && message_named(msg, &w, i + 1),
-                             message_thing(&w, i)) < 0)
+                             message_thing(&w, place, i)) < 0)
             goto done;
         i++;
     }

@@ -368,6 +368,14 @@ static void test_evidence_missing_thing(void **state)
     assert_string_equal(
         small_best(s.db, "which population lives in Moscow?", f->aliases),
         "none");
+    /* A place's adjective stays inside the noun phrase; a plural place is
+     * the noun itself ("the Germans still ..."). */
+    assert_string_equal(
+        small_best(s.db, "what about the German population?", f->aliases),
+        "none");
+    assert_true(small_top(s.db, "are the Germans still fleeing?", f->aliases,
+                          &r));
+    assert_false(r.lacking);
     assert_true(small_top(s.db, "has Moscow surrendered?", f->aliases, &r));
     assert_false(r.lacking);
     assert_string_equal(

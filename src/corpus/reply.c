@@ -640,9 +640,9 @@ static int message_build(Message *m, Stemmer *s, sqlite3_stmt *related,
                 continue;
             used = len;
             size_t tl = strlen(w.v[j].stem);
-            for (size_t k = i; e.kind == PEOPLE_PLACE && k <= j &&
-                               w.v[j].stem[tl - 1] != 's';
-                 k++)
+            bool adjective = e.kind == PEOPLE_PLACE && tl > 0 &&
+                             w.v[j].stem[tl - 1] != 's'; /* not "Germans" */
+            for (size_t k = i; adjective && k <= j; k++)
                 place[k] = true;
             if (e.kind == PEOPLE_PERSON && message_vocative(msg, &w, i, j)) {
                 m->addressee = people_name(al, e.index);

@@ -300,10 +300,10 @@ typedef struct {
 typedef struct {
     size_t first_form, nforms;
     bool entity;
-    bool named; /* capitalised inside the message */
+    bool named;    /* capitalised inside the message */
     bool modifier; /* and so is the next word: "Red" in "the Red Army" */
-    bool thing; /* a noun after an article, or a number: see reply_lacking */
-    bool seen;  /* some passage asked holds one of its forms */
+    bool thing;    /* a noun after an article, or a number: message_thing */
+    bool seen;     /* some passage asked holds one of its forms */
     PeopleEntity who;
     double idf;
     long df;    /* passages of every author holding a form (maybe estimated) */

@@ -63,10 +63,10 @@ typedef struct {
     double evidence;   /* IDF mass matched in the best window */
     int excerpt_start; /* bytes [start, end) of the passage's shown text: */
     int excerpt_end;   /*   the sentences of the best window that match */
-    bool lacking; /* the message names a thing no letter holds */
-    bool lacks_name; /* ... or a name (place, capitalised word) */
-    bool content; /* a content word or term matched in the best window */
-    bool topical; /* content, or a capitalised word the alias table lacks */
+    bool lacking;      /* the message names a thing no letter holds */
+    bool lacks_name;   /* ... or a name (place, capitalised word) */
+    bool content;      /* a content word or term matched in the best window */
+    bool topical;      /* content, or a capitalised word not in the aliases */
 } ReplyResult;
 
 /* The answer: STATUS_OK and *out, STATUS_NOTFOUND when nothing answers

@@ -565,28 +565,45 @@ static bool message_named(const char *msg, const Tokens *w, size_t i)
     return true;
 }
 
+/* True when token i opens the message or a clause of it ("Joe, which"). */
+static bool message_opens(const char *msg, const Tokens *w, size_t i)
+{
+    if (i == 0)
+        return true;
+    for (const char *p = msg + w->v[i - 1].end; p < msg + w->v[i].start; p++)
+        if (strchr(".?!,:;", *p))
+            return true;
+    return false;
+}
+
 /* A word that names a thing: a number ("1941", "17"), or the word after an
  * article or a question's determiner ("the weather", "a holiday", "what
  * language"), which is a noun or the adjective of one ("the tallest
  * mountain"); a place's adjective between them is part of the same noun
  * phrase ("the Persian oil"; place[k] marks the words of a place named by
- * other than a plural: "the Germans" is the noun itself).  After
- * "what" an auxiliary ("what did") is a stop word, no concept.  Not after
- * "your" or "no": readers also write nouns of verbs there that the letters
- * word otherwise ("your visit", "no need to"). */
-static bool message_thing(const Tokens *w, const bool *place, size_t i)
+ * other than a plural: "the Germans" is the noun itself).  "what", "which"
+ * and "whose" only when they open the question: inside it they are as often
+ * pronouns ("the plan which Eden carries"); after "what" an auxiliary
+ * ("what did") is a stop word, no concept.  Not after "your" or "no":
+ * readers also write nouns of verbs there that the letters word otherwise
+ * ("your visit", "no need to"). */
+static bool message_thing(const char *msg, const Tokens *w, const bool *place,
+                          size_t i)
 {
-    static const char *const determiners[] = {"a", "an", "the", "what",
-                                              "which", "whose"};
+    static const char *const articles[] = {"a", "an", "the"};
+    static const char *const questions[] = {"what", "which", "whose"};
     const char *p = w->v[i].stem;
     while (*p >= '0' && *p <= '9') p++;
     if (*p == '\0')
         return true;
     while (i > 0 && place[i - 1]) i--;
-    return i > 0 &&
-           wordlist_contains(determiners,
-                             sizeof determiners / sizeof *determiners,
-                             w->v[i - 1].stem);
+    if (i == 0)
+        return false;
+    p = w->v[i - 1].stem;
+    return wordlist_contains(articles, sizeof articles / sizeof *articles, p) ||
+           (wordlist_contains(questions, sizeof questions / sizeof *questions,
+                              p) &&
+            message_opens(msg, w, i - 1));
 }
 
 /* An apostrophe (ASCII or U+2019) joins tokens a and a+1. */
@@ -659,7 +676,7 @@ static int message_build(Message *m, Stemmer *s, sqlite3_stmt *related,
             !reply_is_chatter(word) &&
             message_add_word(m, s, related, word, message_named(msg, &w, i),
                              i + 1 < w.n && message_named(msg, &w, i + 1),
-                             message_thing(&w, place, i)) < 0)
+                             message_thing(msg, &w, place, i)) < 0)
             goto done;
         i++;
     }

@@ -368,6 +368,10 @@ static void test_evidence_missing_thing(void **state)
     assert_string_equal(
         small_best(s.db, "which population lives in Moscow?", f->aliases),
         "none");
+    /* "which" inside the question is a pronoun, not a determiner. */
+    assert_true(small_top(s.db, "did Moscow host the Commission which gathered?",
+                          f->aliases, &r));
+    assert_false(r.lacking);
     /* A place's adjective stays inside the noun phrase; a plural place is
      * the noun itself ("the Germans still ..."). */
     assert_string_equal(

@@ -588,14 +588,16 @@ static bool message_opens(const char *msg, const Tokens *w, size_t i)
  * other than a plural: "the Germans" is the noun itself).  "what", "which"
  * and "whose" only when they open the question: inside it they are as often
  * pronouns ("the plan which Eden carries"); after "what" an auxiliary
- * ("what did") is a stop word, no concept.  Not after "your" or "no":
+ * ("what did") is a stop word, no concept.  So is "how" with an adjective:
+ * "how old", "how far" ask for a measure, which letters that lack the word
+ * do not give ("how is", "how can": stop words).  Not after "your" or "no":
  * readers also write nouns of verbs there that the letters word otherwise
  * ("your visit", "no need to"). */
 static bool message_thing(const char *msg, const Tokens *w, const bool *place,
                           size_t i)
 {
     static const char *const articles[] = {"a", "an", "the"};
-    static const char *const questions[] = {"what", "which", "whose"};
+    static const char *const questions[] = {"how", "what", "which", "whose"};
     const char *p = w->v[i].stem;
     while (*p >= '0' && *p <= '9') p++;
     if (*p == '\0')

@@ -368,6 +368,9 @@ static void test_evidence_missing_thing(void **state)
     assert_string_equal(
         small_best(s.db, "which population lives in Moscow?", f->aliases),
         "none");
+    /* "how" and an adjective ask for a measure the letters do not give. */
+    assert_string_equal(small_best(s.db, "how old is Moscow?", f->aliases),
+                        "none");
     /* "which" inside the question is a pronoun, not a determiner. */
     assert_true(small_top(s.db, "did Moscow host the Commission which gathered?",
                           f->aliases, &r));

@@ -169,8 +169,6 @@ static const char *const reply_chatter[] = {
     "happened", "happening", "happens", "hello", "hey",   "hi",     "know",
     "let",      "like",      "missive", "ok",    "okay",  "please", "reply",
     "say",      "tell",      "think",   "well",  "yes",
-    /* Quantifiers, as searchq's "much", "more", "most": "many thanks". */
-    "few",      "many",
 };
 /* Not "thank"/"thanks": the letters thank each other, and a reader who
  * thanks the bot is answered by a correspondent's own thanks. */

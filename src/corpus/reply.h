@@ -17,9 +17,14 @@
  *      window of two neighbouring sentences counting less, so the passage
  *      that carries the answer in one place wins over one that mentions the
  *      words far apart;
- *   4. the best is declined when it covers too little of the message
- *      (confidence below REPLY_MIN_CONFIDENCE) or its evidence is too weak
- *      (below REPLY_MIN_EVIDENCE): a weak match is not an answer.
+ *   4. the best is declined by evidence (see reply_is_answer): when the
+ *      message names a thing no letter holds (a number, or a noun after an
+ *      article, that maps to nothing in them) and no content word of it
+ *      matched; when it covers too little of the message (confidence below
+ *      REPLY_MIN_CONFIDENCE, or below REPLY_MIN_TOPICAL when a word of the
+ *      message that is not a known place or person matched in the best
+ *      window); or when its evidence is too weak (below REPLY_MIN_EVIDENCE).
+ *      A shared place name alone never lowers the bar.
  *
  * The database needs the passages_fts table of the schema; the module only
  * reads it (plus a temporary table on the caller's connection).
@@ -27,6 +32,7 @@
 #ifndef MISSIVE_REPLY_H
 #define MISSIVE_REPLY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sqlite3.h>
 
@@ -38,6 +44,7 @@
 #define REPLY_DF_EXACT 500        /* matches counted per concept; then estimated */
 #define REPLY_MAX_CONCEPTS 24     /* more words than this are not a question */
 #define REPLY_MIN_CONFIDENCE 0.5  /* of the message's IDF mass matched */
+#define REPLY_MIN_TOPICAL 0.4     /* the same, when a topic word matched */
 #define REPLY_MIN_EVIDENCE 0.6931 /* ln 2: a word in half the passages */
 #define REPLY_VARIETY 0.9         /* runner-up within 10% replaces a repeat */
 
@@ -56,6 +63,10 @@ typedef struct {
     double evidence;   /* IDF mass matched in the best window */
     int excerpt_start; /* bytes [start, end) of the passage's shown text: */
     int excerpt_end;   /*   the sentences of the best window that match */
+    bool lacking;      /* the message names a thing no letter holds */
+    bool lacks_name;   /* ... or a name (place, capitalised word) */
+    bool content;      /* a content word or term matched in the best window */
+    bool topical;      /* content, or a capitalised word not in the aliases */
 } ReplyResult;
 
 /* The answer: STATUS_OK and *out, STATUS_NOTFOUND when nothing answers
@@ -73,7 +84,8 @@ Status reply_best(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
 Status reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
                   size_t max, size_t *n, Error *err);
 
-/* True when a ranked result is good enough to be an answer. */
+/* True when a ranked result is good enough to be an answer: not lacking
+ * unless content matched, and enough of the message covered (see above). */
 bool reply_is_answer(const ReplyResult *r);
 
 #endif

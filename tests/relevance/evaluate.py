@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """evaluate.py - how well !reply and !search answer the relevance set.
 
-    evaluate.py [--set shipped|larger|larger2|larger3|blind|blind2|all] [--corpus FILE ...]
+    evaluate.py [--set shipped|larger|larger2|larger3|blind|blind2|evidence|all]
+                [--corpus FILE ...]
                 [--questions TSV] [--bin MISSIVE] [--rank-bin RELEVANCE_RANK]
                 [-v]
 
@@ -36,6 +37,9 @@ questions.tsv for the format) asks two systems:
             written before it was run
   blind2    the shipped letters with questions-blind2.tsv: a second
             held-out set, committed before its first run, never tuned on
+  evidence  the shipped letters with questions-evidence.tsv: written for
+            issue 13's refusal by evidence before it was run; its first run
+            is in test_relevance.py, one later change was checked on it
 
 Per system and kind it prints: top-1 accuracy over answerable rows, mean
 reciprocal rank over answerable rows, the share of unanswerable rows
@@ -77,6 +81,8 @@ def sets():
                   os.path.join(HERE, "questions-blind.tsv")),
         "blind2": ([os.path.join(SRC, "data", "stalin-churchill-1941.txt")],
                    os.path.join(HERE, "questions-blind2.tsv")),
+        "evidence": ([os.path.join(SRC, "data", "stalin-churchill-1941.txt")],
+                     os.path.join(HERE, "questions-evidence.tsv")),
     }
 
 

@@ -303,6 +303,137 @@ static void test_threshold_declines(void **state)
     assert_true(reply_is_answer(&weak));
 }
 
+/* The verdict by evidence, on results made by hand: a topic word matched
+ * lowers the bar, a place name alone does not; a thing the letters lack
+ * declines unless content matched, and then keeps the full bar; so does a
+ * name they lack. */
+static void test_evidence_verdict(void **state)
+{
+    (void)state;
+    double between = (REPLY_MIN_TOPICAL + REPLY_MIN_CONFIDENCE) / 2;
+    ReplyResult r = {.confidence = between, .evidence = 10};
+
+    assert_false(reply_is_answer(&r)); /* names only */
+    r.topical = true;
+    assert_true(reply_is_answer(&r));
+    r.confidence = REPLY_MIN_TOPICAL - 0.01;
+    assert_false(reply_is_answer(&r));
+
+    ReplyResult lack = {.confidence = 1, .evidence = 10, .lacking = true,
+                        .topical = true};
+    assert_false(reply_is_answer(&lack)); /* no content word matched */
+    lack.content = true;
+    assert_true(reply_is_answer(&lack));
+    lack.confidence = between;
+    assert_false(reply_is_answer(&lack)); /* content, but the full bar */
+    lack.confidence = REPLY_MIN_CONFIDENCE;
+    assert_true(reply_is_answer(&lack));
+
+    ReplyResult name = {.confidence = between, .evidence = 10,
+                        .lacks_name = true, .topical = true, .content = true};
+    assert_false(reply_is_answer(&name));
+}
+
+/* The best ranked result in db (declined or not); false: none ranked. */
+static bool small_top(sqlite3 *db, const char *msg, const People *al,
+                      ReplyResult *out)
+{
+    ReplyQuery q = {.message = msg, .aliases = al};
+    size_t n = 0;
+    assert_int_equal(reply_rank(db, &q, out, 1, &n, NULL), STATUS_OK);
+    return n == 1;
+}
+
+/* Evidence on the small corpus, whose words are known: a noun after an
+ * article or a number the letters lack, with only a place matched, is
+ * declined ("the population of Moscow", "in 1939"); a verb they lack is a
+ * reader's wording, not a missing thing ("has Moscow surrendered?"). */
+static void test_evidence_missing_thing(void **state)
+{
+    Fixture *f = *state;
+    Small s;
+    ReplyResult r;
+
+    small_open(&s);
+    assert_string_equal(
+        small_best(s.db, "what is the population of Moscow?", f->aliases),
+        "none");
+    assert_true(small_top(s.db, "what is the population of Moscow?",
+                          f->aliases, &r));
+    assert_true(r.lacking);
+    assert_false(r.content);
+    assert_string_equal(
+        small_best(s.db, "what happened in Moscow in 1939?", f->aliases),
+        "none");
+    assert_string_equal(
+        small_best(s.db, "which population lives in Moscow?", f->aliases),
+        "none");
+    /* "how" and an adjective ask for a measure the letters do not give. */
+    assert_string_equal(small_best(s.db, "how old is Moscow?", f->aliases),
+                        "none");
+    /* "which" inside the question is a pronoun, not a determiner. */
+    assert_true(small_top(s.db, "did Moscow host the Commission which gathered?",
+                          f->aliases, &r));
+    assert_false(r.lacking);
+    /* A place's adjective stays inside the noun phrase; a plural place is
+     * the noun itself ("the Germans still ..."). */
+    assert_string_equal(
+        small_best(s.db, "what about the German population?", f->aliases),
+        "none");
+    assert_true(small_top(s.db, "are the Germans still fleeing?", f->aliases,
+                          &r));
+    assert_false(r.lacking);
+    assert_true(small_top(s.db, "has Moscow surrendered?", f->aliases, &r));
+    assert_false(r.lacking);
+    assert_string_equal(
+        small_best(s.db, "has Moscow surrendered?", f->aliases), "1.2");
+    /* Content matched beside the missing thing: the full bar, not none. */
+    assert_true(small_top(s.db, "will the convoys sail with the cargo?",
+                          f->aliases, &r));
+    assert_true(r.lacking);
+    assert_true(r.content);
+    assert_int_equal(r.letter, 2);
+    assert_int_equal(r.para, 3);
+    assert_true(reply_is_answer(&r));
+    small_close(&s);
+}
+
+/* A place matched alone is no topic; a plain word or a term is. */
+static void test_evidence_topical(void **state)
+{
+    Fixture *f = *state;
+    Small s;
+    ReplyResult r;
+
+    small_open(&s);
+    assert_true(small_top(s.db, "what about Moscow?", f->aliases, &r));
+    assert_false(r.topical);
+    assert_true(small_top(s.db, "will the Commission meet?", f->aliases, &r));
+    assert_true(r.topical);
+    assert_true(r.content);
+    /* "Reparations" is capitalised: topical, not content. */
+    assert_true(small_top(s.db, "Reparations?", f->aliases, &r));
+    assert_true(r.topical);
+    small_close(&s);
+}
+
+/* A capitalised word the letters lack names something only at the end of
+ * its run: "the Blue Armies" is armies, "the armies of Blue" is Blue. */
+static void test_evidence_name_run(void **state)
+{
+    Fixture *f = *state;
+    Small s;
+    ReplyResult r;
+
+    small_open(&s);
+    assert_true(small_top(s.db, "why did the Blue Armies flee?", f->bare, &r));
+    assert_false(r.lacks_name);
+    assert_true(small_top(s.db, "why did the armies of Blue flee?", f->bare,
+                          &r));
+    assert_true(r.lacks_name);
+    small_close(&s);
+}
+
 static void test_prefix_not_restemmed(void **state)
 {
     Fixture *f = *state;
@@ -689,6 +820,10 @@ int main(void)
         cmocka_unit_test(test_rare_words_weigh_more),
         cmocka_unit_test(test_aliases_expand),
         cmocka_unit_test(test_threshold_declines),
+        cmocka_unit_test(test_evidence_verdict),
+        cmocka_unit_test(test_evidence_missing_thing),
+        cmocka_unit_test(test_evidence_topical),
+        cmocka_unit_test(test_evidence_name_run),
         cmocka_unit_test(test_prefix_not_restemmed),
         cmocka_unit_test(test_thanks_answered),
         cmocka_unit_test(test_unseen_plain_words),

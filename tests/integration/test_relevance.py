@@ -24,8 +24,10 @@ before: questions about a place the letters name, on a topic they lack,
 were answered).  A build without WordNet measures less on it (0.806,
 0.786), and is held to the lower floors below.  blind2 and evidence (held
 out, never tuned on; evidence was written for the refusal by evidence and
-first run with it at 0.786 top-1, 0.692 decline precision) have floors
-just under their figures, to track them.
+first run with it at 0.786 top-1, 0.692 decline precision) and blind3
+(written by a reader who never ran the ranker; top-1 .382 before the
+refusal by evidence, .471 after, bm25 .529) have floors just under their
+figures, to track them.
 
 Prints every table, then "N passed, M failed".
 """
@@ -38,17 +40,20 @@ sys.path.insert(0, os.path.join(SRC, "tests", "relevance"))
 import evaluate  # noqa: E402
 
 MIN_ROWS = {"shipped": 30, "larger": 15, "larger2": 25, "larger3": 25,
-            "blind": 40, "blind2": 40, "evidence": 40}
+            "blind": 40, "blind2": 40, "evidence": 40,
+            "blind3": 40}
 TUNED_ON = ("shipped", "larger", "larger2")
 HELD_OUT_TOP1 = 0.8          # larger3 measured 0.846
 MIN_NONE_PRECISION = 0.75    # measured 0.778 to 1.000
 # Held-out sets on the shipped letters: (top-1, decline precision) floors,
 # with WordNet and without it.  Measured: blind .839/.833 (.806/.786),
-# blind2 .618/.526 (.559/.526), evidence .786/.692 (.821/.818).
+# blind2 .618/.526 (.559/.526), evidence .786/.692 (.821/.818), blind3
+# .471/.455 (.441/.400; before the refusal by evidence .382/.375).
 HELD_FLOORS = {
     "blind": {True: (0.80, 0.78), False: (0.77, 0.74)},
     "blind2": {True: (0.58, 0.47), False: (0.52, 0.45)},
     "evidence": {True: (0.75, 0.65), False: (0.78, 0.75)},
+    "blind3": {True: (0.44, 0.42), False: (0.41, 0.37)},
 }
 
 
@@ -90,8 +95,10 @@ def main():
             check(f"{name}: decline precision >= {MIN_NONE_PRECISION}",
                   m["none_precision"] >= MIN_NONE_PRECISION,
                   f"{m['none_precision']:.3f}")
-        s = report[("missive", "search")]
-        check(f"{name}: search top-1 >= 0.9", s["top1"] >= 0.9, f"{s['top1']:.3f}")
+        s = report.get(("missive", "search"))  # blind3 has reply rows only
+        if s:
+            check(f"{name}: search top-1 >= 0.9", s["top1"] >= 0.9,
+                  f"{s['top1']:.3f}")
         if name == "shipped":
             check("shipped: every unanswerable reply declined",
                   m["declined_unanswerable"] == 1.0, f"{m['declined_unanswerable']:.3f}")

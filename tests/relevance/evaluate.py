@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """evaluate.py - how well !reply and !search answer the relevance set.
 
-    evaluate.py [--set shipped|larger|larger2|larger3|blind|blind2|evidence|all]
+    evaluate.py [--set shipped|larger|larger2|larger3|blind|blind2|evidence|blind3|all]
                 [--corpus FILE ...]
                 [--questions TSV] [--bin MISSIVE] [--rank-bin RELEVANCE_RANK]
                 [-v]
@@ -40,6 +40,9 @@ questions.tsv for the format) asks two systems:
   evidence  the shipped letters with questions-evidence.tsv: written for
             issue 13's refusal by evidence before it was run; its first run
             is in test_relevance.py, one later change was checked on it
+  blind3    the shipped letters with questions-blind3.tsv: written by a
+            reader who read only the letters and never ran the ranker,
+            first run on the code before and after the refusal by evidence
 
 Per system and kind it prints: top-1 accuracy over answerable rows, mean
 reciprocal rank over answerable rows, the share of unanswerable rows
@@ -83,6 +86,8 @@ def sets():
                    os.path.join(HERE, "questions-blind2.tsv")),
         "evidence": ([os.path.join(SRC, "data", "stalin-churchill-1941.txt")],
                      os.path.join(HERE, "questions-evidence.tsv")),
+        "blind3": ([os.path.join(SRC, "data", "stalin-churchill-1941.txt")],
+                   os.path.join(HERE, "questions-blind3.tsv")),
     }
 
 

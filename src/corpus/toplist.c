@@ -258,8 +258,8 @@ Status toplist_refresh(sqlite3 *db, Error *err)
 {
     static const char *const sql[] = {
         "SELECT term, doc FROM temp.missive_toplist_vocab WHERE doc > ?1",
-        "SELECT missive_toplist(passages_fts, ?2) FROM passages_fts"
-        " WHERE passages_fts MATCH ?1 LIMIT 1",
+        ("SELECT missive_toplist(passages_fts, ?2) FROM passages_fts"
+         " WHERE passages_fts MATCH ?1 LIMIT 1"),
         "INSERT INTO search_top(term, ids) VALUES (?1, ?2)",
     };
     enum { TERMS, BUILD, INSERT, NSQL };

@@ -139,15 +139,22 @@ static void rank_bm25(const Fts5ExtensionApi *api, Fts5Context *fts,
     sqlite3_result_double(ctx, -score);
 }
 
-Status rank_register(sqlite3 *db, Error *err)
+fts5_api *rank_fts5(sqlite3 *db)
 {
     fts5_api *api = NULL;
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) != SQLITE_OK)
-        goto fail;
+        return NULL;
     sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
-    (void)sqlite3_step(st);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        api = NULL;
     sqlite3_finalize(st);
+    return api;
+}
+
+Status rank_register(sqlite3 *db, Error *err)
+{
+    fts5_api *api = rank_fts5(db);
     if (!api || api->iVersion < 2 ||
         api->xCreateFunction(api, "missive_bm25", NULL, rank_bm25, NULL) !=
             SQLITE_OK)

@@ -28,6 +28,11 @@
  * Excluded phrases never occur in a match, so their weight is moot. */
 Status rank_register(sqlite3 *db, Error *err);
 
+/* db's FTS5 module (the "SELECT fts5(?1)" handshake SQLite documents),
+ * for registering functions and finding its tokenizers; NULL without
+ * FTS5. */
+fts5_api *rank_fts5(sqlite3 *db);
+
 /* The pieces of the score, for code that must order passages exactly as
  * missive_bm25 does (toplist.c): a phrase's weight from the passages
  * (rows) and the passages holding it (hits, capped as above), and one

@@ -144,6 +144,7 @@
 #include <string.h>
 
 #include "array.h"
+#include "rank.h"
 #include "searchq.h"
 #include "wordlist.h"
 
@@ -216,19 +217,6 @@ typedef struct {
 
 enum { STEM_WORDS = 0, STEM_PORTER = 1 };
 
-static fts5_api *stemmer_fts5(sqlite3 *db)
-{
-    fts5_api *api = NULL;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) != SQLITE_OK)
-        return NULL;
-    sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
-    if (sqlite3_step(st) != SQLITE_ROW)
-        api = NULL;
-    sqlite3_finalize(st);
-    return api;
-}
-
 static void stemmer_close(Stemmer *s)
 {
     for (int i = 0; i < 2; i++)
@@ -245,7 +233,7 @@ static int stemmer_open(sqlite3 *db, Stemmer *s)
                                               "2"};
     static const char *const word_args[] = {"remove_diacritics", "2"};
     void *ud = NULL;
-    fts5_api *api = stemmer_fts5(db);
+    fts5_api *api = rank_fts5(db);
 
     memset(s, 0, sizeof *s);
     if (!api)
@@ -1300,7 +1288,7 @@ static int reply_rank_register(sqlite3 *db)
         sqlite3_finalize(probe);
         return 0;
     }
-    fts5_api *api = stemmer_fts5(db);
+    fts5_api *api = rank_fts5(db);
     if (!api || api->xCreateFunction(api, REPLY_RANK_FN, NULL, reply_fts_rank,
                                      NULL) != SQLITE_OK)
         return -1;

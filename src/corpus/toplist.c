@@ -34,24 +34,11 @@ typedef struct {
     Fts5Tokenizer *tok;
 } TopStemmer;
 
-static fts5_api *toplist_fts5(sqlite3 *db)
-{
-    fts5_api *api = NULL;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) != SQLITE_OK)
-        return NULL;
-    sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
-    if (sqlite3_step(st) != SQLITE_ROW)
-        api = NULL;
-    sqlite3_finalize(st);
-    return api;
-}
-
 /* porter over unicode61, with passages_fts's arguments (db.c). */
 static int toplist_stemmer_open(sqlite3 *db, TopStemmer *s)
 {
     static const char *const args[] = {"unicode61", "remove_diacritics", "2"};
-    fts5_api *api = toplist_fts5(db);
+    fts5_api *api = rank_fts5(db);
     void *ud = NULL;
 
     memset(s, 0, sizeof *s);
@@ -269,7 +256,7 @@ Status toplist_refresh(sqlite3 *db, Error *err)
     unsigned char *blob = NULL;
     Status result = STATUS_ERROR;
     bool vocab = false;
-    fts5_api *api = toplist_fts5(db);
+    fts5_api *api = rank_fts5(db);
     int rc;
 
     if (!api || api->iVersion < 2 ||

@@ -1470,31 +1470,36 @@ static int import_index(Importer *im)
     return 0;
 }
 
+/* A number one query gives (a count, a pragma, EXISTS). */
+static int import_count(Importer *im, const char *sql, int *out)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(im->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        error_report(im->err, SEVERITY_ERROR, "import: %s",
+                     sqlite3_errmsg(im->db));
+        return -1;
+    }
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int(st, 0);
+    else
+        error_report(im->err, SEVERITY_ERROR, "import: %s",
+                     sqlite3_errmsg(im->db));
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
 /* --- cells ------------------------------------------------------------------- */
 
 /* Whether a letter's passages sit in a cell that is not the letter's own
  * (sender, first recipient, year): one row per letter, its first passage. */
-static int import_cells_moved(Importer *im, bool *moved)
-{
-    static const char *const sql =
-        "SELECT EXISTS (SELECT 1 FROM letters l"
-        " JOIN passages p ON p.letter_id = l.id AND p.para = 1"
-        " LEFT JOIN cells c ON c.id = p.cell_id"
-        " WHERE c.id IS NULL OR c.sender IS NOT l.sender"
-        " OR c.recipient IS NOT l.recipient"
-        " OR c.year IS NOT coalesce(CAST(substr(l.date, 1, 4) AS INT), 0))";
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(im->db, sql, -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW) {
-        error_report(im->err, SEVERITY_ERROR, "import: cells: %s",
-                     sqlite3_errmsg(im->db));
-        sqlite3_finalize(st);
-        return -1;
-    }
-    *moved = sqlite3_column_int(st, 0) != 0;
-    sqlite3_finalize(st);
-    return 0;
-}
+static const char *const import_cells_moved =
+    "SELECT EXISTS (SELECT 1 FROM letters l"
+    " JOIN passages p ON p.letter_id = l.id AND p.para = 1"
+    " LEFT JOIN cells c ON c.id = p.cell_id"
+    " WHERE c.id IS NULL OR c.sender IS NOT l.sender"
+    " OR c.recipient IS NOT l.recipient"
+    " OR c.year IS NOT coalesce(CAST(substr(l.date, 1, 4) AS INT), 0))";
 
 /* Cells are kept by placing each new letter's passages at the end of its
  * cell as they are written (import_place), so an import that only adds
@@ -1508,9 +1513,12 @@ static int import_cells_moved(Importer *im, bool *moved)
  * of a million passages: on every row, ~11% of its time). */
 static int import_cells(Importer *im)
 {
-    if (!im->recount && im->redated &&
-        import_cells_moved(im, &im->recount) < 0)
-        return -1;
+    if (!im->recount && im->redated) {
+        int moved = 0;
+        if (import_count(im, import_cells_moved, &moved) < 0)
+            return -1;
+        im->recount = moved != 0;
+    }
     if (!im->recount)
         return 0;
     static const char *const sql =
@@ -1531,24 +1539,6 @@ static int import_cells(Importer *im)
         "  AND (passages.cell_id IS NOT r.cell_id OR passages.cell_ord IS NOT "
         "r.ord);";
     return import_exec(im, sql, "import: cells");
-}
-
-static int import_count(Importer *im, const char *sql, int *out)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(im->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        error_report(im->err, SEVERITY_ERROR, "import: %s",
-                     sqlite3_errmsg(im->db));
-        return -1;
-    }
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_int(st, 0);
-    else
-        error_report(im->err, SEVERITY_ERROR, "import: %s",
-                     sqlite3_errmsg(im->db));
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? 0 : -1;
 }
 
 /* --- check: what an import would do ------------------------------------- */

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """evaluate.py - how well !reply and !search answer the relevance set.
 
-    evaluate.py [--set shipped|larger|larger2|larger3|blind|blind2|evidence|blind3|all]
+    evaluate.py [--set shipped|larger|larger2|larger3|blind|blind2|evidence|blind3|blind4|all]
                 [--corpus FILE ...]
                 [--questions TSV] [--bin MISSIVE] [--rank-bin RELEVANCE_RANK]
                 [-v]
@@ -43,6 +43,9 @@ questions.tsv for the format) asks two systems:
   blind3    the shipped letters with questions-blind3.tsv: written by a
             reader who read only the letters and never ran the ranker,
             first run on the code before and after the refusal by evidence
+  blind4    the shipped letters with questions-blind4.tsv: a fourth
+            held-out set, written blind (letters only, ranker never run),
+            committed before its first run, never tuned on
 
 Per system and kind it prints: top-1 accuracy over answerable rows, mean
 reciprocal rank over answerable rows, the share of unanswerable rows
@@ -88,6 +91,8 @@ def sets():
                      os.path.join(HERE, "questions-evidence.tsv")),
         "blind3": ([os.path.join(SRC, "data", "stalin-churchill-1941.txt")],
                    os.path.join(HERE, "questions-blind3.tsv")),
+        "blind4": ([os.path.join(SRC, "data", "stalin-churchill-1941.txt")],
+                   os.path.join(HERE, "questions-blind4.tsv")),
     }
 
 

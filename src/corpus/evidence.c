@@ -47,22 +47,83 @@ void evidence_lacks(const EvidenceConcept *c, size_t n, bool *lacks,
     }
 }
 
-void evidence_window(const EvidenceConcept *c, size_t n, uint32_t win,
-                     bool *topical, bool *content)
+/* A thing the message names that some letter holds: a noun after an
+ * article (or a number) that is a plain word, not a name. */
+static bool evidence_held_thing(const EvidenceConcept *c)
 {
+    return c->thing && c->kind == EVIDENCE_WORD && !c->named && c->df > 0;
+}
+
+/* Names only.  A window that matched only names of the message (places,
+ * persons, capitalised words) while a thing the message asks about, which
+ * the letters do hold, lies outside it, is a passage that mentions the
+ * place: the letters speak of the thing elsewhere, and not there ("what is
+ * the population of Persia?" when one letter counts a population and
+ * another names Persia).  The message is declined, whatever the share of
+ * its weight the names carry: a name is not what a question asks about. */
+void evidence_window(const EvidenceConcept *c, size_t n, uint32_t win,
+                     bool *topical, bool *content, bool *names_only)
+{
+    bool thing = false, thing_in = false;
     *topical = *content = false;
     for (size_t i = 0; i < n; i++) {
+        if (evidence_held_thing(&c[i])) {
+            thing = true;
+            thing_in |= (win >> i & 1) != 0;
+        }
         if (!(win >> i & 1) ||
             c[i].kind == EVIDENCE_PERSON || c[i].kind == EVIDENCE_PLACE)
             continue; /* a place or a person: a name, not a topic */
         *topical = true;
         *content |= !c[i].named;
     }
+    *names_only = !*content && thing && !thing_in;
+}
+
+/* Wording.  A plain word no letter asked holds weighs REPLY_UNSEEN of a
+ * seen word (reply.c): it may be the reader's word for the letters', or
+ * the topic the letters lack.  When the best window holds what the
+ * message is about, it is the former: every thing the message names that
+ * the letters hold is in the window ("are you determined to crush the
+ * foe?": the foe is, as "the enemy"), or every word the letters hold at
+ * all is.  Then the words they never use ("determined", "crush") are how
+ * the reader asks, no evidence either way, and leave the mass rather than
+ * count against the passage: two or three of them otherwise declined a
+ * question whose every other word matched.  Not when the message lacks a
+ * thing or a name (evidence_lacks): then the unseen words may be the
+ * topic, and the full mass decides.  Capitalised words are names, never
+ * wording. */
+uint32_t evidence_wording(const EvidenceConcept *c, size_t n, uint32_t win,
+                          bool lacking, bool lacks_name)
+{
+    bool things = false, things_in = true, seen_in = true;
+    uint32_t mask = 0;
+
+    if (lacking || lacks_name || win == 0)
+        return 0;
+    for (size_t i = 0; i < n && i < 32; i++) {
+        bool in = (win >> i & 1) != 0;
+        /* The thing is the word after the article, which may be the
+         * noun's adjective ("a good novel"): the word after it counts
+         * with it. */
+        if (evidence_held_thing(&c[i]) ||
+            (c[i].tail && c[i].kind == EVIDENCE_WORD && !c[i].named &&
+             c[i].df > 0)) {
+            things = true;
+            things_in &= in;
+        }
+        if (c[i].seen)
+            seen_in &= in;
+        else if (c[i].kind == EVIDENCE_WORD && !c[i].named)
+            mask |= UINT32_C(1) << i;
+    }
+    return (things && things_in) || seen_in ? mask : 0;
 }
 
 bool evidence_is_answer(const ReplyResult *r)
 {
-    if (r->evidence < REPLY_MIN_EVIDENCE || (r->lacking && !r->content))
+    if (r->evidence < REPLY_MIN_EVIDENCE || (r->lacking && !r->content) ||
+        r->names_only)
         return false;
     return r->confidence >= (r->topical && !r->lacking && !r->lacks_name
                                  ? REPLY_MIN_TOPICAL

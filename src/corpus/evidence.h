@@ -31,7 +31,10 @@ typedef struct {
     bool named;    /* a word capitalised inside the message */
     bool modifier; /* and so is the next word: "Red" in "the Red Army" */
     bool thing;    /* a noun after an article, or a number (question.h) */
+    bool tail;     /* the word right after a thing: "novel" of "a good
+                      novel", where the thing is the adjective */
     long df;       /* passages of every author holding a form of it */
+    bool seen;     /* a passage asked (of the "as AUTHOR") holds a form */
 } EvidenceConcept;
 
 /* What the letters lack, from each concept's df: lacks[i] when concept i
@@ -43,9 +46,19 @@ void evidence_lacks(const EvidenceConcept *c, size_t n, bool *lacks,
 
 /* What matched in a best window holding the concepts of mask win:
  * *topical when one that is not a known place or person did, *content when
- * one of those is not a capitalised word either. */
+ * one of those is not a capitalised word either; *names_only when none
+ * did (only names matched) and a thing the message names, which some
+ * letter holds, is not in the window. */
 void evidence_window(const EvidenceConcept *c, size_t n, uint32_t win,
-                     bool *topical, bool *content);
+                     bool *topical, bool *content, bool *names_only);
+
+/* The concepts that are only the reader's wording, as a mask: the plain
+ * words no passage asked holds, when the best window (win) holds what the
+ * message is about - every thing it names that the letters hold, or every
+ * concept they hold at all - and the message lacks no thing or name.
+ * Their weight leaves the message's mass (reply.c's confidence). */
+uint32_t evidence_wording(const EvidenceConcept *c, size_t n, uint32_t win,
+                          bool lacking, bool lacks_name);
 
 /* True when a ranked result is an answer (reply_is_answer). */
 bool evidence_is_answer(const ReplyResult *r);

@@ -111,6 +111,26 @@ bool question_thing(const char *msg, const Tokens *w, const bool *place,
             question_opens(msg, w, i - 1));
 }
 
+/* English forms the adjective of a place or a people with these endings
+ * ("-an": German, Italian; "-ish": British, Finnish; "-ese": Japanese;
+ * "-ic": Baltic, Arctic; "-i": Nazi, Iraqi).  Only such a word continues
+ * a noun phrase to the word after it ("the Persian oil"): a place's own
+ * name is the noun, and the word after it is a verb as often as not ("will
+ * the Soviet Union fight Japan?"), which the letters word their own way and
+ * so is no thing they lack.  "Soviet" is an adjective without such an
+ * ending: it is taken for a name, which errs towards no thing. */
+bool question_adjective(const char *word)
+{
+    static const char *const endings[] = {"an", "ish", "ese", "ic", "i"};
+    size_t wl = strlen(word);
+    for (size_t k = 0; k < sizeof endings / sizeof *endings; k++) {
+        size_t el = strlen(endings[k]);
+        if (wl > el + 1 && strcmp(word + wl - el, endings[k]) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* An apostrophe (ASCII or U+2019) joins tokens a and a+1. */
 bool question_apostrophe(const char *msg, const Tokens *w, size_t a)
 {

@@ -38,6 +38,11 @@ bool question_opens(const char *msg, const Tokens *w, size_t i);
 bool question_thing(const char *msg, const Tokens *w, const bool *place,
                     size_t i);
 
+/* True when word (case folded) has the ending of an adjective of a place
+ * or a people: "Persian", "British", "Japanese", "Baltic", "Nazi"; not a
+ * plural ("Germans") nor a place's own name ("Persia", "Soviet Union"). */
+bool question_adjective(const char *word);
+
 /* True when an apostrophe joins words a and a+1 ("don't", "Hitler's"). */
 bool question_apostrophe(const char *msg, const Tokens *w, size_t a);
 

@@ -84,7 +84,10 @@
  * the best window has the most.  Concepts matched only elsewhere in the
  * passage count REPLY_ELSEWHERE of their weight: the passage that answers
  * in one place beats the one that has the same words scattered over a page.
- * Confidence is that covered mass over the message's whole mass.
+ * Confidence is that covered mass over the message's whole mass, less the
+ * words evidence_wording finds to be only the reader's wording (plain
+ * words no letter asked uses, when the window holds what the message is
+ * about).
  *
  * Score.  bm25 itself, over concepts instead of words: each matched
  * concept adds idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avglen)),
@@ -166,7 +169,6 @@ typedef struct {
 typedef struct {
     size_t first_form, nforms;
     bool entity;
-    bool seen;     /* some passage asked holds one of its forms */
     PeopleEntity who;
     double idf;
 } Concept;
@@ -350,7 +352,7 @@ static int message_add_related(Message *m, Stemmer *s, sqlite3_stmt *related,
 
 static int message_add_word(Message *m, Stemmer *s, sqlite3_stmt *related,
                             const char *word, bool named, bool modifier,
-                            bool thing)
+                            bool thing, bool tail)
 {
     Tokens one = {0};
     char prefix[STEMMER_STEM];
@@ -369,7 +371,8 @@ static int message_add_word(Message *m, Stemmer *s, sqlite3_stmt *related,
     m->ev[m->n] = (EvidenceConcept){.kind = EVIDENCE_WORD,
                                     .named = named,
                                     .modifier = modifier,
-                                    .thing = thing};
+                                    .thing = thing,
+                                    .tail = tail};
     if (message_add_form(m, s, word, false) < 0) {
         rc = -1;
         goto done;
@@ -396,6 +399,7 @@ static int message_build(Message *m, Stemmer *s, sqlite3_stmt *related,
     Tokens w = {0};
     char phrase[REPLY_PHRASE];
     bool place[REPLY_MAX_WORDS] = {false}; /* the words of a place named */
+    size_t thing_at = SIZE_MAX - 1; /* the word of the last thing added */
     int rc = -1;
 
     memset(m, 0, sizeof *m);
@@ -429,9 +433,8 @@ static int message_build(Message *m, Stemmer *s, sqlite3_stmt *related,
             if (!people_lookup(al, phrase, &e))
                 continue;
             used = len;
-            size_t tl = strlen(w.v[j].stem);
-            bool adjective = e.kind == PEOPLE_PLACE && tl > 0 &&
-                             w.v[j].stem[tl - 1] != 's'; /* not "Germans" */
+            bool adjective = e.kind == PEOPLE_PLACE &&
+                             question_adjective(w.v[j].stem);
             for (size_t k = i; adjective && k <= j; k++)
                 place[k] = true;
             if (e.kind == PEOPLE_PERSON && question_vocative(msg, &w, i, j)) {
@@ -446,11 +449,17 @@ static int message_build(Message *m, Stemmer *s, sqlite3_stmt *related,
         }
         size_t wl = strlen(word);
         if (wl >= 2 && !searchq_is_stopword(word, wl) &&
-            !question_is_chatter(word) &&
-            message_add_word(m, s, related, word, question_named(msg, &w, i),
-                             i + 1 < w.n && question_named(msg, &w, i + 1),
-                             question_thing(msg, &w, place, i)) < 0)
-            goto done;
+            !question_is_chatter(word)) {
+            bool thing = question_thing(msg, &w, place, i);
+            size_t before = m->n;
+            if (message_add_word(m, s, related, word,
+                                 question_named(msg, &w, i),
+                                 i + 1 < w.n && question_named(msg, &w, i + 1),
+                                 thing, thing_at + 1 == i && i > 0) < 0)
+                goto done;
+            if (thing && m->n > before)
+                thing_at = i;
+        }
         i++;
     }
     rc = 0;
@@ -701,9 +710,9 @@ static int message_weigh(Message *m, sqlite3 *db, const char *sender, Buf *b,
         if (df > N)
             df = N;
         m->ev[i].df = all;
-        c->seen = df > 0;
+        m->ev[i].seen = df > 0;
         c->idf = log(1.0 + ((double)(N - df) + 0.5) / ((double)df + 0.5));
-        if (c->seen) {
+        if (m->ev[i].seen) {
             seen += c->idf;
             nseen++;
         }
@@ -718,7 +727,7 @@ static int message_weigh(Message *m, sqlite3 *db, const char *sender, Buf *b,
     m->mass = 0;
     for (size_t i = 0; i < m->n; i++) {
         Concept *c = &m->c[i];
-        if (!c->seen && !lacks[i])
+        if (!m->ev[i].seen && !lacks[i])
             c->idf = REPLY_UNSEEN * (nseen ? seen / (double)nseen : c->idf);
         m->mass += c->idf;
     }
@@ -825,11 +834,22 @@ static int reply_score(const Message *m, Stemmer *s, const char *text,
                       &out->r.excerpt_end);
     double cover =
         best + REPLY_ELSEWHERE * (reply_mass(m, all, all_direct) - best);
+    /* Words the reader used for what the window says otherwise leave the
+     * message's mass (evidence_wording says when). */
+    double mass = m->mass;
+    uint32_t wording =
+        evidence_wording(m->ev, m->n, win, m->lacking, m->lacks_name);
+    for (size_t c = 0; c < m->n; c++)
+        if (wording >> c & 1)
+            mass -= m->c[c].idf;
     out->r.evidence = best;
-    out->r.confidence = m->mass > 0 ? cover / m->mass : 0;
+    out->r.confidence = mass > 1e-9 ? cover / mass : 0;
+    if (out->r.confidence > 1)
+        out->r.confidence = 1;
     out->r.lacking = m->lacking;
     out->r.lacks_name = m->lacks_name;
-    evidence_window(m->ev, m->n, win, &out->r.topical, &out->r.content);
+    evidence_window(m->ev, m->n, win, &out->r.topical, &out->r.content,
+                    &out->r.names_only);
 
     /* bm25 over concepts: an occurrence overlapping the previous one of the
      * same concept ("Soviet Union" and "Soviet") counts once. */

@@ -24,7 +24,10 @@
  *      REPLY_MIN_CONFIDENCE, or below REPLY_MIN_TOPICAL when a word of the
  *      message that is not a known place or person matched in the best
  *      window); or when its evidence is too weak (below REPLY_MIN_EVIDENCE).
- *      A shared place name alone never lowers the bar.
+ *      A shared place name alone never lowers the bar, and a window that
+ *      matched only names while the thing asked is elsewhere is no answer;
+ *      words no letter uses do not count against a window that holds what
+ *      the message is about (evidence.c has each rule's why).
  *
  * The database needs the passages_fts table of the schema; the module only
  * reads it (plus a temporary table on the caller's connection).
@@ -67,6 +70,9 @@ typedef struct {
     bool lacks_name;   /* ... or a name (place, capitalised word) */
     bool content;      /* a content word or term matched in the best window */
     bool topical;      /* content, or a capitalised word not in the aliases */
+    bool names_only;   /* only names matched in the best window, and a thing
+                          the message names, which the letters hold, is not
+                          in it (see evidence.h) */
 } ReplyResult;
 
 /* The answer: STATUS_OK and *out, STATUS_NOTFOUND when nothing answers

@@ -23,6 +23,8 @@
  */
 #include "evidence.h"
 
+#define EVIDENCE_WORDING_PER_MATCH 2 /* unseen words per matched concept */
+
 /* True when a concept the letters never use names something they lack: a
  * place, or a capitalised word.  A person of the alias table is a
  * correspondent, named in headings rather than in the text, so not. */
@@ -98,6 +100,7 @@ uint32_t evidence_wording(const EvidenceConcept *c, size_t n, uint32_t win,
 {
     bool things = false, things_in = true, seen_in = true;
     uint32_t mask = 0;
+    size_t nin = 0, nmask = 0;
 
     if (lacking || lacks_name || win == 0)
         return 0;
@@ -112,11 +115,20 @@ uint32_t evidence_wording(const EvidenceConcept *c, size_t n, uint32_t win,
             things = true;
             things_in &= in;
         }
+        nin += in ? 1 : 0;
         if (c[i].seen)
             seen_in &= in;
-        else if (c[i].kind == EVIDENCE_WORD && !c[i].named)
+        else if (c[i].kind == EVIDENCE_WORD && !c[i].named) {
             mask |= UINT32_C(1) << i;
+            nmask++;
+        }
     }
+    /* A reader words one thing the letters say with a verb and an adverb
+     * or two, not with more words than the window matched twice over:
+     * "tell me of quantum physics and string theory in the war" is about
+     * what no letter holds, though "the war" matched. */
+    if (nmask > EVIDENCE_WORDING_PER_MATCH * nin)
+        return 0;
     return (things && things_in) || seen_in ? mask : 0;
 }
 

@@ -430,22 +430,36 @@ static void test_evidence_wording(void **state)
     /* A capitalised word is a name, never wording. */
     c[0].named = true;
     assert_int_equal(evidence_wording(c, 4, 0xc, false, false), 0x2);
+    /* More unseen words than twice the matched ones are not wording. */
+    EvidenceConcept many[6] = {
+        {.kind = EVIDENCE_WORD, .thing = true, .df = 2, .seen = true},
+        {.kind = EVIDENCE_WORD}, {.kind = EVIDENCE_WORD},
+        {.kind = EVIDENCE_WORD}, {.kind = EVIDENCE_WORD},
+        {.kind = EVIDENCE_WORD},
+    };
+    assert_int_equal(evidence_wording(many, 6, 0x1, false, false), 0);
+    assert_int_equal(evidence_wording(many, 3, 0x1, false, false), 0x6);
 
-    /* End to end: four words the letters never use around "the invader",
-     * whose passage answers; four of them outweighed it before. */
+    /* End to end: two words the letters never use beside "the weather",
+     * whose passage answers though "Thursday" is in another; with them in
+     * the mass it fell under the bar. */
     Small s;
     small_open(&s);
     assert_string_equal(
+        small_best(s.db, "was the weather on Thursday stubbornly bleak?",
+                   f->aliases),
+        "1.3");
+    /* Many words of a topic no letter holds, beside one that matched. */
+    assert_string_equal(
         small_best(s.db,
-                   "should we stubbornly keep resisting and repelling the "
+                   "what of quantum physics and string theory and the "
                    "invader?",
                    f->aliases),
-        "2.1");
+        "none");
     /* The same words around a thing no letter holds: declined. */
     assert_string_equal(
         small_best(s.db,
-                   "should we stubbornly keep resisting and repelling the "
-                   "submarine?",
+                   "was the climate on Thursday stubbornly bleak?",
                    f->aliases),
         "none");
     small_close(&s);

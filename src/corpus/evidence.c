@@ -56,6 +56,13 @@ static bool evidence_held_thing(const EvidenceConcept *c)
     return c->thing && c->kind == EVIDENCE_WORD && !c->named && c->df > 0;
 }
 
+/* The noun of a thing phrase that no letter holds: "novel" of "a good
+ * novel". */
+static bool evidence_open_noun(const EvidenceConcept *c)
+{
+    return c->tail && c->kind == EVIDENCE_WORD && !c->named && c->df == 0;
+}
+
 /* Names only.  A window that matched only names of the message (places,
  * persons, capitalised words) while a thing the message asks about, which
  * the letters do hold, lies outside it, is a passage that mentions the
@@ -108,10 +115,12 @@ uint32_t evidence_wording(const EvidenceConcept *c, size_t n, uint32_t win,
         bool in = (win >> i & 1) != 0;
         /* The thing is the word after the article, which may be the
          * noun's adjective ("a good novel"): the word after it counts
-         * with it. */
+         * with it, and when no letter holds that word, the noun may be
+         * what they lack: then nothing is wording. */
+        if (evidence_open_noun(&c[i]))
+            return 0;
         if (evidence_held_thing(&c[i]) ||
-            (c[i].tail && c[i].kind == EVIDENCE_WORD && !c[i].named &&
-             c[i].df > 0)) {
+            (c[i].tail && c[i].kind == EVIDENCE_WORD && !c[i].named)) {
             things = true;
             things_in &= in;
         }

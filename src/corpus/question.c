@@ -23,11 +23,22 @@ static const char *const question_chatter[] = {
 /* Not "thank"/"thanks": the letters thank each other, and a reader who
  * thanks the bot is answered by a correspondent's own thanks. */
 
+/* General nouns that stand in for a topic rather than name one ("stand in
+ * the way", "the thing is", "a lot of"): after an article they would count
+ * as a thing the letters lack (evidence.c) and decline a question whose
+ * every other word matched.  Sorted, like the list above. */
+static const char *const question_light[] = {
+    "anything", "lot", "lots", "something", "sort", "thing", "things", "way",
+    "ways",
+};
+
 bool question_is_chatter(const char *w)
 {
     return wordlist_contains(question_chatter,
                              sizeof question_chatter / sizeof *question_chatter,
-                             w);
+                             w) ||
+           wordlist_contains(question_light,
+                             sizeof question_light / sizeof *question_light, w);
 }
 
 bool question_is_space(char ch)

@@ -16,7 +16,8 @@
 
 #include "stemmer.h"
 
-/* True for words said to a bot that carry no topic ("tell", "please");
+/* True for words said to a bot that carry no topic ("tell", "please"),
+ * and for general nouns that stand in for one ("the way", "a lot");
  * searchq's stop words are the rest. */
 bool question_is_chatter(const char *word);
 

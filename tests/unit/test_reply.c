@@ -423,10 +423,15 @@ static void test_evidence_wording(void **state)
     assert_int_equal(evidence_wording(c, 4, 0xc, false, false), 0x3);
     assert_int_equal(evidence_wording(c, 4, 0xc, true, false), 0);
     assert_int_equal(evidence_wording(c, 4, 0xc, false, true), 0);
-    /* The noun after the thing's adjective counts with it. */
+    /* The noun after the thing's adjective counts with it, held or not
+     * ("a good novel", no letter holding "novel"). */
     c[2].thing = true;
     c[3].tail = true;
     assert_int_equal(evidence_wording(c, 4, 0x4, false, false), 0);
+    c[1].tail = true;
+    c[3].tail = false;
+    assert_int_equal(evidence_wording(c, 4, 0xc, false, false), 0);
+    c[1].tail = false;
     /* A capitalised word is a name, never wording. */
     c[0].named = true;
     assert_int_equal(evidence_wording(c, 4, 0xc, false, false), 0x2);
@@ -510,6 +515,29 @@ static void test_evidence_names_only(void **state)
         }
     }
     assert_int_equal(seen, 3);
+    small_close(&s);
+}
+
+/* A general noun ("the way", "a lot") stands in for a topic: no thing the
+ * letters lack, so no refusal by evidence. */
+static void test_light_nouns(void **state)
+{
+    Fixture *f = *state;
+    Small s;
+    ReplyResult r;
+
+    assert_true(question_is_chatter("way"));
+    assert_true(question_is_chatter("thing"));
+    assert_false(question_is_chatter("weather"));
+    small_open(&s);
+    assert_true(small_top(s.db, "was the weather in the way?", f->aliases, &r));
+    assert_false(r.lacking);
+    assert_int_equal(r.letter, 1);
+    assert_int_equal(r.para, 3);
+    /* A noun that names something still does. */
+    assert_true(small_top(s.db, "was the weather in the newspapers?",
+                          f->aliases, &r));
+    assert_true(r.lacking);
     small_close(&s);
 }
 
@@ -969,6 +997,7 @@ int main(void)
         cmocka_unit_test(test_evidence_wording),
         cmocka_unit_test(test_evidence_names_only),
         cmocka_unit_test(test_place_adjective),
+        cmocka_unit_test(test_light_nouns),
         cmocka_unit_test(test_evidence_name_run),
         cmocka_unit_test(test_prefix_not_restemmed),
         cmocka_unit_test(test_thanks_answered),

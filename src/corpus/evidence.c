@@ -14,12 +14,17 @@
  * capitalised word of a run: "Bulge", not "Red" of "Red Army") always
  * needs REPLY_MIN_CONFIDENCE.
  *
- * Otherwise a message some word of which matched in the best window, other
- * than a place or person of the alias table, needs REPLY_MIN_TOPICAL of
- * its weight covered; one matched only by such names needs
- * REPLY_MIN_CONFIDENCE: one shared place name never lowers the bar ("the
- * food in France").  Below REPLY_MIN_EVIDENCE (the best window holds no
- * word rarer than one in half the passages) nothing is an answer.
+ * A window that matched only names (places, persons, capitalised words)
+ * while a thing the message asks about, which the letters hold, lies
+ * outside it, is declined (names_only, below): one shared place name never
+ * carries the answer ("the price of tea in Moscow" when one letter names
+ * a price and another Moscow).  With those two rules deciding by evidence
+ * when the place is all that matched, every other message needs
+ * REPLY_MIN_TOPICAL of its weight covered, a window of names as one with a
+ * topic word ("what about Hungary?"); before them a window of names needed
+ * REPLY_MIN_CONFIDENCE, a threshold standing in for the evidence.  Below
+ * REPLY_MIN_EVIDENCE (the best window holds no word rarer than one in half
+ * the passages) nothing is an answer.
  */
 #include "evidence.h"
 
@@ -66,36 +71,36 @@ static bool evidence_open_noun(const EvidenceConcept *c)
 /* Names only.  A window that matched only names of the message (places,
  * persons, capitalised words) while a thing the message asks about, which
  * the letters do hold, lies outside it, is a passage that mentions the
- * place: the letters speak of the thing elsewhere, and not there ("what is
- * the population of Persia?" when one letter counts a population and
- * another names Persia).  The message is declined, whatever the share of
- * its weight the names carry: a name is not what a question asks about. */
+ * place: the letters speak of the thing elsewhere, and not there.  The
+ * message is declined, whatever the share of its weight the names carry:
+ * a name is not what a question asks about. */
 void evidence_window(const EvidenceConcept *c, size_t n, uint32_t win,
                      bool *topical, bool *content, bool *names_only)
 {
-    bool thing = false, thing_in = false;
+    bool thing_out = false;
     *topical = *content = false;
     for (size_t i = 0; i < n; i++) {
-        if (evidence_held_thing(&c[i])) {
-            thing = true;
-            thing_in |= (win >> i & 1) != 0;
-        }
+        /* Capitalised or not: "the Battle of Britain" asks about the
+         * battle, which a window holding only "Britain" does not hold. */
+        if (c[i].thing && c[i].kind == EVIDENCE_WORD && c[i].df > 0 &&
+            !(win >> i & 1))
+            thing_out = true;
         if (!(win >> i & 1) ||
             c[i].kind == EVIDENCE_PERSON || c[i].kind == EVIDENCE_PLACE)
             continue; /* a place or a person: a name, not a topic */
         *topical = true;
         *content |= !c[i].named;
     }
-    *names_only = !*content && thing && !thing_in;
+    *names_only = !*content && thing_out;
 }
 
 /* Wording.  A plain word no letter asked holds weighs REPLY_UNSEEN of a
  * seen word (reply.c): it may be the reader's word for the letters', or
  * the topic the letters lack.  When the best window holds what the
  * message is about, it is the former: every thing the message names that
- * the letters hold is in the window ("are you determined to crush the
- * foe?": the foe is, as "the enemy"), or every word the letters hold at
- * all is.  Then the words they never use ("determined", "crush") are how
+ * the letters hold is in the window ("was the weather stubbornly bleak?":
+ * the weather is), or every word the letters hold at all is.  Then the
+ * words they never use ("stubbornly", "bleak") are how
  * the reader asks, no evidence either way, and leave the mass rather than
  * count against the passage: two or three of them otherwise declined a
  * question whose every other word matched.  Not when the message lacks a
@@ -146,7 +151,7 @@ bool evidence_is_answer(const ReplyResult *r)
     if (r->evidence < REPLY_MIN_EVIDENCE || (r->lacking && !r->content) ||
         r->names_only)
         return false;
-    return r->confidence >= (r->topical && !r->lacking && !r->lacks_name
+    return r->confidence >= (!r->lacking && !r->lacks_name
                                  ? REPLY_MIN_TOPICAL
                                  : REPLY_MIN_CONFIDENCE);
 }

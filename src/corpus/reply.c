@@ -117,7 +117,9 @@
  * measures the same for REPLY_UNSEEN from 0.4 to 0.5 (0.45, the middle),
  * and for REPLY_MIN_TOPICAL only from about 0.38 to 0.42 (below, two
  * unanswerable questions of larger2 pass; above, blind2 refuses one more
- * answerable one), so the latter is the number to watch.
+ * answerable one), so the latter is the number to watch.  Since the
+ * names-only rule (evidence.c), REPLY_MIN_TOPICAL is also the bar of a
+ * window that matched only names.
  *
  * Excerpt.  Each result also names the bytes of the sentences of its best
  * window that hold a match: corpus_reply shows them, rather than the

@@ -295,7 +295,7 @@ static void test_threshold_declines(void **state)
         if (strcmp(got, "none") != 0)
             fail_msg("'%s' answered %s", nonsense[i], got);
     }
-    ReplyResult weak = {.confidence = REPLY_MIN_CONFIDENCE - 0.01,
+    ReplyResult weak = {.confidence = REPLY_MIN_TOPICAL - 0.01,
                         .evidence = 10};
     assert_false(reply_is_answer(&weak));
     weak.confidence = 1;
@@ -305,17 +305,21 @@ static void test_threshold_declines(void **state)
     assert_true(reply_is_answer(&weak));
 }
 
-/* The verdict by evidence, on results made by hand: a topic word matched
- * lowers the bar, a place name alone does not; a thing the letters lack
- * declines unless content matched, and then keeps the full bar; so does a
- * name they lack. */
+/* The verdict by evidence, on results made by hand: a message that lacks
+ * nothing needs REPLY_MIN_TOPICAL, whatever matched, unless only names
+ * matched while the thing it asks about is elsewhere (names_only); a thing
+ * the letters lack declines unless content matched, and then keeps the
+ * full bar; so does a name they lack. */
 static void test_evidence_verdict(void **state)
 {
     (void)state;
     double between = (REPLY_MIN_TOPICAL + REPLY_MIN_CONFIDENCE) / 2;
     ReplyResult r = {.confidence = between, .evidence = 10};
 
-    assert_false(reply_is_answer(&r)); /* names only */
+    assert_true(reply_is_answer(&r)); /* names, nothing asked elsewhere */
+    r.names_only = true;
+    assert_false(reply_is_answer(&r));
+    r.names_only = false;
     r.topical = true;
     assert_true(reply_is_answer(&r));
     r.confidence = REPLY_MIN_TOPICAL - 0.01;
@@ -485,6 +489,12 @@ static void test_evidence_names_only(void **state)
     assert_true(names_only);
     evidence_window(c, 2, 0x3, &topical, &content, &names_only);
     assert_false(names_only);
+    /* A capitalised thing too: "the Battle of Britain" with only Britain
+     * in the window. */
+    c[0].named = true;
+    evidence_window(c, 2, 0x2, &topical, &content, &names_only);
+    assert_true(names_only);
+    c[0].named = false;
     c[0].df = 0; /* a thing no letter holds: evidence_lacks' case */
     evidence_window(c, 2, 0x2, &topical, &content, &names_only);
     assert_false(names_only);

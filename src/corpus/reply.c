@@ -3,12 +3,12 @@
  * Why each step is what it is:
  *
  * Words.  The message is cut into words by SQLite's unicode61 tokenizer and
- * stemmed by its porter tokenizer, both fetched through the fts5_api of the
- * caller's connection, with the arguments of the passages_fts table: the
- * stems we compare are byte for byte the stems in the index, and the same
- * tokenizer cuts the passages when we re-score them.  Stop words (searchq's
- * list, plus what people say to a bot: "tell", "think", "please") carry no
- * topic and are dropped; so are contractions ("don't", "I'm").
+ * stemmed by its porter tokenizer (stemmer.c), with the arguments of the
+ * passages_fts table: the stems we compare are byte for byte the stems in
+ * the index, and the same tokenizer cuts the passages when we re-score
+ * them.  Stop words (searchq's list, plus what people say to a bot:
+ * question.c) carry no topic and are dropped; so are contractions ("don't",
+ * "I'm").
  *
  * Stems.  Porter gives one word's forms different stems when they differ in
  * the last letter: "occupied" is "occupi", "occupation" is "occup".  So a
@@ -77,13 +77,17 @@
  * and only the best REPLY_CANDIDATES passages are read.  O(candidates x
  * tokens x forms) re-scoring after that is a few hundred microseconds.
  *
- * Windows and confidence.  Each candidate is cut into sentences; a window
+ * Windows and confidence.  Each candidate is cut into sentences
+ * (sentences.c); a window
  * is one sentence and the next.  Its evidence W is the IDF mass of the
  * concepts matched inside it (each once, a form only inside one sentence);
  * the best window has the most.  Concepts matched only elsewhere in the
  * passage count REPLY_ELSEWHERE of their weight: the passage that answers
  * in one place beats the one that has the same words scattered over a page.
- * Confidence is that covered mass over the message's whole mass.
+ * Confidence is that covered mass over the message's whole mass, less the
+ * words evidence_wording finds to be only the reader's wording (plain
+ * words no letter asked uses, when the window holds what the message is
+ * about).
  *
  * Score.  bm25 itself, over concepts instead of words: each matched
  * concept adds idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avglen)),
@@ -101,25 +105,10 @@
  * answer).  Exact ties keep bm25's order.
  *
  * Evidence.  Whether the best is an answer is judged on what matched, not
- * on one score (reply_is_answer).  A thing the message names that no letter
- * holds, and that the concept table maps to nothing in them, is evidence
- * that the letters do not answer it: a number ("in 1941") or the word after
- * an article ("the weather in Moscow", "the capital of Finland") - in a
- * question that is a noun, or the adjective of one.  Such a message is
- * declined unless a content word of it (not a name) matched in the best
- * window, and then needs REPLY_MIN_CONFIDENCE.  A verb or an adverb the
- * letters lack is no such evidence: readers word actions their own way
- * ("has Berlin fallen?", "no need to hurry"), which is why it weighs only
- * REPLY_UNSEEN.  A capitalised word is no such thing ("the Red Army"): a
- * name the letters lack weighs fully (above), and a message naming one
- * (the last capitalised word of a run: "Bulge", not "Red" of "Red Army")
- * always needs REPLY_MIN_CONFIDENCE.
- * Otherwise a message some word of which matched in the best window, other
- * than a place or person of the alias table, needs REPLY_MIN_TOPICAL of its
- * weight covered; one matched only by such names needs
- * REPLY_MIN_CONFIDENCE: one shared place name never lowers the bar ("the
- * food in France").  Below REPLY_MIN_EVIDENCE (the best window holds no
- * word rarer than one in half the passages) nothing is an answer.
+ * on one score: evidence.c has the rules and their why.  This file gives
+ * it each concept's kind, df and place in the message (question.c says
+ * which words name a thing), and the concepts of each best window.
+ *
  * REPLY_K1, REPLY_ELSEWHERE and the thresholds are the tuned numbers, on
  * the shipped set and tests/fixtures/larger; the other relevance sets
  * (tests/relevance/) check them on letters not tuned on.  REPLY_RELATED was
@@ -128,7 +117,9 @@
  * measures the same for REPLY_UNSEEN from 0.4 to 0.5 (0.45, the middle),
  * and for REPLY_MIN_TOPICAL only from about 0.38 to 0.42 (below, two
  * unanswerable questions of larger2 pass; above, blind2 refuses one more
- * answerable one), so the latter is the number to watch.
+ * answerable one), so the latter is the number to watch.  Since the
+ * names-only rule (evidence.c), REPLY_MIN_TOPICAL is also the bar of a
+ * window that matched only names.
  *
  * Excerpt.  Each result also names the bytes of the sentences of its best
  * window that hold a match: corpus_reply shows them, rather than the
@@ -145,10 +136,12 @@
 
 #include "array.h"
 #include "rank.h"
+#include "evidence.h"
+#include "question.h"
 #include "searchq.h"
-#include "wordlist.h"
+#include "sentences.h"
+#include "stemmer.h"
 
-#define REPLY_STEM 64       /* bytes of a stem; longer ones are cut */
 #define REPLY_MAX_NGRAM 6   /* words of the longest alias tried */
 #define REPLY_MAX_WORDS 128 /* words of a message looked at */
 #define REPLY_PHRASE 256    /* bytes of a phrase given to people_lookup */
@@ -164,118 +157,6 @@
 
 _Static_assert(REPLY_MAX_CONCEPTS <= 32, "concept sets are uint32_t masks");
 
-/* Said to a bot, these carry no topic (searchq's list has the rest). */
-static const char *const reply_chatter[] = {
-    "answer",   "ask",       "dear",    "did",   "doing", "going",  "happen",
-    "happened", "happening", "happens", "hello", "hey",   "hi",     "know",
-    "let",      "like",      "missive", "ok",    "okay",  "please", "reply",
-    "say",      "tell",      "think",   "well",  "yes",
-};
-/* Not "thank"/"thanks": the letters thank each other, and a reader who
- * thanks the bot is answered by a correspondent's own thanks. */
-
-/* --- tokens ------------------------------------------------------------- */
-
-typedef struct {
-    char stem[REPLY_STEM];
-    int start, end; /* byte offsets in the tokenized text */
-} Token;
-
-typedef struct {
-    Token *v;
-    size_t n, cap;
-} Tokens;
-
-static void tokens_free(Tokens *t)
-{
-    free(t->v);
-    memset(t, 0, sizeof *t);
-}
-
-static int tokens_push(Tokens *t, const char *s, int len, int start, int end)
-{
-    if (array_grow(&t->v, &t->cap, t->n + 1, sizeof *t->v) != STATUS_OK)
-        return -1;
-    Token *k = &t->v[t->n++];
-    if (len < 0)
-        len = 0;
-    if (len >= REPLY_STEM)
-        len = REPLY_STEM - 1; /* cut alike in the message and the text */
-    memcpy(k->stem, s, (size_t)len);
-    k->stem[len] = '\0';
-    k->start = start;
-    k->end = end;
-    return 0;
-}
-
-/* --- the index's own tokenizers ----------------------------------------- */
-
-typedef struct {
-    fts5_tokenizer api[2];
-    Fts5Tokenizer *tok[2];
-} Stemmer;
-
-enum { STEM_WORDS = 0, STEM_PORTER = 1 };
-
-static void stemmer_close(Stemmer *s)
-{
-    for (int i = 0; i < 2; i++)
-        if (s->tok[i])
-            s->api[i].xDelete(s->tok[i]);
-    memset(s, 0, sizeof *s);
-}
-
-/* The word cutter (unicode61) and the stemmer (porter over unicode61), with
- * the arguments of passages_fts (db.c). */
-static int stemmer_open(sqlite3 *db, Stemmer *s)
-{
-    static const char *const porter_args[] = {"unicode61", "remove_diacritics",
-                                              "2"};
-    static const char *const word_args[] = {"remove_diacritics", "2"};
-    void *ud = NULL;
-    fts5_api *api = rank_fts5(db);
-
-    memset(s, 0, sizeof *s);
-    if (!api)
-        return -1;
-    if (api->xFindTokenizer(api, "unicode61", &ud, &s->api[STEM_WORDS]) !=
-            SQLITE_OK ||
-        s->api[STEM_WORDS].xCreate(ud, (const char **)word_args, 2,
-                                   &s->tok[STEM_WORDS]) != SQLITE_OK)
-        goto fail;
-    if (api->xFindTokenizer(api, "porter", &ud, &s->api[STEM_PORTER]) !=
-            SQLITE_OK ||
-        s->api[STEM_PORTER].xCreate(ud, (const char **)porter_args, 3,
-                                    &s->tok[STEM_PORTER]) != SQLITE_OK)
-        goto fail;
-    return 0;
-fail:
-    stemmer_close(s);
-    return -1;
-}
-
-static int stemmer_token(void *ctx, int tflags, const char *tok, int ntok,
-                         int start, int end)
-{
-    (void)tflags;
-    return tokens_push(ctx, tok, ntok, start, end) < 0 ? SQLITE_NOMEM
-                                                       : SQLITE_OK;
-}
-
-/* Appends the tokens of text[0..len) to out; offsets are relative to text. */
-static int stemmer_run(Stemmer *s, int which, const char *text, size_t len,
-                       Tokens *out)
-{
-    if (len > INT32_MAX)
-        return -1;
-    return s->api[which].xTokenize(s->tok[which], out, FTS5_TOKENIZE_DOCUMENT,
-                                   text, (int)len, stemmer_token) == SQLITE_OK
-               ? 0
-               : -1;
-}
-
-/* --- the shared alias table --------------------------------------------- */
-
 /* --- the message as concepts -------------------------------------------- */
 
 typedef struct {
@@ -290,13 +171,8 @@ typedef struct {
 typedef struct {
     size_t first_form, nforms;
     bool entity;
-    bool named;    /* capitalised inside the message */
-    bool modifier; /* and so is the next word: "Red" in "the Red Army" */
-    bool thing;    /* a noun after an article, or a number: message_thing */
-    bool seen;     /* some passage asked holds one of its forms */
     PeopleEntity who;
     double idf;
-    long df;    /* passages of every author holding a form (maybe estimated) */
 } Concept;
 
 typedef struct {
@@ -304,6 +180,9 @@ typedef struct {
     Form *forms;
     size_t nforms, capforms;
     Concept c[REPLY_MAX_CONCEPTS];
+    /* What evidence.c judges of each concept; ev[i].df: the passages of
+     * every author holding a form of c[i] (maybe estimated). */
+    EvidenceConcept ev[REPLY_MAX_CONCEPTS];
     size_t n;
     double mass;           /* sum of the concepts' idf */
     double avglen;         /* mean bytes of a passage */
@@ -317,15 +196,9 @@ typedef struct {
 
 static void message_free(Message *m)
 {
-    tokens_free(&m->stems);
+    stemmer_tokens_free(&m->stems);
     free(m->forms);
     memset(m, 0, sizeof *m);
-}
-
-static bool reply_is_chatter(const char *w)
-{
-    return wordlist_contains(reply_chatter,
-                             sizeof reply_chatter / sizeof *reply_chatter, w);
 }
 
 /* Adds one form (text as the alias table or the tokenizer gave it) to the
@@ -338,7 +211,7 @@ static int message_add_form(Message *m, Stemmer *s, const char *text,
 
     if (len == 0 || len >= REPLY_PHRASE || strchr(text, '"'))
         return 0; /* '"' cannot occur: tokens have none */
-    if (stemmer_run(s, STEM_PORTER, text, len, &m->stems) < 0)
+    if (stemmer_run(s, STEMMER_PORTER, text, len, &m->stems) < 0)
         return -1;
     if (m->stems.n == before)
         return 0;
@@ -385,6 +258,10 @@ static int message_add_entity(Message *m, Stemmer *s, const People *al,
     c->first_form = m->nforms;
     c->entity = true;
     c->who = e;
+    m->ev[m->n] = (EvidenceConcept){
+        .kind = e.kind == PEOPLE_PERSON  ? EVIDENCE_PERSON
+                : e.kind == PEOPLE_PLACE ? EVIDENCE_PLACE
+                                         : EVIDENCE_TERM};
     for (size_t i = 0; i < people_alias_count(al); i++) {
         PeopleEntity w;
         const char *form = people_alias(al, i, &w);
@@ -426,12 +303,12 @@ static int message_add_stem(Message *m, Stemmer *s, const char *stem,
     Form *f;
     int rc = -1;
 
-    if (len == 0 || len >= REPLY_PHRASE || len >= REPLY_STEM ||
+    if (len == 0 || len >= REPLY_PHRASE || len >= STEMMER_STEM ||
         strchr(stem, '"'))
         return 0;
-    if (stemmer_run(s, STEM_PORTER, stem, len, &again) < 0)
+    if (stemmer_run(s, STEMMER_PORTER, stem, len, &again) < 0)
         goto done;
-    if (tokens_push(&m->stems, stem, (int)len, 0, (int)len) < 0 ||
+    if (stemmer_tokens_push(&m->stems, stem, (int)len, 0, (int)len) < 0 ||
         array_grow(&m->forms, &m->capforms, m->nforms + 1, sizeof *m->forms) !=
             STATUS_OK) {
         m->stems.n = before;
@@ -448,7 +325,7 @@ static int message_add_stem(Message *m, Stemmer *s, const char *stem,
     m->c[m->n].nforms++;
     rc = 0;
 done:
-    tokens_free(&again);
+    stemmer_tokens_free(&again);
     return rc;
 }
 
@@ -477,15 +354,15 @@ static int message_add_related(Message *m, Stemmer *s, sqlite3_stmt *related,
 
 static int message_add_word(Message *m, Stemmer *s, sqlite3_stmt *related,
                             const char *word, bool named, bool modifier,
-                            bool thing)
+                            bool thing, bool tail)
 {
     Tokens one = {0};
-    char prefix[REPLY_STEM];
+    char prefix[STEMMER_STEM];
     int rc = 0;
 
     if (m->n == REPLY_MAX_CONCEPTS)
         return 0;
-    if (stemmer_run(s, STEM_PORTER, word, strlen(word), &one) < 0) {
+    if (stemmer_run(s, STEMMER_PORTER, word, strlen(word), &one) < 0) {
         rc = -1;
         goto done;
     }
@@ -493,9 +370,11 @@ static int message_add_word(Message *m, Stemmer *s, sqlite3_stmt *related,
         goto done; /* a word of one stem, once */
     memset(&m->c[m->n], 0, sizeof m->c[m->n]);
     m->c[m->n].first_form = m->nforms;
-    m->c[m->n].named = named;
-    m->c[m->n].modifier = modifier;
-    m->c[m->n].thing = thing;
+    m->ev[m->n] = (EvidenceConcept){.kind = EVIDENCE_WORD,
+                                    .named = named,
+                                    .modifier = modifier,
+                                    .thing = thing,
+                                    .tail = tail};
     if (message_add_form(m, s, word, false) < 0) {
         rc = -1;
         goto done;
@@ -512,101 +391,8 @@ static int message_add_word(Message *m, Stemmer *s, sqlite3_stmt *related,
     if (m->c[m->n].nforms > 0)
         m->n++;
 done:
-    tokens_free(&one);
+    stemmer_tokens_free(&one);
     return rc;
-}
-
-static bool reply_is_space(char ch)
-{
-    return ch == ' ' || ch == '\t';
-}
-
-/* A person named at either end of the message, set off by a comma (or
- * opening it after "dear"), is whom it addresses. */
-static bool message_vocative(const char *msg, const Tokens *w, size_t i,
-                             size_t j)
-{
-    size_t first = (i == 1 && strcmp(w->v[0].stem, "dear") == 0) ? 1 : 0;
-    if (i == first) {
-        const char *p = msg + w->v[j].end;
-        while (reply_is_space(*p)) p++;
-        if (*p == ',' || *p == ':' || *p == '!')
-            return true;
-    }
-    if (j + 1 == w->n) {
-        const char *p = msg + w->v[i].start;
-        while (p > msg && reply_is_space(p[-1])) p--;
-        if (p > msg && p[-1] == ',')
-            return true;
-    }
-    return false;
-}
-
-/* A word written with a capital inside a sentence names something: "the
- * Battle of Britain", "Pearl Harbor". */
-static bool message_named(const char *msg, const Tokens *w, size_t i)
-{
-    unsigned char c = (unsigned char)msg[w->v[i].start];
-    if (i == 0 || !(c >= 'A' && c <= 'Z'))
-        return false;
-    for (const char *p = msg + w->v[i].start; p > msg + w->v[i - 1].end; p--)
-        if (p[-1] == '.' || p[-1] == '?' || p[-1] == '!' || p[-1] == ':')
-            return false;
-    return true;
-}
-
-/* True when token i opens the message or a clause of it ("Joe, which"). */
-static bool message_opens(const char *msg, const Tokens *w, size_t i)
-{
-    if (i == 0)
-        return true;
-    for (const char *p = msg + w->v[i - 1].end; p < msg + w->v[i].start; p++)
-        if (strchr(".?!,:;", *p))
-            return true;
-    return false;
-}
-
-/* A word that names a thing: a number ("1941", "17"), or the word after an
- * article or a question's determiner ("the weather", "a holiday", "what
- * language"), which is a noun or the adjective of one ("the tallest
- * mountain"); a place's adjective between them is part of the same noun
- * phrase ("the Persian oil"; place[k] marks the words of a place named by
- * other than a plural: "the Germans" is the noun itself).  "what", "which"
- * and "whose" only when they open the question: inside it they are as often
- * pronouns ("the plan which Eden carries"); after "what" an auxiliary
- * ("what did") is a stop word, no concept.  So is "how" with an adjective:
- * "how old", "how far" ask for a measure, which letters that lack the word
- * do not give ("how is", "how can": stop words).  Not after "your" or "no":
- * readers also write nouns of verbs there that the letters word otherwise
- * ("your visit", "no need to"). */
-static bool message_thing(const char *msg, const Tokens *w, const bool *place,
-                          size_t i)
-{
-    static const char *const articles[] = {"a", "an", "the"};
-    static const char *const questions[] = {"how", "what", "which", "whose"};
-    const char *p = w->v[i].stem;
-    while (*p >= '0' && *p <= '9') p++;
-    if (*p == '\0')
-        return true;
-    while (i > 0 && place[i - 1]) i--;
-    if (i == 0)
-        return false;
-    p = w->v[i - 1].stem;
-    return wordlist_contains(articles, sizeof articles / sizeof *articles, p) ||
-           (wordlist_contains(questions, sizeof questions / sizeof *questions,
-                              p) &&
-            message_opens(msg, w, i - 1));
-}
-
-/* An apostrophe (ASCII or U+2019) joins tokens a and a+1. */
-static bool message_apostrophe(const char *msg, const Tokens *w, size_t a)
-{
-    if (a + 1 >= w->n)
-        return false;
-    const char *p = msg + w->v[a].end;
-    size_t gap = (size_t)(w->v[a + 1].start - w->v[a].end);
-    return (gap == 1 && *p == '\'') ||
-           (gap == 3 && memcmp(p, "\xe2\x80\x99", 3) == 0);
 }
 
 static int message_build(Message *m, Stemmer *s, sqlite3_stmt *related,
@@ -615,17 +401,18 @@ static int message_build(Message *m, Stemmer *s, sqlite3_stmt *related,
     Tokens w = {0};
     char phrase[REPLY_PHRASE];
     bool place[REPLY_MAX_WORDS] = {false}; /* the words of a place named */
+    size_t thing_at = SIZE_MAX - 1; /* the word of the last thing added */
     int rc = -1;
 
     memset(m, 0, sizeof *m);
-    if (stemmer_run(s, STEM_WORDS, msg, strlen(msg), &w) < 0)
+    if (stemmer_run(s, STEMMER_WORDS, msg, strlen(msg), &w) < 0)
         goto done;
     if (w.n > REPLY_MAX_WORDS)
         w.n = REPLY_MAX_WORDS;
     for (size_t i = 0; i < w.n && m->n < REPLY_MAX_CONCEPTS;) {
         const char *word = w.v[i].stem;
         /* "don't", "I'm", "we'll": function words; "Hitler's": Hitler. */
-        if (message_apostrophe(msg, &w, i)) {
+        if (question_apostrophe(msg, &w, i)) {
             if (strcmp(w.v[i + 1].stem, "s") != 0) {
                 i += 2;
                 continue;
@@ -638,7 +425,7 @@ static int message_build(Message *m, Stemmer *s, sqlite3_stmt *related,
                 continue;
             size_t plen = (size_t)(w.v[j].end - w.v[i].start);
             if (len == 1 && (searchq_is_stopword(word, strlen(word)) ||
-                             reply_is_chatter(word)))
+                             question_is_chatter(word)))
                 break;
             if (plen >= sizeof phrase)
                 continue;
@@ -648,12 +435,11 @@ static int message_build(Message *m, Stemmer *s, sqlite3_stmt *related,
             if (!people_lookup(al, phrase, &e))
                 continue;
             used = len;
-            size_t tl = strlen(w.v[j].stem);
-            bool adjective = e.kind == PEOPLE_PLACE && tl > 0 &&
-                             w.v[j].stem[tl - 1] != 's'; /* not "Germans" */
+            bool adjective = e.kind == PEOPLE_PLACE &&
+                             question_adjective(w.v[j].stem);
             for (size_t k = i; adjective && k <= j; k++)
                 place[k] = true;
-            if (e.kind == PEOPLE_PERSON && message_vocative(msg, &w, i, j)) {
+            if (e.kind == PEOPLE_PERSON && question_vocative(msg, &w, i, j)) {
                 m->addressee = people_name(al, e.index);
             } else if (message_add_entity(m, s, al, e) < 0) {
                 goto done;
@@ -665,16 +451,22 @@ static int message_build(Message *m, Stemmer *s, sqlite3_stmt *related,
         }
         size_t wl = strlen(word);
         if (wl >= 2 && !searchq_is_stopword(word, wl) &&
-            !reply_is_chatter(word) &&
-            message_add_word(m, s, related, word, message_named(msg, &w, i),
-                             i + 1 < w.n && message_named(msg, &w, i + 1),
-                             message_thing(msg, &w, place, i)) < 0)
-            goto done;
+            !question_is_chatter(word)) {
+            bool thing = question_thing(msg, &w, place, i);
+            size_t before = m->n;
+            if (message_add_word(m, s, related, word,
+                                 question_named(msg, &w, i),
+                                 i + 1 < w.n && question_named(msg, &w, i + 1),
+                                 thing, thing_at + 1 == i && i > 0) < 0)
+                goto done;
+            if (thing && m->n > before)
+                thing_at = i;
+        }
         i++;
     }
     rc = 0;
 done:
-    tokens_free(&w);
+    stemmer_tokens_free(&w);
     return rc;
 }
 
@@ -719,16 +511,6 @@ static int reply_match(const Message *m, size_t first, size_t n, Buf *b)
     if (buf_add(b, "", "", "") < 0) /* "" rather than NULL when empty */
         return -1;
     return reply_match_add(m, first, n, b);
-}
-
-/* True when a concept the letters never use names something they lack: a
- * place, or a capitalised word.  A person of the alias table is a
- * correspondent, named in headings rather than in the text, so not. */
-static bool reply_names_absent(const Concept *c)
-{
-    if (c->entity)
-        return c->who.kind == PEOPLE_PLACE;
-    return c->named;
 }
 
 /* N and the mean passage length in bytes, of every passage or of one
@@ -929,19 +711,15 @@ static int message_weigh(Message *m, sqlite3 *db, const char *sender, Buf *b,
             goto sqlfail;
         if (df > N)
             df = N;
-        c->df = all;
-        c->seen = df > 0;
-        lacks[i] = all == 0 && reply_names_absent(c);
-        if (all == 0 && c->thing && !c->entity && !c->named)
-            m->lacking = true;
-        if (lacks[i] && !c->modifier)
-            m->lacks_name = true;
+        m->ev[i].df = all;
+        m->ev[i].seen = df > 0;
         c->idf = log(1.0 + ((double)(N - df) + 0.5) / ((double)df + 0.5));
-        if (c->seen) {
+        if (m->ev[i].seen) {
             seen += c->idf;
             nseen++;
         }
     }
+    evidence_lacks(m->ev, m->n, lacks, &m->lacking, &m->lacks_name);
     /* A plain word the letters never use may be the reader's own word for
      * theirs (and a word the author asked never uses, the other author's):
      * it weighs REPLY_UNSEEN of the mean of the words they do use, not the
@@ -951,7 +729,7 @@ static int message_weigh(Message *m, sqlite3 *db, const char *sender, Buf *b,
     m->mass = 0;
     for (size_t i = 0; i < m->n; i++) {
         Concept *c = &m->c[i];
-        if (!c->seen && !lacks[i])
+        if (!m->ev[i].seen && !lacks[i])
             c->idf = REPLY_UNSEEN * (nseen ? seen / (double)nseen : c->idf);
         m->mass += c->idf;
     }
@@ -966,63 +744,6 @@ done:
     return rc;
 }
 
-/* --- sentences and windows ---------------------------------------------- */
-
-static bool reply_upper_start(const unsigned char *p)
-{
-    return (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '"' ||
-           *p == '(' || *p == '\'' || *p >= 0x80;
-}
-
-/* True when the '.' at text[i] ends an abbreviation or an initial: "Mr.",
- * "J. V.", "U.S.S.R." */
-static bool reply_abbrev(const char *text, size_t i)
-{
-    static const char *const abbrevs[] = {"Mr",  "Mrs", "Dr",   "St", "No",
-                                          "Gen", "Col", "Capt", "Lt", "Messrs"};
-    size_t k = i;
-    while (k > 0 && ((text[k - 1] >= 'a' && text[k - 1] <= 'z') ||
-                     (text[k - 1] >= 'A' && text[k - 1] <= 'Z')))
-        k--;
-    size_t wl = i - k;
-    if (wl == 1 && text[k] >= 'A' && text[k] <= 'Z')
-        return true;
-    for (size_t a = 0; a < sizeof abbrevs / sizeof abbrevs[0]; a++)
-        if (strlen(abbrevs[a]) == wl && memcmp(text + k, abbrevs[a], wl) == 0)
-            return true;
-    return false;
-}
-
-/* Sentence number of every token of text. O(text). */
-static int reply_sentences(const char *text, const Tokens *t, int *sent,
-                           int *nsent)
-{
-    size_t len = strlen(text), tok = 0;
-    int cur = 0;
-
-    for (size_t i = 0; i <= len; i++) {
-        while (tok < t->n && (size_t)t->v[tok].start <= i) sent[tok++] = cur;
-        if (i == len)
-            break;
-        char ch = text[i];
-        if (ch != '.' && ch != '!' && ch != '?')
-            continue;
-        if (ch == '.' && reply_abbrev(text, i))
-            continue;
-        size_t k = i + 1;
-        while (k < len && (text[k] == '"' || text[k] == ')' || text[k] == '\''))
-            k++;
-        if (k < len && !reply_is_space(text[k]))
-            continue;
-        while (k < len && reply_is_space(text[k])) k++;
-        if (k == len || reply_upper_start((const unsigned char *)text + k))
-            cur++;
-    }
-    while (tok < t->n) sent[tok++] = cur;
-    *nsent = cur + 1;
-    return 0;
-}
-
 /* The weight of the concepts in set; those not in direct (matched only
  * through the concept table) count REPLY_RELATED of theirs. */
 static double reply_mass(const Message *m, uint32_t set, uint32_t direct)
@@ -1033,37 +754,6 @@ static double reply_mass(const Message *m, uint32_t set, uint32_t direct)
             s += m->c[i].idf *
                  ((direct & (UINT32_C(1) << i)) ? 1 : REPLY_RELATED);
     return s;
-}
-
-/* The bytes of sentences first..last of text: from the start of the first
- * (after the previous sentence's closing punctuation) to the end of the
- * last (up to the next sentence's first token, less the spaces). */
-static void reply_excerpt(const char *text, const Tokens *t, const int *sent,
-                          int nsent, int first, int last, ReplyResult *r)
-{
-    size_t len = strlen(text), a = 0, b = len, k = 0;
-
-    if (t->n == 0 || first >= nsent) {
-        r->excerpt_start = 0;
-        r->excerpt_end = (int)len;
-        return;
-    }
-    while (k < t->n && sent[k] < first) k++;
-    if (k > 0 && k < t->n) {
-        a = (size_t)t->v[k - 1].end;
-        while (a < len && !reply_is_space(text[a])) a++;
-        while (a < len && reply_is_space(text[a])) a++;
-        if (a > (size_t)t->v[k].start)
-            a = (size_t)t->v[k].start;
-    }
-    while (k < t->n && sent[k] <= last) k++;
-    if (k < t->n) {
-        b = (size_t)t->v[k].start;
-        while (b > a && !reply_is_space(text[b - 1])) b--; /* '"', '(' */
-        while (b > a && reply_is_space(text[b - 1])) b--;
-    }
-    r->excerpt_start = (int)a;
-    r->excerpt_end = (int)b;
 }
 
 typedef struct {
@@ -1087,11 +777,11 @@ static int reply_score(const Message *m, Stemmer *s, const char *text,
     Occurrence *occ = NULL;
     size_t nocc = 0, capocc = 0;
 
-    if (stemmer_run(s, STEM_PORTER, text, strlen(text), &t) < 0)
+    if (stemmer_run(s, STEMMER_PORTER, text, strlen(text), &t) < 0)
         goto done;
     if (!(sent = calloc(t.n + 1, sizeof *sent)))
         goto done;
-    reply_sentences(text, &t, sent, &nsent);
+    sentences_split(text, &t, sent, &nsent);
     if (!(mask = calloc(2 * ((size_t)nsent + 1), sizeof *mask)))
         goto done;
     direct = mask + nsent + 1;
@@ -1141,23 +831,27 @@ static int reply_score(const Message *m, Stemmer *s, const char *text,
             at = i;
         }
     }
-    reply_excerpt(text, &t, sent, nsent, mask[at] ? at : at + 1,
-                  mask[at + 1] ? at + 1 : at, &out->r);
+    sentences_excerpt(text, &t, sent, nsent, mask[at] ? at : at + 1,
+                      mask[at + 1] ? at + 1 : at, &out->r.excerpt_start,
+                      &out->r.excerpt_end);
     double cover =
         best + REPLY_ELSEWHERE * (reply_mass(m, all, all_direct) - best);
+    /* Words the reader used for what the window says otherwise leave the
+     * message's mass (evidence_wording says when). */
+    double mass = m->mass;
+    uint32_t wording =
+        evidence_wording(m->ev, m->n, win, m->lacking, m->lacks_name);
+    for (size_t c = 0; c < m->n; c++)
+        if (wording >> c & 1)
+            mass -= m->c[c].idf;
     out->r.evidence = best;
-    out->r.confidence = m->mass > 0 ? cover / m->mass : 0;
+    out->r.confidence = mass > 1e-9 ? cover / mass : 0;
+    if (out->r.confidence > 1)
+        out->r.confidence = 1;
     out->r.lacking = m->lacking;
     out->r.lacks_name = m->lacks_name;
-    out->r.content = out->r.topical = false;
-    for (size_t c = 0; c < m->n; c++) {
-        const Concept *k = &m->c[c];
-        if (!(win >> c & 1) ||
-            (k->entity && k->who.kind != PEOPLE_TERM))
-            continue; /* a place or a person: a name, not a topic */
-        out->r.topical = true;
-        out->r.content |= !k->named;
-    }
+    evidence_window(m->ev, m->n, win, &out->r.topical, &out->r.content,
+                    &out->r.names_only);
 
     /* bm25 over concepts: an occurrence overlapping the previous one of the
      * same concept ("Soviet Union" and "Soviet") counts once. */
@@ -1184,7 +878,7 @@ static int reply_score(const Message *m, Stemmer *s, const char *text,
                      reply_is_answer(&out->r);
     rc = 0;
 done:
-    tokens_free(&t);
+    stemmer_tokens_free(&t);
     free(sent);
     free(mask);
     free(occ);
@@ -1328,22 +1022,22 @@ static int reply_candidates(Message *m, sqlite3_stmt *count, Buf *b,
      * reply_loosest); reply_score still checks the phrase itself. */
     m->loose = m->no_prefix;
     for (size_t i = 0; i < m->n; i++) {
-        if (m->c[i].df <= 0)
+        if (m->ev[i].df <= 0)
             continue;
         size_t j = n++; /* rarest first; ties keep the message's order */
-        while (j > 0 && m->c[order[j - 1]].df > m->c[i].df) {
+        while (j > 0 && m->ev[order[j - 1]].df > m->ev[i].df) {
             order[j] = order[j - 1];
             j--;
         }
         order[j] = i;
-        total += m->c[i].df;
+        total += m->ev[i].df;
     }
     if (n == 0 || total <= REPLY_POOL) { /* every match: as always */
         rc = reply_match(m, 0, m->nforms, b);
         goto done;
     }
-    while (k < n && cum + m->c[order[k]].df <= REPLY_POOL)
-        cum += m->c[order[k++]].df;
+    while (k < n && cum + m->ev[order[k]].df <= REPLY_POOL)
+        cum += m->ev[order[k++]].df;
     if (buf_add(&e, "", "", "") < 0)
         goto done;
     if (k > 0) {
@@ -1424,11 +1118,7 @@ done:
 
 bool reply_is_answer(const ReplyResult *r)
 {
-    if (r->evidence < REPLY_MIN_EVIDENCE || (r->lacking && !r->content))
-        return false;
-    return r->confidence >= (r->topical && !r->lacking && !r->lacks_name
-                                 ? REPLY_MIN_TOPICAL
-                                 : REPLY_MIN_CONFIDENCE);
+    return evidence_is_answer(r);
 }
 
 Status reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,

@@ -17,14 +17,17 @@
  *      window of two neighbouring sentences counting less, so the passage
  *      that carries the answer in one place wins over one that mentions the
  *      words far apart;
- *   4. the best is declined by evidence (see reply_is_answer): when the
+ *   4. the best is declined by evidence (see evidence.h): when the
  *      message names a thing no letter holds (a number, or a noun after an
  *      article, that maps to nothing in them) and no content word of it
- *      matched; when it covers too little of the message (confidence below
- *      REPLY_MIN_CONFIDENCE, or below REPLY_MIN_TOPICAL when a word of the
- *      message that is not a known place or person matched in the best
- *      window); or when its evidence is too weak (below REPLY_MIN_EVIDENCE).
- *      A shared place name alone never lowers the bar.
+ *      matched; when the best window matched only names while the thing
+ *      the message asks about is in other passages (a shared place name
+ *      never carries the answer); when it covers too little of the message
+ *      (confidence below REPLY_MIN_TOPICAL, or REPLY_MIN_CONFIDENCE when
+ *      the message names a thing or a name the letters lack), words no
+ *      letter uses not counting against a window that holds what the
+ *      message is about; or when its evidence is too weak (below
+ *      REPLY_MIN_EVIDENCE).
  *
  * The database needs the passages_fts table of the schema; the module only
  * reads it (plus a temporary table on the caller's connection).
@@ -43,8 +46,9 @@
 #define REPLY_POOL 1000           /* passages bm25 ranks per message, at most */
 #define REPLY_DF_EXACT 500        /* matches counted per concept; then estimated */
 #define REPLY_MAX_CONCEPTS 24     /* more words than this are not a question */
-#define REPLY_MIN_CONFIDENCE 0.5  /* of the message's IDF mass matched */
-#define REPLY_MIN_TOPICAL 0.4     /* the same, when a topic word matched */
+#define REPLY_MIN_CONFIDENCE 0.5  /* of the message's IDF mass matched, when
+                                     it names what the letters lack */
+#define REPLY_MIN_TOPICAL 0.4     /* the same, when it lacks nothing */
 #define REPLY_MIN_EVIDENCE 0.6931 /* ln 2: a word in half the passages */
 #define REPLY_VARIETY 0.9         /* runner-up within 10% replaces a repeat */
 
@@ -67,6 +71,9 @@ typedef struct {
     bool lacks_name;   /* ... or a name (place, capitalised word) */
     bool content;      /* a content word or term matched in the best window */
     bool topical;      /* content, or a capitalised word not in the aliases */
+    bool names_only;   /* only names matched in the best window, and a thing
+                          the message names, which the letters hold, is not
+                          in it (see evidence.h) */
 } ReplyResult;
 
 /* The answer: STATUS_OK and *out, STATUS_NOTFOUND when nothing answers

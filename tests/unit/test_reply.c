@@ -20,8 +20,10 @@
 #include "concepts.h"
 #include "corpus.h"
 #include "db.h"
+#include "evidence.h"
 #include "import.h"
 #include "people.h"
+#include "question.h"
 #include "reply.h"
 
 typedef struct {
@@ -293,7 +295,7 @@ static void test_threshold_declines(void **state)
         if (strcmp(got, "none") != 0)
             fail_msg("'%s' answered %s", nonsense[i], got);
     }
-    ReplyResult weak = {.confidence = REPLY_MIN_CONFIDENCE - 0.01,
+    ReplyResult weak = {.confidence = REPLY_MIN_TOPICAL - 0.01,
                         .evidence = 10};
     assert_false(reply_is_answer(&weak));
     weak.confidence = 1;
@@ -303,17 +305,21 @@ static void test_threshold_declines(void **state)
     assert_true(reply_is_answer(&weak));
 }
 
-/* The verdict by evidence, on results made by hand: a topic word matched
- * lowers the bar, a place name alone does not; a thing the letters lack
- * declines unless content matched, and then keeps the full bar; so does a
- * name they lack. */
+/* The verdict by evidence, on results made by hand: a message that lacks
+ * nothing needs REPLY_MIN_TOPICAL, whatever matched, unless only names
+ * matched while the thing it asks about is elsewhere (names_only); a thing
+ * the letters lack declines unless content matched, and then keeps the
+ * full bar; so does a name they lack. */
 static void test_evidence_verdict(void **state)
 {
     (void)state;
     double between = (REPLY_MIN_TOPICAL + REPLY_MIN_CONFIDENCE) / 2;
     ReplyResult r = {.confidence = between, .evidence = 10};
 
-    assert_false(reply_is_answer(&r)); /* names only */
+    assert_true(reply_is_answer(&r)); /* names, nothing asked elsewhere */
+    r.names_only = true;
+    assert_false(reply_is_answer(&r));
+    r.names_only = false;
     r.topical = true;
     assert_true(reply_is_answer(&r));
     r.confidence = REPLY_MIN_TOPICAL - 0.01;
@@ -395,6 +401,181 @@ static void test_evidence_missing_thing(void **state)
     assert_int_equal(r.letter, 2);
     assert_int_equal(r.para, 3);
     assert_true(reply_is_answer(&r));
+    small_close(&s);
+}
+
+/* Wording (evidence_wording): when the best window holds what the message
+ * is about (its things the letters hold, or every word they hold), the
+ * words no letter uses are the reader's wording and leave the mass.  Not
+ * when a thing the letters hold is outside the window, nor the word after
+ * it ("a good novel"), nor when the message lacks a thing or a name. */
+static void test_evidence_wording(void **state)
+{
+    Fixture *f = *state;
+    EvidenceConcept c[4] = {
+        {.kind = EVIDENCE_WORD, .df = 0},                        /* verb */
+        {.kind = EVIDENCE_WORD, .df = 0},                        /* verb */
+        {.kind = EVIDENCE_WORD, .thing = true, .df = 2, .seen = true},
+        {.kind = EVIDENCE_WORD, .df = 3, .seen = true},          /* other */
+    };
+    /* The thing in the window, another word the letters hold not. */
+    assert_int_equal(evidence_wording(c, 4, 0x4, false, false), 0x3);
+    /* The thing outside: the unseen words may be the topic. */
+    assert_int_equal(evidence_wording(c, 4, 0x8, false, false), 0);
+    /* Every word the letters hold in it, though no thing is. */
+    c[2].thing = false;
+    assert_int_equal(evidence_wording(c, 4, 0xc, false, false), 0x3);
+    assert_int_equal(evidence_wording(c, 4, 0xc, true, false), 0);
+    assert_int_equal(evidence_wording(c, 4, 0xc, false, true), 0);
+    /* The noun after the thing's adjective counts with it, held or not
+     * ("a good novel", no letter holding "novel"). */
+    c[2].thing = true;
+    c[3].tail = true;
+    assert_int_equal(evidence_wording(c, 4, 0x4, false, false), 0);
+    c[1].tail = true;
+    c[3].tail = false;
+    assert_int_equal(evidence_wording(c, 4, 0xc, false, false), 0);
+    c[1].tail = false;
+    /* A capitalised word is a name, never wording. */
+    c[0].named = true;
+    assert_int_equal(evidence_wording(c, 4, 0xc, false, false), 0x2);
+    /* More unseen words than twice the matched ones are not wording. */
+    EvidenceConcept many[6] = {
+        {.kind = EVIDENCE_WORD, .thing = true, .df = 2, .seen = true},
+        {.kind = EVIDENCE_WORD}, {.kind = EVIDENCE_WORD},
+        {.kind = EVIDENCE_WORD}, {.kind = EVIDENCE_WORD},
+        {.kind = EVIDENCE_WORD},
+    };
+    assert_int_equal(evidence_wording(many, 6, 0x1, false, false), 0);
+    assert_int_equal(evidence_wording(many, 3, 0x1, false, false), 0x6);
+
+    /* End to end: two words the letters never use beside "the weather",
+     * whose passage answers though "Thursday" is in another; with them in
+     * the mass it fell under the bar. */
+    Small s;
+    small_open(&s);
+    assert_string_equal(
+        small_best(s.db, "was the weather on Thursday stubbornly bleak?",
+                   f->aliases),
+        "1.3");
+    /* Many words of a topic no letter holds, beside one that matched. */
+    assert_string_equal(
+        small_best(s.db,
+                   "what of quantum physics and string theory and the "
+                   "invader?",
+                   f->aliases),
+        "none");
+    /* The same words around a thing no letter holds: declined. */
+    assert_string_equal(
+        small_best(s.db,
+                   "was the climate on Thursday stubbornly bleak?",
+                   f->aliases),
+        "none");
+    small_close(&s);
+}
+
+/* Names only (evidence_window): a window that matched only a place, while
+ * the thing the message asks about is in another passage, is declined
+ * whatever its share; the passage holding the thing is not names only. */
+static void test_evidence_names_only(void **state)
+{
+    Fixture *f = *state;
+    EvidenceConcept c[2] = {
+        {.kind = EVIDENCE_WORD, .thing = true, .df = 1, .seen = true},
+        {.kind = EVIDENCE_PLACE, .df = 1, .seen = true},
+    };
+    bool topical, content, names_only;
+    evidence_window(c, 2, 0x2, &topical, &content, &names_only);
+    assert_true(names_only);
+    evidence_window(c, 2, 0x3, &topical, &content, &names_only);
+    assert_false(names_only);
+    /* A capitalised thing too: "the Battle of Britain" with only Britain
+     * in the window. */
+    c[0].named = true;
+    evidence_window(c, 2, 0x2, &topical, &content, &names_only);
+    assert_true(names_only);
+    c[0].named = false;
+    c[0].df = 0; /* a thing no letter holds: evidence_lacks' case */
+    evidence_window(c, 2, 0x2, &topical, &content, &names_only);
+    assert_false(names_only);
+
+    ReplyResult r = {.confidence = 1, .evidence = 10, .names_only = true};
+    assert_false(reply_is_answer(&r));
+    r.names_only = false;
+    assert_true(reply_is_answer(&r));
+
+    /* "the weather" is in 1.3, Moscow in 1.2: 1.2 mentions only the
+     * place and is no answer, however it ranks. */
+    Small s;
+    ReplyQuery q = {.message = "what was the weather of Moscow?",
+                    .aliases = f->aliases};
+    ReplyResult rs[8];
+    size_t n = 0, seen = 0;
+    small_open(&s);
+    assert_int_equal(reply_rank(s.db, &q, rs, 8, &n, NULL), STATUS_OK);
+    for (size_t i = 0; i < n; i++) {
+        if (rs[i].letter == 1 && rs[i].para == 2) {
+            assert_true(rs[i].names_only);
+            assert_false(reply_is_answer(&rs[i]));
+            seen |= 1;
+        }
+        if (rs[i].letter == 1 && rs[i].para == 3) {
+            assert_false(rs[i].names_only);
+            seen |= 2;
+        }
+    }
+    assert_int_equal(seen, 3);
+    small_close(&s);
+}
+
+/* A general noun ("the way", "a lot") stands in for a topic: no thing the
+ * letters lack, so no refusal by evidence. */
+static void test_light_nouns(void **state)
+{
+    Fixture *f = *state;
+    Small s;
+    ReplyResult r;
+
+    assert_true(question_is_chatter("way"));
+    assert_true(question_is_chatter("thing"));
+    assert_false(question_is_chatter("weather"));
+    small_open(&s);
+    assert_true(small_top(s.db, "was the weather in the way?", f->aliases, &r));
+    assert_false(r.lacking);
+    assert_int_equal(r.letter, 1);
+    assert_int_equal(r.para, 3);
+    /* A noun that names something still does. */
+    assert_true(small_top(s.db, "was the weather in the newspapers?",
+                          f->aliases, &r));
+    assert_true(r.lacking);
+    small_close(&s);
+}
+
+/* A place's adjective continues a noun phrase, its own name does not: the
+ * verb after "the United Kingdom" is no thing the letters lack. */
+static void test_place_adjective(void **state)
+{
+    Fixture *f = *state;
+    assert_true(question_adjective("persian"));
+    assert_true(question_adjective("british"));
+    assert_true(question_adjective("japanese"));
+    assert_true(question_adjective("baltic"));
+    assert_true(question_adjective("nazi"));
+    assert_false(question_adjective("persia"));
+    assert_false(question_adjective("germans"));
+    assert_false(question_adjective("union"));
+    assert_false(question_adjective("uk"));
+
+    Small s;
+    ReplyResult r;
+    small_open(&s);
+    assert_true(small_top(s.db, "will the United Kingdom hurry?", f->aliases,
+                          &r));
+    assert_false(r.lacking);
+    /* The adjective still does: "the British cargo" lacks "cargo". */
+    assert_true(small_top(s.db, "what about the British cargo?", f->aliases,
+                          &r));
+    assert_true(r.lacking);
     small_close(&s);
 }
 
@@ -823,6 +1004,10 @@ int main(void)
         cmocka_unit_test(test_evidence_verdict),
         cmocka_unit_test(test_evidence_missing_thing),
         cmocka_unit_test(test_evidence_topical),
+        cmocka_unit_test(test_evidence_wording),
+        cmocka_unit_test(test_evidence_names_only),
+        cmocka_unit_test(test_place_adjective),
+        cmocka_unit_test(test_light_nouns),
         cmocka_unit_test(test_evidence_name_run),
         cmocka_unit_test(test_prefix_not_restemmed),
         cmocka_unit_test(test_thanks_answered),

@@ -41,7 +41,7 @@ import evaluate  # noqa: E402
 
 MIN_ROWS = {"shipped": 30, "larger": 15, "larger2": 25, "larger3": 25,
             "blind": 40, "blind2": 40, "evidence": 40,
-            "blind3": 40}
+            "blind3": 40, "blind4": 40}
 TUNED_ON = ("shipped", "larger", "larger2")
 HELD_OUT_TOP1 = 0.8          # larger3 measured 0.846
 MIN_NONE_PRECISION = 0.75    # measured 0.778 to 1.000
@@ -51,11 +51,14 @@ MIN_NONE_PRECISION = 0.75    # measured 0.778 to 1.000
 # .500/.476 (.441/.400; before the refusal by evidence .382/.375).  Raised
 # with the evidence rules of evidence.c (wording, names only): they were
 # .839/.833 (.806/.786), .618/.526 (.559/.526), .786/.692, .471/.455.
+# blind4 (written blind on 6 December, first run on main before the evidence
+# rules: .486/.438) measured .514/.429 (.543/.538).
 HELD_FLOORS = {
     "blind": {True: (0.80, 0.82), False: (0.77, 0.77)},
     "blind2": {True: (0.65, 0.58), False: (0.56, 0.58)},
     "evidence": {True: (0.80, 0.72), False: (0.78, 0.78)},
     "blind3": {True: (0.47, 0.45), False: (0.41, 0.37)},
+    "blind4": {True: (0.48, 0.40), False: (0.51, 0.50)},
 }
 
 

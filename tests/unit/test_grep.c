@@ -675,8 +675,8 @@ static void test_invalid_utf8_subject(void **state)
         "Finland \xc3",
         "Fin\xed\xa0\x80land Finland",
         "Finland \xc0\xaf",
-        "\x80"
-        "Finland",
+        ("\x80" /* split: "\x80F" would be one hex escape */
+         "Finland"),
     };
     for (size_t m = 0; m < NMODES; m++) {
         Grep *g = compile_ok("finland", modes[m]);

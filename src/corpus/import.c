@@ -1457,8 +1457,22 @@ static int import_index(Importer *im)
         "INSERT INTO passages_tri(rowid, shown)"
         " SELECT id, shown FROM passages WHERE id >= ?1",
     };
+    /* FTS5 merges a level's segments once it holds 'automerge' of them
+     * (4 by default): during the load 8, so that each posting is merged
+     * again about half as often (100k passages: the trigram index 2.3 s
+     * -> 1.9 s, the word index 0.8 -> 0.7 s; as many segments left at
+     * the end).  Back to the default after, for the small writes of later
+     * imports and errata. */
+    static const char *const merge[] = {
+        "INSERT INTO passages_fts(passages_fts, rank) VALUES ('automerge', 8);"
+        "INSERT INTO passages_tri(passages_tri, rank) VALUES ('automerge', 8);",
+        "INSERT INTO passages_fts(passages_fts, rank) VALUES ('automerge', 4);"
+        "INSERT INTO passages_tri(passages_tri, rank) VALUES ('automerge', 4);",
+    };
     if (im->first_new == 0)
         return 0;
+    if (import_exec(im, merge[0], "import: index") < 0)
+        return -1;
     for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
         sqlite3_stmt *st = NULL;
         if (sqlite3_prepare_v2(im->db, sql[i], -1, &st, NULL) != SQLITE_OK) {
@@ -1472,7 +1486,7 @@ static int import_index(Importer *im)
         if (rc < 0)
             return -1;
     }
-    return 0;
+    return import_exec(im, merge[1], "import: index");
 }
 
 /* A number one query gives (a count, a pragma, EXISTS). */

@@ -98,12 +98,13 @@ static int toplist_stem(TopStemmer *s, const char *word, TopStem *out)
  * on avgdl, which every import moves, but for one tf the shorter passage
  * always ranks first, so the best passage left out of a list, whatever
  * avgdl becomes, is one of the rest's.  Layout, little-endian: per listed
- * passage tf (2 bytes) and length (4), in list order; then per rest entry
- * tf (2), length (4), id (4).  NULL (no update, a full walk) when a tf
- * is outside 1..TOPLIST_TF_MAX-1. */
-#define TOPLIST_TF_MAX 1024
-#define TOPLIST_KEY 6
-#define TOPLIST_REST 10
+ * passage tf (1 byte) and length (2), in list order; then per rest entry
+ * tf (1), length (2), id (4).  NULL (the next import rebuilds the lists)
+ * when a tf or a length does not fit. */
+#define TOPLIST_TF_MAX 256
+#define TOPLIST_LEN_MAX 65535
+#define TOPLIST_KEY 3
+#define TOPLIST_REST 7
 
 typedef struct {
     sqlite3_int64 id;
@@ -328,21 +329,23 @@ static int toplist_blob(TopBuild *b, unsigned char *out, unsigned char *keys,
         if (e->id < 0 || e->id > INT32_MAX)
             return -1;
         toplist_put(out + 4 * i, (uint64_t)e->id, 4);
-        if (e->tf < 1 || e->tf >= TOPLIST_TF_MAX || e->len < 0)
+        if (e->tf < 1 || e->tf >= TOPLIST_TF_MAX || e->len < 0 ||
+            e->len > TOPLIST_LEN_MAX)
             b->nokeys = true;
-        toplist_put(keys + k, (uint64_t)e->tf, 2);
-        toplist_put(keys + k + 2, (uint64_t)e->len, 4);
+        toplist_put(keys + k, (uint64_t)e->tf, 1);
+        toplist_put(keys + k + 1, (uint64_t)e->len, 2);
         k += TOPLIST_KEY;
     }
     for (int tf = 1; tf < TOPLIST_TF_MAX; tf++) {
         const TopRest *r = &b->rest[tf];
         if (r->len == INT32_MAX)
             continue;
-        if (r->len < 0 || r->id < 0 || r->id > INT32_MAX)
+        if (r->len < 0 || r->len > TOPLIST_LEN_MAX || r->id < 0 ||
+            r->id > INT32_MAX)
             b->nokeys = true;
-        toplist_put(keys + k, (uint64_t)tf, 2);
-        toplist_put(keys + k + 2, (uint64_t)r->len, 4);
-        toplist_put(keys + k + 6, (uint64_t)r->id, 4);
+        toplist_put(keys + k, (uint64_t)tf, 1);
+        toplist_put(keys + k + 1, (uint64_t)r->len, 2);
+        toplist_put(keys + k + 3, (uint64_t)r->id, 4);
         k += TOPLIST_REST;
     }
     *nkeys = b->nokeys ? 0 : k;
@@ -616,8 +619,8 @@ static int toplist_merge(TopWork *w, const char *term, const unsigned char *ids,
     for (size_t i = 0; i < nids; i++) {
         const unsigned char *k = keys + TOPLIST_KEY * i;
         toplist_push(b, toplist_entry(b, (sqlite3_int64)toplist_take(ids + 4 * i, 4),
-                                      (int)toplist_take(k, 2),
-                                      (int)toplist_take(k + 2, 4)));
+                                      (int)toplist_take(k, 1),
+                                      (int)toplist_take(k + 1, 2)));
     }
     for (size_t i = 0; i < nnew; i++)
         toplist_push(b, toplist_entry(b, b->extra[i].id, b->extra[i].tf,
@@ -626,9 +629,9 @@ static int toplist_merge(TopWork *w, const char *term, const unsigned char *ids,
     const TopEntry *worst = &b->heap[0];
     const unsigned char *r = keys + nids * TOPLIST_KEY;
     for (size_t i = 0; i < nrest; i++, r += TOPLIST_REST) {
-        int tf = (int)toplist_take(r, 2);
-        TopEntry e = toplist_entry(b, (sqlite3_int64)toplist_take(r + 6, 4), tf,
-                                   (int)toplist_take(r + 2, 4));
+        int tf = (int)toplist_take(r, 1);
+        TopEntry e = toplist_entry(b, (sqlite3_int64)toplist_take(r + 3, 4), tf,
+                                   (int)toplist_take(r + 1, 2));
         if (!toplist_after(&e, worst))
             return 0;
         toplist_exclude(b, &e);

@@ -17,6 +17,9 @@
  * only rows whose values actually change are written: the FTS triggers fire
  * on every UPDATE of passages.shown, changed or not.  New passages are
  * indexed in bulk once written, not by a trigger per row (import_index).
+ * The derived tables (passage_stats, concepts, search_top) are left alone
+ * by an import that changed nothing, updated by one that only added a few
+ * passages, rebuilt otherwise (import_derived).
  */
 #include "import.h"
 

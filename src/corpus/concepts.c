@@ -53,6 +53,38 @@ static Status concepts_exec(sqlite3 *db, const char *sql, Error *err)
     return STATUS_OK;
 }
 
+/* An import that only added passages (ids from first_new on): their
+ * counts join their senders' rows, and the whole corpus's row is summed
+ * again from the senders' (a few rows). */
+static Status concepts_stats_add(sqlite3 *db, sqlite3_int64 first_new,
+                                 Error *err)
+{
+    static const char *const sql =
+        "INSERT INTO passage_stats(sender, n, total_len)"
+        "  SELECT l.sender, count(*), sum(length(p.shown)) FROM passages p"
+        "  JOIN letters l ON l.id = p.letter_id WHERE p.id >= ?1"
+        "  GROUP BY l.sender"
+        "  ON CONFLICT (sender) DO UPDATE SET n = n + excluded.n,"
+        "  total_len = total_len + excluded.total_len";
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        goto fail;
+    sqlite3_bind_int64(st, 1, first_new);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        goto fail;
+    return concepts_exec(
+        db,
+        "INSERT OR REPLACE INTO passage_stats(sender, n, total_len)"
+        "  SELECT '', coalesce(sum(n), 0), coalesce(sum(total_len), 0)"
+        "  FROM passage_stats WHERE sender <> '';",
+        err);
+fail:
+    error_set(err, STATUS_ERROR, "concepts: %s", sqlite3_errmsg(db));
+    return STATUS_ERROR;
+}
+
 static Status concepts_stats(sqlite3 *db, Error *err)
 {
     return concepts_exec(
@@ -400,8 +432,12 @@ static int concepts_wordnet_ready(void)
     return state > 0;
 }
 
-/* The letters' words, then their WordNet pairs, then both sides as stems. */
-static Status concepts_wordnet(sqlite3 *db, Error *err)
+/* The letters' words, then their WordNet pairs, then both sides as stems.
+ * Only the words of passages from first_new on (1: all): a word's pairs
+ * depend on that word alone, so the table of a corpus is the union of its
+ * passages' tables, and an import that only adds passages adds theirs. */
+static Status concepts_wordnet(sqlite3 *db, sqlite3_int64 first_new,
+                               Error *err)
 {
     Builder b = {.db = db};
     WordSet words = {0};
@@ -424,13 +460,14 @@ static Status concepts_wordnet(sqlite3 *db, Error *err)
                       "  PRIMARY KEY (r, w)) WITHOUT ROWID;",
                       err) != STATUS_OK)
         return STATUS_ERROR;
-    if (sqlite3_prepare_v2(db, "SELECT shown FROM passages", -1, &text, NULL) !=
-            SQLITE_OK ||
+    if (sqlite3_prepare_v2(db, "SELECT shown FROM passages WHERE id >= ?1", -1,
+                           &text, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db,
                            "INSERT OR IGNORE INTO temp.concept_pairs(r, w)"
                            " VALUES (?1, ?2)",
                            -1, &b.pair, NULL) != SQLITE_OK)
         goto sqlfail;
+    sqlite3_bind_int64(text, 1, first_new);
     /* The letters' words: runs of ASCII letters, lower case. */
     while (sqlite3_step(text) == SQLITE_ROW) {
         const unsigned char *p = sqlite3_column_text(text, 0);
@@ -522,7 +559,18 @@ Status concepts_refresh(sqlite3 *db, Error *err)
         concepts_exec(db, "DELETE FROM concepts", err) != STATUS_OK)
         return STATUS_ERROR;
 #ifdef MISSIVE_HAVE_WORDNET
-    return concepts_wordnet(db, err);
+    return concepts_wordnet(db, INT64_MIN, err);
+#else
+    return STATUS_OK;
+#endif
+}
+
+Status concepts_update(sqlite3 *db, sqlite3_int64 first_new, Error *err)
+{
+    if (concepts_stats_add(db, first_new, err) != STATUS_OK)
+        return STATUS_ERROR;
+#ifdef MISSIVE_HAVE_WORDNET
+    return concepts_wordnet(db, first_new, err);
 #else
     return STATUS_OK;
 #endif

@@ -22,6 +22,12 @@
  * SEVERITY_WARNING line through err's sink and leaves the concepts empty. */
 Status concepts_refresh(sqlite3 *db, Error *err);
 
+/* The same after an import that only added passages (every id from
+ * first_new on; no older passage changed or went): the new passages'
+ * counts are added and their words' pairs inserted, at a cost that grows
+ * with the new passages, not the corpus. */
+Status concepts_update(sqlite3 *db, sqlite3_int64 first_new, Error *err);
+
 /* True when this build maps words through WordNet at import time. */
 bool concepts_have_wordnet(void);
 

@@ -343,6 +343,14 @@ static const char *const db_migrations[] = {
     "  term TEXT PRIMARY KEY,"
     "  ids BLOB NOT NULL"
     ") WITHOUT ROWID;",
+
+    /* 9 -> 10: what lets an import that adds a few letters update the word
+     * lists instead of walking the index again (toplist.c, toplist_update):
+     * per list, each passage's tf and length and, per tf, the best
+     * passage left out.  NULL until the next full refresh (the next import
+     * makes one when any list has none).
+     * Self-contained; renumber freely when merging. */
+    "ALTER TABLE search_top ADD COLUMN keys BLOB;",
 };
 
 #define DB_NMIGRATIONS (int)(sizeof db_migrations / sizeof db_migrations[0])

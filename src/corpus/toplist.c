@@ -91,24 +91,71 @@ static int toplist_stem(TopStemmer *s, const char *word, TopStem *out)
 
 /* --- building --------------------------------------------------------------- */
 
+/* What an incremental update needs besides the ids (column keys): each
+ * listed passage's term frequency and length, and the "rest": for every
+ * term frequency among the term's passages NOT listed, the best of them
+ * (the shortest, then the lowest id).  The order of two postings depends
+ * on avgdl, which every import moves, but for one tf the shorter passage
+ * always ranks first, so the best passage left out of a list, whatever
+ * avgdl becomes, is one of the rest's.  Layout, little-endian: per listed
+ * passage tf (1 byte) and length (2), in list order; then per rest entry
+ * tf (1), length (2), id (4).  NULL (the next import rebuilds the lists)
+ * when a tf or a length does not fit. */
+#define TOPLIST_TF_MAX 256
+#define TOPLIST_LEN_MAX 65535
+#define TOPLIST_KEY 3
+#define TOPLIST_REST 7
+
 typedef struct {
     sqlite3_int64 id;
     double score; /* rank_term: higher is better */
+    int tf, len;
 } TopEntry;
+
+typedef struct {
+    int len; /* INT32_MAX: none */
+    sqlite3_int64 id;
+} TopRest;
 
 typedef struct {
     TopEntry *heap; /* the TOPLIST_LEN best so far; the worst at [0] */
     size_t n;
-    const int32_t *lens; /* [passage id]: tokens, -1 when unknown */
+    const int32_t *lens; /* [passage id]: tokens, -1 when unknown; or NULL */
     sqlite3_int64 nlens;
     double idf, avgdl;
     sqlite3_int64 docs; /* postings walked */
+    bool walk;          /* the aux walks the phrase; else it adds its row */
+    bool nokeys;        /* a tf the rest cannot hold was met */
+    TopRest rest[TOPLIST_TF_MAX];
+    TopEntry *extra; /* the rows the aux was called on (walk false) */
+    size_t nextra, capextra;
 } TopBuild;
 
 /* True when a ranks after b: lower score, then higher passage id. */
 static bool toplist_after(const TopEntry *a, const TopEntry *b)
 {
     return a->score < b->score || (a->score == b->score && a->id > b->id);
+}
+
+static void toplist_reset(TopBuild *b)
+{
+    b->n = 0;
+    b->docs = 0;
+    b->nokeys = false;
+    b->nextra = 0;
+    for (int i = 0; i < TOPLIST_TF_MAX; i++) b->rest[i] = (TopRest){INT32_MAX, 0};
+}
+
+/* e is not listed: the rest keeps it when it is its tf's best. */
+static void toplist_exclude(TopBuild *b, const TopEntry *e)
+{
+    if (e->tf < 1 || e->tf >= TOPLIST_TF_MAX) {
+        b->nokeys = true;
+        return;
+    }
+    TopRest *r = &b->rest[e->tf];
+    if (e->len < r->len || (e->len == r->len && e->id < r->id))
+        *r = (TopRest){e->len, e->id};
 }
 
 static void toplist_sift_down(TopEntry *h, size_t n, size_t i)
@@ -142,8 +189,11 @@ static void toplist_push(TopBuild *b, TopEntry e)
         }
         return;
     }
-    if (!toplist_after(&h[0], &e))
-        return; /* no better than the worst kept */
+    if (!toplist_after(&h[0], &e)) {
+        toplist_exclude(b, &e); /* no better than the worst kept */
+        return;
+    }
+    toplist_exclude(b, &h[0]);
     h[0] = e;
     toplist_sift_down(h, b->n, 0);
 }
@@ -155,6 +205,12 @@ static int toplist_cmp(const void *x, const void *y)
     return toplist_after(a, b) ? 1 : toplist_after(b, a) ? -1 : 0;
 }
 
+static TopEntry toplist_entry(const TopBuild *b, sqlite3_int64 id, int tf,
+                              int len)
+{
+    return (TopEntry){id, rank_term(b->idf, tf, len, b->avgdl), tf, len};
+}
+
 static int toplist_row(const Fts5ExtensionApi *api, Fts5Context *fts,
                        void *ud)
 {
@@ -164,17 +220,19 @@ static int toplist_row(const Fts5ExtensionApi *api, Fts5Context *fts,
     int rc = api->xInstCount(fts, &ninst);
     if (rc != SQLITE_OK)
         return rc;
-    if (id >= 0 && id < b->nlens)
+    if (b->lens && id >= 0 && id < b->nlens)
         len = b->lens[id];
     if (len < 0 && (rc = api->xColumnSize(fts, -1, &len)) != SQLITE_OK)
         return rc;
     b->docs++;
-    toplist_push(b, (TopEntry){id, rank_term(b->idf, ninst, len, b->avgdl)});
+    toplist_push(b, toplist_entry(b, id, ninst, len));
     return SQLITE_OK;
 }
 
-/* missive_toplist(fts, build): on its row, walks the query's one phrase
- * into the build (a TopBuild bound as a pointer). */
+/* missive_toplist(fts, build): sets the build's weights from the index;
+ * with b->walk, walks the query's one phrase into the build (a TopBuild
+ * bound as a pointer), else remembers the row it was called on (tf and
+ * length) in b->extra. */
 static void toplist_aux(const Fts5ExtensionApi *api, Fts5Context *fts,
                         sqlite3_context *ctx, int nval, sqlite3_value **val)
 {
@@ -187,7 +245,25 @@ static void toplist_aux(const Fts5ExtensionApi *api, Fts5Context *fts,
     if (rc == SQLITE_OK) {
         b->idf = rank_idf(rows, RANK_DF_CAP);
         b->avgdl = rank_avgdl(rows, tokens);
-        rc = api->xQueryPhrase(fts, 0, b, toplist_row);
+        if (b->walk) {
+            rc = api->xQueryPhrase(fts, 0, b, toplist_row);
+        } else {
+            int ninst = 0, len = 0;
+            if ((rc = api->xInstCount(fts, &ninst)) == SQLITE_OK &&
+                (rc = api->xColumnSize(fts, -1, &len)) == SQLITE_OK) {
+                if (b->nextra == b->capextra) {
+                    size_t cap = b->capextra ? 2 * b->capextra : 64;
+                    TopEntry *e = realloc(b->extra, cap * sizeof *e);
+                    if (!e)
+                        rc = SQLITE_NOMEM;
+                    else
+                        b->extra = e, b->capextra = cap;
+                }
+                if (rc == SQLITE_OK)
+                    b->extra[b->nextra++] =
+                        (TopEntry){api->xRowid(fts), 0, ninst, len};
+            }
+        }
     }
     if (rc != SQLITE_OK)
         sqlite3_result_error_code(ctx, rc);
@@ -228,91 +304,211 @@ static int toplist_lengths(sqlite3 *db, TopBuild *b)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* The list as a blob: 4-byte little-endian passage ids, best first. */
-static int toplist_blob(TopBuild *b, unsigned char *out)
+static void toplist_put(unsigned char *p, uint64_t v, int bytes)
 {
+    for (int k = 0; k < bytes; k++) p[k] = (unsigned char)(v >> (8 * k));
+}
+
+static uint64_t toplist_take(const unsigned char *p, int bytes)
+{
+    uint64_t v = 0;
+    for (int k = 0; k < bytes; k++) v |= (uint64_t)p[k] << (8 * k);
+    return v;
+}
+
+/* The list as blobs: ids (4-byte little-endian passage ids, best first)
+ * into out, keys (see above) into keys with *nkeys bytes, 0 when the list
+ * has none.  -1 when an id does not fit. */
+static int toplist_blob(TopBuild *b, unsigned char *out, unsigned char *keys,
+                        size_t *nkeys)
+{
+    size_t k = 0;
     qsort(b->heap, b->n, sizeof *b->heap, toplist_cmp);
     for (size_t i = 0; i < b->n; i++) {
-        sqlite3_int64 id = b->heap[i].id;
-        if (id < 0 || id > INT32_MAX)
+        const TopEntry *e = &b->heap[i];
+        if (e->id < 0 || e->id > INT32_MAX)
             return -1;
-        for (int k = 0; k < 4; k++) out[4 * i + k] = (unsigned char)(id >> (8 * k));
+        toplist_put(out + 4 * i, (uint64_t)e->id, 4);
+        if (e->tf < 1 || e->tf >= TOPLIST_TF_MAX || e->len < 0 ||
+            e->len > TOPLIST_LEN_MAX)
+            b->nokeys = true;
+        toplist_put(keys + k, (uint64_t)e->tf, 1);
+        toplist_put(keys + k + 1, (uint64_t)e->len, 2);
+        k += TOPLIST_KEY;
     }
+    for (int tf = 1; tf < TOPLIST_TF_MAX; tf++) {
+        const TopRest *r = &b->rest[tf];
+        if (r->len == INT32_MAX)
+            continue;
+        if (r->len < 0 || r->len > TOPLIST_LEN_MAX || r->id < 0 ||
+            r->id > INT32_MAX)
+            b->nokeys = true;
+        toplist_put(keys + k, (uint64_t)tf, 1);
+        toplist_put(keys + k + 1, (uint64_t)r->len, 2);
+        toplist_put(keys + k + 3, (uint64_t)r->id, 4);
+        k += TOPLIST_REST;
+    }
+    *nkeys = b->nokeys ? 0 : k;
     return 0;
 }
 
-Status toplist_refresh(sqlite3 *db, Error *err)
-{
-    static const char *const sql[] = {
-        "SELECT term, doc FROM temp.missive_toplist_vocab WHERE doc > ?1",
-        ("SELECT missive_toplist(passages_fts, ?2) FROM passages_fts"
-         " WHERE passages_fts MATCH ?1 LIMIT 1"),
-        "INSERT INTO search_top(term, ids) VALUES (?1, ?2)",
-    };
-    enum { TERMS, BUILD, INSERT, NSQL };
-    sqlite3_stmt *st[NSQL] = {NULL};
-    TopBuild b = {0};
-    TopStemmer stem = {0};
-    unsigned char *blob = NULL;
-    Status result = STATUS_ERROR;
-    bool vocab = false;
-    fts5_api *api = rank_fts5(db);
-    int rc;
+/* What one refresh or update holds. */
+typedef struct {
+    sqlite3 *db;
+    sqlite3_stmt *build, *put, *df;
+    TopBuild b;
+    TopStemmer stem;
+    unsigned char *ids, *keys;
+    bool vocab;
+} TopWork;
 
+enum { TOPLIST_KEYS_MAX = TOPLIST_LEN * TOPLIST_KEY +
+                          TOPLIST_TF_MAX * TOPLIST_REST };
+
+static int toplist_work_open(sqlite3 *db, TopWork *w, Error *err)
+{
+    static const char *const build =
+        "SELECT missive_toplist(passages_fts, ?2) FROM passages_fts"
+        " WHERE passages_fts MATCH ?1 AND rowid >= ?3";
+    fts5_api *api = rank_fts5(db);
+
+    memset(w, 0, sizeof *w);
+    w->db = db;
     if (!api || api->iVersion < 2 ||
         api->xCreateFunction(api, "missive_toplist", NULL, toplist_aux,
                              NULL) != SQLITE_OK ||
-        toplist_stemmer_open(db, &stem) < 0) {
+        toplist_stemmer_open(db, &w->stem) < 0) {
         error_set(err, STATUS_ERROR, "toplist: no FTS5 porter tokenizer");
-        goto done;
+        return -1;
     }
-    if (!(b.heap = malloc(TOPLIST_LEN * sizeof *b.heap)) ||
-        !(blob = malloc(TOPLIST_LEN * 4))) {
+    if (!(w->b.heap = malloc(TOPLIST_LEN * sizeof *w->b.heap)) ||
+        !(w->ids = malloc(TOPLIST_LEN * 4)) ||
+        !(w->keys = malloc(TOPLIST_KEYS_MAX))) {
         error_set(err, STATUS_ERROR, "toplist: out of memory");
-        goto done;
+        return -1;
     }
-    if (sqlite3_exec(db, "DELETE FROM search_top", NULL, NULL, NULL) !=
-            SQLITE_OK ||
-        toplist_lengths(db, &b) < 0 ||
-        sqlite3_exec(db,
+    if (sqlite3_exec(db,
                      "CREATE VIRTUAL TABLE temp.missive_toplist_vocab"
                      " USING fts5vocab(main, passages_fts, row)",
                      NULL, NULL, NULL) != SQLITE_OK)
         goto sqlfail;
-    vocab = true;
-    for (int i = 0; i < NSQL; i++)
-        if (sqlite3_prepare_v2(db, sql[i], -1, &st[i], NULL) != SQLITE_OK)
-            goto sqlfail;
-    sqlite3_bind_int64(st[TERMS], 1, TOPLIST_MIN_DF);
-    sqlite3_bind_pointer(st[BUILD], 2, &b, TOPLIST_POINTER, NULL);
-    while ((rc = sqlite3_step(st[TERMS])) == SQLITE_ROW) {
-        const char *term = (const char *)sqlite3_column_text(st[TERMS], 0);
-        sqlite3_int64 df = sqlite3_column_int64(st[TERMS], 1);
-        TopStem s;
-        char match[TOPLIST_TERM_MAX + 3];
-        /* A stem porter would change, or one with a quote (none: the
-         * tokenizer keeps word characters), is not listed. */
-        if (!term || strchr(term, '"') || toplist_stem(&stem, term, &s) < 0 ||
-            strcmp(s.stem, term) != 0)
-            continue;
-        snprintf(match, sizeof match, "\"%s\"", term);
-        b.n = 0;
-        b.docs = 0;
-        sqlite3_bind_text(st[BUILD], 1, match, -1, SQLITE_STATIC);
-        while ((rc = sqlite3_step(st[BUILD])) == SQLITE_ROW)
-            ;
-        sqlite3_reset(st[BUILD]);
-        if (rc != SQLITE_DONE)
-            goto sqlfail;
-        /* Walked another term's postings (porter disagreed after all):
-         * no list rather than a wrong one. */
-        if (b.docs != df || toplist_blob(&b, blob) < 0)
-            continue;
-        sqlite3_bind_text(st[INSERT], 1, term, -1, SQLITE_STATIC);
-        sqlite3_bind_blob(st[INSERT], 2, blob, (int)(4 * b.n), SQLITE_STATIC);
-        rc = sqlite3_step(st[INSERT]);
-        sqlite3_reset(st[INSERT]);
-        if (rc != SQLITE_DONE)
+    w->vocab = true;
+    if (sqlite3_prepare_v2(db, build, -1, &w->build, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "INSERT OR REPLACE INTO search_top(term, ids, keys)"
+                           " VALUES (?1, ?2, ?3)",
+                           -1, &w->put, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "SELECT doc FROM temp.missive_toplist_vocab"
+                           " WHERE term = ?1",
+                           -1, &w->df, NULL) != SQLITE_OK)
+        goto sqlfail;
+    sqlite3_bind_pointer(w->build, 2, &w->b, TOPLIST_POINTER, NULL);
+    return 0;
+sqlfail:
+    error_set(err, STATUS_ERROR, "toplist: %s", sqlite3_errmsg(db));
+    return -1;
+}
+
+static void toplist_work_close(TopWork *w)
+{
+    sqlite3_finalize(w->build);
+    sqlite3_finalize(w->put);
+    sqlite3_finalize(w->df);
+    if (w->vocab)
+        sqlite3_exec(w->db, "DROP TABLE temp.missive_toplist_vocab", NULL,
+                     NULL, NULL);
+    toplist_stemmer_close(&w->stem);
+    free((void *)w->b.lens);
+    free(w->b.heap);
+    free(w->b.extra);
+    free(w->ids);
+    free(w->keys);
+}
+
+/* Runs the build statement for term's phrase from passage `from` on, to
+ * its first row only with once (the aux walks on it with walk): -1 on an
+ * SQL error. */
+static int toplist_query(TopWork *w, const char *term, sqlite3_int64 from,
+                         bool walk, bool once)
+{
+    char match[TOPLIST_TERM_MAX + 3];
+    int rc;
+    snprintf(match, sizeof match, "\"%s\"", term);
+    w->b.walk = walk;
+    sqlite3_bind_text(w->build, 1, match, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(w->build, 3, from);
+    while ((rc = sqlite3_step(w->build)) == SQLITE_ROW && !once)
+        ;
+    sqlite3_reset(w->build);
+    return rc == SQLITE_DONE || (once && rc == SQLITE_ROW) ? 0 : -1;
+}
+
+/* Writes the build's list of term. */
+static int toplist_store(TopWork *w, const char *term)
+{
+    size_t nkeys = 0;
+    if (toplist_blob(&w->b, w->ids, w->keys, &nkeys) < 0)
+        return 0; /* an id beyond 4 bytes: no list */
+    sqlite3_bind_text(w->put, 1, term, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(w->put, 2, w->ids, (int)(4 * w->b.n), SQLITE_STATIC);
+    if (nkeys > 0)
+        sqlite3_bind_blob(w->put, 3, w->keys, (int)nkeys, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(w->put, 3);
+    int rc = sqlite3_step(w->put);
+    sqlite3_reset(w->put);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Whether term is one a list may be kept for: porter leaves it as it is
+ * (a MATCH stems it again), no quote. */
+static bool toplist_stable(TopWork *w, const char *term)
+{
+    TopStem s;
+    return term && !strchr(term, '"') && toplist_stem(&w->stem, term, &s) == 0 &&
+           strcmp(s.stem, term) == 0;
+}
+
+/* Walks every posting of term (df of them) and stores its list. */
+static int toplist_walk(TopWork *w, const char *term, sqlite3_int64 df)
+{
+    /* Past a few thousand postings every length read at once is cheaper
+     * than a docsize lookup per posting. */
+    if (!w->b.lens && df > 20000 && toplist_lengths(w->db, &w->b) < 0)
+        return -1;
+    toplist_reset(&w->b);
+    if (toplist_query(w, term, 0, true, true) < 0)
+        return -1;
+    /* Walked another term's postings (porter disagreed after all): no list
+     * rather than a wrong one. */
+    if (w->b.docs != df)
+        return 0;
+    return toplist_store(w, term);
+}
+
+Status toplist_refresh(sqlite3 *db, Error *err)
+{
+    TopWork w;
+    sqlite3_stmt *terms = NULL;
+    Status result = STATUS_ERROR;
+    int rc;
+
+    if (toplist_work_open(db, &w, err) < 0)
+        goto done;
+    if (sqlite3_exec(db, "DELETE FROM search_top", NULL, NULL, NULL) !=
+            SQLITE_OK ||
+        toplist_lengths(db, &w.b) < 0 ||
+        sqlite3_prepare_v2(db,
+                           "SELECT term, doc FROM temp.missive_toplist_vocab"
+                           " WHERE doc > ?1",
+                           -1, &terms, NULL) != SQLITE_OK)
+        goto sqlfail;
+    sqlite3_bind_int64(terms, 1, TOPLIST_MIN_DF);
+    while ((rc = sqlite3_step(terms)) == SQLITE_ROW) {
+        const char *term = (const char *)sqlite3_column_text(terms, 0);
+        if (toplist_stable(&w, term) &&
+            toplist_walk(&w, term, sqlite3_column_int64(terms, 1)) < 0)
             goto sqlfail;
     }
     if (rc != SQLITE_DONE)
@@ -323,14 +519,256 @@ Status toplist_refresh(sqlite3 *db, Error *err)
 sqlfail:
     error_set(err, STATUS_ERROR, "toplist: %s", sqlite3_errmsg(db));
 done:
-    for (int i = 0; i < NSQL; i++) sqlite3_finalize(st[i]);
-    if (vocab)
-        sqlite3_exec(db, "DROP TABLE temp.missive_toplist_vocab", NULL, NULL,
-                     NULL);
-    toplist_stemmer_close(&stem);
-    free((void *)b.lens);
-    free(b.heap);
-    free(blob);
+    sqlite3_finalize(terms);
+    toplist_work_close(&w);
+    return result;
+}
+
+/* --- updating ----------------------------------------------------------------- */
+
+/* A set of strings (open addressing, owns them). */
+typedef struct {
+    char **slot;
+    size_t cap, n;
+} TopSet;
+
+static uint64_t topset_hash(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603u;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211u;
+    return h;
+}
+
+/* 1 added, 0 present, -1 out of memory. */
+static int topset_add(TopSet *t, const char *s, size_t n)
+{
+    if (2 * (t->n + 1) > t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 1024;
+        char **slot = calloc(cap, sizeof *slot);
+        if (!slot)
+            return -1;
+        for (size_t i = 0; i < t->cap; i++) {
+            if (!t->slot[i])
+                continue;
+            size_t j = topset_hash(t->slot[i], strlen(t->slot[i])) & (cap - 1);
+            while (slot[j]) j = (j + 1) & (cap - 1);
+            slot[j] = t->slot[i];
+        }
+        free(t->slot);
+        t->slot = slot;
+        t->cap = cap;
+    }
+    size_t j = topset_hash(s, n) & (t->cap - 1);
+    for (; t->slot[j]; j = (j + 1) & (t->cap - 1))
+        if (strncmp(t->slot[j], s, n) == 0 && t->slot[j][n] == '\0')
+            return 0;
+    if (!(t->slot[j] = strndup(s, n)))
+        return -1;
+    t->n++;
+    return 1;
+}
+
+static bool topset_has(const TopSet *t, const char *s)
+{
+    if (t->cap == 0)
+        return false;
+    size_t n = strlen(s);
+    for (size_t j = topset_hash(s, n) & (t->cap - 1); t->slot[j];
+         j = (j + 1) & (t->cap - 1))
+        if (strcmp(t->slot[j], s) == 0)
+            return true;
+    return false;
+}
+
+static void topset_free(TopSet *t)
+{
+    for (size_t i = 0; i < t->cap; i++) free(t->slot[i]);
+    free(t->slot);
+    memset(t, 0, sizeof *t);
+}
+
+static int toplist_token_cb(void *ud, int tflags, const char *tok, int ntok,
+                            int start, int end)
+{
+    (void)tflags, (void)start, (void)end;
+    if (ntok <= 0 || ntok >= TOPLIST_TERM_MAX)
+        return SQLITE_OK;
+    return topset_add(ud, tok, (size_t)ntok) < 0 ? SQLITE_NOMEM : SQLITE_OK;
+}
+
+/* One listed term, its new postings at hand: the old list rescored with
+ * the index's weights of now, merged with them.  *walk when the rest
+ * shows a passage left out before might now be listed (or there are no
+ * keys): the caller walks the term. */
+static int toplist_merge(TopWork *w, const char *term, const unsigned char *ids,
+                         size_t nids, const unsigned char *keys, size_t nkeys,
+                         bool *walk)
+{
+    TopBuild *b = &w->b;
+    size_t nrest = nkeys >= nids * TOPLIST_KEY
+                       ? (nkeys - nids * TOPLIST_KEY) / TOPLIST_REST
+                       : 0;
+    *walk = true;
+    if (!keys || nids != TOPLIST_LEN ||
+        nkeys != nids * TOPLIST_KEY + nrest * TOPLIST_REST)
+        return 0;
+    size_t nnew = b->nextra;
+    b->n = 0;
+    b->nokeys = false;
+    for (int i = 0; i < TOPLIST_TF_MAX; i++) b->rest[i] = (TopRest){INT32_MAX, 0};
+    for (size_t i = 0; i < nids; i++) {
+        const unsigned char *k = keys + TOPLIST_KEY * i;
+        toplist_push(b, toplist_entry(b, (sqlite3_int64)toplist_take(ids + 4 * i, 4),
+                                      (int)toplist_take(k, 1),
+                                      (int)toplist_take(k + 1, 2)));
+    }
+    for (size_t i = 0; i < nnew; i++)
+        toplist_push(b, toplist_entry(b, b->extra[i].id, b->extra[i].tf,
+                                      b->extra[i].len));
+    /* The worst listed now, against every tf's best left out before. */
+    const TopEntry *worst = &b->heap[0];
+    const unsigned char *r = keys + nids * TOPLIST_KEY;
+    for (size_t i = 0; i < nrest; i++, r += TOPLIST_REST) {
+        int tf = (int)toplist_take(r, 1);
+        TopEntry e = toplist_entry(b, (sqlite3_int64)toplist_take(r + 3, 4), tf,
+                                   (int)toplist_take(r + 1, 2));
+        if (!toplist_after(&e, worst))
+            return 0;
+        toplist_exclude(b, &e);
+    }
+    if (b->nokeys)
+        return 0;
+    *walk = false;
+    /* Unchanged (the same passages in the same order, the same rest): no
+     * write. */
+    size_t nk = 0;
+    if (toplist_blob(b, w->ids, w->keys, &nk) < 0)
+        return -1;
+    if (nnew == 0 && nk == nkeys && memcmp(w->ids, ids, 4 * nids) == 0 &&
+        memcmp(w->keys, keys, nkeys) == 0)
+        return 0;
+    sqlite3_bind_text(w->put, 1, term, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(w->put, 2, w->ids, (int)(4 * b->n), SQLITE_STATIC);
+    if (nk > 0)
+        sqlite3_bind_blob(w->put, 3, w->keys, (int)nk, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(w->put, 3);
+    int rc = sqlite3_step(w->put);
+    sqlite3_reset(w->put);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+Status toplist_update(sqlite3 *db, sqlite3_int64 first_new, Error *err)
+{
+    TopWork w;
+    TopSet listed = {0}, fresh = {0};
+    sqlite3_stmt *get = NULL, *text = NULL, *one = NULL;
+    Status result = STATUS_ERROR;
+    int rc;
+
+    if (toplist_work_open(db, &w, err) < 0)
+        goto done;
+    if (sqlite3_prepare_v2(db, "SELECT term FROM search_top", -1, &get,
+                           NULL) != SQLITE_OK)
+        goto sqlfail;
+    while ((rc = sqlite3_step(get)) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(get, 0);
+        if (t && topset_add(&listed, t, strlen(t)) < 0)
+            goto oom;
+    }
+    sqlite3_finalize(get);
+    get = NULL;
+    if (rc != SQLITE_DONE ||
+        sqlite3_prepare_v2(db, "SELECT ids, keys FROM search_top WHERE term = ?1",
+                           -1, &one, NULL) != SQLITE_OK)
+        goto sqlfail;
+    /* Each listed term: its new postings, then the merge. */
+    for (size_t i = 0; i < listed.cap; i++) {
+        const char *term = listed.slot[i];
+        bool walk = false;
+        if (!term)
+            continue;
+        w.b.nextra = 0;
+        if (toplist_query(&w, term, first_new, false, false) < 0)
+            goto sqlfail;
+        if (w.b.nextra == 0 && w.b.avgdl == 0) {
+            /* No new posting, so no aux call: the weights still come from
+             * the index, once. */
+            if (toplist_query(&w, term, 0, false, true) < 0)
+                goto sqlfail;
+            w.b.nextra = 0;
+        }
+        sqlite3_bind_text(one, 1, term, -1, SQLITE_STATIC);
+        if ((rc = sqlite3_step(one)) == SQLITE_ROW) {
+            const unsigned char *ids = sqlite3_column_blob(one, 0);
+            size_t nids = (size_t)sqlite3_column_bytes(one, 0) / 4;
+            const unsigned char *keys = sqlite3_column_blob(one, 1);
+            size_t nkeys = (size_t)sqlite3_column_bytes(one, 1);
+            rc = toplist_merge(&w, term, ids, nids, keys, nkeys, &walk);
+            sqlite3_reset(one);
+            if (rc < 0)
+                goto sqlfail;
+        } else {
+            sqlite3_reset(one);
+            if (rc != SQLITE_DONE)
+                goto sqlfail;
+        }
+        if (walk) {
+            sqlite3_bind_text(w.df, 1, term, -1, SQLITE_STATIC);
+            rc = sqlite3_step(w.df);
+            sqlite3_int64 df = rc == SQLITE_ROW ? sqlite3_column_int64(w.df, 0) : 0;
+            sqlite3_reset(w.df);
+            if ((rc != SQLITE_ROW && rc != SQLITE_DONE) ||
+                toplist_walk(&w, term, df) < 0)
+                goto sqlfail;
+        }
+    }
+    /* Terms of the new passages that are now in more than TOPLIST_MIN_DF
+     * passages and had no list. */
+    if (sqlite3_prepare_v2(db,
+                           "SELECT coalesce(indexed, shown) FROM passages"
+                           " WHERE id >= ?1",
+                           -1, &text, NULL) != SQLITE_OK)
+        goto sqlfail;
+    sqlite3_bind_int64(text, 1, first_new);
+    while ((rc = sqlite3_step(text)) == SQLITE_ROW) {
+        const char *s = (const char *)sqlite3_column_text(text, 0);
+        int n = sqlite3_column_bytes(text, 0);
+        if (s && n > 0 &&
+            w.stem.api.xTokenize(w.stem.tok, &fresh, FTS5_TOKENIZE_DOCUMENT, s,
+                                 n, toplist_token_cb) != SQLITE_OK)
+            goto oom;
+    }
+    if (rc != SQLITE_DONE)
+        goto sqlfail;
+    for (size_t i = 0; i < fresh.cap; i++) {
+        const char *term = fresh.slot[i];
+        if (!term || topset_has(&listed, term) || !toplist_stable(&w, term))
+            continue;
+        sqlite3_bind_text(w.df, 1, term, -1, SQLITE_STATIC);
+        rc = sqlite3_step(w.df);
+        sqlite3_int64 df = rc == SQLITE_ROW ? sqlite3_column_int64(w.df, 0) : 0;
+        sqlite3_reset(w.df);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            goto sqlfail;
+        if (df > TOPLIST_MIN_DF && toplist_walk(&w, term, df) < 0)
+            goto sqlfail;
+    }
+    result = STATUS_OK;
+    goto done;
+
+oom:
+    error_set(err, STATUS_ERROR, "toplist: out of memory");
+    goto done;
+sqlfail:
+    error_set(err, STATUS_ERROR, "toplist: %s", sqlite3_errmsg(db));
+done:
+    sqlite3_finalize(get);
+    sqlite3_finalize(one);
+    sqlite3_finalize(text);
+    topset_free(&listed);
+    topset_free(&fresh);
+    toplist_work_close(&w);
     return result;
 }
 

@@ -13,7 +13,9 @@
  *
  * Cost: one pass over the index's vocabulary and one over the postings of
  * the listed terms (nearly all postings: common words hold most of them),
- * at the end of each import, in its transaction; 4 bytes a listed passage.
+ * at the end of a fresh import, in its transaction; 4 bytes a listed
+ * passage, and 6 more (keys: its tf and length) so that an import that
+ * adds a few letters updates the lists instead (toplist_update).
  */
 #ifndef MISSIVE_TOPLIST_H
 #define MISSIVE_TOPLIST_H
@@ -29,6 +31,15 @@
 /* Rewrites search_top from passages_fts.  STATUS_OK, or STATUS_ERROR with
  * the reason in err; the caller's transaction decides. */
 Status toplist_refresh(sqlite3 *db, Error *err);
+
+/* After an import that only added passages (every id >= first_new, and
+ * no older passage changed or went): each list is its old passages
+ * rescored with the index's weights of now, merged with the term's new
+ * postings, and a term of the new passages that is now common gets its
+ * list; a term whose list may now miss a passage it left out before is
+ * walked again, as toplist_refresh would.  The same table as a refresh,
+ * at a cost that grows with the new passages, not the corpus. */
+Status toplist_update(sqlite3 *db, sqlite3_int64 first_new, Error *err);
 
 typedef struct TopList TopList;
 

@@ -83,6 +83,16 @@ static sqlite3 *fixture_db(void)
     return db;
 }
 
+static int sql_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
 static void fixture_close(sqlite3 *db)
 {
     db_close(db);
@@ -222,11 +232,94 @@ static void test_list_is_the_ranking(void **state)
     fixture_close(db);
 }
 
+/* A second import of a few letters updates the lists (toplist_update):
+ * they are then what a rebuild from the whole index makes, byte for byte,
+ * including a new best passage, passages long enough to move every
+ * score, and a word ("sailed", in 975 of the first 1300 passages) that
+ * only the new passages take over the bound. */
+static void test_lists_after_adding(void **state)
+{
+    (void)state;
+    sqlite3 *db = fixture_db();
+    char text[TESTUTIL_DIR_MAX + 16];
+    Error err = {0};
+    ImportReport rep;
+
+    snprintf(text, sizeof text, "%s/more.txt", tmpdir);
+    FILE *f = fopen(text, "w");
+    assert_non_null(f);
+    for (int l = 1; l <= 15; l++) {
+        fputs("Personal Message from Stalin to Churchill\n\n", f);
+        for (int p = 1; p <= PARAS; p++) {
+            if (l == 7 && p == 2)
+                fputs("Convoy convoy convoy convoy sailed.", f);
+            else {
+                fputs("The convoy sailed", f);
+                for (int i = 0; i < 3 + (l * p) % 40; i++)
+                    fputs(" past the invented marmalade island", f);
+                fputs(".", f);
+            }
+            fputs("\n\n", f);
+        }
+        fprintf(f, "April %d, 1944\n\n", l);
+        fputs("Source: invented for Missive's tests (test_search.c); not a "
+              "historical letter.\n\n",
+              f);
+    }
+    assert_int_equal(fclose(f), 0);
+    const char *files[] = {text};
+    assert_int_equal(import_files(db, files, 1, DATADIR, &rep, NULL),
+                     STATUS_OK);
+    assert_int_equal(rep.passages, (LETTERS + 15) * PARAS);
+    assert_int_equal(sql_int(db, "SELECT n FROM passage_stats WHERE sender = ''"),
+                     (LETTERS + 15) * PARAS);
+
+    TopList *t = toplist_open(db, &err);
+    assert_non_null(t);
+    sqlite3_int64 *ids = NULL;
+    size_t n = 0;
+    assert_int_equal(toplist_get(t, "sailed", &ids, &n, &err), STATUS_OK);
+    assert_int_equal(n, TOPLIST_LEN);
+    free(ids);
+    toplist_free(t);
+
+    /* The best "convoy" is the new one; results 1-20 are SQL's. */
+    Corpus *c = corpus_new(db, &err);
+    assert_non_null(c);
+    char want[20][16], got[20][16];
+    long total = 0;
+    search_results(c, "convoy", NULL, got, 20, &total);
+    assert_string_equal(got[0], "137.2");
+    assert_int_equal(sql_best(db, "convoy", NULL, want, 20), 20);
+    for (int i = 0; i < 20; i++) assert_string_equal(got[i], want[i]);
+    corpus_free(c);
+
+    /* A rebuild gives the same rows, keys included. */
+    assert_int_equal(sqlite3_exec(db,
+                                  "CREATE TEMP TABLE kept AS SELECT * FROM "
+                                  "search_top; BEGIN",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(toplist_refresh(db, &err), STATUS_OK);
+    int rows = sql_int(db, "SELECT count(*) FROM search_top");
+    assert_true(rows >= 3); /* convoy, sail, marmalade, ... */
+    assert_int_equal(sql_int(db, "SELECT count(*) FROM temp.kept"), rows);
+    assert_int_equal(sql_int(db, "SELECT count(*) FROM (SELECT * FROM "
+                                 "temp.kept EXCEPT SELECT * FROM search_top)"),
+                     0);
+    assert_int_equal(sql_int(db, "SELECT count(*) FROM search_top"
+                                 " WHERE keys IS NULL"),
+                     0);
+    assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    fixture_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_best_past_the_bound),
         cmocka_unit_test(test_list_is_the_ranking),
+        cmocka_unit_test(test_lists_after_adding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -669,9 +669,10 @@ static int command_search_show(Commands *c, const char *args, long offset,
         return command_corpus_error(c, out);
     /* Counts stop at the bound: "of over 1000", and results past it are
      * not offered (corpus_search says why). */
-    const char *over = total > CORPUS_SEARCH_BOUND ? "over " : "";
-    if (total > CORPUS_SEARCH_BOUND)
-        total = CORPUS_SEARCH_BOUND;
+    long bound = corpus_search_bound(&q);
+    const char *over = total > bound ? "over " : "";
+    if (total > bound)
+        total = bound;
     if (offset + 1 < total) {
         snprintf(lead, sizeof lead,
                  "Result %ld of %s%ld (%smore for the next): ", offset + 1, over,

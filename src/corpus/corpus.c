@@ -808,13 +808,13 @@ static Status corpus_search_score(Corpus *c, sqlite3_stmt *st,
  * matches read (sorted by id), which are not scored twice.
  *
  * A candidate is checked by one FTS5 lookup (ST_SEARCH_SCORE): 40-80 us
- * each (a seek per term in every index segment), as much as reading a
- * few hundred matches, so at most CORPUS_LIST_CANDIDATES are: first the
+ * at a million passages (a seek per term in each of the index's
+ * segments), as much as reading a few hundred matches, so few are: the
  * passages in the lists (toplist.h) of two or more of the query's words
- * (each holds those words, and is among the best for each: the likeliest
- * best for the whole query), most lists and best places first, then the
- * heads of the lists in turn.  The lists are merged in memory, at no
- * index cost. */
+ * (each holds those words and is among the best for each: the likeliest
+ * best for the whole query), most lists and best places first, at most
+ * CORPUS_LIST_CANDIDATES of them, then the first CORPUS_LIST_HEADS of each
+ * list.  The lists are merged in memory, at no index cost. */
 static Status corpus_search_candidates(Corpus *c, const SearchQuery *q,
                                        const PassageFilter *f, bool filtered,
                                        bool mapped, bool with_map, long nread,
@@ -827,7 +827,8 @@ static Status corpus_search_candidates(Corpus *c, const SearchQuery *q,
     CorpusCand *slots = NULL;
     bool sql_filter = filtered && !mapped;
     Status result = STATUS_ERROR;
-    sqlite3_int64 probed[CORPUS_LIST_CANDIDATES];
+    sqlite3_int64 probed[CORPUS_LIST_CANDIDATES +
+                         SEARCHQ_MAX_TERMS * CORPUS_LIST_HEADS];
     long probes = 0;
     sqlite3_stmt *st =
         corpus_stmt(c, sql_filter ? ST_SEARCH_SCORE_F : ST_SEARCH_SCORE, err);
@@ -869,16 +870,14 @@ static Status corpus_search_candidates(Corpus *c, const SearchQuery *q,
             slots[nmulti++] = slots[h];
     qsort(slots, nmulti, sizeof *slots, corpus_cand_cmp);
     /* Then the lists' heads, in turn (a passage may come twice: the check
-     * below skips what was scored). */
-    size_t next = nmulti;
-    for (size_t i = 0; next < CORPUS_LIST_CANDIDATES + nmulti &&
-                       i < CORPUS_LIST_CANDIDATES;
-         i++)
-        for (int l = 0; l < nlists && next < CORPUS_LIST_CANDIDATES + nmulti;
-             l++)
+     * below skips what was probed). */
+    size_t next = nmulti < CORPUS_LIST_CANDIDATES ? nmulti
+                                                  : CORPUS_LIST_CANDIDATES;
+    for (size_t i = 0; i < CORPUS_LIST_HEADS; i++)
+        for (int l = 0; l < nlists; l++)
             if (i < sizes[l])
                 slots[next++] = (CorpusCand){.id = lists[l][i], .lists = 1};
-    for (size_t i = 0; i < next && probes < CORPUS_LIST_CANDIDATES; i++) {
+    for (size_t i = 0; i < next; i++) {
         sqlite3_int64 id = slots[i].id;
         bool seen = bsearch(&id, hits, (size_t)nread, sizeof *hits,
                             corpus_hit_id_cmp) != NULL;
@@ -977,7 +976,8 @@ Status corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,
     if (!st || !corpus_stmt(c, ST_SEARCH, err) ||
         !corpus_stmt(c, ST_SEARCH_PROBE, err))
         return STATUS_ERROR;
-    size_t room = (size_t)bound + 1 + CORPUS_LIST_CANDIDATES;
+    size_t room = (size_t)bound + 1 + CORPUS_LIST_CANDIDATES +
+                  (size_t)SEARCHQ_MAX_TERMS * CORPUS_LIST_HEADS;
     if (!(hits = malloc(room * sizeof *hits)))
         return error_set(err, STATUS_ERROR, "corpus: out of memory");
     /* A word's weight costs a read of at most RANK_DF_CAP of its index

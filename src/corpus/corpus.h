@@ -112,9 +112,13 @@ Status corpus_get(Corpus *c, int letter, int para, Passage *out, Error *err);
  * every passage holding all its words, tens of thousands for two common
  * words at a million passages, to find the matches a count needs. */
 #define CORPUS_SEARCH_BOUND 1000
-#define CORPUS_PHRASE_BOUND 200
-/* Best passages of each common word a query over its bound checks. */
+#define CORPUS_PHRASE_BOUND 100
+/* What a query over its bound checks of its words' best passages
+ * (corpus.c, corpus_search_candidates): at most CORPUS_LIST_CANDIDATES
+ * passages in two or more of the lists, and each list's first
+ * CORPUS_LIST_HEADS. */
 #define CORPUS_LIST_CANDIDATES 16
+#define CORPUS_LIST_HEADS 1
 
 /* The bound of query q: CORPUS_PHRASE_BOUND when it has a phrase, else
  * CORPUS_SEARCH_BOUND. */

@@ -667,8 +667,9 @@ static int command_search_show(Commands *c, const char *args, long offset,
             c, out, offset ? "No more results." : "No passage contains that.");
     if (rc != STATUS_OK)
         return command_corpus_error(c, out);
-    /* Counts stop at the bound: "of over 1000", and results past it are
-     * not offered (corpus_search says why). */
+    /* Counts stop at the query's bound: "of over 1000" ("over 100" with
+     * a phrase), and results past it are not offered (corpus_search says
+     * why). */
     long bound = corpus_search_bound(&q);
     const char *over = total > bound ? "over " : "";
     if (total > bound)

@@ -752,12 +752,10 @@ done:
 /* A list candidate (corpus_search_candidates): in how many of the query's
  * words' lists it is, and the sum of its places there. */
 typedef struct {
-    sqlite3_int64 id; /* 0: empty slot */
-    int lists;
-    long places;
+    uint32_t id; /* 0: empty slot (passage ids start at 1; lists hold 4 bytes) */
+    int32_t lists;
+    int32_t places;
 } CorpusCand;
-
-#define CORPUS_CAND_SLOTS 32768 /* > SEARCHQ_MAX_TERMS * TOPLIST_LEN, 2^k */
 
 /* More promising first: in more lists, then better places, then id. */
 static int corpus_cand_cmp(const void *a, const void *b)
@@ -848,43 +846,57 @@ static Status corpus_search_candidates(Corpus *c, const SearchQuery *q,
         result = STATUS_OK;
         goto done;
     }
-    /* The lists merged: an open-addressed table of the passages in them. */
-    if (!(slots = calloc(CORPUS_CAND_SLOTS, sizeof *slots))) {
+    /* The lists merged: an open-addressed table of the passages in them,
+     * at most half full (12 bytes a slot: 96 KiB for three lists). */
+    size_t total = 0, nslots = 1024;
+    int shift = 64 - 10;
+    for (int l = 0; l < nlists; l++) total += sizes[l];
+    while (nslots < 2 * total + CORPUS_LIST_HEADS * SEARCHQ_MAX_TERMS) {
+        nslots *= 2;
+        shift--;
+    }
+    if (!(slots = calloc(nslots, sizeof *slots))) {
         error_set(err, STATUS_ERROR, "corpus: out of memory");
         goto done;
     }
     for (int l = 0; l < nlists; l++)
         for (size_t i = 0; i < sizes[l]; i++) {
-            sqlite3_int64 id = lists[l][i];
-            size_t h = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15u >> 49);
+            uint32_t id = (uint32_t)lists[l][i];
+            size_t h = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15u >> shift);
             while (slots[h].id && slots[h].id != id)
-                h = (h + 1) & (CORPUS_CAND_SLOTS - 1);
+                h = (h + 1) & (nslots - 1);
             slots[h].id = id;
             slots[h].lists++;
-            slots[h].places += (long)i;
+            slots[h].places += (int32_t)i;
         }
     /* Those in two lists or more, to the front, best first. */
     size_t nmulti = 0;
-    for (size_t h = 0; h < CORPUS_CAND_SLOTS; h++)
+    for (size_t h = 0; h < nslots; h++)
         if (slots[h].id && slots[h].lists > 1)
             slots[nmulti++] = slots[h];
     qsort(slots, nmulti, sizeof *slots, corpus_cand_cmp);
     /* Then the lists' heads, in turn (a passage may come twice: the check
-     * below skips what was probed). */
-    size_t next = nmulti < CORPUS_LIST_CANDIDATES ? nmulti
-                                                  : CORPUS_LIST_CANDIDATES;
-    for (size_t i = 0; i < CORPUS_LIST_HEADS; i++)
+     * below skips what was probed).  The table is done with: its slots
+     * after the multi-list ones hold them. */
+    size_t next = nmulti;
+    for (int i = 0; i < CORPUS_LIST_HEADS; i++)
         for (int l = 0; l < nlists; l++)
-            if (i < sizes[l])
-                slots[next++] = (CorpusCand){.id = lists[l][i], .lists = 1};
+            if ((size_t)i < sizes[l])
+                slots[next++] =
+                    (CorpusCand){.id = (uint32_t)lists[l][i], .lists = 1};
+    long multi_probes = 0;
     for (size_t i = 0; i < next; i++) {
-        sqlite3_int64 id = slots[i].id;
-        bool seen = bsearch(&id, hits, (size_t)nread, sizeof *hits,
+        CorpusHit key = {.id = slots[i].id};
+        sqlite3_int64 id = key.id;
+        if (i < nmulti && multi_probes == CORPUS_LIST_CANDIDATES)
+            continue;
+        bool seen = bsearch(&key, hits, (size_t)nread, sizeof *hits,
                             corpus_hit_id_cmp) != NULL;
         for (long k = 0; k < probes && !seen; k++)
             seen = probed[k] == id;
         if (seen || (filtered && mapped && !passmap_has(c->pmap, id)))
             continue;
+        multi_probes += i < nmulti;
         probed[probes++] = id;
         if (corpus_search_score(c, st, q, f, sql_filter, with_map, id, hits,
                                 n, err) != STATUS_OK)
@@ -931,8 +943,7 @@ _Static_assert(CORPUS_SEARCH_BOUND >= RANK_DF_CAP &&
                    TOPLIST_MIN_DF <= CORPUS_SEARCH_BOUND &&
                    CORPUS_PHRASE_BOUND <= CORPUS_SEARCH_BOUND &&
                    CORPUS_LIST_CANDIDATES <= TOPLIST_LEN &&
-                   CORPUS_CAND_SLOTS > SEARCHQ_MAX_TERMS * TOPLIST_LEN &&
-                   (CORPUS_CAND_SLOTS & (CORPUS_CAND_SLOTS - 1)) == 0,
+                   CORPUS_LIST_HEADS <= TOPLIST_LEN,
                "a query over the bound must have weights and lists");
 
 long corpus_search_bound(const SearchQuery *q)

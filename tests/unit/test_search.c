@@ -207,7 +207,7 @@ static void test_several_words_past_the_bound(void **state)
                      STATUS_OK);
     assert_int_equal(corpus_search_bound(&q), CORPUS_PHRASE_BOUND);
     search_results(c, "\"marmalade island\"", NULL, got, 1, &total);
-    assert_int_equal(total, CORPUS_PHRASE_BOUND + 1); /* "over 200" */
+    assert_int_equal(total, CORPUS_PHRASE_BOUND + 1); /* "over 100" */
     assert_int_equal(sql_best(db, "\"marmalade island\"", NULL, want, 1), 1);
     assert_string_equal(want[0], "124.8");
     assert_string_equal(got[0], want[0]);

@@ -805,14 +805,15 @@ static Status corpus_search_score(Corpus *c, sqlite3_stmt *st,
  * and the filter, appended to hits from hits[*n]; hits[0..nread) are the
  * matches read (sorted by id), which are not scored twice.
  *
- * A candidate is checked by one FTS5 lookup (ST_SEARCH_SCORE): 40-80 us
- * at a million passages (a seek per term in each of the index's
- * segments), as much as reading a few hundred matches, so few are: the
+ * A candidate is checked by one FTS5 lookup (ST_SEARCH_SCORE): 60-100 us
+ * for three words at 100k to 1M passages (a seek per term in each of the
+ * index's segments, a million instructions), as much as reading several
+ * hundred matches, so at most CORPUS_LIST_CANDIDATES are: first the
  * passages in the lists (toplist.h) of two or more of the query's words
  * (each holds those words and is among the best for each: the likeliest
- * best for the whole query), most lists and best places first, at most
- * CORPUS_LIST_CANDIDATES of them, then the first CORPUS_LIST_HEADS of each
- * list.  The lists are merged in memory, at no index cost. */
+ * best for the whole query), most lists and best places first, then the
+ * first passage of each list.  The lists are merged in memory, at no
+ * index cost. */
 static Status corpus_search_candidates(Corpus *c, const SearchQuery *q,
                                        const PassageFilter *f, bool filtered,
                                        bool mapped, bool with_map, long nread,
@@ -825,8 +826,7 @@ static Status corpus_search_candidates(Corpus *c, const SearchQuery *q,
     CorpusCand *slots = NULL;
     bool sql_filter = filtered && !mapped;
     Status result = STATUS_ERROR;
-    sqlite3_int64 probed[CORPUS_LIST_CANDIDATES +
-                         SEARCHQ_MAX_TERMS * CORPUS_LIST_HEADS];
+    sqlite3_int64 probed[CORPUS_LIST_CANDIDATES];
     long probes = 0;
     sqlite3_stmt *st =
         corpus_stmt(c, sql_filter ? ST_SEARCH_SCORE_F : ST_SEARCH_SCORE, err);
@@ -851,7 +851,7 @@ static Status corpus_search_candidates(Corpus *c, const SearchQuery *q,
     size_t total = 0, nslots = 1024;
     int shift = 64 - 10;
     for (int l = 0; l < nlists; l++) total += sizes[l];
-    while (nslots < 2 * total + CORPUS_LIST_HEADS * SEARCHQ_MAX_TERMS) {
+    while (nslots < 2 * total + SEARCHQ_MAX_TERMS) {
         nslots *= 2;
         shift--;
     }
@@ -875,28 +875,22 @@ static Status corpus_search_candidates(Corpus *c, const SearchQuery *q,
         if (slots[h].id && slots[h].lists > 1)
             slots[nmulti++] = slots[h];
     qsort(slots, nmulti, sizeof *slots, corpus_cand_cmp);
-    /* Then the lists' heads, in turn (a passage may come twice: the check
-     * below skips what was probed).  The table is done with: its slots
-     * after the multi-list ones hold them. */
+    /* Then each list's first (a passage may come twice: the check below
+     * skips what was probed).  The table is done with: its slots after
+     * the multi-list ones hold them. */
     size_t next = nmulti;
-    for (int i = 0; i < CORPUS_LIST_HEADS; i++)
-        for (int l = 0; l < nlists; l++)
-            if ((size_t)i < sizes[l])
-                slots[next++] =
-                    (CorpusCand){.id = (uint32_t)lists[l][i], .lists = 1};
-    long multi_probes = 0;
-    for (size_t i = 0; i < next; i++) {
+    for (int l = 0; l < nlists; l++)
+        if (sizes[l] > 0)
+            slots[next++] = (CorpusCand){.id = (uint32_t)lists[l][0], .lists = 1};
+    for (size_t i = 0; i < next && probes < CORPUS_LIST_CANDIDATES; i++) {
         CorpusHit key = {.id = slots[i].id};
         sqlite3_int64 id = key.id;
-        if (i < nmulti && multi_probes == CORPUS_LIST_CANDIDATES)
-            continue;
         bool seen = bsearch(&key, hits, (size_t)nread, sizeof *hits,
                             corpus_hit_id_cmp) != NULL;
         for (long k = 0; k < probes && !seen; k++)
             seen = probed[k] == id;
         if (seen || (filtered && mapped && !passmap_has(c->pmap, id)))
             continue;
-        multi_probes += i < nmulti;
         probed[probes++] = id;
         if (corpus_search_score(c, st, q, f, sql_filter, with_map, id, hits,
                                 n, err) != STATUS_OK)
@@ -930,20 +924,20 @@ done:
  *    every passage not listed ranks after every listed one, so the
  *    results up to the last listed match are exactly the best of all
  *    matches.  Any other query (several words, a phrase) ranks the first
- *    `bound` matches together with the best CORPUS_LIST_CANDIDATES
- *    passages of each of its listed words that match (the query and the
- *    filter): Result 1 is the best of those, so at least as good as the
- *    best of the first matches and as any match that is among its words'
- *    best passages.  Not guaranteed: a passage that is the best for the
- *    query without being among any one word's best (the lists cannot bound
- *    a sum of several words' scores tightly enough to prove a best: their
- *    1000th scores are near the maxima).  A prefix* or a word without a
- *    list adds no candidates. */
+ *    `bound` matches together with the candidates of
+ *    corpus_search_candidates that match the query and the filter: up to
+ *    CORPUS_LIST_CANDIDATES passages in two or more of its words' lists,
+ *    then the first of each list.  Guaranteed: Result 1 is at least as
+ *    good as the best of the first matches, and as each of those
+ *    candidates.  Not guaranteed: the best of all matches, when it is
+ *    among none of the candidates (the lists cannot bound a sum of
+ *    several words' scores tightly enough to prove a best: their 1000th
+ *    scores are near the maxima).  A prefix* or a word without a list
+ *    adds no candidates. */
 _Static_assert(CORPUS_SEARCH_BOUND >= RANK_DF_CAP &&
                    TOPLIST_MIN_DF <= CORPUS_SEARCH_BOUND &&
                    CORPUS_PHRASE_BOUND <= CORPUS_SEARCH_BOUND &&
-                   CORPUS_LIST_CANDIDATES <= TOPLIST_LEN &&
-                   CORPUS_LIST_HEADS <= TOPLIST_LEN,
+                   CORPUS_LIST_CANDIDATES > 0,
                "a query over the bound must have weights and lists");
 
 long corpus_search_bound(const SearchQuery *q)
@@ -987,8 +981,7 @@ Status corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,
     if (!st || !corpus_stmt(c, ST_SEARCH, err) ||
         !corpus_stmt(c, ST_SEARCH_PROBE, err))
         return STATUS_ERROR;
-    size_t room = (size_t)bound + 1 + CORPUS_LIST_CANDIDATES +
-                  (size_t)SEARCHQ_MAX_TERMS * CORPUS_LIST_HEADS;
+    size_t room = (size_t)bound + 1 + CORPUS_LIST_CANDIDATES;
     if (!(hits = malloc(room * sizeof *hits)))
         return error_set(err, STATUS_ERROR, "corpus: out of memory");
     /* A word's weight costs a read of at most RANK_DF_CAP of its index

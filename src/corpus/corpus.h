@@ -113,12 +113,10 @@ Status corpus_get(Corpus *c, int letter, int para, Passage *out, Error *err);
  * words at a million passages, to find the matches a count needs. */
 #define CORPUS_SEARCH_BOUND 1000
 #define CORPUS_PHRASE_BOUND 100
-/* What a query over its bound checks of its words' best passages
- * (corpus.c, corpus_search_candidates): at most CORPUS_LIST_CANDIDATES
- * passages in two or more of the lists, and each list's first
- * CORPUS_LIST_HEADS. */
-#define CORPUS_LIST_CANDIDATES 16
-#define CORPUS_LIST_HEADS 1
+/* How many of its words' best passages a query over its bound checks
+ * (corpus.c, corpus_search_candidates): those in two or more of the
+ * words' lists, then each list's first. */
+#define CORPUS_LIST_CANDIDATES 6
 
 /* The bound of query q: CORPUS_PHRASE_BOUND when it has a phrase, else
  * CORPUS_SEARCH_BOUND. */
@@ -132,8 +130,8 @@ long corpus_search_bound(const SearchQuery *q);
  * (toplist.h) that match, then the other matches among the first `bound`
  * in passage order, exactly as a full ranking would give them until the
  * last listed match; any other query ranks those first matches together
- * with the best CORPUS_LIST_CANDIDATES passages of each of its listed words
- * that match (corpus.c says what that guarantees).  Results past the bound
+ * with up to CORPUS_LIST_CANDIDATES of its words' listed passages that
+ * match (corpus.c says which, and what that guarantees).  Results past the bound
  * are not given.  out->snippet marks the matches with marks
  * (NULL: unmarked).  STATUS_OK, STATUS_NOTFOUND (no result `offset`),
  * STATUS_INVALID when q holds nothing to search for, or STATUS_ERROR. */

@@ -141,7 +141,8 @@ static const char *const corpus_sql[ST_COUNT_STMTS] = {
                           " ON p.id = passages_fts.rowid"
                           " JOIN letters l ON l.id = p.letter_id"
                           " WHERE passages_fts MATCH ?1"
-                          " AND passages_fts.rowid = ?5 AND " CORPUS_LETTER_FILTER,
+                          " AND passages_fts.rowid = ?5"
+                          " AND " CORPUS_LETTER_FILTER,
     [ST_LETTER] =
         "SELECT l.id, l.sender, " CORPUS_RECIPIENTS ", l.date, l.date_kind,"
         " l.date_source IS NOT NULL, l.heading, l.source, l.number,"
@@ -752,7 +753,7 @@ done:
 /* A list candidate (corpus_search_candidates): in how many of the query's
  * words' lists it is, and the sum of its places there. */
 typedef struct {
-    uint32_t id; /* 0: empty slot (passage ids start at 1; lists hold 4 bytes) */
+    uint32_t id; /* 0: empty (ids start at 1; lists hold 4-byte ids) */
     int32_t lists;
     int32_t places;
 } CorpusCand;
@@ -881,7 +882,8 @@ static Status corpus_search_candidates(Corpus *c, const SearchQuery *q,
     size_t next = nmulti;
     for (int l = 0; l < nlists; l++)
         if (sizes[l] > 0)
-            slots[next++] = (CorpusCand){.id = (uint32_t)lists[l][0], .lists = 1};
+            slots[next++] =
+                (CorpusCand){.id = (uint32_t)lists[l][0], .lists = 1};
     for (size_t i = 0; i < next && probes < CORPUS_LIST_CANDIDATES; i++) {
         CorpusHit key = {.id = slots[i].id};
         sqlite3_int64 id = key.id;

@@ -131,8 +131,8 @@ long corpus_search_bound(const SearchQuery *q);
  * in passage order, exactly as a full ranking would give them until the
  * last listed match; any other query ranks those first matches together
  * with up to CORPUS_LIST_CANDIDATES of its words' listed passages that
- * match (corpus.c says which, and what that guarantees).  Results past the bound
- * are not given.  out->snippet marks the matches with marks
+ * match (corpus.c says which, and what that guarantees).  Results past the
+ * bound are not given.  out->snippet marks the matches with marks
  * (NULL: unmarked).  STATUS_OK, STATUS_NOTFOUND (no result `offset`),
  * STATUS_INVALID when q holds nothing to search for, or STATUS_ERROR. */
 Status corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,

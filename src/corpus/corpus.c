@@ -75,6 +75,7 @@ enum corpus_stmt {
     ST_SEARCH_PROBE,
     ST_SEARCH_SCORE,
     ST_SEARCH_SCORE_F,
+    ST_SEARCH_TEXT,
     ST_LETTER,
     ST_DATED,
     ST_SOURCES,
@@ -143,6 +144,9 @@ static const char *const corpus_sql[ST_COUNT_STMTS] = {
                           " WHERE passages_fts MATCH ?1"
                           " AND passages_fts.rowid = ?5"
                           " AND " CORPUS_LETTER_FILTER,
+    /* What the index read of passage ?1 (db.c: passages_indexed). */
+    [ST_SEARCH_TEXT] = "SELECT coalesce(indexed, shown) FROM passages"
+                       " WHERE id = ?1",
     [ST_LETTER] =
         "SELECT l.id, l.sender, " CORPUS_RECIPIENTS ", l.date, l.date_kind,"
         " l.date_source IS NOT NULL, l.heading, l.source, l.number,"
@@ -801,6 +805,31 @@ static Status corpus_search_score(Corpus *c, sqlite3_stmt *st,
     return STATUS_OK;
 }
 
+/* Whether passage id's text holds the query's positive terms, read by
+ * itself (toplist_holds): 1, 0 (it cannot match), -1 (cannot say, or an
+ * error in err: STATUS_ERROR in *failed). */
+static int corpus_passage_holds(Corpus *c, sqlite3_stmt *st, sqlite3_int64 id,
+                                const TopPhrase *phrases, int n, bool *failed,
+                                Error *err)
+{
+    int holds = -1;
+    corpus_begin(c);
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *text = (const char *)sqlite3_column_text(st, 0);
+        int len = sqlite3_column_bytes(st, 0);
+        if (text)
+            holds = toplist_holds(c->top, text, (size_t)len, phrases, n);
+    } else if (rc != SQLITE_DONE) {
+        *failed = true;
+        corpus_fail(c, st, "search", err);
+        return -1;
+    }
+    corpus_done(c, st);
+    return holds;
+}
+
 /* Candidates for a query over its bound that no one list ranks (several
  * words, a phrase), scored by the real ranking if they match the query
  * and the filter, appended to hits from hits[*n]; hits[0..nread) are the
@@ -828,12 +857,20 @@ static Status corpus_search_candidates(Corpus *c, const SearchQuery *q,
     bool sql_filter = filtered && !mapped;
     Status result = STATUS_ERROR;
     sqlite3_int64 probed[CORPUS_LIST_CANDIDATES];
-    long probes = 0;
+    long probes = 0, checks = 0;
+    char terms[SEARCHQ_MAX_TERMS][SEARCHQ_MAX_TERM + 1];
+    TopPhrase phrases[SEARCHQ_MAX_TERMS];
+    int nterms = searchq_positive(q, terms, SEARCHQ_MAX_TERMS);
+    bool failed = false;
     sqlite3_stmt *st =
         corpus_stmt(c, sql_filter ? ST_SEARCH_SCORE_F : ST_SEARCH_SCORE, err);
+    sqlite3_stmt *text = st ? corpus_stmt(c, ST_SEARCH_TEXT, err) : NULL;
 
-    if (!st || (!c->top && !(c->top = toplist_open(c->db, err))))
+    if (!text || (!c->top && !(c->top = toplist_open(c->db, err))))
         return STATUS_ERROR;
+    for (int i = 0; i < nterms; i++)
+        if (toplist_phrase(c->top, terms[i], &phrases[i]) < 0)
+            nterms = -1; /* checked by FTS5 alone */
     for (int w = 0; w < nwords; w++) {
         corpus_begin(c);
         Status rc = toplist_get(c->top, words[w], &lists[nlists],
@@ -884,7 +921,9 @@ static Status corpus_search_candidates(Corpus *c, const SearchQuery *q,
         if (sizes[l] > 0)
             slots[next++] =
                 (CorpusCand){.id = (uint32_t)lists[l][0], .lists = 1};
-    for (size_t i = 0; i < next && probes < CORPUS_LIST_CANDIDATES; i++) {
+    for (size_t i = 0; i < next && probes < CORPUS_LIST_CANDIDATES &&
+                       checks < CORPUS_LIST_CHECKS;
+         i++) {
         CorpusHit key = {.id = slots[i].id};
         sqlite3_int64 id = key.id;
         bool seen = bsearch(&key, hits, (size_t)nread, sizeof *hits,
@@ -893,6 +932,15 @@ static Status corpus_search_candidates(Corpus *c, const SearchQuery *q,
             seen = probed[k] == id;
         if (seen || (filtered && mapped && !passmap_has(c->pmap, id)))
             continue;
+        if (nterms > 0) {
+            checks++;
+            int holds = corpus_passage_holds(c, text, id, phrases, nterms,
+                                             &failed, err);
+            if (failed)
+                goto done;
+            if (holds == 0)
+                continue; /* cannot match: no FTS5 lookup */
+        }
         probed[probes++] = id;
         if (corpus_search_score(c, st, q, f, sql_filter, with_map, id, hits,
                                 n, err) != STATUS_OK)

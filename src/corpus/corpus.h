@@ -115,8 +115,11 @@ Status corpus_get(Corpus *c, int letter, int para, Passage *out, Error *err);
 #define CORPUS_PHRASE_BOUND 100
 /* How many of its words' best passages a query over its bound checks
  * (corpus.c, corpus_search_candidates): those in two or more of the
- * words' lists, then each list's first. */
+ * words' lists, then each list's first; CORPUS_LIST_CHECKS of them read
+ * and tokenized, CORPUS_LIST_CANDIDATES of those that hold the query's
+ * terms looked up in the index and scored. */
 #define CORPUS_LIST_CANDIDATES 6
+#define CORPUS_LIST_CHECKS 32
 
 /* The bound of query q: CORPUS_PHRASE_BOUND when it has a phrase, else
  * CORPUS_SEARCH_BOUND. */

@@ -306,3 +306,29 @@ int searchq_words(const SearchQuery *q, char words[][SEARCHQ_MAX_TERM + 1],
     }
     return n;
 }
+
+int searchq_positive(const SearchQuery *q,
+                     char terms[][SEARCHQ_MAX_TERM + 1], int max)
+{
+    const char *p = q->match;
+    int n = 0;
+
+    if (*p++ != '(')
+        return 0;
+    while (*p == '"' || *p == ' ') {
+        if (*p++ == ' ')
+            continue;
+        const char *start = p, *end = strchr(start, '"');
+        if (!end)
+            break;
+        p = end + 1;
+        if (*p == '*')
+            return -1;
+        size_t len = (size_t)(end - start);
+        if (n < max && len <= SEARCHQ_MAX_TERM) {
+            memcpy(terms[n], start, len);
+            terms[n++][len] = '\0';
+        }
+    }
+    return n;
+}

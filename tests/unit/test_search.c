@@ -271,6 +271,18 @@ static void test_list_is_the_ranking(void **state)
     assert_int_equal(toplist_get(t, "zeppelin", &ids, &n, &err),
                      STATUS_NOTFOUND);
     assert_null(ids);
+
+    /* A passage's text checked by itself, as the index tokenizes it. */
+    TopPhrase ph[2];
+    const char *text = "The convoys sailed past Marmalade Island.";
+    assert_int_equal(toplist_phrase(t, "convoy", &ph[0]), 0);
+    assert_int_equal(toplist_phrase(t, "marmalade island", &ph[1]), 0);
+    assert_int_equal(ph[1].n, 2);
+    assert_int_equal(toplist_holds(t, text, strlen(text), ph, 2), 1);
+    assert_int_equal(toplist_phrase(t, "island marmalade", &ph[1]), 0);
+    assert_int_equal(toplist_holds(t, text, strlen(text), ph, 2), 0);
+    assert_int_equal(toplist_phrase(t, "lighthouse", &ph[1]), 0);
+    assert_int_equal(toplist_holds(t, text, strlen(text), ph, 2), 0);
     toplist_free(t);
     corpus_free(c);
     fixture_close(db);

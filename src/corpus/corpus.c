@@ -835,15 +835,18 @@ static int corpus_passage_holds(Corpus *c, sqlite3_stmt *st, sqlite3_int64 id,
  * and the filter, appended to hits from hits[*n]; hits[0..nread) are the
  * matches read (sorted by id), which are not scored twice.
  *
- * A candidate is checked by one FTS5 lookup (ST_SEARCH_SCORE): 60-100 us
+ * A candidate is scored by one FTS5 lookup (ST_SEARCH_SCORE): 60-100 us
  * for three words at 100k to 1M passages (a seek per term in each of the
  * index's segments, a million instructions), as much as reading several
- * hundred matches, so at most CORPUS_LIST_CANDIDATES are: first the
- * passages in the lists (toplist.h) of two or more of the query's words
- * (each holds those words and is among the best for each: the likeliest
- * best for the whole query), most lists and best places first, then the
- * first passage of each list.  The lists are merged in memory, at no
- * index cost. */
+ * hundred matches.  So candidates are taken in order of promise: first
+ * the passages in the lists (toplist.h) of two or more of the query's
+ * words (each holds those words and is among the best for each), most
+ * lists and best places first, then the first passage of each list; the
+ * text of each (up to CORPUS_LIST_CHECKS) is read and tokenized first
+ * (toplist_holds: a row by key and the tokenizer, no index segments), and
+ * only those holding every positive term are looked up in the index, up
+ * to CORPUS_LIST_CANDIDATES (the lookup also checks exclusions and the
+ * filter, and gives the score).  The lists are merged in memory. */
 static Status corpus_search_candidates(Corpus *c, const SearchQuery *q,
                                        const PassageFilter *f, bool filtered,
                                        bool mapped, bool with_map, long nread,
@@ -976,7 +979,8 @@ done:
  *    matches.  Any other query (several words, a phrase) ranks the first
  *    `bound` matches together with the candidates of
  *    corpus_search_candidates that match the query and the filter: up to
- *    CORPUS_LIST_CANDIDATES passages in two or more of its words' lists,
+ *    CORPUS_LIST_CANDIDATES of the CORPUS_LIST_CHECKS first passages in
+ *    two or more of its words' lists,
  *    then the first of each list.  Guaranteed: Result 1 is at least as
  *    good as the best of the first matches, and as each of those
  *    candidates.  Not guaranteed: the best of all matches, when it is

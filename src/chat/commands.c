@@ -667,11 +667,13 @@ static int command_search_show(Commands *c, const char *args, long offset,
             c, out, offset ? "No more results." : "No passage contains that.");
     if (rc != STATUS_OK)
         return command_corpus_error(c, out);
-    /* Counts stop at the bound: "of over 1000", and results past it are
-     * not offered (corpus_search says why). */
-    const char *over = total > CORPUS_SEARCH_BOUND ? "over " : "";
-    if (total > CORPUS_SEARCH_BOUND)
-        total = CORPUS_SEARCH_BOUND;
+    /* Counts stop at the query's bound: "of over 1000" ("over 100" with
+     * a phrase), and results past it are not offered (corpus_search says
+     * why). */
+    long bound = corpus_search_bound(&q);
+    const char *over = total > bound ? "over " : "";
+    if (total > bound)
+        total = bound;
     if (offset + 1 < total) {
         snprintf(lead, sizeof lead,
                  "Result %ld of %s%ld (%smore for the next): ", offset + 1, over,

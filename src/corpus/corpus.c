@@ -7,6 +7,7 @@
  */
 #include "corpus.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,9 @@ enum corpus_stmt {
     ST_SEARCH_TOP_M,
     ST_SEARCH,
     ST_SEARCH_PROBE,
+    ST_SEARCH_SCORE,
+    ST_SEARCH_SCORE_F,
+    ST_SEARCH_TEXT,
     ST_LETTER,
     ST_DATED,
     ST_SOURCES,
@@ -127,6 +131,22 @@ static const char *const corpus_sql[ST_COUNT_STMTS] = {
                         " JOIN letters l ON l.id = p.letter_id"
                         " WHERE passages_fts MATCH ?1"
                         " AND passages_fts.rowid = ?5 AND " CORPUS_LETTER_FILTER,
+    /* Passage ?5's score if it matches the query (and the filter, in the
+     * second): a list candidate's (corpus_search_candidates). */
+    [ST_SEARCH_SCORE] = "SELECT missive_bm25(passages_fts, ?6, ?7)"
+                        " FROM passages_fts"
+                        " WHERE passages_fts MATCH ?1 AND rowid = ?5",
+    [ST_SEARCH_SCORE_F] = "SELECT missive_bm25(passages_fts, ?6, ?7)"
+                          " FROM passages_fts"
+                          " JOIN passages p INDEXED BY passages_letter"
+                          " ON p.id = passages_fts.rowid"
+                          " JOIN letters l ON l.id = p.letter_id"
+                          " WHERE passages_fts MATCH ?1"
+                          " AND passages_fts.rowid = ?5"
+                          " AND " CORPUS_LETTER_FILTER,
+    /* What the index read of passage ?1 (db.c: passages_indexed). */
+    [ST_SEARCH_TEXT] = "SELECT coalesce(indexed, shown) FROM passages"
+                       " WHERE id = ?1",
     [ST_LETTER] =
         "SELECT l.id, l.sender, " CORPUS_RECIPIENTS ", l.date, l.date_kind,"
         " l.date_source IS NOT NULL, l.heading, l.source, l.number,"
@@ -565,6 +585,13 @@ typedef struct {
     double rank;
 } CorpusHit;
 
+/* By passage id only: a search's matches as read. */
+static int corpus_hit_id_cmp(const void *a, const void *b)
+{
+    const CorpusHit *x = a, *y = b;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
 static int corpus_hit_cmp(const void *a, const void *b)
 {
     const CorpusHit *x = a, *y = b;
@@ -603,13 +630,12 @@ static Status corpus_map_filter(Corpus *c, const PassageFilter *f, Error *err)
     return mapped;
 }
 
-/* Steps search statement st into hits (at most CORPUS_SEARCH_BOUND + 1
- * rows), with known (rank.h) bound as what the ranking knows of the
+/* Steps search statement st into hits (at most bound + 1 rows), with known (rank.h) bound as what the ranking knows of the
  * phrases' passage counts.  The number of rows, or -1 on error (err). */
 static long corpus_search_read(Corpus *c, sqlite3_stmt *st,
                                const SearchQuery *q, const PassageFilter *f,
-                               bool with_map, long known, CorpusHit *hits,
-                               Error *err)
+                               bool with_map, long bound, long known,
+                               CorpusHit *hits, Error *err)
 {
     long n = 0;
     int rc;
@@ -623,7 +649,7 @@ static long corpus_search_read(Corpus *c, sqlite3_stmt *st,
     }
     if (with_map)
         sqlite3_bind_pointer(st, 6, c->pmap, PASSMAP_POINTER, NULL);
-    sqlite3_bind_int(st, 5, CORPUS_SEARCH_BOUND + 1);
+    sqlite3_bind_int64(st, 5, bound + 1);
     sqlite3_bind_int64(st, 7, known);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         hits[n].id = sqlite3_column_int64(st, 0);
@@ -728,25 +754,250 @@ done:
     return rc;
 }
 
+/* A list candidate (corpus_search_candidates): in how many of the query's
+ * words' lists it is, and the sum of its places there. */
+typedef struct {
+    uint32_t id; /* 0: empty (ids start at 1; lists hold 4-byte ids) */
+    int32_t lists;
+    int32_t places;
+} CorpusCand;
+
+/* More promising first: in more lists, then better places, then id. */
+static int corpus_cand_cmp(const void *a, const void *b)
+{
+    const CorpusCand *x = a, *y = b;
+    if (x->lists != y->lists)
+        return x->lists > y->lists ? -1 : 1;
+    if (x->places != y->places)
+        return x->places < y->places ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Scores passage id for the query and the filter (ST_SEARCH_SCORE[_F])
+ * into hits[*n] when it matches: STATUS_OK (matched or not) or
+ * STATUS_ERROR. */
+static Status corpus_search_score(Corpus *c, sqlite3_stmt *st,
+                                  const SearchQuery *q, const PassageFilter *f,
+                                  bool sql_filter, bool with_map,
+                                  sqlite3_int64 id, CorpusHit *hits, long *n,
+                                  Error *err)
+{
+    corpus_begin(c);
+    sqlite3_bind_text(st, 1, q->match, -1, SQLITE_STATIC);
+    if (sql_filter) {
+        sqlite3_bind_text(st, 2, f->sender, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, f->recipient, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 4, f->year);
+    }
+    sqlite3_bind_int64(st, 5, id);
+    if (with_map)
+        sqlite3_bind_pointer(st, 6, c->pmap, PASSMAP_POINTER, NULL);
+    sqlite3_bind_int64(st, 7, RANK_DF_CAP);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        hits[*n].id = id;
+        hits[*n].rank = sqlite3_column_double(st, 0);
+        ++*n;
+    } else if (step != SQLITE_DONE) {
+        return corpus_fail(c, st, "search", err);
+    }
+    corpus_done(c, st);
+    return STATUS_OK;
+}
+
+/* Whether passage id's text holds the query's positive terms, read by
+ * itself (toplist_holds): 1, 0 (it cannot match), -1 (cannot say, or an
+ * error in err: STATUS_ERROR in *failed). */
+static int corpus_passage_holds(Corpus *c, sqlite3_stmt *st, sqlite3_int64 id,
+                                const TopPhrase *phrases, int n, bool *failed,
+                                Error *err)
+{
+    int holds = -1;
+    corpus_begin(c);
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *text = (const char *)sqlite3_column_text(st, 0);
+        int len = sqlite3_column_bytes(st, 0);
+        if (text)
+            holds = toplist_holds(c->top, text, (size_t)len, phrases, n);
+    } else if (rc != SQLITE_DONE) {
+        *failed = true;
+        corpus_fail(c, st, "search", err);
+        return -1;
+    }
+    corpus_done(c, st);
+    return holds;
+}
+
+/* Candidates for a query over its bound that no one list ranks (several
+ * words, a phrase), scored by the real ranking if they match the query
+ * and the filter, appended to hits from hits[*n]; hits[0..nread) are the
+ * matches read (sorted by id), which are not scored twice.
+ *
+ * A candidate is scored by one FTS5 lookup (ST_SEARCH_SCORE): 60-100 us
+ * for three words at 100k to 1M passages (a seek per term in each of the
+ * index's segments, a million instructions), as much as reading several
+ * hundred matches.  So candidates are taken in order of promise: first
+ * the passages in the lists (toplist.h) of two or more of the query's
+ * words (each holds those words and is among the best for each), most
+ * lists and best places first, then the first passage of each list; the
+ * text of each (up to CORPUS_LIST_CHECKS) is read and tokenized first
+ * (toplist_holds: a row by key and the tokenizer, no index segments), and
+ * only those holding every positive term are looked up in the index, up
+ * to CORPUS_LIST_CANDIDATES (the lookup also checks exclusions and the
+ * filter, and gives the score).  The lists are merged in memory. */
+static Status corpus_search_candidates(Corpus *c, const SearchQuery *q,
+                                       const PassageFilter *f, bool filtered,
+                                       bool mapped, bool with_map, long nread,
+                                       CorpusHit *hits, long *n, Error *err)
+{
+    char words[SEARCHQ_MAX_TERMS][SEARCHQ_MAX_TERM + 1];
+    int nwords = searchq_words(q, words, SEARCHQ_MAX_TERMS), nlists = 0;
+    sqlite3_int64 *lists[SEARCHQ_MAX_TERMS] = {NULL};
+    size_t sizes[SEARCHQ_MAX_TERMS] = {0};
+    CorpusCand *slots = NULL;
+    bool sql_filter = filtered && !mapped;
+    Status result = STATUS_ERROR;
+    sqlite3_int64 probed[CORPUS_LIST_CANDIDATES];
+    long probes = 0, checks = 0;
+    char terms[SEARCHQ_MAX_TERMS][SEARCHQ_MAX_TERM + 1];
+    TopPhrase phrases[SEARCHQ_MAX_TERMS];
+    int nterms = searchq_positive(q, terms, SEARCHQ_MAX_TERMS);
+    bool failed = false;
+    sqlite3_stmt *st =
+        corpus_stmt(c, sql_filter ? ST_SEARCH_SCORE_F : ST_SEARCH_SCORE, err);
+    sqlite3_stmt *text = st ? corpus_stmt(c, ST_SEARCH_TEXT, err) : NULL;
+
+    if (!text || (!c->top && !(c->top = toplist_open(c->db, err))))
+        return STATUS_ERROR;
+    for (int i = 0; i < nterms; i++)
+        if (toplist_phrase(c->top, terms[i], &phrases[i]) < 0)
+            nterms = -1; /* checked by FTS5 alone */
+    for (int w = 0; w < nwords; w++) {
+        corpus_begin(c);
+        Status rc = toplist_get(c->top, words[w], &lists[nlists],
+                                &sizes[nlists], err);
+        corpus_end(c);
+        if (rc == STATUS_ERROR)
+            goto done;
+        nlists += rc == STATUS_OK;
+    }
+    if (nlists == 0) {
+        result = STATUS_OK;
+        goto done;
+    }
+    /* The lists merged: an open-addressed table of the passages in them,
+     * at most half full (12 bytes a slot: 96 KiB for three lists). */
+    size_t total = 0, nslots = 1024;
+    int shift = 64 - 10;
+    for (int l = 0; l < nlists; l++) total += sizes[l];
+    while (nslots < 2 * total + SEARCHQ_MAX_TERMS) {
+        nslots *= 2;
+        shift--;
+    }
+    if (!(slots = calloc(nslots, sizeof *slots))) {
+        error_set(err, STATUS_ERROR, "corpus: out of memory");
+        goto done;
+    }
+    for (int l = 0; l < nlists; l++)
+        for (size_t i = 0; i < sizes[l]; i++) {
+            uint32_t id = (uint32_t)lists[l][i];
+            size_t h = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15u >> shift);
+            while (slots[h].id && slots[h].id != id)
+                h = (h + 1) & (nslots - 1);
+            slots[h].id = id;
+            slots[h].lists++;
+            slots[h].places += (int32_t)i;
+        }
+    /* Those in two lists or more, to the front, best first. */
+    size_t nmulti = 0;
+    for (size_t h = 0; h < nslots; h++)
+        if (slots[h].id && slots[h].lists > 1)
+            slots[nmulti++] = slots[h];
+    qsort(slots, nmulti, sizeof *slots, corpus_cand_cmp);
+    /* Then each list's first (a passage may come twice: the check below
+     * skips what was probed).  The table is done with: its slots after
+     * the multi-list ones hold them. */
+    size_t next = nmulti;
+    for (int l = 0; l < nlists; l++)
+        if (sizes[l] > 0)
+            slots[next++] =
+                (CorpusCand){.id = (uint32_t)lists[l][0], .lists = 1};
+    for (size_t i = 0; i < next && probes < CORPUS_LIST_CANDIDATES &&
+                       checks < CORPUS_LIST_CHECKS;
+         i++) {
+        CorpusHit key = {.id = slots[i].id};
+        sqlite3_int64 id = key.id;
+        bool seen = bsearch(&key, hits, (size_t)nread, sizeof *hits,
+                            corpus_hit_id_cmp) != NULL;
+        for (long k = 0; k < probes && !seen; k++)
+            seen = probed[k] == id;
+        if (seen || (filtered && mapped && !passmap_has(c->pmap, id)))
+            continue;
+        if (nterms > 0) {
+            checks++;
+            int holds = corpus_passage_holds(c, text, id, phrases, nterms,
+                                             &failed, err);
+            if (failed)
+                goto done;
+            if (holds == 0)
+                continue; /* cannot match: no FTS5 lookup */
+        }
+        probed[probes++] = id;
+        if (corpus_search_score(c, st, q, f, sql_filter, with_map, id, hits,
+                                n, err) != STATUS_OK)
+            goto done;
+    }
+    result = STATUS_OK;
+done:
+    for (int l = 0; l < nlists; l++) free(lists[l]);
+    free(slots);
+    return result;
+}
+
 /* Ranking and bound, as the man page says.  Matches are read in passage
- * order, at most CORPUS_SEARCH_BOUND + 1 of them, scored by missive_bm25
+ * order, at most bound + 1 of them (CORPUS_SEARCH_BOUND, or
+ * CORPUS_PHRASE_BOUND for a query with a phrase), scored by missive_bm25
  * (rank.h); the count is exact up to the bound, "over" it beyond.
  *  - Up to the bound, every match is read and ranked: exact.  (A query
- *    with a phrase is read first as if each phrase were in RANK_DF_CAP
- *    passages, then scored again with the real weights.)
- *  - Over it, each phrase is in more than RANK_DF_CAP passages (the
- *    matches are among its own), so every weight is the capped one.
+ *    with a phrase and another term is read first as if each phrase were
+ *    in RANK_DF_CAP passages, then scored again with the real weights; a
+ *    query of one phrase needs no weight: one term's weight scales every
+ *    score alike.)
+ *  - Over CORPUS_SEARCH_BOUND, each phrase is in more than RANK_DF_CAP
+ *    passages (the matches are among its own), so every weight is the
+ *    capped one.  Over CORPUS_PHRASE_BOUND, a query with a phrase is
+ *    weighed so too (for one phrase alone that changes no order; with
+ *    other words, a phrase in fewer than RANK_DF_CAP passages weighs a
+ *    little less than a full count would give it).
  *    A query of one word (any filters and -exclusions) then ranks as its
  *    word's list does (toplist.h): the results are the list's passages
  *    that match, in its order, then the other matches read, best first;
  *    every passage not listed ranks after every listed one, so the
  *    results up to the last listed match are exactly the best of all
- *    matches.  Any other query (several words, a phrase, a prefix*, a
- *    word without a list) ranks the first CORPUS_SEARCH_BOUND matches
- *    only: a better passage later in the corpus is not seen. */
+ *    matches.  Any other query (several words, a phrase) ranks the first
+ *    `bound` matches together with the candidates of
+ *    corpus_search_candidates that match the query and the filter: up to
+ *    CORPUS_LIST_CANDIDATES of the CORPUS_LIST_CHECKS first passages in
+ *    two or more of its words' lists,
+ *    then the first of each list.  Guaranteed: Result 1 is at least as
+ *    good as the best of the first matches, and as each of those
+ *    candidates.  Not guaranteed: the best of all matches, when it is
+ *    among none of the candidates (the lists cannot bound a sum of
+ *    several words' scores tightly enough to prove a best: their 1000th
+ *    scores are near the maxima).  A prefix* or a word without a list
+ *    adds no candidates. */
 _Static_assert(CORPUS_SEARCH_BOUND >= RANK_DF_CAP &&
-                   TOPLIST_MIN_DF <= CORPUS_SEARCH_BOUND,
+                   TOPLIST_MIN_DF <= CORPUS_SEARCH_BOUND &&
+                   CORPUS_PHRASE_BOUND <= CORPUS_SEARCH_BOUND &&
+                   CORPUS_LIST_CANDIDATES > 0,
                "a query over the bound must have weights and lists");
+
+long corpus_search_bound(const SearchQuery *q)
+{
+    return q->nphrases > 0 ? CORPUS_PHRASE_BOUND : CORPUS_SEARCH_BOUND;
+}
 
 Status corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,
                      const SnippetMarks *marks, long offset, Passage *out,
@@ -755,7 +1006,7 @@ Status corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,
     static const PassageFilter any = {0};
     CorpusHit *hits = NULL;
     sqlite3_int64 id = 0;
-    long n;
+    long n, bound = corpus_search_bound(q);
     bool mapped = false;
 
     *total = 0;
@@ -784,21 +1035,19 @@ Status corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,
     if (!st || !corpus_stmt(c, ST_SEARCH, err) ||
         !corpus_stmt(c, ST_SEARCH_PROBE, err))
         return STATUS_ERROR;
-    if (!(hits = malloc((CORPUS_SEARCH_BOUND + 1) * sizeof *hits)))
+    size_t room = (size_t)bound + 1 + CORPUS_LIST_CANDIDATES;
+    if (!(hits = malloc(room * sizeof *hits)))
         return error_set(err, STATUS_ERROR, "corpus: out of memory");
     /* A word's weight costs a read of at most RANK_DF_CAP of its index
      * entries; a phrase's, a position check of every passage holding all
      * its words until RANK_DF_CAP hold it, which can cost more than the
      * search itself: phrases are weighed once the count says how. */
     bool phrased = q->nphrases > 0;
-    n = corpus_search_read(c, st, q, f, usable == STATUS_OK,
+    n = corpus_search_read(c, st, q, f, usable == STATUS_OK, bound,
                            phrased ? RANK_DF_CAP : 0, hits, err);
-    if (phrased && n > 0 && n <= CORPUS_SEARCH_BOUND) {
-        /* A query of one phrase, unfiltered, matches what its phrase
-         * does: the count just made is its weight's. */
-        long known = q->nterms == 1 && !q->nexcluded && !filtered ? n : 0;
+    if (phrased && q->nterms > 1 && n > 0 && n <= bound) {
         long again = corpus_search_read(c, st, q, f, usable == STATUS_OK,
-                                        known, hits, err);
+                                        bound, 0, hits, err);
         if (again >= 0 && again != n)
             n = again; /* changed between the reads (another connection) */
         else if (again < 0)
@@ -809,19 +1058,37 @@ Status corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,
         return STATUS_ERROR;
     }
     *total = n;
-    long ranked = n > CORPUS_SEARCH_BOUND ? CORPUS_SEARCH_BOUND : n;
-    qsort(hits, (size_t)ranked, sizeof *hits, corpus_hit_cmp);
+    long ranked = n > bound ? bound : n;
     Status found = STATUS_NOTFOUND;
     bool listed = false;
-    if (offset >= 0 && n > CORPUS_SEARCH_BOUND && q->only[0]) {
+    if (offset >= 0 && n > bound && q->only[0] && !phrased) {
+        qsort(hits, (size_t)ranked, sizeof *hits, corpus_hit_cmp);
         CorpusListWalk w = {
             .q = q, .f = f, .filtered = filtered, .in_map = mapped};
         found = corpus_search_listed(c, &w, hits, ranked, offset, &id, &listed,
                                      err);
+    } else if (offset >= 0 && n > bound) {
+        /* The matches were read in passage order, so hits[0..ranked) is
+         * sorted by id for the candidates' check (sorted again if not). */
+        long all = ranked;
+        for (long i = 1; i < ranked; i++)
+            if (hits[i - 1].id > hits[i].id) {
+                qsort(hits, (size_t)ranked, sizeof *hits, corpus_hit_id_cmp);
+                break;
+            }
+        if (corpus_search_candidates(c, q, f, filtered, mapped,
+                                     usable == STATUS_OK, ranked, hits, &all,
+                                     err) != STATUS_OK)
+            found = STATUS_ERROR;
+        ranked = all;
     }
-    if (!listed && found != STATUS_ERROR && offset >= 0 && offset < ranked) {
-        id = hits[offset].id;
-        found = STATUS_OK;
+    if (!listed && found != STATUS_ERROR) {
+        if (!(n > bound && q->only[0] && !phrased))
+            qsort(hits, (size_t)ranked, sizeof *hits, corpus_hit_cmp);
+        if (offset >= 0 && offset < ranked) {
+            id = hits[offset].id;
+            found = STATUS_OK;
+        }
     }
     free(hits);
     if (found != STATUS_OK)

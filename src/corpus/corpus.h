@@ -107,18 +107,35 @@ Status corpus_random(Corpus *c, const PassageFilter *f, Passage *out,
 /* Passage letter.para; as corpus_pick. */
 Status corpus_get(Corpus *c, int letter, int para, Passage *out, Error *err);
 
-/* Matches a search counts and ranks at most (see corpus_search). */
+/* Matches a search counts and ranks at most (see corpus_search); a query
+ * with an "exact phrase" counts fewer: FTS5 checks a phrase's positions in
+ * every passage holding all its words, tens of thousands for two common
+ * words at a million passages, to find the matches a count needs. */
 #define CORPUS_SEARCH_BOUND 1000
+#define CORPUS_PHRASE_BOUND 100
+/* How many of its words' best passages a query over its bound checks
+ * (corpus.c, corpus_search_candidates): those in two or more of the
+ * words' lists, then each list's first; CORPUS_LIST_CHECKS of them read
+ * and tokenized, CORPUS_LIST_CANDIDATES of those that hold the query's
+ * terms looked up in the index and scored. */
+#define CORPUS_LIST_CANDIDATES 6
+#define CORPUS_LIST_CHECKS 32
+
+/* The bound of query q: CORPUS_PHRASE_BOUND when it has a phrase, else
+ * CORPUS_SEARCH_BOUND. */
+long corpus_search_bound(const SearchQuery *q);
 
 /* Full-text search with a query built by searchq_build, restricted by f
  * (NULL: none), in BM25 order (missive_bm25, rank.h; ties by passage):
  * result number `offset` (0-based) and the number of matches, exact up to
- * the bound and CORPUS_SEARCH_BOUND + 1 ("over") when there are more.
+ * the query's bound and bound + 1 ("over") when there are more.
  * Over the bound, a one-word query's results are its word's best passages
- * (toplist.h) that match, then the other matches among the first
- * CORPUS_SEARCH_BOUND in passage order; any other query ranks those first
- * matches only (corpus.c says why).  Results past the bound are not
- * given.  out->snippet marks the matches with marks
+ * (toplist.h) that match, then the other matches among the first `bound`
+ * in passage order, exactly as a full ranking would give them until the
+ * last listed match; any other query ranks those first matches together
+ * with up to CORPUS_LIST_CANDIDATES of its words' listed passages that
+ * match (corpus.c says which, and what that guarantees).  Results past the
+ * bound are not given.  out->snippet marks the matches with marks
  * (NULL: unmarked).  STATUS_OK, STATUS_NOTFOUND (no result `offset`),
  * STATUS_INVALID when q holds nothing to search for, or STATUS_ERROR. */
 Status corpus_search(Corpus *c, const SearchQuery *q, const PassageFilter *f,

@@ -267,3 +267,68 @@ Status searchq_build(const char *user, SearchQuery *q, Error *err)
     }
     return STATUS_OK;
 }
+
+/* Reads q->match back rather than keeping a copy of the terms in q: its
+ * positive group is ours, "(" then "term" or "term"* separated by single
+ * spaces, then ")" (searchq_build). */
+int searchq_words(const SearchQuery *q, char words[][SEARCHQ_MAX_TERM + 1],
+                  int max)
+{
+    const char *p = q->match;
+    int n = 0;
+
+    if (*p++ != '(')
+        return 0;
+    while (*p == '"' || *p == ' ') {
+        if (*p++ == ' ')
+            continue;
+        const char *start = p, *end = strchr(start, '"');
+        if (!end)
+            break;
+        p = end + 1;
+        if (*p == '*') {
+            p++;
+            continue;
+        }
+        for (const char *w = start; w < end;) {
+            const char *e = memchr(w, ' ', (size_t)(end - w));
+            size_t len = (size_t)((e ? e : end) - w);
+            bool seen = false;
+            for (int i = 0; i < n && !seen; i++)
+                seen = strlen(words[i]) == len && !memcmp(words[i], w, len);
+            if (len > 0 && len <= SEARCHQ_MAX_TERM && !seen && n < max &&
+                !searchq_is_stopword(w, len)) {
+                memcpy(words[n], w, len);
+                words[n++][len] = '\0';
+            }
+            w += len + 1;
+        }
+    }
+    return n;
+}
+
+int searchq_positive(const SearchQuery *q,
+                     char terms[][SEARCHQ_MAX_TERM + 1], int max)
+{
+    const char *p = q->match;
+    int n = 0;
+
+    if (*p++ != '(')
+        return 0;
+    while (*p == '"' || *p == ' ') {
+        if (*p++ == ' ')
+            continue;
+        const char *start = p, *end = strchr(start, '"');
+        if (!end)
+            break;
+        p = end + 1;
+        if (*p == '*')
+            return -1;
+        size_t len = (size_t)(end - start);
+        if (n < max && len <= SEARCHQ_MAX_TERM) {
+            memcpy(terms[n], start, len);
+            terms[n++][len] = '\0';
+        }
+    }
+    return n;
+}

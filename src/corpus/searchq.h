@@ -51,6 +51,18 @@ typedef struct {
  * reason in err and q->match "". */
 Status searchq_build(const char *user, SearchQuery *q, Error *err);
 
+/* The words of q's positive terms, each once, in query order: a phrase
+ * gives each of its words; prefix* terms and stop words give none.  Into
+ * words[0..max), normalised as typed (not stemmed); their number. */
+int searchq_words(const SearchQuery *q, char words[][SEARCHQ_MAX_TERM + 1],
+                  int max);
+
+/* q's positive terms as typed (a word, or a phrase's words between single
+ * spaces), into terms[0..max): their number, or -1 when one is a prefix*
+ * (which a caller checking text by itself would have to expand). */
+int searchq_positive(const SearchQuery *q,
+                     char terms[][SEARCHQ_MAX_TERM + 1], int max);
+
 /* True for an English stop word (ASCII case-insensitive). */
 bool searchq_is_stopword(const char *word, size_t len);
 

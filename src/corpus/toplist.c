@@ -777,6 +777,9 @@ done:
 struct TopList {
     TopStemmer stem;
     sqlite3_stmt *get;
+    uint64_t *tokens; /* toplist_holds's passage, kept between calls */
+    size_t ntokens, cap;
+    int failed;
 };
 
 TopList *toplist_open(sqlite3 *db, Error *err)
@@ -808,6 +811,7 @@ void toplist_free(TopList *t)
         return;
     toplist_stemmer_close(&t->stem);
     sqlite3_finalize(t->get);
+    free(t->tokens);
     free(t);
 }
 
@@ -846,4 +850,84 @@ Status toplist_get(TopList *t, const char *word, sqlite3_int64 **ids,
     sqlite3_reset(t->get);
     sqlite3_clear_bindings(t->get);
     return result;
+}
+
+/* --- text checked by itself ---------------------------------------------- */
+
+static uint64_t toplist_hash(const char *tok, int n)
+{
+    uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
+    for (int i = 0; i < n; i++) {
+        h ^= (unsigned char)tok[i];
+        h *= 0x100000001b3u;
+    }
+    return h;
+}
+
+static int toplist_phrase_cb(void *ud, int tflags, const char *tok, int ntok,
+                             int start, int end)
+{
+    (void)start, (void)end;
+    TopPhrase *p = ud;
+    if (tflags & FTS5_TOKEN_COLOCATED)
+        return SQLITE_OK;
+    if (p->n == TOPLIST_PHRASE_MAX)
+        return SQLITE_ERROR;
+    p->token[p->n++] = toplist_hash(tok, ntok);
+    return SQLITE_OK;
+}
+
+int toplist_phrase(TopList *t, const char *phrase, TopPhrase *out)
+{
+    size_t len = strlen(phrase);
+    out->n = 0;
+    if (len > INT32_MAX ||
+        t->stem.api.xTokenize(t->stem.tok, out, FTS5_TOKENIZE_QUERY, phrase,
+                              (int)len, toplist_phrase_cb) != SQLITE_OK)
+        return -1;
+    return 0;
+}
+
+static int toplist_text_cb(void *ud, int tflags, const char *tok, int ntok,
+                           int start, int end)
+{
+    (void)start, (void)end;
+    TopList *t = ud;
+    if (tflags & FTS5_TOKEN_COLOCATED)
+        return SQLITE_OK;
+    if (t->ntokens == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 256;
+        uint64_t *grown = realloc(t->tokens, cap * sizeof *grown);
+        if (!grown) {
+            t->failed = 1;
+            return SQLITE_NOMEM;
+        }
+        t->tokens = grown;
+        t->cap = cap;
+    }
+    t->tokens[t->ntokens++] = toplist_hash(tok, ntok);
+    return SQLITE_OK;
+}
+
+int toplist_holds(TopList *t, const char *text, size_t len,
+                  const TopPhrase *phrases, int n)
+{
+    t->ntokens = 0;
+    t->failed = 0;
+    if (len > INT32_MAX ||
+        t->stem.api.xTokenize(t->stem.tok, t, FTS5_TOKENIZE_DOCUMENT, text,
+                              (int)len, toplist_text_cb) != SQLITE_OK)
+        return -1;
+    for (int k = 0; k < n; k++) {
+        const TopPhrase *p = &phrases[k];
+        bool found = p->n == 0;
+        for (size_t i = 0; !found && i + (size_t)p->n <= t->ntokens; i++) {
+            int j = 0;
+            while (j < p->n && t->tokens[i + (size_t)j] == p->token[j]) j++;
+            found = j == p->n;
+        }
+        if (!found)
+            return 0;
+    }
+    return 1;
 }

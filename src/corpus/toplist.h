@@ -21,6 +21,7 @@
 #define MISSIVE_TOPLIST_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sqlite3.h>
 
 #include "error.h"
@@ -56,5 +57,25 @@ void toplist_free(TopList *t);
  * STATUS_ERROR. */
 Status toplist_get(TopList *t, const char *word, sqlite3_int64 **ids,
                    size_t *n, Error *err);
+
+/* A phrase as the index's tokenizer reads it: a hash of each token. */
+#define TOPLIST_PHRASE_MAX 64
+typedef struct {
+    uint64_t token[TOPLIST_PHRASE_MAX];
+    int n;
+} TopPhrase;
+
+/* The term `phrase` (a word or words between single spaces, as a user
+ * typed them) tokenized as a MATCH does, into *out: 0, or -1. */
+int toplist_phrase(TopList *t, const char *phrase, TopPhrase *out);
+
+/* Whether text[0..len), a passage as the index reads it, holds each of
+ * phrases[0..n) (tokens in a row, as FTS5 matches a phrase): 1, 0, or -1
+ * when it cannot say (out of memory, a tokenizer error).  Tokens are
+ * compared by hash, so a collision can say 1 where FTS5 says 0, never the
+ * reverse: a caller confirms a 1 with FTS5.  Cheap beside an FTS5 lookup
+ * of a passage (no index segments to seek). */
+int toplist_holds(TopList *t, const char *text, size_t len,
+                  const TopPhrase *phrases, int n);
 
 #endif

@@ -32,7 +32,10 @@ static char tmpdir[TESTUTIL_DIR_MAX];
 
 /* Letter 120's third passage (Stalin's) is the best "convoy" (three of
  * its three words), letter 125's fifth (Churchill's) the second; every other passage
- * has one or two in eight to sixteen words. */
+ * has one or two in eight to sixteen words.  Every passage but one has
+ * "island" too, and nearly every one "marmalade island": letter 122's
+ * seventh is the best for "convoy island", letter 124's eighth (no
+ * convoy) the best for the phrase "marmalade island". */
 static void write_fixture(const char *path)
 {
     FILE *f = fopen(path, "w");
@@ -45,6 +48,10 @@ static void write_fixture(const char *path)
                 fputs("Convoy, convoy, convoy.", f);
             else if (l == 125 && p == 5)
                 fputs("Convoy convoy, said the lighthouse keeper.", f);
+            else if (l == 122 && p == 7)
+                fputs("The island convoy, the island, the island.", f);
+            else if (l == 124 && p == 8)
+                fputs("Marmalade island, marmalade island.", f);
             else {
                 int k = (l * 7 + p * 3) % 5;
                 fputs((l + p) % 4 ? "The convoy sailed" : "The convoy, convoy",
@@ -185,6 +192,53 @@ static void test_best_past_the_bound(void **state)
     fixture_close(db);
 }
 
+/* A query of two words, and one of a phrase, over their bounds: Result 1
+ * is their best match of all by SQL's full ranking, though it lies after
+ * the first matches in passage order, because it is among the best
+ * passages of the query's words. */
+static void test_several_words_past_the_bound(void **state)
+{
+    (void)state;
+    sqlite3 *db = fixture_db();
+    Error err = {0};
+    Corpus *c = corpus_new(db, &err);
+    assert_non_null(c);
+    char want[1][16], got[1][16];
+    long total = 0;
+    SearchQuery q;
+
+    search_results(c, "convoy island", NULL, got, 1, &total);
+    assert_int_equal(total, CORPUS_SEARCH_BOUND + 1);
+    assert_int_equal(sql_best(db, "convoy island", NULL, want, 1), 1);
+    assert_string_equal(want[0], "122.7"); /* past the first 1000 */
+    assert_string_equal(got[0], want[0]);
+
+    assert_int_equal(searchq_build("\"marmalade island\"", &q, &err),
+                     STATUS_OK);
+    assert_int_equal(corpus_search_bound(&q), CORPUS_PHRASE_BOUND);
+    search_results(c, "\"marmalade island\"", NULL, got, 1, &total);
+    assert_int_equal(total, CORPUS_PHRASE_BOUND + 1); /* "over 100" */
+    assert_int_equal(sql_best(db, "\"marmalade island\"", NULL, want, 1), 1);
+    assert_string_equal(want[0], "124.8");
+    assert_string_equal(got[0], want[0]);
+
+    /* With a filter that keeps it, and one that does not. */
+    search_results(c, "convoy island from:Stalin", "Stalin", got, 1, &total);
+    assert_string_equal(got[0], "122.7");
+    search_results(c, "convoy island from:Churchill", "Churchill", got, 1,
+                   &total);
+    assert_int_equal(sql_best(db, "convoy island", "Churchill", want, 1), 1);
+    assert_string_equal(got[0], want[0]);
+    /* An exclusion is checked on each candidate. */
+    search_results(c, "\"marmalade island\" -sailed", NULL, got, 1, &total);
+    assert_int_equal(total, CORPUS_PHRASE_BOUND + 1);
+    assert_int_equal(
+        sql_best(db, "\"marmalade island\" NOT sailed", NULL, want, 1), 1);
+    assert_string_equal(got[0], want[0]);
+    corpus_free(c);
+    fixture_close(db);
+}
+
 /* The list is what the documented ranking says, term by term: every
  * passage of the word, scored by SQL, and the list agree on the order. */
 static void test_list_is_the_ranking(void **state)
@@ -227,6 +281,18 @@ static void test_list_is_the_ranking(void **state)
     assert_int_equal(toplist_get(t, "zeppelin", &ids, &n, &err),
                      STATUS_NOTFOUND);
     assert_null(ids);
+
+    /* A passage's text checked by itself, as the index tokenizes it. */
+    TopPhrase ph[2];
+    const char *text = "The convoys sailed past Marmalade Island.";
+    assert_int_equal(toplist_phrase(t, "convoy", &ph[0]), 0);
+    assert_int_equal(toplist_phrase(t, "marmalade island", &ph[1]), 0);
+    assert_int_equal(ph[1].n, 2);
+    assert_int_equal(toplist_holds(t, text, strlen(text), ph, 2), 1);
+    assert_int_equal(toplist_phrase(t, "island marmalade", &ph[1]), 0);
+    assert_int_equal(toplist_holds(t, text, strlen(text), ph, 2), 0);
+    assert_int_equal(toplist_phrase(t, "lighthouse", &ph[1]), 0);
+    assert_int_equal(toplist_holds(t, text, strlen(text), ph, 2), 0);
     toplist_free(t);
     corpus_free(c);
     fixture_close(db);
@@ -320,6 +386,7 @@ int main(void)
         cmocka_unit_test(test_best_past_the_bound),
         cmocka_unit_test(test_list_is_the_ranking),
         cmocka_unit_test(test_lists_after_adding),
+        cmocka_unit_test(test_several_words_past_the_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -128,6 +128,17 @@ static bool wordset_add(WordSet *ws, const char *w, size_t n)
     return true;
 }
 
+static bool wordset_has(const WordSet *ws, const char *w)
+{
+    if (ws->cap == 0)
+        return false;
+    size_t j = wordset_hash(w, strlen(w)) & (ws->cap - 1);
+    for (; ws->slot[j]; j = (j + 1) & (ws->cap - 1))
+        if (strcmp(ws->slot[j], w) == 0)
+            return true;
+    return false;
+}
+
 static void wordset_free(WordSet *ws)
 {
     for (size_t i = 0; i < ws->cap; i++) free(ws->slot[i]);
@@ -400,6 +411,43 @@ static int concepts_wordnet_ready(void)
     return state > 0;
 }
 
+/* Irregular forms.  A word of the letters in its base form ("send",
+ * "child") is also what a reader means by its irregular inflections
+ * ("sent", "children"), which porter does not bring to the same stem and
+ * no synset lists: WordNet keeps them in its exception lists (verb.exc,
+ * noun.exc: "inflected base ..." a line), which morphstr reads only the
+ * other way, from the inflection.  So each line whose base is a word of
+ * the letters pairs the inflection with it.  Nouns and verbs only: the
+ * adjectives' exceptions are comparatives ("better": "good"), another
+ * meaning, not another form. */
+static Status concepts_irregular(Builder *b, const WordSet *words)
+{
+    static const char *const lists[] = {"noun.exc", "verb.exc"};
+    const char *dir = SetSearchdir();
+    char path[512], line[256];
+
+    for (size_t i = 0; dir && i < sizeof lists / sizeof *lists; i++) {
+        if (snprintf(path, sizeof path, "%s/%s", dir, lists[i]) >=
+            (int)sizeof path)
+            continue;
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue; /* no list: no irregular forms */
+        Status rc = STATUS_OK;
+        while (rc == STATUS_OK && fgets(line, sizeof line, f)) {
+            char *save = NULL, *infl = strtok_r(line, " \n", &save);
+            for (char *base = infl ? strtok_r(NULL, " \n", &save) : NULL;
+                 base && rc == STATUS_OK; base = strtok_r(NULL, " \n", &save))
+                if (wordset_has(words, base))
+                    rc = concepts_pair(b, infl, base);
+        }
+        fclose(f);
+        if (rc != STATUS_OK)
+            return rc;
+    }
+    return STATUS_OK;
+}
+
 /* The letters' words, then their WordNet pairs, then both sides as stems. */
 static Status concepts_wordnet(sqlite3 *db, Error *err)
 {
@@ -458,6 +506,8 @@ static Status concepts_wordnet(sqlite3 *db, Error *err)
         if (words.slot[i])
             wrc = concepts_word(&b, words.slot[i]);
     wn_mem_close(&mem);
+    if (wrc == STATUS_OK)
+        wrc = concepts_irregular(&b, &words);
     if (wrc != STATUS_OK)
         goto sqlfail;
     /* Stems by the index's own tokenizer: each word is one document of a

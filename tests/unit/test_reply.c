@@ -789,6 +789,36 @@ static void test_concepts_imported(void **state)
         "2.3");
 }
 
+/* A reader's irregular form ("sent") finds the letters' base form ("send"),
+ * which porter stems apart: the concept table pairs them from WordNet's
+ * exception lists (concepts.c, "Irregular forms"). */
+static void test_concepts_irregular(void **state)
+{
+    Fixture *f = *state;
+    sqlite3_stmt *st;
+    int sent = -1, better = -1;
+    assert_int_equal(
+        sqlite3_prepare_v2(f->db,
+                           "SELECT sum(stem = 'sent' AND target = 'send'),"
+                           " sum(stem = 'better' AND target = 'good')"
+                           " FROM concepts",
+                           -1, &st, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    sent = sqlite3_column_int(st, 0);
+    better = sqlite3_column_int(st, 1);
+    sqlite3_finalize(st);
+    if (!concepts_have_wordnet())
+        return; /* the table is empty: test_concepts_imported */
+    assert_int_equal(sent, 1);
+    assert_int_equal(better, 0); /* comparatives are not forms */
+    /* 2.2 holds "sent" ("when I sent you my telegram"), 2.4 proposes to
+     * send Eden to Moscow: the latter answers. */
+    assert_string_equal(
+        best(f, "who will be sent to Moscow?", NULL, f->aliases, 0, 0),
+        "2.4");
+}
+
 static void test_excerpt(void **state)
 {
     Fixture *f = *state;
@@ -1016,6 +1046,7 @@ int main(void)
         cmocka_unit_test(test_passage_stats),
         cmocka_unit_test(test_related_stems),
         cmocka_unit_test(test_concepts_imported),
+        cmocka_unit_test(test_concepts_irregular),
         cmocka_unit_test(test_excerpt),
         cmocka_unit_test(test_variety),
         cmocka_unit_test(test_sender_and_addressee),

@@ -20,6 +20,12 @@
  * reader's stem and a stem the letters contain.  Only one-word lemmas:
  * reply.c looks up single words.  The running bot reads the table; it
  * never calls WordNet.  Without WordNet the table is simply empty.
+ *
+ * Senses.  With the pairs, each word of the letters' count of WordNet
+ * senses (all parts of speech, of its base form) goes into word_senses by
+ * porter stem (the most of the words sharing a stem; words of one sense
+ * are left out): reply.c weighs a word of many senses ("make": 52) as
+ * saying less about which passage is meant than its df alone says.
  */
 #include "concepts.h"
 
@@ -75,6 +81,7 @@ static Status concepts_stats(sqlite3 *db, Error *err)
 typedef struct {
     sqlite3 *db;
     sqlite3_stmt *pair;
+    sqlite3_stmt *senses; /* (word, its WordNet senses) */
 } Builder;
 
 /* The letters' distinct words, an open-addressing hash set.  A million
@@ -217,6 +224,7 @@ static Status concepts_synset(Builder *b, SynsetPtr s, const char *base,
 static Status concepts_word(Builder *b, const char *word)
 {
     char buf[WN_WORD], base[WN_WORD];
+    int senses = 0;
     for (int pos = NOUN; pos <= ADV; pos++) {
         /* The word as it is, else its base form ("troops": "troop").
          * morphstr reads the exception lists by stream, slowly: only on a
@@ -233,6 +241,7 @@ static Status concepts_word(Builder *b, const char *word)
         }
         if (!ix)
             continue;
+        senses += ix->off_cnt;
         Status rc = STATUS_OK;
         for (int i = 0; i < ix->off_cnt && i < WN_SENSES && rc == STATUS_OK;
              i++) {
@@ -245,6 +254,13 @@ static Status concepts_word(Builder *b, const char *word)
         free_index(ix);
         if (rc != STATUS_OK)
             return rc;
+    }
+    if (senses > 1) {
+        sqlite3_reset(b->senses);
+        sqlite3_bind_text(b->senses, 1, word, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(b->senses, 2, senses);
+        if (sqlite3_step(b->senses) != SQLITE_DONE)
+            return STATUS_ERROR;
     }
     return STATUS_OK;
 }
@@ -469,7 +485,9 @@ static Status concepts_wordnet(sqlite3 *db, Error *err)
     }
     if (concepts_exec(db,
                       "CREATE TEMP TABLE concept_pairs(r TEXT, w TEXT,"
-                      "  PRIMARY KEY (r, w)) WITHOUT ROWID;",
+                      "  PRIMARY KEY (r, w)) WITHOUT ROWID;"
+                      "CREATE TEMP TABLE concept_senses(w TEXT PRIMARY KEY,"
+                      "  n INTEGER) WITHOUT ROWID;",
                       err) != STATUS_OK)
         return STATUS_ERROR;
     if (sqlite3_prepare_v2(db, "SELECT shown FROM passages", -1, &text, NULL) !=
@@ -477,7 +495,11 @@ static Status concepts_wordnet(sqlite3 *db, Error *err)
         sqlite3_prepare_v2(db,
                            "INSERT OR IGNORE INTO temp.concept_pairs(r, w)"
                            " VALUES (?1, ?2)",
-                           -1, &b.pair, NULL) != SQLITE_OK)
+                           -1, &b.pair, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "INSERT OR IGNORE INTO temp.concept_senses(w, n)"
+                           " VALUES (?1, ?2)",
+                           -1, &b.senses, NULL) != SQLITE_OK)
         goto sqlfail;
     /* The letters' words: runs of ASCII letters, lower case. */
     while (sqlite3_step(text) == SQLITE_ROW) {
@@ -518,7 +540,8 @@ static Status concepts_wordnet(sqlite3 *db, Error *err)
             "  w TEXT UNIQUE);"
             "INSERT OR IGNORE INTO temp.concept_forms(w)"
             "  SELECT r FROM temp.concept_pairs"
-            "  UNION SELECT w FROM temp.concept_pairs;"
+            "  UNION SELECT w FROM temp.concept_pairs"
+            "  UNION SELECT w FROM temp.concept_senses;"
             "CREATE VIRTUAL TABLE temp.concept_fts USING fts5(w,"
             "  tokenize = 'porter unicode61 remove_diacritics 2');"
             "INSERT INTO temp.concept_fts(rowid, w)"
@@ -534,7 +557,11 @@ static Status concepts_wordnet(sqlite3 *db, Error *err)
             "  JOIN temp.concept_stems rs ON rs.id = rf.id"
             "  JOIN temp.concept_forms wf ON wf.w = p.w"
             "  JOIN temp.concept_stems ws ON ws.id = wf.id"
-            "  WHERE rs.s <> ws.s;",
+            "  WHERE rs.s <> ws.s;"
+            "INSERT OR REPLACE INTO word_senses(stem, senses)"
+            "  SELECT st.s, max(cs.n) FROM temp.concept_senses cs"
+            "  JOIN temp.concept_forms f ON f.w = cs.w"
+            "  JOIN temp.concept_stems st ON st.id = f.id GROUP BY st.s;",
             err) != STATUS_OK)
         goto done;
     rc = STATUS_OK;
@@ -545,12 +572,14 @@ done:
     wordset_free(&words);
     sqlite3_finalize(text);
     sqlite3_finalize(b.pair);
+    sqlite3_finalize(b.senses);
     sqlite3_exec(db,
                  "DROP TABLE IF EXISTS temp.concept_vocab;"
                  "DROP TABLE IF EXISTS temp.concept_fts;"
                  "DROP TABLE IF EXISTS temp.concept_stems;"
                  "DROP TABLE IF EXISTS temp.concept_forms;"
-                 "DROP TABLE IF EXISTS temp.concept_pairs;",
+                 "DROP TABLE IF EXISTS temp.concept_pairs;"
+                 "DROP TABLE IF EXISTS temp.concept_senses;",
                  NULL, NULL, NULL);
     return rc;
 }
@@ -569,7 +598,8 @@ bool concepts_have_wordnet(void)
 Status concepts_refresh(sqlite3 *db, Error *err)
 {
     if (concepts_stats(db, err) != STATUS_OK ||
-        concepts_exec(db, "DELETE FROM concepts", err) != STATUS_OK)
+        concepts_exec(db, "DELETE FROM concepts; DELETE FROM word_senses;",
+                      err) != STATUS_OK)
         return STATUS_ERROR;
 #ifdef MISSIVE_HAVE_WORDNET
     return concepts_wordnet(db, err);

@@ -819,6 +819,35 @@ static void test_concepts_irregular(void **state)
         "2.4");
 }
 
+/* A word of many senses ("light": 47, "score") says less about which
+ * passage is meant than a word of one ("deed", "bloodbath"), though both
+ * occur once in the letters: the latter's passage answers
+ * (reply_generality).  Before, the shorter passage won the tie.  (Not
+ * after an article: "the light" is the thing asked about.) */
+static void test_word_senses(void **state)
+{
+    Fixture *f = *state;
+    sqlite3_stmt *st;
+    int light = -1;
+    assert_int_equal(sqlite3_prepare_v2(f->db,
+                                        "SELECT coalesce(max(senses), 0)"
+                                        " FROM word_senses WHERE stem = 'light'",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    light = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (!concepts_have_wordnet()) {
+        assert_int_equal(light, 0); /* empty: every word as its df says */
+        return;
+    }
+    assert_true(light > 10);
+    assert_string_equal(best(f, "light or deed?", NULL, f->aliases, 0, 0),
+                        "3.3");
+    assert_string_equal(best(f, "score or bloodbath?", NULL, f->aliases, 0, 0),
+                        "3.4");
+}
+
 static void test_excerpt(void **state)
 {
     Fixture *f = *state;
@@ -1047,6 +1076,7 @@ int main(void)
         cmocka_unit_test(test_related_stems),
         cmocka_unit_test(test_concepts_imported),
         cmocka_unit_test(test_concepts_irregular),
+        cmocka_unit_test(test_word_senses),
         cmocka_unit_test(test_excerpt),
         cmocka_unit_test(test_variety),
         cmocka_unit_test(test_sender_and_addressee),

@@ -24,7 +24,8 @@
  * Senses.  With the pairs, each word of the letters' count of WordNet
  * senses (all parts of speech, of its base form) goes into word_senses by
  * porter stem (the most of the words sharing a stem; words of one sense
- * are left out): reply.c weighs a word of many senses ("make": 52) as
+ * are left out; words of two letters, such as "go", are counted though
+ * they get no pairs): reply.c weighs a word of many senses ("make": 52) as
  * saying less about which passage is meant than its df alone says.
  */
 #include "concepts.h"
@@ -46,6 +47,7 @@
 #define WN_SENSES 3 /* most frequent senses of a word looked at, per POS */
 #define WN_WORD 64  /* bytes of a word; longer ones are skipped */
 #define WN_MIN_WORD 3
+#define WN_MIN_SENSES 2 /* letters of a word counted in word_senses: "go" */
 
 static Status concepts_exec(sqlite3 *db, const char *sql, Error *err)
 {
@@ -220,6 +222,15 @@ static Status concepts_synset(Builder *b, SynsetPtr s, const char *base,
     return STATUS_OK;
 }
 
+/* Whether a word of the letters gets its synsets' words as pairs: not a
+ * word of two letters, which WordNet reads as an abbreviation ("in" is
+ * Indiana, "us" the United States).  Its senses are still counted ("go"),
+ * and it is still the base of irregular forms ("went"). */
+static bool concepts_target(const char *word)
+{
+    return strlen(word) >= WN_MIN_WORD;
+}
+
 /* Every pair (reader's lemma, word) for one word of the letters. */
 static Status concepts_word(Builder *b, const char *word)
 {
@@ -243,7 +254,8 @@ static Status concepts_word(Builder *b, const char *word)
             continue;
         senses += ix->off_cnt;
         Status rc = STATUS_OK;
-        for (int i = 0; i < ix->off_cnt && i < WN_SENSES && rc == STATUS_OK;
+        for (int i = 0; i < ix->off_cnt && i < WN_SENSES && rc == STATUS_OK &&
+                        concepts_target(word);
              i++) {
             SynsetPtr s = read_synset(pos, (long)ix->offset[i], base);
             if (!s)
@@ -514,7 +526,7 @@ static Status concepts_wordnet(sqlite3 *db, Error *err)
                 n++;
                 p++;
             }
-            if (n < WN_MIN_WORD || n + 1 >= sizeof w)
+            if (n < WN_MIN_SENSES || n + 1 >= sizeof w)
                 continue;
             if (!wordset_add(&words, w, n)) {
                 error_set(err, STATUS_ERROR, "concepts: out of memory");

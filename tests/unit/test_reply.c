@@ -796,22 +796,28 @@ static void test_concepts_irregular(void **state)
 {
     Fixture *f = *state;
     sqlite3_stmt *st;
-    int sent = -1, better = -1;
+    int sent = -1, better = -1, went = -1, abbrev = -1;
     assert_int_equal(
         sqlite3_prepare_v2(f->db,
                            "SELECT sum(stem = 'sent' AND target = 'send'),"
-                           " sum(stem = 'better' AND target = 'good')"
+                           " sum(stem = 'better' AND target = 'good'),"
+                           " sum(stem = 'went' AND target = 'go'),"
+                           " sum(target IN ('in', 'us'))"
                            " FROM concepts",
                            -1, &st, NULL),
         SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     sent = sqlite3_column_int(st, 0);
     better = sqlite3_column_int(st, 1);
+    went = sqlite3_column_int(st, 2);
+    abbrev = sqlite3_column_int(st, 3);
     sqlite3_finalize(st);
     if (!concepts_have_wordnet())
         return; /* the table is empty: test_concepts_imported */
     assert_int_equal(sent, 1);
+    assert_int_equal(went, 1); /* a base of two letters too */
     assert_int_equal(better, 0); /* comparatives are not forms */
+    assert_int_equal(abbrev, 0); /* "in" is no Indiana of the letters */
     /* 2.2 holds "sent" ("when I sent you my telegram"), 2.4 proposes to
      * send Eden to Moscow: the latter answers. */
     assert_string_equal(
@@ -842,6 +848,8 @@ static void test_word_senses(void **state)
         return;
     }
     assert_true(light > 10);
+    assert_true(small_int(f->db, "SELECT max(senses) FROM word_senses"
+                                 " WHERE stem = 'go'") > 10); /* two letters */
     assert_string_equal(best(f, "light or deed?", NULL, f->aliases, 0, 0),
                         "3.3");
     assert_string_equal(best(f, "score or bloodbath?", NULL, f->aliases, 0, 0),

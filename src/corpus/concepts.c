@@ -20,6 +20,13 @@
  * reader's stem and a stem the letters contain.  Only one-word lemmas:
  * reply.c looks up single words.  The running bot reads the table; it
  * never calls WordNet.  Without WordNet the table is simply empty.
+ *
+ * Senses.  With the pairs, each word of the letters' count of WordNet
+ * senses (all parts of speech, of its base form) goes into word_senses by
+ * porter stem (the most of the words sharing a stem; words of one sense
+ * are left out; words of two letters, such as "go", are counted though
+ * they get no pairs): reply.c weighs a word of many senses ("make": 52) as
+ * saying less about which passage is meant than its df alone says.
  */
 #include "concepts.h"
 
@@ -40,6 +47,7 @@
 #define WN_SENSES 3 /* most frequent senses of a word looked at, per POS */
 #define WN_WORD 64  /* bytes of a word; longer ones are skipped */
 #define WN_MIN_WORD 3
+#define WN_MIN_SENSES 2 /* letters of a word counted in word_senses: "go" */
 
 static Status concepts_exec(sqlite3 *db, const char *sql, Error *err)
 {
@@ -107,6 +115,7 @@ static Status concepts_stats(sqlite3 *db, Error *err)
 typedef struct {
     sqlite3 *db;
     sqlite3_stmt *pair;
+    sqlite3_stmt *senses; /* (word, its WordNet senses) */
 } Builder;
 
 /* The letters' distinct words, an open-addressing hash set.  A million
@@ -158,6 +167,17 @@ static bool wordset_add(WordSet *ws, const char *w, size_t n)
         return false;
     ws->n++;
     return true;
+}
+
+static bool wordset_has(const WordSet *ws, const char *w)
+{
+    if (ws->cap == 0)
+        return false;
+    size_t j = wordset_hash(w, strlen(w)) & (ws->cap - 1);
+    for (; ws->slot[j]; j = (j + 1) & (ws->cap - 1))
+        if (strcmp(ws->slot[j], w) == 0)
+            return true;
+    return false;
 }
 
 static void wordset_free(WordSet *ws)
@@ -234,10 +254,20 @@ static Status concepts_synset(Builder *b, SynsetPtr s, const char *base,
     return STATUS_OK;
 }
 
+/* Whether a word of the letters gets its synsets' words as pairs: not a
+ * word of two letters, which WordNet reads as an abbreviation ("in" is
+ * Indiana, "us" the United States).  Its senses are still counted ("go"),
+ * and it is still the base of irregular forms ("went"). */
+static bool concepts_target(const char *word)
+{
+    return strlen(word) >= WN_MIN_WORD;
+}
+
 /* Every pair (reader's lemma, word) for one word of the letters. */
 static Status concepts_word(Builder *b, const char *word)
 {
     char buf[WN_WORD], base[WN_WORD];
+    int senses = 0;
     for (int pos = NOUN; pos <= ADV; pos++) {
         /* The word as it is, else its base form ("troops": "troop").
          * morphstr reads the exception lists by stream, slowly: only on a
@@ -254,8 +284,10 @@ static Status concepts_word(Builder *b, const char *word)
         }
         if (!ix)
             continue;
+        senses += ix->off_cnt;
         Status rc = STATUS_OK;
-        for (int i = 0; i < ix->off_cnt && i < WN_SENSES && rc == STATUS_OK;
+        for (int i = 0; i < ix->off_cnt && i < WN_SENSES && rc == STATUS_OK &&
+                        concepts_target(word);
              i++) {
             SynsetPtr s = read_synset(pos, (long)ix->offset[i], base);
             if (!s)
@@ -266,6 +298,13 @@ static Status concepts_word(Builder *b, const char *word)
         free_index(ix);
         if (rc != STATUS_OK)
             return rc;
+    }
+    if (senses > 1) {
+        sqlite3_reset(b->senses);
+        sqlite3_bind_text(b->senses, 1, word, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(b->senses, 2, senses);
+        if (sqlite3_step(b->senses) != SQLITE_DONE)
+            return STATUS_ERROR;
     }
     return STATUS_OK;
 }
@@ -432,6 +471,43 @@ static int concepts_wordnet_ready(void)
     return state > 0;
 }
 
+/* Irregular forms.  A word of the letters in its base form ("send",
+ * "child") is also what a reader means by its irregular inflections
+ * ("sent", "children"), which porter does not bring to the same stem and
+ * no synset lists: WordNet keeps them in its exception lists (verb.exc,
+ * noun.exc: "inflected base ..." a line), which morphstr reads only the
+ * other way, from the inflection.  So each line whose base is a word of
+ * the letters pairs the inflection with it.  Nouns and verbs only: the
+ * adjectives' exceptions are comparatives ("better": "good"), another
+ * meaning, not another form. */
+static Status concepts_irregular(Builder *b, const WordSet *words)
+{
+    static const char *const lists[] = {"noun.exc", "verb.exc"};
+    const char *dir = SetSearchdir();
+    char path[512], line[256];
+
+    for (size_t i = 0; dir && i < sizeof lists / sizeof *lists; i++) {
+        if (snprintf(path, sizeof path, "%s/%s", dir, lists[i]) >=
+            (int)sizeof path)
+            continue;
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue; /* no list: no irregular forms */
+        Status rc = STATUS_OK;
+        while (rc == STATUS_OK && fgets(line, sizeof line, f)) {
+            char *save = NULL, *infl = strtok_r(line, " \n", &save);
+            for (char *base = infl ? strtok_r(NULL, " \n", &save) : NULL;
+                 base && rc == STATUS_OK; base = strtok_r(NULL, " \n", &save))
+                if (wordset_has(words, base))
+                    rc = concepts_pair(b, infl, base);
+        }
+        fclose(f);
+        if (rc != STATUS_OK)
+            return rc;
+    }
+    return STATUS_OK;
+}
+
 /* The letters' words, then their WordNet pairs, then both sides as stems.
  * Only the words of passages from first_new on (1: all): a word's pairs
  * depend on that word alone, so the table of a corpus is the union of its
@@ -457,7 +533,9 @@ static Status concepts_wordnet(sqlite3 *db, sqlite3_int64 first_new,
     }
     if (concepts_exec(db,
                       "CREATE TEMP TABLE concept_pairs(r TEXT, w TEXT,"
-                      "  PRIMARY KEY (r, w)) WITHOUT ROWID;",
+                      "  PRIMARY KEY (r, w)) WITHOUT ROWID;"
+                      "CREATE TEMP TABLE concept_senses(w TEXT PRIMARY KEY,"
+                      "  n INTEGER) WITHOUT ROWID;",
                       err) != STATUS_OK)
         return STATUS_ERROR;
     if (sqlite3_prepare_v2(db, "SELECT shown FROM passages WHERE id >= ?1", -1,
@@ -465,7 +543,11 @@ static Status concepts_wordnet(sqlite3 *db, sqlite3_int64 first_new,
         sqlite3_prepare_v2(db,
                            "INSERT OR IGNORE INTO temp.concept_pairs(r, w)"
                            " VALUES (?1, ?2)",
-                           -1, &b.pair, NULL) != SQLITE_OK)
+                           -1, &b.pair, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "INSERT OR IGNORE INTO temp.concept_senses(w, n)"
+                           " VALUES (?1, ?2)",
+                           -1, &b.senses, NULL) != SQLITE_OK)
         goto sqlfail;
     sqlite3_bind_int64(text, 1, first_new);
     /* The letters' words: runs of ASCII letters, lower case. */
@@ -481,7 +563,7 @@ static Status concepts_wordnet(sqlite3 *db, sqlite3_int64 first_new,
                 n++;
                 p++;
             }
-            if (n < WN_MIN_WORD || n + 1 >= sizeof w)
+            if (n < WN_MIN_SENSES || n + 1 >= sizeof w)
                 continue;
             if (!wordset_add(&words, w, n)) {
                 error_set(err, STATUS_ERROR, "concepts: out of memory");
@@ -495,6 +577,8 @@ static Status concepts_wordnet(sqlite3 *db, sqlite3_int64 first_new,
         if (words.slot[i])
             wrc = concepts_word(&b, words.slot[i]);
     wn_mem_close(&mem);
+    if (wrc == STATUS_OK)
+        wrc = concepts_irregular(&b, &words);
     if (wrc != STATUS_OK)
         goto sqlfail;
     /* Stems by the index's own tokenizer: each word is one document of a
@@ -505,7 +589,8 @@ static Status concepts_wordnet(sqlite3 *db, sqlite3_int64 first_new,
             "  w TEXT UNIQUE);"
             "INSERT OR IGNORE INTO temp.concept_forms(w)"
             "  SELECT r FROM temp.concept_pairs"
-            "  UNION SELECT w FROM temp.concept_pairs;"
+            "  UNION SELECT w FROM temp.concept_pairs"
+            "  UNION SELECT w FROM temp.concept_senses;"
             "CREATE VIRTUAL TABLE temp.concept_fts USING fts5(w,"
             "  tokenize = 'porter unicode61 remove_diacritics 2');"
             "INSERT INTO temp.concept_fts(rowid, w)"
@@ -521,7 +606,15 @@ static Status concepts_wordnet(sqlite3 *db, sqlite3_int64 first_new,
             "  JOIN temp.concept_stems rs ON rs.id = rf.id"
             "  JOIN temp.concept_forms wf ON wf.w = p.w"
             "  JOIN temp.concept_stems ws ON ws.id = wf.id"
-            "  WHERE rs.s <> ws.s;",
+            "  WHERE rs.s <> ws.s;"
+            /* An update sees only the new passages' words: a stem the
+             * letters had keeps the larger count, as a rebuild gives. */
+            "INSERT INTO word_senses(stem, senses)"
+            "  SELECT st.s, max(cs.n) FROM temp.concept_senses cs"
+            "  JOIN temp.concept_forms f ON f.w = cs.w"
+            "  JOIN temp.concept_stems st ON st.id = f.id GROUP BY st.s"
+            "  ON CONFLICT(stem) DO UPDATE"
+            "  SET senses = max(senses, excluded.senses);",
             err) != STATUS_OK)
         goto done;
     rc = STATUS_OK;
@@ -532,12 +625,14 @@ done:
     wordset_free(&words);
     sqlite3_finalize(text);
     sqlite3_finalize(b.pair);
+    sqlite3_finalize(b.senses);
     sqlite3_exec(db,
                  "DROP TABLE IF EXISTS temp.concept_vocab;"
                  "DROP TABLE IF EXISTS temp.concept_fts;"
                  "DROP TABLE IF EXISTS temp.concept_stems;"
                  "DROP TABLE IF EXISTS temp.concept_forms;"
-                 "DROP TABLE IF EXISTS temp.concept_pairs;",
+                 "DROP TABLE IF EXISTS temp.concept_pairs;"
+                 "DROP TABLE IF EXISTS temp.concept_senses;",
                  NULL, NULL, NULL);
     return rc;
 }
@@ -556,7 +651,8 @@ bool concepts_have_wordnet(void)
 Status concepts_refresh(sqlite3 *db, Error *err)
 {
     if (concepts_stats(db, err) != STATUS_OK ||
-        concepts_exec(db, "DELETE FROM concepts", err) != STATUS_OK)
+        concepts_exec(db, "DELETE FROM concepts; DELETE FROM word_senses;",
+                      err) != STATUS_OK)
         return STATUS_ERROR;
 #ifdef MISSIVE_HAVE_WORDNET
     return concepts_wordnet(db, INT64_MIN, err);

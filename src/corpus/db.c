@@ -351,6 +351,17 @@ static const char *const db_migrations[] = {
      * makes one when any list has none).
      * Self-contained; renumber freely when merging. */
     "ALTER TABLE search_top ADD COLUMN keys BLOB;",
+
+    /* 10 -> 11: how many senses WordNet gives each word of the letters (by
+     * porter stem; words of one sense are left out), rewritten by every
+     * import (concepts.c): !reply weighs a word of many senses ("go",
+     * "make") as less telling than its rarity in the letters alone says.
+     * Empty until the next import, and in a build without WordNet.
+     * Self-contained; renumber freely when merging. */
+    "CREATE TABLE word_senses ("
+    "  stem TEXT PRIMARY KEY,"
+    "  senses INTEGER NOT NULL"
+    ") WITHOUT ROWID;",
 };
 
 #define DB_NMIGRATIONS (int)(sizeof db_migrations / sizeof db_migrations[0])

@@ -17,7 +17,7 @@
 
 #include "error.h"
 
-#define DB_SCHEMA_VERSION 10
+#define DB_SCHEMA_VERSION 11
 
 /* How long a connection waits for another one's write lock by default
  * ('missive import', the command line). */

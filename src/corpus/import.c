@@ -1573,13 +1573,13 @@ static int import_cells(Importer *im)
 
 /* passage_stats, concepts and search_top after the passages are final.
  * Nothing written and nothing gone (a re-import): nothing to do.  Passages
- * added only, a few against the corpus, and every list with its keys: an
- * update.  Otherwise (a changed file's passages deleted, an erratum
+ * added only, a few against the corpus, and nothing left stale by a
+ * migration: an update.  Otherwise (a changed file's passages deleted, an erratum
  * changing an older passage's text, a fresh corpus) a rebuild from the
  * passages.  -1 with the reason in why, or already reported. */
 static int import_derived(Importer *im, Error *why)
 {
-    int old = 0, all = 0, fresh = 0, nokeys = 0;
+    int old = 0, all = 0, fresh = 0, stale = 0;
     if (!im->old_changed && im->first_new == 0)
         return 0;
     if (!im->old_changed) {
@@ -1591,14 +1591,18 @@ static int import_derived(Importer *im, Error *why)
                  (long long)im->first_new);
         if (import_count(im, sql, &fresh) < 0 ||
             import_count(im, "SELECT count(*) FROM passages", &all) < 0 ||
+            /* Stale after a migration: lists without their keys
+             * (migration 10), or concepts without word_senses (11). */
             import_count(im,
                          "SELECT EXISTS (SELECT 1 FROM search_top"
-                         " WHERE keys IS NULL)",
-                         &nokeys) < 0)
+                         " WHERE keys IS NULL) OR (EXISTS (SELECT 1 FROM"
+                         " concepts) AND NOT EXISTS (SELECT 1 FROM"
+                         " word_senses))",
+                         &stale) < 0)
             return -1; /* said by import_count */
         old = all - fresh;
     }
-    if (!im->old_changed && old > 0 && !nokeys &&
+    if (!im->old_changed && old > 0 && !stale &&
         (long long)(all - old) * IMPORT_UPDATE_SHARE <= all) {
         if (concepts_update(im->db, im->first_new, why) != STATUS_OK ||
             toplist_update(im->db, im->first_new, why) != STATUS_OK)

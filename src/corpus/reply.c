@@ -61,7 +61,9 @@
  * which on a small corpus is larger than any seen word's, let two such words
  * decline a question whose every other word matched.  A person of the
  * alias table is a correspondent, named in headings and not in the text, so
- * is never a name the letters lack.
+ * is never a name the letters lack.  A plain word of many WordNet senses
+ * ("make", "stand") weighs less than its df alone says (reply_generality):
+ * on a small corpus everyday verbs are as rare as the things asked about.
  *
  * Candidates.  When the concepts' matches total at most REPLY_POOL
  * passages, bm25 (FTS5's rank) over the OR of every form proposes
@@ -119,7 +121,10 @@
  * unanswerable questions of larger2 pass; above, blind2 refuses one more
  * answerable one), so the latter is the number to watch.  Since the
  * names-only rule (evidence.c), REPLY_MIN_TOPICAL is also the bar of a
- * window that matched only names.
+ * window that matched only names.  REPLY_SENSES was set against the sets
+ * other than the held-out blind4: 0.05 and 0.1 gain larger3 one question
+ * (0.1 also blind3 one), 0.15 to 0.2 lose blind and larger2 one each,
+ * 0.35 and above more.
  *
  * Excerpt.  Each result also names the bytes of the sentences of its best
  * window that hold a match: corpus_reply shows them, rather than the
@@ -150,6 +155,7 @@
 #define REPLY_PREFIX_WORD 6 /* letters of word and stem for a prefix */
 #define REPLY_RELATED 0.6   /* weight of a match through the concept table */
 #define REPLY_MAX_RELATED 8 /* related stems looked at per word */
+#define REPLY_SENSES 0.1    /* idf / (1 + this * ln senses): see "Weights" */
 #define REPLY_K1 0.3        /* bm25 tf saturation: coverage first */
 #define REPLY_B 0.75        /* bm25 length normalisation, the usual */
 #define REPLY_PREFIX_CORPUS 50000 /* passages beyond which no prefix MATCH */
@@ -659,6 +665,36 @@ static int reply_ids(sqlite3 *db, sqlite3_int64 *minid, sqlite3_int64 *maxid)
     return rc;
 }
 
+/* What a plain word's idf is divided by: 1 + REPLY_SENSES * ln(senses),
+ * senses being WordNet's count for the word (the word_senses table, see
+ * concepts.c; 1 when it has none).  On a corpus of a few dozen passages
+ * "made", "stand" or "light" occur once, as rarely as "bloodbath" or
+ * "pact", and weighed as much: a passage sharing only the reader's
+ * everyday verb then beat, or tied on length with, the one sharing the
+ * thing asked about; and a question whose verb the letters word otherwise
+ * lost that verb's large weight from its confidence.  A word of many
+ * senses says less about which passage is meant, whatever its df; the
+ * logarithm keeps the step small (52 senses: / 1.4).  Names are never
+ * divided: they name one thing; nor is the word after an article (a
+ * thing, question.h): the reader named it as what the message is about,
+ * in the one sense the article gives it, and the evidence rules weigh it
+ * against names ("the weather on Thursday"). */
+static double reply_generality(sqlite3_stmt *senses, const char *stem)
+{
+    double g = 1.0;
+    if (!senses)
+        return g; /* an older database: every word as its df says */
+    sqlite3_reset(senses);
+    sqlite3_bind_text(senses, 1, stem, -1, SQLITE_STATIC);
+    if (sqlite3_step(senses) == SQLITE_ROW) {
+        int k = sqlite3_column_int(senses, 0);
+        if (k > 1)
+            g += REPLY_SENSES * log((double)k);
+    }
+    sqlite3_reset(senses);
+    return g;
+}
+
 static int message_weigh(Message *m, sqlite3 *db, const char *sender, Buf *b,
                          Error *err)
 {
@@ -671,7 +707,7 @@ static int message_weigh(Message *m, sqlite3 *db, const char *sender, Buf *b,
         " JOIN letters l ON l.id = p.letter_id"
         " WHERE passages_fts MATCH ?1 AND passages_fts.rowid <= ?4"
         " AND l.sender = ?3 LIMIT ?2)"};
-    sqlite3_stmt *st[2] = {NULL, NULL};
+    sqlite3_stmt *st[2] = {NULL, NULL}, *senses = NULL;
     sqlite3_int64 minid = 0, maxid = 0;
     long N = 0, all = 0, df = 0;
     double avg_all = 0;
@@ -695,6 +731,9 @@ static int message_weigh(Message *m, sqlite3 *db, const char *sender, Buf *b,
     for (int k = 0; k < (sender ? 2 : 1); k++)
         if (sqlite3_prepare_v2(db, sql[k], -1, &st[k], NULL) != SQLITE_OK)
             goto sqlfail;
+    if (sqlite3_prepare_v2(db, "SELECT senses FROM word_senses WHERE stem = ?1",
+                           -1, &senses, NULL) != SQLITE_OK)
+        senses = NULL;
     for (size_t f = 0; m->no_prefix && f < m->nforms; f++)
         if (m->forms[f].in_match && m->forms[f].ntok > 1 &&
             reply_loosest(st[0], &m->forms[f], m->n_all, minid, maxid) < 0)
@@ -714,6 +753,10 @@ static int message_weigh(Message *m, sqlite3 *db, const char *sender, Buf *b,
         m->ev[i].df = all;
         m->ev[i].seen = df > 0;
         c->idf = log(1.0 + ((double)(N - df) + 0.5) / ((double)df + 0.5));
+        if (m->ev[i].kind == EVIDENCE_WORD && !m->ev[i].named &&
+            !m->ev[i].thing)
+            c->idf /= reply_generality(
+                senses, m->stems.v[m->forms[c->first_form].first].stem);
         if (m->ev[i].seen) {
             seen += c->idf;
             nseen++;
@@ -741,6 +784,7 @@ done:
     m->loose = false;
     sqlite3_finalize(st[0]);
     sqlite3_finalize(st[1]);
+    sqlite3_finalize(senses);
     return rc;
 }
 

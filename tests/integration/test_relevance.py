@@ -52,13 +52,15 @@ MIN_NONE_PRECISION = 0.75    # measured 0.778 to 1.000
 # with the evidence rules of evidence.c (wording, names only): they were
 # .839/.833 (.806/.786), .618/.526 (.559/.526), .786/.692, .471/.455.
 # blind4 (written blind on 6 December, first run on main before the evidence
-# rules: .486/.438) measured .514/.429 (.543/.538).
+# rules: .486/.438) measured .514/.429 (.543/.538).  Raised with WordNet's
+# irregular forms and word senses (concepts.c, reply.c): blind2 .706/.647,
+# blind3 .588/.500, blind4 .543/.417 (without WordNet unchanged).
 HELD_FLOORS = {
     "blind": {True: (0.80, 0.82), False: (0.77, 0.77)},
-    "blind2": {True: (0.65, 0.58), False: (0.56, 0.58)},
+    "blind2": {True: (0.68, 0.62), False: (0.56, 0.58)},
     "evidence": {True: (0.80, 0.72), False: (0.78, 0.78)},
-    "blind3": {True: (0.47, 0.45), False: (0.41, 0.37)},
-    "blind4": {True: (0.48, 0.40), False: (0.51, 0.50)},
+    "blind3": {True: (0.55, 0.47), False: (0.41, 0.37)},
+    "blind4": {True: (0.51, 0.40), False: (0.51, 0.50)},
 }
 
 

@@ -277,7 +277,10 @@ static Status concepts_word(Builder *b, const char *word)
         if (!ix) {
             snprintf(buf, sizeof buf, "%s", word);
             char *m = morphstr(buf, pos);
-            if (!m || strcmp(m, word) == 0)
+            /* A base of two letters is an abbreviation's plural, not the
+             * word: "was" is "wa" (Washington, so "America" matched every
+             * "was"), "has" is "ha". */
+            if (!m || strcmp(m, word) == 0 || strlen(m) < WN_MIN_WORD)
                 continue;
             snprintf(base, sizeof base, "%s", m);
             ix = index_lookup(base, pos);

@@ -60,6 +60,7 @@
 
 enum corpus_stmt {
     /* Prepared by corpus_new: !quote's, and a check of the schema. */
+    ST_BY_PASSAGE,
     ST_BY_CELL,
     ST_BY_ID,
     ST_PERSON,
@@ -79,6 +80,10 @@ enum corpus_stmt {
 };
 
 static const char *const corpus_sql[ST_COUNT_STMTS] = {
+    /* A pick whose cell knows its ids (cells.h), and one that does not. */
+    [ST_BY_PASSAGE] = "SELECT " CORPUS_PASSAGE_COLUMNS
+                      " FROM passages p JOIN letters l ON l.id = p.letter_id"
+                      " WHERE p.id = ?1",
     [ST_BY_CELL] = "SELECT " CORPUS_PASSAGE_COLUMNS
                    " FROM passages p JOIN letters l ON l.id = p.letter_id"
                    " WHERE p.cell_id = ?1 AND p.cell_ord = ?2",
@@ -232,6 +237,24 @@ static void corpus_end(Corpus *c)
     c->deadline_ms = UINT64_MAX;
 }
 
+static Status corpus_cells(Corpus *c, const Cell **cells, size_t *n,
+                           Error *err);
+
+/* Reads every cell's passage ids (cells_warm), then the passage map from
+ * them (passmap_warm), in one read transaction of their own. */
+static void corpus_warm(Corpus *c)
+{
+    const Cell *cells;
+    size_t n;
+    if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return;
+    if (corpus_cells(c, &cells, &n, NULL) == STATUS_OK) {
+        cells_warm(c->cells);
+        (void)passmap_warm(c->pmap, c->cells, NULL);
+    }
+    (void)sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+}
+
 void passage_clear(Passage *p)
 {
     free(p->text);
@@ -267,9 +290,10 @@ Corpus *corpus_new(sqlite3 *db, Error *err)
             return NULL;
         }
     }
-    /* Best effort: a map not read now is read as searches need it. */
+    /* Best effort: a map not read now is read as searches need it, and
+     * the cells' ids as picks need them. */
     if (sqlite3_get_autocommit(db))
-        (void)passmap_warm(c->pmap, NULL);
+        corpus_warm(c);
     if (sqlite3_prepare_v3(db, "BEGIN", -1, SQLITE_PREPARE_PERSISTENT,
                            &c->begin, NULL) != SQLITE_OK ||
         sqlite3_prepare_v3(db, "COMMIT", -1, SQLITE_PREPARE_PERSISTENT,
@@ -463,8 +487,8 @@ Status corpus_pick(Corpus *c, const PassageFilter *f, long k, Passage *out,
                    Error *err)
 {
     const Cell *cells;
-    size_t ncells;
-    sqlite3_int64 cell = -1;
+    size_t ncells, at = 0;
+    sqlite3_int64 cell = -1, id;
     long before = 0;
 
     if (k < 0)
@@ -476,6 +500,7 @@ Status corpus_pick(Corpus *c, const PassageFilter *f, long k, Passage *out,
             continue;
         if (k < before + (long)cells[i].n) {
             cell = cells[i].id;
+            at = i;
             break;
         }
         before += (long)cells[i].n;
@@ -483,10 +508,20 @@ Status corpus_pick(Corpus *c, const PassageFilter *f, long k, Passage *out,
     if (cell < 0)
         return STATUS_NOTFOUND;
 
+    /* A cell asked for the first time reads its ids: a scan of its part
+     * of the index, under the deadline; the lookups are not. */
+    corpus_begin(c);
+    bool known = cells_passage(c->cells, at, k - before, &id);
     corpus_lookup(c);
-    sqlite3_stmt *st = c->st[ST_BY_CELL];
-    sqlite3_bind_int64(st, 1, cell);
-    sqlite3_bind_int64(st, 2, k - before);
+    sqlite3_stmt *st;
+    if (known) {
+        st = c->st[ST_BY_PASSAGE];
+        sqlite3_bind_int64(st, 1, id);
+    } else {
+        st = c->st[ST_BY_CELL];
+        sqlite3_bind_int64(st, 1, cell);
+        sqlite3_bind_int64(st, 2, k - before);
+    }
     corpus_bind_addressees(c, st);
     return corpus_one_passage(c, st, -1, out, "pick", err);
 }

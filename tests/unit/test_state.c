@@ -698,6 +698,69 @@ static void test_count_other_connection(void **state)
     fx_close(&fx);
 }
 
+/* Every pick k of filter f (NULL: any) is the passage of rank k in the
+ * filter's cells, as the passages_cell index orders them: what the cells'
+ * id arrays (cells.h) answer, read lazily or at start. */
+static void assert_picks_by_rank(Fixture *fx, const PassageFilter *f,
+                                 const char *where)
+{
+    char sql[256];
+    long n;
+    Passage p;
+    assert_int_equal(corpus_count(fx->corpus, f, &n, NULL), STATUS_OK);
+    assert_true(n > 1);
+    for (long k = 0; k < n; k++) {
+        corpus_command_begin(fx->corpus, CORPUS_COMMAND_MS);
+        assert_int_equal(corpus_pick(fx->corpus, f, k, &p, NULL), STATUS_OK);
+        corpus_command_end(fx->corpus);
+        snprintf(sql, sizeof sql,
+                 "SELECT p.letter_id * 100 + p.para FROM passages p"
+                 " JOIN cells c ON c.id = p.cell_id WHERE %s"
+                 " ORDER BY p.cell_id, p.cell_ord LIMIT 1 OFFSET %ld",
+                 where, k);
+        assert_int_equal(p.letter * 100 + p.para, q_int(fx->db, sql));
+        passage_clear(&p);
+    }
+    assert_int_equal(corpus_pick(fx->corpus, f, n, &p, NULL), STATUS_NOTFOUND);
+}
+
+/* Picks by rank through the id arrays: read lazily after an import on this
+ * connection, at start when the corpus is opened on a database that has
+ * passages, and not trusted when the index does not rank a cell 0..n-1
+ * (edited by another connection): SQL answers then. */
+static void test_pick_by_rank(void **state)
+{
+    (void)state;
+    Fixture fx;
+    Passage p;
+    sqlite3 *other;
+    Error err = {0};
+    const PassageFilter stalin = {.sender = "Stalin"};
+    fx_corpus(&fx);
+    assert_picks_by_rank(&fx, NULL, "1");
+    assert_picks_by_rank(&fx, &stalin, "c.sender = 'Stalin'");
+    fx_close(&fx);
+    fx_open(&fx, false);
+    assert_picks_by_rank(&fx, &stalin, "c.sender = 'Stalin'");
+    assert_picks_by_rank(&fx, NULL, "1");
+
+    assert_int_equal(db_open(fx.path, &other, &err), STATUS_OK);
+    exec_ok(other, "UPDATE passages SET cell_ord = cell_ord + 1"
+                   " WHERE cell_id = (SELECT min(id) FROM cells)");
+    db_close(other);
+    corpus_command_begin(fx.corpus, CORPUS_COMMAND_MS);
+    assert_int_equal(corpus_pick(fx.corpus, NULL, 0, &p, NULL),
+                     STATUS_NOTFOUND);
+    assert_int_equal(corpus_pick(fx.corpus, NULL, 1, &p, NULL), STATUS_OK);
+    corpus_command_end(fx.corpus);
+    assert_int_equal(p.letter * 100 + p.para,
+                     q_int(fx.db, "SELECT letter_id * 100 + para FROM passages"
+                                  " WHERE cell_id = (SELECT min(id) FROM cells)"
+                                  " AND cell_ord = 1"));
+    passage_clear(&p);
+    fx_close(&fx);
+}
+
 /* The recipient of the letter of passage k, picked in a command. */
 static void pick_recipient(Fixture *fx, long k, int *letter, char *out,
                            size_t outsz)
@@ -1505,6 +1568,7 @@ int main(void)
         cmocka_unit_test(test_count_other_connection),
         cmocka_unit_test(test_lookups_after_budget),
         cmocka_unit_test(test_pick_addressees),
+        cmocka_unit_test(test_pick_by_rank),
         cmocka_unit_test(test_cycle_bad_row),
         cmocka_unit_test(test_cycle_readonly),
         cmocka_unit_test(test_cycle_under_write_lock),

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "addressees.h"
+#include "array.h"
 #include "cells.h"
 #include "passmap.h"
 #include "clock.h"
@@ -159,6 +160,9 @@ struct Corpus {
     Cells *cells;          /* the cells table (cells.h) */
     Addressees *addressees; /* letters with several (addressees.h) */
     uint64_t addressees_gen; /* cells_generation when they were read */
+    char **people;          /* the people table's names, in id order */
+    size_t npeople, people_cap;
+    uint64_t people_gen;    /* cells_generation when they were read */
     bool cells_checked;    /* in this command's transaction */
     uint64_t cells_seen;   /* passmap_changes when checked */
     bool no_cells;         /* the last filter matched no cell */
@@ -333,6 +337,13 @@ void corpus_set_aliases(Corpus *c, const People *aliases)
     c->aliases = aliases;
 }
 
+static void corpus_people_clear(Corpus *c)
+{
+    for (size_t i = 0; i < c->npeople; i++) free(c->people[i]);
+    c->npeople = 0;
+    c->people_gen = 0;
+}
+
 void corpus_free(Corpus *c)
 {
     if (!c)
@@ -347,6 +358,8 @@ void corpus_free(Corpus *c)
     toplist_free(c->top);
     cells_free(c->cells);
     addressees_free(c->addressees);
+    corpus_people_clear(c);
+    free(c->people);
     sqlite3_progress_handler(c->db, 0, NULL, NULL);
     free(c);
 }
@@ -533,7 +546,8 @@ bool corpus_passed_over(const PassageFilter *f, const Passage *p)
         p->para == f->avoid_para)
         return true;
     return f->min_chars > 0 && p->text &&
-           utf8_length(p->text, strlen(p->text)) < (size_t)f->min_chars;
+           !utf8_length_at_least(p->text, strlen(p->text),
+                                 (size_t)f->min_chars);
 }
 
 /* arc4random_uniform: unbiased, and seeded by the kernel. */
@@ -1135,8 +1149,62 @@ Status corpus_stats(Corpus *c, CorpusStats *s, Error *err)
     return STATUS_OK;
 }
 
+/* The people's names in memory, current for this command's snapshot:
+ * read again with the cells (people are added by an import, with letters,
+ * which moves the cells' generation).  False when they cannot be read. */
+static bool corpus_people(Corpus *c)
+{
+    const Cell *cells;
+    size_t n;
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if (corpus_cells(c, &cells, &n, NULL) != STATUS_OK)
+        return false;
+    uint64_t gen = cells_generation(c->cells);
+    if (c->people_gen == gen)
+        return true;
+    corpus_people_clear(c);
+    corpus_lookup(c);
+    if (sqlite3_prepare_v2(c->db, "SELECT name FROM people ORDER BY id", -1,
+                           &st, NULL) != SQLITE_OK)
+        goto fail;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *name = sqlite3_column_text(st, 0);
+        if (array_grow(&c->people, &c->people_cap, c->npeople + 1,
+                       sizeof *c->people) != STATUS_OK ||
+            !(c->people[c->npeople] =
+                  strdup(name ? (const char *)name : "")))
+            goto fail;
+        c->npeople++;
+    }
+    if (rc != SQLITE_DONE)
+        goto fail;
+    sqlite3_finalize(st);
+    corpus_end(c);
+    c->people_gen = gen;
+    return true;
+
+fail:
+    sqlite3_finalize(st);
+    corpus_end(c);
+    corpus_people_clear(c);
+    return false;
+}
+
+/* The people table is a handful of rows that no index serves NOCASE: a
+ * scan either way, and in memory without a statement's cost.
+ * sqlite3_stricmp folds as NOCASE does (ASCII only). */
 bool corpus_person(Corpus *c, const char *word, char *out, size_t outsz)
 {
+    if (corpus_people(c)) {
+        for (size_t i = 0; i < c->npeople; i++) {
+            if (sqlite3_stricmp(c->people[i], word) == 0) {
+                snprintf(out, outsz, "%s", c->people[i]);
+                return true;
+            }
+        }
+        return false;
+    }
     corpus_lookup(c);
     sqlite3_stmt *st = c->st[ST_PERSON];
     bool found = false;

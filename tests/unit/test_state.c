@@ -761,6 +761,33 @@ static void test_pick_by_rank(void **state)
     fx_close(&fx);
 }
 
+/* People are matched as NOCASE does, from a copy that follows another
+ * connection's change. */
+static void test_person(void **state)
+{
+    (void)state;
+    Fixture fx;
+    sqlite3 *other;
+    Error err = {0};
+    char who[64] = "";
+    fx_corpus(&fx);
+    corpus_command_begin(fx.corpus, CORPUS_COMMAND_MS);
+    assert_true(corpus_person(fx.corpus, "sTaLiN", who, sizeof who));
+    assert_string_equal(who, "Stalin");
+    assert_false(corpus_person(fx.corpus, "Napoleon", who, sizeof who));
+    assert_false(corpus_person(fx.corpus, "Stali", who, sizeof who));
+    corpus_command_end(fx.corpus);
+
+    assert_int_equal(db_open(fx.path, &other, &err), STATUS_OK);
+    exec_ok(other, "INSERT INTO people (name) VALUES ('Napoleon')");
+    db_close(other);
+    corpus_command_begin(fx.corpus, CORPUS_COMMAND_MS);
+    assert_true(corpus_person(fx.corpus, "NAPOLEON", who, sizeof who));
+    assert_string_equal(who, "Napoleon");
+    corpus_command_end(fx.corpus);
+    fx_close(&fx);
+}
+
 /* The recipient of the letter of passage k, picked in a command. */
 static void pick_recipient(Fixture *fx, long k, int *letter, char *out,
                            size_t outsz)
@@ -1569,6 +1596,7 @@ int main(void)
         cmocka_unit_test(test_lookups_after_budget),
         cmocka_unit_test(test_pick_addressees),
         cmocka_unit_test(test_pick_by_rank),
+        cmocka_unit_test(test_person),
         cmocka_unit_test(test_cycle_bad_row),
         cmocka_unit_test(test_cycle_readonly),
         cmocka_unit_test(test_cycle_under_write_lock),

@@ -14,6 +14,7 @@
 #include "addressees.h"
 #include "array.h"
 #include "cells.h"
+#include "letterdates.h"
 #include "passmap.h"
 #include "clock.h"
 #include "rank.h"
@@ -61,6 +62,7 @@
 
 enum corpus_stmt {
     /* Prepared by corpus_new: !quote's, and a check of the schema. */
+    ST_PASSAGE_ROW,
     ST_BY_PASSAGE,
     ST_BY_CELL,
     ST_BY_ID,
@@ -81,7 +83,11 @@ enum corpus_stmt {
 };
 
 static const char *const corpus_sql[ST_COUNT_STMTS] = {
-    /* A pick whose cell knows its ids (cells.h), and one that does not. */
+    /* A pick whose cell knows its ids (cells.h): the passage alone when
+     * its letter's date is known (letterdates.h) and its addressee is the
+     * cell's, or with its letter; and a pick whose cell does not. */
+    [ST_PASSAGE_ROW] = "SELECT letter_id, para, shown, corrected"
+                       " FROM passages WHERE id = ?1",
     [ST_BY_PASSAGE] = "SELECT " CORPUS_PASSAGE_COLUMNS
                       " FROM passages p JOIN letters l ON l.id = p.letter_id"
                       " WHERE p.id = ?1",
@@ -160,6 +166,9 @@ struct Corpus {
     Cells *cells;          /* the cells table (cells.h) */
     Addressees *addressees; /* letters with several (addressees.h) */
     uint64_t addressees_gen; /* cells_generation when they were read */
+    LetterDates *dates;     /* every letter's date (letterdates.h) */
+    uint64_t dates_gen;     /* cells_generation when read or tried */
+    bool dates_ok;          /* and it was read */
     char **people;          /* the people table's names, in id order */
     size_t npeople, people_cap;
     uint64_t people_gen;    /* cells_generation when they were read */
@@ -243,6 +252,7 @@ static void corpus_end(Corpus *c)
 
 static Status corpus_cells(Corpus *c, const Cell **cells, size_t *n,
                            Error *err);
+static bool corpus_dates(Corpus *c);
 
 /* Reads every cell's passage ids (cells_warm), then the passage map from
  * them (passmap_warm), in one read transaction of their own. */
@@ -255,6 +265,7 @@ static void corpus_warm(Corpus *c)
     if (corpus_cells(c, &cells, &n, NULL) == STATUS_OK) {
         cells_warm(c->cells);
         (void)passmap_warm(c->pmap, c->cells, NULL);
+        (void)corpus_dates(c);
     }
     (void)sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
 }
@@ -281,7 +292,8 @@ Corpus *corpus_new(sqlite3 *db, Error *err)
     sqlite3_progress_handler(db, CORPUS_PROGRESS_OPS, corpus_progress, c);
     if (!(c->pmap = passmap_new(db, err)) ||
         !(c->cells = cells_new(db, err)) ||
-        !(c->addressees = addressees_new(db, err))) {
+        !(c->addressees = addressees_new(db, err)) ||
+        !(c->dates = letterdates_new(db, err))) {
         corpus_free(c);
         return NULL;
     }
@@ -358,6 +370,7 @@ void corpus_free(Corpus *c)
     toplist_free(c->top);
     cells_free(c->cells);
     addressees_free(c->addressees);
+    letterdates_free(c->dates);
     corpus_people_clear(c);
     free(c->people);
     sqlite3_progress_handler(c->db, 0, NULL, NULL);
@@ -496,6 +509,62 @@ Status corpus_count(Corpus *c, const PassageFilter *f, long *n, Error *err)
     return STATUS_OK;
 }
 
+/* Every letter's date, current for this command's snapshot: read again
+ * (a scan of letters) by the first pick after the cells were.  False when
+ * it could not be read (not tried again before the cells are read again)
+ * or the addressees are not known. */
+static bool corpus_dates(Corpus *c)
+{
+    uint64_t gen = cells_generation(c->cells);
+    if (c->dates_gen != gen) {
+        c->dates_gen = gen;
+        c->dates_ok = letterdates_read(c->dates, NULL) == STATUS_OK;
+    }
+    return c->dates_ok && c->addressees_gen == gen;
+}
+
+/* Passage id of cell, read without its letter: the sender and recipient
+ * are the cell's, the date the letter map's.  1 read; 0 when SQL must
+ * read it with its letter (several addressees, a date not known); -1 on
+ * error. */
+static int corpus_pick_row(Corpus *c, const Cell *cell, sqlite3_int64 id,
+                           Passage *out, Error *err)
+{
+    sqlite3_stmt *st = c->st[ST_PASSAGE_ROW];
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        if (rc == SQLITE_DONE) {
+            corpus_done(c, st);
+            return 0;
+        }
+        corpus_fail(c, st, "pick", err);
+        return -1;
+    }
+    sqlite3_int64 letter = sqlite3_column_int64(st, 0);
+    memset(out, 0, sizeof *out);
+    if (letter <= 0 || letter > INT32_MAX ||
+        addressees_many(c->addressees, letter) ||
+        !letterdates_get(c->dates, letter, out->date, &out->date_kind,
+                         &out->date_curated)) {
+        corpus_done(c, st);
+        return 0;
+    }
+    out->letter = (int)letter;
+    out->para = sqlite3_column_int(st, 1);
+    out->text = corpus_dup_column(st, 2);
+    out->corrected = sqlite3_column_int(st, 3) != 0;
+    corpus_done(c, st);
+    out->sender = strdup(cell->sender);
+    out->recipient = strdup(cell->recipient);
+    if (!out->text || !out->sender || !out->recipient) {
+        passage_clear(out);
+        error_set(err, STATUS_ERROR, "corpus: out of memory");
+        return -1;
+    }
+    return 1;
+}
+
 Status corpus_pick(Corpus *c, const PassageFilter *f, long k, Passage *out,
                    Error *err)
 {
@@ -521,12 +590,20 @@ Status corpus_pick(Corpus *c, const PassageFilter *f, long k, Passage *out,
     if (cell < 0)
         return STATUS_NOTFOUND;
 
-    /* A cell asked for the first time reads its ids: a scan of its part
-     * of the index, under the deadline; the lookups are not. */
+    /* A cell asked for the first time reads its ids, and the first pick
+     * after a change the letters' dates: scans, under the deadline; the
+     * lookups are not. */
     corpus_begin(c);
     bool known = cells_passage(c->cells, at, k - before, &id);
+    bool dated = known && corpus_dates(c);
     corpus_lookup(c);
     sqlite3_stmt *st;
+    if (dated) {
+        int got = corpus_pick_row(c, &cells[at], id, out, err);
+        if (got != 0)
+            return got > 0 ? STATUS_OK : STATUS_ERROR;
+        corpus_lookup(c);
+    }
     if (known) {
         st = c->st[ST_BY_PASSAGE];
         sqlite3_bind_int64(st, 1, id);

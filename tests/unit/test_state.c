@@ -698,6 +698,23 @@ static void test_count_other_connection(void **state)
     fx_close(&fx);
 }
 
+/* A pick (the passage row, its cell's names, the letter map's date) says
+ * what corpus_get (SQL, the passage with its letter) says. */
+static void assert_same_as_get(Fixture *fx, const Passage *p)
+{
+    Passage q;
+    assert_int_equal(corpus_get(fx->corpus, p->letter, p->para, &q, NULL),
+                     STATUS_OK);
+    assert_string_equal(p->text, q.text);
+    assert_int_equal(p->corrected, q.corrected);
+    assert_string_equal(p->sender, q.sender);
+    assert_string_equal(p->recipient, q.recipient);
+    assert_string_equal(p->date, q.date);
+    assert_int_equal(p->date_kind, q.date_kind);
+    assert_int_equal(p->date_curated, q.date_curated);
+    passage_clear(&q);
+}
+
 /* Every pick k of filter f (NULL: any) is the passage of rank k in the
  * filter's cells, as the passages_cell index orders them: what the cells'
  * id arrays (cells.h) answer, read lazily or at start. */
@@ -719,6 +736,7 @@ static void assert_picks_by_rank(Fixture *fx, const PassageFilter *f,
                  " ORDER BY p.cell_id, p.cell_ord LIMIT 1 OFFSET %ld",
                  where, k);
         assert_int_equal(p.letter * 100 + p.para, q_int(fx->db, sql));
+        assert_same_as_get(fx, &p);
         passage_clear(&p);
     }
     assert_int_equal(corpus_pick(fx->corpus, f, n, &p, NULL), STATUS_NOTFOUND);
@@ -744,7 +762,14 @@ static void test_pick_by_rank(void **state)
     assert_picks_by_rank(&fx, &stalin, "c.sender = 'Stalin'");
     assert_picks_by_rank(&fx, NULL, "1");
 
+    /* A letter's date changed by another connection: the map is read
+     * again. */
     assert_int_equal(db_open(fx.path, &other, &err), STATUS_OK);
+    exec_ok(other, "UPDATE letters SET date = '1941-02-03', date_kind ="
+                   " 'received', date_source = 'test' WHERE id = 1");
+    assert_picks_by_rank(&fx, NULL, "1");
+    exec_ok(other, "UPDATE letters SET date = NULL WHERE id = 1");
+    assert_picks_by_rank(&fx, NULL, "1");
     exec_ok(other, "UPDATE passages SET cell_ord = cell_ord + 1"
                    " WHERE cell_id = (SELECT min(id) FROM cells)");
     db_close(other);

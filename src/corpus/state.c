@@ -252,10 +252,15 @@ static void state_key_name(sqlite3_str *key, const char *field,
                            const char *name)
 {
     sqlite3_str_appendall(key, field);
-    for (const char *p = name ? name : ""; *p; p++) {
-        if (*p == '\\' || *p == ';' || *p == '=')
+    /* Runs between the bytes to escape go in one append each. */
+    for (const char *p = name ? name : ""; *p;) {
+        size_t run = strcspn(p, "\\;=");
+        sqlite3_str_append(key, p, (int)run);
+        p += run;
+        if (*p) {
             sqlite3_str_appendchar(key, 1, '\\');
-        sqlite3_str_appendchar(key, 1, *p);
+            sqlite3_str_appendchar(key, 1, *p++);
+        }
     }
 }
 

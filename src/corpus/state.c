@@ -252,10 +252,14 @@ static void state_key_name(sqlite3_str *key, const char *field,
                            const char *name)
 {
     sqlite3_str_appendall(key, field);
-    /* Runs between the bytes to escape go in one append each. */
+    /* Runs between the bytes to escape go in one append each (a loop:
+     * names are short, and strcspn with a set of three is one more libc
+     * routine mapped in for the bot's idle RSS). */
     for (const char *p = name ? name : ""; *p;) {
-        size_t run = strcspn(p, "\\;=");
-        sqlite3_str_append(key, p, (int)run);
+        int run = 0;
+        while (p[run] && p[run] != '\\' && p[run] != ';' && p[run] != '=')
+            run++;
+        sqlite3_str_append(key, p, run);
         p += run;
         if (*p) {
             sqlite3_str_appendchar(key, 1, '\\');

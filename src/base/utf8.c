@@ -106,8 +106,9 @@ static void sink_put(Sink *k, const char *p, size_t n)
     k->space = false;
 }
 
-/* Appends a run of one-byte characters, as many sink_put calls would:
- * what fits of it, then nothing more. */
+/* Appends a run of one-byte characters (no space first, none last, none
+ * two together), as many sink_put and sink_space calls would: what fits
+ * of it, then nothing more. */
 static void sink_run(Sink *k, const char *p, size_t n)
 {
     size_t room = k->full ? 0 : k->cap - k->len;
@@ -123,8 +124,12 @@ static void sink_run(Sink *k, const char *p, size_t n)
     size_t take = n <= room ? n : room;
     memcpy(k->out + k->len, p, take);
     k->len += take;
-    if (take < n)
+    if (take < n) {
         k->full = true;
+        /* A space is written with the character after it or not at all. */
+        if (take > 0 && p[take - 1] == ' ')
+            k->len--;
+    }
 }
 
 /* Printable ASCII other than the space: copied as it is. */
@@ -158,10 +163,20 @@ size_t utf8_sanitize_keep(const char *s, size_t len, char keep, char *out,
     while (s != NULL && i < len && !k.full) {
         unsigned char c = u[i];
         if (is_plain(c) && c != (unsigned char)keep) {
-            /* Most text: a run of plain bytes goes in one copy. */
+            /* Most text: a run of plain bytes goes in one copy, with the
+             * single spaces between them (what sink_space and the next
+             * sink_put would write: a space is never kept). */
             size_t j = i + 1;
-            while (j < len && is_plain(u[j]) && u[j] != (unsigned char)keep)
-                j++;
+            for (;;) {
+                while (j < len && is_plain(u[j]) && u[j] != (unsigned char)keep)
+                    j++;
+                if (j + 1 < len && u[j] == ' ' && is_plain(u[j + 1]) &&
+                    u[j + 1] != (unsigned char)keep) {
+                    j += 2;
+                    continue;
+                }
+                break;
+            }
             sink_run(&k, s + i, j - i);
             i = j;
             continue;
@@ -231,4 +246,15 @@ size_t utf8_length(const char *s, size_t len)
         if (!is_cont((unsigned char)s[i]))
             n++;
     return n;
+}
+
+bool utf8_length_at_least(const char *s, size_t len, size_t n)
+{
+    size_t seen = 0;
+    if (len >= 4 * n)
+        return true; /* four bytes a code point at most */
+    for (size_t i = 0; i < len && seen < n; i++)
+        if (!is_cont((unsigned char)s[i]))
+            seen++;
+    return seen >= n;
 }

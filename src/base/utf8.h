@@ -41,4 +41,8 @@ size_t utf8_word_boundary(const char *s, size_t len, size_t max);
 /* Number of code points in a valid UTF-8 string. */
 size_t utf8_length(const char *s, size_t len);
 
+/* utf8_length(s, len) >= n, reading no further than the n-th code point
+ * (a !quote asks whether a passage of hundreds is shorter than 80). */
+bool utf8_length_at_least(const char *s, size_t len, size_t n);
+
 #endif

@@ -33,6 +33,11 @@ static bool addressees_has(const Addressees *a, sqlite3_int64 letter)
     return lo < a->n && a->ids[lo] == letter;
 }
 
+bool addressees_many(const Addressees *a, sqlite3_int64 letter)
+{
+    return addressees_has(a, letter);
+}
+
 /* missive_addressees(set, letter_id): the set comes bound as a pointer, so
  * no SQL text can name one. */
 static void addressees_sql(sqlite3_context *ctx, int argc, sqlite3_value **argv)

@@ -36,6 +36,10 @@ void addressees_free(Addressees *a);
  * set unknown. */
 Status addressees_read(Addressees *a, Error *err);
 
+/* True when the letter has more than one addressee (the set must be
+ * known: addressees_known). */
+bool addressees_many(const Addressees *a, sqlite3_int64 letter);
+
 /* The set to bind, or NULL while it is unknown. */
 const Addressees *addressees_known(const Addressees *a);
 

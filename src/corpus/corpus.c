@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include "addressees.h"
+#include "array.h"
 #include "cells.h"
+#include "letterdates.h"
 #include "passmap.h"
 #include "clock.h"
 #include "rank.h"
@@ -61,6 +63,8 @@
 
 enum corpus_stmt {
     /* Prepared by corpus_new: !quote's, and a check of the schema. */
+    ST_PASSAGE_ROW,
+    ST_BY_PASSAGE,
     ST_BY_CELL,
     ST_BY_ID,
     ST_PERSON,
@@ -83,6 +87,14 @@ enum corpus_stmt {
 };
 
 static const char *const corpus_sql[ST_COUNT_STMTS] = {
+    /* A pick whose cell knows its ids (cells.h): the passage alone when
+     * its letter's date is known (letterdates.h) and its addressee is the
+     * cell's, or with its letter; and a pick whose cell does not. */
+    [ST_PASSAGE_ROW] = "SELECT letter_id, para, shown, corrected"
+                       " FROM passages WHERE id = ?1",
+    [ST_BY_PASSAGE] = "SELECT " CORPUS_PASSAGE_COLUMNS
+                      " FROM passages p JOIN letters l ON l.id = p.letter_id"
+                      " WHERE p.id = ?1",
     [ST_BY_CELL] = "SELECT " CORPUS_PASSAGE_COLUMNS
                    " FROM passages p JOIN letters l ON l.id = p.letter_id"
                    " WHERE p.cell_id = ?1 AND p.cell_ord = ?2",
@@ -174,6 +186,12 @@ struct Corpus {
     Cells *cells;          /* the cells table (cells.h) */
     Addressees *addressees; /* letters with several (addressees.h) */
     uint64_t addressees_gen; /* cells_generation when they were read */
+    LetterDates *dates;     /* every letter's date (letterdates.h) */
+    uint64_t dates_gen;     /* cells_generation when read or tried */
+    bool dates_ok;          /* and it was read */
+    char **people;          /* the people table's names, in id order */
+    size_t npeople, people_cap;
+    uint64_t people_gen;    /* cells_generation when they were read */
     bool cells_checked;    /* in this command's transaction */
     uint64_t cells_seen;   /* passmap_changes when checked */
     bool no_cells;         /* the last filter matched no cell */
@@ -252,6 +270,26 @@ static void corpus_end(Corpus *c)
     c->deadline_ms = UINT64_MAX;
 }
 
+static Status corpus_cells(Corpus *c, const Cell **cells, size_t *n,
+                           Error *err);
+static bool corpus_dates(Corpus *c);
+
+/* Reads every cell's passage ids (cells_warm), then the passage map from
+ * them (passmap_warm), in one read transaction of their own. */
+static void corpus_warm(Corpus *c)
+{
+    const Cell *cells;
+    size_t n;
+    if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return;
+    if (corpus_cells(c, &cells, &n, NULL) == STATUS_OK) {
+        cells_warm(c->cells);
+        (void)passmap_warm(c->pmap, c->cells, NULL);
+        (void)corpus_dates(c);
+    }
+    (void)sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+}
+
 void passage_clear(Passage *p)
 {
     free(p->text);
@@ -274,7 +312,8 @@ Corpus *corpus_new(sqlite3 *db, Error *err)
     sqlite3_progress_handler(db, CORPUS_PROGRESS_OPS, corpus_progress, c);
     if (!(c->pmap = passmap_new(db, err)) ||
         !(c->cells = cells_new(db, err)) ||
-        !(c->addressees = addressees_new(db, err))) {
+        !(c->addressees = addressees_new(db, err)) ||
+        !(c->dates = letterdates_new(db, err))) {
         corpus_free(c);
         return NULL;
     }
@@ -287,9 +326,10 @@ Corpus *corpus_new(sqlite3 *db, Error *err)
             return NULL;
         }
     }
-    /* Best effort: a map not read now is read as searches need it. */
+    /* Best effort: a map not read now is read as searches need it, and
+     * the cells' ids as picks need them. */
     if (sqlite3_get_autocommit(db))
-        (void)passmap_warm(c->pmap, NULL);
+        corpus_warm(c);
     if (sqlite3_prepare_v3(db, "BEGIN", -1, SQLITE_PREPARE_PERSISTENT,
                            &c->begin, NULL) != SQLITE_OK ||
         sqlite3_prepare_v3(db, "COMMIT", -1, SQLITE_PREPARE_PERSISTENT,
@@ -329,6 +369,13 @@ void corpus_set_aliases(Corpus *c, const People *aliases)
     c->aliases = aliases;
 }
 
+static void corpus_people_clear(Corpus *c)
+{
+    for (size_t i = 0; i < c->npeople; i++) free(c->people[i]);
+    c->npeople = 0;
+    c->people_gen = 0;
+}
+
 void corpus_free(Corpus *c)
 {
     if (!c)
@@ -343,6 +390,9 @@ void corpus_free(Corpus *c)
     toplist_free(c->top);
     cells_free(c->cells);
     addressees_free(c->addressees);
+    letterdates_free(c->dates);
+    corpus_people_clear(c);
+    free(c->people);
     sqlite3_progress_handler(c->db, 0, NULL, NULL);
     free(c);
 }
@@ -479,12 +529,68 @@ Status corpus_count(Corpus *c, const PassageFilter *f, long *n, Error *err)
     return STATUS_OK;
 }
 
+/* Every letter's date, current for this command's snapshot: read again
+ * (a scan of letters) by the first pick after the cells were.  False when
+ * it could not be read (not tried again before the cells are read again)
+ * or the addressees are not known. */
+static bool corpus_dates(Corpus *c)
+{
+    uint64_t gen = cells_generation(c->cells);
+    if (c->dates_gen != gen) {
+        c->dates_gen = gen;
+        c->dates_ok = letterdates_read(c->dates, NULL) == STATUS_OK;
+    }
+    return c->dates_ok && c->addressees_gen == gen;
+}
+
+/* Passage id of cell, read without its letter: the sender and recipient
+ * are the cell's, the date the letter map's.  1 read; 0 when SQL must
+ * read it with its letter (several addressees, a date not known); -1 on
+ * error. */
+static int corpus_pick_row(Corpus *c, const Cell *cell, sqlite3_int64 id,
+                           Passage *out, Error *err)
+{
+    sqlite3_stmt *st = c->st[ST_PASSAGE_ROW];
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        if (rc == SQLITE_DONE) {
+            corpus_done(c, st);
+            return 0;
+        }
+        corpus_fail(c, st, "pick", err);
+        return -1;
+    }
+    sqlite3_int64 letter = sqlite3_column_int64(st, 0);
+    memset(out, 0, sizeof *out);
+    if (letter <= 0 || letter > INT32_MAX ||
+        addressees_many(c->addressees, letter) ||
+        !letterdates_get(c->dates, letter, out->date, &out->date_kind,
+                         &out->date_curated)) {
+        corpus_done(c, st);
+        return 0;
+    }
+    out->letter = (int)letter;
+    out->para = sqlite3_column_int(st, 1);
+    out->text = corpus_dup_column(st, 2);
+    out->corrected = sqlite3_column_int(st, 3) != 0;
+    corpus_done(c, st);
+    out->sender = strdup(cell->sender);
+    out->recipient = strdup(cell->recipient);
+    if (!out->text || !out->sender || !out->recipient) {
+        passage_clear(out);
+        error_set(err, STATUS_ERROR, "corpus: out of memory");
+        return -1;
+    }
+    return 1;
+}
+
 Status corpus_pick(Corpus *c, const PassageFilter *f, long k, Passage *out,
                    Error *err)
 {
     const Cell *cells;
-    size_t ncells;
-    sqlite3_int64 cell = -1;
+    size_t ncells, at = 0;
+    sqlite3_int64 cell = -1, id;
     long before = 0;
 
     if (k < 0)
@@ -496,6 +602,7 @@ Status corpus_pick(Corpus *c, const PassageFilter *f, long k, Passage *out,
             continue;
         if (k < before + (long)cells[i].n) {
             cell = cells[i].id;
+            at = i;
             break;
         }
         before += (long)cells[i].n;
@@ -503,10 +610,28 @@ Status corpus_pick(Corpus *c, const PassageFilter *f, long k, Passage *out,
     if (cell < 0)
         return STATUS_NOTFOUND;
 
+    /* A cell asked for the first time reads its ids, and the first pick
+     * after a change the letters' dates: scans, under the deadline; the
+     * lookups are not. */
+    corpus_begin(c);
+    bool known = cells_passage(c->cells, at, k - before, &id);
+    bool dated = known && corpus_dates(c);
     corpus_lookup(c);
-    sqlite3_stmt *st = c->st[ST_BY_CELL];
-    sqlite3_bind_int64(st, 1, cell);
-    sqlite3_bind_int64(st, 2, k - before);
+    sqlite3_stmt *st;
+    if (dated) {
+        int got = corpus_pick_row(c, &cells[at], id, out, err);
+        if (got != 0)
+            return got > 0 ? STATUS_OK : STATUS_ERROR;
+        corpus_lookup(c);
+    }
+    if (known) {
+        st = c->st[ST_BY_PASSAGE];
+        sqlite3_bind_int64(st, 1, id);
+    } else {
+        st = c->st[ST_BY_CELL];
+        sqlite3_bind_int64(st, 1, cell);
+        sqlite3_bind_int64(st, 2, k - before);
+    }
     corpus_bind_addressees(c, st);
     return corpus_one_passage(c, st, -1, out, "pick", err);
 }
@@ -518,7 +643,8 @@ bool corpus_passed_over(const PassageFilter *f, const Passage *p)
         p->para == f->avoid_para)
         return true;
     return f->min_chars > 0 && p->text &&
-           utf8_length(p->text, strlen(p->text)) < (size_t)f->min_chars;
+           !utf8_length_at_least(p->text, strlen(p->text),
+                                 (size_t)f->min_chars);
 }
 
 /* arc4random_uniform: unbiased, and seeded by the kernel. */
@@ -1367,8 +1493,62 @@ Status corpus_stats(Corpus *c, CorpusStats *s, Error *err)
     return STATUS_OK;
 }
 
+/* The people's names in memory, current for this command's snapshot:
+ * read again with the cells (people are added by an import, with letters,
+ * which moves the cells' generation).  False when they cannot be read. */
+static bool corpus_people(Corpus *c)
+{
+    const Cell *cells;
+    size_t n;
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if (corpus_cells(c, &cells, &n, NULL) != STATUS_OK)
+        return false;
+    uint64_t gen = cells_generation(c->cells);
+    if (c->people_gen == gen)
+        return true;
+    corpus_people_clear(c);
+    corpus_lookup(c);
+    if (sqlite3_prepare_v2(c->db, "SELECT name FROM people ORDER BY id", -1,
+                           &st, NULL) != SQLITE_OK)
+        goto fail;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *name = sqlite3_column_text(st, 0);
+        if (array_grow(&c->people, &c->people_cap, c->npeople + 1,
+                       sizeof *c->people) != STATUS_OK ||
+            !(c->people[c->npeople] =
+                  strdup(name ? (const char *)name : "")))
+            goto fail;
+        c->npeople++;
+    }
+    if (rc != SQLITE_DONE)
+        goto fail;
+    sqlite3_finalize(st);
+    corpus_end(c);
+    c->people_gen = gen;
+    return true;
+
+fail:
+    sqlite3_finalize(st);
+    corpus_end(c);
+    corpus_people_clear(c);
+    return false;
+}
+
+/* The people table is a handful of rows that no index serves NOCASE: a
+ * scan either way, and in memory without a statement's cost.
+ * sqlite3_stricmp folds as NOCASE does (ASCII only). */
 bool corpus_person(Corpus *c, const char *word, char *out, size_t outsz)
 {
+    if (corpus_people(c)) {
+        for (size_t i = 0; i < c->npeople; i++) {
+            if (sqlite3_stricmp(c->people[i], word) == 0) {
+                snprintf(out, outsz, "%s", c->people[i]);
+                return true;
+            }
+        }
+        return false;
+    }
     corpus_lookup(c);
     sqlite3_stmt *st = c->st[ST_PERSON];
     bool found = false;

@@ -7,8 +7,11 @@
  * SQL from it.
  * Random choice is O(cells + log n): passages are ranked within their
  * (sender, recipient, year) cell at import, so the k-th passage of any filter
- * is one small scan of the cell table (a copy in memory, cells.h) plus one
- * index lookup, never an ORDER BY random() over the whole table.
+ * is one small scan of the cell table (a copy in memory, cells.h), the
+ * passage's id from its cell's array of ids by rank (or one index lookup
+ * when the array cannot serve) and one lookup of the passage row (its
+ * letter's date from letterdates.h), never an ORDER BY random() over the
+ * whole table.
  */
 #ifndef MISSIVE_CORPUS_H
 #define MISSIVE_CORPUS_H

@@ -288,33 +288,55 @@ static Status passmap_warm_rows(PassMap *m, sqlite3_stmt *st, bool lengths)
     return rc == SQLITE_DONE ? STATUS_OK : STATUS_ERROR;
 }
 
-Status passmap_warm(PassMap *m, Error *err)
+/* Fills the cells of the cells whose ids are read (cells_ids); false when
+ * some are not, and the index must be read. */
+static bool passmap_warm_cells(PassMap *m, const Cells *cells)
+{
+    size_t n;
+    const Cell *all = cells_all(cells, &n);
+    bool whole = n > 0;
+    for (size_t i = 0; i < n; i++) {
+        const uint32_t *ids = cells_ids(cells, i);
+        sqlite3_int64 cell = all[i].id;
+        if (!ids || cell <= 0 || cell > PASSMAP_MAX_CELL) {
+            whole = false;
+            continue;
+        }
+        for (sqlite3_int64 k = 0; k < all[i].n; k++) {
+            if (ids[k] >= m->nids) {
+                m->stale = true; /* cannot happen in one snapshot */
+                return true;
+            }
+            m->cell_of[ids[k]] = (uint16_t)cell;
+        }
+        passmap_set_bit(m->loaded, cell, true);
+    }
+    return whole;
+}
+
+Status passmap_warm(PassMap *m, const Cells *cells, Error *err)
 {
     static const char *const sql[2] = {
         "SELECT id, cell_id FROM passages INDEXED BY passages_cell",
         "SELECT id, sz FROM passages_fts_docsize",
     };
-    Status rc = STATUS_OK;
-
-    if (sqlite3_exec(m->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-        return error_set(err, STATUS_ERROR, "passmap: %s",
-                         sqlite3_errmsg(m->db));
     Status usable = passmap_check(m, err);
-    if (usable == STATUS_ERROR)
-        rc = STATUS_ERROR;
-    for (int i = 0; usable == STATUS_OK && rc == STATUS_OK && i < 2; i++) {
+    if (usable != STATUS_OK)
+        return usable == STATUS_ERROR ? STATUS_ERROR : STATUS_OK;
+    bool have_cells = passmap_warm_cells(m, cells);
+    for (int i = have_cells ? 1 : 0; i < 2; i++) {
         sqlite3_stmt *st = NULL;
         /* The docsize table is FTS5's: a build without it keeps lengths
          * as searches meet them. */
         if (sqlite3_prepare_v2(m->db, sql[i], -1, &st, NULL) != SQLITE_OK)
             continue;
-        if (passmap_warm_rows(m, st, i == 1) != STATUS_OK) {
-            rc = error_set(err, STATUS_ERROR, "passmap: %s",
-                           sqlite3_errmsg(m->db));
-            m->stale = true; /* half read: start again next time */
-        }
+        Status rc = passmap_warm_rows(m, st, i == 1);
         sqlite3_finalize(st);
+        if (rc != STATUS_OK) {
+            m->stale = true; /* half read: start again next time */
+            return error_set(err, STATUS_ERROR, "passmap: %s",
+                             sqlite3_errmsg(m->db));
+        }
     }
-    sqlite3_exec(m->db, "COMMIT", NULL, NULL, NULL);
-    return rc;
+    return STATUS_OK;
 }

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
+#include "cells.h"
 #include "error.h"
 
 typedef struct PassMap PassMap;
@@ -44,12 +45,14 @@ void passmap_free(PassMap *m);
  * (cells.h, addressees.h) check against. */
 uint64_t passmap_changes(const PassMap *m);
 
-/* Reads every passage's cell and length at once (one pass over the
- * passages_cell index and one over FTS5's docsize table: about 0.1 s at a
- * million passages), so that no search pays for a first reading.  Runs in
- * a transaction of its own: call it outside any.  STATUS_OK (also when the
- * map cannot serve this database), or STATUS_ERROR. */
-Status passmap_warm(PassMap *m, Error *err);
+/* Reads every passage's cell and length at once, so that no search pays
+ * for a first reading: the cells from cells (cells_ids: read by cells_warm,
+ * which !quote needs anyway; a cell it lacks from the passages_cell
+ * index), the lengths with one pass over FTS5's docsize table (about 0.1 s
+ * at a million passages).  Call it inside a read transaction, after
+ * cells_check.  STATUS_OK (also when the map cannot serve this database),
+ * or STATUS_ERROR. */
+Status passmap_warm(PassMap *m, const Cells *cells, Error *err);
 
 /* Drops what the map holds if the passages changed.  Call it at the start
  * of each search, inside the read transaction the search runs in.

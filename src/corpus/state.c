@@ -252,10 +252,19 @@ static void state_key_name(sqlite3_str *key, const char *field,
                            const char *name)
 {
     sqlite3_str_appendall(key, field);
-    for (const char *p = name ? name : ""; *p; p++) {
-        if (*p == '\\' || *p == ';' || *p == '=')
+    /* Runs between the bytes to escape go in one append each (a loop:
+     * names are short, and strcspn with a set of three is one more libc
+     * routine mapped in for the bot's idle RSS). */
+    for (const char *p = name ? name : ""; *p;) {
+        int run = 0;
+        while (p[run] && p[run] != '\\' && p[run] != ';' && p[run] != '=')
+            run++;
+        sqlite3_str_append(key, p, run);
+        p += run;
+        if (*p) {
             sqlite3_str_appendchar(key, 1, '\\');
-        sqlite3_str_appendchar(key, 1, *p);
+            sqlite3_str_appendchar(key, 1, *p++);
+        }
     }
 }
 

@@ -698,6 +698,121 @@ static void test_count_other_connection(void **state)
     fx_close(&fx);
 }
 
+/* A pick (the passage row, its cell's names, the letter map's date) says
+ * what corpus_get (SQL, the passage with its letter) says. */
+static void assert_same_as_get(Fixture *fx, const Passage *p)
+{
+    Passage q;
+    assert_int_equal(corpus_get(fx->corpus, p->letter, p->para, &q, NULL),
+                     STATUS_OK);
+    assert_string_equal(p->text, q.text);
+    assert_int_equal(p->corrected, q.corrected);
+    assert_string_equal(p->sender, q.sender);
+    assert_string_equal(p->recipient, q.recipient);
+    assert_string_equal(p->date, q.date);
+    assert_int_equal(p->date_kind, q.date_kind);
+    assert_int_equal(p->date_curated, q.date_curated);
+    passage_clear(&q);
+}
+
+/* Every pick k of filter f (NULL: any) is the passage of rank k in the
+ * filter's cells, as the passages_cell index orders them: what the cells'
+ * id arrays (cells.h) answer, read lazily or at start. */
+static void assert_picks_by_rank(Fixture *fx, const PassageFilter *f,
+                                 const char *where)
+{
+    char sql[256];
+    long n;
+    Passage p;
+    assert_int_equal(corpus_count(fx->corpus, f, &n, NULL), STATUS_OK);
+    assert_true(n > 1);
+    for (long k = 0; k < n; k++) {
+        corpus_command_begin(fx->corpus, CORPUS_COMMAND_MS);
+        assert_int_equal(corpus_pick(fx->corpus, f, k, &p, NULL), STATUS_OK);
+        corpus_command_end(fx->corpus);
+        snprintf(sql, sizeof sql,
+                 "SELECT p.letter_id * 100 + p.para FROM passages p"
+                 " JOIN cells c ON c.id = p.cell_id WHERE %s"
+                 " ORDER BY p.cell_id, p.cell_ord LIMIT 1 OFFSET %ld",
+                 where, k);
+        assert_int_equal(p.letter * 100 + p.para, q_int(fx->db, sql));
+        assert_same_as_get(fx, &p);
+        passage_clear(&p);
+    }
+    assert_int_equal(corpus_pick(fx->corpus, f, n, &p, NULL), STATUS_NOTFOUND);
+}
+
+/* Picks by rank through the id arrays: read lazily after an import on this
+ * connection, at start when the corpus is opened on a database that has
+ * passages, and not trusted when the index does not rank a cell 0..n-1
+ * (edited by another connection): SQL answers then. */
+static void test_pick_by_rank(void **state)
+{
+    (void)state;
+    Fixture fx;
+    Passage p;
+    sqlite3 *other;
+    Error err = {0};
+    const PassageFilter stalin = {.sender = "Stalin"};
+    fx_corpus(&fx);
+    assert_picks_by_rank(&fx, NULL, "1");
+    assert_picks_by_rank(&fx, &stalin, "c.sender = 'Stalin'");
+    fx_close(&fx);
+    fx_open(&fx, false);
+    assert_picks_by_rank(&fx, &stalin, "c.sender = 'Stalin'");
+    assert_picks_by_rank(&fx, NULL, "1");
+
+    /* A letter's date changed by another connection: the map is read
+     * again. */
+    assert_int_equal(db_open(fx.path, &other, &err), STATUS_OK);
+    exec_ok(other, "UPDATE letters SET date = '1941-02-03', date_kind ="
+                   " 'received', date_source = 'test' WHERE id = 1");
+    assert_picks_by_rank(&fx, NULL, "1");
+    exec_ok(other, "UPDATE letters SET date = NULL WHERE id = 1");
+    assert_picks_by_rank(&fx, NULL, "1");
+    exec_ok(other, "UPDATE passages SET cell_ord = cell_ord + 1"
+                   " WHERE cell_id = (SELECT min(id) FROM cells)");
+    db_close(other);
+    corpus_command_begin(fx.corpus, CORPUS_COMMAND_MS);
+    assert_int_equal(corpus_pick(fx.corpus, NULL, 0, &p, NULL),
+                     STATUS_NOTFOUND);
+    assert_int_equal(corpus_pick(fx.corpus, NULL, 1, &p, NULL), STATUS_OK);
+    corpus_command_end(fx.corpus);
+    assert_int_equal(p.letter * 100 + p.para,
+                     q_int(fx.db, "SELECT letter_id * 100 + para FROM passages"
+                                  " WHERE cell_id = (SELECT min(id) FROM cells)"
+                                  " AND cell_ord = 1"));
+    passage_clear(&p);
+    fx_close(&fx);
+}
+
+/* People are matched as NOCASE does, from a copy that follows another
+ * connection's change. */
+static void test_person(void **state)
+{
+    (void)state;
+    Fixture fx;
+    sqlite3 *other;
+    Error err = {0};
+    char who[64] = "";
+    fx_corpus(&fx);
+    corpus_command_begin(fx.corpus, CORPUS_COMMAND_MS);
+    assert_true(corpus_person(fx.corpus, "sTaLiN", who, sizeof who));
+    assert_string_equal(who, "Stalin");
+    assert_false(corpus_person(fx.corpus, "Napoleon", who, sizeof who));
+    assert_false(corpus_person(fx.corpus, "Stali", who, sizeof who));
+    corpus_command_end(fx.corpus);
+
+    assert_int_equal(db_open(fx.path, &other, &err), STATUS_OK);
+    exec_ok(other, "INSERT INTO people (name) VALUES ('Napoleon')");
+    db_close(other);
+    corpus_command_begin(fx.corpus, CORPUS_COMMAND_MS);
+    assert_true(corpus_person(fx.corpus, "NAPOLEON", who, sizeof who));
+    assert_string_equal(who, "Napoleon");
+    corpus_command_end(fx.corpus);
+    fx_close(&fx);
+}
+
 /* The recipient of the letter of passage k, picked in a command. */
 static void pick_recipient(Fixture *fx, long k, int *letter, char *out,
                            size_t outsz)
@@ -1509,6 +1624,8 @@ int main(void)
         cmocka_unit_test(test_count_other_connection),
         cmocka_unit_test(test_lookups_after_budget),
         cmocka_unit_test(test_pick_addressees),
+        cmocka_unit_test(test_pick_by_rank),
+        cmocka_unit_test(test_person),
         cmocka_unit_test(test_cycle_bad_row),
         cmocka_unit_test(test_cycle_readonly),
         cmocka_unit_test(test_cycle_under_write_lock),

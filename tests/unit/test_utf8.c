@@ -182,6 +182,14 @@ static void test_sanitize_spaces(void **state)
     assert_string_equal(out, "a");
     assert_int_equal(utf8_sanitize(NULL, 0, out, sizeof out), 0);
     assert_string_equal(out, "");
+    /* Words and single spaces are copied as runs; a cut never leaves the
+     * space before a word that did not fit. */
+    assert_int_equal(utf8_sanitize(S("ab cd  ef"), out, sizeof out), 8);
+    assert_string_equal(out, "ab cd ef");
+    assert_int_equal(utf8_sanitize(S("ab cd"), out, 4), 2);
+    assert_string_equal(out, "ab");
+    assert_int_equal(utf8_sanitize(S("ab cd"), out, 5), 4);
+    assert_string_equal(out, "ab c");
 }
 
 static void test_sanitize_invalid(void **state)
@@ -392,6 +400,11 @@ static void test_length(void **state)
     assert_int_equal(utf8_length(S(MIXED)), 6);
     assert_int_equal(utf8_length(S(MIXED MIXED)), 12);
     assert_int_equal(utf8_length(S("\xD0\x9F\xD1\x80")), 2);
+    const char mixed[] = MIXED MIXED;
+    for (size_t len = 0; len < sizeof mixed; len++)
+        for (size_t n = 0; n < 16; n++)
+            assert_int_equal(utf8_length_at_least(mixed, len, n),
+                             utf8_length(mixed, len) >= n);
 }
 
 int main(void)

@@ -270,26 +270,39 @@ Status searchq_build(const char *user, SearchQuery *q, Error *err)
 
 /* Reads q->match back rather than keeping a copy of the terms in q: its
  * positive group is ours, "(" then "term" or "term"* separated by single
- * spaces, then ")" (searchq_build). */
+ * spaces, then ")" (searchq_build).  Steps *p over the next quoted term:
+ * false at the end of the group, else the term's text (without quotes)
+ * and whether it is a prefix. */
+static bool searchq_next_term(const char **p, const char **start,
+                              size_t *len, bool *prefix)
+{
+    while (**p == ' ') (*p)++;
+    if (**p != '"')
+        return false;
+    const char *s = *p + 1, *end = strchr(s, '"');
+    if (!end)
+        return false;
+    *start = s;
+    *len = (size_t)(end - s);
+    *prefix = end[1] == '*';
+    *p = end + 1 + (*prefix ? 1 : 0);
+    return true;
+}
+
 int searchq_words(const SearchQuery *q, char words[][SEARCHQ_MAX_TERM + 1],
                   int max)
 {
-    const char *p = q->match;
+    const char *p = q->match, *start;
+    size_t tlen;
+    bool prefix;
     int n = 0;
 
     if (*p++ != '(')
         return 0;
-    while (*p == '"' || *p == ' ') {
-        if (*p++ == ' ')
+    while (searchq_next_term(&p, &start, &tlen, &prefix)) {
+        if (prefix)
             continue;
-        const char *start = p, *end = strchr(start, '"');
-        if (!end)
-            break;
-        p = end + 1;
-        if (*p == '*') {
-            p++;
-            continue;
-        }
+        const char *end = start + tlen;
         for (const char *w = start; w < end;) {
             const char *e = memchr(w, ' ', (size_t)(end - w));
             size_t len = (size_t)((e ? e : end) - w);
@@ -310,21 +323,16 @@ int searchq_words(const SearchQuery *q, char words[][SEARCHQ_MAX_TERM + 1],
 int searchq_positive(const SearchQuery *q,
                      char terms[][SEARCHQ_MAX_TERM + 1], int max)
 {
-    const char *p = q->match;
+    const char *p = q->match, *start;
+    size_t len;
+    bool prefix;
     int n = 0;
 
     if (*p++ != '(')
         return 0;
-    while (*p == '"' || *p == ' ') {
-        if (*p++ == ' ')
-            continue;
-        const char *start = p, *end = strchr(start, '"');
-        if (!end)
-            break;
-        p = end + 1;
-        if (*p == '*')
+    while (searchq_next_term(&p, &start, &len, &prefix)) {
+        if (prefix)
             return -1;
-        size_t len = (size_t)(end - start);
         if (n < max && len <= SEARCHQ_MAX_TERM) {
             memcpy(terms[n], start, len);
             terms[n++][len] = '\0';

@@ -401,6 +401,41 @@ done:
     return rc;
 }
 
+/* A reader's courtesy (question_courtesy: "congrats", "many thanks") as
+ * one concept whose forms are every word of its class, each a direct
+ * match: the letters' courtesy passages answer it in their own words
+ * ("Please accept my congratulations").  Once per class. */
+static int message_add_courtesy(Message *m, Stemmer *s, int cls)
+{
+    Tokens one = {0};
+    const char *cw;
+    int rc = 0;
+
+    if (m->n == REPLY_MAX_CONCEPTS)
+        return 0;
+    memset(&m->c[m->n], 0, sizeof m->c[m->n]);
+    m->c[m->n].first_form = m->nforms;
+    m->ev[m->n] = (EvidenceConcept){.kind = EVIDENCE_WORD, .courtesy = true};
+    for (size_t j = 0; (cw = question_courtesy_word(cls, j)) != NULL; j++) {
+        one.n = 0;
+        if (stemmer_run(s, STEMMER_PORTER, cw, strlen(cw), &one) < 0) {
+            rc = -1;
+            goto done;
+        }
+        if (one.n != 1 || message_has_stem(m, one.v[0].stem))
+            continue; /* another word of the class stems alike */
+        if (message_add_form(m, s, cw, false) < 0) {
+            rc = -1;
+            goto done;
+        }
+    }
+    if (m->c[m->n].nforms > 0)
+        m->n++;
+done:
+    stemmer_tokens_free(&one);
+    return rc;
+}
+
 static int message_build(Message *m, Stemmer *s, sqlite3_stmt *related,
                          const People *al, const char *msg)
 {
@@ -453,6 +488,24 @@ static int message_build(Message *m, Stemmer *s, sqlite3_stmt *related,
         }
         if (used) {
             i += used;
+            continue;
+        }
+        /* "many thanks", "good luck": the courtesy, once per class. */
+        if (i + 1 < w.n && question_is_warm(word) &&
+            question_courtesy(w.v[i + 1].stem)) {
+            i++;
+            continue;
+        }
+        int courtesy = question_courtesy(word);
+        if (courtesy) {
+            bool had = false;
+            for (size_t k = 0; k < m->n; k++)
+                had |= m->ev[k].courtesy &&
+                       question_courtesy(m->forms[m->c[k].first_form].fts) ==
+                           courtesy;
+            if (!had && message_add_courtesy(m, s, courtesy) < 0)
+                goto done;
+            i++;
             continue;
         }
         size_t wl = strlen(word);
@@ -774,6 +827,11 @@ static int message_weigh(Message *m, sqlite3 *db, const char *sender, Buf *b,
         Concept *c = &m->c[i];
         if (!m->ev[i].seen && !lacks[i])
             c->idf = REPLY_UNSEEN * (nseen ? seen / (double)nseen : c->idf);
+        /* A courtesy the letters (or the author asked) never word is the
+         * reader's manner, not a topic they lack: "good luck to your
+         * brave soldiers" asks of the soldiers. */
+        if (!m->ev[i].seen && m->ev[i].courtesy)
+            c->idf = 0;
         m->mass += c->idf;
     }
     rc = 0;

@@ -198,6 +198,7 @@ typedef struct {
     bool lacking;          /* names a thing no letter holds */
     bool lacks_name;       /* names a place or a name no letter holds */
     const char *addressee; /* canonical person, or NULL */
+    bool addressed_pass;   /* weighed as the addressee asked: reply_rank */
 } Message;
 
 static void message_free(Message *m)
@@ -805,6 +806,16 @@ static int message_weigh(Message *m, sqlite3 *db, const char *sender, Buf *b,
             df = N;
         m->ev[i].df = all;
         m->ev[i].seen = df > 0;
+        /* Asked as whom the message addresses (reply_rank): only a name
+         * they never use is the reader's side's context, which their
+         * answer need not repeat; a plain word they never use weighs as
+         * over everyone's passages, so that their passage answers only
+         * what they wrote of. */
+        if (m->addressed_pass && df == 0 && all > 0 &&
+            m->ev[i].kind == EVIDENCE_WORD && !m->ev[i].named) {
+            m->ev[i].seen = true;
+            df = all * N / (m->n_all > 0 ? m->n_all : 1);
+        }
         c->idf = log(1.0 + ((double)(N - df) + 0.5) / ((double)df + 0.5));
         if (m->ev[i].kind == EVIDENCE_WORD && !m->ev[i].named &&
             !m->ev[i].thing)
@@ -1223,8 +1234,12 @@ bool reply_is_answer(const ReplyResult *r)
     return evidence_is_answer(r);
 }
 
-Status reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
-                  size_t max, size_t *n, Error *err)
+/* One ranking of q's passages; *addressee: whom the message addresses
+ * (canonical, an alias table's string), or NULL. */
+static Status reply_rank_one(sqlite3 *db, const ReplyQuery *q,
+                             ReplyResult *out, size_t max, size_t *n,
+                             const char **addressee, bool addressed,
+                             Error *err)
 {
     static const char sql[] =
         /* Scored on the text the index read (footnote marks dropped). */
@@ -1276,6 +1291,8 @@ Status reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
     if (message_build(&m, &s, related, q->aliases,
                       q->message ? q->message : "") < 0)
         goto oom;
+    *addressee = m.addressee;
+    m.addressed_pass = addressed;
     if (m.n == 0) {
         rc = STATUS_OK;
         goto done;
@@ -1331,6 +1348,67 @@ done:
     free(b.s);
     message_free(&m);
     stemmer_close(&s);
+    return rc;
+}
+
+/* "Uncle Joe, what do you think of the landing in Normandy?": the message
+ * asks Stalin, so it is first asked as "as Stalin" would ask it, weighed
+ * over his passages: his answer need not repeat the place the reader's
+ * side named ("the landing on a large scale has been a brilliant
+ * success"), which over every author's passages would weigh fully and
+ * leave his own passage under the threshold, behind Churchill's report
+ * of the landing.  When that ranking holds an answer, its answers come
+ * first, then the rest of the ranking over everyone's passages; when it
+ * holds none, the others answer as before; when the ranking over
+ * everyone's passages already answers with one of theirs, it stands.  A
+ * second ranking only for messages that address someone. */
+Status reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
+                  size_t max, size_t *n, Error *err)
+{
+    const char *addressee = NULL;
+    ReplyResult *mine = NULL;
+    size_t nmine = 0, k = 0;
+    Status rc = reply_rank_one(db, q, out, max, n, &addressee, false, err);
+
+    if (rc != STATUS_OK || q->sender || !addressee || max == 0)
+        return rc;
+    ReplyQuery as = *q;
+    as.sender = addressee;
+    /* Every candidate of theirs: whether the first answer is theirs is
+     * looked up among them. */
+    size_t cap = (max > REPLY_CANDIDATES ? max : REPLY_CANDIDATES) + max;
+    if (!(mine = calloc(cap, sizeof *mine)))
+        return error_set(err, STATUS_ERROR, "reply: out of memory");
+    if ((rc = reply_rank_one(db, &as, mine, REPLY_CANDIDATES, &nmine,
+                             &addressee, true, err)) != STATUS_OK)
+        goto done;
+    while (k < nmine && reply_is_answer(&mine[k]) &&
+           mine[k].confidence >= REPLY_MIN_CONFIDENCE)
+        k++;
+    /* Already answered by the author over everyone's weights (reply_cmp
+     * puts their answers first): that ranking stands. */
+    for (size_t j = 0; k > 0 && *n > 0 && reply_is_answer(&out[0]) &&
+                       j < nmine;
+         j++)
+        if (mine[j].letter == out[0].letter && mine[j].para == out[0].para)
+            k = 0;
+    if (k > max)
+        k = max;
+    if (k > 0) {
+        /* The author's answers, then the rest not among them. */
+        for (size_t i = 0; i < *n && k < max; i++) {
+            bool dup = false;
+            for (size_t j = 0; j < k && !dup; j++)
+                dup = mine[j].letter == out[i].letter &&
+                      mine[j].para == out[i].para;
+            if (!dup)
+                mine[k++] = out[i];
+        }
+        memcpy(out, mine, k * sizeof *out);
+        *n = k;
+    }
+done:
+    free(mine);
     return rc;
 }
 

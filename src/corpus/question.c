@@ -51,7 +51,8 @@ bool question_is_chatter(const char *w)
  * wording, whichever of the class they use, as a direct match.  Small and
  * closed on purpose: only words whose one use addressed to someone is the
  * courtesy itself ("welcome" and "glad" are not: "I welcome the desire",
- * "we would be glad if"; nor "best" or "hope", topic words as often).
+ * "we would be glad if"; nor "best" or "hope", topic words as often;
+ * nor "regards": "as regards Finland").
  * Each row sorted, the first word of each row the class's name. */
 #define QUESTION_COURTESY_WORDS 12
 static const char *const question_courtesy_class[][QUESTION_COURTESY_WORDS] = {
@@ -61,7 +62,7 @@ static const char *const question_courtesy_class[][QUESTION_COURTESY_WORDS] = {
     {"congratulate", "bravo", "congrats", "congratulated", "congratulating",
      "congratulation", "congratulations", "kudos", NULL},
     {"luck", "godspeed", "wishes", NULL},
-    {"greetings", "compliments", "greeting", "regards", NULL},
+    {"greetings", "compliments", "greeting", NULL},
 };
 /* Said before a courtesy, these only make it warmer ("many thanks", "good
  * luck", "heartiest congratulations"): part of the courtesy, not a topic

@@ -34,7 +34,11 @@
  * "nations" finds "countries", "Africa" finds "Libya".  A concept matched
  * only through them counts REPLY_RELATED of its weight, in the window, in
  * the confidence and in the score: the reader's own word, when the letters
- * use it, is better evidence than WordNet's guess at what they meant.
+ * use it, is better evidence than WordNet's guess at what they meant.  A
+ * courtesy ("congrats", "many thanks": question_courtesy) is one concept
+ * whose forms are every word of its class, matched directly: the letters'
+ * courtesy passages answer it in their own words, and a courtesy no letter
+ * words weighs nothing (the reader's manner, not a topic they lack).
  *
  * Weights.  A concept weighs idf = ln(1 + (N - df + 0.5) / (df + 0.5)) (the
  * bm25 form, always > 0), df being the passages holding any of its forms.
@@ -104,7 +108,8 @@
  * densely a passage holds the words breaks what would be ties.  A message
  * addressing an author answers as that author: their passages that are
  * answers rank before everyone else's (when none is, the others still may
- * answer).  Exact ties keep bm25's order.
+ * answer; and when none is over everyone's weights, it is ranked again as
+ * "as AUTHOR" would: see reply_rank).  Exact ties keep bm25's order.
  *
  * Evidence.  Whether the best is an answer is judged on what matched, not
  * on one score: evidence.c has the rules and their why.  This file gives

@@ -51,19 +51,29 @@ bool question_is_chatter(const char *w)
  * wording, whichever of the class they use, as a direct match.  Small and
  * closed on purpose: only words whose one use addressed to someone is the
  * courtesy itself ("welcome" and "glad" are not: "I welcome the desire",
- * "we would be glad if"; nor "best" or "hope", topic words as often;
- * nor "regards": "as regards Finland").
+ * "we would be glad if"; nor "best" or "hope", topic words as often).
  * Each row sorted, the first word of each row the class's name. */
 #define QUESTION_COURTESY_WORDS 12
 static const char *const question_courtesy_class[][QUESTION_COURTESY_WORDS] = {
     {"thank", "appreciate", "appreciated", "appreciation", "grateful",
-     "gratitude", "obliged", "thanked", "thankful", "thanking", "thanks",
-     NULL},
+     "gratitude", "thanked", "thankful", "thanking", "thanks", NULL},
     {"congratulate", "bravo", "congrats", "congratulated", "congratulating",
      "congratulation", "congratulations", "kudos", NULL},
     {"luck", "godspeed", "wishes", NULL},
     {"greetings", "compliments", "greeting", NULL},
 };
+/* A reader's courtesy words that are not looked for in the letters: there
+ * they mean something else ("we were obliged to withdraw", "the crowd
+ * cheers", "as regards Finland").  Sorted; class as above, from 1. */
+static const char *const question_courtesy_only[] = {
+    "cheers", "obliged", "regards",
+};
+static const int question_courtesy_only_class[] = {1, 1, 4};
+_Static_assert(sizeof question_courtesy_only / sizeof *question_courtesy_only ==
+                   sizeof question_courtesy_only_class /
+                       sizeof *question_courtesy_only_class,
+               "a class for each word");
+
 /* Said before a courtesy, these only make it warmer ("many thanks", "good
  * luck", "heartiest congratulations"): part of the courtesy, not a topic
  * ("many" would match "in many respects").  Sorted. */
@@ -88,6 +98,11 @@ int question_courtesy(const char *w)
         for (size_t j = 0; j < question_courtesy_len(k); j++)
             if (strcmp(question_courtesy_class[k][j], w) == 0)
                 return (int)k + 1;
+    for (size_t k = 0; k < sizeof question_courtesy_only /
+                               sizeof *question_courtesy_only;
+         k++)
+        if (strcmp(question_courtesy_only[k], w) == 0)
+            return question_courtesy_only_class[k];
     return 0;
 }
 

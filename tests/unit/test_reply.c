@@ -695,6 +695,16 @@ static void test_courtesy_class(void **state)
         fail_msg("good luck to your brave troops answered %s", got);
     /* A courtesy alone is no topic: greetings no letter words decline. */
     assert_string_equal(best(f, "greetings", NULL, f->aliases, 0, 0), "none");
+    /* A reader's word for the courtesy that the letters use otherwise is
+     * recognised, not looked for: "kind regards" is not 3.3's "as regards
+     * Finland", "cheers" finds the letters' thanks. */
+    assert_int_equal(question_courtesy("cheers"), question_courtesy("thanks"));
+    assert_string_equal(best(f, "kind regards", NULL, f->aliases, 0, 0),
+                        "none");
+    got = best(f, "cheers for the message", NULL, f->aliases, 0, 0);
+    if (strcmp(got, "1.1") != 0 && strcmp(got, "2.1") != 0 &&
+        strcmp(got, "3.1") != 0)
+        fail_msg("cheers answered %s", got);
 }
 
 /* Churchill reports the landing in Normandy (2.1); Stalin answers of the

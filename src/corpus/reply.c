@@ -204,6 +204,8 @@ typedef struct {
     bool lacks_name;       /* names a place or a name no letter holds */
     const char *addressee; /* canonical person, or NULL */
     bool addressed_pass;   /* weighed as the addressee asked: reply_rank */
+    const char *subject;   /* the one person named otherwise, or NULL */
+    int nsubjects;         /* persons named otherwise */
 } Message;
 
 static void message_free(Message *m)
@@ -490,6 +492,11 @@ static int message_build(Message *m, Stemmer *s, sqlite3_stmt *related,
                 m->addressee = people_name(al, e.index);
             } else if (message_add_entity(m, s, al, e) < 0) {
                 goto done;
+            } else if (e.kind == PEOPLE_PERSON) {
+                const char *who = people_name(al, e.index);
+                if (!m->subject || strcmp(m->subject, who) != 0)
+                    m->nsubjects++;
+                m->subject = who;
             }
         }
         if (used) {
@@ -1296,7 +1303,8 @@ static Status reply_rank_one(sqlite3 *db, const ReplyQuery *q,
     if (message_build(&m, &s, related, q->aliases,
                       q->message ? q->message : "") < 0)
         goto oom;
-    *addressee = m.addressee;
+    *addressee = m.addressee ? m.addressee
+                 : m.nsubjects == 1 ? m.subject : NULL;
     m.addressed_pass = addressed;
     if (m.n == 0) {
         rc = STATUS_OK;
@@ -1365,8 +1373,11 @@ done:
  * of the landing.  When that ranking holds an answer, its answers come
  * first, then the rest of the ranking over everyone's passages; when it
  * holds none, the others answer as before; when the ranking over
- * everyone's passages already answers with one of theirs, it stands.  A
- * second ranking only for messages that address someone. */
+ * everyone's passages already answers with one of theirs, it stands.  The
+ * same for a message that names one correspondent otherwise ("why does
+ * Stalin care whether Britain declares war?"): it asks what they wrote,
+ * and their own passage answers it when one does.  A second ranking only
+ * for messages that address or name one person. */
 Status reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
                   size_t max, size_t *n, Error *err)
 {

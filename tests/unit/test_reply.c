@@ -708,7 +708,9 @@ static void test_courtesy_class(void **state)
 }
 
 /* Churchill reports the landing in Normandy (2.1); Stalin answers of the
- * landing without naming the place (1.1). */
+ * landing without naming the place (1.1).  "landing" is common, Normandy
+ * rare: over everyone's passages the place weighs most (the base before
+ * reply7 answered 2.1 to all three messages below). */
 static const char landing_corpus[] =
     "Personal Message from Stalin to Mr Churchill\n\n"
     "The landing on a large scale has been a brilliant success.\n\n"
@@ -716,7 +718,9 @@ static const char landing_corpus[] =
     "Source: Test fixture for test_reply.\n\n"
     "W. CHURCHILL TO J. V. STALIN*\n\n"
     "The landing in Normandy went well; ten divisions are ashore.\n\n"
-    "The weather in Normandy was doubtful.\n\n"
+    "The weather was doubtful for the crossing.\n\n"
+    "More landing craft will be built this winter.\n\n"
+    "The landing of supplies at Murmansk continues.\n\n"
     "Source: Test fixture for test_reply.\n";
 
 static void test_addressee_answers(void **state)
@@ -740,6 +744,12 @@ static void test_addressee_answers(void **state)
     const char *got = small_best(
         s.db, "Uncle Joe, what about the weather in Normandy?", f->aliases);
     assert_string_not_equal(got, "1.1");
+    /* Named in the third person, one correspondent is asked the same way:
+     * what Stalin thinks is in his own passage. */
+    assert_string_equal(
+        small_best(s.db, "what does Stalin think of the landing in Normandy?",
+                   f->aliases),
+        "1.1");
     small_close(&s);
 }
 

@@ -35,6 +35,7 @@ typedef struct {
                       novel", where the thing is the adjective */
     long df;       /* passages of every author holding a form of it */
     bool seen;     /* a passage asked (of the "as AUTHOR") holds a form */
+    bool courtesy; /* a reader's thanks, congratulations, wishes: reply.c */
 } EvidenceConcept;
 
 /* What the letters lack, from each concept's df: lacks[i] when concept i

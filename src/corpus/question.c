@@ -41,6 +41,87 @@ bool question_is_chatter(const char *w)
                              sizeof question_light / sizeof *question_light, w);
 }
 
+/* Courtesies (issue 13).  A reader thanks, congratulates or wishes a
+ * correspondent well in words of their own ("congrats", "much obliged",
+ * "good luck"), and the letters answer with their own courtesy passages
+ * ("Allow me to thank you", "Please accept my congratulations"), which
+ * often share no word with the reader's: WordNet relates "congrats" to
+ * nothing.  So each class below is one concept whose forms are all of its
+ * words: the reader's courtesy finds the letters' by the letters' own
+ * wording, whichever of the class they use, as a direct match.  Small and
+ * closed on purpose: only words whose one use addressed to someone is the
+ * courtesy itself ("welcome" and "glad" are not: "I welcome the desire",
+ * "we would be glad if"; nor "best" or "hope", topic words as often).
+ * Each row sorted, the first word of each row the class's name. */
+#define QUESTION_COURTESY_WORDS 12
+static const char *const question_courtesy_class[][QUESTION_COURTESY_WORDS] = {
+    {"thank", "appreciate", "appreciated", "appreciation", "grateful",
+     "gratitude", "thanked", "thankful", "thanking", "thanks", NULL},
+    {"congratulate", "bravo", "congrats", "congratulated", "congratulating",
+     "congratulation", "congratulations", "kudos", NULL},
+    {"luck", "godspeed", "wishes", NULL},
+    {"greetings", "compliments", "greeting", NULL},
+};
+/* A reader's courtesy words that are not looked for in the letters: there
+ * they mean something else ("we were obliged to withdraw", "the crowd
+ * cheers", "as regards Finland").  Sorted; class as above, from 1. */
+static const char *const question_courtesy_only[] = {
+    "cheers", "obliged", "regards",
+};
+static const int question_courtesy_only_class[] = {1, 1, 4};
+_Static_assert(sizeof question_courtesy_only / sizeof *question_courtesy_only ==
+                   sizeof question_courtesy_only_class /
+                       sizeof *question_courtesy_only_class,
+               "a class for each word");
+
+/* Said before a courtesy, these only make it warmer ("many thanks", "good
+ * luck", "heartiest congratulations"): part of the courtesy, not a topic
+ * ("many" would match "in many respects").  Sorted. */
+static const char *const question_warm[] = {
+    "best",      "big",   "good",    "heartfelt", "heartiest", "hearty",
+    "kind",      "kindest", "many",  "sincere",   "sincerest", "warm",
+    "warmest",
+};
+
+static size_t question_courtesy_len(size_t k)
+{
+    size_t n = 0;
+    while (n < QUESTION_COURTESY_WORDS && question_courtesy_class[k][n]) n++;
+    return n;
+}
+
+int question_courtesy(const char *w)
+{
+    size_t nclass = sizeof question_courtesy_class /
+                    sizeof *question_courtesy_class;
+    for (size_t k = 0; k < nclass; k++)
+        for (size_t j = 0; j < question_courtesy_len(k); j++)
+            if (strcmp(question_courtesy_class[k][j], w) == 0)
+                return (int)k + 1;
+    for (size_t k = 0; k < sizeof question_courtesy_only /
+                               sizeof *question_courtesy_only;
+         k++)
+        if (strcmp(question_courtesy_only[k], w) == 0)
+            return question_courtesy_only_class[k];
+    return 0;
+}
+
+const char *question_courtesy_word(int cls, size_t j)
+{
+    size_t nclass = sizeof question_courtesy_class /
+                    sizeof *question_courtesy_class;
+    if (cls < 1 || (size_t)cls > nclass ||
+        j >= question_courtesy_len((size_t)cls - 1))
+        return NULL;
+    return question_courtesy_class[cls - 1][j];
+}
+
+bool question_is_warm(const char *w)
+{
+    return wordlist_contains(question_warm,
+                             sizeof question_warm / sizeof *question_warm, w);
+}
+
 bool question_is_space(char ch)
 {
     return ch == ' ' || ch == '\t';

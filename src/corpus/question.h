@@ -21,6 +21,14 @@
  * searchq's stop words are the rest. */
 bool question_is_chatter(const char *word);
 
+/* The courtesy class (1..) of a word of a reader's thanks,
+ * congratulations, good wishes or greetings ("congrats": 2), 0 for none;
+ * its j-th word (NULL past the last); and whether a word only warms the
+ * courtesy after it ("many thanks"): see question.c. */
+int question_courtesy(const char *word);
+const char *question_courtesy_word(int cls, size_t j);
+bool question_is_warm(const char *word);
+
 bool question_is_space(char ch);
 
 /* True when words i..j (a person) are whom the message addresses: at

@@ -34,7 +34,11 @@
  * "nations" finds "countries", "Africa" finds "Libya".  A concept matched
  * only through them counts REPLY_RELATED of its weight, in the window, in
  * the confidence and in the score: the reader's own word, when the letters
- * use it, is better evidence than WordNet's guess at what they meant.
+ * use it, is better evidence than WordNet's guess at what they meant.  A
+ * courtesy ("congrats", "many thanks": question_courtesy) is one concept
+ * whose forms are every word of its class, matched directly: the letters'
+ * courtesy passages answer it in their own words, and a courtesy no letter
+ * words weighs nothing (the reader's manner, not a topic they lack).
  *
  * Weights.  A concept weighs idf = ln(1 + (N - df + 0.5) / (df + 0.5)) (the
  * bm25 form, always > 0), df being the passages holding any of its forms.
@@ -104,7 +108,8 @@
  * densely a passage holds the words breaks what would be ties.  A message
  * addressing an author answers as that author: their passages that are
  * answers rank before everyone else's (when none is, the others still may
- * answer).  Exact ties keep bm25's order.
+ * answer; and when none is over everyone's weights, it is ranked again as
+ * "as AUTHOR" would: see reply_rank).  Exact ties keep bm25's order.
  *
  * Evidence.  Whether the best is an answer is judged on what matched, not
  * on one score: evidence.c has the rules and their why.  This file gives
@@ -198,6 +203,9 @@ typedef struct {
     bool lacking;          /* names a thing no letter holds */
     bool lacks_name;       /* names a place or a name no letter holds */
     const char *addressee; /* canonical person, or NULL */
+    bool addressed_pass;   /* weighed as the addressee asked: reply_rank */
+    const char *subject;   /* the one person named otherwise, or NULL */
+    int nsubjects;         /* persons named otherwise */
 } Message;
 
 static void message_free(Message *m)
@@ -401,6 +409,41 @@ done:
     return rc;
 }
 
+/* A reader's courtesy (question_courtesy: "congrats", "many thanks") as
+ * one concept whose forms are every word of its class, each a direct
+ * match: the letters' courtesy passages answer it in their own words
+ * ("Please accept my congratulations").  Once per class. */
+static int message_add_courtesy(Message *m, Stemmer *s, int cls)
+{
+    Tokens one = {0};
+    const char *cw;
+    int rc = 0;
+
+    if (m->n == REPLY_MAX_CONCEPTS)
+        return 0;
+    memset(&m->c[m->n], 0, sizeof m->c[m->n]);
+    m->c[m->n].first_form = m->nforms;
+    m->ev[m->n] = (EvidenceConcept){.kind = EVIDENCE_WORD, .courtesy = true};
+    for (size_t j = 0; (cw = question_courtesy_word(cls, j)) != NULL; j++) {
+        one.n = 0;
+        if (stemmer_run(s, STEMMER_PORTER, cw, strlen(cw), &one) < 0) {
+            rc = -1;
+            goto done;
+        }
+        if (one.n != 1 || message_has_stem(m, one.v[0].stem))
+            continue; /* another word of the class stems alike */
+        if (message_add_form(m, s, cw, false) < 0) {
+            rc = -1;
+            goto done;
+        }
+    }
+    if (m->c[m->n].nforms > 0)
+        m->n++;
+done:
+    stemmer_tokens_free(&one);
+    return rc;
+}
+
 static int message_build(Message *m, Stemmer *s, sqlite3_stmt *related,
                          const People *al, const char *msg)
 {
@@ -449,10 +492,33 @@ static int message_build(Message *m, Stemmer *s, sqlite3_stmt *related,
                 m->addressee = people_name(al, e.index);
             } else if (message_add_entity(m, s, al, e) < 0) {
                 goto done;
+            } else if (e.kind == PEOPLE_PERSON) {
+                const char *who = people_name(al, e.index);
+                if (!m->subject || strcmp(m->subject, who) != 0)
+                    m->nsubjects++;
+                m->subject = who;
             }
         }
         if (used) {
             i += used;
+            continue;
+        }
+        /* "many thanks", "good luck": the courtesy, once per class. */
+        if (i + 1 < w.n && question_is_warm(word) &&
+            question_courtesy(w.v[i + 1].stem)) {
+            i++;
+            continue;
+        }
+        int courtesy = question_courtesy(word);
+        if (courtesy) {
+            bool had = false;
+            for (size_t k = 0; k < m->n; k++)
+                had |= m->ev[k].courtesy &&
+                       question_courtesy(m->forms[m->c[k].first_form].fts) ==
+                           courtesy;
+            if (!had && message_add_courtesy(m, s, courtesy) < 0)
+                goto done;
+            i++;
             continue;
         }
         size_t wl = strlen(word);
@@ -752,6 +818,16 @@ static int message_weigh(Message *m, sqlite3 *db, const char *sender, Buf *b,
             df = N;
         m->ev[i].df = all;
         m->ev[i].seen = df > 0;
+        /* Asked as whom the message addresses (reply_rank): only a name
+         * they never use is the reader's side's context, which their
+         * answer need not repeat; a plain word they never use weighs as
+         * over everyone's passages, so that their passage answers only
+         * what they wrote of. */
+        if (m->addressed_pass && df == 0 && all > 0 &&
+            m->ev[i].kind == EVIDENCE_WORD && !m->ev[i].named) {
+            m->ev[i].seen = true;
+            df = all * N / (m->n_all > 0 ? m->n_all : 1);
+        }
         c->idf = log(1.0 + ((double)(N - df) + 0.5) / ((double)df + 0.5));
         if (m->ev[i].kind == EVIDENCE_WORD && !m->ev[i].named &&
             !m->ev[i].thing)
@@ -774,6 +850,11 @@ static int message_weigh(Message *m, sqlite3 *db, const char *sender, Buf *b,
         Concept *c = &m->c[i];
         if (!m->ev[i].seen && !lacks[i])
             c->idf = REPLY_UNSEEN * (nseen ? seen / (double)nseen : c->idf);
+        /* A courtesy the letters (or the author asked) never word is the
+         * reader's manner, not a topic they lack: "good luck to your
+         * brave soldiers" asks of the soldiers. */
+        if (!m->ev[i].seen && m->ev[i].courtesy)
+            c->idf = 0;
         m->mass += c->idf;
     }
     rc = 0;
@@ -1165,8 +1246,12 @@ bool reply_is_answer(const ReplyResult *r)
     return evidence_is_answer(r);
 }
 
-Status reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
-                  size_t max, size_t *n, Error *err)
+/* One ranking of q's passages; *addressee: whom the message addresses
+ * (canonical, an alias table's string), or NULL. */
+static Status reply_rank_one(sqlite3 *db, const ReplyQuery *q,
+                             ReplyResult *out, size_t max, size_t *n,
+                             const char **addressee, bool addressed,
+                             Error *err)
 {
     static const char sql[] =
         /* Scored on the text the index read (footnote marks dropped). */
@@ -1218,6 +1303,9 @@ Status reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
     if (message_build(&m, &s, related, q->aliases,
                       q->message ? q->message : "") < 0)
         goto oom;
+    *addressee = m.addressee ? m.addressee
+                 : m.nsubjects == 1 ? m.subject : NULL;
+    m.addressed_pass = addressed;
     if (m.n == 0) {
         rc = STATUS_OK;
         goto done;
@@ -1273,6 +1361,70 @@ done:
     free(b.s);
     message_free(&m);
     stemmer_close(&s);
+    return rc;
+}
+
+/* "Uncle Joe, what do you think of the landing in Normandy?": the message
+ * asks Stalin, so it is first asked as "as Stalin" would ask it, weighed
+ * over his passages: his answer need not repeat the place the reader's
+ * side named ("the landing on a large scale has been a brilliant
+ * success"), which over every author's passages would weigh fully and
+ * leave his own passage under the threshold, behind Churchill's report
+ * of the landing.  When that ranking holds an answer, its answers come
+ * first, then the rest of the ranking over everyone's passages; when it
+ * holds none, the others answer as before; when the ranking over
+ * everyone's passages already answers with one of theirs, it stands.  The
+ * same for a message that names one correspondent otherwise ("why does
+ * Stalin care whether Britain declares war?"): it asks what they wrote,
+ * and their own passage answers it when one does.  A second ranking only
+ * for messages that address or name one person. */
+Status reply_rank(sqlite3 *db, const ReplyQuery *q, ReplyResult *out,
+                  size_t max, size_t *n, Error *err)
+{
+    const char *addressee = NULL;
+    ReplyResult *mine = NULL;
+    size_t nmine = 0, k = 0;
+    Status rc = reply_rank_one(db, q, out, max, n, &addressee, false, err);
+
+    if (rc != STATUS_OK || q->sender || !addressee || max == 0)
+        return rc;
+    ReplyQuery as = *q;
+    as.sender = addressee;
+    /* Every candidate of theirs: whether the first answer is theirs is
+     * looked up among them. */
+    size_t cap = (max > REPLY_CANDIDATES ? max : REPLY_CANDIDATES) + max;
+    if (!(mine = calloc(cap, sizeof *mine)))
+        return error_set(err, STATUS_ERROR, "reply: out of memory");
+    if ((rc = reply_rank_one(db, &as, mine, REPLY_CANDIDATES, &nmine,
+                             &addressee, true, err)) != STATUS_OK)
+        goto done;
+    while (k < nmine && reply_is_answer(&mine[k]) &&
+           mine[k].confidence >= REPLY_MIN_CONFIDENCE)
+        k++;
+    /* Already answered by the author over everyone's weights (reply_cmp
+     * puts their answers first): that ranking stands. */
+    for (size_t j = 0; k > 0 && *n > 0 && reply_is_answer(&out[0]) &&
+                       j < nmine;
+         j++)
+        if (mine[j].letter == out[0].letter && mine[j].para == out[0].para)
+            k = 0;
+    if (k > max)
+        k = max;
+    if (k > 0) {
+        /* The author's answers, then the rest not among them. */
+        for (size_t i = 0; i < *n && k < max; i++) {
+            bool dup = false;
+            for (size_t j = 0; j < k && !dup; j++)
+                dup = mine[j].letter == out[i].letter &&
+                      mine[j].para == out[i].para;
+            if (!dup)
+                mine[k++] = out[i];
+        }
+        memcpy(out, mine, k * sizeof *out);
+        *n = k;
+    }
+done:
+    free(mine);
     return rc;
 }
 

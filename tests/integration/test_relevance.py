@@ -43,7 +43,7 @@ MIN_ROWS = {"shipped": 30, "larger": 15, "larger2": 25, "larger3": 25,
             "blind": 40, "blind2": 40, "evidence": 40,
             "blind3": 40, "blind4": 40}
 TUNED_ON = ("shipped", "larger", "larger2")
-HELD_OUT_TOP1 = 0.8          # larger3 measured 0.846
+HELD_OUT_TOP1 = 0.85         # larger3 measured 0.885 (0.962 with WordNet)
 MIN_NONE_PRECISION = 0.75    # measured 0.778 to 1.000
 # Held-out sets on the shipped letters: (top-1, decline precision) floors,
 # with WordNet and without it.  Measured: blind .839/.846 (.806/.800),
@@ -54,13 +54,16 @@ MIN_NONE_PRECISION = 0.75    # measured 0.778 to 1.000
 # blind4 (written blind on 6 December, first run on main before the evidence
 # rules: .486/.438) measured .514/.429 (.543/.538).  Raised with WordNet's
 # irregular forms and word senses (concepts.c, reply.c): blind2 .706/.647,
-# blind3 .588/.500, blind4 .543/.417 (without WordNet unchanged).
+# blind3 .588/.500, blind4 .543/.417 (without WordNet unchanged).  Raised
+# with the courtesy classes (question.c) and the addressee's own answer
+# (reply.c): blind .871/.846 (.839/.800), blind3 .676/.556 (.500/.435),
+# blind4 .571/.417 (.600/.636); larger3 .962 (.885).
 HELD_FLOORS = {
-    "blind": {True: (0.80, 0.82), False: (0.77, 0.77)},
+    "blind": {True: (0.85, 0.82), False: (0.82, 0.77)},
     "blind2": {True: (0.68, 0.62), False: (0.56, 0.58)},
     "evidence": {True: (0.80, 0.72), False: (0.78, 0.78)},
-    "blind3": {True: (0.55, 0.47), False: (0.41, 0.37)},
-    "blind4": {True: (0.51, 0.40), False: (0.51, 0.50)},
+    "blind3": {True: (0.65, 0.53), False: (0.47, 0.41)},
+    "blind4": {True: (0.55, 0.40), False: (0.58, 0.60)},
 }
 
 

@@ -111,6 +111,25 @@ typedef struct {
     sqlite3 *db;
 } Small;
 
+static void small_open_text(Small *s, const char *text, size_t len)
+{
+    Error err = {0};
+    ImportReport rep;
+    const char *paths[1];
+
+    assert_int_equal(testutil_tmpdir("reply", s->dir, sizeof s->dir), 0);
+    snprintf(s->text, sizeof s->text, "%s/letters.txt", s->dir);
+    snprintf(s->path, sizeof s->path, "%s/small.db", s->dir);
+    FILE *f = fopen(s->text, "w");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+    paths[0] = s->text;
+    assert_int_equal(db_open(s->path, &s->db, &err), STATUS_OK);
+    assert_int_equal(import_files(s->db, paths, 1, DATADIR, &rep, NULL),
+                     STATUS_OK);
+}
+
 static void small_open(Small *s)
 {
     Error err = {0};
@@ -646,6 +665,94 @@ static void test_thanks_answered(void **state)
         fail_msg("thanks answered %s", got);
 }
 
+static void test_courtesy_class(void **state)
+{
+    Fixture *f = *state;
+    /* The classes: the reader's word and the letters' meet in one. */
+    assert_true(question_courtesy("congrats") != 0);
+    assert_int_equal(question_courtesy("congrats"),
+                     question_courtesy("congratulations"));
+    assert_int_equal(question_courtesy("grateful"), question_courtesy("thank"));
+    assert_true(question_courtesy("luck") != question_courtesy("thanks"));
+    assert_int_equal(question_courtesy("welcome"), 0); /* "I welcome the" */
+    assert_int_equal(question_courtesy("libya"), 0);
+    assert_non_null(question_courtesy_word(question_courtesy("luck"), 0));
+    assert_null(question_courtesy_word(0, 0));
+    assert_true(question_is_warm("many") && !question_is_warm("thanks"));
+    /* "congrats" is no word of the letters, nor WordNet's: the class finds
+     * Stalin's "Please accept my congratulations on ... Libya" (3.5). */
+    assert_string_equal(
+        best(f, "congrats on the Libya push", NULL, f->aliases, 0, 0), "3.5");
+    /* "many" only warms the thanks: it would match 3.2's "in many
+     * respects".  Stalin thanks in 1.1 and 3.1. */
+    const char *got = best(f, "many thanks, Stalin", NULL, f->aliases, 0, 0);
+    if (strcmp(got, "1.1") != 0 && strcmp(got, "3.1") != 0)
+        fail_msg("many thanks, Stalin answered %s", got);
+    /* A courtesy no letter of the author words ("luck") is manner, not a
+     * topic they lack: the soldiers decide (3.6, "our troops"). */
+    got = best(f, "good luck to your brave troops", "Stalin", f->aliases, 0, 0);
+    if (strcmp(got, "3.6") != 0 && strcmp(got, "1.3") != 0)
+        fail_msg("good luck to your brave troops answered %s", got);
+    /* A courtesy alone is no topic: greetings no letter words decline. */
+    assert_string_equal(best(f, "greetings", NULL, f->aliases, 0, 0), "none");
+    /* A reader's word for the courtesy that the letters use otherwise is
+     * recognised, not looked for: "kind regards" is not 3.3's "as regards
+     * Finland", "cheers" finds the letters' thanks. */
+    assert_int_equal(question_courtesy("cheers"), question_courtesy("thanks"));
+    assert_string_equal(best(f, "kind regards", NULL, f->aliases, 0, 0),
+                        "none");
+    got = best(f, "cheers for the message", NULL, f->aliases, 0, 0);
+    if (strcmp(got, "1.1") != 0 && strcmp(got, "2.1") != 0 &&
+        strcmp(got, "3.1") != 0)
+        fail_msg("cheers answered %s", got);
+}
+
+/* Churchill reports the landing in Normandy (2.1); Stalin answers of the
+ * landing without naming the place (1.1).  "landing" is common, Normandy
+ * rare: over everyone's passages the place weighs most (the base before
+ * reply7 answered 2.1 to all three messages below). */
+static const char landing_corpus[] =
+    "Personal Message from Stalin to Mr Churchill\n\n"
+    "The landing on a large scale has been a brilliant success.\n\n"
+    "Our troops will begin the summer offensive in June.\n\n"
+    "Source: Test fixture for test_reply.\n\n"
+    "W. CHURCHILL TO J. V. STALIN*\n\n"
+    "The landing in Normandy went well; ten divisions are ashore.\n\n"
+    "The weather was doubtful for the crossing.\n\n"
+    "More landing craft will be built this winter.\n\n"
+    "The landing of supplies at Murmansk continues.\n\n"
+    "Source: Test fixture for test_reply.\n";
+
+static void test_addressee_answers(void **state)
+{
+    Fixture *f = *state;
+    Small s;
+    small_open_text(&s, landing_corpus, sizeof landing_corpus - 1);
+    /* Over everyone's passages Normandy weighs fully and Stalin's 1.1
+     * lacks it; asked as Stalin, it is the reader's side's place. */
+    assert_string_equal(
+        small_best(s.db, "what do you think of the landing in Normandy?",
+                   f->aliases),
+        "2.1");
+    assert_string_equal(
+        small_best(s.db,
+                   "Uncle Joe, what do you think of the landing in Normandy?",
+                   f->aliases),
+        "1.1");
+    /* A plain word only Churchill uses still weighs as over everyone's
+     * passages: Stalin's landing does not answer of the weather. */
+    const char *got = small_best(
+        s.db, "Uncle Joe, what about the weather in Normandy?", f->aliases);
+    assert_string_not_equal(got, "1.1");
+    /* Named in the third person, one correspondent is asked the same way:
+     * what Stalin thinks is in his own passage. */
+    assert_string_equal(
+        small_best(s.db, "what does Stalin think of the landing in Normandy?",
+                   f->aliases),
+        "1.1");
+    small_close(&s);
+}
+
 static void test_unseen_plain_words(void **state)
 {
     Fixture *f = *state;
@@ -1085,6 +1192,8 @@ int main(void)
         cmocka_unit_test(test_evidence_name_run),
         cmocka_unit_test(test_prefix_not_restemmed),
         cmocka_unit_test(test_thanks_answered),
+        cmocka_unit_test(test_courtesy_class),
+        cmocka_unit_test(test_addressee_answers),
         cmocka_unit_test(test_unseen_plain_words),
         cmocka_unit_test(test_as_author_weights),
         cmocka_unit_test(test_passage_stats),

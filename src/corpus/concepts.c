@@ -381,40 +381,54 @@ char *__wrap_bin_search(char *key, FILE *fp);
  * skip to the next line start unless mid is 1, read a line (at the end of
  * the file the previous line stays), compare its first word, halve.  Kept
  * step for step, quirks and all: a correct binary search could find a line
- * it misses, and the concept table must not change. */
+ * it misses, and the concept table must not change.  The library copies
+ * every line it probes (up to LINE_LEN - 1 bytes, through its newline) and
+ * compares the copy's first word: here the word is compared in place, what
+ * that copy's strchr and strcmp would see, and only the line found is
+ * copied (the copies were most of a refresh's WordNet time). */
 static char *wn_search(const WnMap *w, const char *searchkey)
 {
     static char line[WN_LINE_LEN];
-    char key[WN_KEY_LEN];
+    const size_t keylen = strlen(searchkey);
     long size = (long)w->len, top = 0, bot = size, mid = size / 2;
+    long cur = -1; /* where the line held starts; -1: none yet */
 
-    line[0] = '\0';
     for (;;) {
         long pos = mid - 1;
         if (mid != 1)
             while (pos < size && w->map[pos++] != '\n')
                 ;
         last_bin_search_offset = pos;
-        if (pos < size) {
+        if (pos < size)
+            cur = pos;
+        if (cur < 0)
+            return NULL; /* the library's empty line: no space in it */
+        /* The copy's length: through the newline, at most LINE_LEN - 1
+         * bytes, not past the end; its first space, before any NUL. */
+        long lim = size - cur;
+        if (lim > WN_LINE_LEN - 1)
+            lim = WN_LINE_LEN - 1;
+        const char *s = w->map + cur;
+        long k = 0;
+        while (k < lim && s[k] != ' ' && s[k] != '\n' && s[k] != '\0') k++;
+        if (k >= lim || s[k] != ' ' || k >= WN_KEY_LEN)
+            return NULL;
+        size_t klen = (size_t)k;
+        int cmp = memcmp(s, searchkey, klen < keylen ? klen : keylen);
+        if (cmp == 0)
+            cmp = (klen > keylen) - (klen < keylen);
+        long diff;
+        if (cmp == 0) {
             size_t n = 0;
-            while (pos + (long)n < size && n + 1 < sizeof line) {
-                char c = w->map[pos + (long)n];
+            while (n < (size_t)lim) {
+                char c = s[n];
                 line[n++] = c;
                 if (c == '\n')
                     break;
             }
             line[n] = '\0';
-        }
-        const char *sp = strchr(line, ' ');
-        if (!sp || sp - line >= WN_KEY_LEN)
-            return NULL;
-        size_t len = (size_t)(sp - line);
-        memcpy(key, line, len);
-        key[len] = '\0';
-        int cmp = strcmp(key, searchkey);
-        long diff;
-        if (cmp == 0)
             return line;
+        }
         if (cmp < 0) {
             top = mid;
             diff = (bot - top) / 2;

@@ -72,7 +72,9 @@ GNU_TIME = "/usr/bin/time"
 
 
 def run_measured(argv, **kw):
-    """Runs argv to the end: (exit status, wall seconds, peak RSS in KiB).
+    """Runs argv to the end: (exit status, wall seconds, peak RSS in KiB,
+    CPU seconds: user + sys of the child and what it waited for; on a shared
+    machine the figure to compare, wall time swings with the load).
 
     A child forked from this script starts with the script's RSS (~16 MB),
     and Linux keeps that peak across exec, so wait4's ru_maxrss is never
@@ -89,6 +91,7 @@ def run_measured(argv, **kw):
     secs = time.monotonic() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
     rss = ru.ru_maxrss
+    cpu = ru.ru_utime + ru.ru_stime
     if rss_file:
         try:
             with open(rss_file) as f:
@@ -98,7 +101,7 @@ def run_measured(argv, **kw):
         finally:
             if os.path.exists(rss_file):
                 os.unlink(rss_file)
-    return proc.returncode, secs, rss
+    return proc.returncode, secs, rss, cpu
 
 
 def db_size(path):
@@ -172,18 +175,21 @@ def time_plain(args, db, repeat):
     return res
 
 
-def import_table(out, secs, rss, size_db, psecs, prss, size_plain, tsecs, trss, size_tri):
+def import_table(out, secs, rss, size_db, psecs, prss, size_plain, tsecs, trss, size_tri, cpu):
     out("")
-    out("| import | seconds | peak RSS MB | DB MB |")
-    out("|---|---|---|---|")
-    out("| missive import | %.2f | %.1f | %.1f |" % (secs, rss / 1024.0, size_db / 1e6))
-    out("| plain SQLite (table + FTS5) | %.2f | %.1f | %.1f |" % (psecs, prss / 1024.0, size_plain / 1e6))
-    out("| plain SQLite (table + FTS5 + trigram) | %.2f | %.1f | %.1f |"
-        % (tsecs, trss / 1024.0, size_tri / 1e6))
-    out("| ratio to table + FTS5 | %.2f | | %.2f |"
-        % (secs / psecs if psecs else 0, size_db / size_plain))
-    out("| ratio to table + FTS5 + trigram | %.2f | | %.2f |"
-        % (secs / tsecs if tsecs else 0, size_db / size_tri))
+    out("| import | seconds | CPU s | peak RSS MB | DB MB |")
+    out("|---|---|---|---|---|")
+    out("| missive import | %.2f | %.2f | %.1f | %.1f |" % (secs, cpu["mine"], rss / 1024.0, size_db / 1e6))
+    out("| plain SQLite (table + FTS5) | %.2f | %.2f | %.1f | %.1f |"
+        % (psecs, cpu["plain"], prss / 1024.0, size_plain / 1e6))
+    out("| plain SQLite (table + FTS5 + trigram) | %.2f | %.2f | %.1f | %.1f |"
+        % (tsecs, cpu["tri"], trss / 1024.0, size_tri / 1e6))
+    out("| ratio to table + FTS5 | %.2f | %.2f | | %.3f |"
+        % (secs / psecs if psecs else 0, cpu["mine"] / cpu["plain"] if cpu["plain"] else 0,
+           size_db / size_plain))
+    out("| ratio to table + FTS5 + trigram | %.2f | %.2f | | %.3f |"
+        % (secs / tsecs if tsecs else 0, cpu["mine"] / cpu["tri"] if cpu["tri"] else 0,
+           size_db / size_tri))
 
 
 def one_size(args, size, out):
@@ -207,21 +213,24 @@ def one_size(args, size, out):
     reuse = (args.reuse and not args.import_only
              and os.path.exists(db) and os.path.exists(plain))
     runs = {"mine": [], "plain": [], "tri": []}
+    cpus = {"mine": [], "plain": [], "tri": []}
     for _ in range(0 if reuse else max(1, args.import_repeat)):
         unlink_all()
         for key, argv in (("mine", [args.missive, "import", "--db", db, text]),
                           ("plain", [args.sqlbase, "load", plain, text]),
                           ("tri", [args.sqlbase, "load-tri", plaintri, text])):
-            rc, t, r = run_measured(argv, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)
+            rc, t, r, c = run_measured(argv, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL)
             if rc != 0:
                 sys.exit("scale.py: %s failed (%d)" % (" ".join(argv), rc))
             runs[key].append((t, r))
+            cpus[key].append(c)
     if not reuse:
         secs, rss = pct([t for t, _ in runs["mine"]], 50), pct([r for _, r in runs["mine"]], 50)
         psecs, prss = pct([t for t, _ in runs["plain"]], 50), pct([r for _, r in runs["plain"]], 50)
         tsecs, trss = pct([t for t, _ in runs["tri"]], 50), pct([r for _, r in runs["tri"]], 50)
         size_db, size_plain, size_tri = db_size(db), db_size(plain), db_size(plaintri)
+        cpu = {k: pct(v, 50) for k, v in cpus.items()}
     if not args.keep and os.path.exists(plaintri):
         os.unlink(plaintri)
     if args.import_only:
@@ -229,7 +238,7 @@ def one_size(args, size, out):
         out("## %s: %d passages, %d letters, %.1f MB of text, import only, median of %d"
             % (size, meta["passages"], meta["letters"], meta["bytes"] / 1e6,
                max(1, args.import_repeat)))
-        import_table(out, secs, rss, size_db, psecs, prss, size_plain, tsecs, trss, size_tri)
+        import_table(out, secs, rss, size_db, psecs, prss, size_plain, tsecs, trss, size_tri, cpu)
         if not args.keep:
             unlink_all()
         return 0
@@ -251,7 +260,7 @@ def one_size(args, size, out):
         errors += m["errors"]
         out("| `%s` | %.3f | %.3f | %.3f | %.2f | %d |" % (r[1], med, p99, bmed, ratio, m["errors"]))
     if not reuse:
-        import_table(out, secs, rss, size_db, psecs, prss, size_plain, tsecs, trss, size_tri)
+        import_table(out, secs, rss, size_db, psecs, prss, size_plain, tsecs, trss, size_tri, cpu)
     for r in ROWS:
         if mine[r[0]]["errors"]:
             out("error sample, %s: %s" % (r[0], mine[r[0]]["sample"]))

@@ -48,6 +48,8 @@
 #define WN_WORD 64  /* bytes of a word; longer ones are skipped */
 #define WN_MIN_WORD 3
 #define WN_MIN_SENSES 2 /* letters of a word counted in word_senses: "go" */
+/* An ASCII letter. */
+#define CONCEPTS_ALPHA(c) ((unsigned)(((c) | 0x20) - 'a') < 26u)
 
 static Status concepts_exec(sqlite3 *db, const char *sql, Error *err)
 {
@@ -122,16 +124,23 @@ typedef struct {
  * passages hold some 65 million words but only tens of thousands of
  * distinct ones; an INSERT OR IGNORE per occurrence into a temporary table
  * cost more than the rest of the import together.  The table doubles at
- * half full, so probes stay short; it owns its strings. */
+ * half full, so probes stay short; it owns its strings.  Each slot keeps
+ * its word's hash, which the scan computes as it reads the word: a probe
+ * compares hashes before bytes, and growing hashes nothing again. */
 typedef struct {
     char **slot;
-    size_t cap, n; /* cap: a power of two */
+    uint64_t *hash; /* [slot]: its word's wordset_hash */
+    size_t cap, n;  /* cap: a power of two */
 } WordSet;
+
+#define WORDSET_FNV_BASIS 1469598103934665603u /* FNV-1a 64 */
+#define WORDSET_FNV_PRIME 1099511628211u
 
 static uint64_t wordset_hash(const char *w, size_t n)
 {
-    uint64_t h = 1469598103934665603u; /* FNV-1a 64 */
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)w[i]) * 1099511628211u;
+    uint64_t h = WORDSET_FNV_BASIS;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)w[i]) * WORDSET_FNV_PRIME;
     return h;
 }
 
@@ -139,32 +148,42 @@ static bool wordset_grow(WordSet *ws)
 {
     size_t cap = ws->cap ? ws->cap * 2 : 4096;
     char **slot = calloc(cap, sizeof *slot);
-    if (!slot)
+    uint64_t *hash = malloc(cap * sizeof *hash);
+    if (!slot || !hash) {
+        free(slot);
+        free(hash);
         return false;
+    }
     for (size_t i = 0; i < ws->cap; i++) {
         if (!ws->slot[i])
             continue;
-        size_t j = wordset_hash(ws->slot[i], strlen(ws->slot[i])) & (cap - 1);
+        size_t j = ws->hash[i] & (cap - 1);
         while (slot[j]) j = (j + 1) & (cap - 1);
         slot[j] = ws->slot[i];
+        hash[j] = ws->hash[i];
     }
     free(ws->slot);
+    free(ws->hash);
     ws->slot = slot;
+    ws->hash = hash;
     ws->cap = cap;
     return true;
 }
 
-/* Adds w[0..n) unless present; false only when out of memory. */
-static bool wordset_add(WordSet *ws, const char *w, size_t n)
+/* Adds w[0..n), of hash h (wordset_hash's), unless present; false only
+ * when out of memory. */
+static bool wordset_add(WordSet *ws, const char *w, size_t n, uint64_t h)
 {
     if (2 * (ws->n + 1) > ws->cap && !wordset_grow(ws))
         return false;
-    size_t j = wordset_hash(w, n) & (ws->cap - 1);
+    size_t j = h & (ws->cap - 1);
     for (; ws->slot[j]; j = (j + 1) & (ws->cap - 1))
-        if (strncmp(ws->slot[j], w, n) == 0 && ws->slot[j][n] == '\0')
+        if (ws->hash[j] == h && memcmp(ws->slot[j], w, n) == 0 &&
+            ws->slot[j][n] == '\0')
             return true;
     if (!(ws->slot[j] = strndup(w, n)))
         return false;
+    ws->hash[j] = h;
     ws->n++;
     return true;
 }
@@ -184,6 +203,7 @@ static void wordset_free(WordSet *ws)
 {
     for (size_t i = 0; i < ws->cap; i++) free(ws->slot[i]);
     free(ws->slot);
+    free(ws->hash);
     memset(ws, 0, sizeof *ws);
 }
 
@@ -381,40 +401,54 @@ char *__wrap_bin_search(char *key, FILE *fp);
  * skip to the next line start unless mid is 1, read a line (at the end of
  * the file the previous line stays), compare its first word, halve.  Kept
  * step for step, quirks and all: a correct binary search could find a line
- * it misses, and the concept table must not change. */
+ * it misses, and the concept table must not change.  The library copies
+ * every line it probes (up to LINE_LEN - 1 bytes, through its newline) and
+ * compares the copy's first word: here the word is compared in place, what
+ * that copy's strchr and strcmp would see, and only the line found is
+ * copied (the copies were most of a refresh's WordNet time). */
 static char *wn_search(const WnMap *w, const char *searchkey)
 {
     static char line[WN_LINE_LEN];
-    char key[WN_KEY_LEN];
+    const size_t keylen = strlen(searchkey);
     long size = (long)w->len, top = 0, bot = size, mid = size / 2;
+    long cur = -1; /* where the line held starts; -1: none yet */
 
-    line[0] = '\0';
     for (;;) {
         long pos = mid - 1;
         if (mid != 1)
             while (pos < size && w->map[pos++] != '\n')
                 ;
         last_bin_search_offset = pos;
-        if (pos < size) {
+        if (pos < size)
+            cur = pos;
+        if (cur < 0)
+            return NULL; /* the library's empty line: no space in it */
+        /* The copy's length: through the newline, at most LINE_LEN - 1
+         * bytes, not past the end; its first space, before any NUL. */
+        long lim = size - cur;
+        if (lim > WN_LINE_LEN - 1)
+            lim = WN_LINE_LEN - 1;
+        const char *s = w->map + cur;
+        long k = 0;
+        while (k < lim && s[k] != ' ' && s[k] != '\n' && s[k] != '\0') k++;
+        if (k >= lim || s[k] != ' ' || k >= WN_KEY_LEN)
+            return NULL;
+        size_t klen = (size_t)k;
+        int cmp = memcmp(s, searchkey, klen < keylen ? klen : keylen);
+        if (cmp == 0)
+            cmp = (klen > keylen) - (klen < keylen);
+        long diff;
+        if (cmp == 0) {
             size_t n = 0;
-            while (pos + (long)n < size && n + 1 < sizeof line) {
-                char c = w->map[pos + (long)n];
+            while (n < (size_t)lim) {
+                char c = s[n];
                 line[n++] = c;
                 if (c == '\n')
                     break;
             }
             line[n] = '\0';
-        }
-        const char *sp = strchr(line, ' ');
-        if (!sp || sp - line >= WN_KEY_LEN)
-            return NULL;
-        size_t len = (size_t)(sp - line);
-        memcpy(key, line, len);
-        key[len] = '\0';
-        int cmp = strcmp(key, searchkey);
-        long diff;
-        if (cmp == 0)
             return line;
+        }
         if (cmp < 0) {
             top = mid;
             diff = (bot - top) / 2;
@@ -553,22 +587,27 @@ static Status concepts_wordnet(sqlite3 *db, sqlite3_int64 first_new,
                            -1, &b.senses, NULL) != SQLITE_OK)
         goto sqlfail;
     sqlite3_bind_int64(text, 1, first_new);
-    /* The letters' words: runs of ASCII letters, lower case. */
+    /* The letters' words: runs of ASCII letters, lower case (what isalpha
+     * and tolower give in the C locale, inline: this loop reads every byte
+     * of the corpus), hashed as they are read. */
     while (sqlite3_step(text) == SQLITE_ROW) {
         const unsigned char *p = sqlite3_column_text(text, 0);
         while (p && *p) {
             char w[WN_WORD];
             size_t n = 0;
-            while (*p && !isalpha(*p)) p++;
-            while (isalpha(*p) && *p < 0x80) {
+            uint64_t h = WORDSET_FNV_BASIS;
+            while (*p && !CONCEPTS_ALPHA(*p)) p++;
+            while (CONCEPTS_ALPHA(*p)) {
+                unsigned char c = *p | 0x20;
                 if (n + 1 < sizeof w)
-                    w[n] = (char)tolower(*p);
+                    w[n] = (char)c;
+                h = (h ^ c) * WORDSET_FNV_PRIME;
                 n++;
                 p++;
             }
             if (n < WN_MIN_SENSES || n + 1 >= sizeof w)
                 continue;
-            if (!wordset_add(&words, w, n)) {
+            if (!wordset_add(&words, w, n, h)) {
                 error_set(err, STATUS_ERROR, "concepts: out of memory");
                 goto done;
             }

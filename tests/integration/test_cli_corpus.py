@@ -120,6 +120,31 @@ class CorpusCli(unittest.TestCase):
         self.assertRegex(r.stderr.decode(), r"bad\.txt:1: ")
         self.assertEqual(before, dump(self.db))
 
+    def test_first_import_outside_wal(self):
+        """A first import runs through a rollback journal (import.c,
+        import_unjournal) and leaves the file in WAL mode, 8 KiB pages, no
+        journal; one that fails leaves no passage and the same modes."""
+        for name, extra, code in (("ok.db", [], 0), ("bad.db", ["bad"], 1)):
+            db = os.path.join(self.tmp.name, name)
+            paths = [CORPUS]
+            if extra:
+                bad = os.path.join(self.tmp.name, "bad.txt")
+                with open(bad, "w") as f:
+                    f.write("Some text before any heading.\n")
+                paths.append(bad)
+            r = run("import", "--db", db, *paths)
+            self.assertEqual(r.returncode, code, r.stderr)
+            self.assertFalse(os.path.exists(db + "-journal"))
+            con = sqlite3.connect(db)
+            try:
+                self.assertEqual(con.execute("PRAGMA journal_mode").fetchone()[0], "wal")
+                self.assertEqual(con.execute("PRAGMA page_size").fetchone()[0], 8192)
+                self.assertEqual(con.execute("PRAGMA integrity_check").fetchone()[0], "ok")
+                n = con.execute("SELECT count(*) FROM passages").fetchone()[0]
+            finally:
+                con.close()
+            self.assertEqual(n, 18 if code == 0 else 0)
+
     def test_console_piped(self):
         r = run("console", "--db", self.db,
                 stdin=b"!quote 1.1\nhello there\n!quote 3.1\n")

@@ -7,6 +7,8 @@
  */
 #include "stemmer.h"
 
+#include <limits.h>
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +73,17 @@ int stemmer_open(sqlite3 *db, Stemmer *s)
 fail:
     stemmer_close(s);
     return -1;
+}
+
+int stemmer_tokenize(Stemmer *s, int which, int flags, const char *text,
+                     size_t len, void *ctx,
+                     int (*token)(void *ctx, int tflags, const char *tok,
+                                  int ntok, int start, int end))
+{
+    if (len > INT_MAX)
+        return SQLITE_TOOBIG;
+    return s->api[which].xTokenize(s->tok[which], ctx, flags, text, (int)len,
+                                   token);
 }
 
 static int stemmer_token(void *ctx, int tflags, const char *tok, int ntok,

@@ -43,6 +43,14 @@ void stemmer_close(Stemmer *s);
 int stemmer_run(Stemmer *s, int which, const char *text, size_t len,
                 Tokens *out);
 
+/* The tokenizer's own call, for a caller that keeps what it needs of each
+ * token itself (toplist.c: one stem, or counts over a whole passage):
+ * SQLite's return code.  flags: FTS5_TOKENIZE_QUERY or _DOCUMENT. */
+int stemmer_tokenize(Stemmer *s, int which, int flags, const char *text,
+                     size_t len, void *ctx,
+                     int (*token)(void *ctx, int tflags, const char *tok,
+                                  int ntok, int start, int end));
+
 /* Appends one token (cut to STEMMER_STEM - 1 bytes): 0, or -1. */
 int stemmer_tokens_push(Tokens *t, const char *s, int len, int start, int end);
 void stemmer_tokens_free(Tokens *t);

@@ -23,39 +23,12 @@
 
 #include "passmap.h"
 #include "rank.h"
+#include "stemmer.h"
 
 #define TOPLIST_TERM_MAX 256       /* bytes of a stem we list */
 #define TOPLIST_POINTER "missive_toplist"
 
 /* --- the index's stemmer ---------------------------------------------------- */
-
-typedef struct {
-    fts5_tokenizer api;
-    Fts5Tokenizer *tok;
-} TopStemmer;
-
-/* porter over unicode61, with passages_fts's arguments (db.c). */
-static int toplist_stemmer_open(sqlite3 *db, TopStemmer *s)
-{
-    static const char *const args[] = {"unicode61", "remove_diacritics", "2"};
-    fts5_api *api = rank_fts5(db);
-    void *ud = NULL;
-
-    memset(s, 0, sizeof *s);
-    if (!api || api->xFindTokenizer(api, "porter", &ud, &s->api) != SQLITE_OK ||
-        s->api.xCreate(ud, (const char **)args, 3, &s->tok) != SQLITE_OK) {
-        s->tok = NULL;
-        return -1;
-    }
-    return 0;
-}
-
-static void toplist_stemmer_close(TopStemmer *s)
-{
-    if (s->tok)
-        s->api.xDelete(s->tok);
-    s->tok = NULL;
-}
 
 typedef struct {
     int n;
@@ -78,13 +51,13 @@ static int toplist_stem_cb(void *ud, int tflags, const char *tok, int ntok,
 
 /* The index term that word is, into out: 0, or -1 when it is none or
  * several (a phrase) or too long. */
-static int toplist_stem(TopStemmer *s, const char *word, TopStem *out)
+static int toplist_stem(Stemmer *s, const char *word, TopStem *out)
 {
     size_t len = strlen(word);
     memset(out, 0, sizeof *out);
     if (len == 0 || len >= TOPLIST_TERM_MAX ||
-        s->api.xTokenize(s->tok, out, FTS5_TOKENIZE_QUERY, word, (int)len,
-                         toplist_stem_cb) != SQLITE_OK)
+        stemmer_tokenize(s, STEMMER_PORTER, FTS5_TOKENIZE_QUERY, word, len,
+                         out, toplist_stem_cb) != SQLITE_OK)
         return -1;
     return out->n == 1 && out->stem[0] ? 0 : -1;
 }
@@ -357,7 +330,7 @@ typedef struct {
     sqlite3 *db;
     sqlite3_stmt *build, *put, *df;
     TopBuild b;
-    TopStemmer stem;
+    Stemmer stem;
     unsigned char *ids, *keys;
     bool vocab;
 } TopWork;
@@ -377,7 +350,7 @@ static int toplist_work_open(sqlite3 *db, TopWork *w, Error *err)
     if (!api || api->iVersion < 2 ||
         api->xCreateFunction(api, "missive_toplist", NULL, toplist_aux,
                              NULL) != SQLITE_OK ||
-        toplist_stemmer_open(db, &w->stem) < 0) {
+        stemmer_open(db, &w->stem) < 0) {
         error_set(err, STATUS_ERROR, "toplist: no FTS5 porter tokenizer");
         return -1;
     }
@@ -418,7 +391,7 @@ static void toplist_work_close(TopWork *w)
     if (w->vocab)
         sqlite3_exec(w->db, "DROP TABLE temp.missive_toplist_vocab", NULL,
                      NULL, NULL);
-    toplist_stemmer_close(&w->stem);
+    stemmer_close(&w->stem);
     free((void *)w->b.lens);
     free(w->b.heap);
     free(w->b.extra);
@@ -735,8 +708,9 @@ Status toplist_update(sqlite3 *db, sqlite3_int64 first_new, Error *err)
         const char *s = (const char *)sqlite3_column_text(text, 0);
         int n = sqlite3_column_bytes(text, 0);
         if (s && n > 0 &&
-            w.stem.api.xTokenize(w.stem.tok, &fresh, FTS5_TOKENIZE_DOCUMENT, s,
-                                 n, toplist_token_cb) != SQLITE_OK)
+            stemmer_tokenize(&w.stem, STEMMER_PORTER, FTS5_TOKENIZE_DOCUMENT,
+                             s, (size_t)n, &fresh,
+                             toplist_token_cb) != SQLITE_OK)
             goto oom;
     }
     if (rc != SQLITE_DONE)
@@ -775,7 +749,7 @@ done:
 /* --- reading ------------------------------------------------------------------ */
 
 struct TopList {
-    TopStemmer stem;
+    Stemmer stem;
     sqlite3_stmt *get;
     uint64_t *tokens; /* toplist_holds's passage, kept between calls */
     size_t ntokens, cap;
@@ -789,7 +763,7 @@ TopList *toplist_open(sqlite3 *db, Error *err)
         error_set(err, STATUS_ERROR, "toplist: out of memory");
         return NULL;
     }
-    if (toplist_stemmer_open(db, &t->stem) < 0) {
+    if (stemmer_open(db, &t->stem) < 0) {
         error_set(err, STATUS_ERROR, "toplist: no FTS5 porter tokenizer");
         goto fail;
     }
@@ -809,7 +783,7 @@ void toplist_free(TopList *t)
 {
     if (!t)
         return;
-    toplist_stemmer_close(&t->stem);
+    stemmer_close(&t->stem);
     sqlite3_finalize(t->get);
     free(t->tokens);
     free(t);
@@ -881,9 +855,8 @@ int toplist_phrase(TopList *t, const char *phrase, TopPhrase *out)
 {
     size_t len = strlen(phrase);
     out->n = 0;
-    if (len > INT32_MAX ||
-        t->stem.api.xTokenize(t->stem.tok, out, FTS5_TOKENIZE_QUERY, phrase,
-                              (int)len, toplist_phrase_cb) != SQLITE_OK)
+    if (stemmer_tokenize(&t->stem, STEMMER_PORTER, FTS5_TOKENIZE_QUERY,
+                         phrase, len, out, toplist_phrase_cb) != SQLITE_OK)
         return -1;
     return 0;
 }
@@ -914,9 +887,8 @@ int toplist_holds(TopList *t, const char *text, size_t len,
 {
     t->ntokens = 0;
     t->failed = 0;
-    if (len > INT32_MAX ||
-        t->stem.api.xTokenize(t->stem.tok, t, FTS5_TOKENIZE_DOCUMENT, text,
-                              (int)len, toplist_text_cb) != SQLITE_OK)
+    if (stemmer_tokenize(&t->stem, STEMMER_PORTER, FTS5_TOKENIZE_DOCUMENT,
+                         text, len, t, toplist_text_cb) != SQLITE_OK)
         return -1;
     for (int k = 0; k < n; k++) {
         const TopPhrase *p = &phrases[k];

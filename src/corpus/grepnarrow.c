@@ -82,12 +82,14 @@ static Expr grepnarrow_or(Expr a, Expr b, Reader *r)
     return e;
 }
 
-/* The trigrams of a run, AND-ed; NULL when it is shorter than three. */
+/* The trigrams of a run, AND-ed; NULL when it is shorter than three.
+ * Each takes at most 13 bytes: " AND ", two quotes and three characters
+ * that may each be a doubled quote. */
 static Expr grepnarrow_run(const char *run, size_t len, Reader *r)
 {
     if (len < 3)
         return NULL;
-    size_t n = (len - 2) * 12 + 1, at = 0;
+    size_t n = (len - 2) * 13 + 1, at = 0;
     Expr e = malloc(n);
     if (!e) {
         r->giveup = true;

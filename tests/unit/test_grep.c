@@ -1038,6 +1038,19 @@ static void test_narrow_literals(void **state)
     }
     /* An expression that does not fit is no narrowing. */
     assert_false(grepnarrow_build("abcdefgh", out, 10));
+
+    /* Found by fuzz_commands: a run of quotes, each doubled in its
+     * trigrams, overflowed the run's buffer (sized for 12 bytes a
+     * trigram, which takes 13). */
+    char quotes[13], want[GREPNARROW_MAX];
+    size_t at = 0;
+    memset(quotes, '"', 12);
+    quotes[12] = '\0';
+    for (int i = 0; i < 10; i++) /* 10 trigrams of 8 quotes each */
+        at += (size_t)snprintf(want + at, sizeof want - at, "%s%s",
+                               i ? " AND " : "", "\"\"\"\"\"\"\"\"");
+    assert_true(grepnarrow_build(quotes, out, sizeof out));
+    assert_string_equal(out, want);
 }
 
 struct hits {

@@ -40,6 +40,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "wordset.h"
+
 #ifdef MISSIVE_HAVE_WORDNET
 #include <wn.h>
 #endif
@@ -119,93 +121,6 @@ typedef struct {
     sqlite3_stmt *pair;
     sqlite3_stmt *senses; /* (word, its WordNet senses) */
 } Builder;
-
-/* The letters' distinct words, an open-addressing hash set.  A million
- * passages hold some 65 million words but only tens of thousands of
- * distinct ones; an INSERT OR IGNORE per occurrence into a temporary table
- * cost more than the rest of the import together.  The table doubles at
- * half full, so probes stay short; it owns its strings.  Each slot keeps
- * its word's hash, which the scan computes as it reads the word: a probe
- * compares hashes before bytes, and growing hashes nothing again. */
-typedef struct {
-    char **slot;
-    uint64_t *hash; /* [slot]: its word's wordset_hash */
-    size_t cap, n;  /* cap: a power of two */
-} WordSet;
-
-#define WORDSET_FNV_BASIS 1469598103934665603u /* FNV-1a 64 */
-#define WORDSET_FNV_PRIME 1099511628211u
-
-static uint64_t wordset_hash(const char *w, size_t n)
-{
-    uint64_t h = WORDSET_FNV_BASIS;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)w[i]) * WORDSET_FNV_PRIME;
-    return h;
-}
-
-static bool wordset_grow(WordSet *ws)
-{
-    size_t cap = ws->cap ? ws->cap * 2 : 4096;
-    char **slot = calloc(cap, sizeof *slot);
-    uint64_t *hash = malloc(cap * sizeof *hash);
-    if (!slot || !hash) {
-        free(slot);
-        free(hash);
-        return false;
-    }
-    for (size_t i = 0; i < ws->cap; i++) {
-        if (!ws->slot[i])
-            continue;
-        size_t j = ws->hash[i] & (cap - 1);
-        while (slot[j]) j = (j + 1) & (cap - 1);
-        slot[j] = ws->slot[i];
-        hash[j] = ws->hash[i];
-    }
-    free(ws->slot);
-    free(ws->hash);
-    ws->slot = slot;
-    ws->hash = hash;
-    ws->cap = cap;
-    return true;
-}
-
-/* Adds w[0..n), of hash h (wordset_hash's), unless present; false only
- * when out of memory. */
-static bool wordset_add(WordSet *ws, const char *w, size_t n, uint64_t h)
-{
-    if (2 * (ws->n + 1) > ws->cap && !wordset_grow(ws))
-        return false;
-    size_t j = h & (ws->cap - 1);
-    for (; ws->slot[j]; j = (j + 1) & (ws->cap - 1))
-        if (ws->hash[j] == h && memcmp(ws->slot[j], w, n) == 0 &&
-            ws->slot[j][n] == '\0')
-            return true;
-    if (!(ws->slot[j] = strndup(w, n)))
-        return false;
-    ws->hash[j] = h;
-    ws->n++;
-    return true;
-}
-
-static bool wordset_has(const WordSet *ws, const char *w)
-{
-    if (ws->cap == 0)
-        return false;
-    size_t j = wordset_hash(w, strlen(w)) & (ws->cap - 1);
-    for (; ws->slot[j]; j = (j + 1) & (ws->cap - 1))
-        if (strcmp(ws->slot[j], w) == 0)
-            return true;
-    return false;
-}
-
-static void wordset_free(WordSet *ws)
-{
-    for (size_t i = 0; i < ws->cap; i++) free(ws->slot[i]);
-    free(ws->slot);
-    free(ws->hash);
-    memset(ws, 0, sizeof *ws);
-}
 
 /* The lemma as a reader's word: lower case, one word of letters only
  * ("north_africa", "o'clock" are skipped).  False when it is not one. */
@@ -607,7 +522,7 @@ static Status concepts_wordnet(sqlite3 *db, sqlite3_int64 first_new,
             }
             if (n < WN_MIN_SENSES || n + 1 >= sizeof w)
                 continue;
-            if (!wordset_add(&words, w, n, h)) {
+            if (wordset_add(&words, w, n, h) < 0) {
                 error_set(err, STATUS_ERROR, "concepts: out of memory");
                 goto done;
             }

@@ -24,6 +24,7 @@
 #include "passmap.h"
 #include "rank.h"
 #include "stemmer.h"
+#include "wordset.h"
 
 #define TOPLIST_TERM_MAX 256       /* bytes of a stem we list */
 #define TOPLIST_POINTER "missive_toplist"
@@ -499,74 +500,15 @@ done:
 
 /* --- updating ----------------------------------------------------------------- */
 
-/* A set of strings (open addressing, owns them). */
-typedef struct {
-    char **slot;
-    size_t cap, n;
-} TopSet;
-
-static uint64_t topset_hash(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603u;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211u;
-    return h;
-}
-
-/* 1 added, 0 present, -1 out of memory. */
-static int topset_add(TopSet *t, const char *s, size_t n)
-{
-    if (2 * (t->n + 1) > t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 1024;
-        char **slot = calloc(cap, sizeof *slot);
-        if (!slot)
-            return -1;
-        for (size_t i = 0; i < t->cap; i++) {
-            if (!t->slot[i])
-                continue;
-            size_t j = topset_hash(t->slot[i], strlen(t->slot[i])) & (cap - 1);
-            while (slot[j]) j = (j + 1) & (cap - 1);
-            slot[j] = t->slot[i];
-        }
-        free(t->slot);
-        t->slot = slot;
-        t->cap = cap;
-    }
-    size_t j = topset_hash(s, n) & (t->cap - 1);
-    for (; t->slot[j]; j = (j + 1) & (t->cap - 1))
-        if (strncmp(t->slot[j], s, n) == 0 && t->slot[j][n] == '\0')
-            return 0;
-    if (!(t->slot[j] = strndup(s, n)))
-        return -1;
-    t->n++;
-    return 1;
-}
-
-static bool topset_has(const TopSet *t, const char *s)
-{
-    if (t->cap == 0)
-        return false;
-    size_t n = strlen(s);
-    for (size_t j = topset_hash(s, n) & (t->cap - 1); t->slot[j];
-         j = (j + 1) & (t->cap - 1))
-        if (strcmp(t->slot[j], s) == 0)
-            return true;
-    return false;
-}
-
-static void topset_free(TopSet *t)
-{
-    for (size_t i = 0; i < t->cap; i++) free(t->slot[i]);
-    free(t->slot);
-    memset(t, 0, sizeof *t);
-}
-
 static int toplist_token_cb(void *ud, int tflags, const char *tok, int ntok,
                             int start, int end)
 {
     (void)tflags, (void)start, (void)end;
     if (ntok <= 0 || ntok >= TOPLIST_TERM_MAX)
         return SQLITE_OK;
-    return topset_add(ud, tok, (size_t)ntok) < 0 ? SQLITE_NOMEM : SQLITE_OK;
+    size_t n = (size_t)ntok;
+    return wordset_add(ud, tok, n, wordset_hash(tok, n)) < 0 ? SQLITE_NOMEM
+                                                             : SQLITE_OK;
 }
 
 /* One listed term, its new postings at hand: the old list rescored with
@@ -634,7 +576,7 @@ static int toplist_merge(TopWork *w, const char *term, const unsigned char *ids,
 Status toplist_update(sqlite3 *db, sqlite3_int64 first_new, Error *err)
 {
     TopWork w;
-    TopSet listed = {0}, fresh = {0};
+    WordSet listed = {0}, fresh = {0};
     sqlite3_stmt *get = NULL, *text = NULL, *one = NULL;
     Status result = STATUS_ERROR;
     int rc;
@@ -646,7 +588,8 @@ Status toplist_update(sqlite3 *db, sqlite3_int64 first_new, Error *err)
         goto sqlfail;
     while ((rc = sqlite3_step(get)) == SQLITE_ROW) {
         const char *t = (const char *)sqlite3_column_text(get, 0);
-        if (t && topset_add(&listed, t, strlen(t)) < 0)
+        size_t n = (size_t)sqlite3_column_bytes(get, 0);
+        if (t && wordset_add(&listed, t, n, wordset_hash(t, n)) < 0)
             goto oom;
     }
     sqlite3_finalize(get);
@@ -717,7 +660,7 @@ Status toplist_update(sqlite3 *db, sqlite3_int64 first_new, Error *err)
         goto sqlfail;
     for (size_t i = 0; i < fresh.cap; i++) {
         const char *term = fresh.slot[i];
-        if (!term || topset_has(&listed, term) || !toplist_stable(&w, term))
+        if (!term || wordset_has(&listed, term) || !toplist_stable(&w, term))
             continue;
         sqlite3_bind_text(w.df, 1, term, -1, SQLITE_STATIC);
         rc = sqlite3_step(w.df);
@@ -740,8 +683,8 @@ done:
     sqlite3_finalize(get);
     sqlite3_finalize(one);
     sqlite3_finalize(text);
-    topset_free(&listed);
-    topset_free(&fresh);
+    wordset_free(&listed);
+    wordset_free(&fresh);
     toplist_work_close(&w);
     return result;
 }

@@ -418,12 +418,10 @@ static int toplist_query(TopWork *w, const char *term, sqlite3_int64 from,
     return rc == SQLITE_DONE || (once && rc == SQLITE_ROW) ? 0 : -1;
 }
 
-/* Writes the build's list of term. */
-static int toplist_store(TopWork *w, const char *term)
+/* Writes term's list as toplist_blob left it in w->ids and w->keys (nkeys
+ * bytes of keys; none: NULL). */
+static int toplist_write(TopWork *w, const char *term, size_t nkeys)
 {
-    size_t nkeys = 0;
-    if (toplist_blob(&w->b, w->ids, w->keys, &nkeys) < 0)
-        return 0; /* an id beyond 4 bytes: no list */
     sqlite3_bind_text(w->put, 1, term, -1, SQLITE_STATIC);
     sqlite3_bind_blob(w->put, 2, w->ids, (int)(4 * w->b.n), SQLITE_STATIC);
     if (nkeys > 0)
@@ -433,6 +431,15 @@ static int toplist_store(TopWork *w, const char *term)
     int rc = sqlite3_step(w->put);
     sqlite3_reset(w->put);
     return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Writes the build's list of term. */
+static int toplist_store(TopWork *w, const char *term)
+{
+    size_t nkeys = 0;
+    if (toplist_blob(&w->b, w->ids, w->keys, &nkeys) < 0)
+        return 0; /* an id beyond 4 bytes: no list */
+    return toplist_write(w, term, nkeys);
 }
 
 /* Whether term is one a list may be kept for: porter leaves it as it is
@@ -562,15 +569,7 @@ static int toplist_merge(TopWork *w, const char *term, const unsigned char *ids,
     if (nnew == 0 && nk == nkeys && memcmp(w->ids, ids, 4 * nids) == 0 &&
         memcmp(w->keys, keys, nkeys) == 0)
         return 0;
-    sqlite3_bind_text(w->put, 1, term, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(w->put, 2, w->ids, (int)(4 * b->n), SQLITE_STATIC);
-    if (nk > 0)
-        sqlite3_bind_blob(w->put, 3, w->keys, (int)nk, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(w->put, 3);
-    int rc = sqlite3_step(w->put);
-    sqlite3_reset(w->put);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return toplist_write(w, term, nk);
 }
 
 Status toplist_update(sqlite3 *db, sqlite3_int64 first_new, Error *err)

@@ -262,20 +262,39 @@ static bool message_has_entity(const Message *m, PeopleEntity e)
     return false;
 }
 
-static int message_add_entity(Message *m, Stemmer *s, const People *al,
-                              PeopleEntity e)
+/* Starts the next concept, its forms to follow (message_add_form):
+ * NULL when the message has all it may hold. */
+static Concept *message_concept_begin(Message *m, EvidenceConcept ev)
 {
-    if (m->n == REPLY_MAX_CONCEPTS || message_has_entity(m, e))
-        return 0;
+    if (m->n == REPLY_MAX_CONCEPTS)
+        return NULL;
     Concept *c = &m->c[m->n];
     memset(c, 0, sizeof *c);
     c->first_form = m->nforms;
+    m->ev[m->n] = ev;
+    return c;
+}
+
+/* Keeps the concept begun when it got a form. */
+static void message_concept_end(Message *m)
+{
+    if (m->c[m->n].nforms > 0)
+        m->n++;
+}
+
+static int message_add_entity(Message *m, Stemmer *s, const People *al,
+                              PeopleEntity e)
+{
+    if (message_has_entity(m, e))
+        return 0;
+    Concept *c = message_concept_begin(
+        m, (EvidenceConcept){.kind = e.kind == PEOPLE_PERSON  ? EVIDENCE_PERSON
+                                     : e.kind == PEOPLE_PLACE ? EVIDENCE_PLACE
+                                                              : EVIDENCE_TERM});
+    if (!c)
+        return 0;
     c->entity = true;
     c->who = e;
-    m->ev[m->n] = (EvidenceConcept){
-        .kind = e.kind == PEOPLE_PERSON  ? EVIDENCE_PERSON
-                : e.kind == PEOPLE_PLACE ? EVIDENCE_PLACE
-                                         : EVIDENCE_TERM};
     for (size_t i = 0; i < people_alias_count(al); i++) {
         PeopleEntity w;
         const char *form = people_alias(al, i, &w);
@@ -283,8 +302,7 @@ static int message_add_entity(Message *m, Stemmer *s, const People *al,
             message_add_form(m, s, form, false) < 0)
             return -1;
     }
-    if (c->nforms > 0)
-        m->n++;
+    message_concept_end(m);
     return 0;
 }
 
@@ -366,6 +384,17 @@ static int message_add_related(Message *m, Stemmer *s, sqlite3_stmt *related,
     return 0;
 }
 
+/* Stems word into one (emptied first): 1 when it is one stem the message
+ * has no form of yet, 0 when it is not, -1 on error. */
+static int message_new_stem(const Message *m, Stemmer *s, const char *word,
+                            Tokens *one)
+{
+    one->n = 0;
+    if (stemmer_run(s, STEMMER_PORTER, word, strlen(word), one) < 0)
+        return -1;
+    return one->n == 1 && !message_has_stem(m, one->v[0].stem);
+}
+
 static int message_add_word(Message *m, Stemmer *s, sqlite3_stmt *related,
                             const char *word, bool named, bool modifier,
                             bool thing, bool tail)
@@ -376,19 +405,16 @@ static int message_add_word(Message *m, Stemmer *s, sqlite3_stmt *related,
 
     if (m->n == REPLY_MAX_CONCEPTS)
         return 0;
-    if (stemmer_run(s, STEMMER_PORTER, word, strlen(word), &one) < 0) {
-        rc = -1;
+    int fresh = message_new_stem(m, s, word, &one);
+    if (fresh <= 0) { /* a word of one stem, once */
+        rc = fresh;
         goto done;
     }
-    if (one.n != 1 || message_has_stem(m, one.v[0].stem))
-        goto done; /* a word of one stem, once */
-    memset(&m->c[m->n], 0, sizeof m->c[m->n]);
-    m->c[m->n].first_form = m->nforms;
-    m->ev[m->n] = (EvidenceConcept){.kind = EVIDENCE_WORD,
-                                    .named = named,
-                                    .modifier = modifier,
-                                    .thing = thing,
-                                    .tail = tail};
+    message_concept_begin(m, (EvidenceConcept){.kind = EVIDENCE_WORD,
+                                               .named = named,
+                                               .modifier = modifier,
+                                               .thing = thing,
+                                               .tail = tail});
     if (message_add_form(m, s, word, false) < 0) {
         rc = -1;
         goto done;
@@ -402,8 +428,7 @@ static int message_add_word(Message *m, Stemmer *s, sqlite3_stmt *related,
         rc = -1;
         goto done;
     }
-    if (m->c[m->n].nforms > 0)
-        m->n++;
+    message_concept_end(m);
 done:
     stemmer_tokens_free(&one);
     return rc;
@@ -419,26 +444,23 @@ static int message_add_courtesy(Message *m, Stemmer *s, int cls)
     const char *cw;
     int rc = 0;
 
-    if (m->n == REPLY_MAX_CONCEPTS)
+    if (!message_concept_begin(
+            m, (EvidenceConcept){.kind = EVIDENCE_WORD, .courtesy = true}))
         return 0;
-    memset(&m->c[m->n], 0, sizeof m->c[m->n]);
-    m->c[m->n].first_form = m->nforms;
-    m->ev[m->n] = (EvidenceConcept){.kind = EVIDENCE_WORD, .courtesy = true};
     for (size_t j = 0; (cw = question_courtesy_word(cls, j)) != NULL; j++) {
-        one.n = 0;
-        if (stemmer_run(s, STEMMER_PORTER, cw, strlen(cw), &one) < 0) {
+        int fresh = message_new_stem(m, s, cw, &one);
+        if (fresh < 0) {
             rc = -1;
             goto done;
         }
-        if (one.n != 1 || message_has_stem(m, one.v[0].stem))
+        if (!fresh)
             continue; /* another word of the class stems alike */
         if (message_add_form(m, s, cw, false) < 0) {
             rc = -1;
             goto done;
         }
     }
-    if (m->c[m->n].nforms > 0)
-        m->n++;
+    message_concept_end(m);
 done:
     stemmer_tokens_free(&one);
     return rc;

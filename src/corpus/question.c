@@ -65,14 +65,14 @@ static const char *const question_courtesy_class[][QUESTION_COURTESY_WORDS] = {
 /* A reader's courtesy words that are not looked for in the letters: there
  * they mean something else ("we were obliged to withdraw", "the crowd
  * cheers", "as regards Finland").  Sorted; class as above, from 1. */
-static const char *const question_courtesy_only[] = {
-    "cheers", "obliged", "regards",
+static const struct {
+    const char *word;
+    int cls;
+} question_courtesy_only[] = {
+    {"cheers", 1},
+    {"obliged", 1},
+    {"regards", 4},
 };
-static const int question_courtesy_only_class[] = {1, 1, 4};
-_Static_assert(sizeof question_courtesy_only / sizeof *question_courtesy_only ==
-                   sizeof question_courtesy_only_class /
-                       sizeof *question_courtesy_only_class,
-               "a class for each word");
 
 /* Said before a courtesy, these only make it warmer ("many thanks", "good
  * luck", "heartiest congratulations"): part of the courtesy, not a topic
@@ -101,8 +101,8 @@ int question_courtesy(const char *w)
     for (size_t k = 0; k < sizeof question_courtesy_only /
                                sizeof *question_courtesy_only;
          k++)
-        if (strcmp(question_courtesy_only[k], w) == 0)
-            return question_courtesy_only_class[k];
+        if (strcmp(question_courtesy_only[k].word, w) == 0)
+            return question_courtesy_only[k].cls;
     return 0;
 }
 

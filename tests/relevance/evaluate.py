@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """evaluate.py - how well !reply and !search answer the relevance set.
 
-    evaluate.py [--set shipped|larger|larger2|larger3|blind|blind2|evidence|blind3|blind4|all]
+    evaluate.py [--set shipped|larger|larger2|larger3|blind|blind2|evidence|blind3|blind4|blind5|all]
                 [--corpus FILE ...]
                 [--questions TSV] [--bin MISSIVE] [--rank-bin RELEVANCE_RANK]
                 [-v]
@@ -44,6 +44,9 @@ questions.tsv for the format) asks two systems:
             reader who read only the letters and never ran the ranker,
             first run on the code before and after the refusal by evidence
   blind4    the shipped letters with questions-blind4.tsv: a fourth
+            held-out set, written blind (letters only, ranker never run),
+            committed before its first run, never tuned on
+  blind5    the shipped letters with questions-blind5.tsv: a fifth
             held-out set, written blind (letters only, ranker never run),
             committed before its first run, never tuned on
 
@@ -93,6 +96,8 @@ def sets():
                    os.path.join(HERE, "questions-blind3.tsv")),
         "blind4": ([os.path.join(SRC, "data", "stalin-churchill-1941.txt")],
                    os.path.join(HERE, "questions-blind4.tsv")),
+        "blind5": ([os.path.join(SRC, "data", "stalin-churchill-1941.txt")],
+                   os.path.join(HERE, "questions-blind5.tsv")),
     }
 
 

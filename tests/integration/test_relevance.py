@@ -57,14 +57,19 @@ MIN_NONE_PRECISION = 0.75    # measured 0.778 to 1.000
 # blind3 .588/.500, blind4 .543/.417 (without WordNet unchanged).  Raised
 # with the courtesy classes (question.c) and the addressee's own answer
 # (reply.c): blind .871/.846 (.839/.800), blind3 .676/.556 (.500/.435),
-# blind4 .571/.417 (.600/.636); larger3 .962 (.885).
+# blind4 .571/.417 (.600/.636); larger3 .962 (.885).  blind5 (written blind
+# on 6 December, 77 rows) measured on its first run .510/.400 (.551/.440).
 HELD_FLOORS = {
     "blind": {True: (0.85, 0.82), False: (0.82, 0.77)},
     "blind2": {True: (0.68, 0.62), False: (0.56, 0.58)},
     "evidence": {True: (0.80, 0.72), False: (0.78, 0.78)},
     "blind3": {True: (0.65, 0.53), False: (0.47, 0.41)},
     "blind4": {True: (0.55, 0.40), False: (0.58, 0.60)},
+    "blind5": {True: (0.50, 0.38), False: (0.53, 0.42)},
 }
+# !search top-1 floors; 0.9 where not named.  blind5 has five answerable
+# !search rows: Missive and plain bm25 both have four right (0.800).
+SEARCH_TOP1 = {"blind5": 0.8}
 
 
 def main():
@@ -107,7 +112,8 @@ def main():
                   f"{m['none_precision']:.3f}")
         s = report.get(("missive", "search"))  # blind3 has reply rows only
         if s:
-            check(f"{name}: search top-1 >= 0.9", s["top1"] >= 0.9,
+            floor = SEARCH_TOP1.get(name, 0.9)
+            check(f"{name}: search top-1 >= {floor}", s["top1"] >= floor,
                   f"{s['top1']:.3f}")
         if name == "shipped":
             check("shipped: every unanswerable reply declined",

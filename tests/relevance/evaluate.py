@@ -163,7 +163,7 @@ def baseline(con, row, stops):
     sql = ("SELECT l.id || '.' || p.para FROM passages_fts"
            " JOIN passages p ON p.id = passages_fts.rowid"
            " JOIN letters l ON l.id = p.letter_id"
-           " WHERE passages_fts MATCH ? AND (? IS NULL OR l.sender = ?)"
+           " WHERE passages_fts MATCH ? AND (? IS NULL OR l.sender = ? COLLATE NOCASE)"
            " ORDER BY passages_fts.rank, p.id")
     as_ = row["as"] if row["kind"] == "reply" else None
     ranked = [r[0] for r in con.execute(sql, (expr, as_, as_))]

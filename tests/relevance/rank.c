@@ -31,8 +31,14 @@
 static int rank_verbose;
 static People *rank_aliases; /* the shipped data dir's, as the bot's */
 
-static void rank_reply(sqlite3 *db, const char *as, const char *text)
+/* as is the author as a reader types it ("stalin"): the bot's !reply takes
+ * the letters' spelling of it, as here. */
+static void rank_reply(sqlite3 *db, Corpus *c, const char *as,
+                       const char *text)
 {
+    char person[128];
+    if (as && corpus_person(c, as, person, sizeof person))
+        as = person;
     ReplyQuery q = {.message = text, .sender = as, .aliases = rank_aliases};
     ReplyResult best, r[RANK_MAX];
     size_t n = 0;
@@ -127,7 +133,7 @@ int main(int argc, char **argv)
         *text++ = '\0';
         text[strcspn(text, "\t")] = '\0';
         if (strcmp(kind, "reply") == 0)
-            rank_reply(db, strcmp(as, "-") == 0 ? NULL : as, text);
+            rank_reply(db, c, strcmp(as, "-") == 0 ? NULL : as, text);
         else
             rank_search(c, text);
         fflush(stdout);

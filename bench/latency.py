@@ -9,7 +9,9 @@ the shipped corpus) in #missive0.., all in the same run.  Clients send N
 reports median and p99 latency of each bot and the per-round differences
 against the raw bot.  Then each bot gets the same load at the same time (20
 clients each; 10,000 mixed commands over ~200 s by default) and every bot's
-VmRSS is read idle (after the latency phase) and after the load.
+VmRSS is read right after the latency phase ("busy"), idle (--idle-wait
+seconds later: Missive gives its page cache back after 10 quiet seconds)
+and after the load.
 
 Missive's config is loosened for the bench, within the bounds its config
 accepts: [flood] burst 20 / interval_ms 100 (10 lines/s), [limits] burst 100
@@ -39,6 +41,7 @@ import os
 import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -78,6 +81,7 @@ class Target:
         self.pid = pid
         self.lat = []
         self.missed = 0
+        self.rss_busy = None
         self.rss_idle = None
         self.rss_after = None
         self.hwm = None
@@ -279,6 +283,9 @@ def main():
     ap.add_argument("--db", default=None, metavar="FILE",
                     help="run each Missive bot on its own copy of this database instead of"
                          " importing the shipped corpus (FILE itself is never opened)")
+    ap.add_argument("--idle-wait", type=float, default=12.0,
+                    help="seconds after the latency phase before idle RSS is read "
+                         "(Missive releases its cache after 10 quiet seconds)")
     ap.add_argument("--smaps", action="store_true",
                     help="print each Missive bot's RSS by mapping, idle and after the load")
     ap.add_argument("--out", default=None, help="results file (default BUILD/bench/latency-results.txt)")
@@ -295,6 +302,7 @@ def main():
     missive = args.missive or os.environ.get("MISSIVE_BIN") or os.path.join(build, "missive")
     echobot = args.echobot or os.path.join(build, "bench", "echobot")
     rawbot = args.rawbot or os.path.join(build, "bench", "rawbot")
+    libfloor = os.path.join(build, "bench", "libfloor")
     out_path = args.out or os.path.join(build, "bench", "latency-results.txt")
     report = []
     src_db = os.path.abspath(args.db) if args.db else None
@@ -441,8 +449,27 @@ def main():
         latency_phase(clients, targets, n, args.pace_ms / 1000.0, out)
 
         for t in targets:
+            t.rss_busy = h.rss_kb(t.pid)
+        time.sleep(args.idle_wait)
+        for t in targets:
             t.rss_idle = h.rss_kb(t.pid)
             t.hwm_idle = status_kb(t.pid, "VmHWM")
+        floor = None
+        if with_missive and os.access(libfloor, os.X_OK):
+            # Missive's libraries, each called once (bench/libfloor.c), on
+            # the same database: the part of the idle RSS that is not ours.
+            runs = []
+            for _ in range(5):
+                r = subprocess.run([libfloor, os.path.join(tmp.name, "missive.db")],
+                                   capture_output=True, text=True, timeout=60)
+                if r.returncode == 0 and r.stdout.strip().isdigit():
+                    runs.append(int(r.stdout))
+            if runs:
+                floor = statistics.median(runs)
+                out("  library floor (bench/libfloor, median of %d): %d KiB; "
+                    "missive idle - floor: %d KiB" % (len(runs), floor,
+                                                      [t for t in targets
+                                                       if t.label == "missive"][0].rss_idle - floor))
             if args.smaps and t.label not in ("rawbot", "echobot"):
                 smaps_report(out, t.label, "idle", t.pid)
         out("")
@@ -464,8 +491,8 @@ def main():
                 t.hwm = status_kb(t.pid, "VmHWM")
                 if args.smaps and t.label not in ("rawbot", "echobot"):
                     smaps_report(out, t.label, "after the load", t.pid)
-        out("  %-12s %12s %12s %12s %12s %12s %s" % ("bot", "idle KiB", "idle HWM", "after KiB",
-                                                      "peak KiB", "VmHWM KiB", "load"))
+        out("  %-12s %12s %12s %12s %12s %12s %12s %s" % ("bot", "busy KiB", "idle KiB", "idle HWM",
+                                                           "after KiB", "peak KiB", "VmHWM KiB", "load"))
         for t in targets:
             extra = ""
             if t.load:
@@ -473,8 +500,9 @@ def main():
                 extra = "sent %d in %.0f s, answers %d, notices %d" % (sent, secs, answers, notices)
             else:
                 peak = None
-            out("  %-12s %12s %12s %12s %12s %12s %s" % (t.label, t.rss_idle, t.hwm_idle,
-                                                          t.rss_after, peak, t.hwm, extra))
+            out("  %-12s %12s %12s %12s %12s %12s %12s %s" % (t.label, t.rss_busy, t.rss_idle,
+                                                               t.hwm_idle, t.rss_after, peak, t.hwm,
+                                                               extra))
         alive = [t.label for t in targets if h.pid_alive(t.pid)]
         out("  bots alive at the end: %s" % ", ".join(alive))
         rc = 0 if len(alive) == len(targets) else 1

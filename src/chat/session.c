@@ -109,6 +109,14 @@ bool session_replaced(const Session *s)
            (st.st_dev != s->dev || st.st_ino != s->ino);
 }
 
+size_t session_release_memory(Session *s)
+{
+    sqlite3_int64 before = sqlite3_memory_used();
+    sqlite3_db_release_memory(s->db);
+    sqlite3_int64 freed = before - sqlite3_memory_used();
+    return freed > 0 ? (size_t)freed : 0;
+}
+
 Commands *session_commands(const Session *s)
 {
     return s->cmds;

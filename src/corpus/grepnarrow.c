@@ -167,7 +167,7 @@ static void grepnarrow_class(Reader *r)
 /* A sequence up to '|', ')' or the end: the AND of what it requires. */
 static Expr grepnarrow_seq(Reader *r)
 {
-    char run[GREPNARROW_RUN_MAX];
+    char run[GREPNARROW_RUN_MAX] = ""; /* zeroed: GCC -O3 cannot see len guards it */
     size_t len = 0;
     Expr all = NULL;
 

@@ -81,6 +81,32 @@ static void test_open_answers(void **state)
     session_close(s);
 }
 
+/* An idle bot gives SQLite's page cache back; the next command still
+ * answers, from pages read again. */
+static void test_release_memory(void **state)
+{
+    (void)state;
+    SessionOptions so = {
+        .database = db_path, .data_dir = DATADIR, .must_exist = true};
+    Error err = {0};
+    CommandOutput out = {0};
+    CommandInput in = {"!search finland", "alice", "#c", 0, NULL};
+
+    Session *s = session_open(&so, &err);
+    assert_non_null(s);
+    assert_int_equal(commands_dispatch(session_commands(s), &in, &out, &err),
+                     STATUS_OK);
+    command_output_clear(&out);
+    assert_true(session_release_memory(s) > 0);
+    assert_int_equal(session_release_memory(s), 0); /* nothing left */
+    assert_int_equal(commands_dispatch(session_commands(s), &in, &out, &err),
+                     STATUS_OK);
+    assert_int_equal(out.n, 1);
+    assert_non_null(strstr(out.lines[0], "Result 1"));
+    command_output_clear(&out);
+    session_close(s);
+}
+
 static void test_missing_database_is_not_created(void **state)
 {
     (void)state;
@@ -251,6 +277,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_open_answers),
+        cmocka_unit_test(test_release_memory),
         cmocka_unit_test(test_missing_database_is_not_created),
         cmocka_unit_test(test_missing_aliases_warns),
         cmocka_unit_test(test_existing_only),

@@ -155,3 +155,9 @@ bool evidence_is_answer(const ReplyResult *r)
                                  ? REPLY_MIN_TOPICAL
                                  : REPLY_MIN_CONFIDENCE);
 }
+
+bool evidence_only_unsure(const ReplyResult *r)
+{
+    return !evidence_is_answer(r) && r->evidence >= REPLY_MIN_EVIDENCE &&
+           !(r->lacking && !r->content) && !r->names_only;
+}

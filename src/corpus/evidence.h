@@ -64,4 +64,11 @@ uint32_t evidence_wording(const EvidenceConcept *c, size_t n, uint32_t win,
 /* True when a ranked result is an answer (reply_is_answer). */
 bool evidence_is_answer(const ReplyResult *r);
 
+/* True when a ranked result is declined for its confidence alone: no
+ * evidence says the letters do not answer (it has REPLY_MIN_EVIDENCE, is
+ * not names_only, and matched a content word when the message lacks a
+ * thing), only too little of the message matched.  reply.c lets the first
+ * answer ranked below such results go first. */
+bool evidence_only_unsure(const ReplyResult *r);
+
 #endif

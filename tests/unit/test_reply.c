@@ -359,6 +359,85 @@ static void test_evidence_verdict(void **state)
     assert_false(reply_is_answer(&name));
 }
 
+/* Declined for confidence alone, or by evidence (evidence_only_unsure). */
+static void test_evidence_only_unsure(void **state)
+{
+    (void)state;
+    ReplyResult r = {.confidence = REPLY_MIN_TOPICAL - 0.01, .evidence = 10,
+                     .topical = true, .content = true};
+
+    assert_false(reply_is_answer(&r));
+    assert_true(evidence_only_unsure(&r));
+    r.confidence = REPLY_MIN_TOPICAL; /* an answer is not "unsure" */
+    assert_false(evidence_only_unsure(&r));
+    r.confidence = REPLY_MIN_TOPICAL - 0.01;
+    r.names_only = true; /* evidence that the letters do not answer */
+    assert_false(evidence_only_unsure(&r));
+    r.names_only = false;
+    r.lacking = true;
+    r.content = false; /* a thing they lack, no content word matched */
+    assert_false(evidence_only_unsure(&r));
+    r.content = true;
+    assert_true(evidence_only_unsure(&r));
+    r.evidence = REPLY_MIN_EVIDENCE / 2; /* nothing rare in the window */
+    assert_false(evidence_only_unsure(&r));
+}
+
+/* Nearness: two passages hold the same two words once each; the one that
+ * holds them in one phrase answers, though it is the longer (bm25 alone,
+ * on length, prefers the other). */
+static const char near_corpus[] =
+    "Personal Message from Stalin to Mr Churchill\n\n"
+    "The position of our troops at the front remains strained. The rains "
+    "have come early this year, and the roads are deep in mud.\n\n"
+    "Our position is firm. We shall write of the front later.\n\n"
+    "The convoys sail on Thursday with tanks.\n\n"
+    "An invasion of Britain is no longer possible this year.\n\n"
+    "Source: Test fixture for test_reply.\n";
+
+static void test_nearness(void **state)
+{
+    Fixture *f = *state;
+    Small s;
+    ReplyQuery q = {.message = "how is the position at the front?",
+                    .aliases = f->bare};
+    ReplyResult r[4];
+    size_t n = 0;
+
+    small_open_text(&s, near_corpus, sizeof near_corpus - 1);
+    assert_int_equal(reply_rank(s.db, &q, r, 4, &n, NULL), STATUS_OK);
+    assert_true(n >= 2);
+    assert_int_equal(r[0].letter, 1);
+    assert_int_equal(r[0].para, 1);
+    assert_int_equal(r[1].para, 2);
+    /* Both hold every word asked: coverage ties, nearness decides. */
+    assert_true(fabs(r[0].confidence - r[1].confidence) < 1e-9);
+    small_close(&s);
+}
+
+/* The first answer goes first past passages declined for confidence
+ * alone: over the shipped letters, 3.4 ("joint operations by the Soviet
+ * and British troops") holds more of "how many troops can Britain ship to
+ * Russia?" close together and outscores 2.4, but not enough of it to
+ * answer; 2.4 ("the sending of troops ... our shipping resources") does. */
+static void test_promote_first_answer(void **state)
+{
+    Fixture *f = *state;
+    ReplyQuery q = {.message = "how many troops can Britain ship to Russia?",
+                    .aliases = f->aliases};
+    ReplyResult r[8];
+    size_t n = 0;
+
+    assert_int_equal(reply_rank(f->db, &q, r, 8, &n, NULL), STATUS_OK);
+    assert_true(n >= 2);
+    assert_int_equal(r[0].letter, 2);
+    assert_int_equal(r[0].para, 4);
+    assert_true(reply_is_answer(&r[0]));
+    for (size_t i = 1; i < n && r[i].score > r[0].score; i++)
+        assert_true(evidence_only_unsure(&r[i]));
+    assert_string_equal(best(f, q.message, NULL, f->aliases, 0, 0), "2.4");
+}
+
 /* The best ranked result in db (declined or not); false: none ranked. */
 static bool small_top(sqlite3 *db, const char *msg, const People *al,
                       ReplyResult *out)
@@ -1183,6 +1262,9 @@ int main(void)
         cmocka_unit_test(test_aliases_expand),
         cmocka_unit_test(test_threshold_declines),
         cmocka_unit_test(test_evidence_verdict),
+        cmocka_unit_test(test_evidence_only_unsure),
+        cmocka_unit_test(test_nearness),
+        cmocka_unit_test(test_promote_first_answer),
         cmocka_unit_test(test_evidence_missing_thing),
         cmocka_unit_test(test_evidence_topical),
         cmocka_unit_test(test_evidence_wording),

@@ -31,7 +31,9 @@
  * count once.  The concept table (concepts.c: WordNet's synonyms, derived
  * forms, pertainyms and holonyms of the letters' words, written at import)
  * adds up to REPLY_MAX_RELATED stems of the letters to a word's concept:
- * "nations" finds "countries", "Africa" finds "Libya".  A concept matched
+ * "nations" finds "countries", "Africa" finds "Libya"; so does its cut
+ * stem (see "Stems"), when the table knows it: "Scandinavian" relates as
+ * "Scandinavia" does, to "Norway".  A concept matched
  * only through them counts REPLY_RELATED of its weight, in the window, in
  * the confidence and in the score: the reader's own word, when the letters
  * use it, is better evidence than WordNet's guess at what they meant.  A
@@ -440,7 +442,12 @@ static int message_add_word(Message *m, Stemmer *s, sqlite3_stmt *related,
         rc = -1;
         goto done;
     }
-    if (message_add_related(m, s, related, one.v[0].stem) < 0) {
+    /* The table is keyed by the stems of WordNet's lemmas; a derived word
+     * whose cut stem is one ("Scandinavian", "scandinavia") relates as
+     * that lemma does: its prefix form already stands for the same word
+     * ("Scandinavia" finds the Norway of the letters). */
+    if (message_add_related(m, s, related, one.v[0].stem) < 0 ||
+        (prefix[0] && message_add_related(m, s, related, prefix) < 0)) {
         rc = -1;
         goto done;
     }

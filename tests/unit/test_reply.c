@@ -944,6 +944,17 @@ static void test_related_stems(void **state)
     double direct =
         small_confidence(s.db, "the occupation of Germany", f->bare);
     assert_true(related > 0 && related < direct - 1e-9);
+    /* A word whose stem less its last letter is a stem the table knows
+     * relates as that word does: "Scandinavian" (stem "scandinavian") as
+     * "Scandinavia" ("scandinavia"), which WordNet relates to the Norway
+     * of the letters (here: to their convoys). */
+    assert_string_equal(small_best(s.db, "Scandinavian", f->bare), "none");
+    assert_int_equal(sqlite3_exec(s.db,
+                                  "INSERT INTO concepts VALUES"
+                                  " ('scandinavia', 'convoi')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_string_equal(small_best(s.db, "Scandinavian", f->bare), "2.3");
     /* A database without the table (before migration 3): words only. */
     assert_int_equal(
         sqlite3_exec(s.db, "DROP TABLE concepts", NULL, NULL, NULL), SQLITE_OK);

@@ -156,8 +156,16 @@ bool evidence_is_answer(const ReplyResult *r)
                                  : REPLY_MIN_CONFIDENCE);
 }
 
+/* Unsure.  A passage declined because too little of the message matched
+ * is not evidence that the letters do not answer it; a window of names
+ * only is, when a place or a person carries it ("the population of
+ * Persia": Persia here, the population elsewhere).  Not when a capitalised
+ * word the alias table does not know carries it (topical): readers
+ * capitalise common nouns ("will the Allies sit together after the
+ * victory?"), and a letter that holds the word is no proof that the one
+ * holding the rest does not answer. */
 bool evidence_only_unsure(const ReplyResult *r)
 {
     return !evidence_is_answer(r) && r->evidence >= REPLY_MIN_EVIDENCE &&
-           !(r->lacking && !r->content) && !r->names_only;
+           !(r->lacking && !r->content) && (!r->names_only || r->topical);
 }

@@ -576,7 +576,11 @@ static int message_build(Message *m, Stemmer *s, sqlite3_stmt *related,
                                  i + 1 < w.n && question_named(msg, &w, i + 1),
                                  thing, thing_at + 1 == i && i > 0) < 0)
                 goto done;
-            if (thing && m->n > before)
+            /* A capitalised thing is a name, itself the noun ("will the
+             * Allies sit together?"): the word after it is no part of its
+             * phrase, unless it is a place's adjective ("the Persian oil"). */
+            if (thing && m->n > before &&
+                (!question_named(msg, &w, i) || question_adjective(word)))
                 thing_at = i;
         }
         i++;

@@ -372,8 +372,10 @@ static void test_evidence_only_unsure(void **state)
     assert_false(evidence_only_unsure(&r));
     r.confidence = REPLY_MIN_TOPICAL - 0.01;
     r.names_only = true; /* evidence that the letters do not answer */
+    r.content = r.topical = false;
     assert_false(evidence_only_unsure(&r));
     r.names_only = false;
+    r.content = r.topical = true;
     r.lacking = true;
     r.content = false; /* a thing they lack, no content word matched */
     assert_false(evidence_only_unsure(&r));
@@ -381,6 +383,47 @@ static void test_evidence_only_unsure(void **state)
     assert_true(evidence_only_unsure(&r));
     r.evidence = REPLY_MIN_EVIDENCE / 2; /* nothing rare in the window */
     assert_false(evidence_only_unsure(&r));
+    /* Names only, but a capitalised word of no alias among them ("the
+     * Allies"): a reader's capital, not evidence. */
+    ReplyResult names = {.confidence = REPLY_MIN_TOPICAL - 0.01,
+                         .evidence = 10, .names_only = true};
+    assert_false(evidence_only_unsure(&names));
+    names.topical = true;
+    assert_true(evidence_only_unsure(&names));
+}
+
+/* A capitalised thing is a name, and the noun of its phrase itself: the
+ * verb after it ("will the Commission convene") is no noun the letters
+ * lack (evidence_open_noun), so the words no letter uses are the reader's
+ * wording once the window holds the Commission and Moscow.  After a plain
+ * word ("the commission convene") it may be the noun of which the thing
+ * is the adjective ("a good novel"), and the full mass decides. */
+static void test_name_ends_its_phrase(void **state)
+{
+    Fixture *f = *state;
+    Small s;
+    small_open(&s);
+    double named = small_confidence(
+        s.db, "will the Commission convene in Moscow together?", f->aliases);
+    double plain = small_confidence(
+        s.db, "will the commission convene in Moscow together?", f->aliases);
+    assert_true(fabs(named - 1.0) < 1e-9);
+    assert_true(plain > 0 && plain < named - 1e-9);
+    assert_string_equal(
+        small_best(s.db, "will the Commission convene in Moscow together?",
+                   f->aliases),
+        "1.2");
+    /* A place's adjective still takes the next word as its noun: "the
+     * German oil" is oil, which no letter holds. */
+    assert_string_equal(
+        small_best(s.db, "what about the German oil?", f->aliases), "none");
+    small_close(&s);
+    /* Over the shipped letters both together: "the Allies" (1.2) is a
+     * capitalised word of no alias, so its window of names does not hide
+     * 2.5, where the victory is and the rest is the reader's wording. */
+    assert_string_equal(best(f, "will the Allies sit together after the victory?",
+                             NULL, f->aliases, 0, 0),
+                        "2.5");
 }
 
 /* Nearness: two passages hold the same two words once each; the one that
@@ -1276,6 +1319,7 @@ int main(void)
         cmocka_unit_test(test_evidence_only_unsure),
         cmocka_unit_test(test_nearness),
         cmocka_unit_test(test_promote_first_answer),
+        cmocka_unit_test(test_name_ends_its_phrase),
         cmocka_unit_test(test_evidence_missing_thing),
         cmocka_unit_test(test_evidence_topical),
         cmocka_unit_test(test_evidence_wording),

@@ -147,9 +147,8 @@ bool question_vocative(const char *msg, const Tokens *w, size_t i, size_t j)
     return false;
 }
 
-/* A word written with a capital inside a sentence names something: "the
- * Battle of Britain", "Pearl Harbor". */
-bool question_named(const char *msg, const Tokens *w, size_t i)
+/* A word written with a capital inside a sentence. */
+static bool question_capital(const char *msg, const Tokens *w, size_t i)
 {
     unsigned char c = (unsigned char)msg[w->v[i].start];
     if (i == 0 || !(c >= 'A' && c <= 'Z'))
@@ -158,6 +157,24 @@ bool question_named(const char *msg, const Tokens *w, size_t i)
         if (p[-1] == '.' || p[-1] == '?' || p[-1] == '!' || p[-1] == ':')
             return false;
     return true;
+}
+
+/* A word written with a capital inside a sentence names something: "the
+ * Battle of Britain", "Pearl Harbor".  Not after a possessive (directly or
+ * through other capitalised words): a person or a place takes none, and
+ * "your Foreign Minister", "our Navy" are the reader's capitals for a
+ * title or an institution of someone's, which the letters word their own
+ * way ("Foreign Secretary"), not a name they lack.  Sorted. */
+bool question_named(const char *msg, const Tokens *w, size_t i)
+{
+    static const char *const possessive[] = {"her", "his",   "its", "my",
+                                             "our", "their", "your"};
+    if (!question_capital(msg, w, i))
+        return false;
+    while (i > 0 && question_capital(msg, w, i - 1)) i--;
+    return i == 0 || !wordlist_contains(possessive,
+                                        sizeof possessive / sizeof *possessive,
+                                        w->v[i - 1].stem);
 }
 
 /* True when token i opens the message or a clause of it ("Joe, which"). */

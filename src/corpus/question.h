@@ -35,7 +35,8 @@ bool question_is_space(char ch);
  * either end of it and set off by a comma (or opening it after "dear"). */
 bool question_vocative(const char *msg, const Tokens *w, size_t i, size_t j);
 
-/* True when word i is capitalised inside its sentence: it names something. */
+/* True when word i is capitalised inside its sentence: it names something
+ * (not after a possessive: "your Foreign Minister" is a title). */
 bool question_named(const char *msg, const Tokens *w, size_t i);
 
 /* True when word i opens the message or a clause of it. */

@@ -756,6 +756,38 @@ static void test_evidence_name_run(void **state)
     small_close(&s);
 }
 
+/* After a possessive a capitalised word is a title or an institution, not
+ * a name the letters lack: "your Foreign Minister" may be their "Foreign
+ * Secretary" and is the reader's wording; "the Foreign Minister" names. */
+static void test_possessive_title(void **state)
+{
+    Fixture *f = *state;
+    Small s;
+    ReplyResult r;
+
+    small_open(&s);
+    assert_true(small_top(
+        s.db, "will your Foreign Minister discuss Germany in Moscow?",
+        f->aliases, &r));
+    assert_false(r.lacks_name);
+    assert_string_equal(
+        small_best(s.db, "will your Foreign Minister discuss Germany in Moscow?",
+                   f->aliases),
+        "1.2");
+    assert_string_equal(
+        small_best(s.db, "will our Navy sail with the convoys?", f->aliases),
+        "2.3");
+    assert_true(small_top(
+        s.db, "will the Foreign Minister discuss Germany in Moscow?",
+        f->aliases, &r));
+    assert_true(r.lacks_name);
+    assert_string_equal(
+        small_best(s.db, "will the Foreign Minister discuss Germany in Moscow?",
+                   f->aliases),
+        "none");
+    small_close(&s);
+}
+
 static void test_prefix_not_restemmed(void **state)
 {
     Fixture *f = *state;
@@ -1327,6 +1359,7 @@ int main(void)
         cmocka_unit_test(test_place_adjective),
         cmocka_unit_test(test_light_nouns),
         cmocka_unit_test(test_evidence_name_run),
+        cmocka_unit_test(test_possessive_title),
         cmocka_unit_test(test_prefix_not_restemmed),
         cmocka_unit_test(test_thanks_answered),
         cmocka_unit_test(test_courtesy_class),

@@ -128,10 +128,17 @@ bool question_is_space(char ch)
 }
 
 /* A person named at either end of the message, set off by a comma (or
- * opening it after "dear"), is whom it addresses. */
+ * opening it after a greeting: "dear", "hi"), is whom it addresses.
+ * Sorted. */
 bool question_vocative(const char *msg, const Tokens *w, size_t i, size_t j)
 {
-    size_t first = (i == 1 && strcmp(w->v[0].stem, "dear") == 0) ? 1 : 0;
+    static const char *const greeting[] = {"dear", "hello", "hey", "hi"};
+    size_t first = i == 1 && wordlist_contains(greeting,
+                                               sizeof greeting /
+                                                   sizeof *greeting,
+                                               w->v[0].stem)
+                       ? 1
+                       : 0;
     if (i == first) {
         const char *p = msg + w->v[j].end;
         while (question_is_space(*p)) p++;

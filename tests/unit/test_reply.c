@@ -877,6 +877,32 @@ static const char landing_corpus[] =
     "The landing of supplies at Murmansk continues.\n\n"
     "Source: Test fixture for test_reply.\n";
 
+/* The confidence of the best ranked passage over the shipped letters. */
+static double shipped_confidence(Fixture *f, const char *msg)
+{
+    ReplyQuery q = {.message = msg, .aliases = f->aliases};
+    ReplyResult r[2];
+    size_t n = 0;
+    assert_int_equal(reply_rank(f->db, &q, r, 2, &n, NULL), STATUS_OK);
+    return n ? r[0].confidence : -1;
+}
+
+/* After a greeting the name is whom the message addresses, as after
+ * "dear" or before a comma: no topic of it.  The rest is asked alike. */
+static void test_greeting_addresses(void **state)
+{
+    Fixture *f = *state;
+    double plain = shipped_confidence(f, "Winston, will you send Eden?");
+    assert_true(plain > 0);
+    assert_true(fabs(shipped_confidence(f, "hi Winston, will you send Eden?") -
+                     plain) < 1e-9);
+    assert_true(fabs(shipped_confidence(f, "dear Winston, will you send Eden?") -
+                     plain) < 1e-9);
+    assert_string_equal(
+        best(f, "hello Winston, will you send Eden?", NULL, f->aliases, 0, 0),
+        best(f, "Winston, will you send Eden?", NULL, f->aliases, 0, 0));
+}
+
 static void test_addressee_answers(void **state)
 {
     Fixture *f = *state;
@@ -1364,6 +1390,7 @@ int main(void)
         cmocka_unit_test(test_thanks_answered),
         cmocka_unit_test(test_courtesy_class),
         cmocka_unit_test(test_addressee_answers),
+        cmocka_unit_test(test_greeting_addresses),
         cmocka_unit_test(test_unseen_plain_words),
         cmocka_unit_test(test_as_author_weights),
         cmocka_unit_test(test_passage_stats),

@@ -24,7 +24,10 @@
  * topic word ("what about Hungary?"); before them a window of names needed
  * REPLY_MIN_CONFIDENCE, a threshold standing in for the evidence.  Below
  * REPLY_MIN_EVIDENCE (the best window holds no word rarer than one in half
- * the passages) nothing is an answer.
+ * the passages) nothing is an answer.  A passage declined only for its
+ * confidence, with none of this evidence against it, does not hide the
+ * first answer ranked below it (evidence_only_unsure; reply.c moves that
+ * answer first).
  */
 #include "evidence.h"
 

@@ -24,7 +24,10 @@
  * topic word ("what about Hungary?"); before them a window of names needed
  * REPLY_MIN_CONFIDENCE, a threshold standing in for the evidence.  Below
  * REPLY_MIN_EVIDENCE (the best window holds no word rarer than one in half
- * the passages) nothing is an answer.
+ * the passages) nothing is an answer.  A passage declined only for its
+ * confidence, with none of this evidence against it, does not hide the
+ * first answer ranked below it (evidence_only_unsure; reply.c moves that
+ * answer first).
  */
 #include "evidence.h"
 
@@ -154,4 +157,18 @@ bool evidence_is_answer(const ReplyResult *r)
     return r->confidence >= (!r->lacking && !r->lacks_name
                                  ? REPLY_MIN_TOPICAL
                                  : REPLY_MIN_CONFIDENCE);
+}
+
+/* Unsure.  A passage declined because too little of the message matched
+ * is not evidence that the letters do not answer it; a window of names
+ * only is, when a place or a person carries it ("the population of
+ * Persia": Persia here, the population elsewhere).  Not when a capitalised
+ * word the alias table does not know carries it (topical): readers
+ * capitalise common nouns ("will the Allies sit together after the
+ * victory?"), and a letter that holds the word is no proof that the one
+ * holding the rest does not answer. */
+bool evidence_only_unsure(const ReplyResult *r)
+{
+    return !evidence_is_answer(r) && r->evidence >= REPLY_MIN_EVIDENCE &&
+           !(r->lacking && !r->content) && (!r->names_only || r->topical);
 }

@@ -32,7 +32,9 @@ typedef struct {
     bool modifier; /* and so is the next word: "Red" in "the Red Army" */
     bool thing;    /* a noun after an article, or a number (question.h) */
     bool tail;     /* the word right after a thing: "novel" of "a good
-                      novel", where the thing is the adjective */
+                      novel", where the thing is the adjective; not after
+                      a capitalised thing, a name, unless it is a place's
+                      adjective ("the Persian oil") */
     long df;       /* passages of every author holding a form of it */
     bool seen;     /* a passage asked (of the "as AUTHOR") holds a form */
     bool courtesy; /* a reader's thanks, congratulations, wishes: reply.c */
@@ -63,5 +65,13 @@ uint32_t evidence_wording(const EvidenceConcept *c, size_t n, uint32_t win,
 
 /* True when a ranked result is an answer (reply_is_answer). */
 bool evidence_is_answer(const ReplyResult *r);
+
+/* True when a ranked result is declined for its confidence alone: no
+ * evidence says the letters do not answer (it has REPLY_MIN_EVIDENCE, is
+ * not names_only unless a capitalised word of no alias is among its names,
+ * and matched a content word when the message lacks a thing), only too
+ * little of the message matched.  reply.c lets the first answer ranked
+ * below such results go first. */
+bool evidence_only_unsure(const ReplyResult *r);
 
 #endif

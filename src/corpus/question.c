@@ -128,10 +128,17 @@ bool question_is_space(char ch)
 }
 
 /* A person named at either end of the message, set off by a comma (or
- * opening it after "dear"), is whom it addresses. */
+ * opening it after a greeting: "dear", "hi"), is whom it addresses.
+ * Sorted. */
 bool question_vocative(const char *msg, const Tokens *w, size_t i, size_t j)
 {
-    size_t first = (i == 1 && strcmp(w->v[0].stem, "dear") == 0) ? 1 : 0;
+    static const char *const greeting[] = {"dear", "hello", "hey", "hi"};
+    size_t first = i == 1 && wordlist_contains(greeting,
+                                               sizeof greeting /
+                                                   sizeof *greeting,
+                                               w->v[0].stem)
+                       ? 1
+                       : 0;
     if (i == first) {
         const char *p = msg + w->v[j].end;
         while (question_is_space(*p)) p++;
@@ -147,9 +154,8 @@ bool question_vocative(const char *msg, const Tokens *w, size_t i, size_t j)
     return false;
 }
 
-/* A word written with a capital inside a sentence names something: "the
- * Battle of Britain", "Pearl Harbor". */
-bool question_named(const char *msg, const Tokens *w, size_t i)
+/* A word written with a capital inside a sentence. */
+static bool question_capital(const char *msg, const Tokens *w, size_t i)
 {
     unsigned char c = (unsigned char)msg[w->v[i].start];
     if (i == 0 || !(c >= 'A' && c <= 'Z'))
@@ -158,6 +164,24 @@ bool question_named(const char *msg, const Tokens *w, size_t i)
         if (p[-1] == '.' || p[-1] == '?' || p[-1] == '!' || p[-1] == ':')
             return false;
     return true;
+}
+
+/* A word written with a capital inside a sentence names something: "the
+ * Battle of Britain", "Pearl Harbor".  Not after a possessive (directly or
+ * through other capitalised words): a person or a place takes none, and
+ * "your Foreign Minister", "our Navy" are the reader's capitals for a
+ * title or an institution of someone's, which the letters word their own
+ * way ("Foreign Secretary"), not a name they lack.  Sorted. */
+bool question_named(const char *msg, const Tokens *w, size_t i)
+{
+    static const char *const possessive[] = {"her", "his",   "its", "my",
+                                             "our", "their", "your"};
+    if (!question_capital(msg, w, i))
+        return false;
+    while (i > 0 && question_capital(msg, w, i - 1)) i--;
+    return i == 0 || !wordlist_contains(possessive,
+                                        sizeof possessive / sizeof *possessive,
+                                        w->v[i - 1].stem);
 }
 
 /* True when token i opens the message or a clause of it ("Joe, which"). */

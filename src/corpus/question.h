@@ -32,10 +32,12 @@ bool question_is_warm(const char *word);
 bool question_is_space(char ch);
 
 /* True when words i..j (a person) are whom the message addresses: at
- * either end of it and set off by a comma (or opening it after "dear"). */
+ * either end of it and set off by a comma (or opening it after a greeting:
+ * "dear", "hello", "hey", "hi"). */
 bool question_vocative(const char *msg, const Tokens *w, size_t i, size_t j);
 
-/* True when word i is capitalised inside its sentence: it names something. */
+/* True when word i is capitalised inside its sentence: it names something
+ * (not after a possessive: "your Foreign Minister" is a title). */
 bool question_named(const char *msg, const Tokens *w, size_t i);
 
 /* True when word i opens the message or a clause of it. */

@@ -359,6 +359,128 @@ static void test_evidence_verdict(void **state)
     assert_false(reply_is_answer(&name));
 }
 
+/* Declined for confidence alone, or by evidence (evidence_only_unsure). */
+static void test_evidence_only_unsure(void **state)
+{
+    (void)state;
+    ReplyResult r = {.confidence = REPLY_MIN_TOPICAL - 0.01, .evidence = 10,
+                     .topical = true, .content = true};
+
+    assert_false(reply_is_answer(&r));
+    assert_true(evidence_only_unsure(&r));
+    r.confidence = REPLY_MIN_TOPICAL; /* an answer is not "unsure" */
+    assert_false(evidence_only_unsure(&r));
+    r.confidence = REPLY_MIN_TOPICAL - 0.01;
+    r.names_only = true; /* evidence that the letters do not answer */
+    r.content = r.topical = false;
+    assert_false(evidence_only_unsure(&r));
+    r.names_only = false;
+    r.content = r.topical = true;
+    r.lacking = true;
+    r.content = false; /* a thing they lack, no content word matched */
+    assert_false(evidence_only_unsure(&r));
+    r.content = true;
+    assert_true(evidence_only_unsure(&r));
+    r.evidence = REPLY_MIN_EVIDENCE / 2; /* nothing rare in the window */
+    assert_false(evidence_only_unsure(&r));
+    /* Names only, but a capitalised word of no alias among them ("the
+     * Allies"): a reader's capital, not evidence. */
+    ReplyResult names = {.confidence = REPLY_MIN_TOPICAL - 0.01,
+                         .evidence = 10, .names_only = true};
+    assert_false(evidence_only_unsure(&names));
+    names.topical = true;
+    assert_true(evidence_only_unsure(&names));
+}
+
+/* A capitalised thing is a name, and the noun of its phrase itself: the
+ * verb after it ("will the Commission convene") is no noun the letters
+ * lack (evidence_open_noun), so the words no letter uses are the reader's
+ * wording once the window holds the Commission and Moscow.  After a plain
+ * word ("the commission convene") it may be the noun of which the thing
+ * is the adjective ("a good novel"), and the full mass decides. */
+static void test_name_ends_its_phrase(void **state)
+{
+    Fixture *f = *state;
+    Small s;
+    small_open(&s);
+    double named = small_confidence(
+        s.db, "will the Commission convene in Moscow together?", f->aliases);
+    double plain = small_confidence(
+        s.db, "will the commission convene in Moscow together?", f->aliases);
+    assert_true(fabs(named - 1.0) < 1e-9);
+    assert_true(plain > 0 && plain < named - 1e-9);
+    assert_string_equal(
+        small_best(s.db, "will the Commission convene in Moscow together?",
+                   f->aliases),
+        "1.2");
+    /* A place's adjective still takes the next word as its noun: "the
+     * German oil" is oil, which no letter holds. */
+    assert_string_equal(
+        small_best(s.db, "what about the German oil?", f->aliases), "none");
+    small_close(&s);
+    /* Over the shipped letters both together: "the Allies" (1.2) is a
+     * capitalised word of no alias, so its window of names does not hide
+     * 2.5, where the victory is and the rest is the reader's wording. */
+    assert_string_equal(best(f, "will the Allies sit together after the victory?",
+                             NULL, f->aliases, 0, 0),
+                        "2.5");
+}
+
+/* Nearness: two passages hold the same two words once each; the one that
+ * holds them in one phrase answers, though it is the longer (bm25 alone,
+ * on length, prefers the other). */
+static const char near_corpus[] =
+    "Personal Message from Stalin to Mr Churchill\n\n"
+    "The position of our troops at the front remains strained. The rains "
+    "have come early this year, and the roads are deep in mud.\n\n"
+    "Our position is firm. We shall write of the front later.\n\n"
+    "The convoys sail on Thursday with tanks.\n\n"
+    "An invasion of Britain is no longer possible this year.\n\n"
+    "Source: Test fixture for test_reply.\n";
+
+static void test_nearness(void **state)
+{
+    Fixture *f = *state;
+    Small s;
+    ReplyQuery q = {.message = "how is the position at the front?",
+                    .aliases = f->bare};
+    ReplyResult r[4];
+    size_t n = 0;
+
+    small_open_text(&s, near_corpus, sizeof near_corpus - 1);
+    assert_int_equal(reply_rank(s.db, &q, r, 4, &n, NULL), STATUS_OK);
+    assert_true(n >= 2);
+    assert_int_equal(r[0].letter, 1);
+    assert_int_equal(r[0].para, 1);
+    assert_int_equal(r[1].para, 2);
+    /* Both hold every word asked: coverage ties, nearness decides. */
+    assert_true(fabs(r[0].confidence - r[1].confidence) < 1e-9);
+    small_close(&s);
+}
+
+/* The first answer goes first past passages declined for confidence
+ * alone: over the shipped letters, 3.4 ("joint operations by the Soviet
+ * and British troops") holds more of "how many troops can Britain ship to
+ * Russia?" close together and outscores 2.4, but not enough of it to
+ * answer; 2.4 ("the sending of troops ... our shipping resources") does. */
+static void test_promote_first_answer(void **state)
+{
+    Fixture *f = *state;
+    ReplyQuery q = {.message = "how many troops can Britain ship to Russia?",
+                    .aliases = f->aliases};
+    ReplyResult r[8];
+    size_t n = 0;
+
+    assert_int_equal(reply_rank(f->db, &q, r, 8, &n, NULL), STATUS_OK);
+    assert_true(n >= 2);
+    assert_int_equal(r[0].letter, 2);
+    assert_int_equal(r[0].para, 4);
+    assert_true(reply_is_answer(&r[0]));
+    for (size_t i = 1; i < n && r[i].score > r[0].score; i++)
+        assert_true(evidence_only_unsure(&r[i]));
+    assert_string_equal(best(f, q.message, NULL, f->aliases, 0, 0), "2.4");
+}
+
 /* The best ranked result in db (declined or not); false: none ranked. */
 static bool small_top(sqlite3 *db, const char *msg, const People *al,
                       ReplyResult *out)
@@ -634,6 +756,38 @@ static void test_evidence_name_run(void **state)
     small_close(&s);
 }
 
+/* After a possessive a capitalised word is a title or an institution, not
+ * a name the letters lack: "your Foreign Minister" may be their "Foreign
+ * Secretary" and is the reader's wording; "the Foreign Minister" names. */
+static void test_possessive_title(void **state)
+{
+    Fixture *f = *state;
+    Small s;
+    ReplyResult r;
+
+    small_open(&s);
+    assert_true(small_top(
+        s.db, "will your Foreign Minister discuss Germany in Moscow?",
+        f->aliases, &r));
+    assert_false(r.lacks_name);
+    assert_string_equal(
+        small_best(s.db, "will your Foreign Minister discuss Germany in Moscow?",
+                   f->aliases),
+        "1.2");
+    assert_string_equal(
+        small_best(s.db, "will our Navy sail with the convoys?", f->aliases),
+        "2.3");
+    assert_true(small_top(
+        s.db, "will the Foreign Minister discuss Germany in Moscow?",
+        f->aliases, &r));
+    assert_true(r.lacks_name);
+    assert_string_equal(
+        small_best(s.db, "will the Foreign Minister discuss Germany in Moscow?",
+                   f->aliases),
+        "none");
+    small_close(&s);
+}
+
 static void test_prefix_not_restemmed(void **state)
 {
     Fixture *f = *state;
@@ -722,6 +876,32 @@ static const char landing_corpus[] =
     "More landing craft will be built this winter.\n\n"
     "The landing of supplies at Murmansk continues.\n\n"
     "Source: Test fixture for test_reply.\n";
+
+/* The confidence of the best ranked passage over the shipped letters. */
+static double shipped_confidence(Fixture *f, const char *msg)
+{
+    ReplyQuery q = {.message = msg, .aliases = f->aliases};
+    ReplyResult r[2];
+    size_t n = 0;
+    assert_int_equal(reply_rank(f->db, &q, r, 2, &n, NULL), STATUS_OK);
+    return n ? r[0].confidence : -1;
+}
+
+/* After a greeting the name is whom the message addresses, as after
+ * "dear" or before a comma: no topic of it.  The rest is asked alike. */
+static void test_greeting_addresses(void **state)
+{
+    Fixture *f = *state;
+    double plain = shipped_confidence(f, "Winston, will you send Eden?");
+    assert_true(plain > 0);
+    assert_true(fabs(shipped_confidence(f, "hi Winston, will you send Eden?") -
+                     plain) < 1e-9);
+    assert_true(fabs(shipped_confidence(f, "dear Winston, will you send Eden?") -
+                     plain) < 1e-9);
+    assert_string_equal(
+        best(f, "hello Winston, will you send Eden?", NULL, f->aliases, 0, 0),
+        best(f, "Winston, will you send Eden?", NULL, f->aliases, 0, 0));
+}
 
 static void test_addressee_answers(void **state)
 {
@@ -865,6 +1045,17 @@ static void test_related_stems(void **state)
     double direct =
         small_confidence(s.db, "the occupation of Germany", f->bare);
     assert_true(related > 0 && related < direct - 1e-9);
+    /* A word whose stem less its last letter is a stem the table knows
+     * relates as that word does: "Scandinavian" (stem "scandinavian") as
+     * "Scandinavia" ("scandinavia"), which WordNet relates to the Norway
+     * of the letters (here: to their convoys). */
+    assert_string_equal(small_best(s.db, "Scandinavian", f->bare), "none");
+    assert_int_equal(sqlite3_exec(s.db,
+                                  "INSERT INTO concepts VALUES"
+                                  " ('scandinavia', 'convoi')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_string_equal(small_best(s.db, "Scandinavian", f->bare), "2.3");
     /* A database without the table (before migration 3): words only. */
     assert_int_equal(
         sqlite3_exec(s.db, "DROP TABLE concepts", NULL, NULL, NULL), SQLITE_OK);
@@ -1183,6 +1374,10 @@ int main(void)
         cmocka_unit_test(test_aliases_expand),
         cmocka_unit_test(test_threshold_declines),
         cmocka_unit_test(test_evidence_verdict),
+        cmocka_unit_test(test_evidence_only_unsure),
+        cmocka_unit_test(test_nearness),
+        cmocka_unit_test(test_promote_first_answer),
+        cmocka_unit_test(test_name_ends_its_phrase),
         cmocka_unit_test(test_evidence_missing_thing),
         cmocka_unit_test(test_evidence_topical),
         cmocka_unit_test(test_evidence_wording),
@@ -1190,10 +1385,12 @@ int main(void)
         cmocka_unit_test(test_place_adjective),
         cmocka_unit_test(test_light_nouns),
         cmocka_unit_test(test_evidence_name_run),
+        cmocka_unit_test(test_possessive_title),
         cmocka_unit_test(test_prefix_not_restemmed),
         cmocka_unit_test(test_thanks_answered),
         cmocka_unit_test(test_courtesy_class),
         cmocka_unit_test(test_addressee_answers),
+        cmocka_unit_test(test_greeting_addresses),
         cmocka_unit_test(test_unseen_plain_words),
         cmocka_unit_test(test_as_author_weights),
         cmocka_unit_test(test_passage_stats),
